@@ -1,0 +1,48 @@
+using BioSim.Circuits.Connectivity;
+using BioSim.Circuits.Neurons;
+using BioSim.Circuits.Neurons.Lif;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BioSim.Circuits;
+
+/// <summary>One name in the catalogue: what kind of plug-in it is and the name experiment files use.</summary>
+public sealed record CatalogueEntry(Type Kind, string Name);
+
+/// <summary>
+/// The names experiment files may use for each kind of plug-in (neuron models, connectivity rules),
+/// resolved through keyed services. The same list serves errors ("allowed: …") and contract tests.
+/// </summary>
+public sealed class Catalogue(IServiceProvider services, IEnumerable<CatalogueEntry> entries)
+{
+    private readonly CatalogueEntry[] _entries = entries.ToArray();
+
+    /// <summary>Registered names of plug-ins of type <typeparamref name="T"/>, sorted.</summary>
+    public IReadOnlyList<string> Names<T>() => _entries.Where(e => e.Kind == typeof(T)).Select(e => e.Name).Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>The plug-in named <paramref name="name"/>, or null.</summary>
+    public T? Find<T>(string name) where T : class =>
+        _entries.Any(e => e.Kind == typeof(T) && e.Name == name) ? services.GetRequiredKeyedService<T>(name) : null;
+}
+
+public static class CircuitsServiceCollectionExtensions
+{
+    /// <summary>Registers a neuron model under the name experiment files use.</summary>
+    public static IServiceCollection AddNeuronModel<T>(this IServiceCollection services, string name) where T : class, INeuronModel =>
+        services.AddKeyedSingleton<INeuronModel, T>(name).AddSingleton(new CatalogueEntry(typeof(INeuronModel), name));
+
+    /// <summary>Registers a connectivity rule under the name experiment files use.</summary>
+    public static IServiceCollection AddConnectivityRule<T>(this IServiceCollection services, string name) where T : class, IConnectivityRule =>
+        services.AddKeyedSingleton<IConnectivityRule, T>(name).AddSingleton(new CatalogueEntry(typeof(IConnectivityRule), name));
+
+    /// <summary>Registers every built-in model and rule of this project and the catalogue.</summary>
+    public static IServiceCollection AddCircuits(this IServiceCollection services)
+    {
+        services.AddSingleton<Catalogue>();
+        services.AddNeuronModel<LifModel>("lif");
+        services.AddConnectivityRule<AllToAll>("all-to-all");
+        services.AddConnectivityRule<FixedProbability>("fixed-probability");
+        services.AddConnectivityRule<FixedIndegree>("fixed-indegree");
+        services.AddConnectivityRule<OneToOne>("one-to-one");
+        return services;
+    }
+}

@@ -1,0 +1,173 @@
+using BioSim.Engine.Random;
+
+namespace BioSim.Circuits.Connectivity;
+
+/// <summary>Base for rules: typed parameters, checked once.</summary>
+public abstract class ConnectivityRule<TParameters> : IConnectivityRule where TParameters : class
+{
+    public Type ParametersType => typeof(TParameters);
+
+    public string? Validate(object parameters, int sourceCount, int targetCount) =>
+        parameters is TParameters p ? Validate(p, sourceCount, targetCount) : $"parameters must be {typeof(TParameters).Name}";
+
+    public ConnectivityPattern Build(object parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random)
+    {
+        var p = (TParameters)parameters;
+        string? problem = Validate(p, sourceCount, targetCount);
+        if (problem is not null) throw new ArgumentException(problem);
+        return Build(p, sourceCount, targetCount, samePopulation, random);
+    }
+
+    protected abstract string? Validate(TParameters parameters, int sourceCount, int targetCount);
+
+    protected abstract ConnectivityPattern Build(TParameters parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random);
+}
+
+/// <summary>Parameters of all-to-all connectivity.</summary>
+/// <param name="allow_autapses">Whether neuron i connects to itself when source and target are the same population. Default false.</param>
+public sealed record AllToAllParameters(bool allow_autapses = false);
+
+/// <summary>Every source connects to every target.</summary>
+public sealed class AllToAll : ConnectivityRule<AllToAllParameters>
+{
+    protected override string? Validate(AllToAllParameters parameters, int sourceCount, int targetCount) =>
+        (long)sourceCount * targetCount > Array.MaxLength ? $"all-to-all: {sourceCount} × {targetCount} synapses is too many for one projection" : null;
+
+    protected override ConnectivityPattern Build(AllToAllParameters parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random)
+    {
+        var rows = new List<List<int>>(sourceCount);
+        for (int i = 0; i < sourceCount; i++)
+        {
+            var row = new List<int>(targetCount);
+            for (int j = 0; j < targetCount; j++)
+            {
+                if (samePopulation && i == j && !parameters.allow_autapses) continue;
+                row.Add(j);
+            }
+            rows.Add(row);
+        }
+        return ConnectivityPattern.FromRows(rows, targetCount);
+    }
+}
+
+/// <summary>Parameters of Bernoulli (fixed-probability) connectivity.</summary>
+/// <param name="p">Connection probability per (source, target) pair, in [0, 1].</param>
+/// <param name="allow_autapses">Whether i → i may be drawn in a population connected to itself. Default true (as Brian2's <c>connect(p=…)</c>).</param>
+public sealed record FixedProbabilityParameters(double p, bool allow_autapses = true);
+
+/// <summary>
+/// Each (source, target) pair is connected independently with probability p. Rows are drawn by
+/// geometric skipping (the gap to the next target is geometric), so the cost is proportional to the
+/// number of synapses, not to sources × targets.
+/// </summary>
+public sealed class FixedProbability : ConnectivityRule<FixedProbabilityParameters>
+{
+    protected override string? Validate(FixedProbabilityParameters parameters, int sourceCount, int targetCount) =>
+        parameters.p is >= 0 and <= 1 ? null : $"p: must be a probability in [0, 1], got {parameters.p}";
+
+    protected override ConnectivityPattern Build(FixedProbabilityParameters parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random)
+    {
+        double p = parameters.p;
+        var rows = new List<List<int>>(sourceCount);
+        double logQ = Math.Log(1 - p);
+        for (int i = 0; i < sourceCount; i++)
+        {
+            var row = new List<int>((int)Math.Min(targetCount, p * targetCount * 1.5 + 8));
+            if (p >= 1)
+            {
+                for (int j = 0; j < targetCount; j++) row.Add(j);
+            }
+            else if (p > 0)
+            {
+                var stream = random.ForElement((uint)i);
+                long j = -1;
+                while (true)
+                {
+                    double u = 1.0 - stream.NextDouble(); // in (0, 1]
+                    j += 1 + (long)Math.Floor(Math.Log(u) / logQ);
+                    if (j >= targetCount) break;
+                    row.Add((int)j);
+                }
+            }
+            if (samePopulation && !parameters.allow_autapses) row.Remove(i);
+            rows.Add(row);
+        }
+        return ConnectivityPattern.FromRows(rows, targetCount);
+    }
+}
+
+/// <summary>Parameters of fixed in-degree connectivity.</summary>
+/// <param name="indegree">Number of sources each target receives, K ≥ 0.</param>
+/// <param name="allow_autapses">Whether i → i may be drawn in a population connected to itself. Default true.</param>
+/// <param name="allow_multapses">Whether the same source may be drawn twice for one target. Default true (as NEST).</param>
+public sealed record FixedIndegreeParameters(int indegree, bool allow_autapses = true, bool allow_multapses = true);
+
+/// <summary>Each target draws exactly K sources uniformly at random (with or without repeats).</summary>
+public sealed class FixedIndegree : ConnectivityRule<FixedIndegreeParameters>
+{
+    protected override string? Validate(FixedIndegreeParameters parameters, int sourceCount, int targetCount)
+    {
+        if (parameters.indegree < 0) return $"indegree: must be ≥ 0, got {parameters.indegree}";
+        if (!parameters.allow_multapses && parameters.indegree > sourceCount)
+        {
+            return $"indegree: {parameters.indegree} distinct sources requested but the source population has {sourceCount}; allow multapses or lower indegree";
+        }
+        if (sourceCount == 1 && parameters.indegree > 0 && !parameters.allow_autapses)
+        {
+            return "allow_autapses: a one-neuron population connected to itself without autapses has no source to draw";
+        }
+        return null;
+    }
+
+    protected override ConnectivityPattern Build(FixedIndegreeParameters parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random)
+    {
+        int k = parameters.indegree;
+        bool excludeSelf = samePopulation && !parameters.allow_autapses;
+        if (excludeSelf && !parameters.allow_multapses && k > sourceCount - 1)
+        {
+            throw new ArgumentException($"indegree: {k} distinct sources other than the target itself are needed but only {sourceCount - 1} exist");
+        }
+        var columns = new int[targetCount][];
+        var chosen = new HashSet<int>();
+        for (int j = 0; j < targetCount; j++)
+        {
+            var stream = random.ForElement((uint)j);
+            var column = new int[k];
+            chosen.Clear();
+            for (int n = 0; n < k; n++)
+            {
+                int src;
+                do
+                {
+                    src = (int)stream.NextUInt32((uint)sourceCount);
+                }
+                while ((excludeSelf && src == j) || (!parameters.allow_multapses && !chosen.Add(src)));
+                column[n] = src;
+            }
+            columns[j] = column;
+        }
+        return ConnectivityPattern.FromColumns(columns, sourceCount);
+    }
+}
+
+/// <summary>Parameters of one-to-one connectivity (none).</summary>
+public sealed record OneToOneParameters;
+
+/// <summary>Source i connects to target i; both populations must have the same size.</summary>
+public sealed class OneToOne : ConnectivityRule<OneToOneParameters>
+{
+    protected override string? Validate(OneToOneParameters parameters, int sourceCount, int targetCount) =>
+        sourceCount == targetCount ? null : $"rule: one-to-one needs populations of equal size, got {sourceCount} sources and {targetCount} targets";
+
+    protected override ConnectivityPattern Build(OneToOneParameters parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random)
+    {
+        var rowStart = new int[sourceCount + 1];
+        var targets = new int[sourceCount];
+        for (int i = 0; i < sourceCount; i++)
+        {
+            rowStart[i + 1] = i + 1;
+            targets[i] = i;
+        }
+        return new ConnectivityPattern(rowStart, targets, targetCount);
+    }
+}

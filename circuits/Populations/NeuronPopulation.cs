@@ -1,0 +1,132 @@
+using BioSim.Circuits.Synapses;
+using BioSim.Engine.Events;
+using BioSim.Engine.Simulation;
+
+namespace BioSim.Circuits.Populations;
+
+/// <summary>
+/// Shared bookkeeping of a point-neuron population: name, size, named state arrays (structure of
+/// arrays), receptor ports with their delay rings, and snapshot save/load of every registered array.
+/// A model derives from it and implements <see cref="IDynamics.Advance"/>.
+/// </summary>
+public abstract class NeuronPopulation : IDynamics
+{
+    private readonly Dictionary<string, (double[] Values, string Unit)> _variables = new(StringComparer.Ordinal);
+    private readonly List<string> _variableNames = [];
+    private readonly List<double[]> _hidden = [];
+    private readonly List<string> _hiddenNames = [];
+    private readonly string[] _inputNames;
+    private DelayRing[] _rings = [];
+
+    protected NeuronPopulation(string name, int size, IReadOnlyList<ReceptorSpec> receptors)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A population needs a non-empty name.", nameof(name));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
+        Name = name;
+        Size = size;
+        Receptors = receptors.ToArray();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var r in Receptors)
+        {
+            string? problem = r.Validate();
+            if (problem is not null) throw new ArgumentException($"Population '{name}', receptor '{r.Name}': {problem}.");
+            if (!seen.Add(r.Name)) throw new ArgumentException($"Population '{name}' has two receptors named '{r.Name}'.");
+        }
+        _inputNames = Receptors.Select(r => r.Name).ToArray();
+    }
+
+    public string Name { get; }
+
+    public int Size { get; }
+
+    public IReadOnlyList<ReceptorSpec> Receptors { get; }
+
+    public IReadOnlyList<string> VariableNames => _variableNames;
+
+    public IReadOnlyList<string> InputNames => _inputNames;
+
+    /// <summary>The input rings, one per receptor, in receptor order (valid after <see cref="Prepare"/>).</summary>
+    protected ReadOnlySpan<DelayRing> Rings => _rings;
+
+    /// <summary>Registers a recordable state variable and returns its array.</summary>
+    protected double[] AddVariable(string name, string unit, double initial = 0)
+    {
+        var values = new double[Size];
+        if (initial != 0) values.AsSpan().Fill(initial);
+        _variables.Add(name, (values, unit));
+        _variableNames.Add(name);
+        return values;
+    }
+
+    /// <summary>Registers a state array that is not recorded but is part of the snapshot (e.g. end of refractoriness).</summary>
+    protected double[] AddHiddenState(string name, double initial)
+    {
+        var values = new double[Size];
+        values.AsSpan().Fill(initial);
+        _hidden.Add(values);
+        _hiddenNames.Add(name);
+        return values;
+    }
+
+    public double[] Variable(string name) =>
+        _variables.TryGetValue(name, out var v) ? v.Values
+        : throw new KeyNotFoundException($"Population '{Name}' has no variable '{name}'; it has: {string.Join(", ", _variableNames)}.");
+
+    public string UnitOf(string variable) =>
+        _variables.TryGetValue(variable, out var v) ? v.Unit
+        : throw new KeyNotFoundException($"Population '{Name}' has no variable '{variable}'; it has: {string.Join(", ", _variableNames)}.");
+
+    public DelayRing Input(string name)
+    {
+        int k = Array.IndexOf(_inputNames, name);
+        if (k < 0) throw new KeyNotFoundException($"Population '{Name}' has no receptor '{name}'; it has: {string.Join(", ", InputNames)}.");
+        if (_rings.Length == 0) throw new InvalidOperationException($"Population '{Name}' was not prepared.");
+        return _rings[k];
+    }
+
+    /// <summary>Receptor index of <paramref name="name"/>, or −1.</summary>
+    public int ReceptorIndex(string name) => Array.IndexOf(_inputNames, name);
+
+    public virtual void Prepare(double dt, int maxDelaySteps)
+    {
+        if (_rings.Length == 0 || _rings[0].SlotCount != maxDelaySteps + 1)
+        {
+            _rings = Receptors.Select(_ => new DelayRing(Size, maxDelaySteps)).ToArray();
+        }
+        PrepareModel(dt);
+    }
+
+    /// <summary>Computes the model's propagators for step <paramref name="dt"/>.</summary>
+    protected abstract void PrepareModel(double dt);
+
+    public abstract void Advance(double t, double dt, int start, int end, SpikeList spikes);
+
+    public void EndStep()
+    {
+        foreach (var r in _rings) r.Advance();
+    }
+
+    public void SaveState(StateSnapshot snapshot, string prefix)
+    {
+        foreach (var name in _variableNames) snapshot.Put(prefix + name, _variables[name].Values);
+        for (int k = 0; k < _hidden.Count; k++) snapshot.Put(prefix + _hiddenNames[k], _hidden[k]);
+        for (int k = 0; k < _rings.Length; k++)
+        {
+            var buffer = new double[_rings[k].StateLength];
+            _rings[k].Save(buffer);
+            snapshot.Put($"{prefix}input/{InputNames[k]}", buffer);
+        }
+    }
+
+    public void LoadState(StateSnapshot snapshot, string prefix)
+    {
+        foreach (var name in _variableNames) snapshot.Get(prefix + name, _variables[name].Values);
+        for (int k = 0; k < _hidden.Count; k++) snapshot.Get(prefix + _hiddenNames[k], _hidden[k]);
+        for (int k = 0; k < _rings.Length; k++)
+        {
+            var buffer = new double[_rings[k].StateLength];
+            snapshot.Get($"{prefix}input/{InputNames[k]}", buffer);
+            _rings[k].Load(buffer);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+namespace BioSim.Engine.Events;
+
+/// <summary>
+/// Synaptic input waiting to arrive at a group of targets: a ring of delay slots, one slot per time
+/// step, each holding the summed input for every target (the fixed-step spike queue). An event sent
+/// with delay <c>d</c> steps during step <c>n</c> is applied at the start of step <c>n + 1 + d</c>.
+/// Sums are formed in delivery order, which the simulation keeps independent of the thread count.
+/// </summary>
+public sealed class DelayRing
+{
+    private readonly double[] _slots;
+    private int _head;
+
+    /// <param name="targets">Number of target elements (neurons).</param>
+    /// <param name="maxDelaySteps">Largest delay, in steps, this ring must hold.</param>
+    public DelayRing(int targets, int maxDelaySteps)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(targets);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxDelaySteps);
+        Targets = targets;
+        SlotCount = maxDelaySteps + 1;
+        _slots = new double[(long)SlotCount * targets];
+    }
+
+    public int Targets { get; }
+
+    public int SlotCount { get; }
+
+    /// <summary>The input that arrives at the start of the current step (read, then <see cref="Advance"/>).</summary>
+    public Span<double> Current => _slots.AsSpan(_head * Targets, Targets);
+
+    /// <summary>The slot that arrives <paramref name="delaySteps"/> steps after the next one.</summary>
+    public Span<double> Slot(int delaySteps)
+    {
+        if ((uint)delaySteps >= (uint)SlotCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(delaySteps), $"Delay of {delaySteps} steps exceeds this ring's maximum of {SlotCount - 1}.");
+        }
+        int s = _head + 1 + delaySteps;
+        if (s >= SlotCount) s -= SlotCount;
+        return _slots.AsSpan(s * Targets, Targets);
+    }
+
+    /// <summary>Clears the slot just consumed and moves to the next step.</summary>
+    public void Advance()
+    {
+        Current.Clear();
+        _head = _head + 1 == SlotCount ? 0 : _head + 1;
+    }
+
+    /// <summary>Copies the whole ring (pending input) into <paramref name="destination"/>, oldest slot first.</summary>
+    public void Save(Span<double> destination)
+    {
+        for (int k = 0; k < SlotCount; k++)
+        {
+            int s = (_head + k) % SlotCount;
+            _slots.AsSpan(s * Targets, Targets).CopyTo(destination.Slice(k * Targets, Targets));
+        }
+    }
+
+    /// <summary>Restores pending input saved by <see cref="Save"/>.</summary>
+    public void Load(ReadOnlySpan<double> source)
+    {
+        source.Slice(0, _slots.Length).CopyTo(_slots);
+        _head = 0;
+    }
+
+    public int StateLength => _slots.Length;
+}

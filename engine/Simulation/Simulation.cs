@@ -1,0 +1,150 @@
+using BioSim.Engine.Events;
+
+namespace BioSim.Engine.Simulation;
+
+/// <summary>
+/// The fixed-step simulation loop. Each step: every population advances its elements (in parallel
+/// over fixed-size chunks whose spikes are merged in chunk order, so the result does not depend on the
+/// thread count), the step's spikes are sorted by time, projections deliver them into the target
+/// rings (in the order they were added), then the rings advance and observers see the step.
+/// </summary>
+public sealed class Simulation : IStateful
+{
+    /// <summary>Elements per parallel work item. Fixed, so chunk boundaries never depend on the thread count.</summary>
+    public const int ChunkSize = 2048;
+
+    private readonly IDynamics[] _populations;
+    private readonly ITransmitter[] _transmitters;
+    private readonly int[] _transmitterSource;
+    private readonly List<IStepObserver> _observers = [];
+    private readonly SpikeList[] _spikes;
+    private readonly (int Population, int Start, int End)[] _chunks;
+    private readonly SpikeList[] _chunkSpikes;
+    private readonly ParallelOptions _parallel;
+
+    public Simulation(IEnumerable<IDynamics> populations, IEnumerable<ITransmitter> transmitters, double dt, int threads = 1)
+    {
+        if (!(dt > 0) || double.IsInfinity(dt)) throw new ArgumentOutOfRangeException(nameof(dt), $"dt must be positive and finite, got {dt}.");
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        Dt = dt;
+        Threads = threads;
+        _populations = populations.ToArray();
+        _transmitters = transmitters.ToArray();
+        var byName = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int p = 0; p < _populations.Length; p++)
+        {
+            if (!byName.TryAdd(_populations[p].Name, p)) throw new ArgumentException($"Two populations are named '{_populations[p].Name}'.");
+        }
+        _transmitterSource = new int[_transmitters.Length];
+        int maxDelay = 0;
+        for (int k = 0; k < _transmitters.Length; k++)
+        {
+            if (!byName.TryGetValue(_transmitters[k].Source, out _transmitterSource[k]))
+            {
+                throw new ArgumentException($"A projection's source '{_transmitters[k].Source}' is not a population.");
+            }
+            _transmitters[k].Prepare(dt);
+            maxDelay = Math.Max(maxDelay, _transmitters[k].MaxDelaySteps(dt));
+        }
+        foreach (var p in _populations) p.Prepare(dt, maxDelay);
+
+        _spikes = _populations.Select(_ => new SpikeList(256)).ToArray();
+        var chunks = new List<(int, int, int)>();
+        for (int p = 0; p < _populations.Length; p++)
+        {
+            for (int s = 0; s < _populations[p].Size; s += ChunkSize) chunks.Add((p, s, Math.Min(s + ChunkSize, _populations[p].Size)));
+        }
+        _chunks = chunks.ToArray();
+        _chunkSpikes = _chunks.Select(_ => new SpikeList(64)).ToArray();
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = threads };
+    }
+
+    public double Dt { get; }
+
+    public int Threads { get; }
+
+    /// <summary>Steps completed.</summary>
+    public long StepIndex { get; private set; }
+
+    /// <summary>Current time in ms (computed from the step count, so it never accumulates round-off).</summary>
+    public double Time => StepIndex * Dt;
+
+    public IReadOnlyList<IDynamics> Populations => _populations;
+
+    /// <summary>The spikes of the last step, per population (time-sorted).</summary>
+    public IReadOnlyList<SpikeList> LastSpikes => _spikes;
+
+    public void AddObserver(IStepObserver observer) => _observers.Add(observer);
+
+    public IDynamics Population(string name) =>
+        _populations.FirstOrDefault(p => p.Name == name)
+        ?? throw new KeyNotFoundException($"No population named '{name}'. Known: {string.Join(", ", _populations.Select(p => p.Name))}.");
+
+    /// <summary>Runs <paramref name="steps"/> steps.</summary>
+    public void Run(long steps)
+    {
+        for (long n = 0; n < steps; n++) Step();
+    }
+
+    /// <summary>Advances the whole network by one step.</summary>
+    public void Step()
+    {
+        double t = Time;
+        if (Threads == 1 || _chunks.Length == 1)
+        {
+            for (int c = 0; c < _chunks.Length; c++) AdvanceChunk(c, t);
+        }
+        else
+        {
+            Parallel.For(0, _chunks.Length, _parallel, c => AdvanceChunk(c, t));
+        }
+
+        for (int p = 0; p < _spikes.Length; p++) _spikes[p].Clear();
+        for (int c = 0; c < _chunks.Length; c++) _spikes[_chunks[c].Population].AddRange(_chunkSpikes[c]);
+        for (int p = 0; p < _spikes.Length; p++) _spikes[p].SortByTime();
+        // Deliver before the rings advance: a delay of d steps lands d + 1 slots after the one just consumed.
+        for (int k = 0; k < _transmitters.Length; k++) _transmitters[k].Transmit(_spikes[_transmitterSource[k]]);
+        for (int p = 0; p < _populations.Length; p++) _populations[p].EndStep();
+
+        StepIndex++;
+        double tEnd = Time;
+        for (int o = 0; o < _observers.Count; o++) _observers[o].AfterStep(tEnd, _spikes);
+    }
+
+    private void AdvanceChunk(int c, double t)
+    {
+        var (p, start, end) = _chunks[c];
+        _chunkSpikes[c].Clear();
+        _populations[p].Advance(t, Dt, start, end, _chunkSpikes[c]);
+    }
+
+    public void SaveState(StateSnapshot snapshot, string prefix)
+    {
+        snapshot.Step = StepIndex;
+        snapshot.Put(prefix + "clock/step", [StepIndex]);
+        snapshot.Put(prefix + "clock/dt", [Dt]);
+        foreach (var p in _populations) p.SaveState(snapshot, $"{prefix}populations/{p.Name}/");
+    }
+
+    public void LoadState(StateSnapshot snapshot, string prefix)
+    {
+        Span<double> dt = stackalloc double[1];
+        snapshot.Get(prefix + "clock/dt", dt);
+        if (dt[0] != Dt) throw new InvalidOperationException($"The snapshot was taken with dt = {dt[0]} ms; this simulation uses dt = {Dt} ms.");
+        Span<long> step = stackalloc long[1];
+        snapshot.Get(prefix + "clock/step", step);
+        foreach (var p in _populations) p.LoadState(snapshot, $"{prefix}populations/{p.Name}/");
+        StepIndex = step[0];
+    }
+
+    /// <summary>Takes a snapshot of the whole simulation state.</summary>
+    public StateSnapshot Snapshot()
+    {
+        var s = new StateSnapshot();
+        SaveState(s, "");
+        return s;
+    }
+
+    /// <summary>Restores a snapshot taken by <see cref="Snapshot"/> on a simulation built from the same experiment.</summary>
+    public void Restore(StateSnapshot snapshot) => LoadState(snapshot, "");
+}

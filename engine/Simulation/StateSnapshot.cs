@@ -1,0 +1,52 @@
+namespace BioSim.Engine.Simulation;
+
+/// <summary>Something whose whole state can be saved to and restored from a <see cref="StateSnapshot"/>.</summary>
+public interface IStateful
+{
+    /// <summary>Copies every state array under keys that start with <paramref name="prefix"/>.</summary>
+    void SaveState(StateSnapshot snapshot, string prefix);
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote; throws if a key is missing or has the wrong length.</summary>
+    void LoadState(StateSnapshot snapshot, string prefix);
+}
+
+/// <summary>
+/// Everything needed to continue a run bit-identically: named double and integer arrays (state
+/// variables, pending input, random stream positions) plus the clock. io writes it to a checkpoint file.
+/// </summary>
+public sealed class StateSnapshot
+{
+    private readonly SortedDictionary<string, double[]> _reals = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, long[]> _integers = new(StringComparer.Ordinal);
+
+    /// <summary>Steps completed when the snapshot was taken.</summary>
+    public long Step { get; set; }
+
+    public IReadOnlyDictionary<string, double[]> Reals => _reals;
+
+    public IReadOnlyDictionary<string, long[]> Integers => _integers;
+
+    public void Put(string key, ReadOnlySpan<double> values) => _reals[key] = values.ToArray();
+
+    public void Put(string key, ReadOnlySpan<long> values) => _integers[key] = values.ToArray();
+
+    public void Get(string key, Span<double> destination)
+    {
+        if (!_reals.TryGetValue(key, out var v)) throw new KeyNotFoundException($"The snapshot has no array '{key}'.");
+        if (v.Length != destination.Length)
+        {
+            throw new InvalidOperationException($"Snapshot array '{key}' has {v.Length} values; the model expects {destination.Length}.");
+        }
+        v.CopyTo(destination);
+    }
+
+    public void Get(string key, Span<long> destination)
+    {
+        if (!_integers.TryGetValue(key, out var v)) throw new KeyNotFoundException($"The snapshot has no array '{key}'.");
+        if (v.Length != destination.Length)
+        {
+            throw new InvalidOperationException($"Snapshot array '{key}' has {v.Length} values; the model expects {destination.Length}.");
+        }
+        v.CopyTo(destination);
+    }
+}
