@@ -89,7 +89,7 @@ public abstract class NeuronPopulation : IDynamics
 
     public virtual void Prepare(double dt, int maxDelaySteps)
     {
-        if (_rings.Length == 0 || _rings[0].SlotCount != maxDelaySteps + 1)
+        if (_rings.Length == 0 || _rings[0].SlotCount != maxDelaySteps + 2)
         {
             _rings = Receptors.Select(_ => new DelayRing(Size, maxDelaySteps)).ToArray();
         }

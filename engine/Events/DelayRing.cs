@@ -18,7 +18,8 @@ public sealed class DelayRing
         ArgumentOutOfRangeException.ThrowIfNegative(targets);
         ArgumentOutOfRangeException.ThrowIfNegative(maxDelaySteps);
         Targets = targets;
-        SlotCount = maxDelaySteps + 1;
+        // The slot being consumed plus one per step of delay: delay d lands d + 1 slots ahead.
+        SlotCount = maxDelaySteps + 2;
         _slots = new double[(long)SlotCount * targets];
     }
 
@@ -32,9 +33,9 @@ public sealed class DelayRing
     /// <summary>The slot that arrives <paramref name="delaySteps"/> steps after the next one.</summary>
     public Span<double> Slot(int delaySteps)
     {
-        if ((uint)delaySteps >= (uint)SlotCount)
+        if ((uint)delaySteps > (uint)(SlotCount - 2))
         {
-            throw new ArgumentOutOfRangeException(nameof(delaySteps), $"Delay of {delaySteps} steps exceeds this ring's maximum of {SlotCount - 1}.");
+            throw new ArgumentOutOfRangeException(nameof(delaySteps), $"Delay of {delaySteps} steps exceeds this ring's maximum of {SlotCount - 2}.");
         }
         int s = _head + 1 + delaySteps;
         if (s >= SlotCount) s -= SlotCount;

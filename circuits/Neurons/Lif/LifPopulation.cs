@@ -98,18 +98,24 @@ public sealed class LifPopulation : NeuronPopulation
             var vInfV = new Vector<double>(vInf);
             var pm = new Vector<double>(_pm);
             var vth = new Vector<double>(_p.V_th);
-            var tv = new Vector<double>(t);
+            var vReset = new Vector<double>(_p.V_reset);
+            var stepStart = new Vector<double>(t);
+            var stepEnd = new Vector<double>(t + dt);
             for (; i + w <= end; i += w)
             {
                 var v = new Vector<double>(_v, i);
                 var vNew = vInfV + (v - vInfV) * pm;
                 for (int k = 0; k < receptors; k++) vNew += new Vector<double>(_s[k], i) * new Vector<double>(_qs[k]);
-                var refractory = Vector.GreaterThan(new Vector<double>(_refractoryEnd, i), tv);
-                // ~(vNew < V_th) also catches NaN.
-                var special = Vector.BitwiseOr(refractory, Vector.OnesComplement(Vector.LessThan(vNew, vth)));
-                if (special == Vector<long>.Zero)
+                var refractoryEnd = new Vector<double>(_refractoryEnd, i);
+                // Refractory for the whole step: V stays at V_reset, synapses decay as usual.
+                var whole = Vector.GreaterThanOrEqual(refractoryEnd, stepEnd);
+                // Refractoriness ends inside the step, or V reaches threshold (~(vNew < V_th) also catches NaN):
+                // these neurons take the exact scalar path.
+                var partial = Vector.AndNot(Vector.GreaterThan(refractoryEnd, stepStart), whole);
+                var crossing = Vector.AndNot(Vector.OnesComplement(Vector.LessThan(vNew, vth)), whole);
+                if (Vector.BitwiseOr(partial, crossing) == Vector<long>.Zero)
                 {
-                    vNew.CopyTo(_v, i);
+                    Vector.ConditionalSelect(whole, vReset, vNew).CopyTo(_v, i);
                     for (int k = 0; k < receptors; k++) (new Vector<double>(_s[k], i) * new Vector<double>(_ps[k])).CopyTo(_s[k], i);
                 }
                 else

@@ -1,0 +1,392 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BioSim.Circuits;
+using BioSim.Circuits.Connectivity;
+using BioSim.Circuits.Neurons;
+using BioSim.Circuits.Synapses;
+using BioSim.Engine.Random;
+
+namespace BioSim.IO.Experiments;
+
+/// <summary>
+/// Reads and validates experiment files (JSON). Every problem is reported as one sentence with the
+/// file, the JSON path of the field, the value and what is allowed.
+/// </summary>
+public sealed class ExperimentReader(Catalogue catalogue)
+{
+    private static readonly JsonSerializerOptions ParameterOptions = new()
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        RespectRequiredConstructorParameters = true,
+        RespectNullableAnnotations = true,
+        NumberHandling = JsonNumberHandling.Strict,
+    };
+
+    private static readonly string[] TopFields =
+        ["name", "description", "seed", "dt", "duration", "threads", "flush_interval", "populations", "projections", "record"];
+
+    public Experiment ReadFile(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ExperimentException(path, "", $"cannot read the file ({e.Message.TrimEnd('.')}); check the path and permissions");
+        }
+        return Read(text, path);
+    }
+
+    public Experiment Read(string json, string file = "experiment")
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            throw new ExperimentException(file, "", $"not valid JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {FirstSentence(e.Message)}");
+        }
+        using (doc)
+        {
+            var f = new Fields(file);
+            var root = doc.RootElement;
+            f.Object(root, "");
+            f.NoUnknown(root, "", TopFields);
+            double dt = f.PositiveNumber(root, "dt", "");
+            double duration = f.PositiveNumber(root, "duration", "");
+            var populations = ReadPopulations(f, f.Array(root, "populations", ""));
+            var names = populations.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+            var projections = root.TryGetProperty("projections", out _)
+                ? ReadProjections(f, f.Array(root, "projections", ""), populations)
+                : [];
+            var record = root.TryGetProperty("record", out var rec) ? ReadRecord(f, rec, "record", populations) : new RecordSpec(names.ToArray(), []);
+            int threads = root.TryGetProperty("threads", out _) ? f.Integer(root, "threads", "", 1, 1024) : 1;
+            double flush = root.TryGetProperty("flush_interval", out _) ? f.PositiveNumber(root, "flush_interval", "") : 100.0;
+            if (Math.Abs(duration / dt - Math.Round(duration / dt)) > 1e-9 * (duration / dt))
+            {
+                throw new ExperimentException(file, "duration", $"{duration} ms is not a whole number of steps of dt = {dt} ms; make it a multiple of dt");
+            }
+            return new Experiment
+            {
+                File = file,
+                Json = json,
+                Name = f.String(root, "name", ""),
+                Description = root.TryGetProperty("description", out _) ? f.String(root, "description", "") : "",
+                Seed = f.Seed(root, "seed", ""),
+                Dt = dt,
+                Duration = duration,
+                Threads = threads,
+                FlushInterval = flush,
+                Populations = populations,
+                Projections = projections,
+                Record = record,
+            };
+        }
+    }
+
+    private List<PopulationSpec> ReadPopulations(Fields f, JsonElement array, string basePath = "populations")
+    {
+        var list = new List<PopulationSpec>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        int index = 0;
+        foreach (var el in array.EnumerateArray())
+        {
+            string path = $"{basePath}[{index++}]";
+            f.Object(el, path);
+            f.NoUnknown(el, path, ["name", "size", "model", "parameters", "receptors", "initial"]);
+            string name = f.String(el, "name", path);
+            if (!seen.Add(name)) throw f.Error($"{path}.name", $"'{name}' is used by two populations; names must be unique");
+            int size = f.Integer(el, "size", path, 1, int.MaxValue);
+            string modelName = f.String(el, "model", path);
+            var model = catalogue.Find<INeuronModel>(modelName)
+                ?? throw f.Error($"{path}.model", $"unknown model '{modelName}'; allowed: {string.Join(", ", catalogue.Names<INeuronModel>())}");
+            object parameters = f.Typed(el, "parameters", path, model.ParametersType);
+            string? problem = model.Validate(parameters);
+            if (problem is not null) throw f.FieldError($"{path}.parameters", problem);
+
+            var receptors = new List<ReceptorSpec>();
+            if (el.TryGetProperty("receptors", out var recs))
+            {
+                int r = 0;
+                foreach (var re in f.Array(el, "receptors", path).EnumerateArray())
+                {
+                    string rp = $"{path}.receptors[{r++}]";
+                    f.Object(re, rp);
+                    f.NoUnknown(re, rp, ["name", "model", "tau", "E"]);
+                    var spec = new ReceptorSpec(
+                        f.String(re, "name", rp), f.String(re, "model", rp), f.Number(re, "tau", rp),
+                        re.TryGetProperty("E", out _) ? f.Number(re, "E", rp) : null);
+                    string? bad = spec.Validate();
+                    if (bad is not null) throw f.FieldError(rp, bad);
+                    if (!model.ReceptorModels.Contains(spec.Model))
+                    {
+                        throw f.Error($"{rp}.model", $"model '{modelName}' does not take '{spec.Model}' receptors; allowed: {string.Join(", ", model.ReceptorModels)}");
+                    }
+                    if (receptors.Any(x => x.Name == spec.Name)) throw f.Error($"{rp}.name", $"'{spec.Name}' is used by two receptors of this population");
+                    receptors.Add(spec);
+                }
+            }
+
+            var initial = new Dictionary<string, Distribution>(StringComparer.Ordinal);
+            if (el.TryGetProperty("initial", out var init))
+            {
+                f.Object(init, $"{path}.initial");
+                foreach (var prop in init.EnumerateObject()) initial[prop.Name] = f.Distribution(prop.Value, $"{path}.initial.{prop.Name}");
+            }
+            list.Add(new PopulationSpec(name, size, modelName, parameters, receptors, initial));
+        }
+        if (list.Count == 0) throw f.Error(basePath, "at least one population is needed");
+        return list;
+    }
+
+    private List<ProjectionSpec> ReadProjections(Fields f, JsonElement array, List<PopulationSpec> populations)
+    {
+        var list = new List<ProjectionSpec>();
+        int index = 0;
+        foreach (var el in array.EnumerateArray())
+        {
+            string path = $"projections[{index++}]";
+            f.Object(el, path);
+            f.NoUnknown(el, path, ["name", "source", "target", "receptor", "connectivity", "weight", "delay"]);
+            string source = f.String(el, "source", path);
+            string target = f.String(el, "target", path);
+            var src = populations.FirstOrDefault(p => p.Name == source)
+                ?? throw f.Error($"{path}.source", $"no population named '{source}'; populations: {string.Join(", ", populations.Select(p => p.Name))}");
+            var tgt = populations.FirstOrDefault(p => p.Name == target)
+                ?? throw f.Error($"{path}.target", $"no population named '{target}'; populations: {string.Join(", ", populations.Select(p => p.Name))}");
+            string receptor = f.String(el, "receptor", path);
+            if (!tgt.Receptors.Any(r => r.Name == receptor))
+            {
+                throw f.Error($"{path}.receptor", $"population '{target}' has no receptor '{receptor}'; it has: {string.Join(", ", tgt.Receptors.Select(r => r.Name))}");
+            }
+            var conn = el.TryGetProperty("connectivity", out var c)
+                ? c
+                : throw f.Error($"{path}.connectivity", $"missing; give e.g. {{\"rule\": \"fixed-probability\", \"p\": 0.02}}; rules: {string.Join(", ", catalogue.Names<IConnectivityRule>())}");
+            f.Object(conn, $"{path}.connectivity");
+            string ruleName = f.String(conn, "rule", $"{path}.connectivity");
+            var rule = catalogue.Find<IConnectivityRule>(ruleName)
+                ?? throw f.Error($"{path}.connectivity.rule", $"unknown rule '{ruleName}'; allowed: {string.Join(", ", catalogue.Names<IConnectivityRule>())}");
+            object ruleParameters = f.TypedWithout(conn, $"{path}.connectivity", rule.ParametersType, "rule");
+            string? problem = rule.Validate(ruleParameters, src.Size, tgt.Size);
+            if (problem is not null) throw f.FieldError($"{path}.connectivity", problem);
+            var weight = f.Distribution(el.TryGetProperty("weight", out var w) ? w : throw f.Error($"{path}.weight", "missing; give a number or a distribution such as {\"normal\": [mean, sd]}"), $"{path}.weight");
+            var delay = el.TryGetProperty("delay", out var d) ? f.Distribution(d, $"{path}.delay") : new ConstantDistribution(0);
+            if (!(delay.Minimum >= 0)) throw f.Error($"{path}.delay", "delays must be ≥ 0 ms; use a constant or a uniform range with a non-negative lower bound");
+            string name = el.TryGetProperty("name", out _) ? f.String(el, "name", path) : $"{source}->{target}:{receptor}";
+            if (list.Any(p => p.Name == name)) name = $"{name}#{index - 1}";
+            list.Add(new ProjectionSpec(name, source, target, receptor, ruleName, ruleParameters, weight, delay));
+        }
+        return list;
+    }
+
+    private static RecordSpec ReadRecord(Fields f, JsonElement rec, string path, List<PopulationSpec> populations)
+    {
+        f.Object(rec, path);
+        f.NoUnknown(rec, path, ["spikes", "state"]);
+        var spikes = new List<string>();
+        if (rec.TryGetProperty("spikes", out var s))
+        {
+            int i = 0;
+            foreach (var name in f.Array(rec, "spikes", path).EnumerateArray())
+            {
+                string p = $"{path}.spikes[{i++}]";
+                string pop = name.ValueKind == JsonValueKind.String ? name.GetString()! : throw f.Error(p, "must be a population name");
+                if (!populations.Any(x => x.Name == pop)) throw f.Error(p, $"no population named '{pop}'; populations: {string.Join(", ", populations.Select(x => x.Name))}");
+                spikes.Add(pop);
+            }
+        }
+        var state = new List<StateProbeSpec>();
+        if (rec.TryGetProperty("state", out _))
+        {
+            int i = 0;
+            foreach (var el in f.Array(rec, "state", path).EnumerateArray())
+            {
+                string p = $"{path}.state[{i++}]";
+                f.Object(el, p);
+                f.NoUnknown(el, p, ["population", "variable", "node_ids", "every"]);
+                string pop = f.String(el, "population", p);
+                var spec = populations.FirstOrDefault(x => x.Name == pop)
+                    ?? throw f.Error($"{p}.population", $"no population named '{pop}'; populations: {string.Join(", ", populations.Select(x => x.Name))}");
+                List<int>? ids = null;
+                if (el.TryGetProperty("node_ids", out var idsEl) && !(idsEl.ValueKind == JsonValueKind.String && idsEl.GetString() == "all"))
+                {
+                    ids = [];
+                    int k = 0;
+                    foreach (var id in f.Array(el, "node_ids", p).EnumerateArray())
+                    {
+                        if (!id.TryGetInt32(out int v) || v < 0 || v >= spec.Size)
+                        {
+                            throw f.Error($"{p}.node_ids[{k}]", $"must be an integer in [0, {spec.Size - 1}] (population '{pop}' has {spec.Size} neurons), got {id.GetRawText()}");
+                        }
+                        ids.Add(v);
+                        k++;
+                    }
+                }
+                int every = el.TryGetProperty("every", out _) ? f.Integer(el, "every", p, 1, int.MaxValue) : 1;
+                state.Add(new StateProbeSpec(pop, f.String(el, "variable", p), ids, every));
+            }
+        }
+        return new RecordSpec(spikes, state);
+    }
+
+    private static string FirstSentence(string message)
+    {
+        int cut = message.IndexOf(". ", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message.TrimEnd('.');
+    }
+
+    /// <summary>Typed field access that reports problems with file and JSON path.</summary>
+    private sealed class Fields(string file)
+    {
+        public ExperimentException Error(string path, string problem) => new(file, path, problem);
+
+        /// <summary>Turns a model's "field: problem" into an error at <paramref name="basePath"/>.field.</summary>
+        public ExperimentException FieldError(string basePath, string problem)
+        {
+            int colon = problem.IndexOf(": ", StringComparison.Ordinal);
+            return colon > 0 && !problem[..colon].Contains(' ')
+                ? new ExperimentException(file, $"{basePath}.{problem[..colon]}", problem[(colon + 2)..])
+                : new ExperimentException(file, basePath, problem);
+        }
+
+        private static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
+
+        public void Object(JsonElement el, string path)
+        {
+            if (el.ValueKind != JsonValueKind.Object) throw Error(path, $"must be a JSON object, got {Kind(el)}");
+        }
+
+        public void NoUnknown(JsonElement el, string path, string[] allowed)
+        {
+            foreach (var p in el.EnumerateObject())
+            {
+                if (!allowed.Contains(p.Name)) throw Error(Join(path, p.Name), $"unknown field; allowed: {string.Join(", ", allowed)}");
+            }
+        }
+
+        private JsonElement Get(JsonElement el, string name, string path) =>
+            el.TryGetProperty(name, out var v) ? v : throw Error(Join(path, name), "missing (required)");
+
+        public string String(JsonElement el, string name, string path)
+        {
+            var v = Get(el, name, path);
+            if (v.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(v.GetString())) throw Error(Join(path, name), $"must be a non-empty string, got {Kind(v)}");
+            return v.GetString()!;
+        }
+
+        public double Number(JsonElement el, string name, string path)
+        {
+            var v = Get(el, name, path);
+            if (v.ValueKind != JsonValueKind.Number || !double.IsFinite(v.GetDouble())) throw Error(Join(path, name), $"must be a finite number, got {Kind(v)}");
+            return v.GetDouble();
+        }
+
+        public double PositiveNumber(JsonElement el, string name, string path)
+        {
+            double x = Number(el, name, path);
+            if (!(x > 0)) throw Error(Join(path, name), $"must be positive, got {x}");
+            return x;
+        }
+
+        public int Integer(JsonElement el, string name, string path, int min, int max)
+        {
+            var v = Get(el, name, path);
+            if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int x) || x < min || x > max)
+            {
+                throw Error(Join(path, name), $"must be an integer in [{min}, {max}], got {v.GetRawText()}");
+            }
+            return x;
+        }
+
+        public ulong Seed(JsonElement el, string name, string path)
+        {
+            var v = Get(el, name, path);
+            if (v.ValueKind != JsonValueKind.Number || !v.TryGetUInt64(out ulong x)) throw Error(Join(path, name), $"must be a non-negative integer, got {v.GetRawText()}");
+            return x;
+        }
+
+        public JsonElement Array(JsonElement el, string name, string path)
+        {
+            var v = Get(el, name, path);
+            if (v.ValueKind != JsonValueKind.Array) throw Error(Join(path, name), $"must be a JSON array, got {Kind(v)}");
+            return v;
+        }
+
+        public object Typed(JsonElement el, string name, string path, Type type)
+        {
+            string text = el.TryGetProperty(name, out var v) ? v.GetRawText() : "{}";
+            if (el.TryGetProperty(name, out v) && v.ValueKind != JsonValueKind.Object) throw Error(Join(path, name), $"must be a JSON object, got {Kind(v)}");
+            return Deserialize(text, Join(path, name), type);
+        }
+
+        public object TypedWithout(JsonElement el, string path, Type type, string skip)
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(el.GetRawText())!.AsObject();
+            node.Remove(skip);
+            return Deserialize(node.ToJsonString(), path, type);
+        }
+
+        private object Deserialize(string text, string path, Type type)
+        {
+            try
+            {
+                return JsonSerializer.Deserialize(text, type, ParameterOptions) ?? throw Error(path, "must be a JSON object");
+            }
+            catch (JsonException e)
+            {
+                string field = e.Path is { Length: > 2 } p ? p[2..] : "";
+                string allowed = string.Join(", ", type.GetProperties().Select(x => x.Name));
+                string what = e.Message.Contains("could not be mapped", StringComparison.Ordinal)
+                    ? $"unknown field; allowed: {allowed}"
+                    : e.Message.Contains("missing required", StringComparison.Ordinal)
+                        ? $"{FirstSentence(e.Message)}; fields: {allowed}"
+                        : $"wrong type ({FirstSentence(e.Message)})";
+                if (what.StartsWith("unknown", StringComparison.Ordinal))
+                {
+                    // STJ reports the unmapped member's name in the message, not in the path.
+                    int q1 = e.Message.IndexOf('\'');
+                    int q2 = q1 >= 0 ? e.Message.IndexOf('\'', q1 + 1) : -1;
+                    if (q2 > q1) field = e.Message[(q1 + 1)..q2];
+                }
+                throw Error(field.Length > 0 ? $"{path}.{field}" : path, what);
+            }
+        }
+
+        public Distribution Distribution(JsonElement v, string path)
+        {
+            if (v.ValueKind == JsonValueKind.Number) return new ConstantDistribution(v.GetDouble());
+            const string help = "give a number, {\"uniform\": [low, high]} or {\"normal\": [mean, sd]}";
+            if (v.ValueKind != JsonValueKind.Object) throw Error(path, $"must be a number or a distribution; {help}");
+            var props = v.EnumerateObject().ToArray();
+            if (props.Length != 1) throw Error(path, help);
+            var args = props[0].Value;
+            if (args.ValueKind != JsonValueKind.Array || args.GetArrayLength() != 2 || args.EnumerateArray().Any(a => a.ValueKind != JsonValueKind.Number))
+            {
+                throw Error($"{path}.{props[0].Name}", $"must be an array of two numbers; {help}");
+            }
+            double a = args[0].GetDouble(), b = args[1].GetDouble();
+            return props[0].Name switch
+            {
+                "uniform" when a <= b => new UniformDistribution(a, b),
+                "uniform" => throw Error($"{path}.uniform", $"low ({a}) must not exceed high ({b})"),
+                "normal" when b >= 0 => new NormalDistribution(a, b),
+                "normal" => throw Error($"{path}.normal", $"the standard deviation must be ≥ 0, got {b}"),
+                _ => throw Error($"{path}.{props[0].Name}", $"unknown distribution; {help}"),
+            };
+        }
+
+        private static string Kind(JsonElement v) => v.ValueKind switch
+        {
+            JsonValueKind.String => $"the string \"{v.GetString()}\"",
+            JsonValueKind.Number => $"the number {v.GetRawText()}",
+            JsonValueKind.Object => "an object",
+            JsonValueKind.Array => "an array",
+            JsonValueKind.True or JsonValueKind.False => $"{v.GetRawText()}",
+            _ => "null",
+        };
+    }
+}

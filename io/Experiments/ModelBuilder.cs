@@ -1,0 +1,84 @@
+using BioSim.Circuits;
+using BioSim.Circuits.Connectivity;
+using BioSim.Circuits.Neurons;
+using BioSim.Circuits.Populations;
+using BioSim.Circuits.Projections;
+using BioSim.Engine.Random;
+using BioSim.Engine.Simulation;
+
+namespace BioSim.IO.Experiments;
+
+/// <summary>A built network ready to run.</summary>
+public sealed record BuiltModel(Simulation Simulation, IReadOnlyList<NeuronPopulation> Populations, IReadOnlyList<Projection> Projections)
+{
+    public long SynapseCount => Projections.Sum(p => (long)p.SynapseCount);
+}
+
+/// <summary>
+/// Turns a validated <see cref="Experiment"/> into populations, projections and a simulation. Every
+/// random draw comes from a stream keyed by (experiment seed, component name, purpose) and, within it,
+/// by element, so the network is the same whatever the thread count.
+/// </summary>
+public sealed class ModelBuilder(Catalogue catalogue)
+{
+    public BuiltModel Build(Experiment experiment, int? threads = null)
+    {
+        var populations = new List<NeuronPopulation>();
+        foreach (var spec in experiment.Populations)
+        {
+            var model = catalogue.Find<INeuronModel>(spec.Model) ?? throw new ExperimentException(experiment.File, "populations", $"unknown model '{spec.Model}'");
+            var population = model.Create(spec.Name, spec.Size, spec.Parameters, spec.Receptors);
+            foreach (var (variable, distribution) in spec.Initial)
+            {
+                if (!population.VariableNames.Contains(variable))
+                {
+                    int index = experiment.Populations.ToList().IndexOf(spec);
+                    throw new ExperimentException(experiment.File, $"populations[{index}].initial.{variable}",
+                        $"model '{spec.Model}' has no variable '{variable}'; it has: {string.Join(", ", population.VariableNames)}");
+                }
+                var values = population.Variable(variable);
+                var stream = new RandomStream(experiment.Seed, spec.Name, "initial/" + variable);
+                for (int i = 0; i < values.Length; i++)
+                {
+                    var element = stream.ForElement((uint)i);
+                    values[i] = distribution.Sample(ref element);
+                }
+            }
+            populations.Add(population);
+        }
+
+        var projections = new List<Projection>();
+        foreach (var spec in experiment.Projections)
+        {
+            var source = populations.First(p => p.Name == spec.Source);
+            var target = populations.First(p => p.Name == spec.Target);
+            var rule = catalogue.Find<IConnectivityRule>(spec.Rule)!;
+            var pattern = rule.Build(spec.RuleParameters, source.Size, target.Size, ReferenceEquals(source, target),
+                new RandomStream(experiment.Seed, spec.Name, "connectivity"));
+            var weights = Draw(spec.Weight, pattern, new RandomStream(experiment.Seed, spec.Name, "weight"));
+            double[]? delays = spec.Delay.IsConstant ? null : Draw(spec.Delay, pattern, new RandomStream(experiment.Seed, spec.Name, "delay"));
+            double uniformDelay = spec.Delay is ConstantDistribution c ? c.Value : 0;
+            projections.Add(new Projection(spec.Name, spec.Source, target, spec.Receptor, pattern, weights, uniformDelay, delays));
+        }
+
+        var simulation = new Simulation(populations, projections, experiment.Dt, threads ?? experiment.Threads);
+        return new BuiltModel(simulation, populations, projections);
+    }
+
+    /// <summary>One value per synapse, each source row drawing from its own element stream.</summary>
+    private static double[] Draw(Distribution distribution, ConnectivityPattern pattern, RandomStream stream)
+    {
+        var values = new double[pattern.SynapseCount];
+        if (distribution is ConstantDistribution constant)
+        {
+            values.AsSpan().Fill(constant.Value);
+            return values;
+        }
+        for (int i = 0; i < pattern.SourceCount; i++)
+        {
+            var row = stream.ForElement((uint)i);
+            for (int k = pattern.RowStart[i]; k < pattern.RowStart[i + 1]; k++) values[k] = distribution.Sample(ref row);
+        }
+        return values;
+    }
+}
