@@ -1,3 +1,4 @@
+using BioSim.Engine.Simulation;
 using BioSim.IO;
 using BioSim.IO.Experiments;
 using Microsoft.Extensions.DependencyInjection;
@@ -5,23 +6,58 @@ using NUnit.Framework;
 
 namespace BioSim.Tests.Validation;
 
+/// <summary>Reproducibility contracts on the CUBA example (examples/cuba.json), shortened to 300 ms.</summary>
 [TestFixture, Category("Validation")]
-public sealed class CubaSmokeTests
+public sealed class CubaReproducibilityTests
 {
-    [Test]
-    public void CubaRuns()
+    private static (Experiment Experiment, ModelBuilder Builder) Load()
     {
         var services = IoServiceCollectionExtensions.CreateDefaultServices();
         var experiment = services.GetRequiredService<ExperimentReader>().ReadFile(TestPaths.Example("cuba.json"));
-        var model = services.GetRequiredService<ModelBuilder>().Build(experiment);
-        long spikes = 0;
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        for (long n = 0; n < experiment.Steps; n++)
+        return (experiment, services.GetRequiredService<ModelBuilder>());
+    }
+
+    private static List<(int Population, int Id, double Time)> Run(Simulation sim, long steps)
+    {
+        var spikes = new List<(int, int, double)>();
+        for (long n = 0; n < steps; n++)
         {
-            model.Simulation.Step();
-            foreach (var s in model.Simulation.LastSpikes) spikes += s.Count;
+            sim.Step();
+            for (int p = 0; p < sim.LastSpikes.Count; p++)
+            {
+                var s = sim.LastSpikes[p];
+                for (int k = 0; k < s.Count; k++) spikes.Add((p, s.Ids[k], s.Times[k]));
+            }
         }
-        TestContext.Out.WriteLine($"spikes {spikes}, rate {spikes / 4000.0:0.00} Hz, synapses {model.SynapseCount}, {sw.Elapsed.TotalSeconds:0.000} s");
-        Assert.That(spikes, Is.GreaterThan(0));
+        return spikes;
+    }
+
+    /// <summary>Same seed, 1 or 2 threads: the same spikes, bit for bit (chunking and delivery order do not depend on threads).</summary>
+    [Test]
+    public void SameSeedSameSpikesWithOneOrTwoThreads()
+    {
+        var (experiment, builder) = Load();
+        var one = Run(builder.Build(experiment, threads: 1).Simulation, 3000);
+        var two = Run(builder.Build(experiment, threads: 2).Simulation, 3000);
+        Assert.That(one, Has.Count.GreaterThan(1000));
+        Assert.That(two, Is.EqualTo(one));
+        var other = Run(builder.Build(experiment with { Seed = experiment.Seed + 1 }).Simulation, 3000);
+        Assert.That(other, Is.Not.EqualTo(one), "another seed gives another network");
+    }
+
+    /// <summary>Snapshot after 150 ms, restore into a freshly built network: the next 150 ms are bit-identical.</summary>
+    [Test]
+    public void SnapshotRestoreContinuesBitIdentically()
+    {
+        var (experiment, builder) = Load();
+        var original = builder.Build(experiment).Simulation;
+        Run(original, 1500);
+        var snapshot = original.Snapshot();
+        var expected = Run(original, 1500);
+
+        var resumed = builder.Build(experiment).Simulation;
+        resumed.Restore(snapshot);
+        Assert.That(resumed.Time, Is.EqualTo(150.0).Within(1e-12));
+        Assert.That(Run(resumed, 1500), Is.EqualTo(expected));
     }
 }
