@@ -12,7 +12,7 @@ namespace BioSim.IO.Sonata;
 /// the elements of node i are columns index_pointers[i] .. index_pointers[i+1]),
 /// <c>mapping/element_ids</c> (uint32, one per column);</item>
 /// <item><c>mapping/time</c> = [start, stop, dt] (float64, ms, attribute <c>units</c>), stop exclusive,
-/// rewritten at every <see cref="Flush"/> to cover the frames written.</item>
+/// rewritten at every <see cref="Flush"/> to cover the frames flushed.</item>
 /// </list>
 /// The writer does not own the file; <see cref="Flush"/> flushes the whole file.
 /// </summary>
@@ -73,13 +73,17 @@ public sealed class SonataReportWriter : IDisposable
                 throw new ArgumentException($"report population '{population}': index_pointers[{i}] = {indexPointers[i]} is below index_pointers[{i - 1}] = {indexPointers[i - 1]}", nameof(indexPointers));
     }
 
-    /// <summary>Brings every population's <c>mapping/time</c> up to date, then flushes the file: every frame
-    /// appended so far is on disk when this returns.</summary>
+    /// <summary>Flushes the file, then brings every population's <c>mapping/time</c> up to date and flushes
+    /// again: every frame appended so far is on disk when this returns. The order matters for a run that is
+    /// killed inside Flush: <c>time</c> may then lag the frames on disk, but never claims frames that are
+    /// not there.</summary>
     public void Flush()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        foreach (ReportPopulationWriter population in populations.Values) population.UpdateTime();
         file.Flush();
+        bool changed = false;
+        foreach (ReportPopulationWriter population in populations.Values) changed |= population.UpdateTime();
+        if (changed) file.Flush();
     }
 
     /// <summary>Flushes (when the file is still open) and closes the population datasets; the file stays open.</summary>
@@ -149,11 +153,12 @@ public sealed class ReportPopulationWriter
     /// (frames × <see cref="Elements"/> values).</summary>
     public void AppendFrames(ReadOnlySpan<double> values, int frames) => data.AppendRows(values, frames);
 
-    internal void UpdateTime()
+    internal bool UpdateTime()
     {
-        if (framesInTime == Frames) return;
+        if (framesInTime == Frames) return false;
         time.Write<double>([options.StartMs, StopMs, options.DtMs]);
         framesInTime = Frames;
+        return true;
     }
 
     internal void Close()
