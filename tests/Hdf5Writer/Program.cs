@@ -1,0 +1,35 @@
+using BioSim.IO.Hdf5;
+using BioSim.IO.Sonata;
+using BioSim.Tests.Hdf5Writer;
+
+// Usage: BioSim.Hdf5Writer FILE
+// Appends one block of spikes and one block of report frames, flushes, prints "flushed <block>", forever.
+// The kill -9 test reads these lines, kills this process, and checks the flushed blocks in FILE.
+if (args.Length != 1)
+{
+    Console.Error.WriteLine("usage: BioSim.Hdf5Writer FILE");
+    return 2;
+}
+
+using var file = Hdf5File.Create(args[0]);
+using var spikes = new SonataSpikeWriter(file, new AppendableDatasetOptions { ChunkRows = 64 });
+using var reports = new SonataReportWriter(file);
+var nodeIds = new ulong[KillTestPattern.Elements];
+for (int i = 0; i < nodeIds.Length; i++) nodeIds[i] = (ulong)i;
+ReportPopulationWriter report = reports.AddPopulation(
+    KillTestPattern.Population, nodeIds, new SonataReportOptions { DtMs = KillTestPattern.DtMs, ChunkFrames = 8 });
+SpikePopulationWriter population = spikes.Population(KillTestPattern.Population);
+
+var times = new double[KillTestPattern.SpikesPerBlock];
+var ids = new ulong[KillTestPattern.SpikesPerBlock];
+var frames = new double[KillTestPattern.FramesPerBlock * KillTestPattern.Elements];
+for (long block = 0; ; block++)
+{
+    KillTestPattern.Spikes(block, times, ids);
+    population.Append(times, ids);
+    KillTestPattern.Frames(block, frames);
+    report.AppendFrames(frames, KillTestPattern.FramesPerBlock);
+    reports.Flush(); // updates mapping/time, then flushes the whole file (spikes included)
+    Console.Out.WriteLine($"flushed {block}");
+    Console.Out.Flush();
+}

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using NUnit.Framework;
+
+namespace BioSim.Tests.IO;
+
+/// <summary>
+/// Runs the outside readers the HDF5 tests check against: Debian's /usr/bin/python3 with h5py
+/// (python3-h5py; the <c>python3</c> on PATH is another interpreter without it) and h5dump (hdf5-tools).
+/// A missing tool fails the test: CI installs them (.ci/setup), so a skip would hide a broken machine.
+/// </summary>
+internal static class ExternalTools
+{
+    public const string Python = "/usr/bin/python3";
+
+    public static string ScriptPath(string name) => Path.Combine(TestContext.CurrentContext.TestDirectory, "scripts", name);
+
+    /// <summary>Runs a script from tests/scripts with /usr/bin/python3 and returns its stdout; fails the test
+    /// with the script's stderr when it exits non-zero.</summary>
+    public static string RunPythonScript(string script, params string[] arguments)
+    {
+        if (!File.Exists(Python))
+            Assert.Fail($"{Python} is missing; install the Debian packages python3 and python3-h5py (.ci/setup does)");
+        var result = Run(Python, [ScriptPath(script), .. arguments]);
+        if (result.ExitCode != 0)
+        {
+            string hint = result.StandardError.Contains("No module named 'h5py'", StringComparison.Ordinal)
+                ? " (install the Debian package python3-h5py)" : "";
+            Assert.Fail($"{script} exited with {result.ExitCode}{hint}:\n{result.StandardError}");
+        }
+        return result.StandardOutput;
+    }
+
+    /// <summary>Runs <c>h5dump</c> with the given arguments; fails the test when h5dump is not installed.</summary>
+    public static (int ExitCode, string StandardOutput, string StandardError) RunH5dump(params string[] arguments)
+    {
+        string? h5dump = FindOnPath("h5dump");
+        if (h5dump is null) Assert.Fail("h5dump is missing; install the Debian package hdf5-tools (.ci/setup does)");
+        return Run(h5dump!, arguments);
+    }
+
+    public static (int ExitCode, string StandardOutput, string StandardError) Run(string program, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments) start.ArgumentList.Add(argument);
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {program}");
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{program} {string.Join(' ', arguments)} did not finish within 2 minutes");
+        }
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private static string? FindOnPath(string name)
+    {
+        foreach (string directory in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(Path.PathSeparator))
+        {
+            string candidate = Path.Combine(directory, name);
+            if (File.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+}
