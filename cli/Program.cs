@@ -1,6 +1,58 @@
+using System.CommandLine;
+using BioSim.Engine.Simulation;
+using BioSim.IO;
+using BioSim.IO.Experiments;
+using BioSim.IO.Hdf5;
+
 namespace BioSim.Cli;
 
 internal static class Program
 {
-    private static int Main(string[] args) => args.Length >= 0 ? 0 : 1;
+    private static int Main(string[] args)
+    {
+        var root = new RootCommand("BioSim: simulate biologically plausible neural circuits and write the traces to HDF5.")
+        {
+            RunCommand.Create(),
+            InspectCommand.Create(),
+            PlotCommand.Create(),
+        };
+        return root.Parse(args).Invoke();
+    }
+
+    /// <summary>Runs a command body, turning known failures into one clear line on stderr and a documented exit code.</summary>
+    internal static int Guard(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (ExperimentException e)
+        {
+            return Fail(e.Message, ExitCodes.BadInput);
+        }
+        catch (SimulationDivergedException e)
+        {
+            return Fail(e.Message, ExitCodes.RunFailed);
+        }
+        catch (OperationCanceledException)
+        {
+            return Fail("interrupted; the output file holds every block completed before the interruption", ExitCodes.Cancelled);
+        }
+        catch (Hdf5Exception e)
+        {
+            return Fail(e.Message, ExitCodes.IoError);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException)
+        {
+            return Fail(e.Message, ExitCodes.IoError);
+        }
+    }
+
+    internal static int Fail(string message, int code)
+    {
+        Console.Error.WriteLine($"biosim: error: {message}");
+        return code;
+    }
+
+    internal static IServiceProvider Services { get; } = IoServiceCollectionExtensions.CreateDefaultServices();
 }

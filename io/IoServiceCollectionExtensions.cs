@@ -12,6 +12,7 @@ public static class IoServiceCollectionExtensions
         services.AddCircuits();
         services.AddSingleton<ExperimentReader>();
         services.AddSingleton<ModelBuilder>();
+        services.AddSingleton<Runs.ExperimentRunner>();
         return services;
     }
 

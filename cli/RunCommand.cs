@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Globalization;
+using BioSim.IO.Experiments;
+using BioSim.IO.Runs;
+using Microsoft.Extensions.DependencyInjection;
+using ShellProgressBar;
+
+namespace BioSim.Cli;
+
+/// <summary><c>biosim run experiment.json -o out.h5</c>: runs an experiment, streams the traces to HDF5, prints a summary.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var experiment = new Argument<FileInfo>("experiment") { Description = "The experiment file (JSON); see examples/." };
+        var output = new Option<string>("--output", "-o") { Description = "The HDF5 file to write.", DefaultValueFactory = _ => "out.h5" };
+        var threads = new Option<int?>("--threads", "-t") { Description = "Worker threads (overrides the experiment; results do not depend on it). Default: the experiment's, or SLURM_CPUS_PER_TASK." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress output." };
+        var command = new Command("run", "Run an experiment and write spikes and state reports to HDF5.") { experiment, output, threads, quiet };
+        command.SetAction(result => Program.Guard(() => Run(
+            result.GetValue(experiment)!, result.GetValue(output)!, result.GetValue(threads), result.GetValue(quiet))));
+        return command;
+    }
+
+    private static int Run(FileInfo file, string output, int? threads, bool quiet)
+    {
+        var services = Program.Services;
+        var experiment = services.GetRequiredService<ExperimentReader>().ReadFile(file.FullName) with { File = file.ToString() };
+        if (threads is null && int.TryParse(Environment.GetEnvironmentVariable("SLURM_CPUS_PER_TASK"), out int slurm) && slurm > 0) threads = slurm;
+        if (threads is < 1) return Program.Fail($"--threads must be at least 1, got {threads}", ExitCodes.BadInput);
+
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
+
+        var runner = services.GetRequiredService<ExperimentRunner>();
+        RunSummary summary;
+        Console.Error.WriteLine($"biosim: {experiment.Name}: {experiment.Populations.Sum(p => p.Size)} neurons, " +
+            $"{experiment.Duration.ToString(CultureInfo.InvariantCulture)} ms at dt = {experiment.Dt.ToString(CultureInfo.InvariantCulture)} ms → {output}");
+        if (!quiet && !Console.IsErrorRedirected && !Console.IsOutputRedirected)
+        {
+            using var bar = new ProgressBar(1000, "simulating", new ProgressBarOptions { ProgressCharacter = '─', CollapseWhenFinished = true, DisplayTimeInRealTime = false });
+            var progress = new SynchronousProgress(p =>
+            {
+                bar.Tick((int)(1000 * p.TimeMs / p.DurationMs), $"t = {p.TimeMs:0} / {p.DurationMs:0} ms, {p.Spikes} spikes");
+            });
+            summary = runner.Run(experiment, output, progress, threads, cancel.Token);
+        }
+        else
+        {
+            double nextLog = 0;
+            var progress = new SynchronousProgress(p =>
+            {
+                if (quiet || p.TimeMs < nextLog) return;
+                nextLog = p.TimeMs + p.DurationMs / 10;
+                Console.Error.WriteLine($"biosim: t = {p.TimeMs:0.#} / {p.DurationMs:0.#} ms, {p.Spikes} spikes, {p.Elapsed.TotalSeconds:0.00} s");
+            });
+            summary = runner.Run(experiment, output, progress, threads, cancel.Token);
+        }
+        PrintSummary(summary);
+        return ExitCodes.Ok;
+    }
+
+    private static void PrintSummary(RunSummary s)
+    {
+        Console.WriteLine($"Simulated {s.SimulatedMs:0.###} ms in {s.Steps} steps: {s.Neurons} neurons, {s.Synapses} synapses.");
+        foreach (var p in s.Populations) Console.WriteLine($"  {p.Name,-12} {p.Size,8} neurons {p.Spikes,10} spikes {p.MeanRateHz,8:0.00} Hz");
+        Console.WriteLine($"  {"all",-12} {s.Neurons,8} neurons {s.Spikes,10} spikes {s.MeanRateHz,8:0.00} Hz");
+        Console.WriteLine($"Build {s.BuildTime.TotalSeconds:0.000} s, simulation {s.SimulationTime.TotalSeconds:0.000} s; wrote {s.Output}");
+    }
+
+    /// <summary>Calls back on the reporting thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
+    private sealed class SynchronousProgress(Action<RunProgress> report) : IProgress<RunProgress>
+    {
+        public void Report(RunProgress value) => report(value);
+    }
+}
