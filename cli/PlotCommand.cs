@@ -18,7 +18,7 @@ internal static class PlotCommand
         return command;
     }
 
-    private static int Plot(FileInfo path, string output, int maxNeurons)
+    internal static int Plot(FileInfo path, string output, int maxNeurons = 500)
     {
         if (!path.Exists) return Program.Fail($"{path}: no such file", ExitCodes.IoError);
         using var file = Hdf5File.OpenReadOnly(path.FullName);

@@ -16,9 +16,14 @@ internal static class RunCommand
         var output = new Option<string>("--output", "-o") { Description = "The HDF5 file to write.", DefaultValueFactory = _ => "out.h5" };
         var threads = new Option<int?>("--threads", "-t") { Description = "Worker threads (overrides the experiment; results do not depend on it). Default: the experiment's, or SLURM_CPUS_PER_TASK." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress output." };
-        var command = new Command("run", "Run an experiment and write spikes and state reports to HDF5.") { experiment, output, threads, quiet };
-        command.SetAction(result => Program.Guard(() => Run(
-            result.GetValue(experiment)!, result.GetValue(output)!, result.GetValue(threads), result.GetValue(quiet))));
+        var plot = new Option<string?>("--plot") { Description = "Also draw the spike raster and state trace to this PNG (as biosim plot)." };
+        var command = new Command("run", "Run an experiment and write spikes and state reports to HDF5.") { experiment, output, threads, quiet, plot };
+        command.SetAction(result => Program.Guard(() =>
+        {
+            int code = Run(result.GetValue(experiment)!, result.GetValue(output)!, result.GetValue(threads), result.GetValue(quiet));
+            string? png = result.GetValue(plot);
+            return code == ExitCodes.Ok && png is not null ? PlotCommand.Plot(new FileInfo(result.GetValue(output)!), png) : code;
+        }));
         return command;
     }
 
