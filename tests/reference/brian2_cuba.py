@@ -44,7 +44,8 @@ from brian2 import (NeuronGroup, Synapses, SpikeMonitor, Network, defaultclock, 
                     ms, mV, second)
 
 
-def run_cuba(n, seed_value, duration_ms=1000.0, dt_ms=0.1, target="cython"):
+def run_cuba(n, seed_value, duration_ms=1000.0, dt_ms=0.1, target="cython", method="exact",
+             delay_ms=0.0):
     """Run one CUBA network; return spike indices (int array) and times (ms, float array)."""
     prefs.codegen.target = target
     brian2.start_scope()
@@ -63,7 +64,7 @@ def run_cuba(n, seed_value, duration_ms=1000.0, dt_ms=0.1, target="cython"):
     dge/dt = -ge/taue : volt
     dgi/dt = -gi/taui : volt
     '''
-    P = NeuronGroup(n, eqs, threshold='v>Vt', reset='v = Vr', refractory=5 * ms, method='exact')
+    P = NeuronGroup(n, eqs, threshold='v>Vt', reset='v = Vr', refractory=5 * ms, method=method)
     P.v = 'Vr + rand() * (Vt - Vr)'
     P.ge = 0 * mV
     P.gi = 0 * mV
@@ -78,6 +79,9 @@ def run_cuba(n, seed_value, duration_ms=1000.0, dt_ms=0.1, target="cython"):
     Ci = Synapses(Pi, P, on_pre='gi += wi')
     Ce.connect(p=p)
     Ci.connect(p=p)
+    if delay_ms > 0:  # sensitivity checks only; the reference has no delay
+        Ce.delay = delay_ms * ms
+        Ci.delay = delay_ms * ms
     s_mon = SpikeMonitor(P)
 
     net = Network(P, Pe, Pi, Ce, Ci, s_mon)
@@ -132,6 +136,10 @@ def main(argv=None):
     ap.add_argument("--dt", type=float, default=0.1, help="ms; default 0.1")
     ap.add_argument("--target", choices=["cython", "numpy"], default="cython",
                     help="Brian2 runtime code-generation target; default cython")
+    ap.add_argument("--method", default="exact",
+                    help="Brian2 integration method (sensitivity checks; the reference is exact)")
+    ap.add_argument("--delay", type=float, default=0.0,
+                    help="synaptic delay in ms (sensitivity checks; the reference has none)")
     ap.add_argument("-o", "--output", default=None, help="JSON file (default: stdout)")
     args = ap.parse_args(argv)
 
@@ -139,7 +147,8 @@ def main(argv=None):
     per_seed = []
     for s in seeds:
         t0 = time.perf_counter()
-        i, t, n_exc, synapses = run_cuba(args.n, s, args.duration, args.dt, args.target)
+        i, t, n_exc, synapses = run_cuba(args.n, s, args.duration, args.dt, args.target,
+                                          args.method, args.delay)
         wall = time.perf_counter() - t0
         st = statistics_of(i, t, args.n, n_exc, args.duration)
         st.update({"seed": s, "synapses": synapses, "wall_s": round(wall, 2)})
@@ -161,6 +170,8 @@ def main(argv=None):
         "brian2_version": brian2.__version__,
         "numpy_version": np.__version__,
         "codegen_target": args.target,
+        "method": args.method,
+        "delay_ms": args.delay,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command_line": " ".join([os.path.relpath(sys.argv[0])] + sys.argv[1:]) if argv is None
                         else " ".join(argv),
