@@ -43,7 +43,7 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-def experiment_for(n, seed, record_state):
+def experiment_for(n, seed, duration_ms, record_state):
     with open(TEMPLATE) as f:
         exp = json.load(f)
     exp = copy.deepcopy(exp)
@@ -51,6 +51,7 @@ def experiment_for(n, seed, record_state):
     sizes = {"exc": n_exc, "inh": n - n_exc}
     exp["name"] = f"cuba-{n}"
     exp["seed"] = seed
+    exp["duration"] = duration_ms
     for pop in exp["populations"]:
         pop["size"] = sizes[pop["name"]]
     for proj in exp["projections"]:
@@ -111,7 +112,7 @@ def spikes_from_h5(path):
 
 
 def run_biosim(dll, n, seed, duration_ms, workdir, record_state):
-    exp = experiment_for(n, seed, record_state)
+    exp = experiment_for(n, seed, duration_ms, record_state)
     exp_path = os.path.join(workdir, f"cuba_{n}.json")
     out_path = os.path.join(workdir, f"cuba_{n}.h5")
     with open(exp_path, "w") as f:
@@ -175,7 +176,7 @@ def main():
     ap = argparse.ArgumentParser(description="CUBA: BioSim CLI vs Brian2 cpp_standalone")
     ap.add_argument("--n", type=int, nargs="+", default=[4000, 16000, 64000])
     ap.add_argument("--seed", type=int, default=12345)
-    ap.add_argument("--duration", type=float, default=1000.0, help="ms (BioSim keeps the template's)")
+    ap.add_argument("--duration", type=float, default=1000.0, help="ms, both sides; default 1000")
     ap.add_argument("--biosim", default=DEFAULT_DLL, help=f"biosim.dll (default {DEFAULT_DLL})")
     ap.add_argument("--brian2-results", help="JSON lines from an earlier cuba_brian2.py run")
     ap.add_argument("--skip-brian2", action="store_true")
