@@ -34,7 +34,19 @@ public sealed class Hdf5File : Hdf5Location
         EnsureLoaded();
         long id = H5Fcreate(fileName, AccTrunc, Default, Default);
         if (id < 0) throw Hdf5Exception.For("create file", "/", fileName);
-        return new Hdf5File(id, fileName, readOnly: false);
+        var file = new Hdf5File(id, fileName, readOnly: false);
+        // Write the superblock now: a run killed before its first flush then leaves an empty, valid file
+        // instead of a truncated one.
+        try
+        {
+            file.Flush();
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+        return file;
     }
 
     /// <summary>Opens an existing file for reading.</summary>

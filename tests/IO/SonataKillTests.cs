@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using BioSim.Tests.Hdf5Writer;
 using NUnit.Framework;
@@ -9,8 +10,10 @@ namespace BioSim.Tests.IO;
 /// A run killed with SIGKILL must leave a file that h5py opens, with every flushed block intact.
 /// The child (tests/Hdf5Writer) appends one block of spikes and report frames, flushes, prints
 /// "flushed &lt;block&gt;", forever; we kill it after at least <see cref="MinimumBlocks"/> blocks and compare
-/// the file, as h5py reads it, with <see cref="KillTestPattern"/> recomputed here. Rows beyond the last
-/// flush that reached the disk (or were extended but left as fill values) are allowed and ignored.
+/// the flushed prefix of every dataset, as h5py reads it, with <see cref="KillTestPattern"/> recomputed
+/// here. Rows beyond the last completed flush are allowed and not read: they may be fill values, and when
+/// the kill lands inside H5Fflush their chunk index may point past the end of the file (h5py then fails
+/// with "addr overflow" on a whole-dataset read; seen about once in 50 kills).
 /// </summary>
 [TestFixture, Category("Validation")]
 public sealed class SonataKillTests
@@ -39,22 +42,25 @@ public sealed class SonataKillTests
         Assert.That(lastFlushed, Is.GreaterThanOrEqualTo(MinimumBlocks - 1));
         long blocks = lastFlushed + 1;
 
-        using JsonDocument json = JsonDocument.Parse(ExternalTools.RunPythonScript("sonata_dump.py", path, "--killed"));
+        long spikeCount = blocks * KillTestPattern.SpikesPerBlock;
+        long frameCount = blocks * KillTestPattern.FramesPerBlock;
+        // The script reads only the flushed prefixes (and checks the datasets are at least that long).
+        using JsonDocument json = JsonDocument.Parse(ExternalTools.RunPythonScript(
+            "sonata_dump.py", path, "--killed", spikeCount.ToString(CultureInfo.InvariantCulture), frameCount.ToString(CultureInfo.InvariantCulture)));
         JsonElement spikes = json.RootElement.GetProperty("spikes").GetProperty(KillTestPattern.Population);
         List<double> times = SonataWriterTests.Doubles(spikes.GetProperty("timestamps"));
         List<ulong> ids = SonataWriterTests.ULongs(spikes.GetProperty("node_ids"));
         JsonElement report = json.RootElement.GetProperty("report").GetProperty(KillTestPattern.Population);
         List<double> frames = SonataWriterTests.Doubles(report.GetProperty("data"));
+        long framesOnDisk = report.GetProperty("data_layout").GetProperty("shape")[0].GetInt64();
         List<double> time = SonataWriterTests.Doubles(report.GetProperty("time"));
 
-        long spikeCount = blocks * KillTestPattern.SpikesPerBlock;
-        long frameCount = blocks * KillTestPattern.FramesPerBlock;
-        Assert.That(times, Has.Count.GreaterThanOrEqualTo(spikeCount), "flushed spikes missing");
-        Assert.That(ids, Has.Count.EqualTo(times.Count));
-        Assert.That(frames, Has.Count.GreaterThanOrEqualTo(frameCount * KillTestPattern.Elements), "flushed frames missing");
+        Assert.That(times, Has.Count.EqualTo(spikeCount));
+        Assert.That(ids, Has.Count.EqualTo(spikeCount));
+        Assert.That(frames, Has.Count.EqualTo(frameCount * KillTestPattern.Elements));
         // mapping/time covers at least the flushed frames and never more than the frames on disk.
         long covered = (long)Math.Round((time[1] - time[0]) / time[2]);
-        Assert.That(covered, Is.InRange(frameCount, frames.Count / KillTestPattern.Elements));
+        Assert.That(covered, Is.InRange(frameCount, framesOnDisk));
 
         var expectedTimes = new double[KillTestPattern.SpikesPerBlock];
         var expectedIds = new ulong[KillTestPattern.SpikesPerBlock];

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Check a SONATA spike/report file with h5py and print its contents as JSON.
 
-Usage: /usr/bin/python3 sonata_dump.py FILE [--killed]
+Usage: /usr/bin/python3 sonata_dump.py FILE [--killed SPIKES FRAMES]
 
 Checks the layout of the SONATA developer guide ("Spike file" and "Frame oriented, node element
 recordings"): dataset names, dtypes, ranks, lengths that must agree, the units attributes, the `sorting`
@@ -9,10 +9,13 @@ enum (and that spikes marked by_time are in time order), index_pointers running 
 On a layout error: message on stderr, exit code 1. Otherwise prints
 {"spikes": {pop: {...}}, "report": {pop: {...}}} with every value, for the caller to compare exactly.
 Floats are printed with Python's repr (shortest string that round-trips), so comparisons can be exact.
-With --killed (a file left by a writer killed with SIGKILL), datasets may have grown beyond the last
-flush (rows appended after it, or fill-value zeros where their data never reached the disk): report data
-may hold more frames than mapping/time covers, and spikes marked by_time are not checked for order (the
-caller checks the flushed prefix value by value).
+
+--killed SPIKES FRAMES: the file was left by a writer killed with SIGKILL after it had flushed SPIKES
+spikes and FRAMES report frames per population. Only those prefixes are read and printed (datasets must
+be at least that long): rows beyond the last completed flush may be fill values, and when the kill hit
+inside H5Fflush their chunk addresses may even lie past the end of the file ("addr overflow"), so a
+reader of a killed run reads what was flushed, as mapping/time tells for reports. mapping/time must
+cover at least FRAMES frames and at most the frames in data.
 Run with Debian's /usr/bin/python3 (python3-h5py).
 """
 import json
@@ -62,6 +65,14 @@ def describe(d):
             "chunks": list(d.chunks) if d.chunks else None, "compression": d.compression}
 
 
+def prefix(d, n):
+    if n is None:
+        return d[()]
+    if d.shape[0] < n:
+        fail(f"{d.name} has {d.shape[0]} rows, fewer than the {n} flushed")
+    return d[:n]
+
+
 def spikes(group, killed):
     out = {}
     for name, pop in group.items():
@@ -74,11 +85,11 @@ def spikes(group, killed):
         ids = dataset(pop, "node_ids", ["<u8"], 1)
         if ts.shape != ids.shape:
             fail(f"{pop.name}: {ts.shape[0]} timestamps but {ids.shape[0]} node_ids")
-        t = ts[()]
-        if sorting["enum"] == "by_time" and not killed and np.any(np.diff(t) < 0):
+        t = prefix(ts, killed and killed[0])
+        if sorting["enum"] == "by_time" and np.any(np.diff(t) < 0):
             fail(f"{pop.name}: sorting is by_time but timestamps decrease")
         out[name] = {"sorting": sorting, "units": attribute(ts, "units"),
-                     "timestamps": t.tolist(), "node_ids": [int(x) for x in ids[()]],
+                     "timestamps": t.tolist(), "node_ids": [int(x) for x in prefix(ids, killed and killed[0])],
                      "timestamps_layout": describe(ts), "node_ids_layout": describe(ids)}
     return out
 
@@ -104,9 +115,9 @@ def reports(group, killed):
             fail(f"{pop.name}: mapping/time must hold [start, stop, dt]")
         start, stop, dt = (float(x) for x in time)
         covered = round((stop - start) / dt)
-        if covered != n_frames and not (killed and covered < n_frames):
+        if covered != n_frames and not (killed and killed[1] <= covered <= n_frames):
             fail(f"{pop.name}: time [{start}, {stop}, {dt}] covers {covered} frames, data has {n_frames}")
-        out[name] = {"data": data[()].astype(np.float64).tolist(), "data_layout": describe(data),
+        out[name] = {"data": prefix(data, killed and killed[1]).astype(np.float64).tolist(), "data_layout": describe(data),
                      "units": attribute(data, "units"), "variable_name": attribute(data, "variable_name"),
                      "node_ids": [int(x) for x in node_ids], "index_pointers": [int(x) for x in pointers],
                      "element_ids": [int(x) for x in elements], "time": time.tolist(),
@@ -115,7 +126,11 @@ def reports(group, killed):
 
 
 def main():
-    killed = "--killed" in sys.argv[2:]
+    killed = None
+    if len(sys.argv) == 5 and sys.argv[2] == "--killed":
+        killed = (int(sys.argv[3]), int(sys.argv[4]))
+    elif len(sys.argv) != 2:
+        fail("usage: sonata_dump.py FILE [--killed SPIKES FRAMES]")
     with h5py.File(sys.argv[1], "r") as f:
         result = {"spikes": spikes(f["spikes"], killed) if "spikes" in f else {},
                   "report": reports(f["report"], killed) if "report" in f else {}}
