@@ -34,7 +34,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ExperimentException(path, "", $"cannot read the file ({e.Message.TrimEnd('.')}); check the path and permissions");
+            throw new IOException($"{path}: cannot read the experiment file ({e.Message.TrimEnd('.')}); check the path and permissions", e);
         }
         return Read(text, path);
     }

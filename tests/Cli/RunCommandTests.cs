@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BioSim.IO.Hdf5;
+using BioSim.IO.Sonata;
+using BioSim.Tests.IO;
+using NUnit.Framework;
+
+namespace BioSim.Tests.Cli;
+
+/// <summary>End to end: the biosim program on real experiment files, its output read by h5py (an outside reader).</summary>
+[TestFixture, Category("Validation")]
+public sealed class RunCommandTests
+{
+    private string _dir = "";
+
+    [SetUp]
+    public void SetUp() => _dir = BiosimProcess.TempDirectory();
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>
+    /// biosim run on CUBA (300 ms) exits 0 and prints the summary; h5py (sonata_dump.py checks the SONATA layout:
+    /// dtypes, units, sorting enum, time order) reads back exactly the spikes and V trace that our reader sees;
+    /// the root attributes hold the experiment JSON as given, the version and status "completed".
+    /// </summary>
+    [Test]
+    public void RunWritesAFileThatH5pyReads()
+    {
+        string experiment = BiosimProcess.CubaVariant(_dir, j => j["duration"] = 300.0);
+        string output = Path.Combine(_dir, "out.h5");
+        var (code, stdout, stderr) = BiosimProcess.Run("run", experiment, "-o", output, "--plot", Path.Combine(_dir, "raster.png"));
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain("4000 neurons").And.Contain("Hz"));
+        Assert.That(new FileInfo(Path.Combine(_dir, "raster.png")).Length, Is.GreaterThan(10_000));
+
+        using var dump = JsonDocument.Parse(ExternalTools.RunPythonScript("sonata_dump.py", output));
+        using var file = Hdf5File.OpenReadOnly(output);
+        var spikes = SonataFileReader.ReadSpikes(file);
+        Assert.That(spikes.Select(s => s.Population), Is.EquivalentTo(new[] { "exc", "inh" }));
+        foreach (var s in spikes)
+        {
+            var py = dump.RootElement.GetProperty("spikes").GetProperty(s.Population);
+            Assert.That(py.GetProperty("sorting").GetProperty("enum").GetString(), Is.EqualTo("by_time"));
+            Assert.That(py.GetProperty("timestamps").EnumerateArray().Select(x => x.GetDouble()), Is.EqualTo(s.TimestampsMs));
+            Assert.That(py.GetProperty("node_ids").EnumerateArray().Select(x => x.GetUInt64()), Is.EqualTo(s.NodeIds));
+            Assert.That(s.TimestampsMs, Is.Ordered);
+            Assert.That(s.TimestampsMs.All(t => t > 0 && t <= 300), Is.True);
+        }
+        var report = SonataFileReader.ReadReports(file).Single();
+        Assert.That((report.Frames, report.Elements), Is.EqualTo((3000, 5)));
+        Assert.That(report.Units, Is.EqualTo("mV"));
+        Assert.That(report.Data.All(v => v > -80 && v < -50), Is.True, "V stays below V_th (inhibition may push it below V_reset)");
+
+        using var attrs = JsonDocument.Parse(ExternalTools.RunPythonScript("run_attributes.py", output));
+        var root = attrs.RootElement;
+        Assert.That(root.GetProperty("status").GetString(), Is.EqualTo("completed"));
+        Assert.That(root.GetProperty("experiment").GetString(), Is.EqualTo(File.ReadAllText(experiment)));
+        Assert.That(root.GetProperty("biosim_version").GetString(), Does.StartWith("0."));
+        Assert.That(root.GetProperty("simulated").GetDouble(), Is.EqualTo(300.0));
+        Assert.That(root.GetProperty("report_time").GetProperty("exc").EnumerateArray().Select(x => x.GetDouble()),
+            Is.EqualTo(new[] { 0.1, 300.1, 0.1 }).Within(1e-9));
+
+        var (inspectCode, inspect, _) = BiosimProcess.Run("inspect", output);
+        Assert.That(inspectCode, Is.EqualTo(0));
+        Assert.That(inspect, Does.Contain("status = completed").And.Contain("timestamps"));
+    }
+
+    /// <summary>
+    /// A run killed with SIGKILL half-way leaves a file h5py opens; every spike before the last flush
+    /// (the report's mapping/time stop, rewritten at each flush) equals, bit for bit, the spikes of a run that
+    /// was not killed.
+    /// </summary>
+    [Test]
+    public void KilledRunLeavesEveryFlushedBlockReadable()
+    {
+        string longRun = BiosimProcess.CubaVariant(_dir, j => { j["duration"] = 60000.0; j["flush_interval"] = 20.0; }, "long.json");
+        string killed = Path.Combine(_dir, "killed.h5");
+        using (var process = Process.Start(BiosimProcess.StartInfo("run", longRun, "-o", killed))!)
+        {
+            var stderr = new System.Text.StringBuilder();
+            process.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
+            process.BeginErrorReadLine();
+            process.BeginOutputReadLine();
+            var clock = Stopwatch.StartNew();
+            // Non-terminal runs log after the first block, then each 10 % of the duration: the second line comes
+            // after at least 6 s of simulated time.
+            while (clock.Elapsed < TimeSpan.FromMinutes(3))
+            {
+                lock (stderr)
+                {
+                    if (stderr.ToString().Split("biosim: t = ").Length > 2) break;
+                }
+                Assert.That(process.HasExited, Is.False, () => $"biosim ended early: {stderr}");
+                Thread.Sleep(50);
+            }
+            process.Kill(); // SIGKILL on Unix
+            process.WaitForExit();
+        }
+
+        using var attrs = JsonDocument.Parse(ExternalTools.RunPythonScript("run_attributes.py", killed));
+        Assert.That(attrs.RootElement.GetProperty("status").GetString(), Is.EqualTo("running"));
+        double flushedUntil = attrs.RootElement.GetProperty("report_time").GetProperty("exc")[1].GetDouble() - 0.1;
+        Assert.That(flushedUntil, Is.GreaterThanOrEqualTo(6000));
+        string complete = Path.Combine(_dir, "complete.h5");
+        string shortRun = BiosimProcess.CubaVariant(_dir, j => { j["duration"] = Math.Round(flushedUntil, 6); j["flush_interval"] = 20.0; }, "short.json");
+        var (code, _, err) = BiosimProcess.Run("run", shortRun, "-o", complete);
+        Assert.That(code, Is.EqualTo(0), err);
+        using var file = Hdf5File.OpenReadOnly(complete);
+        foreach (var s in SonataFileReader.ReadSpikes(file))
+        {
+            using var prefix = JsonDocument.Parse(ExternalTools.RunPythonScript("spike_prefix.py", killed, s.Population, s.NodeIds.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            var times = prefix.RootElement.GetProperty("timestamps").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+            var ids = prefix.RootElement.GetProperty("node_ids").EnumerateArray().Select(x => x.GetUInt64()).ToArray();
+            Assert.That(times, Is.EqualTo(s.TimestampsMs), $"flushed spikes of {s.Population}");
+            Assert.That(ids, Is.EqualTo(s.NodeIds));
+        }
+    }
+
+    private static void Population0(JsonObject j, Action<JsonObject> change) => change(j["populations"]![0]!.AsObject());
+
+    /// <summary>Each bad input: exit code 2 (input) or 3 (files), and one line naming the file and the field.</summary>
+    [Test]
+    public void BadInputGivesOneClearLineAndExitCode()
+    {
+        string Expect(string file, int exitCode, params string[] fragments)
+        {
+            var (code, _, stderr) = BiosimProcess.Run("run", file, "-o", Path.Combine(_dir, "x.h5"));
+            Assert.That(code, Is.EqualTo(exitCode), stderr);
+            string line = stderr.Trim();
+            Assert.That(line.Split('\n'), Has.Length.EqualTo(1), line);
+            foreach (string f in fragments) Assert.That(line, Does.Contain(f));
+            return line;
+        }
+
+        string malformed = Path.Combine(_dir, "malformed.json");
+        File.WriteAllText(malformed, "{\"name\": \"x\",\n \"dt\": 0.1,,}");
+        Expect(malformed, 2, "malformed.json", "line 2");
+
+        Expect(BiosimProcess.CubaVariant(_dir, j => Population0(j, p => p["model"] = "izhikevich"), "model.json"), 2,
+            "model.json", "populations[0].model", "izhikevich", "allowed: lif");
+        Expect(BiosimProcess.CubaVariant(_dir, j => Population0(j, p => p["parameters"]!["tau_m"] = -20.0), "tau.json"), 2,
+            "populations[0].parameters.tau_m", "positive");
+        Expect(BiosimProcess.CubaVariant(_dir, j => Population0(j, p => p["parameters"]!["tau_mem"] = 20.0), "unknown.json"), 2,
+            "populations[0].parameters.tau_mem", "unknown field", "tau_m");
+        Expect(BiosimProcess.CubaVariant(_dir, j => j["projections"]![0]!["connectivity"]!["p"] = 1.5, "p.json"), 2,
+            "projections[0].connectivity.p", "[0, 1]");
+        Expect(BiosimProcess.CubaVariant(_dir, j => j["projections"]![1]!["receptor"] = "nmda", "receptor.json"), 2,
+            "projections[1].receptor", "nmda", "exc, inh");
+        Expect(BiosimProcess.CubaVariant(_dir, j => j["dt"] = -0.1, "dt.json"), 2, "dt.json: dt", "positive");
+        Expect(Path.Combine(_dir, "missing.json"), 3, "missing.json", "cannot read");
+
+        string ok = BiosimProcess.CubaVariant(_dir, j => j["duration"] = 1.0, "ok.json");
+        var (code, _, stderr) = BiosimProcess.Run("run", ok, "-o", Path.Combine(_dir, "no-such-dir", "out.h5"));
+        Assert.That(code, Is.EqualTo(3), stderr);
+        Assert.That(stderr, Does.Contain("no-such-dir"));
+    }
+
+    /// <summary>A run that blows up (an infinite drive makes V NaN) stops with exit 1, names population and time,
+    /// and leaves the file readable with status "diverged".</summary>
+    [Test]
+    public void DivergenceStopsWithWhereAndWhenAndKeepsTheFile()
+    {
+        string experiment = BiosimProcess.CubaVariant(_dir, j =>
+        {
+            j["duration"] = 50.0;
+            j["populations"]![1]!["parameters"]!["I_e"] = 1e308;
+            j["populations"]![1]!["parameters"]!["R_m"] = 10.0;
+        });
+        string output = Path.Combine(_dir, "diverged.h5");
+        var (code, _, stderr) = BiosimProcess.Run("run", experiment, "-o", output);
+        Assert.That(code, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain("population 'inh'").And.Contain("t = 0.1 ms"));
+        using var attrs = JsonDocument.Parse(ExternalTools.RunPythonScript("run_attributes.py", output));
+        Assert.That(attrs.RootElement.GetProperty("status").GetString(), Does.StartWith("diverged"));
+    }
+}
