@@ -27,9 +27,10 @@ namespace BioSim.Circuits.Neurons.AdEx;
 /// obeys that bound, down to dt·2⁻²⁰. <b>Spike time.</b> The sub-step that crosses V_peak (once its
 /// overshoot is no larger than its rise below V_peak) gives V and dV/dt at both ends; the crossing is the
 /// root of their cubic Hermite interpolant, and w at the crossing comes from an RK4 sub-step of that
-/// length. <b>Overflow.</b> The exponent is clamped at (V_peak − V_T)/Δ_T: the dynamics below V_peak are
-/// unchanged, and RK4 stages that overshoot V_peak stay finite. A state that is still not finite
-/// raises <see cref="SimulationDivergedException"/>.
+/// length. <b>Overflow.</b> The exponent is clamped at (V_peak − V_T)/Δ_T, and the w equation reads
+/// min(V, V_peak): the dynamics below V_peak are unchanged, RK4 stages that overshoot V_peak stay finite,
+/// and such an overshoot cannot kick w by a·(overshoot)·h/τ_w (with V_peak = 0 an unclamped stage can
+/// reach 1e8 mV). A state that is still not finite raises <see cref="SimulationDivergedException"/>.
 /// </summary>
 public sealed class AdExPopulation : NeuronPopulation
 {
@@ -237,7 +238,7 @@ public sealed class AdExPopulation : NeuronPopulation
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private double DwDt(double v, double w) => (_p.a * (v - _p.E_L) - w) / _p.tau_w;
+    private double DwDt(double v, double w) => (_p.a * (Math.Min(v, _p.V_peak) - _p.E_L) - w) / _p.tau_w;
 
     /// <summary>One classical RK4 step of (V, w) over h, with the synaptic drive (A, B) at 0, h/2 and h.</summary>
     private void Rk4(double v, double w, double h, double a0, double b0, double aMid, double bMid, double a1, double b1,

@@ -86,12 +86,12 @@ public sealed class HhPopulation : NeuronPopulation
 
     /// <summary>hh.mod's vtrap: x/(e^{x/y} − 1), with its first-order expansion near x = 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static double Vtrap(double x, double y) =>
+    public static double Vtrap(double x, double y) =>
         Math.Abs(x / y) < 1e-6 ? y * (1 - x / y / 2) : x / (Math.Exp(x / y) - 1);
 
     /// <summary>Opening and closing rates of m, h, n at V (1/ms, before the q10 factor), as hh.mod computes them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void Rates(double v, out double am, out double bm, out double ah, out double bh, out double an, out double bn)
+    public static void Rates(double v, out double am, out double bm, out double ah, out double bh, out double an, out double bn)
     {
         am = 0.1 * Vtrap(-(v + 40), 10);
         bm = 4 * Math.Exp(-(v + 65) / 18);
