@@ -9,10 +9,11 @@ It writes tests/data/brian2_adex_hh.json, read by tests/Circuits/Brian2Reference
 
 Cases
 -----
-adex_step : AdEx (Brette & Gerstner 2005) with NEST aeif defaults, I_e = 500 pA from t = 0 for 200 ms,
+adex_step : AdEx (Brette & Gerstner 2005) with NEST aeif defaults, I_e = 800 pA from t = 0 for 200 ms (500 pA is below
+            rheobase with these parameters),
             method 'rk4' at dt = 0.001 ms (a hundred times finer than the C# runs, so that the
             reference's own error is far below the tolerance tested).
-adex_cond : the same neuron, I_e = 0, with an exp-conductance receptor (E = 0 mV, tau = 5 ms) that
+adex_cond : the same neuron, I_e = 400 pA, with an exp-conductance receptor (E = 0 mV, tau = 5 ms) that
             receives a few input spikes of fixed weight (nS); rk4, dt = 0.001 ms.
 hh_step   : a single-compartment Hodgkin-Huxley neuron with the kinetics of NEURON's built-in hh.mod
             (celsius 6.3), area pi * 20 um * 20 um, cm = 1 uF/cm2, a current of 10 uA/cm2 from t = 0
@@ -23,7 +24,9 @@ hh_cond   : the same neuron with no current and an exp-conductance receptor (E =
 Conventions that the C# test must know
 -------------------------------------
 * The exponential term of AdEx uses exp(min((v - V_T)/Delta_T, (V_peak - V_T)/Delta_T)), exactly as
-  BioSim clamps it: the dynamics below V_peak are unchanged and RK4 stages above V_peak stay finite.
+  BioSim clamps it, and the w equation reads min(v, V_peak): the dynamics below V_peak are unchanged,
+  while RK4 stages that overshoot V_peak in the crossing step stay finite and do not kick w by
+  a * (overshoot) * dt / tau_w (without this, one step at dt = 0.01 ms added ~9 nA to w).
 * Brian2 records a spike at the start time t of the step in which v crossed threshold (the crossing
   lies in [t, t + dt]); BioSim reports the crossing time located inside the step.
 * Input arrival: a spike emitted at t_s with delay 0 increments g after the state update of that
@@ -59,7 +62,7 @@ def adex(I_e_pA, inputs, weight_nS, E_syn, tau_syn, duration, dt, sample_dt):
     eqs = """
     dv/dt = (-g_L*(v - E_L) + g_L*Delta_T*exp(clip((v - V_T)/Delta_T, -1000, arg_max)) - w + I_e
              + g*(E_syn - v)) / C_m : volt
-    dw/dt = (a*(v - E_L) - w) / tau_w : amp
+    dw/dt = (a*(clip(v, -1000*mV, V_peak) - E_L) - w) / tau_w : amp
     dg/dt = -g / tau_syn : siemens
     """
     ns = dict(g_L=p["g_L"] * nS, E_L=p["E_L"] * mV, Delta_T=p["Delta_T"] * mV, V_T=p["V_T"] * mV,
@@ -142,12 +145,12 @@ def run(G, inputs, weight_nS, duration, dt, sample_dt, extra):
 
 def main():
     cases = {}
-    c = adex(500.0, [], 0.0, 0.0, 5.0, 200.0, 0.001, 0.1)
-    c.update(model="adex", method="rk4", dt_ms=0.001, duration_ms=200.0, I_e_pA=500.0, receptor=None, params=ADEX)
+    c = adex(800.0, [], 0.0, 0.0, 5.0, 200.0, 0.001, 0.1)
+    c.update(model="adex", method="rk4", dt_ms=0.001, duration_ms=200.0, I_e_pA=800.0, receptor=None, params=ADEX)
     cases["adex_step"] = c
     cond_inputs = [20.0, 50.0, 52.0, 54.0, 56.0, 58.0, 60.0, 100.0, 100.5, 101.0, 101.5, 102.0, 102.5, 103.0]
-    c = adex(0.0, cond_inputs, 6.0, 0.0, 5.0, 150.0, 0.001, 0.1)
-    c.update(model="adex", method="rk4", dt_ms=0.001, duration_ms=150.0, I_e_pA=0.0,
+    c = adex(400.0, cond_inputs, 6.0, 0.0, 5.0, 150.0, 0.001, 0.1)
+    c.update(model="adex", method="rk4", dt_ms=0.001, duration_ms=150.0, I_e_pA=400.0,
              receptor=dict(model="exp-conductance", tau_ms=5.0, E_mV=0.0), params=ADEX)
     cases["adex_cond"] = c
     c = hh(10.0, [], 0.0, 0.0, 2.0, 50.0, 0.01, 0.1)
