@@ -165,7 +165,7 @@ def main():
                numpy_version=np.__version__, python=sys.version.split()[0],
                date=datetime.date.today().isoformat(),
                units=dict(V="mV", t="ms", w="pA", weight="nS", I="pA"),
-               notes=__doc__.split("Conventions that the C# test must know")[1].strip(),
+               notes=__doc__.split("Conventions that the C# test must know")[1].strip().lstrip("-").strip(),
                cases=cases)
     here = os.path.dirname(os.path.abspath(__file__))
     path = os.path.join(here, "..", "data", "brian2_adex_hh.json")
