@@ -39,6 +39,9 @@ public static class CircuitsServiceCollectionExtensions
     {
         services.AddSingleton<Catalogue>();
         services.AddNeuronModel<LifModel>("lif");
+        services.AddNeuronModel<Neurons.AdEx.AdExModel>("adex");
+        services.AddNeuronModel<Neurons.HodgkinHuxley.HhModel>("hh");
+        services.AddNeuronModel<Neurons.LifCond.LifCondModel>("lif-cond");
         services.AddConnectivityRule<AllToAll>("all-to-all");
         services.AddConnectivityRule<FixedProbability>("fixed-probability");
         services.AddConnectivityRule<FixedIndegree>("fixed-indegree");

@@ -1,0 +1,258 @@
+using System.Runtime.CompilerServices;
+using BioSim.Circuits.Populations;
+using BioSim.Circuits.Synapses;
+using BioSim.Engine.Events;
+using BioSim.Engine.Simulation;
+
+namespace BioSim.Circuits.Neurons.AdEx;
+
+/// <summary>
+/// Adaptive exponential integrate-and-fire neurons (Brette &amp; Gerstner 2005, J Neurophysiol 94:3637),
+/// as NEST's aeif_cond_exp / aeif_psc_exp define them:
+/// <code>
+///   C_m dV/dt = −g_L (V − E_L) + g_L Δ_T exp((V − V_T)/Δ_T) − w + I_e + Σ_cur I_k + Σ_cond g_k (E_k − V)
+///   τ_w dw/dt = a (V − E_L) − w
+///   τ_k dI_k/dt = −I_k,  τ_k dg_k/dt = −g_k;   I_k += weight (pA), g_k += weight (nS) on each arriving spike
+///   V ≥ V_peak → spike; V ← V_reset, w ← w + b; V held at V_reset for t_ref (w keeps evolving)
+/// </code>
+/// Units mV, ms, pF, nS, pA. <b>Integration.</b> Classical RK4 on (V, w) per neuron. The synaptic
+/// variables are linear and decoupled, so they are not integrated: RK4's stages read their exact values
+/// I_k(0) e^{−τ/τ_k} at the stage times τ ∈ {0, h/2, h}, which keeps the scheme fourth order for the
+/// whole system, and they are advanced by the exact propagator e^{−h/τ_k}. RK4 (rather than an
+/// exponential integrator) because the exponential term makes the system nonlinear and the
+/// spike-initiation phase is the part that needs accuracy; it is also the method of the Brian2 reference.
+/// <b>Step control.</b> A full step is accepted when it stays below V_peak and V moves by at most Δ_T
+/// (so the exponential term changes by at most a factor e within it). Otherwise, which happens only in
+/// the upswing or on a large input, the step is redone in sub-steps halved until each accepted sub-step
+/// obeys that bound, down to dt·2⁻²⁰. <b>Spike time.</b> The sub-step that crosses V_peak (once its
+/// overshoot is no larger than its rise below V_peak) gives V and dV/dt at both ends; the crossing is the
+/// root of their cubic Hermite interpolant, and w at the crossing comes from an RK4 sub-step of that
+/// length. <b>Overflow.</b> The exponent is clamped at (V_peak − V_T)/Δ_T, and the w equation reads
+/// min(V, V_peak): the dynamics below V_peak are unchanged, RK4 stages that overshoot V_peak stay finite,
+/// and such an overshoot cannot kick w by a·(overshoot)·h/τ_w (with V_peak = 0 an unclamped stage can
+/// reach 1e8 mV). A state that is still not finite raises <see cref="SimulationDivergedException"/>.
+/// </summary>
+public sealed class AdExPopulation : NeuronPopulation
+{
+    private const int MaxSpikesPerStep = 64;
+    private const double MinSubstepFraction = 1.0 / (1 << 20);
+
+    private readonly AdExParameters _p;
+    private readonly double[] _v;
+    private readonly double[] _w;
+    private readonly double[] _refractoryEnd;
+    private readonly double[][] _s;
+    private readonly double[] _tau;
+    private readonly double[] _aCoefficient;   // I_syn = A − B·V with A = Σ s_k a_k, B = Σ s_k b_k
+    private readonly double[] _bCoefficient;
+    private readonly double _exponentMax;
+
+    private double _dt = double.NaN;
+    private double[] _pFull = [];
+    private double[] _pHalf = [];
+
+    public AdExPopulation(string name, int size, AdExParameters parameters, IReadOnlyList<ReceptorSpec> receptors)
+        : base(name, size, receptors)
+    {
+        string? problem = parameters.Validate();
+        if (problem is not null) throw new ArgumentException($"Population '{name}' (adex): {problem}.");
+        _p = parameters;
+        _v = AddVariable("V", "mV", parameters.E_L);
+        _w = AddVariable("w", "pA");
+        _s = new double[receptors.Count][];
+        _tau = new double[receptors.Count];
+        _aCoefficient = new double[receptors.Count];
+        _bCoefficient = new double[receptors.Count];
+        for (int k = 0; k < receptors.Count; k++)
+        {
+            var r = receptors[k];
+            _s[k] = r.IsConductance ? AddVariable("g_" + r.Name, "nS") : AddVariable("I_" + r.Name, "pA");
+            _tau[k] = r.Tau;
+            _aCoefficient[k] = r.IsConductance ? r.E!.Value : 1.0;
+            _bCoefficient[k] = r.IsConductance ? 1.0 : 0.0;
+        }
+        _refractoryEnd = AddHiddenState("refractory_end", double.NegativeInfinity);
+        _exponentMax = (parameters.V_peak - parameters.V_T) / parameters.Delta_T;
+    }
+
+    public AdExParameters Parameters => _p;
+
+    protected override void PrepareModel(double dt)
+    {
+        _dt = dt;
+        _pFull = _tau.Select(tau => Math.Exp(-dt / tau)).ToArray();
+        _pHalf = _tau.Select(tau => Math.Exp(-0.5 * dt / tau)).ToArray();
+    }
+
+    public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
+    {
+        if (dt != _dt) throw new InvalidOperationException($"Population '{Name}' was prepared for dt = {_dt} ms, not {dt} ms.");
+        int receptors = _s.Length;
+        var rings = Rings;
+        for (int k = 0; k < receptors; k++)
+        {
+            var input = rings[k].Current.Slice(start, end - start);
+            var s = _s[k].AsSpan(start, end - start);
+            System.Numerics.Tensors.TensorPrimitives.Add(s, input, s);
+        }
+
+        double deltaT = _p.Delta_T, vPeak = _p.V_peak;
+        for (int i = start; i < end; i++)
+        {
+            if (_refractoryEnd[i] > t)
+            {
+                AdvanceGeneral(i, t, dt, spikes);
+                continue;
+            }
+            double a0 = 0, b0 = 0, aMid = 0, bMid = 0, a1 = 0, b1 = 0;
+            for (int k = 0; k < receptors; k++)
+            {
+                double s0 = _s[k][i], ac = _aCoefficient[k], bc = _bCoefficient[k];
+                double sMid = s0 * _pHalf[k], s1 = s0 * _pFull[k];
+                a0 += s0 * ac; b0 += s0 * bc;
+                aMid += sMid * ac; bMid += sMid * bc;
+                a1 += s1 * ac; b1 += s1 * bc;
+            }
+            double v = _v[i];
+            Rk4(v, _w[i], dt, a0, b0, aMid, bMid, a1, b1, out double vNew, out double wNew);
+            // Also false for NaN, which the general path reports.
+            if (vNew < vPeak && Math.Abs(vNew - v) <= deltaT && double.IsFinite(wNew))
+            {
+                _v[i] = vNew;
+                _w[i] = wNew;
+                for (int k = 0; k < receptors; k++) _s[k][i] *= _pFull[k];
+            }
+            else
+            {
+                AdvanceGeneral(i, t, dt, spikes);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The general step of one neuron: refractoriness, sub-steps where V moves fast, spikes located inside
+    /// the step. Reads the synaptic variables at the start of the step and decays them at the end.
+    /// </summary>
+    private void AdvanceGeneral(int i, double t, double dt, SpikeList spikes)
+    {
+        double v = _v[i], w = _w[i], refractoryEnd = _refractoryEnd[i];
+        double hMin = dt * MinSubstepFraction;
+        double elapsed = 0, h = dt;
+        int emitted = 0;
+        while (elapsed < dt)
+        {
+            if (refractoryEnd > t + elapsed)
+            {
+                // V is held at V_reset, so w relaxes exactly towards a (V_reset − E_L).
+                double until = Math.Min(refractoryEnd - t, dt);
+                double wInf = _p.a * (_p.V_reset - _p.E_L);
+                v = _p.V_reset;
+                w = wInf + (w - wInf) * Math.Exp(-(until - elapsed) / _p.tau_w);
+                elapsed = until;
+                continue;
+            }
+            bool last = h >= dt - elapsed;
+            double hTry = last ? dt - elapsed : h;
+            Synaptic(i, elapsed, out double a0, out double b0);
+            Synaptic(i, elapsed + 0.5 * hTry, out double aMid, out double bMid);
+            Synaptic(i, elapsed + hTry, out double a1, out double b1);
+            Rk4(v, w, hTry, a0, b0, aMid, bMid, a1, b1, out double v1, out double w1);
+            if (!double.IsFinite(v1) || !double.IsFinite(w1))
+            {
+                if (hTry <= hMin) throw new SimulationDivergedException(Name, double.IsFinite(v1) ? "w" : "V", i, t + elapsed + hTry);
+                h = 0.5 * hTry;
+                continue;
+            }
+            if (v1 < _p.V_peak)
+            {
+                if (Math.Abs(v1 - v) <= _p.Delta_T || hTry <= hMin)
+                {
+                    v = v1;
+                    w = w1;
+                    elapsed = last ? dt : elapsed + hTry;
+                }
+                else
+                {
+                    h = 0.5 * hTry;
+                }
+                continue;
+            }
+            if (v1 - _p.V_peak > Math.Max(_p.V_peak - v, _p.Delta_T) && hTry > hMin)
+            {
+                h = 0.5 * hTry;
+                continue;
+            }
+
+            double theta = HermiteCrossing.Locate(v, DvDt(v, w, a0, b0), v1, DvDt(v1, w1, a1, b1), hTry, _p.V_peak);
+            double wCrossing = w;
+            if (theta >= hTry)
+            {
+                wCrossing = w1;
+            }
+            else if (theta > 0)
+            {
+                Synaptic(i, elapsed + 0.5 * theta, out aMid, out bMid);
+                Synaptic(i, elapsed + theta, out a1, out b1);
+                Rk4(v, w, theta, a0, b0, aMid, bMid, a1, b1, out _, out wCrossing);
+            }
+            elapsed = last && theta >= hTry ? dt : elapsed + theta;
+            spikes.Add(i, t + elapsed);
+            if (++emitted >= MaxSpikesPerStep)
+            {
+                throw new SimulationDivergedException(
+                    $"Population '{Name}': neuron {i} fired {MaxSpikesPerStep} times in the step at t = {t:0.###} ms; " +
+                    "its input drives it through V_peak faster than it can recover. Set t_ref > 0 or check the input weights.");
+            }
+            v = _p.V_reset;
+            w = wCrossing + _p.b;
+            refractoryEnd = t + elapsed + _p.t_ref;
+            h = dt;
+        }
+        if (!double.IsFinite(v)) throw new SimulationDivergedException(Name, "V", i, t + dt);
+        if (!double.IsFinite(w)) throw new SimulationDivergedException(Name, "w", i, t + dt);
+        _v[i] = v;
+        _w[i] = w;
+        _refractoryEnd[i] = refractoryEnd;
+        for (int k = 0; k < _s.Length; k++) _s[k][i] *= _pFull[k];
+    }
+
+    /// <summary>Synaptic current at <paramref name="offset"/> ms into the step, as I_syn = A − B·V.</summary>
+    private void Synaptic(int i, double offset, out double a, out double b)
+    {
+        a = 0;
+        b = 0;
+        for (int k = 0; k < _s.Length; k++)
+        {
+            double s = _s[k][i] * Math.Exp(-offset / _tau[k]);
+            a += s * _aCoefficient[k];
+            b += s * _bCoefficient[k];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private double DvDt(double v, double w, double a, double b)
+    {
+        var p = _p;
+        double exponent = Math.Min((v - p.V_T) / p.Delta_T, _exponentMax);
+        return (-p.g_L * (v - p.E_L) + p.g_L * p.Delta_T * Math.Exp(exponent) - w + p.I_e + a - b * v) / p.C_m;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private double DwDt(double v, double w) => (_p.a * (Math.Min(v, _p.V_peak) - _p.E_L) - w) / _p.tau_w;
+
+    /// <summary>One classical RK4 step of (V, w) over h, with the synaptic drive (A, B) at 0, h/2 and h.</summary>
+    private void Rk4(double v, double w, double h, double a0, double b0, double aMid, double bMid, double a1, double b1,
+        out double vNew, out double wNew)
+    {
+        double half = 0.5 * h;
+        double k1v = DvDt(v, w, a0, b0), k1w = DwDt(v, w);
+        double v2 = v + half * k1v, w2 = w + half * k1w;
+        double k2v = DvDt(v2, w2, aMid, bMid), k2w = DwDt(v2, w2);
+        double v3 = v + half * k2v, w3 = w + half * k2w;
+        double k3v = DvDt(v3, w3, aMid, bMid), k3w = DwDt(v3, w3);
+        double v4 = v + h * k3v, w4 = w + h * k3w;
+        double k4v = DvDt(v4, w4, a1, b1), k4w = DwDt(v4, w4);
+        vNew = v + h / 6 * (k1v + 2 * k2v + 2 * k3v + k4v);
+        wNew = w + h / 6 * (k1w + 2 * k2w + 2 * k3w + k4w);
+    }
+}

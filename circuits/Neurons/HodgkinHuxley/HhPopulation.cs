@@ -1,0 +1,171 @@
+using System.Runtime.CompilerServices;
+using BioSim.Circuits.Populations;
+using BioSim.Circuits.Synapses;
+using BioSim.Engine.Events;
+using BioSim.Engine.Simulation;
+
+namespace BioSim.Circuits.Neurons.HodgkinHuxley;
+
+/// <summary>
+/// Single-compartment Hodgkin-Huxley neurons with the kinetics of NEURON's built-in <c>hh</c> mechanism
+/// (hh.mod, after Hodgkin &amp; Huxley 1952, J Physiol 117:500; V in mV, rates in 1/ms):
+/// <code>
+///   C dV/dt = −ḡ_Na m³h (V − E_Na) − ḡ_K n⁴ (V − E_K) − g_L (V − E_L) + I_e + Σ_cur I_k + Σ_cond g_k (E_k − V)
+///   dx/dt = q10 (α_x (1 − x) − β_x x),  x ∈ {m, h, n},  q10 = 3^((celsius − 6.3)/10)
+///   α_m = 0.1 vtrap(−(V + 40), 10)   β_m = 4 e^{−(V + 65)/18}
+///   α_h = 0.07 e^{−(V + 65)/20}       β_h = 1/(e^{−(V + 35)/10} + 1)
+///   α_n = 0.01 vtrap(−(V + 55), 10)  β_n = 0.125 e^{−(V + 65)/80}
+///   vtrap(x, y) = x/(e^{x/y} − 1), or y (1 − x/y/2) when |x/y| &lt; 1e-6 (the removable singularity)
+///   τ_k dI_k/dt = −I_k, τ_k dg_k/dt = −g_k;  I_k += weight (pA), g_k += weight (nS) on each arriving spike
+/// </code>
+/// Units mV, ms, pF, nS, pA; densities are converted with the compartment area (see <see cref="HhParameters"/>).
+/// <b>Integration</b> (the scheme of Brian2's <c>exponential_euler</c>): every equation is linear in its own
+/// variable once the others are frozen at their values at the start of the step, and each is advanced by
+/// the exact solution of that linear equation: the gates x ← x_∞ + (x − x_∞) e^{−q10 (α + β) dt} with
+/// the rates at the old V (NEURON's <c>cnexp</c>), and V ← V_∞ + (V − V_∞) e^{−dt G/C} with the total
+/// conductance G and its reversal V_∞ frozen at the start of the step. Gates stay in [0, 1] and V
+/// between the reversal potentials for any dt; the error is first order in dt. The synaptic variables
+/// decay exactly. <b>Spikes</b> are upward crossings of V_th; the time is the root of the cubic Hermite
+/// interpolant of V and dV/dt at both ends of the step. There is no refractory period: the next event
+/// needs V to fall below V_th first.
+/// </summary>
+public sealed class HhPopulation : NeuronPopulation
+{
+    private readonly HhParameters _p;
+    private readonly double[] _v;
+    private readonly double[] _m;
+    private readonly double[] _h;
+    private readonly double[] _n;
+    private readonly double[][] _s;
+    private readonly double[] _tau;
+    private readonly double[] _eCoefficient;   // g_k E_k (conductance) or I_k (current) adds to the reversal sum
+    private readonly double[] _gCoefficient;   // 1 for conductances, 0 for currents
+    private readonly double _c, _gNa, _gK, _gL, _q10;
+
+    private double _dt = double.NaN;
+    private double[] _pFull = [];
+
+    public HhPopulation(string name, int size, HhParameters parameters, IReadOnlyList<ReceptorSpec> receptors)
+        : base(name, size, receptors)
+    {
+        string? problem = parameters.Validate();
+        if (problem is not null) throw new ArgumentException($"Population '{name}' (hh): {problem}.");
+        _p = parameters;
+        _c = parameters.Capacitance;
+        _gNa = parameters.Conductance(parameters.gnabar);
+        _gK = parameters.Conductance(parameters.gkbar);
+        _gL = parameters.Conductance(parameters.gl);
+        _q10 = Math.Pow(3.0, (parameters.celsius - 6.3) / 10.0);
+        double v0 = parameters.V_init;
+        Rates(v0, out double am, out double bm, out double ah, out double bh, out double an, out double bn);
+        _v = AddVariable("V", "mV", v0);
+        _m = AddVariable("m", "1", am / (am + bm));
+        _h = AddVariable("h", "1", ah / (ah + bh));
+        _n = AddVariable("n", "1", an / (an + bn));
+        _s = new double[receptors.Count][];
+        _tau = new double[receptors.Count];
+        _eCoefficient = new double[receptors.Count];
+        _gCoefficient = new double[receptors.Count];
+        for (int k = 0; k < receptors.Count; k++)
+        {
+            var r = receptors[k];
+            _s[k] = r.IsConductance ? AddVariable("g_" + r.Name, "nS") : AddVariable("I_" + r.Name, "pA");
+            _tau[k] = r.Tau;
+            _eCoefficient[k] = r.IsConductance ? r.E!.Value : 1.0;
+            _gCoefficient[k] = r.IsConductance ? 1.0 : 0.0;
+        }
+    }
+
+    public HhParameters Parameters => _p;
+
+    protected override void PrepareModel(double dt)
+    {
+        _dt = dt;
+        _pFull = _tau.Select(tau => Math.Exp(-dt / tau)).ToArray();
+    }
+
+    /// <summary>hh.mod's vtrap: x/(e^{x/y} − 1), with its first-order expansion near x = 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Vtrap(double x, double y) =>
+        Math.Abs(x / y) < 1e-6 ? y * (1 - x / y / 2) : x / (Math.Exp(x / y) - 1);
+
+    /// <summary>Opening and closing rates of m, h, n at V (1/ms, before the q10 factor), as hh.mod computes them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Rates(double v, out double am, out double bm, out double ah, out double bh, out double an, out double bn)
+    {
+        am = 0.1 * Vtrap(-(v + 40), 10);
+        bm = 4 * Math.Exp(-(v + 65) / 18);
+        ah = 0.07 * Math.Exp(-(v + 65) / 20);
+        bh = 1 / (Math.Exp(-(v + 35) / 10) + 1);
+        an = 0.01 * Vtrap(-(v + 55), 10);
+        bn = 0.125 * Math.Exp(-(v + 65) / 80);
+    }
+
+    public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
+    {
+        if (dt != _dt) throw new InvalidOperationException($"Population '{Name}' was prepared for dt = {_dt} ms, not {dt} ms.");
+        int receptors = _s.Length;
+        var rings = Rings;
+        for (int k = 0; k < receptors; k++)
+        {
+            var input = rings[k].Current.Slice(start, end - start);
+            var s = _s[k].AsSpan(start, end - start);
+            System.Numerics.Tensors.TensorPrimitives.Add(s, input, s);
+        }
+
+        double qdt = _q10 * dt, vTh = _p.V_th;
+        for (int i = start; i < end; i++)
+        {
+            double v = _v[i], m = _m[i], h = _h[i], n = _n[i];
+            // The synaptic drive at the start of the step (frozen over it), then the exact decay.
+            double gSyn = 0, iSyn = 0;
+            for (int k = 0; k < receptors; k++)
+            {
+                double s = _s[k][i];
+                gSyn += s * _gCoefficient[k];
+                iSyn += s * _eCoefficient[k];
+                _s[k][i] = s * _pFull[k];
+            }
+            Membrane(m, h, n, gSyn, iSyn, out double g, out double current);
+            double vInf = current / g;
+            double vNew = vInf + (v - vInf) * Math.Exp(-dt * g / _c);
+
+            Rates(v, out double am, out double bm, out double ah, out double bh, out double an, out double bn);
+            double sm = am + bm, sh = ah + bh, sn = an + bn;
+            double mNew = am / sm + (m - am / sm) * Math.Exp(-qdt * sm);
+            double hNew = ah / sh + (h - ah / sh) * Math.Exp(-qdt * sh);
+            double nNew = an / sn + (n - an / sn) * Math.Exp(-qdt * sn);
+
+            if (!double.IsFinite(vNew)) throw new SimulationDivergedException(Name, "V", i, t + dt);
+            if (v < vTh && vNew >= vTh)
+            {
+                double f0 = (current - g * v) / _c;
+                double gSynEnd = 0, iSynEnd = 0;
+                for (int k = 0; k < receptors; k++)
+                {
+                    double s = _s[k][i];
+                    gSynEnd += s * _gCoefficient[k];
+                    iSynEnd += s * _eCoefficient[k];
+                }
+                Membrane(mNew, hNew, nNew, gSynEnd, iSynEnd, out double g1, out double current1);
+                double f1 = (current1 - g1 * vNew) / _c;
+                spikes.Add(i, t + HermiteCrossing.Locate(v, f0, vNew, f1, dt, vTh));
+            }
+            _v[i] = vNew;
+            _m[i] = mNew;
+            _h[i] = hNew;
+            _n[i] = nNew;
+        }
+    }
+
+    /// <summary>Total conductance G (nS) and the current G·V_∞ (pA) that the membrane equation is linear in.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Membrane(double m, double h, double n, double gSyn, double iSyn, out double g, out double current)
+    {
+        double gNa = _gNa * m * m * m * h;
+        double n2 = n * n;
+        double gK = _gK * n2 * n2;
+        g = gNa + gK + _gL + gSyn;
+        current = gNa * _p.ena + gK * _p.ek + _gL * _p.el + _p.I_e + iSyn;
+    }
+}

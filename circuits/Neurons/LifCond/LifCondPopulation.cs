@@ -1,0 +1,198 @@
+using System.Runtime.CompilerServices;
+using BioSim.Circuits.Populations;
+using BioSim.Circuits.Synapses;
+using BioSim.Engine.Events;
+using BioSim.Engine.Simulation;
+
+namespace BioSim.Circuits.Neurons.LifCond;
+
+/// <summary>
+/// Leaky integrate-and-fire neurons with conductance-based exponential synapses, the neuron of the COBA
+/// benchmark (Brette et al. 2007; Vogels &amp; Abbott 2005):
+/// <code>
+///   C_m dV/dt = g_L (E_L − V) + Σ_cond g_k (E_k − V) + Σ_cur I_k + I_e     (unless refractory: V = V_reset)
+///   τ_k dg_k/dt = −g_k,  g_k += weight (nS);   τ_k dI_k/dt = −I_k,  I_k += weight (pA)
+///   V ≥ V_th → spike, V ← V_reset for t_ref
+/// </code>
+/// <b>Integration.</b> The synaptic variables decay exactly (e^{−h/τ_k}). Over an interval of length h the
+/// membrane equation is linear in V with a time-varying total conductance; it is solved exactly with the
+/// conductances and currents frozen at their averages over the interval, ḡ_k = g_k τ_k/h (1 − e^{−h/τ_k}):
+/// V(h) = V_∞ + (V − V_∞) e^{−h G/C_m}, G = g_L + Σ ḡ_k, V_∞ = (g_L E_L + Σ ḡ_k E_k + Σ Ī_k + I_e)/G.
+/// The average is the first Magnus term of the exact propagator, so the scheme is second order in h
+/// (local error O(h³)), exact when no synapse is active, unconditionally stable, and V stays between
+/// the reversal potentials. <b>Spikes.</b> A crossing of V_th is located inside the step by solving the
+/// same closed form for its time θ, with the averages taken over [0, θ] (a fixed-point iteration, so the
+/// spike time is the one the integrator itself would reach with a sub-step of length θ). Refractoriness
+/// is as in <see cref="Lif.LifPopulation"/>: its end is honoured inside the step, and input that arrives
+/// during it still builds up the conductances.
+/// </summary>
+public sealed class LifCondPopulation : NeuronPopulation
+{
+    private const int MaxSpikesPerStep = 64;
+
+    private readonly LifCondParameters _p;
+    private readonly double[] _v;
+    private readonly double[] _refractoryEnd;
+    private readonly double[][] _s;
+    private readonly double[] _tau;
+    private readonly double[] _eCoefficient;   // adds g_k E_k (conductance) or I_k (current) to the driving sum
+    private readonly double[] _gCoefficient;   // 1 for conductances, 0 for currents
+
+    private double _dt = double.NaN;
+    private double[] _pFull = [];
+    private double[] _averageFull = [];
+
+    public LifCondPopulation(string name, int size, LifCondParameters parameters, IReadOnlyList<ReceptorSpec> receptors)
+        : base(name, size, receptors)
+    {
+        string? problem = parameters.Validate();
+        if (problem is not null) throw new ArgumentException($"Population '{name}' (lif-cond): {problem}.");
+        _p = parameters;
+        _v = AddVariable("V", "mV", parameters.E_L);
+        _s = new double[receptors.Count][];
+        _tau = new double[receptors.Count];
+        _eCoefficient = new double[receptors.Count];
+        _gCoefficient = new double[receptors.Count];
+        for (int k = 0; k < receptors.Count; k++)
+        {
+            var r = receptors[k];
+            _s[k] = r.IsConductance ? AddVariable("g_" + r.Name, "nS") : AddVariable("I_" + r.Name, "pA");
+            _tau[k] = r.Tau;
+            _eCoefficient[k] = r.IsConductance ? r.E!.Value : 1.0;
+            _gCoefficient[k] = r.IsConductance ? 1.0 : 0.0;
+        }
+        _refractoryEnd = AddHiddenState("refractory_end", double.NegativeInfinity);
+    }
+
+    public LifCondParameters Parameters => _p;
+
+    protected override void PrepareModel(double dt)
+    {
+        _dt = dt;
+        _pFull = _tau.Select(tau => Math.Exp(-dt / tau)).ToArray();
+        _averageFull = _tau.Select(tau => AverageFactor(tau, dt)).ToArray();
+    }
+
+    /// <summary>(1/h) ∫₀ʰ e^{−s/τ} ds = τ/h (1 − e^{−h/τ}), by its series when h/τ is small.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double AverageFactor(double tau, double h)
+    {
+        double x = h / tau;
+        return x < 1e-4 ? 1 - x / 2 + x * x / 6 : -double.ExpM1(-x) / x;
+    }
+
+    public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
+    {
+        if (dt != _dt) throw new InvalidOperationException($"Population '{Name}' was prepared for dt = {_dt} ms, not {dt} ms.");
+        int receptors = _s.Length;
+        var rings = Rings;
+        for (int k = 0; k < receptors; k++)
+        {
+            var input = rings[k].Current.Slice(start, end - start);
+            var s = _s[k].AsSpan(start, end - start);
+            System.Numerics.Tensors.TensorPrimitives.Add(s, input, s);
+        }
+
+        double gL = _p.g_L, leakDrive = _p.g_L * _p.E_L + _p.I_e, vTh = _p.V_th, dtOverC = dt / _p.C_m;
+        for (int i = start; i < end; i++)
+        {
+            if (_refractoryEnd[i] > t)
+            {
+                AdvanceGeneral(i, t, dt, spikes);
+                continue;
+            }
+            double g = gL, drive = leakDrive;
+            for (int k = 0; k < receptors; k++)
+            {
+                double s = _s[k][i] * _averageFull[k];
+                g += s * _gCoefficient[k];
+                drive += s * _eCoefficient[k];
+            }
+            double vInf = drive / g;
+            double vNew = vInf + (_v[i] - vInf) * Math.Exp(-dtOverC * g);
+            if (vNew < vTh)
+            {
+                _v[i] = vNew;
+                for (int k = 0; k < receptors; k++) _s[k][i] *= _pFull[k];
+            }
+            else
+            {
+                AdvanceGeneral(i, t, dt, spikes);
+            }
+        }
+    }
+
+    /// <summary>The general step of one neuron: refractoriness ending and threshold crossings located inside the step.</summary>
+    private void AdvanceGeneral(int i, double t, double dt, SpikeList spikes)
+    {
+        double v = _v[i], refractoryEnd = _refractoryEnd[i];
+        double elapsed = 0;
+        int emitted = 0;
+        while (true)
+        {
+            if (refractoryEnd > t + elapsed)
+            {
+                v = _p.V_reset;
+                double until = refractoryEnd - t;
+                if (until >= dt) break;
+                elapsed = until;
+            }
+            double remaining = dt - elapsed;
+            Interval(i, elapsed, remaining, out double g, out double vInf);
+            double vEnd = vInf + (v - vInf) * Math.Exp(-remaining * g / _p.C_m);
+            if (vEnd < _p.V_th)
+            {
+                v = vEnd;
+                break;
+            }
+            if (!double.IsFinite(vEnd)) throw new SimulationDivergedException(Name, "V", i, t + dt);
+
+            double theta = v >= _p.V_th ? 0 : CrossingTime(v, g, vInf, remaining);
+            for (int iteration = 0; iteration < 3 && theta > 0; iteration++)
+            {
+                // Averages over [0, θ] instead of the whole remainder: the fixed point is the integrator's own crossing.
+                Interval(i, elapsed, theta, out double gTheta, out double vInfTheta);
+                if (!(vInfTheta > _p.V_th)) break;
+                theta = CrossingTime(v, gTheta, vInfTheta, remaining);
+            }
+            elapsed = Math.Min(elapsed + theta, dt);
+            spikes.Add(i, t + elapsed);
+            if (++emitted >= MaxSpikesPerStep)
+            {
+                throw new SimulationDivergedException(
+                    $"Population '{Name}': neuron {i} fired {MaxSpikesPerStep} times in the step at t = {t:0.###} ms; " +
+                    "with t_ref = 0 its input holds it above threshold. Set t_ref > 0 or check the input weights.");
+            }
+            v = _p.V_reset;
+            refractoryEnd = t + elapsed + _p.t_ref;
+            if (_p.t_ref == 0 && elapsed >= dt) break;
+        }
+        _v[i] = v;
+        _refractoryEnd[i] = refractoryEnd;
+        for (int k = 0; k < _s.Length; k++) _s[k][i] *= _pFull[k];
+    }
+
+    /// <summary>Time for V to go from v to V_th under the frozen G and V_∞ (V_∞ &gt; V_th), clamped to [0, h].</summary>
+    private double CrossingTime(double v, double g, double vInf, double h)
+    {
+        double theta = _p.C_m / g * Math.Log((vInf - v) / (vInf - _p.V_th));
+        return double.IsFinite(theta) ? Math.Clamp(theta, 0, h) : h;
+    }
+
+    /// <summary>
+    /// Total conductance G (nS) and V_∞ (mV) over [<paramref name="offset"/>, offset + h] of the step, with each
+    /// synaptic variable replaced by its average over that interval.
+    /// </summary>
+    private void Interval(int i, double offset, double h, out double g, out double vInf)
+    {
+        g = _p.g_L;
+        double drive = _p.g_L * _p.E_L + _p.I_e;
+        for (int k = 0; k < _s.Length; k++)
+        {
+            double s = _s[k][i] * Math.Exp(-offset / _tau[k]) * AverageFactor(_tau[k], h);
+            g += s * _gCoefficient[k];
+            drive += s * _eCoefficient[k];
+        }
+        vInf = drive / g;
+    }
+}

@@ -1,0 +1,83 @@
+using BioSim.Circuits.Connectivity;
+using BioSim.Circuits.Neurons.AdEx;
+using BioSim.Circuits.Neurons.HodgkinHuxley;
+using BioSim.Circuits.Neurons.Lif;
+using BioSim.Circuits.Neurons.LifCond;
+using BioSim.Circuits.Populations;
+using BioSim.Circuits.Projections;
+using BioSim.Circuits.Synapses;
+using BioSim.Engine.Events;
+using BioSim.Engine.Random;
+using BioSim.Engine.Simulation;
+using NUnit.Framework;
+
+namespace BioSim.Tests.Circuits;
+
+/// <summary>
+/// Contract: a recurrent network of each point-neuron model gives bit-identical spikes and state with 1 and
+/// 2 threads. 5000 neurons span three of the simulation's 2048-element chunks, so the parallel path runs.
+/// </summary>
+[TestFixture, Category("Unit")]
+public sealed class NeuronDeterminismTests
+{
+    private const int Size = 5000;
+
+    private sealed class Recorder : IStepObserver
+    {
+        public List<(int Id, double Time)> Spikes { get; } = [];
+
+        public void AfterStep(double t, IReadOnlyList<SpikeList> spikes)
+        {
+            var s = spikes[0];
+            for (int k = 0; k < s.Count; k++) Spikes.Add((s.Ids[k], s.Times[k]));
+        }
+    }
+
+    private static NeuronPopulation Build(string model)
+    {
+        var cond = new ReceptorSpec("exc", ReceptorSpec.ExpConductance, 5.0, 0.0);
+        return model switch
+        {
+            "lif" => new LifPopulation("net", Size, new LifParameters { I_e = 25.0 }, [new ReceptorSpec("exc", ReceptorSpec.ExpCurrent, 2.0)]),
+            "adex" => new AdExPopulation("net", Size, new AdExParameters { I_e = 800.0 }, [cond]),
+            "hh" => new HhPopulation("net", Size, new HhParameters { I_e = 125.66 }, [cond with { Tau = 2.0 }]),
+            "lif-cond" => new LifCondPopulation("net", Size, new LifCondParameters { I_e = 150.0 }, [cond]),
+            _ => throw new ArgumentException(model),
+        };
+    }
+
+    private static (List<(int, double)> Spikes, double[] V) Run(string model, double dt, double weight, double duration, int threads)
+    {
+        var population = Build(model);
+        var v = population.Variable("V");
+        var random = new RandomStream(11, "net", "initial-V");
+        for (int i = 0; i < Size; i++)
+        {
+            var element = random.ForElement((uint)i);
+            v[i] += -10.0 + 15.0 * element.NextDouble();
+        }
+        var pattern = new FixedProbability().Build(new FixedProbabilityParameters(0.01), Size, Size, true, new RandomStream(11, "net", "connectivity"));
+        var weights = new double[pattern.SynapseCount];
+        Array.Fill(weights, weight);
+        var projection = new Projection("rec", "net", population, "exc", pattern, weights, 1.0);
+        var simulation = new Simulation([population], [projection], dt, threads);
+        var recorder = new Recorder();
+        simulation.AddObserver(recorder);
+        simulation.Run((long)Math.Round(duration / dt));
+        return (recorder.Spikes, v.ToArray());
+    }
+
+    [TestCase("lif", 0.1, 0.3, 100.0)]
+    [TestCase("adex", 0.1, 0.5, 100.0)]
+    [TestCase("hh", 0.01, 0.05, 20.0)]
+    [TestCase("lif-cond", 0.1, 0.3, 100.0)]
+    public void SameSpikesWithOneAndTwoThreads(string model, double dt, double weight, double duration)
+    {
+        var one = Run(model, dt, weight, duration, 1);
+        var two = Run(model, dt, weight, duration, 2);
+        TestContext.Out.WriteLine($"{model}: {one.Spikes.Count} spikes");
+        Assert.That(one.Spikes.Count, Is.GreaterThan(Size / 2));
+        Assert.That(two.Spikes, Is.EqualTo(one.Spikes));
+        Assert.That(two.V, Is.EqualTo(one.V));
+    }
+}
