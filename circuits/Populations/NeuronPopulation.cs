@@ -101,9 +101,12 @@ public abstract class NeuronPopulation : IDynamics
 
     public abstract void Advance(double t, double dt, int start, int end, SpikeList spikes);
 
+    /// <summary>True when the model zeroes each input slot as it reads it in <see cref="Advance"/>, so the rings need not clear it again.</summary>
+    protected virtual bool ZeroesInputWhileReading => false;
+
     public void EndStep()
     {
-        foreach (var r in _rings) r.Advance();
+        foreach (var r in _rings) r.Advance(ZeroesInputWhileReading);
     }
 
     public void SaveState(StateSnapshot snapshot, string prefix)

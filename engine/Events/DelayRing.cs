@@ -42,10 +42,11 @@ public sealed class DelayRing
         return _slots.AsSpan(s * Targets, Targets);
     }
 
-    /// <summary>Clears the slot just consumed and moves to the next step.</summary>
-    public void Advance()
+    /// <summary>Moves to the next step, clearing the slot just consumed unless the reader already zeroed it
+    /// while reading (<paramref name="alreadyCleared"/>), which saves a pass over memory.</summary>
+    public void Advance(bool alreadyCleared = false)
     {
-        Current.Clear();
+        if (!alreadyCleared) Current.Clear();
         _head = _head + 1 == SlotCount ? 0 : _head + 1;
     }
 

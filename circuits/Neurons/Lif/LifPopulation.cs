@@ -58,6 +58,8 @@ public sealed class LifPopulation : NeuronPopulation
 
     public LifParameters Parameters => _p;
 
+    protected override bool ZeroesInputWhileReading => true;
+
     protected override void PrepareModel(double dt)
     {
         _dt = dt;
@@ -80,51 +82,129 @@ public sealed class LifPopulation : NeuronPopulation
     public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
     {
         if (dt != _dt) throw new InvalidOperationException($"Population '{Name}' was prepared for dt = {_dt} ms, not {dt} ms.");
-        int receptors = _s.Length;
         var rings = Rings;
-        for (int k = 0; k < receptors; k++)
-        {
-            // Input that arrives at the start of this step.
-            var input = rings[k].Current.Slice(start, end - start);
-            var s = _s[k].AsSpan(start, end - start);
-            System.Numerics.Tensors.TensorPrimitives.Add(s, input, s);
-        }
-
         double vInf = _p.E_L + _p.R_m * _p.I_e;
-        int i = start;
-        if (Vector.IsHardwareAccelerated && receptors <= 4)
-        {
-            int w = Vector<double>.Count;
-            var vInfV = new Vector<double>(vInf);
-            var pm = new Vector<double>(_pm);
-            var vth = new Vector<double>(_p.V_th);
-            var vReset = new Vector<double>(_p.V_reset);
-            var stepStart = new Vector<double>(t);
-            var stepEnd = new Vector<double>(t + dt);
-            for (; i + w <= end; i += w)
+        int i = Vector.IsHardwareAccelerated
+            ? _s.Length switch
             {
-                var v = new Vector<double>(_v, i);
-                var vNew = vInfV + (v - vInfV) * pm;
-                for (int k = 0; k < receptors; k++) vNew += new Vector<double>(_s[k], i) * new Vector<double>(_qs[k]);
-                var refractoryEnd = new Vector<double>(_refractoryEnd, i);
-                // Refractory for the whole step: V stays at V_reset, synapses decay as usual.
-                var whole = Vector.GreaterThanOrEqual(refractoryEnd, stepEnd);
-                // Refractoriness ends inside the step, or V reaches threshold (~(vNew < V_th) also catches NaN):
-                // these neurons take the exact scalar path.
-                var partial = Vector.AndNot(Vector.GreaterThan(refractoryEnd, stepStart), whole);
-                var crossing = Vector.AndNot(Vector.OnesComplement(Vector.LessThan(vNew, vth)), whole);
-                if (Vector.BitwiseOr(partial, crossing) == Vector<long>.Zero)
-                {
-                    Vector.ConditionalSelect(whole, vReset, vNew).CopyTo(_v, i);
-                    for (int k = 0; k < receptors; k++) (new Vector<double>(_s[k], i) * new Vector<double>(_ps[k])).CopyTo(_s[k], i);
-                }
-                else
-                {
-                    for (int j = i; j < i + w; j++) AdvanceOne(j, t, dt, vInf, spikes);
-                }
+                0 => AdvanceVectorised(new NoReceptor(), t, dt, start, end, vInf, spikes),
+                1 => AdvanceVectorised(new OneReceptor(_s[0], rings[0].Current, _qs[0], _ps[0]), t, dt, start, end, vInf, spikes),
+                2 => AdvanceVectorised(new TwoReceptors(_s[0], rings[0].Current, _qs[0], _ps[0], _s[1], rings[1].Current, _qs[1], _ps[1]),
+                    t, dt, start, end, vInf, spikes),
+                _ => start,
+            }
+            : start;
+        if (i < end)
+        {
+            // Remaining neurons (the tail, or every neuron when more than two receptors): input first, then the scalar step.
+            for (int k = 0; k < _s.Length; k++)
+            {
+                var input = rings[k].Current[i..end];
+                var syn = _s[k].AsSpan(i, end - i);
+                System.Numerics.Tensors.TensorPrimitives.Add(syn, input, syn);
+                input.Clear();
+            }
+            for (; i < end; i++) AdvanceOne(i, t, dt, vInf, spikes);
+        }
+    }
+
+    /// <summary>
+    /// The SIMD fast path over whole vectors of neurons in [start, end): applies the arriving input, advances V
+    /// and the synapses with the step propagators, holds refractory neurons at V_reset, and hands any vector
+    /// with a threshold crossing or an end of refractoriness to the exact scalar step. Returns the first
+    /// neuron not handled. The receptor struct is a generic argument, so the JIT emits one loop per count.
+    /// </summary>
+    private int AdvanceVectorised<TReceptors>(TReceptors syn, double t, double dt, int start, int end, double vInf, SpikeList spikes)
+        where TReceptors : struct, IReceptorKernel, allows ref struct
+    {
+        int w = Vector<double>.Count;
+        var vInfV = new Vector<double>(vInf);
+        var pm = new Vector<double>(_pm);
+        var vth = new Vector<double>(_p.V_th);
+        var vReset = new Vector<double>(_p.V_reset);
+        var stepStart = new Vector<double>(t);
+        var stepEnd = new Vector<double>(t + dt);
+        ref double v0 = ref MemoryMarshal.GetArrayDataReference(_v);
+        ref double r0 = ref MemoryMarshal.GetArrayDataReference(_refractoryEnd);
+        int i = start;
+        for (; i + w <= end; i += w)
+        {
+            nuint n = (nuint)i;
+            var v = Vector.LoadUnsafe(ref v0, n);
+            var vNew = vInfV + (v - vInfV) * pm + syn.ApplyInput(n);
+            var refractoryEnd = Vector.LoadUnsafe(ref r0, n);
+            // Refractory for the whole step: V stays at V_reset, synapses decay as usual.
+            var whole = Vector.GreaterThanOrEqual(refractoryEnd, stepEnd);
+            // Refractoriness ends inside the step, or V reaches threshold (~(vNew < V_th) also catches NaN):
+            // these neurons take the exact scalar path.
+            var partial = Vector.AndNot(Vector.GreaterThan(refractoryEnd, stepStart), whole);
+            var crossing = Vector.AndNot(Vector.OnesComplement(Vector.LessThan(vNew, vth)), whole);
+            if (Vector.BitwiseOr(partial, crossing) == Vector<long>.Zero)
+            {
+                Vector.ConditionalSelect(whole, vReset, vNew).StoreUnsafe(ref v0, n);
+                syn.Decay(n);
+            }
+            else
+            {
+                for (int j = i; j < i + w; j++) AdvanceOne(j, t, dt, vInf, spikes);
             }
         }
-        for (; i < end; i++) AdvanceOne(i, t, dt, vInf, spikes);
+        return i;
+    }
+
+    /// <summary>The synaptic part of the vectorised step for a fixed number of receptors.</summary>
+    private interface IReceptorKernel
+    {
+        /// <summary>Adds the arriving input to s (stored back) and returns Σ_k s_k·q_k, the synapses' effect on V over the step.</summary>
+        Vector<double> ApplyInput(nuint i);
+
+        /// <summary>Decays s over the whole step.</summary>
+        void Decay(nuint i);
+    }
+
+    private readonly struct NoReceptor : IReceptorKernel
+    {
+        public Vector<double> ApplyInput(nuint i) => Vector<double>.Zero;
+
+        public void Decay(nuint i)
+        {
+        }
+    }
+
+    private readonly ref struct OneReceptor(double[] s, Span<double> input, double q, double p) : IReceptorKernel
+    {
+        private readonly ref double _s = ref MemoryMarshal.GetArrayDataReference(s);
+        private readonly ref double _in = ref MemoryMarshal.GetReference(input);
+        private readonly Vector<double> _q = new(q), _p = new(p);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<double> ApplyInput(nuint i)
+        {
+            var x = Vector.LoadUnsafe(ref _s, i) + Vector.LoadUnsafe(ref _in, i);
+            x.StoreUnsafe(ref _s, i);
+            Vector<double>.Zero.StoreUnsafe(ref _in, i);
+            return x * _q;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Decay(nuint i) => (Vector.LoadUnsafe(ref _s, i) * _p).StoreUnsafe(ref _s, i);
+    }
+
+    private readonly ref struct TwoReceptors(double[] s1, Span<double> in1, double q1, double p1, double[] s2, Span<double> in2, double q2, double p2)
+        : IReceptorKernel
+    {
+        private readonly OneReceptor _first = new(s1, in1, q1, p1);
+        private readonly OneReceptor _second = new(s2, in2, q2, p2);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<double> ApplyInput(nuint i) => _first.ApplyInput(i) + _second.ApplyInput(i);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Decay(nuint i)
+        {
+            _first.Decay(i);
+            _second.Decay(i);
+        }
     }
 
     /// <summary>The general step of one neuron: refractoriness ending, threshold crossings located exactly.</summary>
@@ -185,18 +265,34 @@ public sealed class LifPopulation : NeuronPopulation
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private double Free(double v, ReadOnlySpan<double> s, double vInf, double h)
     {
-        double result = vInf + (v - vInf) * Math.Exp(-h / _p.tau_m);
-        for (int k = 0; k < s.Length; k++) result += s[k] * SynapticGain(_tauSyn[k], h);
-        return result;
+        if (h == _dt)
+        {
+            // A whole step: the propagators are precomputed.
+            double whole = vInf + (v - vInf) * _pm;
+            for (int k = 0; k < s.Length; k++) whole += s[k] * _qs[k];
+            return whole;
+        }
+        return FreeWithSlope(v, s, vInf, h, out _);
     }
 
-    /// <summary>dV/dt after free evolution for time h (used by Newton's method).</summary>
-    private double Slope(double v, ReadOnlySpan<double> s, double vInf, double h)
+    /// <summary>V and dV/dt after free evolution for time h, sharing the exponentials (one per time constant).</summary>
+    private double FreeWithSlope(double v, ReadOnlySpan<double> s, double vInf, double h, out double slope)
     {
-        double vh = Free(v, s, vInf, h);
-        double drive = vInf - vh;
-        for (int k = 0; k < s.Length; k++) drive += s[k] * Math.Exp(-h / _tauSyn[k]);
-        return drive / _p.tau_m;
+        double tm = _p.tau_m;
+        double em = Math.Exp(-h / tm);
+        double result = vInf + (v - vInf) * em;
+        double drive = 0;
+        for (int k = 0; k < s.Length; k++)
+        {
+            double tau = _tauSyn[k];
+            double ek = Math.Exp(-h / tau);
+            // τ/(τ − τ_m)(e^{−h/τ} − e^{−h/τ_m}), with the limit (h/τ_m) e^{−h/τ_m} at τ = τ_m.
+            double gain = Math.Abs(tau - tm) < 1e-9 * tm ? h / tm * em : tau / (tau - tm) * (ek - em);
+            result += s[k] * gain;
+            drive += s[k] * ek;
+        }
+        slope = (vInf - result + drive) / tm;
+        return result;
     }
 
     /// <summary>
@@ -210,9 +306,8 @@ public sealed class LifPopulation : NeuronPopulation
         if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
         for (int iteration = 0; iteration < 100; iteration++)
         {
-            double f = Free(v, s, vInf, x) - _p.V_th;
+            double f = FreeWithSlope(v, s, vInf, x, out double slope) - _p.V_th;
             if (f >= 0) hi = x; else lo = x;
-            double slope = Slope(v, s, vInf, x);
             double next = x - f / slope;
             if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
             if (Math.Abs(next - x) < 1e-13 || hi - lo < 1e-13) return Math.Min(next >= lo && next <= hi ? next : hi, h);
