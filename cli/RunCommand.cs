@@ -17,17 +17,18 @@ internal static class RunCommand
         var threads = new Option<int?>("--threads", "-t") { Description = "Worker threads (overrides the experiment; results do not depend on it). Default: the experiment's, or SLURM_CPUS_PER_TASK." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress output." };
         var plot = new Option<string?>("--plot") { Description = "Also draw the spike raster and state trace to this PNG (as biosim plot)." };
-        var command = new Command("run", "Run an experiment and write spikes and state reports to HDF5.") { experiment, output, threads, quiet, plot };
+        var json = new Option<bool>("--json") { Description = "End the summary with one JSON line (for scripts and benchmarks)." };
+        var command = new Command("run", "Run an experiment and write spikes and state reports to HDF5.") { experiment, output, threads, quiet, plot, json };
         command.SetAction(result => Program.Guard(() =>
         {
-            int code = Run(result.GetValue(experiment)!, result.GetValue(output)!, result.GetValue(threads), result.GetValue(quiet));
+            int code = Run(result.GetValue(experiment)!, result.GetValue(output)!, result.GetValue(threads), result.GetValue(quiet), result.GetValue(json));
             string? png = result.GetValue(plot);
             return code == ExitCodes.Ok && png is not null ? PlotCommand.Plot(new FileInfo(result.GetValue(output)!), png) : code;
         }));
         return command;
     }
 
-    private static int Run(FileInfo file, string output, int? threads, bool quiet)
+    private static int Run(FileInfo file, string output, int? threads, bool quiet, bool json)
     {
         var services = Program.Services;
         var experiment = services.GetRequiredService<ExperimentReader>().ReadFile(file.FullName) with { File = file.ToString() };
@@ -64,6 +65,20 @@ internal static class RunCommand
             summary = runner.Run(experiment, output, progress, threads, cancel.Token);
         }
         PrintSummary(summary);
+        if (json)
+        {
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+            {
+                neurons = summary.Neurons,
+                synapses = summary.Synapses,
+                spikes = summary.Spikes,
+                rate_hz = summary.MeanRateHz,
+                build_s = summary.BuildTime.TotalSeconds,
+                sim_s = summary.SimulationTime.TotalSeconds,
+                threads = threads ?? experiment.Threads,
+                output = summary.Output,
+            }));
+        }
         return ExitCodes.Ok;
     }
 

@@ -117,7 +117,7 @@ def run_biosim(dll, n, seed, duration_ms, workdir, record_state):
     out_path = os.path.join(workdir, f"cuba_{n}.h5")
     with open(exp_path, "w") as f:
         json.dump(exp, f, indent=1)
-    cmd = ["/usr/bin/time", "-v", "dotnet", dll, "run", exp_path, "-o", out_path]
+    cmd = ["/usr/bin/time", "-v", "dotnet", dll, "run", exp_path, "-o", out_path, "--json", "--quiet"]
     log("biosim: " + " ".join(cmd[2:]))
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)

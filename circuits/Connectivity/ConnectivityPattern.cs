@@ -27,20 +27,56 @@ public sealed class ConnectivityPattern
 
     public int SynapseCount => Targets.Length;
 
-    /// <summary>Builds the CSR form from one list of targets per source.</summary>
-    public static ConnectivityPattern FromRows(IReadOnlyList<List<int>> rows, int targetCount)
+    /// <summary>
+    /// Builds a pattern row by row straight into its target array (no list per row), so that building a
+    /// projection costs little more memory than the projection itself.
+    /// </summary>
+    public sealed class RowBuilder
     {
-        var rowStart = new int[rows.Count + 1];
-        long total = 0;
-        for (int i = 0; i < rows.Count; i++)
+        private readonly int[] _rowStart;
+        private int[] _targets;
+        private int _count;
+        private int _rows;
+        private readonly int _targetCount;
+
+        /// <param name="expectedSynapses">A capacity estimate; the buffer grows by half when it is exceeded.</param>
+        public RowBuilder(int sourceCount, int targetCount, long expectedSynapses)
         {
-            total += rows[i].Count;
-            if (total > Array.MaxLength) throw new InvalidOperationException($"More than {Array.MaxLength} synapses in one projection.");
-            rowStart[i + 1] = (int)total;
+            _rowStart = new int[sourceCount + 1];
+            _targets = new int[(int)Math.Clamp(expectedSynapses, 16, Array.MaxLength)];
+            _targetCount = targetCount;
         }
-        var targets = new int[total];
-        for (int i = 0; i < rows.Count; i++) rows[i].CopyTo(targets, rowStart[i]);
-        return new ConnectivityPattern(rowStart, targets, targetCount);
+
+        public void Add(int target)
+        {
+            if (_count == _targets.Length)
+            {
+                if (_count == Array.MaxLength) throw new InvalidOperationException($"More than {Array.MaxLength} synapses in one projection.");
+                Array.Resize(ref _targets, (int)Math.Min(Array.MaxLength, _targets.Length + (long)_targets.Length / 2 + 16));
+            }
+            _targets[_count++] = target;
+        }
+
+        /// <summary>Removes <paramref name="target"/> from the current row if it is there (e.g. an autapse that is not allowed).</summary>
+        public void RemoveFromRow(int target)
+        {
+            for (int k = _rowStart[_rows]; k < _count; k++)
+            {
+                if (_targets[k] != target) continue;
+                Array.Copy(_targets, k + 1, _targets, k, _count - k - 1);
+                _count--;
+                return;
+            }
+        }
+
+        public void EndRow() => _rowStart[++_rows] = _count;
+
+        public ConnectivityPattern Build()
+        {
+            if (_rows != _rowStart.Length - 1) throw new InvalidOperationException($"{_rows} rows ended, {_rowStart.Length - 1} expected.");
+            if (_targets.Length != _count) Array.Resize(ref _targets, _count);
+            return new ConnectivityPattern(_rowStart, _targets, _targetCount);
+        }
     }
 
     /// <summary>Builds the CSR form (by source) from one list of sources per target, keeping targets ascending in each row.</summary>

@@ -35,18 +35,17 @@ public sealed class AllToAll : ConnectivityRule<AllToAllParameters>
 
     protected override ConnectivityPattern Build(AllToAllParameters parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random)
     {
-        var rows = new List<List<int>>(sourceCount);
+        var rows = new ConnectivityPattern.RowBuilder(sourceCount, targetCount, (long)sourceCount * targetCount);
         for (int i = 0; i < sourceCount; i++)
         {
-            var row = new List<int>(targetCount);
             for (int j = 0; j < targetCount; j++)
             {
                 if (samePopulation && i == j && !parameters.allow_autapses) continue;
-                row.Add(j);
+                rows.Add(j);
             }
-            rows.Add(row);
+            rows.EndRow();
         }
-        return ConnectivityPattern.FromRows(rows, targetCount);
+        return rows.Build();
     }
 }
 
@@ -68,14 +67,15 @@ public sealed class FixedProbability : ConnectivityRule<FixedProbabilityParamete
     protected override ConnectivityPattern Build(FixedProbabilityParameters parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random)
     {
         double p = parameters.p;
-        var rows = new List<List<int>>(sourceCount);
+        double pairs = (double)sourceCount * targetCount;
+        // Mean plus six standard deviations of the binomial count: the buffer almost never has to grow.
+        var rows = new ConnectivityPattern.RowBuilder(sourceCount, targetCount, (long)(p * pairs + 6 * Math.Sqrt(pairs * p * (1 - p)) + 64));
         double logQ = Math.Log(1 - p);
         for (int i = 0; i < sourceCount; i++)
         {
-            var row = new List<int>((int)Math.Min(targetCount, p * targetCount * 1.5 + 8));
             if (p >= 1)
             {
-                for (int j = 0; j < targetCount; j++) row.Add(j);
+                for (int j = 0; j < targetCount; j++) rows.Add(j);
             }
             else if (p > 0)
             {
@@ -86,13 +86,13 @@ public sealed class FixedProbability : ConnectivityRule<FixedProbabilityParamete
                     double u = 1.0 - stream.NextDouble(); // in (0, 1]
                     j += 1 + (long)Math.Floor(Math.Log(u) / logQ);
                     if (j >= targetCount) break;
-                    row.Add((int)j);
+                    rows.Add((int)j);
                 }
             }
-            if (samePopulation && !parameters.allow_autapses) row.Remove(i);
-            rows.Add(row);
+            if (samePopulation && !parameters.allow_autapses) rows.RemoveFromRow(i);
+            rows.EndRow();
         }
-        return ConnectivityPattern.FromRows(rows, targetCount);
+        return rows.Build();
     }
 }
 

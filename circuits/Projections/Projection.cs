@@ -7,26 +7,42 @@ namespace BioSim.Circuits.Projections;
 /// <summary>
 /// Synapses from one population to one receptor of another, stored by source in compressed sparse
 /// rows: for each spike the row of its source is walked and each weight added to the target's delay
-/// slot. Storage is 12 bytes per synapse (int32 target, float64 weight) when every synapse has the same
-/// delay, plus 2 bytes (delay in steps) when delays differ per synapse.
+/// slot. Storage per synapse: 4 bytes (int32 target), plus 8 (float64 weight) when weights differ
+/// between synapses, plus 2 (delay in steps) when delays do. A projection whose weights are all equal
+/// stores the one value (GeNN calls this a global weight), which is what the CUBA benchmark uses.
 /// </summary>
 public sealed class Projection : ITransmitter
 {
     private readonly int[] _rowStart;
     private readonly int[] _targets;
-    private readonly double[] _weights;
+    private readonly double[]? _weights;
+    private readonly double _uniformWeight;
     private readonly double _delay;
     private readonly double[]? _delaysMs;
     private ushort[]? _delaySteps;
     private int _uniformDelaySteps;
     private DelayRing? _ring;
 
+    /// <param name="weights">Per-synapse weights in CSR order.</param>
     /// <param name="delay">Uniform delay (ms), ≥ 0, used when <paramref name="delays"/> is null.</param>
     /// <param name="delays">Per-synapse delays (ms) in CSR order, or null.</param>
     public Projection(string name, string source, IDynamics target, string receptor, ConnectivityPattern pattern,
         double[] weights, double delay, double[]? delays = null)
+        : this(name, source, target, receptor, pattern, weights, 0, delay, delays)
     {
-        if (weights.Length != pattern.SynapseCount)
+    }
+
+    /// <summary>A projection whose synapses all have the weight <paramref name="weight"/> (stored once).</summary>
+    public Projection(string name, string source, IDynamics target, string receptor, ConnectivityPattern pattern,
+        double weight, double delay, double[]? delays = null)
+        : this(name, source, target, receptor, pattern, null, weight, delay, delays)
+    {
+    }
+
+    private Projection(string name, string source, IDynamics target, string receptor, ConnectivityPattern pattern,
+        double[]? weights, double uniformWeight, double delay, double[]? delays)
+    {
+        if (weights is not null && weights.Length != pattern.SynapseCount)
         {
             throw new ArgumentException($"Projection '{name}': {weights.Length} weights for {pattern.SynapseCount} synapses.");
         }
@@ -50,6 +66,7 @@ public sealed class Projection : ITransmitter
         _rowStart = pattern.RowStart;
         _targets = pattern.Targets;
         _weights = weights;
+        _uniformWeight = uniformWeight;
         _delay = delay;
         _delaysMs = delays;
     }
@@ -65,13 +82,14 @@ public sealed class Projection : ITransmitter
     public int SynapseCount => _targets.Length;
 
     /// <summary>Bytes of synapse storage per synapse (targets, weights, delays), excluding the row index.</summary>
-    public double BytesPerSynapse => 4 + 8 + (_delaysMs is null ? 0 : 2);
+    public double BytesPerSynapse => 4 + (_weights is null ? 0 : 8) + (_delaysMs is null ? 0 : 2);
 
     public ReadOnlySpan<int> RowStart => _rowStart;
 
     public ReadOnlySpan<int> Targets => _targets;
 
-    public Span<double> Weights => _weights;
+    /// <summary>The weight of synapse <paramref name="k"/> (CSR order).</summary>
+    public double Weight(int k) => _weights is null ? _uniformWeight : _weights[k];
 
     /// <summary>Delay in steps: round(delay/dt), as Brian2 and NEST do for grid-based delivery.</summary>
     private static int Steps(double delayMs, double dt) => (int)Math.Round(delayMs / dt, MidpointRounding.AwayFromZero);
@@ -111,14 +129,23 @@ public sealed class Projection : ITransmitter
             for (int n = 0; n < ids.Length; n++)
             {
                 int i = ids[n];
-                for (int k = _rowStart[i]; k < _rowStart[i + 1]; k++) slot[_targets[k]] += _weights[k];
+                var row = _targets.AsSpan(_rowStart[i], _rowStart[i + 1] - _rowStart[i]);
+                if (_weights is null)
+                {
+                    foreach (int target in row) slot[target] += _uniformWeight;
+                }
+                else
+                {
+                    var w = _weights.AsSpan(_rowStart[i], row.Length);
+                    for (int k = 0; k < row.Length; k++) slot[row[k]] += w[k];
+                }
             }
             return;
         }
         for (int n = 0; n < ids.Length; n++)
         {
             int i = ids[n];
-            for (int k = _rowStart[i]; k < _rowStart[i + 1]; k++) _ring.Slot(_delaySteps[k])[_targets[k]] += _weights[k];
+            for (int k = _rowStart[i]; k < _rowStart[i + 1]; k++) _ring.Slot(_delaySteps[k])[_targets[k]] += Weight(k);
         }
     }
 }

@@ -55,10 +55,12 @@ public sealed class ModelBuilder(Catalogue catalogue)
             var rule = catalogue.Find<IConnectivityRule>(spec.Rule)!;
             var pattern = rule.Build(spec.RuleParameters, source.Size, target.Size, ReferenceEquals(source, target),
                 new RandomStream(experiment.Seed, spec.Name, "connectivity"));
-            var weights = Draw(spec.Weight, pattern, new RandomStream(experiment.Seed, spec.Name, "weight"));
             double[]? delays = spec.Delay.IsConstant ? null : Draw(spec.Delay, pattern, new RandomStream(experiment.Seed, spec.Name, "delay"));
             double uniformDelay = spec.Delay is ConstantDistribution c ? c.Value : 0;
-            projections.Add(new Projection(spec.Name, spec.Source, target, spec.Receptor, pattern, weights, uniformDelay, delays));
+            projections.Add(spec.Weight is ConstantDistribution w
+                ? new Projection(spec.Name, spec.Source, target, spec.Receptor, pattern, w.Value, uniformDelay, delays)
+                : new Projection(spec.Name, spec.Source, target, spec.Receptor, pattern,
+                    Draw(spec.Weight, pattern, new RandomStream(experiment.Seed, spec.Name, "weight")), uniformDelay, delays));
         }
 
         var simulation = new Simulation(populations, projections, experiment.Dt, threads ?? experiment.Threads);
