@@ -186,7 +186,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
     private static RecordSpec ReadRecord(Fields f, JsonElement rec, string path, List<PopulationSpec> populations)
     {
         f.Object(rec, path);
-        f.NoUnknown(rec, path, ["spikes", "state"]);
+        f.NoUnknown(rec, path, ["spikes", "state", "compression"]);
         var spikes = new List<string>();
         if (rec.TryGetProperty("spikes", out var s))
         {
@@ -230,7 +230,8 @@ public sealed class ExperimentReader(Catalogue catalogue)
                 state.Add(new StateProbeSpec(pop, f.String(el, "variable", p), ids, every));
             }
         }
-        return new RecordSpec(spikes, state);
+        int compression = rec.TryGetProperty("compression", out _) ? f.Integer(rec, "compression", path, 0, 9) : 0;
+        return new RecordSpec(spikes, state, compression);
     }
 
     private static string FirstSentence(string message)

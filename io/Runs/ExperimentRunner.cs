@@ -60,7 +60,7 @@ public sealed class ExperimentRunner(ModelBuilder builder)
         file.SetAttribute("status", "running");
 
         var recorder = new Recorder(experiment, sim);
-        using var spikes = new SonataSpikeWriter(file);
+        using var spikes = new SonataSpikeWriter(file, new AppendableDatasetOptions { DeflateLevel = experiment.Record.Compression });
         using var reports = new SonataReportWriter(file);
         recorder.Open(spikes, reports);
         sim.AddObserver(recorder);
@@ -132,6 +132,7 @@ public sealed class ExperimentRunner(ModelBuilder builder)
                     DtMs = spec.Every * experiment.Dt,
                     Units = population.UnitOf(spec.Variable),
                     VariableName = spec.Variable,
+                    DeflateLevel = experiment.Record.Compression,
                 });
                 _probes.Add(new Probe(population.Variable(spec.Variable), ids, spec.Every, writer));
             }
