@@ -68,6 +68,25 @@ public abstract class NeuronPopulation : IDynamics
         return values;
     }
 
+    /// <summary>
+    /// Registers one state variable per receptor (<c>g_&lt;name&gt;</c> in nS for conductances, <c>I_&lt;name&gt;</c> in pA for
+    /// currents) and returns them with the coefficients that write the synaptic current as
+    /// I_syn = Σ_k s_k Drive_k − V Σ_k s_k Conductance_k (Drive = E and Conductance = 1 for a conductance, 1 and 0 for a current).
+    /// </summary>
+    protected SynapticState AddSynapticState()
+    {
+        var state = new SynapticState(Receptors.Count);
+        for (int k = 0; k < Receptors.Count; k++)
+        {
+            var r = Receptors[k];
+            state.S[k] = r.IsConductance ? AddVariable("g_" + r.Name, "nS") : AddVariable("I_" + r.Name, "pA");
+            state.Tau[k] = r.Tau;
+            state.Drive[k] = r.IsConductance ? r.E!.Value : 1.0;
+            state.Conductance[k] = r.IsConductance ? 1.0 : 0.0;
+        }
+        return state;
+    }
+
     public double[] Variable(string name) =>
         _variables.TryGetValue(name, out var v) ? v.Values
         : throw new KeyNotFoundException($"Population '{Name}' has no variable '{name}'; it has: {string.Join(", ", _variableNames)}.");

@@ -59,18 +59,11 @@ public sealed class AdExPopulation : NeuronPopulation
         _p = parameters;
         _v = AddVariable("V", "mV", parameters.E_L);
         _w = AddVariable("w", "pA");
-        _s = new double[receptors.Count][];
-        _tau = new double[receptors.Count];
-        _aCoefficient = new double[receptors.Count];
-        _bCoefficient = new double[receptors.Count];
-        for (int k = 0; k < receptors.Count; k++)
-        {
-            var r = receptors[k];
-            _s[k] = r.IsConductance ? AddVariable("g_" + r.Name, "nS") : AddVariable("I_" + r.Name, "pA");
-            _tau[k] = r.Tau;
-            _aCoefficient[k] = r.IsConductance ? r.E!.Value : 1.0;
-            _bCoefficient[k] = r.IsConductance ? 1.0 : 0.0;
-        }
+        var synapses = AddSynapticState();
+        _s = synapses.S;
+        _tau = synapses.Tau;
+        _aCoefficient = synapses.Drive;
+        _bCoefficient = synapses.Conductance;
         _refractoryEnd = AddHiddenState("refractory_end", double.NegativeInfinity);
         _exponentMax = (parameters.V_peak - parameters.V_T) / parameters.Delta_T;
     }

@@ -62,18 +62,11 @@ public sealed class HhPopulation : NeuronPopulation
         _m = AddVariable("m", "1", am / (am + bm));
         _h = AddVariable("h", "1", ah / (ah + bh));
         _n = AddVariable("n", "1", an / (an + bn));
-        _s = new double[receptors.Count][];
-        _tau = new double[receptors.Count];
-        _eCoefficient = new double[receptors.Count];
-        _gCoefficient = new double[receptors.Count];
-        for (int k = 0; k < receptors.Count; k++)
-        {
-            var r = receptors[k];
-            _s[k] = r.IsConductance ? AddVariable("g_" + r.Name, "nS") : AddVariable("I_" + r.Name, "pA");
-            _tau[k] = r.Tau;
-            _eCoefficient[k] = r.IsConductance ? r.E!.Value : 1.0;
-            _gCoefficient[k] = r.IsConductance ? 1.0 : 0.0;
-        }
+        var synapses = AddSynapticState();
+        _s = synapses.S;
+        _tau = synapses.Tau;
+        _eCoefficient = synapses.Drive;
+        _gCoefficient = synapses.Conductance;
     }
 
     public HhParameters Parameters => _p;

@@ -49,18 +49,11 @@ public sealed class LifCondPopulation : NeuronPopulation
         if (problem is not null) throw new ArgumentException($"Population '{name}' (lif-cond): {problem}.");
         _p = parameters;
         _v = AddVariable("V", "mV", parameters.E_L);
-        _s = new double[receptors.Count][];
-        _tau = new double[receptors.Count];
-        _eCoefficient = new double[receptors.Count];
-        _gCoefficient = new double[receptors.Count];
-        for (int k = 0; k < receptors.Count; k++)
-        {
-            var r = receptors[k];
-            _s[k] = r.IsConductance ? AddVariable("g_" + r.Name, "nS") : AddVariable("I_" + r.Name, "pA");
-            _tau[k] = r.Tau;
-            _eCoefficient[k] = r.IsConductance ? r.E!.Value : 1.0;
-            _gCoefficient[k] = r.IsConductance ? 1.0 : 0.0;
-        }
+        var synapses = AddSynapticState();
+        _s = synapses.S;
+        _tau = synapses.Tau;
+        _eCoefficient = synapses.Drive;
+        _gCoefficient = synapses.Conductance;
         _refractoryEnd = AddHiddenState("refractory_end", double.NegativeInfinity);
     }
 
