@@ -44,7 +44,7 @@ internal static class RunCommand
         RunSummary summary;
         Console.Error.WriteLine($"biosim: {experiment.Name}: {experiment.Populations.Sum(p => p.Size)} neurons, " +
             $"{experiment.Duration.ToString(CultureInfo.InvariantCulture)} ms at dt = {experiment.Dt.ToString(CultureInfo.InvariantCulture)} ms → {output}");
-        if (!quiet && !Console.IsErrorRedirected && !Console.IsOutputRedirected)
+        if (!quiet && !Console.IsErrorRedirected && !Console.IsOutputRedirected && TerminalWidth() >= 60)
         {
             using var bar = new ProgressBar(1000, "simulating", new ProgressBarOptions { ProgressCharacter = '─', CollapseWhenFinished = true, DisplayTimeInRealTime = false });
             var progress = new SynchronousProgress(p =>
@@ -80,6 +80,19 @@ internal static class RunCommand
             }));
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The terminal's width, or 0 when it has none (ShellProgressBar needs a real width).</summary>
+    private static int TerminalWidth()
+    {
+        try
+        {
+            return Console.WindowWidth;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     private static void PrintSummary(RunSummary s)

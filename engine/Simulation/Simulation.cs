@@ -11,7 +11,7 @@ namespace BioSim.Engine.Simulation;
 public sealed class Simulation : IStateful
 {
     /// <summary>Elements per parallel work item. Fixed, so chunk boundaries never depend on the thread count.</summary>
-    public const int ChunkSize = 2048;
+    public const int ChunkSize = 1024;
 
     private readonly IDynamics[] _populations;
     private readonly ITransmitter[] _transmitters;

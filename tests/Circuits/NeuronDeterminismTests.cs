@@ -15,7 +15,7 @@ namespace BioSim.Tests.Circuits;
 
 /// <summary>
 /// Contract: a recurrent network of each point-neuron model gives bit-identical spikes and state with 1 and
-/// 2 threads. 5000 neurons span three of the simulation's 2048-element chunks, so the parallel path runs.
+/// 2 threads. 5000 neurons span five of the simulation's 1024-element chunks, so the parallel path runs.
 /// </summary>
 [TestFixture, Category("Unit")]
 public sealed class NeuronDeterminismTests
