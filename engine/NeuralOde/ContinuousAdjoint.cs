@@ -50,7 +50,7 @@ public sealed class ContinuousAdjoint(AdaptiveOptions? options = null, ButcherTa
         }
         for (int i = 0; i < p; i++) parameterGradient[i] += z[2 * d + i];
         if (!initialStateGradient.IsEmpty) z.AsSpan(d, d).CopyTo(initialStateGradient);
-        long retained = lossGradients.Length + (long)system.Dimension * (Tableau.Stages + 4) + field.TapeLength + stages.WorkingFloats;
+        long retained = 2L * schedule.Count + lossGradients.Length + (long)system.Dimension * (Tableau.Stages + 4) + field.TapeLength + stages.WorkingFloats;
         return new GradientResult(loss, schedule.Count, retained, evaluations);
     }
 

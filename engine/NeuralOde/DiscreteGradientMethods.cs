@@ -23,7 +23,9 @@ public abstract class DiscreteGradientMethod : IGradientMethod
         var stages = new RungeKuttaStages(problem.Solver.Tableau, field);
         int d = field.Dimension, m = problem.ObservationTimes.Length, n = schedule.Count;
         var lossGradients = new double[m * d];
-        long retained = Prepare(stages, n) + lossGradients.Length + stages.WorkingFloats;
+        // Counted: what the backward pass keeps (tapes or checkpoints), the step schedule (t_n, h_n), the loss
+        // gradients at the observations and the stage machinery.
+        long retained = Prepare(stages, n) + 2L * n + lossGradients.Length + stages.WorkingFloats;
 
         double[] x = [.. problem.InitialState], next = new double[d];
         double loss = 0;
