@@ -18,9 +18,12 @@ internal static class NeuralOdeFixtures
         return field;
     }
 
-    public static RateCircuitField RateCircuit()
+    public static SinusoidInput Inputs(double gain = 1) =>
+        new(2, 2, [gain * 1.0, gain * 0.5, gain * 0.8, gain * 0.3], [1.3, 3.1, 0.7, 2.3], [0.0, 1.0, 0.5, 2.0]);
+
+    public static RateCircuitField RateCircuit(double inputGain = 1)
     {
-        var input = new SinusoidInput(2, 2, [1.0, 0.5, 0.8, 0.3], [1.3, 3.1, 0.7, 2.3], [0.0, 1.0, 0.5, 2.0]);
+        var input = Inputs(inputGain);
         var field = new RateCircuitField(3, input);
         double[] w = [0.2, -1.1, 0.6, 0.9, 0.1, -0.7, -0.5, 1.2, 0.3];
         w.CopyTo(field.W);
