@@ -15,6 +15,7 @@ internal static class Program
             RunCommand.Create(),
             InspectCommand.Create(),
             PlotCommand.Create(),
+            FitCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

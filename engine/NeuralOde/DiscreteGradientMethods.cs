@@ -1,0 +1,170 @@
+namespace BioSim.Engine.NeuralOde;
+
+/// <summary>
+/// Shared driver of the methods that differentiate the discrete forward map: forward replay of the step
+/// schedule (loss and its gradient at every observation), then a backward sweep over the steps in which the
+/// adjoint λ receives ∂ℓ_k/∂x at the observations' states.
+/// </summary>
+public abstract class DiscreteGradientMethod : IGradientMethod
+{
+    /// <inheritdoc/>
+    public abstract string Name { get; }
+
+    /// <inheritdoc/>
+    public GradientResult Compute(IParametricVectorField field, TrajectoryProblem problem, Span<double> parameterGradient, Span<double> initialStateGradient)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        ArgumentNullException.ThrowIfNull(problem);
+        if (parameterGradient.Length != field.ParameterCount)
+            throw new ArgumentException($"parameterGradient has {parameterGradient.Length} entries, the field has {field.ParameterCount} parameters.", nameof(parameterGradient));
+        if (!initialStateGradient.IsEmpty && initialStateGradient.Length != field.Dimension)
+            throw new ArgumentException($"initialStateGradient has {initialStateGradient.Length} entries, expected {field.Dimension} (or empty).", nameof(initialStateGradient));
+        var schedule = StepSchedule.Build(field, problem);
+        var stages = new RungeKuttaStages(problem.Solver.Tableau, field);
+        int d = field.Dimension, m = problem.ObservationTimes.Length, n = schedule.Count;
+        var lossGradients = new double[m * d];
+        // Counted: what the backward pass keeps (tapes or checkpoints), the step schedule (t_n, h_n), the loss
+        // gradients at the observations and the stage machinery.
+        long retained = Prepare(stages, n) + 2L * n + lossGradients.Length + stages.WorkingFloats;
+
+        double[] x = [.. problem.InitialState], next = new double[d];
+        double loss = 0;
+        int observation = 0;
+        for (int step = 0; step <= n; step++)
+        {
+            while (observation < m && schedule.ObservationState[observation] == step)
+            {
+                loss += problem.Loss.Evaluate(observation, x, lossGradients.AsSpan(observation * d, d));
+                observation++;
+            }
+            if (step == n) break;
+            double t = schedule.T[step], h = schedule.H[step];
+            Forward(stages, field, step, t, x, h, next);
+            for (int i = 0; i < d; i++)
+            {
+                if (!double.IsFinite(next[i])) throw StepSchedule.NonFinite(step, t, h, i, next[i]);
+            }
+            (x, next) = (next, x);
+        }
+
+        double[] lambda = new double[d];
+        observation = m - 1;
+        for (int step = n; step >= 0; step--)
+        {
+            while (observation >= 0 && schedule.ObservationState[observation] == step)
+            {
+                for (int i = 0; i < d; i++) lambda[i] += lossGradients[observation * d + i];
+                observation--;
+            }
+            if (step == 0) break;
+            Backward(stages, field, step - 1, schedule.T[step - 1], schedule.H[step - 1], lambda, parameterGradient);
+        }
+        if (!initialStateGradient.IsEmpty) lambda.CopyTo(initialStateGradient);
+        return new GradientResult(loss, n, retained, stages.Evaluations);
+    }
+
+    /// <summary>Allocates what the backward pass keeps for <paramref name="steps"/> steps; returns its size in doubles.</summary>
+    private protected abstract long Prepare(RungeKuttaStages stages, int steps);
+
+    /// <summary>Takes step <paramref name="step"/> from x to <paramref name="next"/>, keeping what the backward pass needs.</summary>
+    private protected abstract void Forward(RungeKuttaStages stages, IParametricVectorField field, int step, double t, ReadOnlySpan<double> x, double h, Span<double> next);
+
+    /// <summary>Maps λ_{n+1} to λ_n through step <paramref name="step"/> and adds its parameter gradient.</summary>
+    private protected abstract void Backward(RungeKuttaStages stages, IParametricVectorField field, int step, double t, double h, Span<double> lambda, Span<double> parameterGradient);
+}
+
+/// <summary>
+/// Backpropagation through the solver, the reference: the forward pass records the field's tape at every stage
+/// of every step (N · s · L doubles), the backward pass applies the chain rule to each step in reverse.
+/// </summary>
+public sealed class BackpropThroughSolver : DiscreteGradientMethod
+{
+    private double[] _tapes = [];
+
+    /// <inheritdoc/>
+    public override string Name => "backprop";
+
+    private protected override long Prepare(RungeKuttaStages stages, int steps)
+    {
+        _tapes = new double[(long)steps * stages.Stages * stages.TapeLength];
+        return _tapes.LongLength;
+    }
+
+    private protected override void Forward(RungeKuttaStages stages, IParametricVectorField field, int step, double t, ReadOnlySpan<double> x, double h, Span<double> next)
+    {
+        int size = stages.Stages * stages.TapeLength;
+        stages.Step(field, t, x, h, next, _tapes.AsSpan(step * size, size));
+    }
+
+    private protected override void Backward(RungeKuttaStages stages, IParametricVectorField field, int step, double t, double h, Span<double> lambda, Span<double> parameterGradient)
+    {
+        int size = stages.Stages * stages.TapeLength;
+        stages.Backpropagate(field, h, _tapes.AsSpan(step * size, size), lambda, parameterGradient);
+    }
+}
+
+/// <summary>
+/// Checkpointing: the forward pass keeps only the state at each step ((N + 1) · d doubles); the backward pass
+/// recomputes one step at a time with its tapes (s · L doubles) and backpropagates through it.
+/// </summary>
+public sealed class CheckpointedBackprop : DiscreteGradientMethod
+{
+    private double[] _states = [];
+    private double[] _stepTapes = [];
+    private double[] _scratch = [];
+
+    /// <inheritdoc/>
+    public override string Name => "checkpoint";
+
+    private protected override long Prepare(RungeKuttaStages stages, int steps)
+    {
+        _states = new double[(long)steps * stages.Dimension];
+        _stepTapes = new double[stages.Stages * stages.TapeLength];
+        _scratch = new double[stages.Dimension];
+        return _states.LongLength + _stepTapes.Length;
+    }
+
+    private protected override void Forward(RungeKuttaStages stages, IParametricVectorField field, int step, double t, ReadOnlySpan<double> x, double h, Span<double> next)
+    {
+        x.CopyTo(_states.AsSpan(step * stages.Dimension, stages.Dimension));
+        stages.Step(field, t, x, h, next, default);
+    }
+
+    private protected override void Backward(RungeKuttaStages stages, IParametricVectorField field, int step, double t, double h, Span<double> lambda, Span<double> parameterGradient)
+    {
+        stages.Step(field, t, _states.AsSpan(step * stages.Dimension, stages.Dimension), h, _scratch, _stepTapes);
+        stages.Backpropagate(field, h, _stepTapes, lambda, parameterGradient);
+    }
+}
+
+/// <summary>
+/// The symplectic adjoint method (Matsubara, Miyatake and Yaguchi, "Symplectic Adjoint Method for Exact
+/// Gradient of Neural ODE with Minimal Memory", NeurIPS 2021): the forward pass keeps only the state at each
+/// step ((N + 1) · d doubles); the backward pass integrates the adjoint system with the Runge-Kutta method
+/// paired with the forward tableau (B_i = b_i, A_ij = b_j − b_j a_ji / b_i), recomputing the stages of one
+/// step and each stage's tape just before its vector-Jacobian product, so the memory beyond the checkpoints is
+/// O(s) vectors and one tape. The pair is symplectic, λᵀδ is conserved, and the gradient equals that of the
+/// discrete forward map (backprop through the same solver) to round-off, for fixed and replayed adaptive steps.
+/// </summary>
+public sealed class SymplecticAdjoint : DiscreteGradientMethod
+{
+    private double[] _states = [];
+
+    /// <inheritdoc/>
+    public override string Name => "symplectic-adjoint";
+
+    private protected override long Prepare(RungeKuttaStages stages, int steps)
+    {
+        _states = new double[(long)steps * stages.Dimension];
+        return _states.LongLength;
+    }
+
+    private protected override void Forward(RungeKuttaStages stages, IParametricVectorField field, int step, double t, ReadOnlySpan<double> x, double h, Span<double> next)
+    {
+        x.CopyTo(_states.AsSpan(step * stages.Dimension, stages.Dimension));
+        stages.Step(field, t, x, h, next, default);
+    }
+
+    private protected override void Backward(RungeKuttaStages stages, IParametricVectorField field, int step, double t, double h, Span<double> lambda, Span<double> parameterGradient) =>
+        stages.SymplecticAdjoint(field, t, _states.AsSpan(step * stages.Dimension, stages.Dimension), h, lambda, parameterGradient);
+}
