@@ -191,20 +191,31 @@ public sealed class Trainer
     {
         bool lossBad = !double.IsFinite(loss) || loss > limit;
         string? layer = null;
+        string where = "";
         foreach (var l in Network.Layers)
         {
-            if (!AllFinite(l.Weights) || (l.Bias is { } b && !AllFinite(b))) { layer = l.Name; break; }
+            if (!AllFinite(l.Weights) || (l.Bias is { } b && !AllFinite(b))) { layer = l.Name; where = $"first non-finite weights in {layer}"; break; }
         }
         if (!lossBad && layer is null) return;
         if (layer is null)
         {
             for (int l = 1; l < _tape.H.Length && layer is null; l++)
-                if (!AllFinite(_tape.H[l].AsSpan(0, _tape.Batch * Network.Layers[l - 1].Outputs))) layer = Network.Layers[l - 1].Name;
-            layer ??= Network.Layers[^1].Name;
+            {
+                if (!AllFinite(_tape.H[l].AsSpan(0, _tape.Batch * Network.Layers[l - 1].Outputs)))
+                {
+                    layer = Network.Layers[l - 1].Name;
+                    where = $"first non-finite activations in {layer}";
+                }
+            }
+        }
+        if (layer is null)
+        {
+            layer = Network.Layers[^1].Name;
+            where = $"weights and activations are finite; the error is at the output, {layer}";
         }
         string what = !double.IsFinite(loss) ? $"the loss became {loss}" : loss > limit ? $"the loss {loss:G4} exceeded the divergence limit {limit:G4}" : "a weight became non-finite";
         throw new TrainingDivergedException(
-            $"Training diverged at epoch {epoch}, batch {batch}: {what}; first non-finite values in {layer}. Lower the learning rate or check the data.",
+            $"Training diverged at epoch {epoch}, batch {batch}: {what}; {where}. Lower the learning rate or check the data.",
             epoch, batch, layer, history);
     }
 
