@@ -1,0 +1,241 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace BioSim.Plasticity.Linear;
+
+/// <summary>
+/// Our own GEMM, used when OpenBLAS is absent: the Goto/BLIS scheme in managed code. op(A) and op(B) are
+/// packed per k-block (KC) into panels of MR rows and NR = 2 vectors of columns, and a register-blocked
+/// micro-kernel accumulates an MR×NR tile of C with fused multiply-adds (6 × 2 vectors = 12 accumulators,
+/// within the 16 registers of AVX2 and the 32 of AVX-512). Edge tiles are zero-padded in the packs and
+/// written back through a small stack tile. Pack buffers are per thread and grow only, so a training step
+/// allocates nothing once they have reached the largest size used.
+/// </summary>
+public sealed class ManagedMatrixProduct : IMatrixProduct
+{
+    private const int MR = 6;
+    private const int KC = 256;
+    private const int MC = 96;
+
+    /// <summary>Creates the kernel for <paramref name="vectorBits"/> = 512 or 256, or 0 for the widest the CPU accelerates.</summary>
+    public ManagedMatrixProduct(int vectorBits = 0)
+    {
+        if (vectorBits == 0) vectorBits = Vector512.IsHardwareAccelerated ? 512 : 256;
+        if (vectorBits is not (512 or 256))
+            throw new ArgumentOutOfRangeException(nameof(vectorBits), vectorBits, "The managed kernel has Vector512 and Vector256 variants: use 512, 256 or 0 (widest accelerated).");
+        VectorBits = vectorBits;
+        bool accelerated = vectorBits == 512 ? Vector512.IsHardwareAccelerated : Vector256.IsHardwareAccelerated;
+        Name = $"managed Vector{vectorBits} FMA" + (accelerated ? "" : " (emulated: not accelerated on this CPU)");
+    }
+
+    /// <summary>Width of the vectors the micro-kernel uses.</summary>
+    public int VectorBits { get; }
+
+    public string Name { get; }
+
+    public void Multiply(bool transposeA, bool transposeB, int m, int n, int k, double alpha,
+        ReadOnlySpan<double> a, ReadOnlySpan<double> b, double beta, Span<double> c) =>
+        Gemm(transposeA, transposeB, m, n, k, alpha, a, b, beta, c);
+
+    public void Multiply(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, float beta, Span<float> c) =>
+        Gemm(transposeA, transposeB, m, n, k, alpha, a, b, beta, c);
+
+    private void Gemm<T>(bool transA, bool transB, int m, int n, int k, T alpha,
+        ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        MatrixProducts.CheckShapes(m, n, k, a.Length, b.Length, c.Length);
+        if (m == 0 || n == 0) return;
+        if (k == 0 || alpha == T.Zero)
+        {
+            Scale(c[..(m * n)], beta);
+            return;
+        }
+        int lanes = VectorBits / 8 / Unsafe.SizeOf<T>();
+        int nr = 2 * lanes;
+        int nPanels = (n + nr - 1) / nr;
+        int kcMax = Math.Min(k, KC);
+        int mcMax = Math.Min((m + MR - 1) / MR * MR, MC);
+        T[] packA = Scratch<T>.A(mcMax * kcMax);
+        T[] packB = Scratch<T>.B(nPanels * nr * kcMax);
+        for (int p0 = 0; p0 < k; p0 += KC)
+        {
+            int kc = Math.Min(KC, k - p0);
+            T betaBlock = p0 == 0 ? beta : T.One;
+            PackB(transB, b, n, k, p0, kc, nr, packB);
+            for (int i0 = 0; i0 < m; i0 += MC)
+            {
+                int mc = Math.Min(MC, m - i0);
+                PackA(transA, a, m, k, i0, mc, p0, kc, packA);
+                for (int jp = 0; jp < nPanels; jp++)
+                {
+                    int j = jp * nr;
+                    int cols = Math.Min(nr, n - j);
+                    ref T bPanel = ref packB[jp * nr * kc];
+                    for (int ir = 0; ir < mc; ir += MR)
+                    {
+                        int rows = Math.Min(MR, mc - ir);
+                        ref T aPanel = ref packA[ir * kc];
+                        int offset = (i0 + ir) * n + j;
+                        if (VectorBits == 512) Kernel512(kc, ref aPanel, ref bPanel, c, offset, n, rows, cols, alpha, betaBlock);
+                        else Kernel256(kc, ref aPanel, ref bPanel, c, offset, n, rows, cols, alpha, betaBlock);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void Scale<T>(Span<T> c, T beta) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (beta == T.Zero) c.Clear();
+        else if (beta != T.One)
+            for (int i = 0; i < c.Length; i++) c[i] *= beta;
+    }
+
+    /// <summary>Packs op(B)[p0..p0+kc, :] into panels of nr columns, row p of panel q at q·nr·kc + p·nr; zero-pads the last panel.</summary>
+    private static void PackB<T>(bool transB, ReadOnlySpan<T> b, int n, int k, int p0, int kc, int nr, T[] pack)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nPanels = (n + nr - 1) / nr;
+        for (int q = 0; q < nPanels; q++)
+        {
+            int j0 = q * nr;
+            int cols = Math.Min(nr, n - j0);
+            Span<T> panel = pack.AsSpan(q * nr * kc, nr * kc);
+            if (!transB)
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    b.Slice((p0 + p) * n + j0, cols).CopyTo(panel.Slice(p * nr, cols));
+                    if (cols < nr) panel.Slice(p * nr + cols, nr - cols).Clear();
+                }
+            }
+            else
+            {
+                if (cols < nr) panel.Clear();
+                for (int jj = 0; jj < cols; jj++)
+                {
+                    ReadOnlySpan<T> row = b.Slice((j0 + jj) * k + p0, kc); // B is n×k: column j of op(B) is row j of B
+                    for (int p = 0; p < kc; p++) panel[p * nr + jj] = row[p];
+                }
+            }
+        }
+    }
+
+    /// <summary>Packs op(A)[i0..i0+mc, p0..p0+kc] into panels of MR rows, element (r, p) of panel s at s·MR·kc + p·MR + r.</summary>
+    private static void PackA<T>(bool transA, ReadOnlySpan<T> a, int m, int k, int i0, int mc, int p0, int kc, T[] pack)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int ir = 0; ir < mc; ir += MR)
+        {
+            int rows = Math.Min(MR, mc - ir);
+            Span<T> panel = pack.AsSpan(ir * kc, MR * kc);
+            if (rows < MR) panel.Clear();
+            if (!transA)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    ReadOnlySpan<T> row = a.Slice((i0 + ir + r) * k + p0, kc);
+                    for (int p = 0; p < kc; p++) panel[p * MR + r] = row[p];
+                }
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    a.Slice((p0 + p) * m + i0 + ir, rows).CopyTo(panel.Slice(p * MR, rows)); // A is k×m
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Fma<T>(Vector512<T> x, Vector512<T> y, Vector512<T> z)
+    {
+        if (typeof(T) == typeof(double)) return Vector512.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
+        if (typeof(T) == typeof(float)) return Vector512.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>();
+        throw new NotSupportedException();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Fma<T>(Vector256<T> x, Vector256<T> y, Vector256<T> z)
+    {
+        if (typeof(T) == typeof(double)) return Vector256.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
+        if (typeof(T) == typeof(float)) return Vector256.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>();
+        throw new NotSupportedException();
+    }
+
+    private static void Kernel512<T>(int kc, ref T a, ref T b, Span<T> c, int offset, int ldc, int rows, int cols, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector512<T>.Count;
+        Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.LoadUnsafe(ref b, (nuint)(p * 2 * w));
+            var b1 = Vector512.LoadUnsafe(ref b, (nuint)(p * 2 * w + w));
+            ref T ap = ref Unsafe.Add(ref a, p * MR);
+            var x = Vector512.Create(ap); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01);
+            x = Vector512.Create(Unsafe.Add(ref ap, 1)); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11);
+            x = Vector512.Create(Unsafe.Add(ref ap, 2)); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21);
+            x = Vector512.Create(Unsafe.Add(ref ap, 3)); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31);
+            x = Vector512.Create(Unsafe.Add(ref ap, 4)); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41);
+            x = Vector512.Create(Unsafe.Add(ref ap, 5)); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51);
+        }
+        Span<Vector512<T>> tile = [c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51];
+        Store(MemoryMarshal.Cast<Vector512<T>, T>(tile), 2 * w, c, offset, ldc, rows, cols, alpha, beta);
+    }
+
+    private static void Kernel256<T>(int kc, ref T a, ref T b, Span<T> c, int offset, int ldc, int rows, int cols, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector256<T>.Count;
+        Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.LoadUnsafe(ref b, (nuint)(p * 2 * w));
+            var b1 = Vector256.LoadUnsafe(ref b, (nuint)(p * 2 * w + w));
+            ref T ap = ref Unsafe.Add(ref a, p * MR);
+            var x = Vector256.Create(ap); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01);
+            x = Vector256.Create(Unsafe.Add(ref ap, 1)); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11);
+            x = Vector256.Create(Unsafe.Add(ref ap, 2)); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21);
+            x = Vector256.Create(Unsafe.Add(ref ap, 3)); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31);
+            x = Vector256.Create(Unsafe.Add(ref ap, 4)); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41);
+            x = Vector256.Create(Unsafe.Add(ref ap, 5)); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51);
+        }
+        Span<Vector256<T>> tile = [c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51];
+        Store(MemoryMarshal.Cast<Vector256<T>, T>(tile), 2 * w, c, offset, ldc, rows, cols, alpha, beta);
+    }
+
+    /// <summary>C[tile] ← α·acc + β·C[tile] for the rows × cols part of the MR × nr accumulator tile.</summary>
+    private static void Store<T>(ReadOnlySpan<T> acc, int nr, Span<T> c, int offset, int ldc, int rows, int cols, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<T> src = acc.Slice(r * nr, cols);
+            Span<T> dst = c.Slice(offset + r * ldc, cols);
+            if (beta == T.Zero)
+                for (int j = 0; j < cols; j++) dst[j] = alpha * src[j];
+            else if (beta == T.One && alpha == T.One)
+                for (int j = 0; j < cols; j++) dst[j] += src[j];
+            else
+                for (int j = 0; j < cols; j++) dst[j] = alpha * src[j] + beta * dst[j];
+        }
+    }
+
+    /// <summary>Per-thread pack buffers that only grow.</summary>
+    private static class Scratch<T>
+    {
+        [ThreadStatic] private static T[]? a;
+        [ThreadStatic] private static T[]? b;
+
+        public static T[] A(int length) => a is { } x && x.Length >= length ? x : a = new T[length];
+
+        public static T[] B(int length) => b is { } x && x.Length >= length ? x : b = new T[length];
+    }
+}

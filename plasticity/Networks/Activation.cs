@@ -1,0 +1,124 @@
+using System.Numerics.Tensors;
+
+namespace BioSim.Plasticity.Networks;
+
+/// <summary>
+/// A unit's non-linearity h = f(z) and its derivative f′(z), applied to whole spans. The catalogue of
+/// names is <see cref="Activations"/>.
+/// </summary>
+public abstract class Activation
+{
+    /// <summary>The name experiment files use ("tanh").</summary>
+    public abstract string Name { get; }
+
+    /// <summary>h ← f(z).</summary>
+    public abstract void Forward(ReadOnlySpan<double> z, Span<double> h);
+
+    /// <summary>d ← f′(z), given z and h = f(z) (whichever is cheaper to use).</summary>
+    public abstract void Derivative(ReadOnlySpan<double> z, ReadOnlySpan<double> h, Span<double> d);
+
+    public override string ToString() => Name;
+}
+
+/// <summary>f(z) = z.</summary>
+public sealed class Identity : Activation
+{
+    public override string Name => "identity";
+
+    public override void Forward(ReadOnlySpan<double> z, Span<double> h) => z.CopyTo(h);
+
+    public override void Derivative(ReadOnlySpan<double> z, ReadOnlySpan<double> h, Span<double> d) => d[..z.Length].Fill(1.0);
+}
+
+/// <summary>f(z) = tanh z, f′ = 1 − h².</summary>
+public sealed class Tanh : Activation
+{
+    public override string Name => "tanh";
+
+    public override void Forward(ReadOnlySpan<double> z, Span<double> h) => TensorPrimitives.Tanh(z, h);
+
+    public override void Derivative(ReadOnlySpan<double> z, ReadOnlySpan<double> h, Span<double> d)
+    {
+        for (int i = 0; i < z.Length; i++) d[i] = 1.0 - h[i] * h[i];
+    }
+}
+
+/// <summary>f(z) = 1/(1 + e^{−z}), f′ = h(1 − h).</summary>
+public sealed class Logistic : Activation
+{
+    public override string Name => "logistic";
+
+    public override void Forward(ReadOnlySpan<double> z, Span<double> h) => TensorPrimitives.Sigmoid(z, h);
+
+    public override void Derivative(ReadOnlySpan<double> z, ReadOnlySpan<double> h, Span<double> d)
+    {
+        for (int i = 0; i < z.Length; i++) d[i] = h[i] * (1.0 - h[i]);
+    }
+}
+
+/// <summary>f(z) = max(0, z), f′ = [z &gt; 0].</summary>
+public sealed class Relu : Activation
+{
+    public override string Name => "relu";
+
+    public override void Forward(ReadOnlySpan<double> z, Span<double> h) => TensorPrimitives.Max(z, 0.0, h);
+
+    public override void Derivative(ReadOnlySpan<double> z, ReadOnlySpan<double> h, Span<double> d)
+    {
+        for (int i = 0; i < z.Length; i++) d[i] = z[i] > 0 ? 1.0 : 0.0;
+    }
+}
+
+/// <summary>f(z) = z for z &gt; 0, αz otherwise (α = <see cref="Slope"/>, default 0.01 as in PyTorch).</summary>
+public sealed class LeakyRelu(double slope = 0.01) : Activation
+{
+    public double Slope { get; } = slope;
+
+    public override string Name => "leaky-relu";
+
+    public override void Forward(ReadOnlySpan<double> z, Span<double> h)
+    {
+        for (int i = 0; i < z.Length; i++) h[i] = z[i] > 0 ? z[i] : Slope * z[i];
+    }
+
+    public override void Derivative(ReadOnlySpan<double> z, ReadOnlySpan<double> h, Span<double> d)
+    {
+        for (int i = 0; i < z.Length; i++) d[i] = z[i] > 0 ? 1.0 : Slope;
+    }
+}
+
+/// <summary>f(z) = clip(z/6 + 1/2, 0, 1) (PyTorch's Hardsigmoid), f′ = 1/6 on (−3, 3), 0 outside.</summary>
+public sealed class HardSigmoid : Activation
+{
+    public override string Name => "hard-sigmoid";
+
+    public override void Forward(ReadOnlySpan<double> z, Span<double> h)
+    {
+        for (int i = 0; i < z.Length; i++) h[i] = Math.Clamp(z[i] / 6.0 + 0.5, 0.0, 1.0);
+    }
+
+    public override void Derivative(ReadOnlySpan<double> z, ReadOnlySpan<double> h, Span<double> d)
+    {
+        for (int i = 0; i < z.Length; i++) d[i] = z[i] > -3.0 && z[i] < 3.0 ? 1.0 / 6.0 : 0.0;
+    }
+}
+
+/// <summary>The activations by name; an unknown name gets an error listing the known ones.</summary>
+public static class Activations
+{
+    private static readonly Dictionary<string, Func<Activation>> Factories = new(StringComparer.Ordinal)
+    {
+        ["identity"] = () => new Identity(),
+        ["tanh"] = () => new Tanh(),
+        ["logistic"] = () => new Logistic(),
+        ["relu"] = () => new Relu(),
+        ["leaky-relu"] = () => new LeakyRelu(),
+        ["hard-sigmoid"] = () => new HardSigmoid(),
+    };
+
+    public static IReadOnlyList<string> Names { get; } = [.. Factories.Keys.Order(StringComparer.Ordinal)];
+
+    public static Activation Create(string name) =>
+        Factories.TryGetValue(name, out var f) ? f()
+            : throw new ArgumentException($"Unknown activation '{name}'; known: {string.Join(", ", Names)}.", nameof(name));
+}

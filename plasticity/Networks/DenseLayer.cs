@@ -1,0 +1,55 @@
+namespace BioSim.Plasticity.Networks;
+
+/// <summary>
+/// One fully connected layer: z = s·(W h_in) + b, h = f(z), with W stored row-major
+/// [<see cref="Outputs"/> × <see cref="Inputs"/>]. The fixed scale s is 1 for ordinary networks and
+/// 1/√p for the mean-field two-layer nets of Song, Xu &amp; Lafferty (2021).
+/// </summary>
+public sealed class DenseLayer
+{
+    internal DenseLayer(int index, int inputs, int outputs, Activation activation, bool bias, double scale, double l2)
+    {
+        Index = index;
+        Inputs = inputs;
+        Outputs = outputs;
+        Activation = activation;
+        Weights = new double[outputs * inputs];
+        Bias = bias ? new double[outputs] : null;
+        Scale = scale;
+        L2 = l2;
+    }
+
+    /// <summary>1-based position in the network (layer 1 takes the input).</summary>
+    public int Index { get; }
+
+    /// <summary>"layer 2 (256 → 10)", for error messages.</summary>
+    public string Name => $"layer {Index} ({Inputs} → {Outputs})";
+
+    public int Inputs { get; }
+
+    public int Outputs { get; }
+
+    public Activation Activation { get; }
+
+    /// <summary>W, row-major Outputs × Inputs.</summary>
+    public double[] Weights { get; }
+
+    /// <summary>b, or null for a layer without bias.</summary>
+    public double[]? Bias { get; }
+
+    /// <summary>s, the fixed factor on W h_in.</summary>
+    public double Scale { get; }
+
+    /// <summary>λ of an L2 penalty (λ/2)‖W‖² added to the loss (its gradient λW is added to every rule's update).</summary>
+    public double L2 { get; }
+}
+
+/// <summary>
+/// One layer of a <see cref="Network"/> as the experiment file gives it.
+/// </summary>
+/// <param name="Size">number of units.</param>
+/// <param name="Activation">name from <see cref="Activations.Names"/>.</param>
+/// <param name="Bias">whether the layer has a bias vector.</param>
+/// <param name="Scale">fixed factor s on W h_in (default 1).</param>
+/// <param name="L2">λ of the weight penalty (λ/2)‖W‖² (default 0).</param>
+public sealed record LayerSpec(int Size, string Activation = "tanh", bool Bias = true, double Scale = 1.0, double L2 = 0.0);

@@ -1,0 +1,165 @@
+using BioSim.Engine.Random;
+using BioSim.Engine.Simulation;
+using BioSim.Plasticity.Linear;
+
+namespace BioSim.Plasticity.Networks;
+
+/// <summary>
+/// A layered feed-forward network of <see cref="DenseLayer"/>s. Activations of a minibatch are rows:
+/// H_l = f(s_l H_{l−1} W_lᵀ + b_l) for a batch × width matrix H_{l−1}, computed with the one matrix
+/// product passed in. The forward pass records z and h of every layer in a <see cref="NetworkTape"/>,
+/// which the credit-assignment rules read.
+/// </summary>
+public sealed class Network : IStateful
+{
+    private readonly DenseLayer[] _layers;
+
+    /// <summary>Builds the network; <paramref name="layers"/> lists the layers above the input.</summary>
+    public Network(int inputSize, IReadOnlyList<LayerSpec> layers, IMatrixProduct product)
+    {
+        if (inputSize <= 0) throw new ArgumentOutOfRangeException(nameof(inputSize), inputSize, "The input size must be positive.");
+        if (layers.Count == 0) throw new ArgumentException("A network needs at least one layer.", nameof(layers));
+        Product = product;
+        InputSize = inputSize;
+        _layers = new DenseLayer[layers.Count];
+        int width = inputSize;
+        for (int l = 0; l < layers.Count; l++)
+        {
+            var s = layers[l];
+            if (s.Size <= 0) throw new ArgumentException($"layer {l + 1}: size must be positive (got {s.Size}).", nameof(layers));
+            if (!double.IsFinite(s.Scale) || s.Scale == 0) throw new ArgumentException($"layer {l + 1}: scale must be finite and non-zero (got {s.Scale}).", nameof(layers));
+            if (!(s.L2 >= 0)) throw new ArgumentException($"layer {l + 1}: L2 must be ≥ 0 (got {s.L2}).", nameof(layers));
+            _layers[l] = new DenseLayer(l + 1, width, s.Size, Activations.Create(s.Activation), s.Bias, s.Scale, s.L2);
+            width = s.Size;
+        }
+    }
+
+    public IMatrixProduct Product { get; }
+
+    public int InputSize { get; }
+
+    public int OutputSize => _layers[^1].Outputs;
+
+    public IReadOnlyList<DenseLayer> Layers => _layers;
+
+    /// <summary>Number of weight and bias values.</summary>
+    public int ParameterCount => _layers.Sum(l => l.Weights.Length + (l.Bias?.Length ?? 0));
+
+    /// <summary>
+    /// PyTorch's default initialisation for linear layers: W and b ~ U[−1/√n_in, 1/√n_in], drawn from
+    /// the stream (seed, "network", "W{l}") so that each layer's values do not depend on the others' sizes.
+    /// </summary>
+    public void Initialise(ulong seed)
+    {
+        foreach (var layer in _layers)
+        {
+            double a = 1.0 / Math.Sqrt(layer.Inputs);
+            Initialise(layer, new UniformDistribution(-a, a), seed);
+        }
+    }
+
+    /// <summary>W drawn from <paramref name="weights"/>, b set to zero.</summary>
+    public void Initialise(DenseLayer layer, Distribution weights, ulong seed, Distribution? bias = null)
+    {
+        var rng = new RandomStream(seed, "network", $"W{layer.Index}");
+        for (int i = 0; i < layer.Weights.Length; i++) layer.Weights[i] = weights.Sample(ref rng);
+        if (layer.Bias is { } b)
+        {
+            var rb = new RandomStream(seed, "network", $"b{layer.Index}");
+            double a = 1.0 / Math.Sqrt(layer.Inputs);
+            var d = bias ?? (weights is UniformDistribution ? new UniformDistribution(-a, a) : new ConstantDistribution(0));
+            for (int i = 0; i < b.Length; i++) b[i] = d.Sample(ref rb);
+        }
+    }
+
+    /// <summary>A tape for minibatches of up to <paramref name="maxBatch"/> rows.</summary>
+    public NetworkTape CreateTape(int maxBatch) => new(this, maxBatch);
+
+    /// <summary>Forward pass of <paramref name="batch"/> rows of <paramref name="input"/> (batch × InputSize), recorded on the tape.</summary>
+    public void Forward(ReadOnlySpan<double> input, int batch, NetworkTape tape)
+    {
+        if (batch <= 0 || batch > tape.MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"The tape holds 1 to {tape.MaxBatch} rows.");
+        if (input.Length < batch * InputSize)
+            throw new ArgumentException($"The input has {input.Length} values; {batch} rows of {InputSize} need {batch * InputSize}.", nameof(input));
+        tape.Batch = batch;
+        input[..(batch * InputSize)].CopyTo(tape.H[0]);
+        for (int l = 0; l < _layers.Length; l++)
+        {
+            var layer = _layers[l];
+            Span<double> z = tape.Z[l + 1].AsSpan(0, batch * layer.Outputs);
+            if (layer.Bias is { } b)
+            {
+                for (int r = 0; r < batch; r++) b.CopyTo(z.Slice(r * layer.Outputs, layer.Outputs));
+            }
+            Product.Multiply(false, true, batch, layer.Outputs, layer.Inputs, layer.Scale,
+                tape.H[l].AsSpan(0, batch * layer.Inputs), layer.Weights, layer.Bias is null ? 0.0 : 1.0, z);
+            layer.Activation.Forward(z, tape.H[l + 1].AsSpan(0, z.Length));
+        }
+    }
+
+    public void SaveState(StateSnapshot snapshot, string prefix)
+    {
+        foreach (var layer in _layers)
+        {
+            snapshot.Put($"{prefix}W{layer.Index}", layer.Weights);
+            if (layer.Bias is { } b) snapshot.Put($"{prefix}b{layer.Index}", b);
+        }
+    }
+
+    public void LoadState(StateSnapshot snapshot, string prefix)
+    {
+        foreach (var layer in _layers)
+        {
+            snapshot.Get($"{prefix}W{layer.Index}", layer.Weights);
+            if (layer.Bias is { } b) snapshot.Get($"{prefix}b{layer.Index}", b);
+        }
+    }
+}
+
+/// <summary>
+/// What one forward and backward pass of a minibatch leaves behind: per layer l (0 = input, L = output)
+/// the pre-activations Z[l], activations H[l] and errors Delta[l] = ∂L/∂Z[l] as the rule sees them
+/// (batch × width, row-major), plus a scratch buffer for f′. Allocated once for the largest batch.
+/// </summary>
+public sealed class NetworkTape
+{
+    internal NetworkTape(Network network, int maxBatch)
+    {
+        if (maxBatch <= 0) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "The batch size must be positive.");
+        MaxBatch = maxBatch;
+        int L = network.Layers.Count;
+        Z = new double[L + 1][];
+        H = new double[L + 1][];
+        Delta = new double[L + 1][];
+        H[0] = new double[maxBatch * network.InputSize];
+        Z[0] = [];
+        Delta[0] = [];
+        int widest = 0;
+        for (int l = 1; l <= L; l++)
+        {
+            int w = network.Layers[l - 1].Outputs;
+            Z[l] = new double[maxBatch * w];
+            H[l] = new double[maxBatch * w];
+            Delta[l] = new double[maxBatch * w];
+            widest = Math.Max(widest, w);
+        }
+        Derivative = new double[maxBatch * widest];
+    }
+
+    public int MaxBatch { get; }
+
+    /// <summary>Rows in the current minibatch.</summary>
+    public int Batch { get; internal set; }
+
+    public double[][] Z { get; }
+
+    public double[][] H { get; }
+
+    public double[][] Delta { get; }
+
+    /// <summary>Scratch for f′(z) of one layer.</summary>
+    public double[] Derivative { get; }
+
+    /// <summary>The current minibatch's output (batch × OutputSize).</summary>
+    public ReadOnlySpan<double> Output => H[^1].AsSpan(0, Batch * (H[^1].Length / MaxBatch));
+}

@@ -1,0 +1,182 @@
+using BioSim.Engine.Simulation;
+using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.Rules;
+
+namespace BioSim.Plasticity.Optimisers;
+
+/// <summary>Applies a rule's updates to the network's weights; its moment estimates are checkpointable state.</summary>
+public interface IOptimiser : IStateful
+{
+    /// <summary>Allocates the state for <paramref name="network"/> (zero moments, step 0).</summary>
+    void Prepare(Network network);
+
+    /// <summary>One step: θ ← θ − (update computed from <paramref name="gradients"/>).</summary>
+    void Step(Network network, ParameterGradients gradients);
+}
+
+/// <summary>
+/// Optimisers that treat every parameter independently. The parameter tensors are W1, b1, W2, … (biases
+/// skipped when absent); <see cref="Update"/> is called once per tensor per step, with the tensor's index
+/// for its moment arrays. Conventions follow PyTorch's torch.optim so that results are comparable.
+/// </summary>
+public abstract class ElementwiseOptimiser : IOptimiser
+{
+    private string[] _names = [];
+
+    /// <summary>Steps taken (t in Adam's bias correction).</summary>
+    public long Steps { get; private set; }
+
+    /// <summary>Number of moment arrays per parameter tensor.</summary>
+    protected abstract int MomentCount { get; }
+
+    /// <summary>Moments[i][tensor].</summary>
+    protected double[][][] Moments { get; private set; } = [];
+
+    public void Prepare(Network network)
+    {
+        var names = new List<string>();
+        var sizes = new List<int>();
+        foreach (var layer in network.Layers)
+        {
+            names.Add($"W{layer.Index}"); sizes.Add(layer.Weights.Length);
+            if (layer.Bias is { } b) { names.Add($"b{layer.Index}"); sizes.Add(b.Length); }
+        }
+        _names = [.. names];
+        Moments = [.. Enumerable.Range(0, MomentCount).Select(_ => sizes.Select(s => new double[s]).ToArray())];
+        Steps = 0;
+    }
+
+    public void Step(Network network, ParameterGradients gradients)
+    {
+        if (_names.Length == 0) throw new InvalidOperationException("Call Prepare(network) before the first step.");
+        Steps++;
+        int t = 0;
+        for (int l = 0; l < network.Layers.Count; l++)
+        {
+            var layer = network.Layers[l];
+            Update(t++, layer.Weights, gradients.Weights[l]);
+            if (layer.Bias is { } b) Update(t++, b, gradients.Bias[l]);
+        }
+    }
+
+    /// <summary>Updates parameter tensor <paramref name="tensor"/> in place from its gradient.</summary>
+    protected abstract void Update(int tensor, Span<double> parameters, ReadOnlySpan<double> gradient);
+
+    public void SaveState(StateSnapshot snapshot, string prefix)
+    {
+        snapshot.Put($"{prefix}steps", [Steps]);
+        for (int i = 0; i < MomentCount; i++)
+            for (int t = 0; t < _names.Length; t++) snapshot.Put($"{prefix}m{i}/{_names[t]}", Moments[i][t]);
+    }
+
+    public void LoadState(StateSnapshot snapshot, string prefix)
+    {
+        Span<long> steps = stackalloc long[1];
+        snapshot.Get($"{prefix}steps", steps);
+        Steps = steps[0];
+        for (int i = 0; i < MomentCount; i++)
+            for (int t = 0; t < _names.Length; t++) snapshot.Get($"{prefix}m{i}/{_names[t]}", Moments[i][t]);
+    }
+
+    protected static void CheckRate(double value, string name)
+    {
+        if (!(value > 0) || !double.IsFinite(value)) throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive and finite.");
+    }
+}
+
+/// <summary>SGD with momentum μ (PyTorch): v ← μ v + g, θ ← θ − η v. μ = 0 is plain gradient descent.</summary>
+public sealed class SgdMomentum : ElementwiseOptimiser
+{
+    public SgdMomentum(double learningRate, double momentum = 0.0)
+    {
+        CheckRate(learningRate, nameof(learningRate));
+        if (!(momentum >= 0 && momentum < 1)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "momentum must lie in [0, 1).");
+        LearningRate = learningRate;
+        Momentum = momentum;
+    }
+
+    public double LearningRate { get; }
+
+    public double Momentum { get; }
+
+    protected override int MomentCount => 1;
+
+    protected override void Update(int tensor, Span<double> parameters, ReadOnlySpan<double> gradient)
+    {
+        Span<double> v = Moments[0][tensor];
+        double mu = Momentum, eta = LearningRate;
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            v[i] = mu * v[i] + gradient[i];
+            parameters[i] -= eta * v[i];
+        }
+    }
+}
+
+/// <summary>
+/// Adam (Kingma &amp; Ba 2015): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − η m̂/(√v̂ + ε) with
+/// m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ). With <see cref="BiasCorrection"/> false, m and v are used as they are
+/// (the variant GAIT-prop's published runs use).
+/// </summary>
+public sealed class Adam : ElementwiseOptimiser
+{
+    public Adam(double learningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, bool biasCorrection = true)
+    {
+        CheckRate(learningRate, nameof(learningRate));
+        if (!(beta1 >= 0 && beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "beta1 must lie in [0, 1).");
+        if (!(beta2 >= 0 && beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 must lie in [0, 1).");
+        CheckRate(epsilon, nameof(epsilon));
+        LearningRate = learningRate; Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; BiasCorrection = biasCorrection;
+    }
+
+    public double LearningRate { get; }
+    public double Beta1 { get; }
+    public double Beta2 { get; }
+    public double Epsilon { get; }
+    public bool BiasCorrection { get; }
+
+    protected override int MomentCount => 2;
+
+    protected override void Update(int tensor, Span<double> parameters, ReadOnlySpan<double> gradient)
+    {
+        Span<double> m = Moments[0][tensor], v = Moments[1][tensor];
+        double c1 = BiasCorrection ? 1.0 / (1.0 - Math.Pow(Beta1, Steps)) : 1.0;
+        double c2 = BiasCorrection ? 1.0 / (1.0 - Math.Pow(Beta2, Steps)) : 1.0;
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            double g = gradient[i];
+            m[i] = Beta1 * m[i] + (1 - Beta1) * g;
+            v[i] = Beta2 * v[i] + (1 - Beta2) * g * g;
+            parameters[i] -= LearningRate * (m[i] * c1) / (Math.Sqrt(v[i] * c2) + Epsilon);
+        }
+    }
+}
+
+/// <summary>RMSprop (Tieleman &amp; Hinton 2012; PyTorch form): v ← αv + (1−α)g², θ ← θ − η g/(√v + ε).</summary>
+public sealed class RmsProp : ElementwiseOptimiser
+{
+    public RmsProp(double learningRate, double alpha = 0.99, double epsilon = 1e-8)
+    {
+        CheckRate(learningRate, nameof(learningRate));
+        if (!(alpha >= 0 && alpha < 1)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must lie in [0, 1).");
+        CheckRate(epsilon, nameof(epsilon));
+        LearningRate = learningRate; Alpha = alpha; Epsilon = epsilon;
+    }
+
+    public double LearningRate { get; }
+    public double Alpha { get; }
+    public double Epsilon { get; }
+
+    protected override int MomentCount => 1;
+
+    protected override void Update(int tensor, Span<double> parameters, ReadOnlySpan<double> gradient)
+    {
+        Span<double> v = Moments[0][tensor];
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            double g = gradient[i];
+            v[i] = Alpha * v[i] + (1 - Alpha) * g * g;
+            parameters[i] -= LearningRate * g / (Math.Sqrt(v[i]) + Epsilon);
+        }
+    }
+}

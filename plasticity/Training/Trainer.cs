@@ -1,0 +1,227 @@
+using BioSim.Engine.Random;
+using BioSim.Plasticity.Data;
+using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.Optimisers;
+using BioSim.Plasticity.Rules;
+
+namespace BioSim.Plasticity.Training;
+
+/// <summary>How a <see cref="Trainer"/> runs.</summary>
+public sealed record TrainingOptions
+{
+    /// <summary>Passes over the training set (default 1).</summary>
+    public int Epochs { get; init; } = 1;
+
+    /// <summary>Samples per minibatch (default 32); the last batch of an epoch may be smaller.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Seed of the data order: epoch e is a Fisher-Yates permutation from stream (seed, "trainer", "order") element e.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Whether to shuffle (default true); false keeps the stored order.</summary>
+    public bool Shuffle { get; init; } = true;
+
+    /// <summary>A minibatch loss above this (or not finite) stops the run as diverged (default 1e10).</summary>
+    public double DivergenceLoss { get; init; } = 1e10;
+
+    /// <summary>Rows per forward pass when evaluating (default 1000).</summary>
+    public int EvaluationBatch { get; init; } = 1000;
+
+    public void Validate()
+    {
+        if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1.");
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
+        if (EvaluationBatch < 1) throw new ArgumentOutOfRangeException(nameof(EvaluationBatch), EvaluationBatch, "EvaluationBatch must be at least 1.");
+    }
+}
+
+/// <summary>One epoch's numbers. Accuracy is NaN for regression; test values are NaN without a test set.</summary>
+public sealed record EpochResult(int Epoch, double TrainLoss, double TestLoss, double TestAccuracy);
+
+/// <summary>The learning curves so far.</summary>
+public sealed class TrainingHistory
+{
+    public List<EpochResult> Epochs { get; } = [];
+
+    /// <summary>Loss of every minibatch in order.</summary>
+    public List<double> BatchLosses { get; } = [];
+}
+
+/// <summary>A run stopped because the loss or a weight became non-finite or exceeded the divergence limit.</summary>
+public sealed class TrainingDivergedException(string message, int epoch, int batch, string layer, TrainingHistory history) : Exception(message)
+{
+    public int Epoch { get; } = epoch;
+
+    public int Batch { get; } = batch;
+
+    public string Layer { get; } = layer;
+
+    /// <summary>The curves up to the failing batch.</summary>
+    public TrainingHistory History { get; } = history;
+}
+
+/// <summary>
+/// Minibatch training of a <see cref="Network"/> with a credit-assignment rule, an optimiser and a loss.
+/// All buffers (tape, batch, gradients, permutation) are allocated once; a step allocates nothing.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly NetworkTape _tape;
+    private readonly ParameterGradients _gradients;
+    private readonly double[] _batchInputs;
+    private readonly double[] _batchTargets;
+    private NetworkTape? _evaluationTape;
+    private double[] _evaluationInputs = [];
+    private double[] _evaluationTargets = [];
+
+    public Trainer(Network network, ICreditAssignmentRule rule, IOptimiser optimiser, ILoss loss, int maxBatch)
+    {
+        (Network, Rule, Optimiser, Loss) = (network, rule, optimiser, loss);
+        _tape = network.CreateTape(maxBatch);
+        _gradients = new ParameterGradients(network);
+        _batchInputs = new double[maxBatch * network.InputSize];
+        _batchTargets = new double[maxBatch * network.OutputSize];
+    }
+
+    public Network Network { get; }
+    public ICreditAssignmentRule Rule { get; }
+    public IOptimiser Optimiser { get; }
+    public ILoss Loss { get; }
+
+    /// <summary>The tape of the last step (activations and the errors the rule assigned).</summary>
+    public NetworkTape Tape => _tape;
+
+    /// <summary>The updates of the last step.</summary>
+    public ParameterGradients Gradients => _gradients;
+
+    /// <summary>One step on <paramref name="batch"/> rows: forward, loss, rule, optimiser. Returns the loss before the step.</summary>
+    public double Step(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int batch)
+    {
+        Network.Forward(inputs, batch, _tape);
+        double loss = Loss.Evaluate(Network, _tape, targets);
+        Rule.ComputeUpdates(Network, _tape, _gradients);
+        Optimiser.Step(Network, _gradients);
+        return loss;
+    }
+
+    /// <summary>Trains for options.Epochs epochs, evaluating on <paramref name="test"/> after each.</summary>
+    public TrainingHistory Train(Dataset train, Dataset? test, TrainingOptions options)
+    {
+        options.Validate();
+        CheckShapes(train);
+        if (test is not null) CheckShapes(test);
+        if (options.BatchSize > _tape.MaxBatch)
+            throw new ArgumentException($"BatchSize {options.BatchSize} exceeds the trainer's maximum batch {_tape.MaxBatch}.", nameof(options));
+        var history = new TrainingHistory();
+        var order = new int[train.Count];
+        var stream = new RandomStream(options.Seed, "trainer", "order");
+        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        {
+            for (int i = 0; i < order.Length; i++) order[i] = i;
+            if (options.Shuffle)
+            {
+                var rng = stream.ForElement((uint)epoch);
+                for (int i = order.Length - 1; i > 0; i--)
+                {
+                    int j = (int)rng.NextUInt32((uint)(i + 1));
+                    (order[i], order[j]) = (order[j], order[i]);
+                }
+            }
+            double sum = 0;
+            int batches = 0;
+            for (int start = 0; start < order.Length; start += options.BatchSize)
+            {
+                int b = Math.Min(options.BatchSize, order.Length - start);
+                train.Gather(order.AsSpan(start, b), _batchInputs, _batchTargets);
+                double loss = Step(_batchInputs, _batchTargets, b);
+                batches++;
+                history.BatchLosses.Add(loss);
+                CheckDivergence(loss, epoch, batches, options.DivergenceLoss, history);
+                sum += loss;
+            }
+            var (testLoss, testAccuracy) = test is null ? (double.NaN, double.NaN) : Evaluate(test, options.EvaluationBatch);
+            history.Epochs.Add(new EpochResult(epoch, sum / batches, testLoss, testAccuracy));
+        }
+        return history;
+    }
+
+    /// <summary>Mean loss and (for classification) the fraction of samples whose largest output is the label.</summary>
+    public (double Loss, double Accuracy) Evaluate(Dataset data, int batchSize = 1000)
+    {
+        CheckShapes(data);
+        if (_evaluationTape is null || _evaluationTape.MaxBatch < batchSize)
+        {
+            _evaluationTape = Network.CreateTape(batchSize);
+            _evaluationInputs = new double[batchSize * Network.InputSize];
+            _evaluationTargets = new double[batchSize * Network.OutputSize];
+        }
+        var indices = new int[batchSize];
+        double loss = 0;
+        int correct = 0, k = Network.OutputSize;
+        for (int start = 0; start < data.Count; start += batchSize)
+        {
+            int b = Math.Min(batchSize, data.Count - start);
+            for (int i = 0; i < b; i++) indices[i] = start + i;
+            data.Gather(indices.AsSpan(0, b), _evaluationInputs, _evaluationTargets);
+            Network.Forward(_evaluationInputs, b, _evaluationTape);
+            loss += Loss.Evaluate(Network, _evaluationTape, _evaluationTargets) * b;
+            if (data.Labels is { } labels)
+            {
+                ReadOnlySpan<double> z = _evaluationTape.Z[^1];
+                for (int r = 0; r < b; r++)
+                {
+                    int best = 0;
+                    for (int j = 1; j < k; j++) if (z[r * k + j] > z[r * k + best]) best = j;
+                    if (best == labels[start + r]) correct++;
+                }
+            }
+        }
+        return (loss / data.Count, data.IsClassification ? (double)correct / data.Count : double.NaN);
+    }
+
+    private void CheckShapes(Dataset data)
+    {
+        if (data.InputSize != Network.InputSize)
+            throw new ArgumentException($"Data set '{data.Name}' has {data.InputSize} inputs per sample but {Network.Layers[0].Name} takes {Network.InputSize}.");
+        if (data.OutputSize != Network.OutputSize)
+            throw new ArgumentException($"Data set '{data.Name}' has {data.OutputSize} targets per sample but {Network.Layers[^1].Name} gives {Network.OutputSize}.");
+    }
+
+    private void CheckDivergence(double loss, int epoch, int batch, double limit, TrainingHistory history)
+    {
+        bool lossBad = !double.IsFinite(loss) || loss > limit;
+        string? layer = null;
+        string where = "";
+        foreach (var l in Network.Layers)
+        {
+            if (!AllFinite(l.Weights) || (l.Bias is { } b && !AllFinite(b))) { layer = l.Name; where = $"first non-finite weights in {layer}"; break; }
+        }
+        if (!lossBad && layer is null) return;
+        if (layer is null)
+        {
+            for (int l = 1; l < _tape.H.Length && layer is null; l++)
+            {
+                if (!AllFinite(_tape.H[l].AsSpan(0, _tape.Batch * Network.Layers[l - 1].Outputs)))
+                {
+                    layer = Network.Layers[l - 1].Name;
+                    where = $"first non-finite activations in {layer}";
+                }
+            }
+        }
+        if (layer is null)
+        {
+            layer = Network.Layers[^1].Name;
+            where = $"weights and activations are finite; the error is at the output, {layer}";
+        }
+        string what = !double.IsFinite(loss) ? $"the loss became {loss}" : loss > limit ? $"the loss {loss:G4} exceeded the divergence limit {limit:G4}" : "a weight became non-finite";
+        throw new TrainingDivergedException(
+            $"Training diverged at epoch {epoch}, batch {batch}: {what}; {where}. Lower the learning rate or check the data.",
+            epoch, batch, layer, history);
+    }
+
+    private static bool AllFinite(ReadOnlySpan<double> x)
+    {
+        for (int i = 0; i < x.Length; i++) if (!double.IsFinite(x[i])) return false;
+        return true;
+    }
+}
