@@ -24,6 +24,7 @@ public sealed class CablePopulation : IDynamics
     private readonly Mechanism[] _mechanisms;
     private readonly Mechanism[] _receivers;
     private readonly string[] _inputNames;
+    private readonly Dictionary<string, Mechanism> _pointProcesses = new(StringComparer.Ordinal);
     private readonly double[] _v, _diagonal, _rhs;
     private readonly double[] _detectorV;
     private readonly int _n, _detector;
@@ -55,6 +56,7 @@ public sealed class CablePopulation : IDynamics
             int node = _layout.SegmentNode(morphology[p.Section], p.X);
             var instance = p.Mechanism.Instantiate([node], [_layout.NodeArea[node]], cells);
             mechanisms.Add(instance);
+            _pointProcesses.Add(p.Name, instance);
             if (instance.ReceivesEvents)
             {
                 receivers.Add(instance);
@@ -92,6 +94,10 @@ public sealed class CablePopulation : IDynamics
 
     /// <summary>Node at position <paramref name="x"/> of section <paramref name="section"/>.</summary>
     public int Node(string section, double x) => _layout.Node(_cell.Morphology[section], x);
+
+    /// <summary>The instance of point process <paramref name="name"/> (its states, e.g. a synapse's g, for all cells).</summary>
+    public Mechanism PointProcess(string name) => _pointProcesses.TryGetValue(name, out var m) ? m
+        : throw new KeyNotFoundException($"Population '{Name}' has no point process '{name}'; it has: {string.Join(", ", _pointProcesses.Keys)}.");
 
     public IReadOnlyList<string> VariableNames { get; } = ["V"];
 
