@@ -49,6 +49,8 @@ public static class CircuitsServiceCollectionExtensions
         services.AddNeuronModel<Neurons.AdEx.AdExModel>("adex");
         services.AddNeuronModel<Neurons.HodgkinHuxley.HhModel>("hh");
         services.AddNeuronModel<Neurons.LifCond.LifCondModel>("lif-cond");
+        services.AddNeuronModel<Neurons.Dendritic.PyramidalModel>("pyramidal");
+        services.AddNeuronModel<Neurons.Dendritic.InterneuronModel>("interneuron");
         services.AddMechanism<Mechanisms.PassiveLeak>("pas");
         services.AddMechanism<Mechanisms.HhMechanism>("hh");
         services.AddMechanism<Mechanisms.CurrentClamp>("IClamp");
