@@ -80,6 +80,9 @@ public sealed class CablePopulation : IDynamics
 
     public CableMethod Method { get; }
 
+    /// <summary>About 4096 nodes per parallel work item (at least one cell): enough work to be worth a thread.</summary>
+    public int ParallelChunk => Math.Max(1, 4096 / _n);
+
     /// <summary>The discretised cell (node areas, positions, mapping from section and x to node).</summary>
     public CompartmentLayout Layout => _layout;
 

@@ -97,6 +97,33 @@ public sealed class CableCellTests
         Assert.That(allocated, Is.LessThan(400 * 64), "no allocation per cell step (the loop itself may allocate a few bytes per step)");
     }
 
+    /// <summary>Cells are split into chunks fixed by the population (about 4096 nodes each), so 1 and 2 threads give the same bits, recurrent synapses included.</summary>
+    [Test]
+    public void ThreadCountDoesNotChangeTheResult()
+    {
+        double[] Run(int threads)
+        {
+            var m = new Morphology();
+            m.AddCylinder("soma", 20, 20, nseg: 1);
+            m.AddCylinder("dend", 500, 2, "soma", 1, nseg: 600);
+            var cell = new CableCell(m);
+            cell.Insert(new HhMechanism(), "soma");
+            cell.Insert(new PassiveLeak { e = -65 }, "dend");
+            cell.Place("syn", new ExpSynapse { tau = 2 }, "dend", 0.1);
+            cell.Place("stim", new CurrentClamp { del = 1, dur = 20, amp = 0.3 }, "soma");
+            var population = new CablePopulation("cells", 30, cell);
+            Assert.That(population.ParallelChunk, Is.LessThan(10), "several chunks");
+            var sources = Enumerable.Range(0, 30).Select(i => new[] { (i + 1) % 30, (i + 7) % 30 }).ToArray();
+            var pattern = BioSim.Circuits.Connectivity.ConnectivityPattern.FromColumns(sources, 30);
+            var projection = new BioSim.Circuits.Projections.Projection("rec", "cells", population, "syn", pattern,
+                Enumerable.Range(0, pattern.SynapseCount).Select(k => 0.001 * (1 + k % 5)).ToArray(), 0.5);
+            var sim = new Simulation([population], [projection], 0.025, threads);
+            sim.Run(800);
+            return population.Voltages.ToArray();
+        }
+        Assert.That(Run(2), Is.EqualTo(Run(1)));
+    }
+
     [Test]
     public void MechanismsAreRegisteredUnderNeuronsNames()
     {
