@@ -34,6 +34,13 @@ public static class CircuitsServiceCollectionExtensions
     public static IServiceCollection AddConnectivityRule<T>(this IServiceCollection services, string name) where T : class, IConnectivityRule =>
         services.AddKeyedSingleton<IConnectivityRule, T>(name).AddSingleton(new CatalogueEntry(typeof(IConnectivityRule), name));
 
+    /// <summary>
+    /// Registers a cable mechanism (channel, leak, clamp, synapse) under the name experiment files use
+    /// (NEURON's names for the built-in ones). Each resolution gives a new instance with default parameters.
+    /// </summary>
+    public static IServiceCollection AddMechanism<T>(this IServiceCollection services, string name) where T : Mechanisms.Mechanism =>
+        services.AddKeyedTransient<Mechanisms.Mechanism, T>(name).AddSingleton(new CatalogueEntry(typeof(Mechanisms.Mechanism), name));
+
     /// <summary>Registers every built-in model and rule of this project and the catalogue.</summary>
     public static IServiceCollection AddCircuits(this IServiceCollection services)
     {
@@ -42,6 +49,13 @@ public static class CircuitsServiceCollectionExtensions
         services.AddNeuronModel<Neurons.AdEx.AdExModel>("adex");
         services.AddNeuronModel<Neurons.HodgkinHuxley.HhModel>("hh");
         services.AddNeuronModel<Neurons.LifCond.LifCondModel>("lif-cond");
+        services.AddNeuronModel<Neurons.Dendritic.PyramidalModel>("pyramidal");
+        services.AddNeuronModel<Neurons.Dendritic.InterneuronModel>("interneuron");
+        services.AddMechanism<Mechanisms.PassiveLeak>("pas");
+        services.AddMechanism<Mechanisms.HhMechanism>("hh");
+        services.AddMechanism<Mechanisms.CurrentClamp>("IClamp");
+        services.AddMechanism<Mechanisms.ExpSynapse>("ExpSyn");
+        services.AddMechanism<Mechanisms.Exp2Synapse>("Exp2Syn");
         services.AddConnectivityRule<AllToAll>("all-to-all");
         services.AddConnectivityRule<FixedProbability>("fixed-probability");
         services.AddConnectivityRule<FixedIndegree>("fixed-indegree");

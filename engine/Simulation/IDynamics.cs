@@ -14,6 +14,12 @@ public interface IDynamics : IStateful
     /// <summary>Number of elements.</summary>
     int Size { get; }
 
+    /// <summary>
+    /// Elements per parallel work item. Fixed by the population (never by the thread count), so results do not
+    /// depend on threads; populations with costly elements (multi-compartment cells) choose fewer. Default 1024.
+    /// </summary>
+    int ParallelChunk => Simulation.ChunkSize;
+
     /// <summary>Names of the state variables a probe can record (e.g. "V").</summary>
     IReadOnlyList<string> VariableNames { get; }
 

@@ -10,7 +10,7 @@ namespace BioSim.Engine.Simulation;
 /// </summary>
 public sealed class Simulation : IStateful
 {
-    /// <summary>Elements per parallel work item. Fixed, so chunk boundaries never depend on the thread count.</summary>
+    /// <summary>Default elements per parallel work item (<see cref="IDynamics.ParallelChunk"/>). Fixed, so chunk boundaries never depend on the thread count.</summary>
     public const int ChunkSize = 1024;
 
     private readonly IDynamics[] _populations;
@@ -52,7 +52,8 @@ public sealed class Simulation : IStateful
         var chunks = new List<(int, int, int)>();
         for (int p = 0; p < _populations.Length; p++)
         {
-            for (int s = 0; s < _populations[p].Size; s += ChunkSize) chunks.Add((p, s, Math.Min(s + ChunkSize, _populations[p].Size)));
+            int chunk = Math.Max(1, _populations[p].ParallelChunk);
+            for (int s = 0; s < _populations[p].Size; s += chunk) chunks.Add((p, s, Math.Min(s + chunk, _populations[p].Size)));
         }
         _chunks = chunks.ToArray();
         _chunkSpikes = _chunks.Select(_ => new SpikeList(64)).ToArray();

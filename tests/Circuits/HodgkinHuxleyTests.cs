@@ -66,16 +66,16 @@ public sealed class HodgkinHuxleyTests
     [Test]
     public void VtrapIsContinuousAtItsSingularPoint()
     {
-        Assert.That(HhPopulation.Vtrap(0, 10), Is.EqualTo(10.0));
-        Assert.That(HhPopulation.Vtrap(1e-6, 10), Is.EqualTo(10.0 * (1 - 1e-7 / 2)).Within(1e-15));
-        Assert.That(HhPopulation.Vtrap(1e-3, 10), Is.EqualTo(1e-3 / (Math.Exp(1e-4) - 1)).Within(1e-9));
+        Assert.That(HhKinetics.Vtrap(0, 10), Is.EqualTo(10.0));
+        Assert.That(HhKinetics.Vtrap(1e-6, 10), Is.EqualTo(10.0 * (1 - 1e-7 / 2)).Within(1e-15));
+        Assert.That(HhKinetics.Vtrap(1e-3, 10), Is.EqualTo(1e-3 / (Math.Exp(1e-4) - 1)).Within(1e-9));
     }
 
     internal static double SteadyStateRoot(HhParameters p)
     {
         double Current(double v)
         {
-            HhPopulation.Rates(v, out double am, out double bm, out double ah, out double bh, out double an, out double bn);
+            HhKinetics.Rates(v, out double am, out double bm, out double ah, out double bh, out double an, out double bn);
             double m = am / (am + bm), h = ah / (ah + bh), n = an / (an + bn);
             return p.gnabar * m * m * m * h * (v - p.ena) + p.gkbar * n * n * n * n * (v - p.ek) + p.gl * (v - p.el);
         }

@@ -57,7 +57,7 @@ public sealed class HhPopulation : NeuronPopulation
         _gL = parameters.Conductance(parameters.gl);
         _q10 = Math.Pow(3.0, (parameters.celsius - 6.3) / 10.0);
         double v0 = parameters.V_init;
-        Rates(v0, out double am, out double bm, out double ah, out double bh, out double an, out double bn);
+        HhKinetics.Rates(v0, out double am, out double bm, out double ah, out double bh, out double an, out double bn);
         _v = AddVariable("V", "mV", v0);
         _m = AddVariable("m", "1", am / (am + bm));
         _h = AddVariable("h", "1", ah / (ah + bh));
@@ -75,23 +75,6 @@ public sealed class HhPopulation : NeuronPopulation
     {
         _dt = dt;
         _pFull = _tau.Select(tau => Math.Exp(-dt / tau)).ToArray();
-    }
-
-    /// <summary>hh.mod's vtrap: x/(e^{x/y} − 1), with its first-order expansion near x = 0.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Vtrap(double x, double y) =>
-        Math.Abs(x / y) < 1e-6 ? y * (1 - x / y / 2) : x / (Math.Exp(x / y) - 1);
-
-    /// <summary>Opening and closing rates of m, h, n at V (1/ms, before the q10 factor), as hh.mod computes them.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Rates(double v, out double am, out double bm, out double ah, out double bh, out double an, out double bn)
-    {
-        am = 0.1 * Vtrap(-(v + 40), 10);
-        bm = 4 * Math.Exp(-(v + 65) / 18);
-        ah = 0.07 * Math.Exp(-(v + 65) / 20);
-        bh = 1 / (Math.Exp(-(v + 35) / 10) + 1);
-        an = 0.01 * Vtrap(-(v + 55), 10);
-        bn = 0.125 * Math.Exp(-(v + 65) / 80);
     }
 
     public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
@@ -123,7 +106,7 @@ public sealed class HhPopulation : NeuronPopulation
             double vInf = current / g;
             double vNew = vInf + (v - vInf) * Math.Exp(-dt * g / _c);
 
-            Rates(v, out double am, out double bm, out double ah, out double bh, out double an, out double bn);
+            HhKinetics.Rates(v, out double am, out double bm, out double ah, out double bh, out double an, out double bn);
             double sm = am + bm, sh = ah + bh, sn = an + bn;
             double mNew = am / sm + (m - am / sm) * Math.Exp(-qdt * sm);
             double hNew = ah / sh + (h - ah / sh) * Math.Exp(-qdt * sh);

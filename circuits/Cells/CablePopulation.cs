@@ -1,0 +1,209 @@
+using BioSim.Circuits.Mechanisms;
+using BioSim.Circuits.Morphology;
+using BioSim.Engine.Cable;
+using BioSim.Engine.Events;
+using BioSim.Engine.Simulation;
+
+namespace BioSim.Circuits.Cells;
+
+/// <summary>
+/// A population of identical multi-compartment cells (<see cref="CableCell"/>), each stepped with NEURON's
+/// fixed-step scheme: deliver the events of the step to the synapses, evaluate the membrane currents
+/// and conductances at V(t) (point processes at t + dt/2), solve the cable equation for V(t + dt) by
+/// Hines' method (<see cref="CableTree"/>; backward Euler or Crank-Nicolson), then advance the channel
+/// and synapse states with the new V (staggered, as NEURON does). Cells are independent within a step,
+/// so ranges of cells advance in parallel with the same bits. Each event-receiving point process is an
+/// input port (its name) whose weight is in µS. Spikes are upward crossings of <see cref="CableCell.Threshold"/>
+/// at the detector node, timed by linear interpolation inside the step.
+/// </summary>
+public sealed class CablePopulation : IDynamics
+{
+    private readonly CableCell _cell;
+    private readonly CompartmentLayout _layout;
+    private readonly CableTree _tree;
+    private readonly Mechanism[] _mechanisms;
+    private readonly Mechanism[] _receivers;
+    private readonly string[] _inputNames;
+    private readonly Dictionary<string, Mechanism> _pointProcesses = new(StringComparer.Ordinal);
+    private readonly double[] _v, _diagonal, _rhs;
+    private readonly double[] _detectorV;
+    private readonly int _n, _detector;
+    private DelayRing[] _rings = [];
+    private double _dt = double.NaN;
+
+    public CablePopulation(string name, int cells, CableCell cell, CableMethod method = CableMethod.BackwardEuler)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A population needs a non-empty name.", nameof(name));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cells);
+        Name = name;
+        Size = cells;
+        Method = method;
+        _cell = cell;
+        _layout = new CompartmentLayout(cell.Morphology, cell.Discretisation);
+        _tree = _layout.Tree;
+        _n = _layout.NodeCount;
+        var morphology = cell.Morphology;
+        var mechanisms = new List<Mechanism>();
+        foreach (var group in cell.DensityMechanisms)
+        {
+            var nodes = group.Sections.SelectMany(s => _layout.MembraneNodes(morphology[s])).Distinct().Order().ToArray();
+            mechanisms.Add(group.Mechanism.Instantiate(nodes, nodes.Select(i => _layout.NodeArea[i]).ToArray(), cells));
+        }
+        var receivers = new List<Mechanism>();
+        var inputNames = new List<string>();
+        foreach (var p in cell.PointProcesses)
+        {
+            int node = _layout.SegmentNode(morphology[p.Section], p.X);
+            var instance = p.Mechanism.Instantiate([node], [_layout.NodeArea[node]], cells);
+            mechanisms.Add(instance);
+            _pointProcesses.Add(p.Name, instance);
+            if (instance.ReceivesEvents)
+            {
+                receivers.Add(instance);
+                inputNames.Add(p.Name);
+            }
+        }
+        _mechanisms = mechanisms.ToArray();
+        _receivers = receivers.ToArray();
+        _inputNames = inputNames.ToArray();
+        _detector = _layout.Node(morphology[cell.DetectorSection], cell.DetectorX);
+        _v = new double[cells * _n];
+        _diagonal = new double[cells * _n];
+        _rhs = new double[cells * _n];
+        _detectorV = new double[cells];
+        Initialize();
+    }
+
+    public string Name { get; }
+
+    public int Size { get; }
+
+    public CableMethod Method { get; }
+
+    /// <summary>About 4096 nodes per parallel work item (at least one cell): enough work to be worth a thread.</summary>
+    public int ParallelChunk => Math.Max(1, 4096 / _n);
+
+    /// <summary>The discretised cell (node areas, positions, mapping from section and x to node).</summary>
+    public CompartmentLayout Layout => _layout;
+
+    /// <summary>Number of nodes per cell (centre nodes and zero-area section ends).</summary>
+    public int NodesPerCell => _n;
+
+    /// <summary>Potential (mV) of every node of every cell, [cell × NodesPerCell + node].</summary>
+    public ReadOnlySpan<double> Voltages => _v;
+
+    /// <summary>Potential (mV) of node <paramref name="node"/> of cell <paramref name="cell"/>.</summary>
+    public double V(int cell, int node) => _v[cell * _n + node];
+
+    /// <summary>Node at position <paramref name="x"/> of section <paramref name="section"/>.</summary>
+    public int Node(string section, double x) => _layout.Node(_cell.Morphology[section], x);
+
+    /// <summary>The instance of point process <paramref name="name"/> (its states, e.g. a synapse's g, for all cells).</summary>
+    public Mechanism PointProcess(string name) => _pointProcesses.TryGetValue(name, out var m) ? m
+        : throw new KeyNotFoundException($"Population '{Name}' has no point process '{name}'; it has: {string.Join(", ", _pointProcesses.Keys)}.");
+
+    public IReadOnlyList<string> VariableNames { get; } = ["V"];
+
+    public string UnitOf(string variable) => variable == "V" ? "mV"
+        : throw new KeyNotFoundException($"Population '{Name}' has no variable '{variable}'; it has: V.");
+
+    /// <summary>"V" is the potential at the spike detector of each cell (for whole-tree potentials use <see cref="Voltages"/>).</summary>
+    public double[] Variable(string name) => name == "V" ? _detectorV
+        : throw new KeyNotFoundException($"Population '{Name}' has no variable '{name}'; it has: V.");
+
+    public IReadOnlyList<string> InputNames => _inputNames;
+
+    public DelayRing Input(string name)
+    {
+        int k = Array.IndexOf(_inputNames, name);
+        if (k < 0) throw new KeyNotFoundException($"Population '{Name}' has no synapse '{name}'; it has: {string.Join(", ", _inputNames)}.");
+        if (_rings.Length == 0) throw new InvalidOperationException($"Population '{Name}' was not prepared.");
+        return _rings[k];
+    }
+
+    /// <summary>Sets every node to V_init and every mechanism state to its steady state there (NEURON's finitialize).</summary>
+    public void Initialize()
+    {
+        _v.AsSpan().Fill(_cell.VInit);
+        for (int c = 0; c < Size; c++)
+        {
+            var v = _v.AsSpan(c * _n, _n);
+            foreach (var m in _mechanisms) m.Initialize(c, v);
+            _detectorV[c] = v[_detector];
+        }
+    }
+
+    public void Prepare(double dt, int maxDelaySteps)
+    {
+        if (_rings.Length == 0 || _rings[0].SlotCount != maxDelaySteps + 2)
+        {
+            _rings = _inputNames.Select(_ => new DelayRing(Size, maxDelaySteps)).ToArray();
+        }
+        foreach (var m in _mechanisms) m.Prepare(dt);
+        _dt = dt;
+    }
+
+    public void Advance(double t, double dt, int start, int end, SpikeList spikes)
+    {
+        if (dt != _dt) throw new InvalidOperationException($"Population '{Name}' was prepared for dt = {_dt} ms, not {dt} ms.");
+        double tMid = t + 0.5 * dt, threshold = _cell.Threshold;
+        for (int c = start; c < end; c++)
+        {
+            var v = _v.AsSpan(c * _n, _n);
+            var diagonal = _diagonal.AsSpan(c * _n, _n);
+            var rhs = _rhs.AsSpan(c * _n, _n);
+            for (int k = 0; k < _receivers.Length; k++)
+            {
+                double w = _rings[k].Current[c];
+                if (w != 0) _receivers[k].Receive(c, w);
+            }
+            // Scratch is per cell, so parallel ranges never share it; the mechanisms sum into it, the tree step finishes it.
+            diagonal.Clear();
+            rhs.Clear();
+            foreach (var m in _mechanisms) m.Current(c, tMid, v, diagonal, rhs);
+            double before = v[_detector];
+            _tree.Step(v, diagonal, rhs, dt, Method);
+            foreach (var m in _mechanisms) m.Advance(c, v, dt);
+            double after = v[_detector];
+            if (!double.IsFinite(after)) throw new SimulationDivergedException(Name, "V", c, t + dt);
+            if (before < threshold && after >= threshold) spikes.Add(c, t + dt * (threshold - before) / (after - before));
+            _detectorV[c] = after;
+        }
+    }
+
+    public void EndStep()
+    {
+        foreach (var r in _rings) r.Advance();
+    }
+
+    public void SaveState(StateSnapshot snapshot, string prefix)
+    {
+        snapshot.Put(prefix + "V", _v);
+        for (int k = 0; k < _mechanisms.Length; k++)
+        {
+            foreach (var s in _mechanisms[k].StateNames) snapshot.Put($"{prefix}mechanism{k}/{s}", _mechanisms[k].State(s));
+        }
+        for (int k = 0; k < _rings.Length; k++)
+        {
+            var buffer = new double[_rings[k].StateLength];
+            _rings[k].Save(buffer);
+            snapshot.Put($"{prefix}input/{_inputNames[k]}", buffer);
+        }
+    }
+
+    public void LoadState(StateSnapshot snapshot, string prefix)
+    {
+        snapshot.Get(prefix + "V", _v);
+        for (int k = 0; k < _mechanisms.Length; k++)
+        {
+            foreach (var s in _mechanisms[k].StateNames) snapshot.Get($"{prefix}mechanism{k}/{s}", _mechanisms[k].State(s));
+        }
+        for (int k = 0; k < _rings.Length; k++)
+        {
+            var buffer = new double[_rings[k].StateLength];
+            snapshot.Get($"{prefix}input/{_inputNames[k]}", buffer);
+            _rings[k].Load(buffer);
+        }
+        for (int c = 0; c < Size; c++) _detectorV[c] = _v[c * _n + _detector];
+    }
+}

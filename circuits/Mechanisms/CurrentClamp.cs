@@ -1,0 +1,44 @@
+namespace BioSim.Circuits.Mechanisms;
+
+/// <summary>
+/// NEURON's <c>IClamp</c>: a current of <see cref="amp"/> nA injected (depolarising when positive) while
+/// del ≤ t &lt; del + dur, with t the middle of the step as NEURON's fixed-step method evaluates it.
+/// </summary>
+public sealed class CurrentClamp : Mechanism
+{
+    /// <summary>del, onset (ms), ≥ 0. Default 0.</summary>
+    public double del { get; init; }
+
+    /// <summary>dur, duration (ms), ≥ 0. Default 0.</summary>
+    public double dur { get; init; }
+
+    /// <summary>amp, amplitude (nA). Default 0.</summary>
+    public double amp { get; init; }
+
+    public override bool IsPointProcess => true;
+
+    public override string? Validate()
+    {
+        if (!(del >= 0) || double.IsInfinity(del)) return $"del: must be a non-negative number of ms, got {del}";
+        if (!(dur >= 0) || double.IsInfinity(dur)) return $"dur: must be a non-negative number of ms, got {dur}";
+        if (!double.IsFinite(amp)) return $"amp: must be finite, got {amp}";
+        return null;
+    }
+
+    protected override void Allocate()
+    {
+    }
+
+    public override void Initialize(int cell, ReadOnlySpan<double> v)
+    {
+    }
+
+    public override void Current(int cell, double t, ReadOnlySpan<double> v, Span<double> g, Span<double> current)
+    {
+        if (t >= del && t < del + dur) current[Nodes[0]] -= amp;
+    }
+
+    public override void Advance(int cell, ReadOnlySpan<double> v, double dt)
+    {
+    }
+}

@@ -1,0 +1,118 @@
+using BioSim.Circuits.Neurons.HodgkinHuxley;
+
+namespace BioSim.Circuits.Mechanisms;
+
+/// <summary>
+/// NEURON's built-in <c>hh</c> (hh.mod) as a density mechanism:
+/// <code>
+///   i = ḡ_Na m³h (V − E_Na) + ḡ_K n⁴ (V − E_K) + g_L (V − E_L)
+///   dx/dt = (x_∞ − x)/τ_x,  x ∈ {m, h, n}   (rates in <see cref="HhKinetics"/>, q10 = 3^((celsius − 6.3)/10))
+/// </code>
+/// with the same defaults, the same rate table (<see cref="UseTable"/>, on by default as in NEURON) and
+/// the same integration: the gates are advanced after the voltage solve, with the new V, by the exact
+/// solution of their linear equation (NMODL's <c>cnexp</c>): x ← x + (1 − e^{−dt/τ_x})(x_∞ − x).
+/// </summary>
+public sealed class HhMechanism : Mechanism
+{
+    private double[] _m = [], _h = [], _n = [];
+    private double[] _scale = [];   // µm² × 1e-2: S/cm² → µS
+    private HhRateTable? _table;
+    private double _q10;
+
+    /// <summary>gnabar, sodium conductance density (S/cm²), ≥ 0. Default 0.12.</summary>
+    public double gnabar { get; init; } = 0.12;
+
+    /// <summary>gkbar, potassium conductance density (S/cm²), ≥ 0. Default 0.036.</summary>
+    public double gkbar { get; init; } = 0.036;
+
+    /// <summary>gl, leak conductance density (S/cm²), ≥ 0. Default 0.0003.</summary>
+    public double gl { get; init; } = 0.0003;
+
+    /// <summary>el, leak reversal (mV). Default −54.3.</summary>
+    public double el { get; init; } = -54.3;
+
+    /// <summary>ena, sodium reversal (mV). Default 50 (NEURON's na_ion default).</summary>
+    public double ena { get; init; } = 50;
+
+    /// <summary>ek, potassium reversal (mV). Default −77 (NEURON's k_ion default).</summary>
+    public double ek { get; init; } = -77;
+
+    /// <summary>celsius, temperature (°C). Default 6.3 (NEURON's default).</summary>
+    public double celsius { get; init; } = 6.3;
+
+    /// <summary>Use hh.mod's 1 mV rate table with linear interpolation (NEURON's usetable_hh = 1). Default true.</summary>
+    public bool UseTable { get; init; } = true;
+
+    public override bool IsPointProcess => false;
+
+    public override string? Validate()
+    {
+        if (!(gnabar >= 0) || double.IsInfinity(gnabar)) return $"gnabar: must be a non-negative number of S/cm², got {gnabar}";
+        if (!(gkbar >= 0) || double.IsInfinity(gkbar)) return $"gkbar: must be a non-negative number of S/cm², got {gkbar}";
+        if (!(gl >= 0) || double.IsInfinity(gl)) return $"gl: must be a non-negative number of S/cm², got {gl}";
+        if (!double.IsFinite(el)) return $"el: must be finite, got {el}";
+        if (!double.IsFinite(ena)) return $"ena: must be finite, got {ena}";
+        if (!double.IsFinite(ek)) return $"ek: must be finite, got {ek}";
+        if (!(celsius >= -273.15 && celsius <= 100)) return $"celsius: must be between −273.15 and 100 °C, got {celsius}";
+        return null;
+    }
+
+    protected override void Allocate()
+    {
+        _m = AddState("m");
+        _h = AddState("h");
+        _n = AddState("n");
+        _scale = new double[Count];
+        for (int k = 0; k < Count; k++) _scale[k] = Area[k] * 1e-2;
+        _q10 = HhKinetics.Q10(celsius);
+        _table = UseTable ? new HhRateTable(_q10) : null;
+    }
+
+    private void Steady(double v, out double minf, out double mtau, out double hinf, out double htau, out double ninf, out double ntau)
+    {
+        if (_table is not null) _table.Lookup(v, out minf, out mtau, out hinf, out htau, out ninf, out ntau);
+        else HhKinetics.Steady(v, _q10, out minf, out mtau, out hinf, out htau, out ninf, out ntau);
+    }
+
+    public override void Initialize(int cell, ReadOnlySpan<double> v)
+    {
+        int o = cell * Count;
+        for (int k = 0; k < Count; k++)
+        {
+            Steady(v[Nodes[k]], out double minf, out _, out double hinf, out _, out double ninf, out _);
+            _m[o + k] = minf;
+            _h[o + k] = hinf;
+            _n[o + k] = ninf;
+        }
+    }
+
+    public override void Current(int cell, double t, ReadOnlySpan<double> v, Span<double> g, Span<double> current)
+    {
+        int o = cell * Count;
+        var nodes = Nodes;
+        for (int k = 0; k < nodes.Length; k++)
+        {
+            int i = nodes[k];
+            double m = _m[o + k], h = _h[o + k], n = _n[o + k], n2 = n * n;
+            double gNa = gnabar * m * m * m * h * _scale[k];
+            double gK = gkbar * n2 * n2 * _scale[k];
+            double gL = gl * _scale[k];
+            double vi = v[i];
+            g[i] += gNa + gK + gL;
+            current[i] += gNa * (vi - ena) + gK * (vi - ek) + gL * (vi - el);
+        }
+    }
+
+    public override void Advance(int cell, ReadOnlySpan<double> v, double dt)
+    {
+        int o = cell * Count;
+        var nodes = Nodes;
+        for (int k = 0; k < nodes.Length; k++)
+        {
+            Steady(v[nodes[k]], out double minf, out double mtau, out double hinf, out double htau, out double ninf, out double ntau);
+            _m[o + k] += (1 - Math.Exp(-dt / mtau)) * (minf - _m[o + k]);
+            _h[o + k] += (1 - Math.Exp(-dt / htau)) * (hinf - _h[o + k]);
+            _n[o + k] += (1 - Math.Exp(-dt / ntau)) * (ninf - _n[o + k]);
+        }
+    }
+}

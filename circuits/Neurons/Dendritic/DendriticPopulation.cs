@@ -1,0 +1,158 @@
+using BioSim.Circuits.Populations;
+using BioSim.Circuits.Synapses;
+using BioSim.Engine.Events;
+using BioSim.Engine.Random;
+
+namespace BioSim.Circuits.Neurons.Dendritic;
+
+/// <summary>
+/// The somatic integration shared by the reduced neurons of the dendritic microcircuit (Urbanczik &amp; Senn
+/// 2014, Neuron 81:521; Sacramento et al. 2018, NeurIPS): a soma of potential U coupled to dendritic
+/// compartments d with potentials V_d through conductances g_d,
+/// <code>
+///   C dU/dt = −g_L (U − E_L) + Σ_d g_d (V_d − U) + g_E (E_E − U) + g_I (E_I − U) + Σ_soma g_k (E_k − U) + Σ_soma I_k
+///   V_d = drive_d + Σ_{k → d} s_k ,   τ_k ds_k/dt = −s_k ,  s_k += w on each spike
+/// </code>
+/// The dendritic potentials follow their input instantly (as in the papers' rate formulation): a rate
+/// layer writes drive_d = W r through <see cref="Drive"/>, spiking input arrives through receptors named
+/// after the compartment ("basal", "apical_inh", … exp-current, w in the potential's units) and is filtered
+/// by the receptor's exponential kernel. g_E, g_I (<see cref="NudgingExcitatory"/>, <see cref="NudgingInhibitory"/>)
+/// are the nudging (teaching) conductances; receptors named "soma…" add somatic conductances or currents.
+/// <b>Integration</b>: with the inputs frozen over the step, U relaxes exactly towards
+/// U_∞ = (g_L E_L + Σ g_d V_d + …)/G with time constant C/G (G the total conductance); receptor variables decay
+/// exactly. <b>Outputs</b>: the rate r = rate_scale·φ(U) (variable "rate", Hz) and Poisson spikes with
+/// probability 1 − e^{−r dt} per step, drawn from a counter-based stream keyed by (seed, population,
+/// "poisson"), neuron and step index, so spikes do not depend on threads and need no saved random state.
+/// </summary>
+public abstract class DendriticPopulation : NeuronPopulation
+{
+    private readonly string[] _dendrites;
+    private readonly double[] _coupling;
+    private readonly double[][] _drive;
+    private readonly double[][] _vDend;
+    private readonly double[] _u, _rate;
+    private readonly double[][] _s;
+    private readonly int[] _target;      // receptor → dendrite index, or −1 for the soma
+    private readonly double[] _tau;
+    private readonly RandomStream[] _streams;
+    private readonly double _c, _gL, _eL, _eE, _eI, _rateScale;
+    private readonly RateFunction _phi;
+    private double[] _decay = [];
+    private double _dt = double.NaN;
+
+    protected DendriticPopulation(string name, int size, IReadOnlyList<ReceptorSpec> receptors, string model,
+        (string Name, double Coupling)[] dendrites, double c, double gL, double eL, double eE, double eI,
+        double uInit, RateFunction phi, double rateScale, ulong seed)
+        : base(name, size, receptors)
+    {
+        _dendrites = dendrites.Select(d => d.Name).ToArray();
+        _coupling = dendrites.Select(d => d.Coupling).ToArray();
+        _c = c; _gL = gL; _eL = eL; _eE = eE; _eI = eI; _phi = phi; _rateScale = rateScale;
+        _u = AddVariable("U", "mV", uInit);
+        _vDend = _dendrites.Select(d => AddVariable("V_" + d, "mV")).ToArray();
+        _rate = AddVariable("rate", "Hz");
+        _drive = _dendrites.Select(_ => new double[size]).ToArray();
+        NudgingExcitatory = new double[size];
+        NudgingInhibitory = new double[size];
+        _s = new double[receptors.Count][];
+        _target = new int[receptors.Count];
+        _tau = new double[receptors.Count];
+        for (int k = 0; k < receptors.Count; k++)
+        {
+            var r = receptors[k];
+            int d = Array.FindIndex(_dendrites, n => r.Name == n || r.Name.StartsWith(n + "_", StringComparison.Ordinal));
+            bool soma = r.Name == "soma" || r.Name.StartsWith("soma_", StringComparison.Ordinal);
+            if (d < 0 && !soma)
+            {
+                throw new ArgumentException($"Population '{name}' ({model}), receptor '{r.Name}': the name must say which compartment it targets: {string.Join(", ", _dendrites.Append("soma"))} (or one of them followed by _suffix).");
+            }
+            if (d >= 0 && r.IsConductance)
+            {
+                throw new ArgumentException($"Population '{name}' ({model}), receptor '{r.Name}': dendritic inputs are {ReceptorSpec.ExpCurrent} (they add to the dendritic potential); conductances go on the soma.");
+            }
+            _target[k] = d;
+            _tau[k] = r.Tau;
+            _s[k] = r.IsConductance ? AddVariable("g_" + r.Name, "nS") : AddVariable("s_" + r.Name, d >= 0 ? "mV" : "pA");
+        }
+        var stream = new RandomStream(seed, name, "poisson");
+        _streams = new RandomStream[size];
+        for (int i = 0; i < size; i++) _streams[i] = stream.ForElement((uint)i);
+        for (int i = 0; i < size; i++) UpdateOutputs(i);
+    }
+
+    /// <summary>Dendritic compartment names in order (e.g. basal, apical).</summary>
+    public IReadOnlyList<string> Dendrites => _dendrites;
+
+    /// <summary>The instantaneous drive of dendrite <paramref name="dendrite"/> (mV, one per neuron), e.g. W r from a rate layer; held over each step.</summary>
+    public double[] Drive(string dendrite)
+    {
+        int d = Array.IndexOf(_dendrites, dendrite);
+        return d >= 0 ? _drive[d] : throw new KeyNotFoundException($"Population '{Name}' has no dendrite '{dendrite}'; it has: {string.Join(", ", _dendrites)}.");
+    }
+
+    /// <summary>g_E, excitatory nudging conductance per neuron (nS), reversal E_E.</summary>
+    public double[] NudgingExcitatory { get; }
+
+    /// <summary>g_I, inhibitory nudging conductance per neuron (nS), reversal E_I.</summary>
+    public double[] NudgingInhibitory { get; }
+
+    /// <summary>φ(U) without the rate scale.</summary>
+    public double Phi(double u) => _phi.Phi(u);
+
+    protected override void PrepareModel(double dt)
+    {
+        _dt = dt;
+        _decay = _tau.Select(tau => Math.Exp(-dt / tau)).ToArray();
+    }
+
+    public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
+    {
+        if (dt != _dt) throw new InvalidOperationException($"Population '{Name}' was prepared for dt = {_dt} ms, not {dt} ms.");
+        var rings = Rings;
+        int receptors = _s.Length;
+        for (int k = 0; k < receptors; k++)
+        {
+            var input = rings[k].Current.Slice(start, end - start);
+            var s = _s[k].AsSpan(start, end - start);
+            System.Numerics.Tensors.TensorPrimitives.Add(s, input, s);
+        }
+        ulong step = (ulong)Math.Round(t / dt);
+        for (int i = start; i < end; i++)
+        {
+            double g = _gL + NudgingExcitatory[i] + NudgingInhibitory[i];
+            double num = _gL * _eL + NudgingExcitatory[i] * _eE + NudgingInhibitory[i] * _eI;
+            for (int d = 0; d < _dendrites.Length; d++) _vDend[d][i] = _drive[d][i];
+            for (int k = 0; k < receptors; k++)
+            {
+                double s = _s[k][i];
+                int d = _target[k];
+                if (d >= 0) _vDend[d][i] += s;
+                else if (Receptors[k].IsConductance)
+                {
+                    g += s;
+                    num += s * Receptors[k].E!.Value;
+                }
+                else num += s;
+                _s[k][i] = s * _decay[k];
+            }
+            for (int d = 0; d < _dendrites.Length; d++)
+            {
+                g += _coupling[d];
+                num += _coupling[d] * _vDend[d][i];
+            }
+            double uInf = num / g;
+            double u = uInf + (_u[i] - uInf) * Math.Exp(-dt * g / _c);
+            if (!double.IsFinite(u)) throw new Engine.Simulation.SimulationDivergedException(Name, "U", i, t + dt);
+            _u[i] = u;
+            UpdateOutputs(i);
+            if (_rate[i] > 0)
+            {
+                var stream = _streams[i];
+                stream.Position = step;
+                if (stream.NextDouble() < 1 - Math.Exp(-_rate[i] * dt * 1e-3)) spikes.Add(i, t + dt);
+            }
+        }
+    }
+
+    private void UpdateOutputs(int i) => _rate[i] = _rateScale * _phi.Phi(_u[i]);
+}

@@ -1,0 +1,78 @@
+using BioSim.Circuits.Populations;
+using BioSim.Circuits.Synapses;
+
+namespace BioSim.Circuits.Neurons.Dendritic;
+
+/// <summary>
+/// The three-compartment pyramidal neuron of Urbanczik &amp; Senn (2014) and Sacramento et al. (2018):
+/// soma U, basal V_B and apical V_A,
+/// C dU/dt = −g_L (U − E_L) + g_B (V_B − U) + g_A (V_A − U) + g_E (E_E − U) + g_I (E_I − U).
+/// Without nudging the soma settles at U* = (g_L E_L + g_B V_B + g_A V_A)/(g_L + g_B + g_A); the
+/// plasticity rules compare φ(U) with φ of the basal prediction V̂_B = g_B V_B/(g_L + g_B + g_A)
+/// (<see cref="BasalPrediction"/>). Integration and outputs as in <see cref="DendriticPopulation"/>.
+/// </summary>
+public sealed class PyramidalPopulation : DendriticPopulation
+{
+    public PyramidalPopulation(string name, int size, PyramidalParameters p, IReadOnlyList<ReceptorSpec> receptors)
+        : base(name, size, receptors, "pyramidal", [("basal", Checked(name, p).g_B), ("apical", p.g_A)], p.C, p.g_L, p.E_L, p.E_E, p.E_I,
+            p.U_init, new RateFunction(p.phi, p.k, p.beta, p.theta), p.rate_scale, p.seed)
+    {
+        Parameters = p;
+    }
+
+    public PyramidalParameters Parameters { get; }
+
+    /// <summary>V̂_B = g_B V_B/(g_L + g_B + g_A) (with E_L = 0), the somatic potential the basal input alone predicts.</summary>
+    public double BasalPrediction(double vBasal) => Parameters.g_B * vBasal / (Parameters.g_L + Parameters.g_B + Parameters.g_A);
+
+    private static PyramidalParameters Checked(string name, PyramidalParameters p)
+    {
+        string? problem = p.Validate();
+        return problem is null ? p : throw new ArgumentException($"Population '{name}' (pyramidal): {problem}.");
+    }
+}
+
+/// <summary>
+/// The two-compartment interneuron of Sacramento et al. (2018): soma U and dendrite V_D,
+/// C dU/dt = −g_L (U − E_L) + g_D (V_D − U) + g_E (E_E − U) + g_I (E_I − U), the nudging conductances
+/// carrying the top-down teaching signal from the pyramidal neurons of the layer above.
+/// </summary>
+public sealed class InterneuronPopulation : DendriticPopulation
+{
+    public InterneuronPopulation(string name, int size, InterneuronParameters p, IReadOnlyList<ReceptorSpec> receptors)
+        : base(name, size, receptors, "interneuron", [("dendrite", Checked(name, p).g_D)], p.C, p.g_L, p.E_L, p.E_E, p.E_I,
+            p.U_init, new RateFunction(p.phi, p.k, p.beta, p.theta), p.rate_scale, p.seed)
+    {
+        Parameters = p;
+    }
+
+    public InterneuronParameters Parameters { get; }
+
+    private static InterneuronParameters Checked(string name, InterneuronParameters p)
+    {
+        string? problem = p.Validate();
+        return problem is null ? p : throw new ArgumentException($"Population '{name}' (interneuron): {problem}.");
+    }
+}
+
+/// <summary>The "pyramidal" model: <see cref="PyramidalPopulation"/>.</summary>
+public sealed class PyramidalModel : NeuronModel<PyramidalParameters>
+{
+    public override IReadOnlyList<string> ReceptorModels { get; } = [ReceptorSpec.ExpCurrent, ReceptorSpec.ExpConductance];
+
+    protected override string? Validate(PyramidalParameters parameters) => parameters.Validate();
+
+    protected override NeuronPopulation Create(string name, int size, PyramidalParameters parameters, IReadOnlyList<ReceptorSpec> receptors) =>
+        new PyramidalPopulation(name, size, parameters, receptors);
+}
+
+/// <summary>The "interneuron" model: <see cref="InterneuronPopulation"/>.</summary>
+public sealed class InterneuronModel : NeuronModel<InterneuronParameters>
+{
+    public override IReadOnlyList<string> ReceptorModels { get; } = [ReceptorSpec.ExpCurrent, ReceptorSpec.ExpConductance];
+
+    protected override string? Validate(InterneuronParameters parameters) => parameters.Validate();
+
+    protected override NeuronPopulation Create(string name, int size, InterneuronParameters parameters, IReadOnlyList<ReceptorSpec> receptors) =>
+        new InterneuronPopulation(name, size, parameters, receptors);
+}

@@ -1,0 +1,91 @@
+using System.Runtime.CompilerServices;
+
+namespace BioSim.Engine.Cable;
+
+/// <summary>
+/// The electrical skeleton of one discretised cell: n nodes in Hines order, each with a capacitance
+/// C_i (nF, zero for the algebraic nodes at section ends, as in NEURON) and an axial conductance
+/// g_i (µS) to its parent. One step of the cable equation
+/// <code>
+///   C_i dV_i/dt = Σ_j g_ij (V_j − V_i) − I_i(V) ,   I_i = membrane current (nA, outward positive, minus injected)
+/// </code>
+/// linearises I at the start of the step (I(V + ΔV) ≈ I + G ΔV, G = ∂I/∂V in µS, supplied by the
+/// mechanisms), solves (c_j C + A + G) ΔV = −A V − I with <see cref="HinesSolver"/> and updates V as
+/// <see cref="CableMethod"/> says. Units: mV, ms, nF, µS, nA. Immutable; shared by every cell of a population.
+/// </summary>
+public sealed class CableTree
+{
+    private readonly int[] _parent;
+    private readonly double[] _capacitance;
+    private readonly double[] _axial;
+
+    /// <param name="parent">Parent of each node (−1 for node 0), parents before children.</param>
+    /// <param name="capacitance">C_i (nF), ≥ 0.</param>
+    /// <param name="axialConductance">g_i (µS) between node i and its parent, &gt; 0 for i &gt; 0; entry 0 is ignored.</param>
+    public CableTree(int[] parent, double[] capacitance, double[] axialConductance)
+    {
+        string? problem = HinesSolver.ValidateOrdering(parent);
+        if (problem is not null) throw new ArgumentException($"Cable tree: {problem}.", nameof(parent));
+        if (capacitance.Length != parent.Length || axialConductance.Length != parent.Length)
+        {
+            throw new ArgumentException($"Cable tree: {parent.Length} nodes but {capacitance.Length} capacitances and {axialConductance.Length} axial conductances.");
+        }
+        for (int i = 0; i < parent.Length; i++)
+        {
+            if (!(capacitance[i] >= 0) || double.IsInfinity(capacitance[i])) throw new ArgumentException($"Cable tree: capacitance[{i}] must be finite and ≥ 0 nF, got {capacitance[i]}.");
+            if (i > 0 && (!(axialConductance[i] > 0) || double.IsInfinity(axialConductance[i])))
+            {
+                throw new ArgumentException($"Cable tree: axial conductance[{i}] must be finite and > 0 µS, got {axialConductance[i]}.");
+            }
+        }
+        _parent = (int[])parent.Clone();
+        _capacitance = (double[])capacitance.Clone();
+        _axial = (double[])axialConductance.Clone();
+        _axial[0] = 0;
+    }
+
+    public int Count => _parent.Length;
+
+    public ReadOnlySpan<int> Parent => _parent;
+
+    public ReadOnlySpan<double> Capacitance => _capacitance;
+
+    public ReadOnlySpan<double> AxialConductance => _axial;
+
+    /// <summary>
+    /// Advances <paramref name="v"/> by one step. On entry <paramref name="conductance"/> and <paramref name="current"/>
+    /// hold the membrane conductance ∂I/∂V (µS) and the net outward membrane current I(V) (nA) of every node,
+    /// evaluated at <paramref name="v"/>; they are overwritten (the system's diagonal, then ΔV of the linear solve).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Step(Span<double> v, Span<double> conductance, Span<double> current, double dt, CableMethod method)
+    {
+        int n = _parent.Length;
+        if (v.Length != n || conductance.Length != n || current.Length != n)
+        {
+            throw new ArgumentException($"Cable step: every span must have the tree's {n} nodes.");
+        }
+        double cj = method == CableMethod.CrankNicolson ? 2.0 / dt : 1.0 / dt;
+        ReadOnlySpan<int> parent = _parent;
+        ReadOnlySpan<double> c = _capacitance, axial = _axial;
+        Span<double> diagonal = conductance, rhs = current;
+        for (int i = 0; i < n; i++)
+        {
+            diagonal[i] += cj * c[i];
+            rhs[i] = -rhs[i];
+        }
+        for (int i = 1; i < n; i++)
+        {
+            int p = parent[i];
+            double a = axial[i];
+            double flow = a * (v[p] - v[i]);   // axial current into i from its parent (nA)
+            rhs[i] += flow;
+            rhs[p] -= flow;
+            diagonal[i] += a;
+            diagonal[p] += a;
+        }
+        HinesSolver.Solve(parent, axial, diagonal, rhs);
+        double factor = method == CableMethod.CrankNicolson ? 2.0 : 1.0;
+        for (int i = 0; i < n; i++) v[i] += factor * rhs[i];
+    }
+}
