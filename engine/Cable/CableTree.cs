@@ -55,7 +55,7 @@ public sealed class CableTree
     /// <summary>
     /// Advances <paramref name="v"/> by one step. On entry <paramref name="conductance"/> and <paramref name="current"/>
     /// hold the membrane conductance ∂I/∂V (µS) and the net outward membrane current I(V) (nA) of every node,
-    /// evaluated at <paramref name="v"/>; they are overwritten (the system's diagonal, then ΔV of the linear solve).
+    /// evaluated at <paramref name="v"/>; they are overwritten (reciprocal pivots, and ΔV of the linear solve).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Step(Span<double> v, Span<double> conductance, Span<double> current, double dt, CableMethod method)
@@ -66,26 +66,38 @@ public sealed class CableTree
             throw new ArgumentException($"Cable step: every span must have the tree's {n} nodes.");
         }
         double cj = method == CableMethod.CrankNicolson ? 2.0 / dt : 1.0 / dt;
+        double factor = method == CableMethod.CrankNicolson ? 2.0 : 1.0;
         ReadOnlySpan<int> parent = _parent;
         ReadOnlySpan<double> c = _capacitance, axial = _axial;
         Span<double> diagonal = conductance, rhs = current;
-        for (int i = 0; i < n; i++)
-        {
-            diagonal[i] += cj * c[i];
-            rhs[i] = -rhs[i];
-        }
+        // The assembly is fused into Hines' elimination (HinesSolver.Solve is the unfused reference): row i gets its
+        // own terms here, its children's terms when they are eliminated (children have larger indices, so all of
+        // them come before i in the descending pass), and hands its own terms to its parent when it is eliminated.
+        diagonal[0] += cj * c[0];
+        rhs[0] = -rhs[0];
         for (int i = 1; i < n; i++)
+        {
+            double a = axial[i];
+            diagonal[i] += cj * c[i] + a;
+            rhs[i] = a * (v[parent[i]] - v[i]) - rhs[i];
+        }
+        for (int i = n - 1; i > 0; i--)
         {
             int p = parent[i];
             double a = axial[i];
-            double flow = a * (v[p] - v[i]);   // axial current into i from its parent (nA)
-            rhs[i] += flow;
-            rhs[p] -= flow;
-            diagonal[i] += a;
-            diagonal[p] += a;
+            double inverse = 1.0 / diagonal[i];
+            double f = a * inverse;
+            diagonal[p] += a - f * a;
+            rhs[p] += f * rhs[i] - a * (v[p] - v[i]);
+            diagonal[i] = inverse;
         }
-        HinesSolver.Solve(parent, axial, diagonal, rhs);
-        double factor = method == CableMethod.CrankNicolson ? 2.0 : 1.0;
-        for (int i = 0; i < n; i++) v[i] += factor * rhs[i];
+        rhs[0] /= diagonal[0];
+        v[0] += factor * rhs[0];
+        for (int i = 1; i < n; i++)
+        {
+            double dv = (rhs[i] + axial[i] * rhs[parent[i]]) * diagonal[i];
+            rhs[i] = dv;
+            v[i] += factor * dv;
+        }
     }
 }
