@@ -11,6 +11,7 @@ public static class IoServiceCollectionExtensions
     {
         services.AddCircuits();
         services.AddSingleton<ExperimentReader>();
+        services.AddSingleton<CableCellReader>();
         services.AddSingleton<ModelBuilder>();
         services.AddSingleton<Runs.ExperimentRunner>();
         return services;

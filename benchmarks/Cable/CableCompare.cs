@@ -16,7 +16,8 @@ namespace BioSim.Benchmarks.Cable;
 /// the same cell (soma 20 × 20 µm and a 600 µm apical trunk with hh, four 200 µm basal dendrites with pas;
 /// 202 segments) and the same network (100 cells, each receiving ExpSyn input from the next 10 cells on a
 /// ring, weight 0.0005 µS, delay 1 ms, every soma driven by a 0.3 nA step), dt 0.025 ms, 1 s, backward Euler.
-/// Construction and simulation are timed apart; the output is one JSON line per case.
+/// Construction and simulation are timed apart, the run both as wall time and as process CPU time (less
+/// sensitive to other work on a shared machine); the output is one JSON line per case.
 /// Run: <c>dotnet run -c Release --project benchmarks -- cable-compare [threads]</c>.
 /// </summary>
 internal static class CableCompare
@@ -30,7 +31,9 @@ internal static class CableCompare
         m.AddCylinder("apic", 600, 3, "soma", 1, SectionKind.Apical, ra: 100, nseg: 101);
         for (int k = 0; k < 4; k++) m.AddCylinder($"dend{k}", 200, 1.5, "soma", 0, SectionKind.Basal, ra: 100, nseg: 25);
         var cell = new CableCell(m);
-        cell.Insert(new HhMechanism(), "soma", "apic");
+        // BIOSIM_CABLE_PASSIVE=1 swaps hh for pas (to see what the channels cost).
+        if (Environment.GetEnvironmentVariable("BIOSIM_CABLE_PASSIVE") == "1") cell.Insert(new PassiveLeak(), "soma", "apic");
+        else cell.Insert(new HhMechanism(), "soma", "apic");
         cell.Insert(new PassiveLeak { g = 1e-4, e = -65 }, "dend0", "dend1", "dend2", "dend3");
         cell.Place("stim", new CurrentClamp { del = 0, dur = 1e9, amp = 0.3 }, "soma", 0.5);
         cell.Place("syn", new ExpSynapse { tau = 2, e = 0 }, "apic", 0.5);
@@ -40,7 +43,7 @@ internal static class CableCompare
     public static void Run(int threads)
     {
         Console.WriteLine($"# {Environment.ProcessorCount} logical CPUs, .NET {Environment.Version}, Vector512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}, threads {threads}");
-        foreach (int cells in new[] { 1, 100 })
+        foreach (int cells in Environment.GetEnvironmentVariable("BIOSIM_CABLE_CELLS") is string only ? [int.Parse(only, CultureInfo.InvariantCulture)] : new[] { 1, 100 })
         {
             var build = Stopwatch.StartNew();
             var population = new CablePopulation("cells", cells, Cell(), CableMethod.BackwardEuler);
@@ -56,6 +59,7 @@ internal static class CableCompare
             build.Stop();
             long steps = (long)Math.Round(TStop / Dt);
             long spikes = 0;
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var run = Stopwatch.StartNew();
             for (long n = 0; n < steps; n++)
             {
@@ -63,10 +67,12 @@ internal static class CableCompare
                 spikes += sim.LastSpikes[0].Count;
             }
             run.Stop();
+            double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
             int segments = population.Layout.NodeArea.Count(a => a > 0);
             double ns = run.Elapsed.TotalSeconds * 1e9 / (steps * (double)segments * cells);
+            double nsCpu = cpu * 1e9 / (steps * (double)segments * cells);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{{\"simulator\": \"BioSim\", \"cells\": {cells}, \"segments_per_cell\": {segments}, \"nodes_per_cell\": {population.NodesPerCell}, \"threads\": {threads}, \"steps\": {steps}, \"build_s\": {build.Elapsed.TotalSeconds:F3}, \"run_s\": {run.Elapsed.TotalSeconds:F3}, \"ns_per_segment_step\": {ns:F2}, \"spikes\": {spikes}}}"));
+                $"{{\"simulator\": \"BioSim\", \"cells\": {cells}, \"segments_per_cell\": {segments}, \"nodes_per_cell\": {population.NodesPerCell}, \"threads\": {threads}, \"steps\": {steps}, \"build_s\": {build.Elapsed.TotalSeconds:F3}, \"run_s\": {run.Elapsed.TotalSeconds:F3}, \"ns_per_segment_step\": {ns:F2}, \"cpu_s\": {cpu:F3}, \"cpu_ns_per_segment_step\": {nsCpu:F2}, \"spikes\": {spikes}}}"));
         }
     }
 }

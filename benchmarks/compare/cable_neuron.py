@@ -8,7 +8,9 @@ i+1 .. i+10 (mod 100) through NetCons on soma(0.5) v (threshold 10), weight 0.00
 dt 0.025 ms, 1 s, fixed step backward Euler (secondorder 0), one thread. Timed: h.continuerun after
 h.finitialize (construction apart). Prints one JSON line per case.
 
-Run:  /usr/bin/python3 benchmarks/compare/cable_neuron.py
+Wall time and process CPU time are both reported (CPU time is less sensitive to other work on a shared machine).
+
+Run:  /usr/bin/python3 benchmarks/compare/cable_neuron.py [cells ...]   (default: 1 100)
 """
 import json
 import time
@@ -69,19 +71,21 @@ def run(n_cells):
     h.tstop = 1000
     build = time.perf_counter() - t0
     h.finitialize(-65)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     h.continuerun(1000)
-    wall = time.perf_counter() - t1
+    wall, cpu = time.perf_counter() - t1, time.process_time() - c1
     segments = sum(sec.nseg for sec in h.allsec()) // n_cells
     steps = round(1000 / 0.025)
     print(json.dumps({"simulator": "NEURON " + h.nrnversion(5), "cells": n_cells, "segments_per_cell": segments,
                       "threads": 1, "steps": steps, "build_s": round(build, 3), "run_s": round(wall, 3),
                       "ns_per_segment_step": round(wall * 1e9 / (steps * segments * n_cells), 2),
+                      "cpu_s": round(cpu, 3), "cpu_ns_per_segment_step": round(cpu * 1e9 / (steps * segments * n_cells), 2),
                       "spikes": int(spikes.size())}), flush=True)
     return cells, netcons, detectors
 
 
 if __name__ == "__main__":
-    for n in (1, 100):
+    import sys
+    for n in [int(a) for a in sys.argv[1:]] or (1, 100):
         keep = run(n)
         del keep

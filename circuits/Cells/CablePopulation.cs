@@ -147,29 +147,40 @@ public sealed class CablePopulation : IDynamics
     {
         if (dt != _dt) throw new InvalidOperationException($"Population '{Name}' was prepared for dt = {_dt} ms, not {dt} ms.");
         double tMid = t + 0.5 * dt, threshold = _cell.Threshold;
-        for (int c = start; c < end; c++)
+        // Cells go through the tree solve in blocks (see CableTree.Step), membrane terms and states cell by cell.
+        for (int first = start; first < end; first += CellBlock)
         {
-            var v = _v.AsSpan(c * _n, _n);
-            var diagonal = _diagonal.AsSpan(c * _n, _n);
-            var rhs = _rhs.AsSpan(c * _n, _n);
-            for (int k = 0; k < _receivers.Length; k++)
+            int last = Math.Min(first + CellBlock, end), count = last - first;
+            for (int c = first; c < last; c++)
             {
-                double w = _rings[k].Current[c];
-                if (w != 0) _receivers[k].Receive(c, w);
+                var v = _v.AsSpan(c * _n, _n);
+                var diagonal = _diagonal.AsSpan(c * _n, _n);
+                var rhs = _rhs.AsSpan(c * _n, _n);
+                for (int k = 0; k < _receivers.Length; k++)
+                {
+                    double w = _rings[k].Current[c];
+                    if (w != 0) _receivers[k].Receive(c, w);
+                }
+                // Scratch is per cell, so parallel ranges never share it; the mechanisms sum into it, the tree step finishes it.
+                diagonal.Clear();
+                rhs.Clear();
+                foreach (var m in _mechanisms) m.Current(c, tMid, v, diagonal, rhs);
             }
-            // Scratch is per cell, so parallel ranges never share it; the mechanisms sum into it, the tree step finishes it.
-            diagonal.Clear();
-            rhs.Clear();
-            foreach (var m in _mechanisms) m.Current(c, tMid, v, diagonal, rhs);
-            double before = v[_detector];
-            _tree.Step(v, diagonal, rhs, dt, Method);
-            foreach (var m in _mechanisms) m.Advance(c, v, dt);
-            double after = v[_detector];
-            if (!double.IsFinite(after)) throw new SimulationDivergedException(Name, "V", c, t + dt);
-            if (before < threshold && after >= threshold) spikes.Add(c, t + dt * (threshold - before) / (after - before));
-            _detectorV[c] = after;
+            _tree.Step(_v.AsSpan(first * _n, count * _n), _diagonal.AsSpan(first * _n, count * _n), _rhs.AsSpan(first * _n, count * _n), count, dt, Method);
+            for (int c = first; c < last; c++)
+            {
+                var v = _v.AsSpan(c * _n, _n);
+                foreach (var m in _mechanisms) m.Advance(c, v, dt);
+                double before = _detectorV[c], after = v[_detector];
+                if (!double.IsFinite(after)) throw new SimulationDivergedException(Name, "V", c, t + dt);
+                if (before < threshold && after >= threshold) spikes.Add(c, t + dt * (threshold - before) / (after - before));
+                _detectorV[c] = after;
+            }
         }
     }
+
+    /// <summary>Cells solved side by side in one tree step.</summary>
+    private const int CellBlock = 4;
 
     public void EndStep()
     {

@@ -8,6 +8,7 @@ public sealed class Exp2Synapse : Mechanism
 {
     private double[] _a = [], _b = [];
     private double _decay1 = double.NaN, _decay2 = double.NaN, _factor;
+    private double _tau1;   // tau1 as exp2syn.mod's INITIAL block adjusts it
 
     /// <summary>tau1, rise time constant (ms), &gt; 0 and &lt; tau2. Default 0.1.</summary>
     public double tau1 { get; init; } = 0.1;
@@ -42,8 +43,6 @@ public sealed class Exp2Synapse : Mechanism
         _factor = 1 / (-Math.Exp(-tp / t1) + Math.Exp(-tp / t2));
         _tau1 = t1;
     }
-
-    private double _tau1;
 
     public override void Prepare(double dt)
     {

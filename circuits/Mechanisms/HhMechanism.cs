@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Numerics.Tensors;
 using BioSim.Circuits.Neurons.HodgkinHuxley;
 
 namespace BioSim.Circuits.Mechanisms;
@@ -105,14 +107,31 @@ public sealed class HhMechanism : Mechanism
 
     public override void Advance(int cell, ReadOnlySpan<double> v, double dt)
     {
-        int o = cell * Count;
+        int count = Count, o = cell * count;
         var nodes = Nodes;
-        for (int k = 0; k < nodes.Length; k++)
+        // Steady states and −dt/τ for all gates first, then one vectorised exp over them (TensorPrimitives.Exp,
+        // within an ulp of Math.Exp), then the cnexp update.
+        double[]? rented = null;
+        Span<double> buffer = count <= 128 ? stackalloc double[6 * count] : (rented = ArrayPool<double>.Shared.Rent(6 * count)).AsSpan(0, 6 * count);
+        Span<double> inf = buffer[..(3 * count)], decay = buffer.Slice(3 * count, 3 * count);
+        for (int k = 0; k < count; k++)
         {
             Steady(v[nodes[k]], out double minf, out double mtau, out double hinf, out double htau, out double ninf, out double ntau);
-            _m[o + k] += (1 - Math.Exp(-dt / mtau)) * (minf - _m[o + k]);
-            _h[o + k] += (1 - Math.Exp(-dt / htau)) * (hinf - _h[o + k]);
-            _n[o + k] += (1 - Math.Exp(-dt / ntau)) * (ninf - _n[o + k]);
+            inf[3 * k] = minf;
+            inf[3 * k + 1] = hinf;
+            inf[3 * k + 2] = ninf;
+            decay[3 * k] = -dt / mtau;
+            decay[3 * k + 1] = -dt / htau;
+            decay[3 * k + 2] = -dt / ntau;
         }
+        TensorPrimitives.Exp(decay, decay);
+        Span<double> m = _m.AsSpan(o, count), h = _h.AsSpan(o, count), n = _n.AsSpan(o, count);
+        for (int k = 0; k < count; k++)
+        {
+            m[k] += (1 - decay[3 * k]) * (inf[3 * k] - m[k]);
+            h[k] += (1 - decay[3 * k + 1]) * (inf[3 * k + 1] - h[k]);
+            n[k] += (1 - decay[3 * k + 2]) * (inf[3 * k + 2] - n[k]);
+        }
+        if (rented is not null) ArrayPool<double>.Shared.Return(rented);
     }
 }

@@ -55,37 +55,73 @@ public sealed class CableTree
     /// <summary>
     /// Advances <paramref name="v"/> by one step. On entry <paramref name="conductance"/> and <paramref name="current"/>
     /// hold the membrane conductance ∂I/∂V (µS) and the net outward membrane current I(V) (nA) of every node,
-    /// evaluated at <paramref name="v"/>; they are overwritten (the system's diagonal, then ΔV of the linear solve).
+    /// evaluated at <paramref name="v"/>; they are overwritten (reciprocal pivots, and ΔV of the linear solve).
+    /// </summary>
+    public void Step(Span<double> v, Span<double> conductance, Span<double> current, double dt, CableMethod method) =>
+        Step(v, conductance, current, 1, dt, method);
+
+    /// <summary>
+    /// <see cref="Step(Span{double}, Span{double}, Span{double}, double, CableMethod)"/> for <paramref name="cells"/> cells
+    /// of this tree stored one after the other (cell k's node i at k·n + i). The cells are eliminated side by side,
+    /// node by node, so that their independent dependency chains (a division per node) overlap in the processor;
+    /// each cell gets exactly the arithmetic of a single-cell step.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Step(Span<double> v, Span<double> conductance, Span<double> current, double dt, CableMethod method)
+    public void Step(Span<double> v, Span<double> conductance, Span<double> current, int cells, double dt, CableMethod method)
     {
         int n = _parent.Length;
-        if (v.Length != n || conductance.Length != n || current.Length != n)
+        int total = n * cells;
+        if (cells < 1 || v.Length != total || conductance.Length != total || current.Length != total)
         {
-            throw new ArgumentException($"Cable step: every span must have the tree's {n} nodes.");
+            throw new ArgumentException($"Cable step: every span must have the tree's {n} nodes times {cells} cells.");
         }
         double cj = method == CableMethod.CrankNicolson ? 2.0 / dt : 1.0 / dt;
+        double factor = method == CableMethod.CrankNicolson ? 2.0 : 1.0;
         ReadOnlySpan<int> parent = _parent;
         ReadOnlySpan<double> c = _capacitance, axial = _axial;
         Span<double> diagonal = conductance, rhs = current;
-        for (int i = 0; i < n; i++)
+        // The assembly is fused into Hines' elimination (HinesSolver.Solve is the unfused reference): row i gets its
+        // own terms here, its children's terms when they are eliminated (children have larger indices, so all of
+        // them come before i in the descending pass), and hands its own terms to its parent when it is eliminated.
+        for (int k = 0, o = 0; k < cells; k++, o += n)
         {
-            diagonal[i] += cj * c[i];
-            rhs[i] = -rhs[i];
+            diagonal[o] += cj * c[0];
+            rhs[o] = -rhs[o];
+            for (int i = 1; i < n; i++)
+            {
+                double a = axial[i];
+                diagonal[o + i] += cj * c[i] + a;
+                rhs[o + i] = a * (v[o + parent[i]] - v[o + i]) - rhs[o + i];
+            }
+        }
+        for (int i = n - 1; i > 0; i--)
+        {
+            int p = parent[i];
+            double a = axial[i];
+            for (int o = 0; o < total; o += n)
+            {
+                double inverse = 1.0 / diagonal[o + i];
+                double f = a * inverse;
+                diagonal[o + p] += a - f * a;
+                rhs[o + p] += f * rhs[o + i] - a * (v[o + p] - v[o + i]);
+                diagonal[o + i] = inverse;
+            }
+        }
+        for (int o = 0; o < total; o += n)
+        {
+            rhs[o] /= diagonal[o];
+            v[o] += factor * rhs[o];
         }
         for (int i = 1; i < n; i++)
         {
             int p = parent[i];
             double a = axial[i];
-            double flow = a * (v[p] - v[i]);   // axial current into i from its parent (nA)
-            rhs[i] += flow;
-            rhs[p] -= flow;
-            diagonal[i] += a;
-            diagonal[p] += a;
+            for (int o = 0; o < total; o += n)
+            {
+                double dv = (rhs[o + i] + a * rhs[o + p]) * diagonal[o + i];
+                rhs[o + i] = dv;
+                v[o + i] += factor * dv;
+            }
         }
-        HinesSolver.Solve(parent, axial, diagonal, rhs);
-        double factor = method == CableMethod.CrankNicolson ? 2.0 : 1.0;
-        for (int i = 0; i < n; i++) v[i] += factor * rhs[i];
     }
 }

@@ -14,7 +14,7 @@ public static class HinesSolver
     /// <summary>
     /// Solves M x = b in place. Row i holds <paramref name="diagonal"/>[i] on the diagonal and −<paramref name="coupling"/>[i]
     /// in the columns of its parent p and, symmetrically, row p holds −coupling[i] in column i (coupling[0] is unused).
-    /// On return <paramref name="rhs"/> holds x and <paramref name="diagonal"/> is overwritten.
+    /// On return <paramref name="rhs"/> holds x and <paramref name="diagonal"/> is overwritten (with the reciprocals of the pivots).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Solve(ReadOnlySpan<int> parent, ReadOnlySpan<double> coupling, Span<double> diagonal, Span<double> rhs)
@@ -24,18 +24,21 @@ public static class HinesSolver
         {
             throw new ArgumentException($"Hines solve: parent ({n}), coupling ({coupling.Length}), diagonal ({diagonal.Length}) and rhs ({rhs.Length}) must have the same length.");
         }
-        // Triangularise: eliminate each node's coupling from its parent's row, leaves first.
+        // Triangularise: eliminate each node's coupling from its parent's row, leaves first. The pivot's
+        // reciprocal is kept in the diagonal so that back substitution is a chain of multiply-adds, not divisions.
         for (int i = n - 1; i > 0; i--)
         {
             int p = parent[i];
-            double f = coupling[i] / diagonal[i];
+            double inverse = 1.0 / diagonal[i];
+            double f = coupling[i] * inverse;
             diagonal[p] -= f * coupling[i];
             rhs[p] += f * rhs[i];
+            diagonal[i] = inverse;
         }
         rhs[0] /= diagonal[0];
         for (int i = 1; i < n; i++)
         {
-            rhs[i] = (rhs[i] + coupling[i] * rhs[parent[i]]) / diagonal[i];
+            rhs[i] = (rhs[i] + coupling[i] * rhs[parent[i]]) * diagonal[i];
         }
     }
 
