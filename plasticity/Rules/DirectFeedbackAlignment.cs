@@ -39,9 +39,13 @@ public sealed class DirectFeedbackAlignment : ErrorSignalRule
     {
         int L = network.Layers.Count, nOut = network.OutputSize;
         ReadOnlySpan<double> e = tape.Delta[L].AsSpan(0, tape.Batch * nOut);
+        if (_feedback.Length != L - 1)
+            throw new InvalidOperationException($"direct-feedback-alignment holds {_feedback.Length} feedback matrices but the network has {L - 1} hidden layers; call Prepare(network) first.");
         for (int l = 1; l < L; l++)
         {
             int width = network.Layers[l - 1].Outputs;
+            if (_feedback[l - 1].Length != width * nOut)
+                throw new InvalidOperationException($"direct-feedback-alignment: D{l} has {_feedback[l - 1].Length} entries but {network.Layers[l - 1].Name} with {nOut} outputs needs {width * nOut}; call Prepare(network) for this network.");
             network.Product.Multiply(false, true, tape.Batch, width, nOut, 1.0, e, _feedback[l - 1], 0.0, tape.Delta[l].AsSpan(0, tape.Batch * width));
             LayerUpdates.MultiplyByDerivative(network, tape, l);
         }

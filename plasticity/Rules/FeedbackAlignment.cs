@@ -38,9 +38,13 @@ public sealed class FeedbackAlignment : ErrorSignalRule
 
     public override void PropagateErrors(Network network, NetworkTape tape)
     {
+        if (_feedback.Length != network.Layers.Count - 1)
+            throw new InvalidOperationException($"feedback-alignment holds {_feedback.Length} feedback matrices but the network has {network.Layers.Count - 1} hidden layers; call Prepare(network) first.");
         for (int l = network.Layers.Count - 1; l >= 1; l--)
         {
             var above = network.Layers[l];
+            if (_feedback[l - 1].Length != above.Inputs * above.Outputs)
+                throw new InvalidOperationException($"feedback-alignment: B{above.Index} has {_feedback[l - 1].Length} entries but {above.Name} needs {above.Inputs * above.Outputs}; call Prepare(network) for this network.");
             network.Product.Multiply(false, true, tape.Batch, above.Inputs, above.Outputs, above.Scale,
                 tape.Delta[l + 1].AsSpan(0, tape.Batch * above.Outputs), _feedback[l - 1], 0.0, tape.Delta[l].AsSpan(0, tape.Batch * above.Inputs));
             LayerUpdates.MultiplyByDerivative(network, tape, l);

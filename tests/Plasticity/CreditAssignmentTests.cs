@@ -240,3 +240,23 @@ public sealed class CreditAssignmentTests
     public void RulesAreFreshInstances() =>
         Assert.That(Catalogue.CreateRule("feedback-alignment"), Is.Not.SameAs(Catalogue.CreateRule("feedback-alignment")));
 }
+
+[TestFixture, Category("Unit")]
+public sealed class RuleShapeTests
+{
+    [Test]
+    public void FeedbackPreparedForAnotherNetworkNamesTheLayer([Values("feedback-alignment", "direct-feedback-alignment")] string name)
+    {
+        var product = new ManagedMatrixProduct();
+        var small = new Network(5, [new LayerSpec(7), new LayerSpec(6), new LayerSpec(4, "identity")], product);
+        var other = new Network(5, [new LayerSpec(7), new LayerSpec(8), new LayerSpec(4, "identity")], product);
+        other.Initialise(1);
+        var rule = new ServiceCollection().AddPlasticity().BuildServiceProvider().GetRequiredService<Catalogue>().CreateRule(name);
+        rule.Prepare(small, 1);
+        var tape = other.CreateTape(2);
+        other.Forward(new double[10], 2, tape);
+        new MeanSquaredError().Evaluate(other, tape, new double[8]);
+        var ex = Assert.Throws<InvalidOperationException>(() => rule.ComputeUpdates(other, tape, new ParameterGradients(other)));
+        Assert.That(ex!.Message, Does.Contain("layer ").And.Contain(name));
+    }
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/python3
+"""PyTorch anchor for BioSim's Fashion-MNIST rule runs (tests/Validation/FashionMnistRulesTests.cs).
+
+Same work: 784-256-256-10 tanh MLP (linear output), softmax cross-entropy, SGD momentum 0.9, lr 0.01,
+batch 32, PyTorch default initialisation, pixels / 255, float64 (BioSim trains in double), data read
+from the Debian package dataset-fashion-mnist. Rules: backprop, feedback alignment (fixed random B per
+layer, U[-1/sqrt(n_in), 1/sqrt(n_in)], as in BioSim). Prints per-epoch test accuracy and the training
+wall time (data loading excluded).
+
+Run with Debian's interpreter (the only one that sees python3-torch):
+    /usr/bin/python3 benchmarks/compare/fashion_torch.py --rule backprop --epochs 1 --threads 2
+"""
+import argparse
+import gzip
+import time
+
+import numpy as np
+import torch
+
+DIR = "/usr/share/datasets/fashion-mnist"
+
+
+def idx(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+class FALinear(torch.autograd.Function):
+    """y = x W^T + b; the input gradient uses the fixed matrix B (shape of W) instead of W."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, fb):
+        ctx.save_for_backward(x, fb)
+        return x @ w.T + b
+
+    @staticmethod
+    def backward(ctx, g):
+        x, fb = ctx.saved_tensors
+        return g @ fb, g.T @ x, g.sum(0), None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rule", choices=["backprop", "feedback-alignment"], default="backprop")
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    dt = torch.float64
+    xtr = torch.tensor(idx(f"{DIR}/train-images-idx3-ubyte.gz").reshape(-1, 784) / 255.0, dtype=dt)
+    ytr = torch.tensor(idx(f"{DIR}/train-labels-idx1-ubyte.gz").astype(np.int64))
+    xte = torch.tensor(idx(f"{DIR}/t10k-images-idx3-ubyte.gz").reshape(-1, 784) / 255.0, dtype=dt)
+    yte = torch.tensor(idx(f"{DIR}/t10k-labels-idx1-ubyte.gz").astype(np.int64))
+    layers = [torch.nn.Linear(784, 256).double(), torch.nn.Linear(256, 256).double(), torch.nn.Linear(256, 10).double()]
+    fbs = [torch.empty_like(l.weight).uniform_(-1 / l.in_features ** 0.5, 1 / l.in_features ** 0.5) for l in layers]
+    params = [p for l in layers for p in l.parameters()]
+    opt = torch.optim.SGD(params, lr=0.01, momentum=0.9)
+
+    def forward(x):
+        for i, l in enumerate(layers):
+            x = FALinear.apply(x, l.weight, l.bias, fbs[i]) if a.rule == "feedback-alignment" else l(x)
+            if i < len(layers) - 1:
+                x = torch.tanh(x)
+        return x
+
+    g = torch.Generator().manual_seed(a.seed)
+    total = 0.0
+    for epoch in range(1, a.epochs + 1):
+        order = torch.randperm(len(xtr), generator=g)
+        t0 = time.perf_counter()
+        for s in range(0, len(xtr), 32):
+            idx_b = order[s:s + 32]
+            loss = torch.nn.functional.cross_entropy(forward(xtr[idx_b]), ytr[idx_b])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        total += time.perf_counter() - t0
+        with torch.no_grad():
+            acc = (forward(xte).argmax(1) == yte).double().mean().item()
+        print(f"{a.rule} epoch {epoch}: test accuracy {acc:.4f}, training {total:.1f} s so far ({a.threads} threads, torch {torch.__version__})")
+
+
+if __name__ == "__main__":
+    main()
