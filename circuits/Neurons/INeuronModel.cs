@@ -18,8 +18,9 @@ public interface INeuronModel
     /// <summary>The first invalid parameter as "field: problem", or null.</summary>
     string? Validate(object parameters);
 
-    /// <summary>Creates a population of <paramref name="size"/> neurons.</summary>
-    NeuronPopulation Create(string name, int size, object parameters, IReadOnlyList<ReceptorSpec> receptors);
+    /// <summary>Creates a population of <paramref name="size"/> neurons; a model that draws random numbers while it
+    /// runs keys its streams by the experiment's <paramref name="seed"/>.</summary>
+    NeuronPopulation Create(string name, int size, object parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed = 0);
 }
 
 /// <summary>Typed base for neuron models.</summary>
@@ -32,10 +33,10 @@ public abstract class NeuronModel<TParameters> : INeuronModel where TParameters 
     public string? Validate(object parameters) =>
         parameters is TParameters p ? Validate(p) : $"parameters must be {typeof(TParameters).Name}";
 
-    public NeuronPopulation Create(string name, int size, object parameters, IReadOnlyList<ReceptorSpec> receptors) =>
-        Create(name, size, (TParameters)parameters, receptors);
+    public NeuronPopulation Create(string name, int size, object parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed = 0) =>
+        Create(name, size, (TParameters)parameters, receptors, seed);
 
     protected abstract string? Validate(TParameters parameters);
 
-    protected abstract NeuronPopulation Create(string name, int size, TParameters parameters, IReadOnlyList<ReceptorSpec> receptors);
+    protected abstract NeuronPopulation Create(string name, int size, TParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed);
 }

@@ -27,7 +27,7 @@ public sealed class ModelBuilder(Catalogue catalogue)
         foreach (var spec in experiment.Populations)
         {
             var model = catalogue.Find<INeuronModel>(spec.Model) ?? throw new ExperimentException(experiment.File, "populations", $"unknown model '{spec.Model}'");
-            var population = model.Create(spec.Name, spec.Size, spec.Parameters, spec.Receptors);
+            var population = model.Create(spec.Name, spec.Size, spec.Parameters, spec.Receptors, experiment.Seed);
             foreach (var (variable, distribution) in spec.Initial)
             {
                 if (!population.VariableNames.Contains(variable))

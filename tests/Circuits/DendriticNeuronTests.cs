@@ -82,7 +82,7 @@ public sealed class DendriticNeuronTests
     {
         static List<(int, double)> Run(ulong seed)
         {
-            var pop = new PyramidalPopulation("pyr", 200, new PyramidalParameters { seed = seed }, []);
+            var pop = new PyramidalPopulation("pyr", 200, new PyramidalParameters(), [], seed);
             var sim = new Simulation([pop], [], 0.1, threads: 2);
             var all = new List<(int, double)>();
             for (int n = 0; n < 10000; n++)

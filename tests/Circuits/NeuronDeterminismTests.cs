@@ -1,5 +1,6 @@
 using BioSim.Circuits.Connectivity;
 using BioSim.Circuits.Neurons.AdEx;
+using BioSim.Circuits.Neurons.Dendritic;
 using BioSim.Circuits.Neurons.HodgkinHuxley;
 using BioSim.Circuits.Neurons.Lif;
 using BioSim.Circuits.Neurons.LifCond;
@@ -33,15 +34,18 @@ public sealed class NeuronDeterminismTests
         }
     }
 
-    private static NeuronPopulation Build(string model)
+    /// <summary>A population of the model driven to fire, the receptor the recurrent projection targets, and its membrane variable.</summary>
+    private static (NeuronPopulation Population, string Receptor, string Membrane) Build(string model)
     {
         var cond = new ReceptorSpec("exc", ReceptorSpec.ExpConductance, 5.0, 0.0);
         return model switch
         {
-            "lif" => new LifPopulation("net", Size, new LifParameters { I_e = 25.0 }, [new ReceptorSpec("exc", ReceptorSpec.ExpCurrent, 2.0)]),
-            "adex" => new AdExPopulation("net", Size, new AdExParameters { I_e = 800.0 }, [cond]),
-            "hh" => new HhPopulation("net", Size, new HhParameters { I_e = 125.66 }, [cond with { Tau = 2.0 }]),
-            "lif-cond" => new LifCondPopulation("net", Size, new LifCondParameters { I_e = 150.0 }, [cond]),
+            "lif" => (new LifPopulation("net", Size, new LifParameters { I_e = 25.0 }, [new ReceptorSpec("exc", ReceptorSpec.ExpCurrent, 2.0)]), "exc", "V"),
+            "adex" => (new AdExPopulation("net", Size, new AdExParameters { I_e = 800.0 }, [cond]), "exc", "V"),
+            "hh" => (new HhPopulation("net", Size, new HhParameters { I_e = 125.66 }, [cond with { Tau = 2.0 }]), "exc", "V"),
+            "lif-cond" => (new LifCondPopulation("net", Size, new LifCondParameters { I_e = 150.0 }, [cond]), "exc", "V"),
+            "pyramidal" => (new PyramidalPopulation("net", Size, new PyramidalParameters(), [new ReceptorSpec("basal", ReceptorSpec.ExpCurrent, 5.0)], seed: 11), "basal", "U"),
+            "interneuron" => (new InterneuronPopulation("net", Size, new InterneuronParameters(), [new ReceptorSpec("dendrite", ReceptorSpec.ExpCurrent, 5.0)], seed: 11), "dendrite", "U"),
             _ => throw new ArgumentException(model),
         };
     }
@@ -61,13 +65,13 @@ public sealed class NeuronDeterminismTests
             simulation.Restore(snapshot);
         }
         simulation.Run((long)Math.Round(duration / dt) - simulation.StepIndex);
-        return (recorder.Spikes, population.Variable("V").ToArray());
+        return (recorder.Spikes, population.Variable(Build(model).Membrane).ToArray());
     }
 
     private static (Simulation, NeuronPopulation, Recorder) Network(string model, double dt, double weight, int threads)
     {
-        var population = Build(model);
-        var v = population.Variable("V");
+        var (population, receptor, membrane) = Build(model);
+        var v = population.Variable(membrane);
         var random = new RandomStream(11, "net", "initial-V");
         for (int i = 0; i < Size; i++)
         {
@@ -77,7 +81,7 @@ public sealed class NeuronDeterminismTests
         var pattern = new FixedProbability().Build(new FixedProbabilityParameters(0.01), Size, Size, true, new RandomStream(11, "net", "connectivity"));
         var weights = new double[pattern.SynapseCount];
         Array.Fill(weights, weight);
-        var projection = new Projection("rec", "net", population, "exc", pattern, weights, 1.0);
+        var projection = new Projection("rec", "net", population, receptor, pattern, weights, 1.0);
         var simulation = new Simulation([population], [projection], dt, threads);
         var recorder = new Recorder();
         simulation.AddObserver(recorder);
@@ -104,6 +108,8 @@ public sealed class NeuronDeterminismTests
     [TestCase("adex", 0.1, 0.5, 60.0)]
     [TestCase("hh", 0.01, 0.05, 10.0)]
     [TestCase("lif-cond", 0.1, 0.3, 60.0)]
+    [TestCase("pyramidal", 0.1, 0.05, 60.0)]
+    [TestCase("interneuron", 0.1, 0.05, 60.0)]
     public void SnapshotRestoreIsBitExact(string model, double dt, double weight, double duration)
     {
         var straight = Run(model, dt, weight, duration, 1);
@@ -117,6 +123,8 @@ public sealed class NeuronDeterminismTests
     [TestCase("adex", 0.1, 0.5, 100.0)]
     [TestCase("hh", 0.01, 0.05, 20.0)]
     [TestCase("lif-cond", 0.1, 0.3, 100.0)]
+    [TestCase("pyramidal", 0.1, 0.05, 100.0)]
+    [TestCase("interneuron", 0.1, 0.05, 100.0)]
     public void SameSpikesWithOneAndTwoThreads(string model, double dt, double weight, double duration)
     {
         var one = Run(model, dt, weight, duration, 1);

@@ -10,6 +10,6 @@ public sealed class AdExModel : NeuronModel<AdExParameters>
 
     protected override string? Validate(AdExParameters parameters) => parameters.Validate();
 
-    protected override NeuronPopulation Create(string name, int size, AdExParameters parameters, IReadOnlyList<ReceptorSpec> receptors) =>
+    protected override NeuronPopulation Create(string name, int size, AdExParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
         new AdExPopulation(name, size, parameters, receptors);
 }

@@ -47,8 +47,6 @@ public sealed record PyramidalParameters
     /// <summary>rate_scale, rate at φ = 1 (Hz), ≥ 0. Default 100.</summary>
     public double rate_scale { get; init; } = 100.0;
 
-    /// <summary>seed of the Poisson spike streams. Default 0.</summary>
-    public ulong seed { get; init; }
 
     /// <summary>The first invalid field as "field: problem", or null.</summary>
     public string? Validate() =>
@@ -95,8 +93,6 @@ public sealed record InterneuronParameters
     /// <inheritdoc cref="PyramidalParameters.rate_scale"/>
     public double rate_scale { get; init; } = 100.0;
 
-    /// <inheritdoc cref="PyramidalParameters.seed"/>
-    public ulong seed { get; init; }
 
     /// <summary>The first invalid field as "field: problem", or null.</summary>
     public string? Validate() =>

@@ -13,9 +13,9 @@ namespace BioSim.Circuits.Neurons.Dendritic;
 /// </summary>
 public sealed class PyramidalPopulation : DendriticPopulation
 {
-    public PyramidalPopulation(string name, int size, PyramidalParameters p, IReadOnlyList<ReceptorSpec> receptors)
+    public PyramidalPopulation(string name, int size, PyramidalParameters p, IReadOnlyList<ReceptorSpec> receptors, ulong seed = 0)
         : base(name, size, receptors, "pyramidal", [("basal", Checked(name, p).g_B), ("apical", p.g_A)], p.C, p.g_L, p.E_L, p.E_E, p.E_I,
-            p.U_init, new RateFunction(p.phi, p.k, p.beta, p.theta), p.rate_scale, p.seed)
+            p.U_init, new RateFunction(p.phi, p.k, p.beta, p.theta), p.rate_scale, seed)
     {
         Parameters = p;
     }
@@ -39,9 +39,9 @@ public sealed class PyramidalPopulation : DendriticPopulation
 /// </summary>
 public sealed class InterneuronPopulation : DendriticPopulation
 {
-    public InterneuronPopulation(string name, int size, InterneuronParameters p, IReadOnlyList<ReceptorSpec> receptors)
+    public InterneuronPopulation(string name, int size, InterneuronParameters p, IReadOnlyList<ReceptorSpec> receptors, ulong seed = 0)
         : base(name, size, receptors, "interneuron", [("dendrite", Checked(name, p).g_D)], p.C, p.g_L, p.E_L, p.E_E, p.E_I,
-            p.U_init, new RateFunction(p.phi, p.k, p.beta, p.theta), p.rate_scale, p.seed)
+            p.U_init, new RateFunction(p.phi, p.k, p.beta, p.theta), p.rate_scale, seed)
     {
         Parameters = p;
     }
@@ -62,8 +62,8 @@ public sealed class PyramidalModel : NeuronModel<PyramidalParameters>
 
     protected override string? Validate(PyramidalParameters parameters) => parameters.Validate();
 
-    protected override NeuronPopulation Create(string name, int size, PyramidalParameters parameters, IReadOnlyList<ReceptorSpec> receptors) =>
-        new PyramidalPopulation(name, size, parameters, receptors);
+    protected override NeuronPopulation Create(string name, int size, PyramidalParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
+        new PyramidalPopulation(name, size, parameters, receptors, seed);
 }
 
 /// <summary>The "interneuron" model: <see cref="InterneuronPopulation"/>.</summary>
@@ -73,6 +73,6 @@ public sealed class InterneuronModel : NeuronModel<InterneuronParameters>
 
     protected override string? Validate(InterneuronParameters parameters) => parameters.Validate();
 
-    protected override NeuronPopulation Create(string name, int size, InterneuronParameters parameters, IReadOnlyList<ReceptorSpec> receptors) =>
-        new InterneuronPopulation(name, size, parameters, receptors);
+    protected override NeuronPopulation Create(string name, int size, InterneuronParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
+        new InterneuronPopulation(name, size, parameters, receptors, seed);
 }

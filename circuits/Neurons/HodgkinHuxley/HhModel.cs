@@ -10,6 +10,6 @@ public sealed class HhModel : NeuronModel<HhParameters>
 
     protected override string? Validate(HhParameters parameters) => parameters.Validate();
 
-    protected override NeuronPopulation Create(string name, int size, HhParameters parameters, IReadOnlyList<ReceptorSpec> receptors) =>
+    protected override NeuronPopulation Create(string name, int size, HhParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
         new HhPopulation(name, size, parameters, receptors);
 }

@@ -10,6 +10,6 @@ public sealed class LifModel : NeuronModel<LifParameters>
 
     protected override string? Validate(LifParameters parameters) => parameters.Validate();
 
-    protected override NeuronPopulation Create(string name, int size, LifParameters parameters, IReadOnlyList<ReceptorSpec> receptors) =>
+    protected override NeuronPopulation Create(string name, int size, LifParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
         new LifPopulation(name, size, parameters, receptors);
 }

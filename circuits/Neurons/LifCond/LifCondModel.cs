@@ -10,6 +10,6 @@ public sealed class LifCondModel : NeuronModel<LifCondParameters>
 
     protected override string? Validate(LifCondParameters parameters) => parameters.Validate();
 
-    protected override NeuronPopulation Create(string name, int size, LifCondParameters parameters, IReadOnlyList<ReceptorSpec> receptors) =>
+    protected override NeuronPopulation Create(string name, int size, LifCondParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
         new LifCondPopulation(name, size, parameters, receptors);
 }
