@@ -120,6 +120,14 @@ public abstract class NeuronPopulation : IDynamics
 
     public abstract void Advance(double t, double dt, int start, int end, SpikeList spikes);
 
+    /// <summary>
+    /// The state array into which input of receptor <paramref name="name"/> that arrives at the start of the next
+    /// step may be added directly (zero-delay projections skip the ring), or null. A model returns one only when it
+    /// applies its ring input by adding it to that array at the start of each step and nothing reads the array
+    /// between the end of a step and the start of the next.
+    /// </summary>
+    public virtual double[]? DirectInput(string name) => null;
+
     /// <summary>True when the model zeroes each input slot as it reads it in <see cref="Advance"/>, so the rings need not clear it again.</summary>
     protected virtual bool ZeroesInputWhileReading => false;
 

@@ -22,6 +22,7 @@ public sealed class Projection : ITransmitter
     private ushort[]? _delaySteps;
     private int _uniformDelaySteps;
     private DelayRing? _ring;
+    private double[]? _direct;
 
     /// <param name="weights">Per-synapse weights in CSR order.</param>
     /// <param name="delay">Uniform delay (ms), ≥ 0, used when <paramref name="delays"/> is null.</param>
@@ -105,6 +106,7 @@ public sealed class Projection : ITransmitter
     public void Prepare(double dt)
     {
         _ring = null; // the target's rings are rebuilt when the longest delay changes
+        _direct = null;
         if (_delaysMs is null)
         {
             _uniformDelaySteps = Steps(_delay, dt);
@@ -121,11 +123,14 @@ public sealed class Projection : ITransmitter
 
     public void Transmit(SpikeList spikes)
     {
+        if (spikes.Count == 0) return;
         _ring ??= Target.Input(Receptor);
         var ids = spikes.Ids;
         if (_delaySteps is null)
         {
-            var slot = _ring.Slot(_uniformDelaySteps);
+            // Zero delay: add straight into the target's state where the model allows it (saves a pass over the ring).
+            _direct ??= _uniformDelaySteps == 0 && Target is Populations.NeuronPopulation population ? population.DirectInput(Receptor) : null;
+            var slot = _direct is not null ? _direct.AsSpan() : _ring.Slot(_uniformDelaySteps);
             for (int n = 0; n < ids.Length; n++)
             {
                 int i = ids[n];

@@ -9,6 +9,7 @@ namespace BioSim.Engine.Events;
 public sealed class DelayRing
 {
     private readonly double[] _slots;
+    private readonly bool[] _written;
     private int _head;
 
     /// <param name="targets">Number of target elements (neurons).</param>
@@ -21,6 +22,7 @@ public sealed class DelayRing
         // The slot being consumed plus one per step of delay: delay d lands d + 1 slots ahead.
         SlotCount = maxDelaySteps + 2;
         _slots = new double[(long)SlotCount * targets];
+        _written = new bool[SlotCount];
     }
 
     public int Targets { get; }
@@ -28,7 +30,21 @@ public sealed class DelayRing
     public int SlotCount { get; }
 
     /// <summary>The input that arrives at the start of the current step (read, then <see cref="Advance"/>).</summary>
-    public Span<double> Current => _slots.AsSpan(_head * Targets, Targets);
+    /// <remarks>Writing into it injects input for the current step, so taking it marks the slot as written.</remarks>
+    public Span<double> Current
+    {
+        get
+        {
+            _written[_head] = true;
+            return _slots.AsSpan(_head * Targets, Targets);
+        }
+    }
+
+    /// <summary>The current slot for the model that consumes it, without marking it as written.</summary>
+    public Span<double> PeekCurrent() => _slots.AsSpan(_head * Targets, Targets);
+
+    /// <summary>False when nothing was sent to (or taken as <see cref="Current"/> from) the current slot: it is all zero.</summary>
+    public bool CurrentHasInput => _written[_head];
 
     /// <summary>The slot that arrives <paramref name="delaySteps"/> steps after the next one.</summary>
     public Span<double> Slot(int delaySteps)
@@ -39,6 +55,7 @@ public sealed class DelayRing
         }
         int s = _head + 1 + delaySteps;
         if (s >= SlotCount) s -= SlotCount;
+        _written[s] = true;
         return _slots.AsSpan(s * Targets, Targets);
     }
 
@@ -46,7 +63,8 @@ public sealed class DelayRing
     /// while reading (<paramref name="alreadyCleared"/>), which saves a pass over memory.</summary>
     public void Advance(bool alreadyCleared = false)
     {
-        if (!alreadyCleared) Current.Clear();
+        if (!alreadyCleared && _written[_head]) PeekCurrent().Clear();
+        _written[_head] = false;
         _head = _head + 1 == SlotCount ? 0 : _head + 1;
     }
 
@@ -65,6 +83,8 @@ public sealed class DelayRing
     {
         source.Slice(0, _slots.Length).CopyTo(_slots);
         _head = 0;
+        // Conservatively treat every restored slot as written: skipping is only an optimisation.
+        _written.AsSpan().Fill(true);
     }
 
     public int StateLength => _slots.Length;

@@ -60,6 +60,13 @@ public sealed class LifPopulation : NeuronPopulation
 
     protected override bool ZeroesInputWhileReading => true;
 
+    /// <summary>Input is added to s_k at the start of a step, so zero-delay spikes may go straight into s_k.</summary>
+    public override double[]? DirectInput(string name)
+    {
+        int k = ReceptorIndex(name);
+        return k < 0 ? null : _s[k];
+    }
+
     protected override void PrepareModel(double dt)
     {
         _dt = dt;
@@ -88,8 +95,8 @@ public sealed class LifPopulation : NeuronPopulation
             ? _s.Length switch
             {
                 0 => AdvanceVectorised(new NoReceptor(), t, dt, start, end, vInf, spikes),
-                1 => AdvanceVectorised(new OneReceptor(_s[0], rings[0].Current, _qs[0], _ps[0]), t, dt, start, end, vInf, spikes),
-                2 => AdvanceVectorised(new TwoReceptors(_s[0], rings[0].Current, _qs[0], _ps[0], _s[1], rings[1].Current, _qs[1], _ps[1]),
+                1 => AdvanceVectorised(new OneReceptor(_s[0], rings[0], _qs[0], _ps[0]), t, dt, start, end, vInf, spikes),
+                2 => AdvanceVectorised(new TwoReceptors(_s[0], rings[0], _qs[0], _ps[0], _s[1], rings[1], _qs[1], _ps[1]),
                     t, dt, start, end, vInf, spikes),
                 _ => start,
             }
@@ -171,18 +178,24 @@ public sealed class LifPopulation : NeuronPopulation
         }
     }
 
-    private readonly ref struct OneReceptor(double[] s, Span<double> input, double q, double p) : IReceptorKernel
+    private readonly ref struct OneReceptor(double[] s, DelayRing ring, double q, double p) : IReceptorKernel
     {
         private readonly ref double _s = ref MemoryMarshal.GetArrayDataReference(s);
-        private readonly ref double _in = ref MemoryMarshal.GetReference(input);
+        private readonly ref double _in = ref MemoryMarshal.GetReference(ring.PeekCurrent());
+        // Zero-delay input goes straight into s, so the ring slot is often empty: then it is not read at all.
+        private readonly bool _hasInput = ring.CurrentHasInput;
         private readonly Vector<double> _q = new(q), _p = new(p);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<double> ApplyInput(nuint i)
         {
-            var x = Vector.LoadUnsafe(ref _s, i) + Vector.LoadUnsafe(ref _in, i);
-            x.StoreUnsafe(ref _s, i);
-            Vector<double>.Zero.StoreUnsafe(ref _in, i);
+            var x = Vector.LoadUnsafe(ref _s, i);
+            if (_hasInput)
+            {
+                x += Vector.LoadUnsafe(ref _in, i);
+                x.StoreUnsafe(ref _s, i);
+                Vector<double>.Zero.StoreUnsafe(ref _in, i);
+            }
             return x * _q;
         }
 
@@ -190,7 +203,7 @@ public sealed class LifPopulation : NeuronPopulation
         public void Decay(nuint i) => (Vector.LoadUnsafe(ref _s, i) * _p).StoreUnsafe(ref _s, i);
     }
 
-    private readonly ref struct TwoReceptors(double[] s1, Span<double> in1, double q1, double p1, double[] s2, Span<double> in2, double q2, double p2)
+    private readonly ref struct TwoReceptors(double[] s1, DelayRing in1, double q1, double p1, double[] s2, DelayRing in2, double q2, double p2)
         : IReceptorKernel
     {
         private readonly OneReceptor _first = new(s1, in1, q1, p1);
