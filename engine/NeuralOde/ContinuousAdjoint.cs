@@ -35,7 +35,7 @@ public sealed class ContinuousAdjoint(AdaptiveOptions? options = null, ButcherTa
         var stages = new RungeKuttaStages(problem.Solver.Tableau, field);
         var lossGradients = new double[m * d];
         double[] x = [.. problem.InitialState];
-        double loss = Trajectories.Replay(field, problem, schedule, stages, x, lossGradients, null);
+        double loss = Trajectories.Replay(field, problem, schedule, stages, x, lossGradients);
 
         var system = new AugmentedAdjointSystem(field);
         var integrator = new AdaptiveIntegrator(Tableau, system.Dimension, Options);
@@ -95,7 +95,7 @@ public sealed class FiniteDifferences(double epsilon = 1e-6) : IGradientMethod
         double Loss(double[] start)
         {
             start.CopyTo(x, 0);
-            return Trajectories.Replay(field, problem, schedule, stages, x, null, null);
+            return Trajectories.Replay(field, problem, schedule, stages, x, null);
         }
         double[] x0 = [.. problem.InitialState];
         double loss = Loss(x0);
@@ -142,7 +142,7 @@ public static class Trajectories
         var problem = new TrajectoryProblem(t0, x0.ToArray(), observationTimes, recorder, solver);
         var schedule = StepSchedule.Build(field, problem);
         double[] x = [.. problem.InitialState];
-        Replay(field, problem, schedule, new RungeKuttaStages(solver.Tableau, field), x, null, recorder);
+        Replay(field, problem, schedule, new RungeKuttaStages(solver.Tableau, field), x, null); // the recorder keeps the states
         recorder.States.AsSpan(0, states.Length).CopyTo(states);
         return schedule.Count;
     }
@@ -150,7 +150,7 @@ public static class Trajectories
     /// <summary>Replays the schedule from <paramref name="x"/> (x0 on entry, final state on return), returning the
     /// loss and, when <paramref name="lossGradients"/> is given, ∂ℓ_k/∂x at each observation (M × d).</summary>
     internal static double Replay(IParametricVectorField field, TrajectoryProblem problem, StepSchedule schedule, RungeKuttaStages stages,
-        double[] x, double[]? lossGradients, RecordingLoss? recorder)
+        double[] x, double[]? lossGradients)
     {
         int d = field.Dimension, m = problem.ObservationTimes.Length, n = schedule.Count;
         double[] next = new double[d], gradient = new double[d];
@@ -173,7 +173,6 @@ public static class Trajectories
             }
             next.CopyTo(x, 0);
         }
-        _ = recorder;
         return loss;
     }
 

@@ -45,3 +45,24 @@ public sealed class AdamTests
         Assert.That(ex!.Message, Does.Contain("Beta2"));
     }
 }
+
+/// <summary>The trainer is deterministic: the same seed gives the same parameters bit for bit.</summary>
+[TestFixture, Category("Unit")]
+public sealed class NeuralOdeTrainerTests
+{
+    [Test]
+    public void SameSeedGivesTheSameParameters()
+    {
+        double[] Train()
+        {
+            var field = NeuralOdeFixtures.Mlp();
+            var problems = Enumerable.Range(0, 5).Select(i => NeuralOdeFixtures.Problem(SolverSettings.Fixed(BioSim.Engine.Ode.ButcherTableau.Heun, 0.1)) with { InitialState = [0.1 * i, -0.2] }).ToList();
+            var trainer = new NeuralOdeTrainer(field, new SymplecticAdjoint(), new AdamOptions { LearningRate = 0.01 }, batchSize: 2, seed: 9);
+            for (int i = 0; i < 10; i++) trainer.Step(problems);
+            Assert.That(trainer.LossCurve, Has.Count.EqualTo(10));
+            Assert.That(trainer.LossCurve[^1], Is.LessThan(trainer.LossCurve[0]));
+            return field.Parameters.ToArray();
+        }
+        Assert.That(Train(), Is.EqualTo(Train()));
+    }
+}
