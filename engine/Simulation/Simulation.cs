@@ -97,7 +97,7 @@ public sealed class Simulation : IStateful
         }
         else
         {
-            Parallel.For(0, _chunks.Length, _parallel, c => AdvanceChunk(c, t));
+            AdvanceInParallel(t);
         }
 
         for (int p = 0; p < _spikes.Length; p++) _spikes[p].Clear();
@@ -111,6 +111,9 @@ public sealed class Simulation : IStateful
         double tEnd = Time;
         for (int o = 0; o < _observers.Count; o++) _observers[o].AfterStep(tEnd, _spikes);
     }
+
+    /// <summary>A method of its own so that the lambda's closure is allocated only when threads are used.</summary>
+    private void AdvanceInParallel(double t) => Parallel.For(0, _chunks.Length, _parallel, c => AdvanceChunk(c, t));
 
     private void AdvanceChunk(int c, double t)
     {
