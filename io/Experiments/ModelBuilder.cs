@@ -21,7 +21,8 @@ public sealed record BuiltModel(Simulation Simulation, IReadOnlyList<NeuronPopul
 /// </summary>
 public sealed class ModelBuilder(Catalogue catalogue)
 {
-    public BuiltModel Build(Experiment experiment, int? threads = null)
+    /// <param name="minElementsForThreads">See <see cref="Simulation"/>: networks smaller than this step on one thread.</param>
+    public BuiltModel Build(Experiment experiment, int? threads = null, int minElementsForThreads = Simulation.MinElementsForThreads)
     {
         var populations = new List<NeuronPopulation>();
         foreach (var spec in experiment.Populations)
@@ -63,7 +64,7 @@ public sealed class ModelBuilder(Catalogue catalogue)
                     Draw(spec.Weight, pattern, new RandomStream(experiment.Seed, spec.Name, "weight")), uniformDelay, delays));
         }
 
-        var simulation = new Simulation(populations, projections, experiment.Dt, threads ?? experiment.Threads);
+        var simulation = new Simulation(populations, projections, experiment.Dt, threads ?? experiment.Threads, minElementsForThreads);
         return new BuiltModel(simulation, populations, projections);
     }
 

@@ -55,6 +55,34 @@ public sealed class CubaBrian2Tests
         Assert.That(cv, Is.EqualTo(brianCv).Within(15).Percent);
     }
 
+    /// <summary>
+    /// The reference is generated, not typed in: Brian2 (Debian python3-brian, run with /usr/bin/python3) runs
+    /// tests/reference/brian2_cuba.py live for seed 2 with the numpy target (no C++ compiler needed, ~10 s) and must
+    /// reproduce the committed tests/data/brian2_cuba_reference_numpy_target.json exactly (same spike count), and
+    /// its rate lies within 10% of BioSim's on the same parameters (seed 12345: 5.87 Hz).
+    /// </summary>
+    [Test]
+    public void Brian2ReferenceIsReproducedLive()
+    {
+        using var committed = JsonDocument.Parse(File.ReadAllText(TestPaths.Data("brian2_cuba_reference_numpy_target.json")));
+        var seed2 = committed.RootElement.GetProperty("per_seed").EnumerateArray().Single(r => r.GetProperty("seed").GetInt32() == 2);
+        string output = Path.Combine(Path.GetTempPath(), $"brian2-cuba-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (code, _, stderr) = IO.ExternalTools.Run("/usr/bin/python3",
+                [Path.Combine(TestPaths.Root, "tests", "reference", "brian2_cuba.py"), "--seed", "2", "--target", "numpy", "-o", output]);
+            Assert.That(code, Is.EqualTo(0), $"Brian2 failed (install python3-brian; .ci/setup does):\n{stderr}");
+            using var live = JsonDocument.Parse(File.ReadAllText(output));
+            var run = live.RootElement.GetProperty("per_seed")[0];
+            Assert.That(run.GetProperty("spikes").GetInt64(), Is.EqualTo(seed2.GetProperty("spikes").GetInt64()));
+            Assert.That(run.GetProperty("rate_hz").GetDouble(), Is.EqualTo(5.8735).Within(10).Percent);
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
     private static double CoefficientOfVariation(List<double> times)
     {
         var isi = new double[times.Count - 1];

@@ -38,7 +38,7 @@ public sealed class CubaReproducibilityTests
     {
         var (experiment, builder) = Load();
         var one = Run(builder.Build(experiment, threads: 1).Simulation, 3000);
-        var two = Run(builder.Build(experiment, threads: 2).Simulation, 3000);
+        var two = Run(builder.Build(experiment, threads: 2, minElementsForThreads: 0).Simulation, 3000);
         Assert.That(one, Has.Count.GreaterThan(1000));
         Assert.That(two, Is.EqualTo(one));
         var other = Run(builder.Build(experiment with { Seed = experiment.Seed + 1 }).Simulation, 3000);
