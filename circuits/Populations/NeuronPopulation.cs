@@ -115,6 +115,18 @@ public abstract class NeuronPopulation : IDynamics
         PrepareModel(dt);
     }
 
+    /// <summary>Adds the input that arrives at the start of this step to the receptor variables <paramref name="synapses"/>
+    /// (one array per receptor, in receptor order) for neurons [<paramref name="start"/>, <paramref name="end"/>).</summary>
+    protected void ApplyArrivingInput(double[][] synapses, int start, int end)
+    {
+        for (int k = 0; k < synapses.Length; k++)
+        {
+            var input = _rings[k].Current[start..end];
+            var s = synapses[k].AsSpan(start, end - start);
+            System.Numerics.Tensors.TensorPrimitives.Add(s, input, s);
+        }
+    }
+
     /// <summary>Computes the model's propagators for step <paramref name="dt"/>.</summary>
     protected abstract void PrepareModel(double dt);
 

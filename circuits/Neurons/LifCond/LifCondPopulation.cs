@@ -78,13 +78,7 @@ public sealed class LifCondPopulation : NeuronPopulation
     {
         if (dt != _dt) throw new InvalidOperationException($"Population '{Name}' was prepared for dt = {_dt} ms, not {dt} ms.");
         int receptors = _s.Length;
-        var rings = Rings;
-        for (int k = 0; k < receptors; k++)
-        {
-            var input = rings[k].Current.Slice(start, end - start);
-            var s = _s[k].AsSpan(start, end - start);
-            System.Numerics.Tensors.TensorPrimitives.Add(s, input, s);
-        }
+        ApplyArrivingInput(_s, start, end);
 
         double gL = _p.g_L, leakDrive = _p.g_L * _p.E_L + _p.I_e, vTh = _p.V_th, dtOverC = dt / _p.C_m;
         for (int i = start; i < end; i++)
