@@ -43,7 +43,7 @@ public sealed class ExperimentRunner(ModelBuilder builder)
         var total = Stopwatch.StartNew();
         var built = builder.Build(experiment, threads);
         var buildTime = total.Elapsed;
-        var sim = built.Simulation;
+        using var sim = built.Simulation;
 
         string? directory = Path.GetDirectoryName(Path.GetFullPath(output));
         if (directory is not null && !Directory.Exists(directory))
