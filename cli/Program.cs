@@ -13,6 +13,7 @@ internal static class Program
         var root = new RootCommand("BioSim: simulate biologically plausible neural circuits and write the traces to HDF5.")
         {
             RunCommand.Create(),
+            RunCommand.CreateResume(),
             InspectCommand.Create(),
             PlotCommand.Create(),
             FitCommand.Create(),
@@ -42,6 +43,10 @@ internal static class Program
         catch (Hdf5Exception e)
         {
             return Fail(e.Message, ExitCodes.IoError);
+        }
+        catch (InvalidDataException e)
+        {
+            return Fail(e.Message, ExitCodes.BadInput);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException)
         {

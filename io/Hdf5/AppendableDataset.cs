@@ -49,6 +49,18 @@ public sealed unsafe class AppendableDataset<T> : Hdf5Object where T : unmanaged
         fixed (T* p = values) WriteRows(p, rows);
     }
 
+    /// <summary>Shrinks the dataset to its first <paramref name="rows"/> rows (resuming a run from a checkpoint
+    /// drops what was appended after it).</summary>
+    public void Truncate(long rows)
+    {
+        if (rows < 0 || rows > Rows)
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"HDF5: dataset '{Path}' has {Rows} rows; cannot truncate it to {rows}");
+        if (rows == Rows) return;
+        ulong* size = stackalloc ulong[2] { (ulong)rows, (ulong)Columns };
+        if (H5Dset_extent(Id, size) < 0) throw Fail("truncate dataset", Path);
+        Rows = rows;
+    }
+
     /// <summary>Flushes the whole file (H5Fflush, global scope), so every row appended so far survives a
     /// killed process.</summary>
     public void Flush() => File.Flush();

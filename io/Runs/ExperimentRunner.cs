@@ -32,13 +32,19 @@ public sealed record PopulationSummary(string Name, int Size, long Spikes, doubl
 /// When the simulation diverges, what was computed up to the last complete step is written before the
 /// error is passed on.
 /// </summary>
-public sealed class ExperimentRunner(ModelBuilder builder)
+public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader reader)
 {
     public static string SoftwareVersion { get; } =
         typeof(ExperimentRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
+    /// <summary>Wall time between checkpoints when none is given (there is always one at the start and one when a run is stopped).</summary>
+    public static readonly TimeSpan DefaultCheckpointInterval = TimeSpan.FromMinutes(5);
+
+    /// <param name="checkpointEvery">Wall time between checkpoints, taken at block ends (default
+    /// <see cref="DefaultCheckpointInterval"/>; zero: after every block). A checkpoint is also written before
+    /// the first step and when the run is cancelled (SIGTERM from a cluster's scheduler, Ctrl-C).</param>
     public RunSummary Run(Experiment experiment, string output, IProgress<RunProgress>? progress = null, int? threads = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, TimeSpan? checkpointEvery = null)
     {
         var total = Stopwatch.StartNew();
         var built = builder.Build(experiment, threads);
@@ -53,6 +59,7 @@ public sealed class ExperimentRunner(ModelBuilder builder)
         using var file = Hdf5File.Create(output);
         file.SetAttribute("experiment", experiment.Json);
         file.SetAttribute("experiment_name", experiment.Name);
+        file.SetAttribute("experiment_file", File.Exists(experiment.File) ? Path.GetFullPath(experiment.File) : experiment.File);
         file.SetAttribute("biosim_version", SoftwareVersion);
         file.SetAttribute("seed", (long)experiment.Seed);
         file.SetAttribute("dt", experiment.Dt);
@@ -65,10 +72,54 @@ public sealed class ExperimentRunner(ModelBuilder builder)
         recorder.Open(spikes, reports);
         sim.AddObserver(recorder);
         file.Flush();
+        var checkpoints = new RunCheckpoints(file);
+        recorder.Checkpoint(checkpoints);
+        return Loop(experiment, output, file, sim, recorder, spikes, reports, checkpoints, built.SynapseCount, buildTime, progress,
+            cancellation, checkpointEvery ?? DefaultCheckpointInterval);
+    }
 
+    /// <summary>
+    /// Continues a run from the newest checkpoint in its output file: rebuilds the model from the experiment
+    /// stored in the file, restores the state, drops whatever the file holds beyond the checkpoint, and runs
+    /// to the end, appending to the same datasets. The result is the same, bit for bit, as a run never stopped.
+    /// </summary>
+    public RunSummary Resume(string output, IProgress<RunProgress>? progress = null, int? threads = null,
+        CancellationToken cancellation = default, TimeSpan? checkpointEvery = null)
+    {
+        var total = Stopwatch.StartNew();
+        if (!File.Exists(output)) throw new IOException($"{output}: no such file; give the output file of the run to resume");
+        using var file = Hdf5File.OpenReadWrite(output);
+        if (!file.HasAttribute("experiment"))
+            throw new InvalidDataException($"{output}: not a BioSim run (no 'experiment' attribute); give the output file of `biosim run`");
+        string origin = file.HasAttribute("experiment_file") ? file.GetStringAttribute("experiment_file") : output;
+        var experiment = reader.Read(file.GetStringAttribute("experiment"), origin);
+        var checkpoint = RunCheckpoints.ReadLatest(file)
+            ?? throw new InvalidDataException($"{output}: holds no complete checkpoint (it was stopped before the first one was written); start it again with `biosim run`");
+
+        var built = builder.Build(experiment, threads);
+        var buildTime = total.Elapsed;
+        using var sim = built.Simulation;
+        sim.Restore(checkpoint.State);
+        file.SetAttribute("status", "running");
+
+        var recorder = new Recorder(experiment, sim);
+        using var spikes = new SonataSpikeWriter(file, new AppendableDatasetOptions { DeflateLevel = experiment.Record.Compression });
+        using var reports = new SonataReportWriter(file);
+        recorder.Reopen(spikes, reports, checkpoint.TimeMs, checkpoint.Position);
+        sim.AddObserver(recorder);
+        reports.Flush();
+        return Loop(experiment, output, file, sim, recorder, spikes, reports, new RunCheckpoints(file), built.SynapseCount, buildTime, progress,
+            cancellation, checkpointEvery ?? DefaultCheckpointInterval);
+    }
+
+    private static RunSummary Loop(Experiment experiment, string output, Hdf5File file, Simulation sim, Recorder recorder,
+        SonataSpikeWriter spikes, SonataReportWriter reports, RunCheckpoints checkpoints, long synapses, TimeSpan buildTime,
+        IProgress<RunProgress>? progress, CancellationToken cancellation, TimeSpan checkpointEvery)
+    {
         long steps = experiment.Steps;
         long stepsPerBlock = Math.Max(1, (long)Math.Round(experiment.FlushInterval / experiment.Dt));
         var simulation = Stopwatch.StartNew();
+        var sinceCheckpoint = Stopwatch.StartNew();
         string status = "completed";
         try
         {
@@ -78,6 +129,11 @@ public sealed class ExperimentRunner(ModelBuilder builder)
                 long block = Math.Min(stepsPerBlock, steps - sim.StepIndex);
                 sim.Run(block);
                 recorder.WriteBlock(spikes, reports);
+                if (sim.StepIndex < steps && sinceCheckpoint.Elapsed >= checkpointEvery)
+                {
+                    recorder.Checkpoint(checkpoints);
+                    sinceCheckpoint.Restart();
+                }
                 progress?.Report(new RunProgress(sim.Time, experiment.Duration, recorder.TotalSpikes, simulation.Elapsed));
             }
         }
@@ -85,6 +141,8 @@ public sealed class ExperimentRunner(ModelBuilder builder)
         {
             status = e is OperationCanceledException ? $"cancelled at t = {sim.Time:0.###} ms" : $"diverged: {e.Message}";
             recorder.WriteBlock(spikes, reports);
+            // A stopped run can be resumed from here; a diverged one cannot (its state is not finite).
+            if (e is OperationCanceledException) recorder.Checkpoint(checkpoints);
             file.SetAttribute("status", status);
             file.SetAttribute("simulated", sim.Time);
             file.Flush();
@@ -93,7 +151,7 @@ public sealed class ExperimentRunner(ModelBuilder builder)
         file.SetAttribute("status", status);
         file.SetAttribute("simulated", sim.Time);
         file.Flush();
-        return new RunSummary(output, sim.StepIndex, sim.Time, built.SynapseCount, recorder.Summaries(sim.Time), buildTime, simulation.Elapsed, status);
+        return new RunSummary(output, sim.StepIndex, sim.Time, synapses, recorder.Summaries(sim.Time), buildTime, simulation.Elapsed, status);
     }
 
     /// <summary>Collects the spikes and probed values of each step into buffers that are written once per block.</summary>
@@ -109,6 +167,7 @@ public sealed class ExperimentRunner(ModelBuilder builder)
 
         public void Open(SonataSpikeWriter spikes, SonataReportWriter reports)
         {
+            _spikeWriters = spikes;
             foreach (string name in experiment.Record.Spikes) spikes.Population(name);
             var seen = new HashSet<string>(StringComparer.Ordinal);
             for (int k = 0; k < experiment.Record.State.Count; k++)
@@ -136,6 +195,35 @@ public sealed class ExperimentRunner(ModelBuilder builder)
                 });
                 _probes.Add(new Probe(population.Variable(spec.Variable), ids, spec.Every, writer));
             }
+        }
+
+        /// <summary>Reopens the writers of a run being resumed at <paramref name="timeMs"/>, cutting them back to the checkpoint.</summary>
+        public void Reopen(SonataSpikeWriter spikes, SonataReportWriter reports, double timeMs, RunCheckpoints.Position position)
+        {
+            if (position.SpikeCounts.Length != _counts.Length)
+                throw new InvalidDataException($"the checkpoint counts spikes of {position.SpikeCounts.Length} populations, the experiment has {_counts.Length}");
+            position.SpikeCounts.CopyTo(_counts, 0);
+            foreach (string name in experiment.Record.Spikes) spikes.Reopen(name, position.SpikeRows[name], timeMs);
+            foreach (var spec in experiment.Record.State)
+            {
+                var population = sim.Population(spec.Population);
+                int[] ids = spec.NodeIds?.ToArray() ?? Enumerable.Range(0, population.Size).ToArray();
+                var writer = reports.Reopen(spec.Population, position.ReportFrames[spec.Population]);
+                _probes.Add(new Probe(population.Variable(spec.Variable), ids, spec.Every, writer));
+            }
+            _spikeWriters = spikes;
+        }
+
+        private SonataSpikeWriter? _spikeWriters;
+
+        /// <summary>Writes a checkpoint of the simulation and of how much of each dataset belongs to it (call after <see cref="WriteBlock"/>).</summary>
+        public void Checkpoint(RunCheckpoints checkpoints)
+        {
+            var spikeRows = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (string name in experiment.Record.Spikes) spikeRows[name] = _spikeWriters!.Population(name).Count;
+            var frames = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var probe in _probes) frames[probe.Writer.Name] = probe.Writer.Frames;
+            checkpoints.Write(sim.Snapshot(), sim.Time, new RunCheckpoints.Position(spikeRows, frames, (long[])_counts.Clone()));
         }
 
         public void AfterStep(double t, IReadOnlyList<Engine.Events.SpikeList> spikes)
@@ -183,6 +271,8 @@ public sealed class ExperimentRunner(ModelBuilder builder)
     /// <summary>Copies the recorded elements of one variable into a frame buffer every <c>every</c> steps.</summary>
     private sealed class Probe(double[] values, int[] ids, int every, ReportPopulationWriter writer)
     {
+        public ReportPopulationWriter Writer => writer;
+
         private double[] _buffer = new double[ids.Length * 64];
         private int _frames;
 

@@ -57,6 +57,17 @@ public sealed class SonataReportWriter : IDisposable
         return writer;
     }
 
+    /// <summary>Reopens a report population this file already holds (resuming a run), keeping its first
+    /// <paramref name="frames"/> frames and dropping the rest; start, dt and units are those in the file.</summary>
+    public ReportPopulationWriter Reopen(string population, long frames)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (populations.ContainsKey(population)) throw new ArgumentException($"report population '{population}' is already open", nameof(population));
+        var writer = new ReportPopulationWriter(file, population, frames);
+        populations.Add(population, writer);
+        return writer;
+    }
+
     private static void ValidateMapping(string population, ReadOnlySpan<ulong> nodeIds, ReadOnlySpan<ulong> indexPointers, ReadOnlySpan<uint> elementIds)
     {
         if (elementIds.IsEmpty) throw new ArgumentException($"report population '{population}': no elements to record", nameof(elementIds));
@@ -126,6 +137,29 @@ public sealed class ReportPopulationWriter
             data.SetAttribute("variable_name", options.VariableName);
             time = file.CreateDataset<double>(root + "/mapping/time", [options.StartMs, options.StartMs, options.DtMs]);
             time.SetAttribute("units", "ms");
+        }
+        catch
+        {
+            data.Dispose();
+            time?.Dispose();
+            throw;
+        }
+    }
+
+    internal ReportPopulationWriter(Hdf5File file, string name, long frames)
+    {
+        Name = name;
+        string root = "/report/" + name;
+        data = file.OpenAppendable<double>(root + "/data");
+        try
+        {
+            time = file.OpenDataset(root + "/mapping/time");
+            double[] startStopDt = time.Read<double>();
+            if (startStopDt.Length != 3) throw new InvalidDataException($"{file.FileName}: {root}/mapping/time has {startStopDt.Length} values, not [start, stop, dt]");
+            if (data.Rows < frames) throw new InvalidDataException($"{file.FileName}: {root}/data holds {data.Rows} frames, fewer than the {frames} its checkpoint recorded");
+            data.Truncate(frames);
+            options = new SonataReportOptions { StartMs = startStopDt[0], DtMs = startStopDt[2] };
+            framesInTime = -1; // rewrite mapping/time at the next flush
         }
         catch
         {

@@ -47,6 +47,20 @@ public sealed class SonataSpikeWriter : IDisposable
         return population;
     }
 
+    /// <summary>
+    /// Reopens the datasets of a population this file already holds (resuming a run), keeping its first
+    /// <paramref name="rows"/> spikes and dropping the rest; spikes appended next must not precede
+    /// <paramref name="resumeTimeMs"/>, the time every kept spike precedes.
+    /// </summary>
+    public SpikePopulationWriter Reopen(string name, long rows, double resumeTimeMs)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (populations.ContainsKey(name)) throw new ArgumentException($"spike population '{name}' is already open", nameof(name));
+        var population = new SpikePopulationWriter(file, name, rows, resumeTimeMs);
+        populations.Add(name, population);
+        return population;
+    }
+
     /// <summary>Appends a block of spikes of one population: <paramref name="timestampsMs"/>[i] is the time
     /// (ms) of a spike of node <paramref name="nodeIds"/>[i].</summary>
     public void Append(string population, ReadOnlySpan<double> timestampsMs, ReadOnlySpan<ulong> nodeIds) =>
@@ -88,6 +102,28 @@ public sealed class SpikePopulationWriter
             timestamps = group.CreateAppendable<double>("timestamps", storage);
             timestamps.SetAttribute("units", "ms");
             nodeIds = group.CreateAppendable<ulong>("node_ids", storage);
+        }
+        catch
+        {
+            Close();
+            throw;
+        }
+    }
+
+    internal SpikePopulationWriter(Hdf5File file, string name, long rows, double resumeTimeMs)
+    {
+        Name = name;
+        group = file.OpenGroup("/spikes/" + name);
+        try
+        {
+            timestamps = group.OpenAppendable<double>("timestamps");
+            nodeIds = group.OpenAppendable<ulong>("node_ids");
+            if (timestamps.Rows < rows || nodeIds.Rows < rows)
+                throw new InvalidDataException($"{file.FileName}: /spikes/{name} holds {Math.Min(timestamps.Rows, nodeIds.Rows)} spikes, fewer than the {rows} its checkpoint recorded");
+            timestamps.Truncate(rows);
+            nodeIds.Truncate(rows);
+            // A file already marked unsorted stays so: the attribute is only ever changed to "none".
+            lastTime = resumeTimeMs;
         }
         catch
         {

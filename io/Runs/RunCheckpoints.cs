@@ -1,0 +1,122 @@
+using BioSim.Engine.Simulation;
+using BioSim.IO.Hdf5;
+
+namespace BioSim.IO.Runs;
+
+/// <summary>
+/// Checkpoints of a run, kept in its own output file so that <c>biosim resume out.h5</c> needs nothing else.
+/// Layout: <c>/checkpoint/slot0</c> and <c>/checkpoint/slot1</c>, written in turn, each with the engine's
+/// whole state (<c>reals/&lt;key&gt;</c> float64, <c>integers/&lt;key&gt;</c> int64, the keys listed in the string
+/// datasets <c>real_keys</c> and <c>integer_keys</c>), how much of each spike and state report belonged to
+/// that moment (<c>spike_rows/&lt;population&gt;</c>, <c>report_frames/&lt;population&gt;</c>), the spike count
+/// of every population, and the attributes <c>step</c>, <c>time</c> (ms) and <c>complete</c>.
+/// <para>
+/// A slot is marked incomplete and flushed before it is overwritten, and complete (then named in the
+/// attribute <c>latest</c> of <c>/checkpoint</c>) only after its data are flushed; so a process killed while
+/// writing one leaves the other slot, complete and a little older, to resume from.
+/// </para>
+/// </summary>
+public sealed class RunCheckpoints(Hdf5File file)
+{
+    private const string Root = "/checkpoint";
+    private int _next = -1;
+
+    /// <summary>What a checkpoint holds besides the engine state.</summary>
+    public sealed record Position(IReadOnlyDictionary<string, long> SpikeRows, IReadOnlyDictionary<string, long> ReportFrames, long[] SpikeCounts);
+
+    /// <summary>Writes a checkpoint into the slot not holding the latest one, and flushes the file.</summary>
+    public void Write(StateSnapshot state, double timeMs, Position position)
+    {
+        if (_next < 0) _next = Latest(file) is { } latest ? 1 - latest : 0;
+        using var root = file.OpenOrCreateGroup(Root);
+        string path = $"{Root}/slot{_next}";
+        bool fresh = !file.Exists(path);
+        using var slot = file.OpenOrCreateGroup(path);
+        slot.SetAttribute("complete", 0L);
+        file.Flush();
+
+        if (fresh)
+        {
+            slot.WriteDataset("real_keys", string.Join('\n', state.Reals.Keys));
+            slot.WriteDataset("integer_keys", string.Join('\n', state.Integers.Keys));
+        }
+        else
+        {
+            RequireSameKeys(slot, "real_keys", state.Reals.Keys);
+            RequireSameKeys(slot, "integer_keys", state.Integers.Keys);
+        }
+        foreach (var (key, values) in state.Reals) Put(slot, "reals/" + key, values, fresh);
+        foreach (var (key, values) in state.Integers) Put(slot, "integers/" + key, values, fresh);
+        foreach (var (name, rows) in position.SpikeRows) Put(slot, "spike_rows/" + name, [rows], fresh);
+        foreach (var (name, frames) in position.ReportFrames) Put(slot, "report_frames/" + name, [frames], fresh);
+        Put(slot, "spike_counts", position.SpikeCounts, fresh);
+        slot.SetAttribute("step", state.Step);
+        slot.SetAttribute("time", timeMs);
+        file.Flush();
+
+        slot.SetAttribute("complete", 1L);
+        root.SetAttribute("latest", (long)_next);
+        file.Flush();
+        _next = 1 - _next;
+    }
+
+    /// <summary>The newest complete checkpoint in <paramref name="file"/>, or null when it has none.</summary>
+    public static (StateSnapshot State, double TimeMs, Position Position)? ReadLatest(Hdf5File file)
+    {
+        if (Latest(file) is not { } latest) return null;
+        foreach (int candidate in (int[])[latest, 1 - latest])
+        {
+            string path = $"{Root}/slot{candidate}";
+            if (!file.Exists(path)) continue;
+            using var slot = file.OpenGroup(path);
+            if (!slot.HasAttribute("complete") || slot.GetLongAttribute("complete") != 1) continue;
+            var state = new StateSnapshot { Step = slot.GetLongAttribute("step") };
+            foreach (string key in Keys(slot, "real_keys")) state.Put(key, slot.ReadDataset<double>("reals/" + key));
+            foreach (string key in Keys(slot, "integer_keys")) state.Put(key, slot.ReadDataset<long>("integers/" + key));
+            var spikeRows = ReadCounts(slot, "spike_rows");
+            var reportFrames = ReadCounts(slot, "report_frames");
+            return (state, slot.GetDoubleAttribute("time"), new Position(spikeRows, reportFrames, slot.ReadDataset<long>("spike_counts")));
+        }
+        return null;
+    }
+
+    private static int? Latest(Hdf5File file)
+    {
+        if (!file.Exists(Root)) return null;
+        using var root = file.OpenGroup(Root);
+        return root.HasAttribute("latest") ? (int)root.GetLongAttribute("latest") : null;
+    }
+
+    private static Dictionary<string, long> ReadCounts(Hdf5Group slot, string group)
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (!slot.Exists(group)) return counts;
+        foreach (string name in slot.ListMembers(group)) counts[name] = slot.ReadDataset<long>($"{group}/{name}")[0];
+        return counts;
+    }
+
+    private static string[] Keys(Hdf5Group slot, string dataset)
+    {
+        string joined = slot.ReadString(dataset);
+        return joined.Length == 0 ? [] : joined.Split('\n');
+    }
+
+    private static void RequireSameKeys(Hdf5Group slot, string dataset, IEnumerable<string> keys)
+    {
+        if (!Keys(slot, dataset).SequenceEqual(keys))
+            throw new InvalidOperationException($"{slot.File.FileName}: checkpoint {slot.Path} holds other state than this run's ({dataset} differ)");
+    }
+
+    private static void Put<T>(Hdf5Group slot, string path, ReadOnlySpan<T> values, bool fresh) where T : unmanaged
+    {
+        if (fresh)
+        {
+            slot.WriteDataset(path, values);
+            return;
+        }
+        using var dataset = slot.OpenDataset(path);
+        if (dataset.ElementCount != values.Length)
+            throw new InvalidOperationException($"{slot.File.FileName}: checkpoint dataset {slot.Path}/{path} holds {dataset.ElementCount} values, the state now {values.Length}");
+        dataset.Write(values);
+    }
+}
