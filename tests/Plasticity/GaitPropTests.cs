@@ -344,6 +344,29 @@ public sealed class GaitPropTests
         }
     }
 
+    /// <summary>Hot loop: a GAIT-prop training step (updates, optimiser, refreshed inverses) allocates nothing once the buffers exist.</summary>
+    [Test]
+    public void TrainingStepAllocatesNothing([Values("managed", "openblas")] string kernel)
+    {
+        if (kernel == "openblas" && !OpenBlasMatrixProduct.IsAvailable) Assert.Ignore("libopenblas0 is not installed");
+        IMatrixProduct product = kernel == "managed" ? new ManagedMatrixProduct() : new OpenBlasMatrixProduct();
+        const int n = 9, k = 3, B = 16;
+        var net = new Network(n, [new LayerSpec(n, Leaky), new LayerSpec(n, Leaky), new LayerSpec(n, Leaky)], product);
+        GaitProp.InitialiseOrthogonal(net, 2);
+        var rule = new GaitProp { Orthogonality = 0.1 };
+        rule.Prepare(net, 1);
+        var opt = new Adam(1e-3, beta2: 0.99, biasCorrection: false);
+        opt.Prepare(net);
+        var trainer = new Trainer(net, rule, opt, new MeanSquaredError(taskOutputs: k), B);
+        var x = Gaussian(B * n, 6, "x");
+        var y = new double[B * k];
+        for (int r = 0; r < B; r++) y[r * k + r % k] = 1;
+        trainer.Step(x, y, B);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int s = 0; s < 10; s++) trainer.Step(x, y, B);
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+    }
+
     /// <summary>MSE with auxiliary units: loss and δ from the task units only (δ = 0 on the auxiliary ones).</summary>
     [Test]
     public void MeanSquaredErrorIgnoresAuxiliaryUnits()
