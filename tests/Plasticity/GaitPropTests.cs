@@ -367,6 +367,33 @@ public sealed class GaitPropTests
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
     }
 
+    /// <summary>
+    /// The optimiser of the published runs is the official code's Adam without bias correction
+    /// (inv_layer.py update_weights: m ← 0.9 m + 0.1 g, v ← 0.99 v + 0.01 g², θ ← θ + η m/(1e-8 + √v) for its
+    /// ascent direction −g): <see cref="Adam"/> with β₂ = 0.99 and biasCorrection false, over several steps
+    /// with changing gradients, to rounding.
+    /// </summary>
+    [Test]
+    public void AdamWithoutBiasCorrectionIsTheOfficialCodesUpdate()
+    {
+        double[] gradients = [2.0, -1.0, 0.5, 0.0, 3.0];
+        var net = new Network(1, [new LayerSpec(1, "identity", Bias: false)], new ManagedMatrixProduct());
+        var adam = new Adam(1e-4, beta1: 0.9, beta2: 0.99, epsilon: 1e-8, biasCorrection: false);
+        adam.Prepare(net);
+        var g = new ParameterGradients(net);
+        double theta = 0, m = 0, v = 0;
+        foreach (double grad in gradients)
+        {
+            g.Weights[0][0] = grad;
+            adam.Step(net, g);
+            double direction = -grad;
+            m = (1.0 - 0.9) * direction + 0.9 * m;
+            v = (1.0 - 0.99) * direction * direction + 0.99 * v;
+            theta += 1e-4 / (1e-8 + Math.Sqrt(v)) * m;
+            Assert.That(net.Layers[0].Weights[0], Is.EqualTo(theta).Within(1e-18));
+        }
+    }
+
     /// <summary>MSE with auxiliary units: loss and δ from the task units only (δ = 0 on the auxiliary ones).</summary>
     [Test]
     public void MeanSquaredErrorIgnoresAuxiliaryUnits()
