@@ -394,6 +394,24 @@ public sealed class GaitPropTests
         }
     }
 
+    /// <summary>With auxiliary output units the trainer takes data sets with as many targets as task units, and names the mismatch otherwise.</summary>
+    [Test]
+    public void TrainerExpectsTargetsForTheTaskUnitsOnly()
+    {
+        var net = Square(12, 2);
+        var rule = new GaitProp();
+        rule.Prepare(net, 1);
+        var opt = new Adam(1e-3, beta2: 0.99, biasCorrection: false);
+        opt.Prepare(net);
+        var trainer = new Trainer(net, rule, opt, new MeanSquaredError(taskOutputs: 3), 8);
+        var wrong = TeacherStudent.Tanh(12, 4, 12, 16, 1);
+        var ex = Assert.Throws<ArgumentException>(() => trainer.Train(wrong, null, new TrainingOptions { BatchSize = 8 }));
+        Assert.That(ex!.Message, Does.Contain("12 targets").And.Contain("expects 3").And.Contain("auxiliary"));
+        var right = TeacherStudent.Tanh(12, 4, 3, 16, 1);
+        var history = trainer.Train(right, right, new TrainingOptions { BatchSize = 8 });
+        Assert.That(double.IsFinite(history.Epochs[0].TestLoss), $"test loss {history.Epochs[0].TestLoss}");
+    }
+
     /// <summary>MSE with auxiliary units: loss and δ from the task units only (δ = 0 on the auxiliary ones).</summary>
     [Test]
     public void MeanSquaredErrorIgnoresAuxiliaryUnits()
