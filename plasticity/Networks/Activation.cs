@@ -69,12 +69,17 @@ public sealed class Relu : Activation
     }
 }
 
-/// <summary>f(z) = z for z &gt; 0, αz otherwise (α = <see cref="Slope"/>, default 0.01 as in PyTorch).</summary>
+/// <summary>
+/// f(z) = z for z &gt; 0, αz otherwise (α = <see cref="Slope"/>, default 0.01 as in PyTorch). Named
+/// "leaky-relu" with the default slope and "leaky-relu:α" otherwise ("leaky-relu:0.1" is GAIT-prop's).
+/// </summary>
 public sealed class LeakyRelu(double slope = 0.01) : Activation
 {
+    public const double DefaultSlope = 0.01;
+
     public double Slope { get; } = slope;
 
-    public override string Name => "leaky-relu";
+    public override string Name => Slope == DefaultSlope ? "leaky-relu" : $"leaky-relu:{Slope.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}";
 
     public override void Forward(ReadOnlySpan<double> z, Span<double> h)
     {
@@ -118,7 +123,18 @@ public static class Activations
 
     public static IReadOnlyList<string> Names { get; } = [.. Factories.Keys.Order(StringComparer.Ordinal)];
 
-    public static Activation Create(string name) =>
-        Factories.TryGetValue(name, out var f) ? f()
-            : throw new ArgumentException($"Unknown activation '{name}'; known: {string.Join(", ", Names)}.", nameof(name));
+    /// <summary>The activation named <paramref name="name"/>; "leaky-relu:α" gives a leaky ReLU of slope α (α &gt; 0, finite).</summary>
+    public static Activation Create(string name)
+    {
+        if (Factories.TryGetValue(name, out var f)) return f();
+        const string leaky = "leaky-relu:";
+        if (name.StartsWith(leaky, StringComparison.Ordinal))
+        {
+            string value = name[leaky.Length..];
+            if (double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double slope) && slope > 0 && double.IsFinite(slope))
+                return new LeakyRelu(slope);
+            throw new ArgumentException($"Activation '{name}': the slope after 'leaky-relu:' must be a positive number (as in 'leaky-relu:0.1'), not '{value}'.", nameof(name));
+        }
+        throw new ArgumentException($"Unknown activation '{name}'; known: {string.Join(", ", Names)} (and 'leaky-relu:α' for another slope).", nameof(name));
+    }
 }

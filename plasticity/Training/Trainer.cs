@@ -80,7 +80,7 @@ public sealed class Trainer
         _tape = network.CreateTape(maxBatch);
         _gradients = new ParameterGradients(network);
         _batchInputs = new double[maxBatch * network.InputSize];
-        _batchTargets = new double[maxBatch * network.OutputSize];
+        _batchTargets = new double[maxBatch * loss.TargetWidth(network)];
     }
 
     public Network Network { get; }
@@ -94,13 +94,15 @@ public sealed class Trainer
     /// <summary>The updates of the last step.</summary>
     public ParameterGradients Gradients => _gradients;
 
-    /// <summary>One step on <paramref name="batch"/> rows: forward, loss, rule, optimiser. Returns the loss before the step.</summary>
+    /// <summary>One step on <paramref name="batch"/> rows: forward, loss, rule, optimiser (then the rule's
+    /// <see cref="IUpdateListener.AfterUpdate"/> if it has one). Returns the loss before the step.</summary>
     public double Step(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int batch)
     {
         Network.Forward(inputs, batch, _tape);
         double loss = Loss.Evaluate(Network, _tape, targets);
         Rule.ComputeUpdates(Network, _tape, _gradients);
         Optimiser.Step(Network, _gradients);
+        if (Rule is IUpdateListener listener) listener.AfterUpdate(Network);
         return loss;
     }
 
@@ -153,11 +155,11 @@ public sealed class Trainer
         {
             _evaluationTape = Network.CreateTape(batchSize);
             _evaluationInputs = new double[batchSize * Network.InputSize];
-            _evaluationTargets = new double[batchSize * Network.OutputSize];
+            _evaluationTargets = new double[batchSize * Loss.TargetWidth(Network)];
         }
         var indices = new int[batchSize];
         double loss = 0;
-        int correct = 0, k = Network.OutputSize;
+        int correct = 0, k = Loss.TargetWidth(Network), n = Network.OutputSize; // argmax over the task units, not auxiliary ones
         for (int start = 0; start < data.Count; start += batchSize)
         {
             int b = Math.Min(batchSize, data.Count - start);
@@ -171,7 +173,7 @@ public sealed class Trainer
                 for (int r = 0; r < b; r++)
                 {
                     int best = 0;
-                    for (int j = 1; j < k; j++) if (z[r * k + j] > z[r * k + best]) best = j;
+                    for (int j = 1; j < k; j++) if (z[r * n + j] > z[r * n + best]) best = j;
                     if (best == labels[start + r]) correct++;
                 }
             }
@@ -183,8 +185,11 @@ public sealed class Trainer
     {
         if (data.InputSize != Network.InputSize)
             throw new ArgumentException($"Data set '{data.Name}' has {data.InputSize} inputs per sample but {Network.Layers[0].Name} takes {Network.InputSize}.");
-        if (data.OutputSize != Network.OutputSize)
-            throw new ArgumentException($"Data set '{data.Name}' has {data.OutputSize} targets per sample but {Network.Layers[^1].Name} gives {Network.OutputSize}.");
+        int width = Loss.TargetWidth(Network);
+        if (data.OutputSize != width)
+            throw new ArgumentException(width == Network.OutputSize
+                ? $"Data set '{data.Name}' has {data.OutputSize} targets per sample but {Network.Layers[^1].Name} gives {Network.OutputSize}."
+                : $"Data set '{data.Name}' has {data.OutputSize} targets per sample but the loss '{Loss.Name}' expects {width} (the first {width} units of {Network.Layers[^1].Name}; the rest are auxiliary).");
     }
 
     private void CheckDivergence(double loss, int epoch, int batch, double limit, TrainingHistory history)
