@@ -28,7 +28,7 @@ public class GradientMethodsBenchmark
 
     /// <summary>Gradient method by its experiment-file name.</summary>
     [Params("backprop", "checkpoint", "symplectic-adjoint", "continuous-adjoint")]
-    public string Method { get; set; } = "";
+    public string GradientMethod { get; set; } = "";
 
     [GlobalSetup]
     public void Setup()
@@ -40,18 +40,18 @@ public class GradientMethodsBenchmark
         double[] targets = new double[10];
         for (int i = 0; i < targets.Length; i++) targets[i] = Math.Sin(i);
         _problem = new TrajectoryProblem(0, [0.5, -0.3], [0.4, 0.8, 1.2, 1.6, 2.0], new MeanSquaredError(targets, 5, 2), SolverSettings.Fixed(ButcherTableau.RK4, 2.0 / N));
-        _method = Method switch
+        _method = GradientMethod switch
         {
             "backprop" => new BackpropThroughSolver(),
             "checkpoint" => new CheckpointedBackprop(),
             "symplectic-adjoint" => new SymplecticAdjoint(),
             "continuous-adjoint" => new ContinuousAdjoint(new AdaptiveOptions { RelativeTolerance = 1e-8, AbsoluteTolerance = 1e-8 }),
-            _ => throw new ArgumentException($"unknown method '{Method}'"),
+            _ => throw new ArgumentException($"unknown method '{GradientMethod}'"),
         };
         _gradient = new double[_field.ParameterCount];
     }
 
     /// <summary>One loss-and-gradient evaluation.</summary>
     [Benchmark]
-    public double Gradient() => _method.Compute(_field, _problem, _gradient, default).Loss;
+    public double LossAndGradient() => _method.Compute(_field, _problem, _gradient, default).Loss;
 }
