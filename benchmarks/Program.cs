@@ -13,7 +13,7 @@ internal static class Program
     {
         if (args is ["neuralode-sweep", ..])
         {
-            NeuralOde.GradientSweep.Run();
+            NeuralOde.GradientSweep.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10000);
             return;
         }
         if (args is ["cable-compare", ..])

@@ -51,6 +51,7 @@ public static class CircuitsServiceCollectionExtensions
         services.AddNeuronModel<Neurons.LifCond.LifCondModel>("lif-cond");
         services.AddNeuronModel<Neurons.Dendritic.PyramidalModel>("pyramidal");
         services.AddNeuronModel<Neurons.Dendritic.InterneuronModel>("interneuron");
+        services.AddNeuronModel<Neurons.RateCircuit.RateCircuitModel>("rate-circuit");
         services.AddMechanism<Mechanisms.PassiveLeak>("pas");
         services.AddMechanism<Mechanisms.HhMechanism>("hh");
         services.AddMechanism<Mechanisms.CurrentClamp>("IClamp");

@@ -10,8 +10,8 @@ using ScottPlot;
 namespace BioSim.Cli;
 
 /// <summary>
-/// <c>biosim fit experiment.json -o fit/</c>: fits a neural-ODE or rate-circuit model to trajectories read from an
-/// HDF5 file (BioSim state reports) and writes the fitted parameters (parameters.json), the loss curve (loss.csv)
+/// <c>biosim fit experiment.json -o fit/</c>: fits a neural-ODE or rate-circuit model to trajectories (BioSim state
+/// reports, any HDF5 datasets, or generated noisy samples of a known system) and writes the fitted parameters (parameters.json), the loss curve (loss.csv)
 /// and a PNG of fitted against observed trajectories (fit.png).
 /// </summary>
 internal static class FitCommand
@@ -37,26 +37,53 @@ internal static class FitCommand
         {
             return Program.Fail($"{file}: not a valid fit experiment: {e.Message}", ExitCodes.BadInput);
         }
-        var traces = spec.LoadTraces();
-        int d = traces[0].Dimension;
+        FitData data = spec.LoadData();
+        IReadOnlyList<Trace> traces = data.Train;
+        int d = traces[0].Dimension, m = traces[0].Inputs;
+        if (m > 0 && spec.ModelType != "rate-circuit")
+            throw new ExperimentException(spec.File, "$.data.trajectories[0].input", $"an input u(t) drives only a rate circuit's U u(t) term; set $.model.type to rate-circuit (the model is '{spec.ModelType}')");
+
+        // A driven circuit sees u(t) through one signal: the trajectories are laid end to end in time (each shifted to
+        // start 1 time unit after the previous one ends) so that one interpolated input serves all of them. The rate
+        // circuit has no other dependence on t, so the shift changes nothing else.
+        double[] shift = new double[traces.Count];
+        IInputSignal? input = null;
+        if (m > 0)
+        {
+            var inputTimes = new List<double>();
+            var inputValues = new List<double>();
+            double end = double.NegativeInfinity;
+            for (int k = 0; k < traces.Count; k++)
+            {
+                Trace trace = traces[k];
+                double first = Math.Min(trace.Times[0], trace.InputTimes![0]);
+                shift[k] = k == 0 ? 0 : end + 1 - first;
+                foreach (double t in trace.InputTimes) inputTimes.Add(t + shift[k]);
+                inputValues.AddRange(trace.Input!);
+                end = Math.Max(trace.Times[^1], trace.InputTimes[^1]) + shift[k];
+            }
+            input = new SampledInput([.. inputTimes], [.. inputValues], m);
+        }
         IParametricVectorField field = spec.ModelType == "mlp"
             ? NewMlp(d, spec)
-            : new RateCircuitField(d);
+            : new RateCircuitField(d, input);
 
         var windows = new List<TrajectoryProblem>();
-        foreach (var (times, states, _) in traces)
+        for (int k = 0; k < traces.Count; k++)
         {
+            var (times, states) = (traces[k].Times, traces[k].States);
             for (int start = 0; start + 1 < times.Length; start += spec.Window)
             {
                 int count = Math.Min(spec.Window, times.Length - 1 - start);
-                double[] obs = times[(start + 1)..(start + 1 + count)];
+                double[] obs = [.. times[(start + 1)..(start + 1 + count)].Select(t => t + shift[k])];
                 double[] targets = states[((start + 1) * d)..((start + 1 + count) * d)];
-                windows.Add(new TrajectoryProblem(times[start], states[(start * d)..((start + 1) * d)], obs, new MeanSquaredError(targets, count, d), spec.Solver));
+                windows.Add(new TrajectoryProblem(times[start] + shift[k], states[(start * d)..((start + 1) * d)], obs, new MeanSquaredError(targets, count, d), spec.Solver));
             }
         }
+        double minTau = spec.MinTau;
         var trainer = new NeuralOdeTrainer(field, FitExperiment.GradientMethods[spec.Gradient](), new AdamOptions { LearningRate = spec.LearningRate }, spec.Batch, spec.Seed)
         {
-            Constrain = spec.ModelType == "rate-circuit" ? p => { for (int i = p.Length - d; i < p.Length; i++) p[i] = Math.Max(p[i], 1e-3); } : null,
+            Constrain = spec.ModelType == "rate-circuit" ? p => { for (int i = p.Length - d; i < p.Length; i++) p[i] = Math.Max(p[i], minTau); } : null,
         };
         try
         {
@@ -72,19 +99,49 @@ internal static class FitCommand
         }
 
         Directory.CreateDirectory(output);
-        var (fitTimes, fitStates, _) = traces[0];
-        double[] predicted = new double[(fitTimes.Length - 1) * d];
-        Trajectories.Solve(field, fitTimes[0], fitStates.AsSpan(0, d), fitTimes[1..], spec.Solver, predicted);
-        double mse = 0;
-        for (int i = 0; i < predicted.Length; i++) mse += (predicted[i] - fitStates[d + i]) * (predicted[i] - fitStates[d + i]) / predicted.Length;
+        // Whole-trajectory MSE of the first training trajectory, from its observed first state.
+        Trace shown = traces[0];
+        double[] predicted = Predict(field, shown, shown.States.AsSpan(0, d), shift[0], spec.Solver);
+        double mse = Mse(predicted, shown.States.AsSpan(d));
+        // Held-out trajectories (generated data): from the true initial state, against the noise-free states.
+        double? heldOutMse = null;
+        if (data.HeldOut.Count > 0)
+        {
+            double sum = 0;
+            foreach (Trace trace in data.HeldOut)
+            {
+                double[] truth = trace.Truth ?? trace.States;
+                sum += Mse(Predict(field, trace, truth.AsSpan(0, d), 0, spec.Solver), truth.AsSpan(d));
+            }
+            heldOutMse = sum / data.HeldOut.Count;
+            shown = data.HeldOut[0];
+            predicted = Predict(field, shown, (shown.Truth ?? shown.States).AsSpan(0, d), 0, spec.Solver);
+        }
 
-        WriteParameters(Path.Combine(output, "parameters.json"), spec, field, trainer.LossCurve[^1], mse);
+        WriteParameters(Path.Combine(output, "parameters.json"), spec, field, trainer.LossCurve[^1], mse, heldOutMse);
         File.WriteAllLines(Path.Combine(output, "loss.csv"),
             ["step,loss", .. trainer.LossCurve.Select((l, i) => string.Create(CultureInfo.InvariantCulture, $"{i},{l:R}"))]);
-        Plot(Path.Combine(output, "fit.png"), spec.Populations[0], fitTimes, fitStates, predicted, d);
+        Plot(Path.Combine(output, "fit.png"), shown.Name, shown.Times, heldOutMse is null ? shown.States : shown.Truth ?? shown.States, predicted, d);
+        string heldOutText = heldOutMse is { } h ? string.Create(CultureInfo.InvariantCulture, $"; held-out MSE ({data.HeldOut.Count} noise-free trajectories) {h:G4}") : "";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"fitted {spec.ModelType} ({field.ParameterCount} parameters) to {traces.Count} trajectories ({windows.Count} windows) with {spec.Gradient}: loss {trainer.LossCurve[0]:G4} -> {trainer.LossCurve[^1]:G4}; whole-trajectory MSE of '{spec.Populations[0]}' {mse:G4}; wrote {output}/parameters.json, loss.csv, fit.png"));
+            $"fitted {spec.ModelType} ({field.ParameterCount} parameters) to {traces.Count} trajectories ({windows.Count} windows) with {spec.Gradient}: loss {trainer.LossCurve[0]:G4} -> {trainer.LossCurve[^1]:G4}; whole-trajectory MSE of '{traces[0].Name}' {mse:G4}{heldOutText}; wrote {output}/parameters.json, loss.csv, fit.png"));
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The model's states at a trajectory's sample times after the first, from <paramref name="start"/>.</summary>
+    private static double[] Predict(IParametricVectorField field, Trace trace, ReadOnlySpan<double> start, double shift, SolverSettings solver)
+    {
+        double[] predicted = new double[(trace.Times.Length - 1) * trace.Dimension];
+        double[] times = [.. trace.Times[1..].Select(t => t + shift)];
+        Trajectories.Solve(field, trace.Times[0] + shift, start, times, solver, predicted);
+        return predicted;
+    }
+
+    private static double Mse(ReadOnlySpan<double> predicted, ReadOnlySpan<double> observed)
+    {
+        double sum = 0;
+        for (int i = 0; i < predicted.Length; i++) sum += (predicted[i] - observed[i]) * (predicted[i] - observed[i]);
+        return sum / predicted.Length;
     }
 
     private static MlpVectorField NewMlp(int d, FitExperiment spec)
@@ -94,7 +151,7 @@ internal static class FitCommand
         return mlp;
     }
 
-    private static void WriteParameters(string path, FitExperiment spec, IParametricVectorField field, double loss, double mse)
+    private static void WriteParameters(string path, FitExperiment spec, IParametricVectorField field, double loss, double mse, double? heldOutMse)
     {
         using var stream = File.Create(path);
         using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
@@ -104,9 +161,11 @@ internal static class FitCommand
         json.WriteString("gradient", spec.Gradient);
         json.WriteNumber("final_batch_loss", loss);
         json.WriteNumber("trajectory_mse", mse);
+        if (heldOutMse is { } h) json.WriteNumber("heldout_mse", h);
         if (field is RateCircuitField rate)
         {
             WriteArray(json, "W", rate.W);
+            if (rate.Inputs > 0) WriteArray(json, "U", rate.U);
             WriteArray(json, "b", rate.Bias);
             WriteArray(json, "tau", rate.Tau);
         }

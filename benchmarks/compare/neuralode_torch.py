@@ -4,10 +4,13 @@ float64), RK4 with N fixed steps on [0, 2], MSE at 5 observation times; loss.bac
 Prints method,N,ms_per_gradient (fastest of 3 after a warm-up) and the growth of the process's peak RSS (MB)
 during the first gradient at that N (sizes run in increasing order, so the growth is the new peak the
 autograd graph needed). One thread (torch.set_num_threads(1)).
-    /usr/bin/python3 benchmarks/compare/neuralode_torch.py
+    /usr/bin/python3 benchmarks/compare/neuralode_torch.py [N ...]   (default 10 100 1000 10000)
+benchmarks/NeuralOde/GradientSweep.cs (dotnet run -c Release --project benchmarks -- neuralode-sweep) runs this script
+itself, one N at a time right after the BioSim methods at that N, and prints the ratios.
 """
 import math
 import resource
+import sys
 import time
 
 import torch
@@ -48,7 +51,8 @@ def gradient(n):
 
 print("machine: torch", torch.__version__, "threads", torch.get_num_threads())
 print("method,N,ms_per_gradient,peak_rss_growth_MB")
-for n in [10, 100, 1000, 10000]:
+sizes = [int(a) for a in sys.argv[1:]] or [10, 100, 1000, 10000]
+for n in sizes:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     gradient(n)
     growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024

@@ -46,7 +46,17 @@ public sealed class ContinuousAdjoint(AdaptiveOptions? options = null, ButcherTa
         {
             for (int i = 0; i < d; i++) z[d + i] += lossGradients[k * d + i];
             double from = problem.ObservationTimes[k], to = k > 0 ? problem.ObservationTimes[k - 1] : problem.InitialTime;
-            if (from > to) evaluations += integrator.Integrate(system, from, to, z).Evaluations;
+            if (from > to)
+            {
+                try
+                {
+                    evaluations += integrator.Integrate(system, from, to, z).Evaluations;
+                }
+                catch (Exception e) when (StepSchedule.IsFieldFailure(e))
+                {
+                    throw new VectorFieldException($"The vector field failed in the backward (adjoint) integration from t = {StepSchedule.Format(from)} to t = {StepSchedule.Format(to)}: {e.Message}", from, double.NaN, e);
+                }
+            }
         }
         for (int i = 0; i < p; i++) parameterGradient[i] += z[2 * d + i];
         if (!initialStateGradient.IsEmpty) z.AsSpan(d, d).CopyTo(initialStateGradient);
@@ -166,7 +176,14 @@ public static class Trajectories
             }
             if (step == n) break;
             double t = schedule.T[step], h = schedule.H[step];
-            stages.Step(field, t, x, h, next, default);
+            try
+            {
+                stages.Step(field, t, x, h, next, default);
+            }
+            catch (Exception e) when (StepSchedule.IsFieldFailure(e))
+            {
+                throw StepSchedule.FieldFailed("forward", step, t, h, e);
+            }
             for (int i = 0; i < d; i++)
             {
                 if (!double.IsFinite(next[i])) throw StepSchedule.NonFinite(step, t, h, i, next[i]);

@@ -39,7 +39,14 @@ public abstract class DiscreteGradientMethod : IGradientMethod
             }
             if (step == n) break;
             double t = schedule.T[step], h = schedule.H[step];
-            Forward(stages, field, step, t, x, h, next);
+            try
+            {
+                Forward(stages, field, step, t, x, h, next);
+            }
+            catch (Exception e) when (StepSchedule.IsFieldFailure(e))
+            {
+                throw StepSchedule.FieldFailed("forward", step, t, h, e);
+            }
             for (int i = 0; i < d; i++)
             {
                 if (!double.IsFinite(next[i])) throw StepSchedule.NonFinite(step, t, h, i, next[i]);
@@ -57,7 +64,14 @@ public abstract class DiscreteGradientMethod : IGradientMethod
                 observation--;
             }
             if (step == 0) break;
-            Backward(stages, field, step - 1, schedule.T[step - 1], schedule.H[step - 1], lambda, parameterGradient);
+            try
+            {
+                Backward(stages, field, step - 1, schedule.T[step - 1], schedule.H[step - 1], lambda, parameterGradient);
+            }
+            catch (Exception e) when (StepSchedule.IsFieldFailure(e))
+            {
+                throw StepSchedule.FieldFailed("backward", step - 1, schedule.T[step - 1], schedule.H[step - 1], e);
+            }
         }
         if (!initialStateGradient.IsEmpty) lambda.CopyTo(initialStateGradient);
         return new GradientResult(loss, n, retained, stages.Evaluations);

@@ -15,8 +15,8 @@ namespace BioSim.Engine.NeuralOde;
 /// </remarks>
 internal sealed class RungeKuttaStages
 {
-    private readonly double[] _a, _b, _c, _w;
-    private readonly double[] _adjointA;   // symplectic partner, row i: coefficient of l_j (j > i) in Λ_i
+    private readonly double[] _a, _b, _c;
+    private readonly double[] _w;          // the step's normalising weights (see SymplecticAdjoint), refilled per step
     private readonly bool[] _used;
     private readonly double[][] _k, _y, _work1, _work2;
     private readonly double[] _tape, _stageGradient, _vector;
@@ -36,16 +36,7 @@ internal sealed class RungeKuttaStages
             _used[i] = _b[i] != 0;
             for (int j = i + 1; j < s && !_used[i]; j++) _used[i] = _used[j] && tableau.Aij(j, i) != 0;
         }
-        // Normalising weights: w_i = b_i, or 1 for a stage with b_i = 0 (Matsubara et al. 2021, the b_i = 0 case).
         _w = new double[s];
-        for (int i = 0; i < s; i++) _w[i] = _b[i] != 0 ? _b[i] : 1.0;
-        // Λ_i = [b_i ≠ 0] λ_{n+1} − h Σ_{j>i} Â_ij l_j with Â_ij = w_j a_ji / w_i; for b_i, b_j ≠ 0 this is
-        // b_j a_ji / b_i = b_j − A_ij, the partitioned partner A_ij = b_j − b_j a_ji / b_i of the paper.
-        _adjointA = new double[s * s];
-        for (int i = 0; i < s; i++)
-        {
-            for (int j = i + 1; j < s; j++) _adjointA[i * s + j] = _w[j] * tableau.Aij(j, i) / _w[i];
-        }
         _k = Allocate(s, d);
         _y = Allocate(s, d);
         _work1 = Allocate(s, d);
@@ -131,15 +122,21 @@ internal sealed class RungeKuttaStages
     /// The symplectic adjoint of one step (Matsubara, Miyatake and Yaguchi, NeurIPS 2021): recompute the stages
     /// Y_i from y_n, then integrate λ' = −(∂f/∂x)ᵀλ from t_{n+1} back to t_n with the partitioned partner of the
     /// forward tableau, one stage at a time (each stage's tape is recomputed just before its VJP):
-    /// Λ_i = λ_{n+1} − h Σ_{j&gt;i} (b_j a_ji / b_i) l_j, l_i = −J(Y_i)ᵀ Λ_i, λ_n = λ_{n+1} − h Σ b_i l_i,
-    /// θ̄ += h Σ b_i (∂f/∂θ)(Y_i)ᵀ Λ_i. A stage with b_i = 0 is normalised by 1 instead of b_i (its Λ_i has no
-    /// λ_{n+1} term). The combined scheme conserves λᵀδ, so λ_n is the exact gradient of the discrete step.
+    /// Λ_i = [b_i ≠ 0] λ_{n+1} − h Σ_{j&gt;i} (w_j a_ji / w_i) l_j, l_i = −J(Y_i)ᵀ Λ_i, λ_n = λ_{n+1} − h Σ w_i l_i,
+    /// θ̄ += h Σ w_i (∂f/∂θ)(Y_i)ᵀ Λ_i, with w_i = b_i, and w_i = h for a stage with b_i = 0 (the paper's treatment
+    /// of zero weights, Sec. 4 and its official code: such a stage's Λ_i = −Σ_j w_j a_ji l_j carries no λ_{n+1}
+    /// and no 1/b_i, and it enters λ_n and θ̄ with weight h²). Any nonzero w_i for a zero-weight stage gives the
+    /// same λ_n and θ̄ in exact arithmetic (w_i cancels between Λ_i and h w_i); what must not happen is dividing
+    /// by b_i or dropping the stage, since a stage with b_i = 0 still feeds later stages (Dormand-Prince's k_2).
+    /// The combined scheme conserves λᵀδ, so λ_n is the exact gradient of the discrete step.
     /// </summary>
     public void SymplecticAdjoint(IParametricVectorField field, double t, ReadOnlySpan<double> y, double h, Span<double> lambda, Span<double> parameterGradient)
     {
         int s = Stages;
         Span<double> end = _vector;
         Step(field, t, y, h, end, default); // recomputes Y_i and k_i; y_{n+1} itself is not needed
+        double[] w = _w;
+        for (int i = 0; i < s; i++) w[i] = _b[i] != 0 ? _b[i] : h;
         double[][] l = _work1;
         Span<double> capital = _work2[0];
         for (int i = s - 1; i >= 0; i--)
@@ -149,19 +146,19 @@ internal sealed class RungeKuttaStages
             else capital.Clear();
             for (int j = i + 1; j < s; j++)
             {
-                double coefficient = _adjointA[i * s + j];
-                if (coefficient != 0 && _used[j]) TensorPrimitives.MultiplyAdd(l[j], -h * coefficient, capital, capital);
+                double a = Tableau.Aij(j, i);
+                if (a != 0 && _used[j]) TensorPrimitives.MultiplyAdd(l[j], -h * (w[j] * a / w[i]), capital, capital);
             }
             field.Evaluate(t + _c[i] * h, _y[i], end, _tape);
             Evaluations++;
             Array.Clear(_stageGradient);
             field.VectorJacobianProduct(_tape, capital, l[i], _stageGradient);
             TensorPrimitives.Negate(l[i], l[i]);
-            TensorPrimitives.MultiplyAdd(_stageGradient, h * _w[i], parameterGradient, parameterGradient);
+            TensorPrimitives.MultiplyAdd(_stageGradient, h * w[i], parameterGradient, parameterGradient);
         }
         for (int i = 0; i < s; i++)
         {
-            if (_used[i]) TensorPrimitives.MultiplyAdd(l[i], -h * _w[i], lambda, lambda);
+            if (_used[i]) TensorPrimitives.MultiplyAdd(l[i], -h * w[i], lambda, lambda);
         }
     }
 

@@ -66,7 +66,14 @@ internal sealed class StepSchedule
                 if (b > a)
                 {
                     record.Steps.Clear();
-                    integrator.Integrate(system, a, b, y, record);
+                    try
+                    {
+                        integrator.Integrate(system, a, b, y, record);
+                    }
+                    catch (Exception e) when (IsFieldFailure(e))
+                    {
+                        throw new VectorFieldException($"The vector field failed while choosing adaptive steps between t = {Format(a)} and t = {Format(b)} (after {times.Count} accepted steps): {e.Message}", a, double.NaN, e);
+                    }
                     foreach (AcceptedStep step in record.Steps)
                     {
                         times.Add(step.T);
@@ -84,6 +91,14 @@ internal sealed class StepSchedule
     public static NonFiniteStateException NonFinite(int step, double t, double h, int component, double value) =>
         new($"The state became non-finite in step {step} (from t = {Format(t)} with h = {Format(h)}): component {component} is {Format(value)}; lower the step size or the learning rate, or check the vector field's parameters.",
             t, h, component);
+
+    /// <summary>Whether a failure of the field is one to report with its step and time (its own errors, not the runtime's).</summary>
+    public static bool IsFieldFailure(Exception e) =>
+        e is ArgumentException or IndexOutOfRangeException or InvalidOperationException or ArithmeticException or NullReferenceException;
+
+    /// <summary>A field that threw in a step (forward or backward), wrapped so that the message says when.</summary>
+    public static VectorFieldException FieldFailed(string pass, int step, double t, double h, Exception inner) =>
+        new($"The vector field failed in the {pass} pass at step {step} (from t = {Format(t)} with h = {Format(h)}): {inner.Message}", t, h, inner);
 
     public static string Format(double value) =>
         value.ToString("G6", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);

@@ -12,6 +12,15 @@ public class OdeIntegrationException : Exception
         Component = component;
     }
 
+    /// <summary>Creates the exception with the failure that caused it.</summary>
+    public OdeIntegrationException(string message, double time, double stepSize, int component, Exception? inner)
+        : base(message, inner)
+    {
+        Time = time;
+        StepSize = stepSize;
+        Component = component;
+    }
+
     /// <summary>Time at which the integration stopped.</summary>
     public double Time { get; }
 
@@ -30,3 +39,8 @@ public sealed class StepSizeUnderflowException(string message, double time, doub
 /// <summary>The state or its derivative became NaN or infinite.</summary>
 public sealed class NonFiniteStateException(string message, double time, double stepSize, int component)
     : OdeIntegrationException(message, time, stepSize, component);
+
+/// <summary>The vector field itself failed (threw) while being evaluated or differentiated; the message names the step
+/// and the time, the inner exception holds the field's own error (e.g. an output of the wrong size).</summary>
+public sealed class VectorFieldException(string message, double time, double stepSize, Exception inner)
+    : OdeIntegrationException(message, time, stepSize, -1, inner);

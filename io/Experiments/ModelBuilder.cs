@@ -28,7 +28,16 @@ public sealed class ModelBuilder(Catalogue catalogue)
         foreach (var spec in experiment.Populations)
         {
             var model = catalogue.Find<INeuronModel>(spec.Model) ?? throw new ExperimentException(experiment.File, "populations", $"unknown model '{spec.Model}'");
-            var population = model.Create(spec.Name, spec.Size, spec.Parameters, spec.Receptors, experiment.Seed);
+            NeuronPopulation population;
+            try
+            {
+                population = model.Create(spec.Name, spec.Size, spec.Parameters, spec.Receptors, experiment.Seed);
+            }
+            catch (ArgumentException e)
+            {
+                // Checks that need the size as well as the parameters (a rate circuit's W must be size × size).
+                throw new ExperimentException(experiment.File, $"populations[{experiment.Populations.ToList().IndexOf(spec)}]", e.Message);
+            }
             foreach (var (variable, distribution) in spec.Initial)
             {
                 if (!population.VariableNames.Contains(variable))

@@ -99,6 +99,9 @@ public sealed class NeuronDeterminismTests
             BioSim.IO.IoServiceCollectionExtensions.CreateDefaultServices());
         foreach (string model in catalogue.Names<BioSim.Circuits.Neurons.INeuronModel>())
         {
+            // A rate circuit neither spikes nor takes receptors, and its dense W makes 5000 units impractical: its
+            // snapshot and thread contracts are in RateCircuitPopulationTests.
+            if (model == "rate-circuit") continue;
             Assert.DoesNotThrow(() => Build(model), $"model '{model}' is registered but has no case in the contract tests");
         }
     }

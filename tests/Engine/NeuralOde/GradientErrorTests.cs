@@ -62,6 +62,64 @@ public sealed class GradientErrorTests
         Assert.That(ex.Message, Does.Contain("t = 0.99").Or.Contain("t = 1"));
     }
 
+    /// <summary>
+    /// A field whose output has the wrong size: it declares dimension 2 but, once t passes 0.5, writes a third
+    /// component (as a field built for the wrong state size would). RK4 with h = 0.1 first evaluates past t = 0.5 in
+    /// step 5 (from t = 0.5, stage at t = 0.55): every method reports that step and time, with the field's own error inside.
+    /// </summary>
+    [TestCaseSource(nameof(Methods))]
+    public void FieldWithAnOutputOfTheWrongSizeNamesTheStepAndTime(IGradientMethod method)
+    {
+        var field = new WrongSizeAfter(0.5);
+        var problem = NeuralOdeFixtures.Problem(SolverSettings.Fixed(ButcherTableau.RK4, 0.1));
+        var ex = Assert.Throws<VectorFieldException>(() => method.Compute(field, problem, new double[field.ParameterCount], default));
+        TestContext.Out.WriteLine(ex!.Message);
+        Assert.That(ex.Message, Does.Contain("step 5").And.Contain("t = 0.5").And.Contain("forward"));
+        Assert.That(ex.InnerException, Is.InstanceOf<IndexOutOfRangeException>());
+        Assert.That(ex.Time, Is.EqualTo(0.5).Within(1e-12));
+    }
+
+    /// <summary>The same field under adaptive steps fails while the steps are chosen; the interval is named.</summary>
+    [Test]
+    public void FieldWithAnOutputOfTheWrongSizeUnderAdaptiveStepsNamesTheInterval()
+    {
+        var field = new WrongSizeAfter(0.7);
+        var problem = NeuralOdeFixtures.Problem(SolverSettings.WithTolerance(ButcherTableau.DormandPrince54, 1e-6));
+        var ex = Assert.Throws<VectorFieldException>(() => new SymplecticAdjoint().Compute(field, problem, new double[field.ParameterCount], default));
+        TestContext.Out.WriteLine(ex!.Message);
+        Assert.That(ex.Message, Does.Contain("between t = 0.5 and t = 1"));
+    }
+
+    /// <summary>x' = −θ x (2-D), but writes dxdt[2] for t &gt; <c>limit</c>.</summary>
+    private sealed class WrongSizeAfter(double limit) : IParametricVectorField
+    {
+        private readonly double[] _theta = [1.0];
+
+        public int Dimension => 2;
+
+        public Span<double> Parameters => _theta;
+
+        public int ParameterCount => 1;
+
+        public int TapeLength => 2;
+
+        public void Evaluate(double t, ReadOnlySpan<double> x, Span<double> dxdt, Span<double> tape)
+        {
+            int size = t > limit ? 3 : 2;
+            for (int i = 0; i < size; i++) dxdt[i] = -_theta[0] * x[Math.Min(i, 1)];
+            if (!tape.IsEmpty) x.CopyTo(tape);
+        }
+
+        public void VectorJacobianProduct(ReadOnlySpan<double> tape, ReadOnlySpan<double> v, Span<double> stateGradient, Span<double> parameterGradient)
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                stateGradient[i] = -_theta[0] * v[i];
+                parameterGradient[0] -= v[i] * tape[i];
+            }
+        }
+    }
+
     /// <summary>x' = θ x², one parameter.</summary>
     private sealed class BlowUp : IParametricVectorField
     {

@@ -1,0 +1,92 @@
+using BioSim.Circuits.Populations;
+using BioSim.Circuits.Synapses;
+using BioSim.Engine.Events;
+using BioSim.Engine.NeuralOde;
+using BioSim.Engine.Ode;
+using BioSim.Engine.Simulation;
+
+namespace BioSim.Circuits.Neurons.RateCircuit;
+
+/// <summary>
+/// A small firing-rate circuit, τ_i dx_i/dt = −x_i + Σ_j W_ij tanh(x_j) + Σ_k U_ik u_k(t) + b_i (Wilson–Cowan /
+/// Hopfield-type rate units; the model <c>biosim fit</c> recovers W, U, b and τ from), with an optional sinusoidal drive
+/// u_k(t) = Σ_r A_kr sin(ω_kr t + φ_kr), t in ms. State variable: <c>x</c> (dimensionless activation). No receptors and
+/// no spikes. <b>Integration</b>: classical RK4 with the simulation step over the whole circuit (the units are coupled
+/// through W, so the population is one parallel range); the right-hand side is the engine's
+/// <see cref="RateCircuitField"/>, the very field <c>biosim fit</c> fits. Local error O(dt⁵/τ⁵): dt = 0.1 ms with τ ≥ 5 ms
+/// is far below any fitting tolerance.
+/// </summary>
+public sealed class RateCircuitPopulation : NeuronPopulation, IDynamics
+{
+    private readonly RateCircuitField _field;
+    private readonly ExplicitRungeKutta _stepper;
+    private readonly FieldAsSystem _system;
+    private readonly double[] _x, _next;
+
+    public RateCircuitPopulation(string name, int size, RateCircuitParameters p, IReadOnlyList<ReceptorSpec> receptors)
+        : base(name, size, receptors)
+    {
+        string? problem = p.Validate();
+        if (problem is not null) throw new ArgumentException($"Population '{name}' (rate-circuit): {problem}.");
+        if (p.Units != size) throw new ArgumentException($"Population '{name}' (rate-circuit): size is {size}, but W has {p.Units} rows; they must agree (one unit per row).");
+        Parameters = p;
+        int n = size, m = p.Inputs;
+        IInputSignal? input = null;
+        if (m > 0)
+        {
+            int r = p.input_amplitude![0].Length;
+            input = new SinusoidInput(m, r, [.. p.input_amplitude.SelectMany(row => row)], [.. p.input_omega!.SelectMany(row => row)],
+                p.input_phase is null ? new double[m * r] : [.. p.input_phase.SelectMany(row => row)]);
+        }
+        _field = new RateCircuitField(n, input);
+        for (int i = 0; i < n; i++)
+        {
+            p.W[i].CopyTo(_field.W.Slice(i * n, n));
+            if (m > 0) p.U![i].CopyTo(_field.U.Slice(i * m, m));
+        }
+        p.b?.CopyTo(_field.Bias);
+        p.tau.CopyTo(_field.Tau);
+        _stepper = new ExplicitRungeKutta(ButcherTableau.RK4, n);
+        _system = new FieldAsSystem(_field);
+        _x = AddVariable("x", "1");
+        _next = new double[n];
+    }
+
+    public RateCircuitParameters Parameters { get; }
+
+    /// <summary>The units are coupled through W: the whole population is stepped as one range.</summary>
+    public int ParallelChunk => Size;
+
+    protected override void PrepareModel(double dt)
+    {
+    }
+
+    public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
+    {
+        if (start != 0 || end != Size) throw new InvalidOperationException($"Population '{Name}' (rate-circuit) must be advanced as one range, not [{start}, {end}).");
+        _stepper.Step(_system, t, _x, dt, _next, default);
+        for (int i = 0; i < _next.Length; i++)
+        {
+            if (!double.IsFinite(_next[i])) throw new SimulationDivergedException(Name, "x", i, t + dt);
+        }
+        _next.CopyTo(_x, 0);
+    }
+
+    private sealed class FieldAsSystem(IParametricVectorField vectorField) : IOdeSystem
+    {
+        public int Dimension => vectorField.Dimension;
+
+        public void Derivatives(double t, ReadOnlySpan<double> y, Span<double> dydt) => vectorField.Evaluate(t, y, dydt, default);
+    }
+}
+
+/// <summary>The "rate-circuit" model: <see cref="RateCircuitPopulation"/>.</summary>
+public sealed class RateCircuitModel : NeuronModel<RateCircuitParameters>
+{
+    public override IReadOnlyList<string> ReceptorModels { get; } = [];
+
+    protected override string? Validate(RateCircuitParameters parameters) => parameters.Validate();
+
+    protected override NeuronPopulation Create(string name, int size, RateCircuitParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
+        new RateCircuitPopulation(name, size, parameters, receptors);
+}
