@@ -233,13 +233,17 @@ internal static class CompareCommand
     /// <summary>A progress bar over all batches of all runs on a terminal.</summary>
     private sealed class BarProgress(ProgressBar bar, ComparisonExperiment experiment, int runs) : IComparisonProgress
     {
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
         private int _run = -1;
+        private long _lastTick = -1000;
 
         public void RunStarted(RunRecord run, int firstEpoch) => _run++;
 
         public void Batch(RunRecord run, int epoch, int batch, double loss)
         {
-            if (batch % 20 != 0) return;
+            // Redrawing costs more than a small batch: at most ten redraws a second.
+            if (_clock.ElapsedMilliseconds - _lastTick < 100) return;
+            _lastTick = _clock.ElapsedMilliseconds;
             double done = _run + ((epoch - 1) * run.BatchesPerEpoch + batch) / (double)(experiment.Epochs * run.BatchesPerEpoch);
             bar.Tick((int)(1000 * done / runs), $"{run.Label} seed {run.Seed}: epoch {epoch}/{experiment.Epochs}, batch {batch}/{run.BatchesPerEpoch}, loss {loss:G4}");
         }
