@@ -192,7 +192,7 @@ internal static class CompareCommand
         plot.Title("Angle between each hidden layer's error signal and backprop's (probe batch, mean over seeds)");
         plot.XLabel("epoch (0 = initial weights)");
         plot.YLabel("angle (degrees)");
-        plot.Axes.SetLimitsY(0, 100);
+        plot.Axes.SetLimitsY(-3, 100); // below 0 so that backprop's line at 0° stays visible
         plot.ShowLegend();
         plot.SavePng(path, 1200, 700);
     }
