@@ -190,6 +190,42 @@ public sealed class CompareCommandTests
         }
     }
 
+    /// <summary>
+    /// A comparison killed with SIGKILL after its first checkpoint, then run again with --resume, must end with the
+    /// same curves as one never interrupted (the kill lands wherever it lands: mid-epoch, mid-checkpoint or later;
+    /// the result may not depend on it).
+    /// </summary>
+    [Test]
+    public void ResumeAfterKillMinusNineEqualsAnUninterruptedRun()
+    {
+        string file = TanhTeacher("kill.json", 5, j =>
+        {
+            j["task"]!["train_samples"] = 8000;
+            j["seeds"] = new JsonArray(4);
+            j["rules"] = JsonNode.Parse("""["feedback-alignment", "backprop"]""");
+        });
+        string straight = Path.Combine(_dir, "straight"), killed = Path.Combine(_dir, "killed");
+        Assert.That(Compare(file, "-o", straight).Code, Is.EqualTo(0));
+        using (var process = System.Diagnostics.Process.Start(BiosimProcess.StartInfo("compare", file, "-o", killed))!)
+        {
+            string first = Path.Combine(killed, "checkpoints", "feedback-alignment-seed4.h5");
+            while (!File.Exists(first) && !process.HasExited) Thread.Sleep(20);
+            if (!process.HasExited) process.Kill();
+            process.WaitForExit();
+            TestContext.Out.WriteLine($"killed with exit code {process.ExitCode}");
+        }
+        var (code, _, stderr) = Compare(file, "-o", killed, "--resume");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        var a = Curves(straight)["runs"]!.AsObject();
+        var b = Curves(killed)["runs"]!.AsObject();
+        foreach (var (key, run) in a)
+        {
+            foreach (string curve in new[] { "batch_loss", "epoch_train_loss", "epoch_test_loss" })
+                Assert.That(Values(b[key]![curve]), Is.EqualTo(Values(run![curve])), $"{key} {curve}");
+            Assert.That(b[key]!["alignment_deg"]!.ToJsonString(), Is.EqualTo(run!["alignment_deg"]!.ToJsonString()), key);
+        }
+    }
+
     private static IEnumerable<string> Members(Hdf5Location file, string group)
     {
         foreach (string m in file.ListMembers(group))
