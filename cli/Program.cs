@@ -17,6 +17,7 @@ internal static class Program
             InspectCommand.Create(),
             PlotCommand.Create(),
             FitCommand.Create(),
+            CompareCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

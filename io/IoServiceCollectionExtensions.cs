@@ -1,12 +1,13 @@
 using BioSim.Circuits;
 using BioSim.IO.Experiments;
+using BioSim.Plasticity;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace BioSim.IO;
 
 public static class IoServiceCollectionExtensions
 {
-    /// <summary>Registers the circuits catalogue plus experiment reading and model building.</summary>
+    /// <summary>Registers the circuits and plasticity catalogues plus experiment reading, model building and rule comparisons.</summary>
     public static IServiceCollection AddBioSim(this IServiceCollection services)
     {
         services.AddCircuits();
@@ -14,6 +15,9 @@ public static class IoServiceCollectionExtensions
         services.AddSingleton<CableCellReader>();
         services.AddSingleton<ModelBuilder>();
         services.AddSingleton<Runs.ExperimentRunner>();
+        services.AddPlasticity();
+        services.AddSingleton<Compare.ComparisonReader>();
+        services.AddSingleton<Compare.RuleComparison>();
         return services;
     }
 

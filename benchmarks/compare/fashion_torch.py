@@ -2,7 +2,7 @@
 """PyTorch anchor for BioSim's Fashion-MNIST rule runs (tests/Validation/FashionMnistRulesTests.cs).
 
 Same work: 784-256-256-10 tanh MLP (linear output), softmax cross-entropy, SGD momentum 0.9, lr 0.01,
-batch 32, PyTorch default initialisation, pixels / 255, float64 (BioSim trains in double), data read
+batch 32 (--batch), PyTorch default initialisation, pixels / 255, float64 (BioSim trains in double), data read
 from the Debian package dataset-fashion-mnist. Rules: backprop, feedback alignment (fixed random B per
 layer, U[-1/sqrt(n_in), 1/sqrt(n_in)], as in BioSim). Prints per-epoch test accuracy and the training
 wall time (data loading excluded).
@@ -12,6 +12,7 @@ Run with Debian's interpreter (the only one that sees python3-torch):
 """
 import argparse
 import gzip
+import json
 import time
 
 import numpy as np
@@ -48,6 +49,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--json", action="store_true", help="end with one JSON line: rule, batch, threads, epoch seconds, accuracy")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -70,19 +73,23 @@ def main():
 
     g = torch.Generator().manual_seed(a.seed)
     total = 0.0
+    epoch_seconds = []
     for epoch in range(1, a.epochs + 1):
         order = torch.randperm(len(xtr), generator=g)
         t0 = time.perf_counter()
-        for s in range(0, len(xtr), 32):
-            idx_b = order[s:s + 32]
+        for s in range(0, len(xtr), a.batch):
+            idx_b = order[s:s + a.batch]
             loss = torch.nn.functional.cross_entropy(forward(xtr[idx_b]), ytr[idx_b])
             opt.zero_grad()
             loss.backward()
             opt.step()
-        total += time.perf_counter() - t0
+        epoch_seconds.append(time.perf_counter() - t0)
+        total += epoch_seconds[-1]
         with torch.no_grad():
             acc = (forward(xte).argmax(1) == yte).double().mean().item()
         print(f"{a.rule} epoch {epoch}: test accuracy {acc:.4f}, training {total:.1f} s so far ({a.threads} threads, torch {torch.__version__})")
+    if a.json:
+        print(json.dumps({"rule": a.rule, "batch": a.batch, "threads": a.threads, "epoch_seconds": epoch_seconds, "accuracy": acc, "torch": torch.__version__}))
 
 
 if __name__ == "__main__":

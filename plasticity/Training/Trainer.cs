@@ -27,11 +27,18 @@ public sealed record TrainingOptions
     /// <summary>Rows per forward pass when evaluating (default 1000).</summary>
     public int EvaluationBatch { get; init; } = 1000;
 
+    /// <summary>The first epoch to run (default 1): a run continued from a checkpoint taken after epoch e starts at e + 1 with the same data order it would have had.</summary>
+    public int FirstEpoch { get; init; } = 1;
+
+    /// <summary>Called after every minibatch with (epoch, batch, loss), e.g. for progress or to stop on cancellation by throwing.</summary>
+    public Action<int, int, double>? BatchCompleted { get; init; }
+
     public void Validate()
     {
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1.");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
         if (EvaluationBatch < 1) throw new ArgumentOutOfRangeException(nameof(EvaluationBatch), EvaluationBatch, "EvaluationBatch must be at least 1.");
+        if (FirstEpoch < 1 || FirstEpoch > Epochs) throw new ArgumentOutOfRangeException(nameof(FirstEpoch), FirstEpoch, $"FirstEpoch must lie in [1, Epochs = {Epochs}].");
     }
 }
 
@@ -117,7 +124,7 @@ public sealed class Trainer
         var history = new TrainingHistory();
         var order = new int[train.Count];
         var stream = new RandomStream(options.Seed, "trainer", "order");
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        for (int epoch = options.FirstEpoch; epoch <= options.Epochs; epoch++)
         {
             for (int i = 0; i < order.Length; i++) order[i] = i;
             if (options.Shuffle)
@@ -139,6 +146,7 @@ public sealed class Trainer
                 batches++;
                 history.BatchLosses.Add(loss);
                 CheckDivergence(loss, epoch, batches, options.DivergenceLoss, history);
+                options.BatchCompleted?.Invoke(epoch, batches, loss);
                 sum += loss;
             }
             var (testLoss, testAccuracy) = test is null ? (double.NaN, double.NaN) : Evaluate(test, options.EvaluationBatch);

@@ -1,0 +1,108 @@
+using System.Reflection;
+using BioSim.Circuits;
+using BioSim.Engine.Random;
+using BioSim.Plasticity;
+using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.Optimisers;
+using BioSim.Plasticity.Rules;
+
+namespace BioSim.IO.Compare;
+
+/// <summary>
+/// A comparison of learning rules (<c>biosim compare</c>): one task, one architecture, one optimiser
+/// and budget, several seeds and several rules. Every rule × seed run starts from the same weights and
+/// sees the data in the same order (both from the seed alone). Read by <see cref="ComparisonReader"/>.
+/// </summary>
+public sealed record ComparisonExperiment
+{
+    /// <summary>The file it was read from (for messages).</summary>
+    public required string File { get; init; }
+
+    /// <summary>The JSON text, stored with the results.</summary>
+    public required string Json { get; init; }
+
+    public required string Name { get; init; }
+
+    public required TaskSpec Task { get; init; }
+
+    public required ArchitectureSpec Architecture { get; init; }
+
+    public required OptimiserSpec Optimiser { get; init; }
+
+    /// <summary>Samples per minibatch.</summary>
+    public required int Batch { get; init; }
+
+    public required int Epochs { get; init; }
+
+    public required IReadOnlyList<ulong> Seeds { get; init; }
+
+    public required IReadOnlyList<RuleSpec> Rules { get; init; }
+
+    /// <summary>Whether to measure the angle of each hidden layer's signal to backprop's at every epoch end.</summary>
+    public bool Alignment { get; init; } = true;
+
+    /// <summary>Rows of the probe batch (the first rows of the test set) the angles are measured on.</summary>
+    public int ProbeRows { get; init; } = 256;
+
+    /// <summary>Runs whose minibatch loss exceeds this (or is not finite) stop as diverged.</summary>
+    public double DivergenceLoss { get; init; } = 1e10;
+}
+
+/// <summary>The data: Fashion-MNIST (optionally its first samples only) or a teacher-student regression.</summary>
+/// <param name="Type">"fashion-mnist" or "teacher-student".</param>
+/// <param name="Teacher">teacher-student only: "linear" (y = T x) or "tanh" (y = V tanh(U x)).</param>
+/// <param name="Inputs">input width (784 for Fashion-MNIST).</param>
+/// <param name="Hidden">hidden width of the tanh teacher.</param>
+/// <param name="Outputs">output width (10 classes for Fashion-MNIST).</param>
+/// <param name="TrainSamples">training samples (Fashion-MNIST: the first ones; null for all 60 000).</param>
+/// <param name="TestSamples">test samples (Fashion-MNIST: the first ones; null for all 10 000).</param>
+/// <param name="Seed">teacher-student only: seed of the teacher and the samples (the same for every run).</param>
+/// <param name="Directory">Fashion-MNIST only: where the IDX files are.</param>
+public sealed record TaskSpec(string Type, string Teacher, int Inputs, int Hidden, int Outputs, int? TrainSamples, int? TestSamples, ulong Seed, string Directory)
+{
+    /// <summary>"fashion-mnist" or "teacher-student/linear".</summary>
+    public string Description => Type == "fashion-mnist" ? "fashion-mnist" : $"teacher-student/{Teacher}";
+}
+
+/// <summary>Layer sizes above the input, hidden and output activations, bias, initial-weight law and loss.</summary>
+/// <param name="Init">null for PyTorch's default (W, b ~ U[±1/√n_in]); otherwise the law of every W (b = 0).</param>
+public sealed record ArchitectureSpec(IReadOnlyList<int> Layers, string Activation, string OutputActivation, bool Bias, Distribution? Init, string Loss)
+{
+    public IReadOnlyList<LayerSpec> LayerSpecs() =>
+        [.. Layers.Select((size, i) => new LayerSpec(size, i == Layers.Count - 1 ? OutputActivation : Activation, Bias))];
+
+    public ILoss CreateLoss() => Loss == "mse" ? new MeanSquaredError() : new SoftmaxCrossEntropy();
+}
+
+/// <summary>An optimiser from plasticity/Optimisers with its settings.</summary>
+public sealed record OptimiserSpec(string Type, double LearningRate, double Momentum, double Beta1, double Beta2, double Epsilon, bool BiasCorrection, double Alpha)
+{
+    public static IReadOnlyList<string> Types { get; } = ["adam", "rmsprop", "sgd"];
+
+    public IOptimiser Create() => Type switch
+    {
+        "sgd" => new SgdMomentum(LearningRate, Momentum),
+        "adam" => new Adam(LearningRate, Beta1, Beta2, Epsilon, BiasCorrection),
+        "rmsprop" => new RmsProp(LearningRate, Alpha, Epsilon),
+        _ => throw new InvalidOperationException($"Unknown optimiser '{Type}'."),
+    };
+
+    public override string ToString() => Type switch
+    {
+        "sgd" => Momentum == 0 ? $"SGD, lr {LearningRate:G4}" : $"SGD with momentum {Momentum:G4}, lr {LearningRate:G4}",
+        "adam" => $"Adam (β {Beta1:G4}/{Beta2:G4}{(BiasCorrection ? "" : ", no bias correction")}), lr {LearningRate:G4}",
+        _ => $"RMSprop (α {Alpha:G4}), lr {LearningRate:G4}",
+    };
+}
+
+/// <summary>A rule from the catalogue, under a label (unique in the comparison), with options set on its public properties.</summary>
+public sealed record RuleSpec(string Name, string Label, IReadOnlyList<(PropertyInfo Property, object? Value)> Options)
+{
+    /// <summary>A fresh instance of the rule with the options applied.</summary>
+    public ICreditAssignmentRule Create(Catalogue catalogue)
+    {
+        var rule = catalogue.CreateRule(Name);
+        foreach (var (property, value) in Options) property.SetValue(rule, value);
+        return rule;
+    }
+}

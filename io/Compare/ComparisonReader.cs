@@ -1,0 +1,406 @@
+using System.Reflection;
+using System.Text.Json;
+using BioSim.Circuits;
+using BioSim.Engine.Random;
+using BioSim.IO.Datasets;
+using BioSim.IO.Experiments;
+using BioSim.Plasticity;
+using BioSim.Plasticity.Networks;
+
+namespace BioSim.IO.Compare;
+
+/// <summary>
+/// Reads and validates rule-comparison files (JSON with comments and trailing commas). Every problem is
+/// one <see cref="ExperimentException"/> naming the file, the JSON path, the value and what is allowed.
+/// </summary>
+/// <example>
+/// { "name": "fashion", "seeds": [1, 2, 3], "epochs": 5, "batch": 32, "lr": 0.01,
+///   "task": { "type": "fashion-mnist" },                // or { "type": "teacher-student", "teacher": "linear", "inputs": 30, "outputs": 10, ... }
+///   "architecture": { "layers": [256, 256, 10], "activation": "tanh", "output_activation": "identity", "loss": "softmax-cross-entropy" },
+///   "optimiser": { "type": "sgd", "momentum": 0.9 },
+///   "rules": ["backprop", { "name": "feedback-alignment", "options": { "feedback": { "uniform": [-0.5, 0.5] } } }],
+///   "alignment": true }
+/// </example>
+public sealed class ComparisonReader(Catalogue catalogue)
+{
+    private static readonly string[] TopFields =
+        ["name", "description", "task", "architecture", "optimiser", "lr", "batch", "epochs", "seeds", "rules", "alignment", "divergence_loss", "precision"];
+
+    public ComparisonExperiment ReadFile(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"{path}: cannot read the comparison file ({e.Message.TrimEnd('.')}); check the path and permissions", e);
+        }
+        return Read(text, path);
+    }
+
+    public ComparisonExperiment Read(string json, string file = "comparison")
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            throw new ExperimentException(file, "", $"not valid JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {e.Message.Split(". ")[0]}");
+        }
+        using (doc)
+        {
+            var f = new JsonFields(file);
+            var root = doc.RootElement;
+            f.Object(root, "");
+            f.NoUnknown(root, "", TopFields);
+            if (root.TryGetProperty("precision", out var precision) && !(precision.ValueKind == JsonValueKind.String && precision.GetString() == "float64"))
+                throw f.Error("precision", $"got {JsonFields.Kind(precision)}; allowed: float64 (float32 training is not implemented yet)");
+            var task = ReadTask(f, f.Required(root, "task", ""));
+            var architecture = ReadArchitecture(f, f.Required(root, "architecture", ""), task);
+            double lr = f.PositiveNumber(root, "lr", "");
+            var optimiser = ReadOptimiser(f, f.Required(root, "optimiser", ""), lr);
+            int batch = f.Integer(root, "batch", "", 1, 1 << 20);
+            int epochs = f.Integer(root, "epochs", "", 1, 100_000);
+            var seeds = new List<ulong>();
+            int i = 0;
+            foreach (var s in f.Array(root, "seeds", "").EnumerateArray())
+            {
+                string p = $"seeds[{i++}]";
+                if (s.ValueKind != JsonValueKind.Number || !s.TryGetUInt64(out ulong seed)) throw f.Error(p, $"must be a non-negative integer, got {JsonFields.Kind(s)}");
+                if (seeds.Contains(seed)) throw f.Error(p, $"seed {seed} is listed twice");
+                seeds.Add(seed);
+            }
+            if (seeds.Count == 0) throw f.Error("seeds", "give at least one seed, e.g. [1, 2, 3]");
+            var rules = ReadRules(f, f.Array(root, "rules", ""));
+            bool alignment = true;
+            int probe = 256;
+            if (root.TryGetProperty("alignment", out var al))
+            {
+                if (al.ValueKind is JsonValueKind.True or JsonValueKind.False) alignment = al.GetBoolean();
+                else if (al.ValueKind == JsonValueKind.Object)
+                {
+                    f.NoUnknown(al, "alignment", ["enabled", "probe"]);
+                    alignment = !al.TryGetProperty("enabled", out _) || f.Boolean(al, "enabled", "alignment");
+                    if (al.TryGetProperty("probe", out _)) probe = f.Integer(al, "probe", "alignment", 1, 1 << 20);
+                }
+                else throw f.Error("alignment", $"must be true, false or {{\"enabled\": true, \"probe\": 256}}, got {JsonFields.Kind(al)}");
+            }
+            return new ComparisonExperiment
+            {
+                File = file,
+                Json = json,
+                Name = root.TryGetProperty("name", out _) ? f.String(root, "name", "") : Path.GetFileNameWithoutExtension(file),
+                Task = task,
+                Architecture = architecture,
+                Optimiser = optimiser,
+                Batch = batch,
+                Epochs = epochs,
+                Seeds = seeds,
+                Rules = rules,
+                Alignment = alignment,
+                ProbeRows = probe,
+                DivergenceLoss = root.TryGetProperty("divergence_loss", out _) ? f.PositiveNumber(root, "divergence_loss", "") : 1e10,
+            };
+        }
+    }
+
+    private static TaskSpec ReadTask(JsonFields f, JsonElement el)
+    {
+        const string path = "task";
+        f.Object(el, path);
+        string type = f.String(el, "type", path);
+        switch (type)
+        {
+            case "fashion-mnist":
+            {
+                f.NoUnknown(el, path, ["type", "train_samples", "test_samples", "directory"]);
+                int? train = el.TryGetProperty("train_samples", out _) ? f.Integer(el, "train_samples", path, 1, 60_000) : null;
+                int? test = el.TryGetProperty("test_samples", out _) ? f.Integer(el, "test_samples", path, 1, 10_000) : null;
+                string dir = el.TryGetProperty("directory", out _) ? f.String(el, "directory", path) : FashionMnist.DefaultDirectory;
+                return new TaskSpec(type, "", 784, 0, FashionMnist.Classes, train, test, 0, dir);
+            }
+            case "teacher-student":
+            {
+                f.NoUnknown(el, path, ["type", "teacher", "inputs", "hidden", "outputs", "train_samples", "test_samples", "seed"]);
+                string teacher = f.String(el, "teacher", path);
+                if (teacher is not ("linear" or "tanh")) throw f.Error($"{path}.teacher", $"unknown teacher '{teacher}'; allowed: linear, tanh");
+                int inputs = f.Integer(el, "inputs", path, 1, 1 << 20);
+                int outputs = f.Integer(el, "outputs", path, 1, 1 << 20);
+                int hidden = teacher == "tanh" ? f.Integer(el, "hidden", path, 1, 1 << 20) : 0;
+                if (teacher == "linear" && el.TryGetProperty("hidden", out _)) throw f.Error($"{path}.hidden", "the linear teacher y = T x has no hidden layer; remove the field or use \"teacher\": \"tanh\"");
+                int train = f.Integer(el, "train_samples", path, 1, 10_000_000);
+                int test = f.Integer(el, "test_samples", path, 1, 10_000_000);
+                ulong seed = el.TryGetProperty("seed", out _) ? f.Seed(el, "seed", path) : 0;
+                return new TaskSpec(type, teacher, inputs, hidden, outputs, train, test, seed, "");
+            }
+            default:
+                throw f.Error($"{path}.type", $"unknown task '{type}'; allowed: fashion-mnist, teacher-student");
+        }
+    }
+
+    private static ArchitectureSpec ReadArchitecture(JsonFields f, JsonElement el, TaskSpec task)
+    {
+        const string path = "architecture";
+        f.Object(el, path);
+        f.NoUnknown(el, path, ["input", "layers", "activation", "output_activation", "bias", "init", "loss"]);
+        if (el.TryGetProperty("input", out _))
+        {
+            int input = f.Integer(el, "input", path, 1, 1 << 24);
+            if (input != task.Inputs)
+                throw f.Error($"{path}.input", $"layer 1 takes {input} inputs but {task.Description} gives {task.Inputs} per sample; make it {task.Inputs}");
+        }
+        var layers = new List<int>();
+        int i = 0;
+        foreach (var s in f.Array(el, "layers", path).EnumerateArray())
+        {
+            string p = $"{path}.layers[{i}]";
+            if (s.ValueKind != JsonValueKind.Number || !s.TryGetInt32(out int size) || size < 1)
+                throw f.Error(p, $"layer {i + 1}: the size must be a positive integer, got {JsonFields.Kind(s)}");
+            layers.Add(size);
+            i++;
+        }
+        if (layers.Count == 0) throw f.Error($"{path}.layers", $"give the sizes of the layers above the input, the last one {task.Outputs} (e.g. [256, 256, {task.Outputs}])");
+        if (layers[^1] != task.Outputs)
+        {
+            string what = task.Type == "fashion-mnist" ? $"{task.Outputs} classes" : $"{task.Outputs} outputs";
+            throw f.Error($"{path}.layers[{layers.Count - 1}]", $"the output layer (layer {layers.Count}, {(layers.Count == 1 ? task.Inputs : layers[^2])} → {layers[^1]}) has {layers[^1]} units but {task.Description} has {what}; make it {task.Outputs}");
+        }
+        string activation = el.TryGetProperty("activation", out _) ? f.String(el, "activation", path) : "tanh";
+        if (!Activations.Names.Contains(activation)) throw f.Error($"{path}.activation", $"unknown activation '{activation}'; allowed: {string.Join(", ", Activations.Names)}");
+        string output = el.TryGetProperty("output_activation", out _) ? f.String(el, "output_activation", path) : "identity";
+        if (!Activations.Names.Contains(output)) throw f.Error($"{path}.output_activation", $"unknown activation '{output}'; allowed: {string.Join(", ", Activations.Names)}");
+        string loss = el.TryGetProperty("loss", out _) ? f.String(el, "loss", path) : task.Type == "fashion-mnist" ? "softmax-cross-entropy" : "mse";
+        if (loss is not ("mse" or "softmax-cross-entropy")) throw f.Error($"{path}.loss", $"unknown loss '{loss}'; allowed: mse, softmax-cross-entropy");
+        if (loss == "softmax-cross-entropy" && output != "identity")
+            throw f.Error($"{path}.output_activation", $"softmax-cross-entropy applies the softmax itself, so the output layer must be 'identity', not '{output}'");
+        if (loss == "softmax-cross-entropy" && task.Type != "fashion-mnist")
+            throw f.Error($"{path}.loss", $"softmax-cross-entropy needs class labels; {task.Description} is a regression task: use mse");
+        bool bias = !el.TryGetProperty("bias", out _) || f.Boolean(el, "bias", path);
+        Distribution? init = null;
+        if (el.TryGetProperty("init", out var ini) && !(ini.ValueKind == JsonValueKind.String && ini.GetString() == "pytorch"))
+            init = f.Distribution(ini, $"{path}.init", "\"pytorch\" (U[±1/√n_in] for W and b)");
+        return new ArchitectureSpec(layers, activation, output, bias, init, loss);
+    }
+
+    private static OptimiserSpec ReadOptimiser(JsonFields f, JsonElement el, double lr)
+    {
+        const string path = "optimiser";
+        f.Object(el, path);
+        string type = f.String(el, "type", path);
+        double Get(string name, double fallback) => el.TryGetProperty(name, out _) ? f.Number(el, name, path) : fallback;
+        OptimiserSpec spec;
+        switch (type)
+        {
+            case "sgd":
+                f.NoUnknown(el, path, ["type", "momentum"]);
+                spec = new OptimiserSpec(type, lr, Get("momentum", 0), 0, 0, 0, false, 0);
+                break;
+            case "adam":
+                f.NoUnknown(el, path, ["type", "beta1", "beta2", "epsilon", "bias_correction"]);
+                spec = new OptimiserSpec(type, lr, 0, Get("beta1", 0.9), Get("beta2", 0.999), Get("epsilon", 1e-8),
+                    !el.TryGetProperty("bias_correction", out _) || f.Boolean(el, "bias_correction", path), 0);
+                break;
+            case "rmsprop":
+                f.NoUnknown(el, path, ["type", "alpha", "epsilon"]);
+                spec = new OptimiserSpec(type, lr, 0, 0, 0, Get("epsilon", 1e-8), false, Get("alpha", 0.99));
+                break;
+            default:
+                throw f.Error($"{path}.type", $"unknown optimiser '{type}'; allowed: {string.Join(", ", OptimiserSpec.Types)}");
+        }
+        try
+        {
+            spec.Create();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            string field = e.ParamName switch { "learningRate" => "lr", "biasCorrection" => "bias_correction", { } n => $"{path}.{n}", _ => path };
+            throw f.Error(field, e.Message.Split(" (Parameter")[0].Split(Environment.NewLine)[0]);
+        }
+        return spec;
+    }
+
+    private List<RuleSpec> ReadRules(JsonFields f, JsonElement array)
+    {
+        var list = new List<RuleSpec>();
+        int i = 0;
+        var known = catalogue.Names<Plasticity.Rules.ICreditAssignmentRule>();
+        foreach (var el in array.EnumerateArray())
+        {
+            string path = $"rules[{i++}]";
+            string name, label;
+            var options = new List<(PropertyInfo, object?)>();
+            if (el.ValueKind == JsonValueKind.String)
+            {
+                name = el.GetString()!;
+                label = name;
+            }
+            else if (el.ValueKind == JsonValueKind.Object)
+            {
+                f.NoUnknown(el, path, ["name", "label", "options"]);
+                name = f.String(el, "name", path);
+                label = el.TryGetProperty("label", out _) ? f.String(el, "label", path) : name;
+            }
+            else throw f.Error(path, $"must be a rule name or {{\"name\": …, \"label\": …, \"options\": {{…}}}}, got {JsonFields.Kind(el)}");
+            if (!known.Contains(name)) throw f.Error(el.ValueKind == JsonValueKind.String ? path : $"{path}.name", $"unknown learning rule '{name}'; known: {string.Join(", ", known)}");
+            if (label.Any(c => c is '/' or '\\') || label.Trim().Length != label.Length) throw f.Error($"{path}.label", $"'{label}' cannot name a folder in the results; use letters, digits and -");
+            if (list.Any(r => r.Label == label))
+                throw f.Error(path, $"'{label}' is compared twice; give the second one a distinct \"label\" (e.g. \"{label}-2\")");
+            if (el.ValueKind == JsonValueKind.Object && el.TryGetProperty("options", out var opts))
+            {
+                f.Object(opts, $"{path}.options");
+                var type = catalogue.CreateRule(name).GetType();
+                var settable = type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is { IsPublic: true }).ToArray();
+                string allowed = settable.Length == 0 ? "none (this rule takes no options)" : string.Join(", ", settable.Select(p => JsonFields.SnakeCase(p.Name)));
+                foreach (var o in opts.EnumerateObject())
+                {
+                    string op = $"{path}.options.{o.Name}";
+                    var property = settable.FirstOrDefault(p => JsonFields.Normalise(p.Name) == JsonFields.Normalise(o.Name))
+                        ?? throw f.Error(op, $"unknown option of {name}; allowed: {allowed}");
+                    options.Add((property, f.Value(o.Value, op, property.PropertyType)));
+                }
+            }
+            list.Add(new RuleSpec(name, label, options));
+        }
+        if (list.Count == 0) throw f.Error("rules", $"name at least one rule; known: {string.Join(", ", known)}");
+        return list;
+    }
+}
+
+/// <summary>Typed JSON field access whose errors carry the file and the JSON path.</summary>
+internal sealed class JsonFields(string file)
+{
+    public ExperimentException Error(string path, string problem) => new(file, path, problem);
+
+    private static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
+
+    public void Object(JsonElement el, string path)
+    {
+        if (el.ValueKind != JsonValueKind.Object) throw Error(path, $"must be a JSON object, got {Kind(el)}");
+    }
+
+    public void NoUnknown(JsonElement el, string path, string[] allowed)
+    {
+        foreach (var p in el.EnumerateObject())
+            if (!allowed.Contains(p.Name)) throw Error(Join(path, p.Name), $"unknown field; allowed: {string.Join(", ", allowed)}");
+    }
+
+    public JsonElement Required(JsonElement el, string name, string path) =>
+        el.TryGetProperty(name, out var v) ? v : throw Error(Join(path, name), "missing (required)");
+
+    public string String(JsonElement el, string name, string path)
+    {
+        var v = Required(el, name, path);
+        if (v.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(v.GetString())) throw Error(Join(path, name), $"must be a non-empty string, got {Kind(v)}");
+        return v.GetString()!;
+    }
+
+    public bool Boolean(JsonElement el, string name, string path)
+    {
+        var v = Required(el, name, path);
+        return v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : throw Error(Join(path, name), $"must be true or false, got {Kind(v)}");
+    }
+
+    public double Number(JsonElement el, string name, string path)
+    {
+        var v = Required(el, name, path);
+        if (v.ValueKind != JsonValueKind.Number || !double.IsFinite(v.GetDouble())) throw Error(Join(path, name), $"must be a finite number, got {Kind(v)}");
+        return v.GetDouble();
+    }
+
+    public double PositiveNumber(JsonElement el, string name, string path)
+    {
+        double x = Number(el, name, path);
+        return x > 0 ? x : throw Error(Join(path, name), $"must be positive, got {x}");
+    }
+
+    public int Integer(JsonElement el, string name, string path, int min, int max)
+    {
+        var v = Required(el, name, path);
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int x) || x < min || x > max)
+            throw Error(Join(path, name), $"must be an integer in [{min}, {max}], got {v.GetRawText()}");
+        return x;
+    }
+
+    public ulong Seed(JsonElement el, string name, string path)
+    {
+        var v = Required(el, name, path);
+        return v.ValueKind == JsonValueKind.Number && v.TryGetUInt64(out ulong x) ? x : throw Error(Join(path, name), $"must be a non-negative integer, got {v.GetRawText()}");
+    }
+
+    public JsonElement Array(JsonElement el, string name, string path)
+    {
+        var v = Required(el, name, path);
+        return v.ValueKind == JsonValueKind.Array ? v : throw Error(Join(path, name), $"must be a JSON array, got {Kind(v)}");
+    }
+
+    public Distribution Distribution(JsonElement v, string path, string? alternative = null)
+    {
+        if (v.ValueKind == JsonValueKind.Number) return new ConstantDistribution(v.GetDouble());
+        string help = $"give {(alternative is null ? "" : alternative + ", ")}a number, {{\"uniform\": [low, high]}} or {{\"normal\": [mean, sd]}}";
+        if (v.ValueKind != JsonValueKind.Object) throw Error(path, $"got {Kind(v)}; {help}");
+        var props = v.EnumerateObject().ToArray();
+        if (props.Length != 1) throw Error(path, help);
+        var args = props[0].Value;
+        if (args.ValueKind != JsonValueKind.Array || args.GetArrayLength() != 2 || args.EnumerateArray().Any(a => a.ValueKind != JsonValueKind.Number))
+            throw Error($"{path}.{props[0].Name}", $"must be an array of two numbers; {help}");
+        double a = args[0].GetDouble(), b = args[1].GetDouble();
+        return props[0].Name switch
+        {
+            "uniform" when a <= b => new UniformDistribution(a, b),
+            "uniform" => throw Error($"{path}.uniform", $"low ({a}) must not exceed high ({b})"),
+            "normal" when b >= 0 => new NormalDistribution(a, b),
+            "normal" => throw Error($"{path}.normal", $"the standard deviation must be ≥ 0, got {b}"),
+            _ => throw Error($"{path}.{props[0].Name}", $"unknown distribution; {help}"),
+        };
+    }
+
+    /// <summary>A rule option of the property's type: numbers, booleans, strings, enums (by name) and distributions.</summary>
+    public object? Value(JsonElement v, string path, Type type)
+    {
+        var target = Nullable.GetUnderlyingType(type) ?? type;
+        if (v.ValueKind == JsonValueKind.Null && (!type.IsValueType || Nullable.GetUnderlyingType(type) is not null)) return null;
+        if (typeof(Distribution).IsAssignableFrom(target)) return Distribution(v, path);
+        if (target == typeof(double) && v.ValueKind == JsonValueKind.Number && double.IsFinite(v.GetDouble())) return v.GetDouble();
+        if (target == typeof(int) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i)) return i;
+        if (target == typeof(long) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long l)) return l;
+        if (target == typeof(bool) && v.ValueKind is JsonValueKind.True or JsonValueKind.False) return v.GetBoolean();
+        if (target == typeof(string) && v.ValueKind == JsonValueKind.String) return v.GetString();
+        if (target.IsEnum && v.ValueKind == JsonValueKind.String)
+        {
+            foreach (string n in Enum.GetNames(target))
+                if (Normalise(n) == Normalise(v.GetString()!)) return Enum.Parse(target, n);
+            throw Error(path, $"unknown value {Kind(v)}; allowed: {string.Join(", ", Enum.GetNames(target).Select(SnakeCase))}");
+        }
+        string expected = target == typeof(double) ? "a finite number" : target == typeof(int) || target == typeof(long) ? "an integer"
+            : target == typeof(bool) ? "true or false" : target == typeof(string) ? "a string" : target.IsEnum ? "a name" : null!;
+        if (expected is null) throw Error(path, $"options of type {target.Name} cannot be given in a comparison file");
+        throw Error(path, $"must be {expected}, got {Kind(v)}");
+    }
+
+    public static string Normalise(string name) => name.Replace("_", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).ToLowerInvariant();
+
+    public static string SnakeCase(string name)
+    {
+        var sb = new System.Text.StringBuilder();
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0) sb.Append('_');
+            sb.Append(char.ToLowerInvariant(name[i]));
+        }
+        return sb.ToString();
+    }
+
+    public static string Kind(JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.String => $"the string \"{v.GetString()}\"",
+        JsonValueKind.Number => $"the number {v.GetRawText()}",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.True or JsonValueKind.False => v.GetRawText(),
+        _ => "null",
+    };
+}

@@ -1,0 +1,333 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using BioSim.Circuits;
+using BioSim.Engine.Simulation;
+using BioSim.IO.Datasets;
+using BioSim.IO.Experiments;
+using BioSim.IO.Hdf5;
+using BioSim.Plasticity.Data;
+using BioSim.Plasticity.Linear;
+using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.Training;
+
+namespace BioSim.IO.Compare;
+
+/// <summary>What a comparison reports while it runs (on the calling thread).</summary>
+public interface IComparisonProgress
+{
+    /// <summary>A run (rule × seed) starts; <paramref name="firstEpoch"/> &gt; 1 when it continues from a checkpoint.</summary>
+    void RunStarted(RunRecord run, int firstEpoch);
+
+    /// <summary>After every minibatch.</summary>
+    void Batch(RunRecord run, int epoch, int batch, double loss);
+
+    /// <summary>After every epoch, with its curves appended to <paramref name="run"/>.</summary>
+    void EpochCompleted(RunRecord run);
+
+    /// <summary>The run completed, diverged, or was already complete in its checkpoint.</summary>
+    void RunFinished(RunRecord run);
+}
+
+/// <summary>The curves of one rule × seed run.</summary>
+public sealed class RunRecord(string label, string rule, ulong seed, int hiddenLayers)
+{
+    public string Label { get; } = label;
+
+    public string Rule { get; } = rule;
+
+    public ulong Seed { get; } = seed;
+
+    public int HiddenLayers { get; } = hiddenLayers;
+
+    public List<double> BatchLosses { get; } = [];
+
+    public List<EpochResult> Epochs { get; } = [];
+
+    /// <summary>Wall time of each epoch's training (evaluation and alignment excluded), s.</summary>
+    public List<double> EpochSeconds { get; } = [];
+
+    /// <summary>Angles (degrees) per hidden layer: row 0 before training, row e after epoch e. Empty without alignment tracking.</summary>
+    public List<double[]> Alignment { get; } = [];
+
+    /// <summary>"completed", "diverged: …" or "running".</summary>
+    public string Status { get; set; } = "running";
+
+    public bool Diverged => Status.StartsWith("diverged", StringComparison.Ordinal);
+
+    /// <summary>Batches per epoch (for progress).</summary>
+    public int BatchesPerEpoch { get; set; }
+}
+
+/// <summary>The result of <see cref="RuleComparison.Run"/>.</summary>
+public sealed record ComparisonResult(ComparisonExperiment Experiment, IReadOnlyList<RunRecord> Runs, string MatrixProduct, string CurvesFile)
+{
+    public bool AnyDiverged => Runs.Any(r => r.Diverged);
+}
+
+/// <summary>
+/// Runs a rule comparison: for every rule × seed the same architecture, the same initial weights (network
+/// seed = the run's seed), the same data order (trainer seed = the run's seed) and the same number of epochs.
+/// After each epoch the run's weights, rule state, optimiser state, epoch and curves are written to
+/// out/checkpoints/&lt;label&gt;-seed&lt;s&gt;.h5, so that <c>resume</c> continues a killed comparison bit for bit (the
+/// data order of epoch e is a function of (seed, e) alone). The curves of each finished run go to
+/// out/curves.h5 (flushed after each run): /runs/&lt;label&gt;/seed_&lt;s&gt;/{batch_loss, epoch_train_loss,
+/// epoch_test_loss, epoch_test_accuracy, epoch_seconds, alignment_deg [epochs+1 × hidden]} with @status.
+/// A diverged run keeps its curves up to the failing batch and the comparison goes on with the next run.
+/// </summary>
+public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
+{
+    public const string CurvesFileName = "curves.h5";
+
+    /// <summary>Loads the task's data; a missing Fashion-MNIST says how to install it.</summary>
+    public static (Dataset Train, Dataset Test) LoadData(TaskSpec task)
+    {
+        if (task.Type == "fashion-mnist")
+        {
+            var (train, test) = FashionMnist.Load(task.Directory);
+            return (First(train, task.TrainSamples), First(test, task.TestSamples));
+        }
+        int n = task.TrainSamples!.Value, m = task.TestSamples!.Value;
+        // One draw of n + m samples from the task's seed: the test rows follow the training rows in the same stream.
+        var all = task.Teacher == "linear"
+            ? TeacherStudent.Linear(task.Inputs, task.Outputs, n + m, task.Seed, out _)
+            : TeacherStudent.Tanh(task.Inputs, task.Hidden, task.Outputs, n + m, task.Seed);
+        return (Rows(all, 0, n, $"{all.Name}/train"), Rows(all, n, m, $"{all.Name}/test"));
+    }
+
+    private static Dataset First(Dataset d, int? count) => count is { } c && c < d.Count ? Rows(d, 0, c, d.Name) : d;
+
+    private static Dataset Rows(Dataset d, int start, int count, string name)
+    {
+        var x = d.Inputs.AsSpan(start * d.InputSize, count * d.InputSize).ToArray();
+        return d.Labels is { } labels
+            ? new Dataset(name, d.InputSize, x, labels.AsSpan(start, count).ToArray(), d.OutputSize)
+            : new Dataset(name, d.InputSize, x, d.Targets.AsSpan(start * d.OutputSize, count * d.OutputSize).ToArray(), d.OutputSize);
+    }
+
+    /// <summary>The network of the comparison with the initial weights of <paramref name="seed"/>.</summary>
+    public Network CreateNetwork(ComparisonExperiment experiment, ulong seed)
+    {
+        var arch = experiment.Architecture;
+        var network = new Network(experiment.Task.Inputs, arch.LayerSpecs(), product);
+        if (arch.Init is null) network.Initialise(seed);
+        else foreach (var layer in network.Layers) network.Initialise(layer, arch.Init, seed);
+        return network;
+    }
+
+    public static string CheckpointPath(string outputDirectory, string label, ulong seed) =>
+        Path.Combine(outputDirectory, "checkpoints", $"{label}-seed{seed}.h5");
+
+    /// <summary>Runs every rule × seed (rules outer, seeds inner), continuing from checkpoints when <paramref name="resume"/> is set.</summary>
+    public ComparisonResult Run(ComparisonExperiment experiment, string outputDirectory, bool resume, IComparisonProgress? progress, CancellationToken cancel)
+    {
+        Directory.CreateDirectory(Path.Combine(outputDirectory, "checkpoints"));
+        var (train, test) = LoadData(experiment.Task);
+        string curvesPath = Path.Combine(outputDirectory, CurvesFileName);
+        var runs = new List<RunRecord>();
+        using var curves = Hdf5File.Create(curvesPath);
+        curves.SetAttribute("experiment", experiment.Json);
+        curves.SetAttribute("biosim_version", typeof(RuleComparison).Assembly.GetName().Version?.ToString() ?? "?");
+        curves.SetAttribute("matrix_product", product.Name);
+        curves.SetAttribute("status", "running");
+        curves.Flush();
+        foreach (var rule in experiment.Rules)
+        {
+            foreach (ulong seed in experiment.Seeds)
+            {
+                var run = RunOne(experiment, rule, seed, train, test, outputDirectory, resume, progress, cancel);
+                runs.Add(run);
+                WriteCurves(curves, run);
+                curves.Flush();
+                progress?.RunFinished(run);
+            }
+        }
+        curves.SetAttribute("status", runs.Any(r => r.Diverged) ? "completed with diverged runs" : "completed");
+        curves.Flush();
+        return new ComparisonResult(experiment, runs, product.Name, curvesPath);
+    }
+
+    private RunRecord RunOne(ComparisonExperiment experiment, RuleSpec spec, ulong seed, Dataset train, Dataset test,
+        string outputDirectory, bool resume, IComparisonProgress? progress, CancellationToken cancel)
+    {
+        var network = CreateNetwork(experiment, seed);
+        var rule = spec.Create(catalogue);
+        rule.Prepare(network, seed);
+        var optimiser = experiment.Optimiser.Create();
+        optimiser.Prepare(network);
+        var loss = experiment.Architecture.CreateLoss();
+        var trainer = new Trainer(network, rule, optimiser, loss, experiment.Batch);
+        var alignment = experiment.Alignment && network.Layers.Count > 1 ? new SignalAlignment(network, loss, test, experiment.ProbeRows) : null;
+        var run = new RunRecord(spec.Label, spec.Name, seed, alignment?.HiddenLayers ?? 0)
+        {
+            BatchesPerEpoch = (train.Count + experiment.Batch - 1) / experiment.Batch,
+        };
+        string checkpoint = CheckpointPath(outputDirectory, spec.Label, seed);
+        int done = 0;
+        if (resume && File.Exists(checkpoint))
+        {
+            done = ComparisonCheckpoint.Load(checkpoint, experiment, network, rule, optimiser, run);
+            if (run.Diverged || done >= experiment.Epochs)
+            {
+                if (!run.Diverged) run.Status = "completed";
+                return run;
+            }
+        }
+        else if (alignment is not null)
+        {
+            run.Alignment.Add(Measure(alignment, rule));
+        }
+        progress?.RunStarted(run, done + 1);
+        for (int epoch = done + 1; epoch <= experiment.Epochs; epoch++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var options = new TrainingOptions
+            {
+                Epochs = epoch,
+                FirstEpoch = epoch,
+                BatchSize = experiment.Batch,
+                Seed = seed,
+                DivergenceLoss = experiment.DivergenceLoss,
+                BatchCompleted = (e, b, l) =>
+                {
+                    progress?.Batch(run, e, b, l);
+                    cancel.ThrowIfCancellationRequested();
+                },
+            };
+            var clock = Stopwatch.StartNew();
+            TrainingHistory history;
+            try
+            {
+                history = trainer.Train(train, test, options);
+            }
+            catch (TrainingDivergedException e)
+            {
+                run.BatchLosses.AddRange(e.History.BatchLosses);
+                run.Status = $"diverged: {e.Message}";
+                ComparisonCheckpoint.Save(checkpoint, experiment, network, rule, optimiser, run, epoch - 1);
+                return run;
+            }
+            run.EpochSeconds.Add(clock.Elapsed.TotalSeconds);
+            run.BatchLosses.AddRange(history.BatchLosses);
+            run.Epochs.AddRange(history.Epochs);
+            if (alignment is not null) run.Alignment.Add(Measure(alignment, rule));
+            if (epoch == experiment.Epochs) run.Status = "completed";
+            ComparisonCheckpoint.Save(checkpoint, experiment, network, rule, optimiser, run, epoch);
+            progress?.EpochCompleted(run);
+        }
+        return run;
+    }
+
+    private static double[] Measure(SignalAlignment alignment, Plasticity.Rules.ICreditAssignmentRule rule)
+    {
+        var angles = new double[alignment.HiddenLayers];
+        alignment.Measure(rule, angles);
+        return angles;
+    }
+
+    private static void WriteCurves(Hdf5File file, RunRecord run)
+    {
+        string g = $"runs/{run.Label}/seed_{run.Seed}";
+        if (file.Exists(g)) throw new InvalidOperationException($"{file.FileName}: {g} is written twice.");
+        using var group = file.CreateGroup(g);
+        group.SetAttribute("rule", run.Rule);
+        group.SetAttribute("seed", (long)run.Seed);
+        group.SetAttribute("status", run.Status);
+        group.SetAttribute("epochs_completed", (long)run.Epochs.Count);
+        group.WriteDataset<double>("batch_loss", run.BatchLosses.ToArray());
+        group.WriteDataset<double>("epoch_train_loss", run.Epochs.Select(e => e.TrainLoss).ToArray());
+        group.WriteDataset<double>("epoch_test_loss", run.Epochs.Select(e => e.TestLoss).ToArray());
+        group.WriteDataset<double>("epoch_test_accuracy", run.Epochs.Select(e => e.TestAccuracy).ToArray());
+        group.WriteDataset<double>("epoch_seconds", run.EpochSeconds.ToArray());
+        if (run.HiddenLayers > 0)
+        {
+            using var angles = group.CreateAppendable<double>("alignment_deg", run.HiddenLayers);
+            var flat = run.Alignment.SelectMany(a => a).ToArray();
+            if (run.Alignment.Count > 0) angles.AppendRows(flat, run.Alignment.Count);
+            angles.SetAttribute("units", "degrees");
+            angles.SetAttribute("rows", "row 0: before training; row e: after epoch e");
+            angles.SetAttribute("columns", "hidden layers 1 … L−1");
+        }
+    }
+}
+
+/// <summary>
+/// One run's checkpoint in HDF5: every array of a <see cref="StateSnapshot"/> (network/, rule/, optimiser/,
+/// history/) as a dataset under /reals or /integers, plus @epoch, @status, @rule and the comparison file.
+/// Written to a temporary file and renamed, so a kill leaves either the old or the new checkpoint.
+/// </summary>
+public static class ComparisonCheckpoint
+{
+    public static void Save(string path, ComparisonExperiment experiment, Network network, Plasticity.Rules.ICreditAssignmentRule rule,
+        Plasticity.Optimisers.IOptimiser optimiser, RunRecord run, int epochsDone)
+    {
+        var snapshot = new StateSnapshot { Step = epochsDone };
+        network.SaveState(snapshot, "network/");
+        rule.SaveState(snapshot, "rule/");
+        optimiser.SaveState(snapshot, "optimiser/");
+        snapshot.Put("history/batch_loss", run.BatchLosses.ToArray());
+        snapshot.Put("history/train_loss", run.Epochs.Select(e => e.TrainLoss).ToArray());
+        snapshot.Put("history/test_loss", run.Epochs.Select(e => e.TestLoss).ToArray());
+        snapshot.Put("history/test_accuracy", run.Epochs.Select(e => e.TestAccuracy).ToArray());
+        snapshot.Put("history/epoch_seconds", run.EpochSeconds.ToArray());
+        snapshot.Put("history/alignment", run.Alignment.SelectMany(a => a).ToArray());
+        string temporary = path + ".tmp";
+        using (var file = Hdf5File.Create(temporary))
+        {
+            file.SetAttribute("epoch", (long)epochsDone);
+            file.SetAttribute("status", run.Status);
+            file.SetAttribute("rule", run.Rule);
+            file.SetAttribute("label", run.Label);
+            file.SetAttribute("seed", (long)run.Seed);
+            file.SetAttribute("experiment", Fingerprint(experiment.Json));
+            foreach (var (key, values) in snapshot.Reals) file.WriteDataset<double>($"reals/{key}", values);
+            foreach (var (key, values) in snapshot.Integers) file.WriteDataset<long>($"integers/{key}", values);
+            file.Flush();
+        }
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Restores network, rule, optimiser and curves; returns the epochs completed. The checkpoint must come from the same comparison (its epoch count may differ).</summary>
+    public static int Load(string path, ComparisonExperiment experiment, Network network, Plasticity.Rules.ICreditAssignmentRule rule,
+        Plasticity.Optimisers.IOptimiser optimiser, RunRecord run)
+    {
+        using var file = Hdf5File.OpenReadOnly(path);
+        if (file.GetStringAttribute("experiment") != Fingerprint(experiment.Json))
+            throw new ExperimentException(experiment.File, "", $"{path} was written by a different comparison (only \"epochs\" may change between a run and its --resume); use another output folder or drop --resume");
+        var snapshot = new StateSnapshot { Step = file.GetLongAttribute("epoch") };
+        Collect(file, "reals", snapshot, integers: false);
+        Collect(file, "integers", snapshot, integers: true);
+        network.LoadState(snapshot, "network/");
+        rule.LoadState(snapshot, "rule/");
+        optimiser.LoadState(snapshot, "optimiser/");
+        run.BatchLosses.AddRange(snapshot.Reals["history/batch_loss"]);
+        double[] tr = snapshot.Reals["history/train_loss"], te = snapshot.Reals["history/test_loss"], acc = snapshot.Reals["history/test_accuracy"];
+        for (int e = 0; e < tr.Length; e++) run.Epochs.Add(new EpochResult(e + 1, tr[e], te[e], acc[e]));
+        run.EpochSeconds.AddRange(snapshot.Reals["history/epoch_seconds"]);
+        double[] angles = snapshot.Reals["history/alignment"];
+        if (run.HiddenLayers > 0)
+            for (int r = 0; r < angles.Length / run.HiddenLayers; r++) run.Alignment.Add(angles.AsSpan(r * run.HiddenLayers, run.HiddenLayers).ToArray());
+        run.Status = file.GetStringAttribute("status");
+        return (int)snapshot.Step;
+    }
+
+    /// <summary>The comparison file without "epochs" (which a resumed comparison may raise), as compact JSON.</summary>
+    public static string Fingerprint(string json)
+    {
+        var node = JsonNode.Parse(json, documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })!.AsObject();
+        node.Remove("epochs");
+        return node.ToJsonString();
+    }
+
+    private static void Collect(Hdf5Location location, string prefix, StateSnapshot snapshot, bool integers, string key = "")
+    {
+        if (!location.Exists(prefix)) return;
+        using var group = location.OpenGroup(prefix);
+        foreach (string member in group.ListMembers())
+        {
+            string k = key.Length == 0 ? member : $"{key}/{member}";
+            if (group.GetKind(member) == Hdf5ObjectKind.Group) Collect(group, member, snapshot, integers, k);
+            else if (integers) snapshot.Put(k, group.ReadDataset<long>(member));
+            else snapshot.Put(k, group.ReadDataset<double>(member));
+        }
+    }
+}

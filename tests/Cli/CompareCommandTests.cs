@@ -1,0 +1,325 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BioSim.Engine.Random;
+using BioSim.IO.Hdf5;
+using BioSim.Plasticity.Data;
+using BioSim.Plasticity.Linear;
+using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.Optimisers;
+using BioSim.Plasticity.Rules;
+using BioSim.Plasticity.Training;
+using NUnit.Framework;
+
+namespace BioSim.Tests.Cli;
+
+/// <summary>
+/// <c>biosim compare</c> end to end, through the real program. The curves file is read back with h5py
+/// (Debian python3-h5py, tests/scripts/compare_curves.py) and checked against a plain <see cref="Trainer"/>
+/// run written here from the library's parts (same seed ⇒ the same numbers, bit for bit), against a
+/// per-sample loop for the alignment angle, and against Lillicrap et al. (2016), Fig. 2 for its size.
+/// Resuming and the thread count must not change a single bit.
+/// </summary>
+[TestFixture, Category("Validation")]
+public sealed class CompareCommandTests
+{
+    private string _dir = "";
+
+    [SetUp]
+    public void SetUp() => _dir = BiosimProcess.TempDirectory();
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
+
+    private string Variant(string example, Action<JsonObject> change, string name)
+    {
+        var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+        var json = JsonNode.Parse(File.ReadAllText(TestPaths.Example(example)), documentOptions: options)!.AsObject();
+        change(json);
+        string path = Path.Combine(_dir, name);
+        File.WriteAllText(path, json.ToJsonString());
+        return path;
+    }
+
+    private static JsonObject Curves(string output) =>
+        JsonNode.Parse(IO.ExternalTools.RunPythonScript("compare_curves.py", Path.Combine(output, "curves.h5")))!.AsObject();
+
+    private static double[] Values(JsonNode? node) =>
+        [.. node!.AsArray().Select(v => v!.GetValue<string>() == "nan" ? double.NaN : double.Parse(v.GetValue<string>(), CultureInfo.InvariantCulture))];
+
+    private (int Code, string Out, string Err) Compare(params string[] arguments)
+    {
+        var result = BiosimProcess.Run(["compare", .. arguments]);
+        TestContext.Out.WriteLine(result.StandardOutput + result.StandardError);
+        return result;
+    }
+
+    /// <summary>
+    /// Lillicrap et al. (2016) Fig. 2 setting (examples/compare-teacher.json, 1 epoch = 1000 single-sample steps,
+    /// seeds 1 and 2). Expected values: (1) the batch losses and test loss h5py reads equal, bit for bit, those of a
+    /// Trainer built here from the same seed (W ~ U[−0.01, 0.01] from stream (seed, network, W{l}), B ~ U[−0.5, 0.5],
+    /// data order from (seed, trainer, order)); (2) the FA angle equals arccos of ⟨B e, Wᵀ e⟩ summed sample by sample
+    /// over the 200 probe rows (a loop written here; 1e-9° for rounding), and lies in the paper's 20°-45°;
+    /// (3) backprop's angle to itself is 0 (1e-6° for the arccos of a rounded 1).
+    /// </summary>
+    [Test]
+    public void CurvesReadByH5pyMatchAPlainTrainerAndThePaper()
+    {
+        string file = Variant("compare-teacher.json", j => { j["epochs"] = 1; j["seeds"] = new JsonArray(1, 2); }, "teacher.json");
+        string output = Path.Combine(_dir, "out");
+        var (code, stdout, stderr) = Compare(file, "-o", output);
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain("| feedback-alignment | 2 |"));
+        Assert.That(File.ReadAllText(Path.Combine(output, "summary.md")), Does.Contain("∠ layer 1 vs BP"));
+        Assert.That(new FileInfo(Path.Combine(output, "learning-curves.png")).Length, Is.GreaterThan(10_000));
+        Assert.That(new FileInfo(Path.Combine(output, "alignment.png")).Length, Is.GreaterThan(10_000));
+        var runs = Curves(output)["runs"]!.AsObject();
+        Assert.That(runs.Select(r => r.Key).Order(), Is.EqualTo(new[] { "backprop/seed_1", "backprop/seed_2", "feedback-alignment/seed_1", "feedback-alignment/seed_2" }));
+
+        foreach (ulong seed in new ulong[] { 1, 2 })
+        {
+            foreach (string rule in new[] { "backprop", "feedback-alignment" })
+            {
+                var run = runs[$"{rule}/seed_{seed}"]!.AsObject();
+                Assert.That(run["status"]!.GetValue<string>(), Is.EqualTo("completed"));
+                var (losses, testLoss, angle) = PlainLillicrapRun(rule, seed);
+                Assert.That(Values(run["batch_loss"]), Is.EqualTo(losses), $"{rule} seed {seed}: batch losses");
+                Assert.That(Values(run["epoch_test_loss"]), Is.EqualTo(new[] { testLoss }), $"{rule} seed {seed}: test loss");
+                Assert.That(Values(run["epoch_test_accuracy"])[0], Is.NaN, "regression has no accuracy");
+                var rows = run["alignment_deg"]!.AsArray();
+                Assert.That(rows, Has.Count.EqualTo(2), "rows: before training and after epoch 1");
+                double measured = Values(rows[1])[0];
+                TestContext.Out.WriteLine($"{rule} seed {seed}: angle {measured:F3}° (loop {angle:F3}°), test loss {testLoss:E3}");
+                if (rule == "backprop") Assert.That(measured, Is.EqualTo(0).Within(1e-6));
+                else
+                {
+                    Assert.That(measured, Is.EqualTo(angle).Within(1e-9));
+                    Assert.That(measured, Is.InRange(20.0, 45.0), "Lillicrap et al. 2016 Fig. 2b");
+                }
+            }
+        }
+    }
+
+    /// <summary>The run written from the library's parts, and the FA angle from a per-sample loop on the 200 test rows.</summary>
+    private static (double[] Losses, double TestLoss, double Angle) PlainLillicrapRun(string rule, ulong seed)
+    {
+        var all = TeacherStudent.Linear(30, 10, 1200, 7, out _);
+        var train = new Dataset("train", 30, all.Inputs[..(1000 * 30)], all.Targets![..(1000 * 10)], 10);
+        var test = new Dataset("test", 30, all.Inputs[(1000 * 30)..], all.Targets![(1000 * 10)..], 10);
+        var net = new Network(30, [new LayerSpec(20, "identity", Bias: false), new LayerSpec(10, "identity", Bias: false)], MatrixProducts.CreateDefault());
+        foreach (var layer in net.Layers) net.Initialise(layer, new UniformDistribution(-0.01, 0.01), seed);
+        var fa = new FeedbackAlignment { Feedback = new UniformDistribution(-0.5, 0.5) };
+        fa.Prepare(net, seed);
+        var optimiser = new SgdMomentum(0.005);
+        optimiser.Prepare(net);
+        var trainer = new Trainer(net, rule == "backprop" ? new Backpropagation() : fa, optimiser, new MeanSquaredError(), 1);
+        var history = trainer.Train(train, test, new TrainingOptions { Epochs = 1, BatchSize = 1, Seed = seed });
+
+        // ∠(B e, Wᵀ e) over the probe rows, one sample at a time: e = h_2 − y (MSE, linear output, batch 1).
+        double[] w2 = net.Layers[1].Weights, b2 = fa.FeedbackWeights[0];
+        double dot = 0, nFa = 0, nBp = 0;
+        var x = new double[30]; var y = new double[10]; var h1 = new double[20]; var e = new double[10];
+        for (int s = 0; s < 200; s++)
+        {
+            test.Gather([s], x, y);
+            for (int j = 0; j < 20; j++) { h1[j] = 0; for (int i = 0; i < 30; i++) h1[j] += net.Layers[0].Weights[j * 30 + i] * x[i]; }
+            for (int k = 0; k < 10; k++) { double h2 = 0; for (int j = 0; j < 20; j++) h2 += w2[k * 20 + j] * h1[j]; e[k] = h2 - y[k]; }
+            for (int j = 0; j < 20; j++)
+            {
+                double bp = 0, f = 0;
+                for (int k = 0; k < 10; k++) { bp += w2[k * 20 + j] * e[k]; f += b2[j * 10 + k] * e[k]; }
+                dot += bp * f; nBp += bp * bp; nFa += f * f;
+            }
+        }
+        return ([.. history.BatchLosses], history.Epochs[0].TestLoss, Math.Acos(dot / Math.Sqrt(nFa * nBp)) * 180 / Math.PI);
+    }
+
+    private string TanhTeacher(string name, int epochs, Action<JsonObject>? change = null) => Variant("compare-teacher.json", j =>
+    {
+        j["task"] = JsonNode.Parse("""{"type": "teacher-student", "teacher": "tanh", "inputs": 20, "hidden": 12, "outputs": 4, "train_samples": 400, "test_samples": 100, "seed": 3}""");
+        j["architecture"] = JsonNode.Parse("""{"layers": [16, 16, 4], "activation": "tanh", "output_activation": "identity", "loss": "mse"}""");
+        j["optimiser"] = JsonNode.Parse("""{"type": "adam"}""");
+        j["lr"] = 0.003;
+        j["batch"] = 8;
+        j["epochs"] = epochs;
+        j["seeds"] = new JsonArray(4, 5);
+        j["rules"] = JsonNode.Parse("""["backprop", "feedback-alignment", "direct-feedback-alignment"]""");
+        change?.Invoke(j);
+    }, name);
+
+    /// <summary>
+    /// Two epochs straight against one epoch, then --resume with two: every curve (except wall times) and the final
+    /// weights, rule state and Adam moments must be identical bit for bit (tanh teacher, Adam, BP/FA/DFA, two seeds).
+    /// </summary>
+    [Test]
+    public void ResumeContinuesBitIdentically()
+    {
+        string straight = Path.Combine(_dir, "straight"), resumed = Path.Combine(_dir, "resumed");
+        Assert.That(Compare(TanhTeacher("two.json", 2), "-o", straight).Code, Is.EqualTo(0));
+        Assert.That(Compare(TanhTeacher("one.json", 1), "-o", resumed).Code, Is.EqualTo(0));
+        var (code, _, stderr) = Compare(TanhTeacher("two-again.json", 2), "-o", resumed, "--resume");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stderr, Does.Contain("resuming at epoch 2"));
+        var a = Curves(straight)["runs"]!.AsObject();
+        var b = Curves(resumed)["runs"]!.AsObject();
+        Assert.That(b.Select(r => r.Key), Is.EqualTo(a.Select(r => r.Key)));
+        foreach (var (key, run) in a)
+        {
+            foreach (string curve in new[] { "batch_loss", "epoch_train_loss", "epoch_test_loss" })
+            {
+                Assert.That(Values(b[key]![curve]), Is.EqualTo(Values(run![curve])), $"{key} {curve}");
+            }
+            Assert.That(Values(run!["batch_loss"]), Has.Length.EqualTo(2 * 50));
+            Assert.That(b[key]!["alignment_deg"]!.ToJsonString(), Is.EqualTo(run["alignment_deg"]!.ToJsonString()), key);
+        }
+        foreach (string label in new[] { "backprop", "feedback-alignment", "direct-feedback-alignment" })
+        {
+            foreach (int seed in new[] { 4, 5 })
+            {
+                using var x = Hdf5File.OpenReadOnly(Path.Combine(straight, "checkpoints", $"{label}-seed{seed}.h5"));
+                using var y = Hdf5File.OpenReadOnly(Path.Combine(resumed, "checkpoints", $"{label}-seed{seed}.h5"));
+                Assert.That(y.GetLongAttribute("epoch"), Is.EqualTo(2));
+                foreach (string state in new[] { "network", "rule", "optimiser" })
+                {
+                    if (!x.Exists($"reals/{state}")) continue;
+                    foreach (string member in Members(x, $"reals/{state}"))
+                        Assert.That(y.ReadDataset<double>(member), Is.EqualTo(x.ReadDataset<double>(member)), $"{label} seed {seed}: {member}");
+                }
+                Assert.That(y.ReadDataset<long>("integers/optimiser/steps"), Is.EqualTo(new long[] { 100 }));
+            }
+        }
+    }
+
+    /// <summary>
+    /// A comparison killed with SIGKILL after its first checkpoint, then run again with --resume, must end with the
+    /// same curves as one never interrupted (the kill lands wherever it lands: mid-epoch, mid-checkpoint or later;
+    /// the result may not depend on it).
+    /// </summary>
+    [Test]
+    public void ResumeAfterKillMinusNineEqualsAnUninterruptedRun()
+    {
+        string file = TanhTeacher("kill.json", 5, j =>
+        {
+            j["task"]!["train_samples"] = 8000;
+            j["seeds"] = new JsonArray(4);
+            j["rules"] = JsonNode.Parse("""["feedback-alignment", "backprop"]""");
+        });
+        string straight = Path.Combine(_dir, "straight"), killed = Path.Combine(_dir, "killed");
+        Assert.That(Compare(file, "-o", straight).Code, Is.EqualTo(0));
+        using (var process = System.Diagnostics.Process.Start(BiosimProcess.StartInfo("compare", file, "-o", killed))!)
+        {
+            string first = Path.Combine(killed, "checkpoints", "feedback-alignment-seed4.h5");
+            while (!File.Exists(first) && !process.HasExited) Thread.Sleep(20);
+            if (!process.HasExited) process.Kill();
+            process.WaitForExit();
+            TestContext.Out.WriteLine($"killed with exit code {process.ExitCode}");
+        }
+        var (code, _, stderr) = Compare(file, "-o", killed, "--resume");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        var a = Curves(straight)["runs"]!.AsObject();
+        var b = Curves(killed)["runs"]!.AsObject();
+        foreach (var (key, run) in a)
+        {
+            foreach (string curve in new[] { "batch_loss", "epoch_train_loss", "epoch_test_loss" })
+                Assert.That(Values(b[key]![curve]), Is.EqualTo(Values(run![curve])), $"{key} {curve}");
+            Assert.That(b[key]!["alignment_deg"]!.ToJsonString(), Is.EqualTo(run!["alignment_deg"]!.ToJsonString()), key);
+        }
+    }
+
+    private static IEnumerable<string> Members(Hdf5Location file, string group)
+    {
+        foreach (string m in file.ListMembers(group))
+        {
+            string path = $"{group}/{m}";
+            if (file.GetKind(path) == Hdf5ObjectKind.Group) foreach (string inner in Members(file, path)) yield return inner;
+            else yield return path;
+        }
+    }
+
+    /// <summary>
+    /// One epoch of a 3000-image Fashion-MNIST subset through 784-256-256-10 with OpenBLAS on 1 and on 2 threads:
+    /// the curves and angles must be the same bits (OpenBLAS splits C between threads, never the sum over k).
+    /// </summary>
+    [Test]
+    public void SameCurvesWhateverTheThreadCount()
+    {
+        if (!File.Exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) Assert.Fail("install dataset-fashion-mnist (.ci/setup does)");
+        string file = Variant("compare-fashion.json", j =>
+        {
+            j["task"] = JsonNode.Parse("""{"type": "fashion-mnist", "train_samples": 3000, "test_samples": 1000}""");
+            j["epochs"] = 1;
+            j["batch"] = 64;
+            j["seeds"] = new JsonArray(1);
+            j["rules"] = JsonNode.Parse("""["backprop", "direct-feedback-alignment"]""");
+        }, "fashion.json");
+        string one = Path.Combine(_dir, "t1"), two = Path.Combine(_dir, "t2");
+        Assert.That(Compare(file, "-o", one, "--threads", "1").Code, Is.EqualTo(0));
+        var (code, _, stderr) = Compare(file, "-o", two, "--threads", "2");
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(stderr, Does.Contain("2 threads").Or.Contain("managed"), "the second run used two OpenBLAS threads");
+        var a = Curves(one)["runs"]!.AsObject();
+        var b = Curves(two)["runs"]!.AsObject();
+        foreach (var (key, run) in a)
+        {
+            foreach (string curve in new[] { "batch_loss", "epoch_train_loss", "epoch_test_loss", "epoch_test_accuracy" })
+                Assert.That(Values(b[key]![curve]), Is.EqualTo(Values(run![curve])), $"{key} {curve}");
+            Assert.That(b[key]!["alignment_deg"]!.ToJsonString(), Is.EqualTo(run!["alignment_deg"]!.ToJsonString()), key);
+            // A smoke bar, not a reference: 1 epoch on 3000 images reaches well above chance (0.1).
+            Assert.That(Values(run["epoch_test_accuracy"])[0], Is.GreaterThan(0.5), key);
+        }
+    }
+
+    /// <summary>
+    /// A learning rate of 40 makes Adam-free SGD blow up on the tanh teacher: the command must finish the other runs,
+    /// mark the diverged ones in the table, keep their curves up to the failing batch in curves.h5 with a status that
+    /// names epoch, batch and layer, and exit 1.
+    /// </summary>
+    [Test]
+    public void DivergenceStopsTheRunKeepsItsCurvesAndFailsTheCommand()
+    {
+        string file = TanhTeacher("diverge.json", 2, j =>
+        {
+            j["optimiser"] = JsonNode.Parse("""{"type": "sgd", "momentum": 0.9}""");
+            j["lr"] = 40.0;
+            j["seeds"] = new JsonArray(4);
+            j["divergence_loss"] = 1e6;
+            j["rules"] = JsonNode.Parse("""["backprop"]""");
+        });
+        string output = Path.Combine(_dir, "out");
+        var (code, stdout, stderr) = Compare(file, "-o", output);
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(stdout, Does.Contain("diverged"));
+        Assert.That(stderr, Does.Match("Training diverged at epoch 1, batch [0-9]+: .*layer [0-9]"));
+        var run = Curves(output)["runs"]!["backprop/seed_4"]!.AsObject();
+        Assert.That(run["status"]!.GetValue<string>(), Does.StartWith("diverged: Training diverged at epoch 1, batch"));
+        int batch = int.Parse(System.Text.RegularExpressions.Regex.Match(run["status"]!.GetValue<string>(), "batch ([0-9]+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        double[] losses = Values(run["batch_loss"]);
+        Assert.That(losses, Has.Length.EqualTo(batch), "curves kept up to the failing batch");
+        Assert.That(losses[^1] is > 1e6 or double.NaN || double.IsInfinity(losses[^1]), $"last loss {losses[^1]}");
+        Assert.That(File.ReadAllText(Path.Combine(output, "summary.md")), Does.Contain("1 diverged"));
+    }
+
+    [Test]
+    public void BadInputGetsOneLineNamingTheFieldAndTheFix()
+    {
+        string unknown = Variant("compare-teacher.json", j => j["rules"] = new JsonArray("backprop", "gradient-free-magic"), "unknown.json");
+        var (code, _, stderr) = Compare(unknown, "-o", Path.Combine(_dir, "o1"));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("rules[1]: unknown learning rule 'gradient-free-magic'; known: backprop, direct-feedback-alignment, feedback-alignment"));
+
+        string mismatch = Variant("compare-fashion.json", j => j["architecture"]!["layers"] = new JsonArray(256, 256, 12), "mismatch.json");
+        (code, _, stderr) = Compare(mismatch, "-o", Path.Combine(_dir, "o2"));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("architecture.layers[2]: the output layer (layer 3, 256 → 12) has 12 units but fashion-mnist has 10 classes"));
+
+        string missing = Variant("compare-fashion.json", j => j["task"] = JsonNode.Parse($$"""{"type": "fashion-mnist", "directory": "{{_dir}}"}"""), "missing.json");
+        (code, _, stderr) = Compare(missing, "-o", Path.Combine(_dir, "o3"));
+        Assert.That(code, Is.EqualTo(3));
+        Assert.That(stderr, Does.Contain("apt-get install dataset-fashion-mnist"));
+
+        string option = Variant("compare-teacher.json", j => j["rules"] = JsonNode.Parse("""[{"name": "feedback-alignment", "options": {"feedbak": 1}}]"""), "option.json");
+        (code, _, stderr) = Compare(option, "-o", Path.Combine(_dir, "o4"));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("rules[0].options.feedbak: unknown option of feedback-alignment; allowed: feedback"));
+    }
+}

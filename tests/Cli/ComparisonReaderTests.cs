@@ -1,0 +1,64 @@
+using BioSim.Circuits;
+using BioSim.IO;
+using BioSim.IO.Compare;
+using BioSim.IO.Experiments;
+using BioSim.Plasticity.Rules;
+using Microsoft.Extensions.DependencyInjection;
+using NUnit.Framework;
+
+namespace BioSim.Tests.Cli;
+
+/// <summary>
+/// Rule-comparison files: what a valid file turns into, and one sentence per mistake naming the file,
+/// the JSON path, the value and what is allowed (the convention of ExperimentReader).
+/// </summary>
+[TestFixture, Category("Unit")]
+public sealed class ComparisonReaderTests
+{
+    private static readonly IServiceProvider Services = IoServiceCollectionExtensions.CreateDefaultServices();
+
+    private const string Valid = """
+        { "task": {"type": "teacher-student", "teacher": "tanh", "inputs": 5, "hidden": 4, "outputs": 2, "train_samples": 50, "test_samples": 10},
+          "architecture": {"layers": [8, 2], "activation": "tanh", "loss": "mse"},
+          "optimiser": {"type": "adam", "bias_correction": false}, "lr": 0.01, "batch": 4, "epochs": 2, "seeds": [3, 1],
+          "rules": ["backprop", {"name": "feedback-alignment", "label": "fa-wide", "options": {"feedback": {"uniform": [-0.5, 0.5]}}}] }
+        """;
+
+    private static ComparisonExperiment Read(string json) => Services.GetRequiredService<ComparisonReader>().Read(json, "c.json");
+
+    private static string Error(Func<string, string> change) =>
+        Assert.Throws<ExperimentException>(() => Read(change(Valid)))!.Message;
+
+    [Test]
+    public void AValidFileGivesRulesWithTheirOptions()
+    {
+        var e = Read(Valid);
+        Assert.That(e.Seeds, Is.EqualTo(new ulong[] { 3, 1 }));
+        Assert.That(e.Rules.Select(r => r.Label), Is.EqualTo(new[] { "backprop", "fa-wide" }));
+        var fa = (FeedbackAlignment)e.Rules[1].Create(Services.GetRequiredService<Catalogue>());
+        Assert.That(fa.Feedback, Is.InstanceOf<BioSim.Engine.Random.UniformDistribution>());
+        Assert.That(e.Optimiser.BiasCorrection, Is.False);
+        Assert.That(e.Alignment, Is.True);
+    }
+
+    [Test]
+    public void MistakesNameTheFieldAndWhatIsAllowed()
+    {
+        Assert.That(Error(j => j.Replace("\"layers\": [8, 2]", "\"input\": 6, \"layers\": [8, 2]")),
+            Is.EqualTo("c.json: architecture.input: layer 1 takes 6 inputs but teacher-student/tanh gives 5 per sample; make it 5"));
+        Assert.That(Error(j => j.Replace("\"loss\": \"mse\"", "\"loss\": \"hinge\"")),
+            Is.EqualTo("c.json: architecture.loss: unknown loss 'hinge'; allowed: mse, softmax-cross-entropy"));
+        Assert.That(Error(j => j.Replace("\"activation\": \"tanh\"", "\"activation\": \"swish\"")),
+            Does.StartWith("c.json: architecture.activation: unknown activation 'swish'; allowed: hard-sigmoid, identity,"));
+        Assert.That(Error(j => j.Replace("\"label\": \"fa-wide\"", "\"label\": \"backprop\"")),
+            Does.StartWith("c.json: rules[1]: 'backprop' is compared twice"));
+        Assert.That(Error(j => j.Replace("\"type\": \"adam\"", "\"type\": \"lbfgs\"")),
+            Is.EqualTo("c.json: optimiser.type: unknown optimiser 'lbfgs'; allowed: adam, rmsprop, sgd"));
+        Assert.That(Error(j => j.Replace("\"seeds\": [3, 1]", "\"seeds\": [3, 3]")), Is.EqualTo("c.json: seeds[1]: seed 3 is listed twice"));
+        Assert.That(Error(j => j.Replace("\"epochs\": 2", "\"epochs\": 2, \"precision\": \"float32\"")),
+            Does.StartWith("c.json: precision: got the string \"float32\"; allowed: float64"));
+        Assert.That(Error(j => j.Replace("\"uniform\": [-0.5, 0.5]", "\"uniform\": [0.5, -0.5]")),
+            Is.EqualTo("c.json: rules[1].options.feedback.uniform: low (0.5) must not exceed high (-0.5)"));
+        Assert.That(Error(j => j.Replace("\"lr\": 0.01", "\"lr\": -1")), Is.EqualTo("c.json: lr: must be positive, got -1"));
+    }
+}
