@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using BioSim.Circuits.Cells;
 using BioSim.Engine.Simulation;
 using BioSim.IO.Experiments;
 using BioSim.IO.Hdf5;
@@ -120,6 +121,11 @@ public sealed class ExperimentRunner(ModelBuilder builder)
                         $"population '{spec.Population}' already has a state report; SONATA holds one report per population in a file, so record one variable per population");
                 }
                 var population = sim.Population(spec.Population);
+                if (population is CablePopulation cable)
+                {
+                    _probes.Add(CompartmentProbe(k, spec, cable, reports));
+                    continue;
+                }
                 if (!population.VariableNames.Contains(spec.Variable))
                 {
                     throw new ExperimentException(experiment.File, $"record.state[{k}].variable",
@@ -136,6 +142,38 @@ public sealed class ExperimentRunner(ModelBuilder builder)
                 });
                 _probes.Add(new Probe(population.Variable(spec.Variable), ids, spec.Every, writer));
             }
+        }
+
+        /// <summary>
+        /// A compartment report of cable cells in SONATA's layout: each recorded cell a node, its columns the membrane
+        /// potential of every segment (of the chosen sections, in Hines order), <c>element_ids</c> the section index of
+        /// each column (the convention of NEURON-based SONATA reports).
+        /// </summary>
+        private Probe CompartmentProbe(int k, StateProbeSpec spec, CablePopulation cable, SonataReportWriter reports)
+        {
+            if (spec.Variable != "V")
+            {
+                throw new ExperimentException(experiment.File, $"record.state[{k}].variable",
+                    $"cable population '{spec.Population}' records the membrane potential of its compartments; the variable is \"V\", got '{spec.Variable}'");
+            }
+            var layout = cable.Layout;
+            var morphology = layout.Morphology;
+            int[] nodes = spec.Sections is null
+                ? Enumerable.Range(0, layout.NodeCount).Where(i => layout.NodeArea[i] > 0).ToArray()
+                : spec.Sections.SelectMany(s => layout.MembraneNodes(morphology[s])).Distinct().Order().ToArray();
+            int[] cells = spec.NodeIds?.ToArray() ?? Enumerable.Range(0, cable.Size).ToArray();
+            var flat = cells.SelectMany(c => nodes.Select(n => c * cable.NodesPerCell + n)).ToArray();
+            var pointers = Enumerable.Range(0, cells.Length + 1).Select(i => (ulong)(i * nodes.Length)).ToArray();
+            var elementIds = cells.SelectMany(_ => nodes.Select(n => (uint)layout.NodeSection[n])).ToArray();
+            var writer = reports.AddPopulation(spec.Population, cells.Select(c => (ulong)c).ToArray(), pointers, elementIds, new SonataReportOptions
+            {
+                StartMs = spec.Every * experiment.Dt,
+                DtMs = spec.Every * experiment.Dt,
+                Units = "mV",
+                VariableName = "v",
+                DeflateLevel = experiment.Record.Compression,
+            });
+            return new Probe(cable.VoltageArray, flat, spec.Every, writer);
         }
 
         public void AfterStep(double t, IReadOnlyList<Engine.Events.SpikeList> spikes)
