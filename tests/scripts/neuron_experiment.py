@@ -6,7 +6,7 @@ Usage: /usr/bin/python3 neuron_experiment.py EXPERIMENT.json OUT.h5
 Builds every cell of every "model": "cable" population in NEURON (Debian python3-neuron, 8.2) from the same
 JSON: sections (length, diameter, parent, parent_x, Ra, cm), nseg (per section, fixed, or NEURON's d_lambda
 rule), density mechanisms (pas, hh) and point processes (IClamp, ExpSyn, Exp2Syn) with their parameters, a
-NetCon on the detector (threshold) for spikes. Projections into cable synapses are rebuilt as NetCons:
+NetCon on the detector (threshold) for spikes. An SWC morphology is loaded with Import3d (one SWC cell per run). Projections into cable synapses are rebuilt as NetCons:
   - from a cable population: NetCon(source detector v, synapse) with the projection's threshold, delay, weight;
   - from any other population (LIF spike sources): the source's spikes are read from OUT.h5 (they must be
     recorded) and sent with NetCon.event at the end of the step in which each spike fell plus the delay,
@@ -21,6 +21,7 @@ simulators' spike times per cell, and the sizes compared.
 """
 import json
 import math
+import os
 import sys
 
 import h5py
@@ -28,6 +29,7 @@ import numpy as np
 from neuron import h
 
 h.load_file("stdrun.hoc")
+h.load_file("import3d.hoc")
 
 
 def dlambda_nseg(sec, d_lambda, freq):
@@ -39,10 +41,10 @@ class Cell:
         self.sections = {}
         self.order = []
         morph = spec["morphology"]
-        if "sections" not in morph:
-            raise SystemExit("neuron_experiment.py builds cells from \"sections\"; SWC morphologies are compared by swc_neuron.py")
         ra, cm = morph.get("Ra", 35.4), morph.get("cm", 1.0)
-        for s in morph["sections"]:
+        if "swc" in morph:
+            self.load_swc(pop, index, morph, ra, cm)
+        for s in morph.get("sections", []):
             sec = h.Section(name=f"{pop}[{index}].{s['name']}")
             sec.L, sec.diam = s["length"], s["diameter"]
             sec.Ra, sec.cm = s.get("Ra", ra), s.get("cm", cm)
@@ -51,7 +53,7 @@ class Cell:
             self.sections[s["name"]] = sec
             self.order.append(s["name"])
         disc = spec.get("discretisation", {"nseg": 1})
-        for s in morph["sections"]:
+        for s in morph.get("sections", [{"name": n} for n in self.order]):
             sec = self.sections[s["name"]]
             if "nseg" in s:
                 sec.nseg = s["nseg"]
@@ -100,6 +102,45 @@ class Cell:
                 self.traces.append(vec)
 
 
+def load_swc(self, pop, index, morph, ra, cm):
+    """Import3d into the top level (one SWC cell per run: its sections are global), named as BioSim names them."""
+    if index > 0 or any(s.name().startswith("soma") for s in h.allsec()):
+        raise SystemExit("neuron_experiment.py: an SWC population must have size 1 and be the only SWC cell")
+    path = morph["swc"]
+    if not os.path.isabs(path):
+        path = os.path.join(os.path.dirname(os.path.abspath(EXPERIMENT)), path)
+    reader = h.Import3d_SWC_read()
+    reader.input(path)
+    h.Import3d_GUI(reader, 0).instantiate(None)
+    for sec in h.allsec():
+        if sec.name().startswith(f"{pop}["):
+            continue
+        name = "soma" if sec.name() == "soma[0]" else sec.name()
+        sec.Ra, sec.cm = ra, cm
+        self.sections[name] = sec
+        self.order.append(name)
+    # BioSim's column order is its section order: the soma, then depth first from the soma in SWC order. For a file
+    # numbered depth first (as NeuroMorpho's are), that is the order of the SWC id of each section's last point.
+    points = []
+    with open(path) as f:
+        for line in f:
+            fields = line.split("#")[0].split()
+            if len(fields) == 7:
+                points.append((int(fields[0]), float(fields[2]), float(fields[3]), float(fields[4])))
+
+    def last_id(name):
+        sec = self.sections[name]
+        n = int(sec.n3d()) - 1
+        x, y, z = sec.x3d(n), sec.y3d(n), sec.z3d(n)
+        return min(points, key=lambda p: (p[1] - x) ** 2 + (p[2] - y) ** 2 + (p[3] - z) ** 2)[0]
+
+    self.order.sort(key=lambda n: -1 if n == "soma" else last_id(n))
+
+
+Cell.load_swc = load_swc
+EXPERIMENT = ""
+
+
 def pairs(connectivity, n_source, n_target, same):
     rule = connectivity["rule"]
     if rule == "one-to-one":
@@ -111,7 +152,9 @@ def pairs(connectivity, n_source, n_target, same):
 
 
 def main():
+    global EXPERIMENT
     experiment_path, output_path = sys.argv[1], sys.argv[2]
+    EXPERIMENT = experiment_path
     with open(experiment_path) as f:
         experiment = json.load(f)
     dt, duration = experiment["dt"], experiment["duration"]
