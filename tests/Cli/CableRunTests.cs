@@ -37,9 +37,11 @@ public sealed class CableRunTests
     public void BallAndStickExampleMatchesNeuron()
     {
         string output = Path.Combine(_dir, "out.h5");
-        var (code, stdout, stderr) = BiosimProcess.Run("run", TestPaths.Example("ball-and-stick.json"), "-o", output);
+        string png = Path.Combine(_dir, "cells.png");
+        var (code, stdout, stderr) = BiosimProcess.Run("run", TestPaths.Example("ball-and-stick.json"), "-o", output, "--plot", png);
         Assert.That(code, Is.EqualTo(0), stderr);
         Assert.That(stdout, Does.Contain("cells"));
+        Assert.That(new FileInfo(png).Length, Is.GreaterThan(10_000), "the plot of a compartment report (several columns per node)");
 
         using var compare = JsonDocument.Parse(ExternalTools.RunPythonScript("neuron_experiment.py", TestPaths.Example("ball-and-stick.json"), output));
         var cells = compare.RootElement.GetProperty("populations").GetProperty("cells");
