@@ -66,7 +66,8 @@ internal static class PlotCommand
             {
                 double[] values = Enumerable.Range(0, r.Frames).Select(f => r.Value(f, e)).ToArray();
                 var line = trace.Add.ScatterLine(time, values);
-                line.LegendText = $"{r.Population}[{r.NodeIds[e]}]";
+                // A compartment report (cable cells) has several columns per node: label the column, not the node.
+                line.LegendText = r.NodeIds.Length == r.Elements ? $"{r.Population}[{r.NodeIds[e]}]" : $"{r.Population} column {e}";
             }
             trace.Title($"{r.Variable} of {r.Population}");
             trace.XLabel("time (ms)");

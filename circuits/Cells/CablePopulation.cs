@@ -92,6 +92,9 @@ public sealed class CablePopulation : IDynamics
     /// <summary>Potential (mV) of every node of every cell, [cell × NodesPerCell + node].</summary>
     public ReadOnlySpan<double> Voltages => _v;
 
+    /// <summary>The live array behind <see cref="Voltages"/>, for recorders that sample it after each step (read only by contract).</summary>
+    public double[] VoltageArray => _v;
+
     /// <summary>Potential (mV) of node <paramref name="node"/> of cell <paramref name="cell"/>.</summary>
     public double V(int cell, int node) => _v[cell * _n + node];
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Numerics.Tensors;
 using BioSim.Circuits.Neurons.HodgkinHuxley;
 
@@ -109,29 +110,46 @@ public sealed class HhMechanism : Mechanism
     {
         int count = Count, o = cell * count;
         var nodes = Nodes;
-        // Steady states and −dt/τ for all gates first, then one vectorised exp over them (TensorPrimitives.Exp,
-        // within an ulp of Math.Exp), then the cnexp update.
+        // Structure of arrays: the steady states and time constants of all nodes first (table lookups, scalar), then
+        // −dt/τ, e^{−dt/τ} (TensorPrimitives.Exp, within an ulp of Math.Exp) and the cnexp update over whole vectors.
+        // Vector division and the unfused vector update round exactly as the scalar code does.
         double[]? rented = null;
-        Span<double> buffer = count <= 128 ? stackalloc double[6 * count] : (rented = ArrayPool<double>.Shared.Rent(6 * count)).AsSpan(0, 6 * count);
+        Span<double> buffer = count <= 160 ? stackalloc double[6 * count] : (rented = ArrayPool<double>.Shared.Rent(6 * count)).AsSpan(0, 6 * count);
         Span<double> inf = buffer[..(3 * count)], decay = buffer.Slice(3 * count, 3 * count);
-        for (int k = 0; k < count; k++)
+        Span<double> minf = inf[..count], hinf = inf.Slice(count, count), ninf = inf.Slice(2 * count, count);
+        Span<double> mdecay = decay[..count], hdecay = decay.Slice(count, count), ndecay = decay.Slice(2 * count, count);
+        if (_table is not null)
         {
-            Steady(v[nodes[k]], out double minf, out double mtau, out double hinf, out double htau, out double ninf, out double ntau);
-            inf[3 * k] = minf;
-            inf[3 * k + 1] = hinf;
-            inf[3 * k + 2] = ninf;
-            decay[3 * k] = -dt / mtau;
-            decay[3 * k + 1] = -dt / htau;
-            decay[3 * k + 2] = -dt / ntau;
+            _table.Lookup(v, nodes, minf, mdecay, hinf, hdecay, ninf, ndecay);
         }
+        else
+        {
+            for (int k = 0; k < count; k++)
+            {
+                HhKinetics.Steady(v[nodes[k]], _q10, out minf[k], out mdecay[k], out hinf[k], out hdecay[k], out ninf[k], out ndecay[k]);
+            }
+        }
+        TensorPrimitives.Divide(-dt, decay, decay);
         TensorPrimitives.Exp(decay, decay);
-        Span<double> m = _m.AsSpan(o, count), h = _h.AsSpan(o, count), n = _n.AsSpan(o, count);
-        for (int k = 0; k < count; k++)
-        {
-            m[k] += (1 - decay[3 * k]) * (inf[3 * k] - m[k]);
-            h[k] += (1 - decay[3 * k + 1]) * (inf[3 * k + 1] - h[k]);
-            n[k] += (1 - decay[3 * k + 2]) * (inf[3 * k + 2] - n[k]);
-        }
+        Relax(_m.AsSpan(o, count), minf, mdecay);
+        Relax(_h.AsSpan(o, count), hinf, hdecay);
+        Relax(_n.AsSpan(o, count), ninf, ndecay);
         if (rented is not null) ArrayPool<double>.Shared.Return(rented);
+    }
+
+    /// <summary>x ← x + (1 − decay)(x_∞ − x), element by element (cnexp's exact step for a linear gate).</summary>
+    private static void Relax(Span<double> x, ReadOnlySpan<double> inf, ReadOnlySpan<double> decay)
+    {
+        int k = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var one = Vector<double>.One;
+            for (; k <= x.Length - Vector<double>.Count; k += Vector<double>.Count)
+            {
+                var xk = new Vector<double>(x[k..]);
+                (xk + (one - new Vector<double>(decay[k..])) * (new Vector<double>(inf[k..]) - xk)).CopyTo(x[k..]);
+            }
+        }
+        for (; k < x.Length; k++) x[k] += (1 - decay[k]) * (inf[k] - x[k]);
     }
 }

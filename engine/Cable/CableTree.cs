@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace BioSim.Engine.Cable;
 
@@ -18,6 +19,8 @@ public sealed class CableTree
     private readonly int[] _parent;
     private readonly double[] _capacitance;
     private readonly double[] _axial;
+    private readonly int[] _elimination, _eliminationParent;
+    private readonly double[] _eliminationAxial, _eliminationCapacitance;
 
     /// <param name="parent">Parent of each node (−1 for node 0), parents before children.</param>
     /// <param name="capacitance">C_i (nF), ≥ 0.</param>
@@ -42,6 +45,28 @@ public sealed class CableTree
         _capacitance = (double[])capacitance.Clone();
         _axial = (double[])axialConductance.Clone();
         _axial[0] = 0;
+        _elimination = EliminationOrder(_parent);
+        _eliminationParent = _elimination.Select(i => _parent[i]).ToArray();
+        _eliminationAxial = _elimination.Select(i => _axial[i]).ToArray();
+        _eliminationCapacitance = _elimination.Select(i => _capacitance[i]).ToArray();
+    }
+
+    /// <summary>
+    /// Nodes 1..n−1 in the order they are eliminated: by height (longest path down to a leaf; leaves first), then by
+    /// descending index. Every node comes after all its children, as Hines' descending order guarantees, but nodes of
+    /// equal height in different branches sit next to each other: their elimination chains (a division per node) are
+    /// independent, so the processor overlaps them, and one cell's critical path is its tallest branch instead of all
+    /// its nodes. Back substitution runs the same list backwards (parents before children).
+    /// </summary>
+    private static int[] EliminationOrder(int[] parent)
+    {
+        int n = parent.Length;
+        var height = new int[n];
+        for (int i = n - 1; i > 0; i--) height[parent[i]] = Math.Max(height[parent[i]], height[i] + 1);
+        var order = new int[n - 1];
+        for (int i = 1; i < n; i++) order[i - 1] = i;
+        Array.Sort(order, (x, y) => height[x] != height[y] ? height[x].CompareTo(height[y]) : y.CompareTo(x));
+        return order;
     }
 
     public int Count => _parent.Length;
@@ -77,50 +102,52 @@ public sealed class CableTree
         }
         double cj = method == CableMethod.CrankNicolson ? 2.0 / dt : 1.0 / dt;
         double factor = method == CableMethod.CrankNicolson ? 2.0 : 1.0;
-        ReadOnlySpan<int> parent = _parent;
-        ReadOnlySpan<double> c = _capacitance, axial = _axial;
-        Span<double> diagonal = conductance, rhs = current;
-        // The assembly is fused into Hines' elimination (HinesSolver.Solve is the unfused reference): row i gets its
-        // own terms here, its children's terms when they are eliminated (children have larger indices, so all of
-        // them come before i in the descending pass), and hands its own terms to its parent when it is eliminated.
-        for (int k = 0, o = 0; k < cells; k++, o += n)
+        // Assembly is fused into Hines' elimination (HinesSolver.Solve is the unfused reference). Until node i is
+        // eliminated, rhs[i] holds its membrane current minus what its children handed it (the children come first in
+        // the elimination order); at its elimination, i adds its own terms (capacitance, axial coupling to its parent),
+        // keeps the reciprocal pivot in diagonal[i] and its right-hand side in rhs[i], and hands its terms to its parent.
+        // The per-position arrays (node, parent, coupling, capacitance in elimination order) and refs instead of span
+        // indexing keep the loop to the arithmetic: on one cell the step is bound by the processor's throughput.
+        int m = _elimination.Length;
+        ref double V = ref MemoryMarshal.GetReference(v);
+        ref double D = ref MemoryMarshal.GetReference(conductance);
+        ref double R = ref MemoryMarshal.GetReference(current);
+        ref int node = ref MemoryMarshal.GetArrayDataReference(_elimination);
+        ref int parentOf = ref MemoryMarshal.GetArrayDataReference(_eliminationParent);
+        ref double axialOf = ref MemoryMarshal.GetArrayDataReference(_eliminationAxial);
+        ref double capOf = ref MemoryMarshal.GetArrayDataReference(_eliminationCapacitance);
+        for (int k = 0; k < m; k++)
         {
-            diagonal[o] += cj * c[0];
-            rhs[o] = -rhs[o];
-            for (int i = 1; i < n; i++)
-            {
-                double a = axial[i];
-                diagonal[o + i] += cj * c[i] + a;
-                rhs[o + i] = a * (v[o + parent[i]] - v[o + i]) - rhs[o + i];
-            }
-        }
-        for (int i = n - 1; i > 0; i--)
-        {
-            int p = parent[i];
-            double a = axial[i];
+            int i = Unsafe.Add(ref node, k), p = Unsafe.Add(ref parentOf, k);
+            double a = Unsafe.Add(ref axialOf, k), own = cj * Unsafe.Add(ref capOf, k) + a;
             for (int o = 0; o < total; o += n)
             {
-                double inverse = 1.0 / diagonal[o + i];
+                double flux = a * (Unsafe.Add(ref V, o + p) - Unsafe.Add(ref V, o + i));
+                double inverse = 1.0 / (Unsafe.Add(ref D, o + i) + own);
+                double r = flux - Unsafe.Add(ref R, o + i);
                 double f = a * inverse;
-                diagonal[o + p] += a - f * a;
-                rhs[o + p] += f * rhs[o + i] - a * (v[o + p] - v[o + i]);
-                diagonal[o + i] = inverse;
+                Unsafe.Add(ref D, o + p) += a - f * a;
+                Unsafe.Add(ref R, o + p) -= f * r - flux;
+                Unsafe.Add(ref D, o + i) = inverse;
+                Unsafe.Add(ref R, o + i) = r;
             }
         }
+        double ownRoot = cj * _capacitance[0];
         for (int o = 0; o < total; o += n)
         {
-            rhs[o] /= diagonal[o];
-            v[o] += factor * rhs[o];
+            double dv = -Unsafe.Add(ref R, o) / (Unsafe.Add(ref D, o) + ownRoot);
+            Unsafe.Add(ref R, o) = dv;
+            Unsafe.Add(ref V, o) += factor * dv;
         }
-        for (int i = 1; i < n; i++)
+        for (int k = m - 1; k >= 0; k--)
         {
-            int p = parent[i];
-            double a = axial[i];
+            int i = Unsafe.Add(ref node, k), p = Unsafe.Add(ref parentOf, k);
+            double a = Unsafe.Add(ref axialOf, k);
             for (int o = 0; o < total; o += n)
             {
-                double dv = (rhs[o + i] + a * rhs[o + p]) * diagonal[o + i];
-                rhs[o + i] = dv;
-                v[o + i] += factor * dv;
+                double dv = (Unsafe.Add(ref R, o + i) + a * Unsafe.Add(ref R, o + p)) * Unsafe.Add(ref D, o + i);
+                Unsafe.Add(ref R, o + i) = dv;
+                Unsafe.Add(ref V, o + i) += factor * dv;
             }
         }
     }

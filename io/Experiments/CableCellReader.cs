@@ -53,53 +53,76 @@ public sealed class CableCellReader(Catalogue catalogue)
         {
             throw new ExperimentException(file, "", $"is not valid JSON (line {e.LineNumber + 1}): {e.Message}");
         }
-        using (doc)
+        using (doc) return Read(doc.RootElement, file);
+    }
+
+    /// <summary>
+    /// Reads a cell description that sits inside another JSON file (an experiment's population) at
+    /// <paramref name="basePath"/>: errors carry that prefix, an unreadable or malformed SWC file becomes an error at
+    /// <c>basePath.morphology.swc</c> that keeps the SWC file and line, and a relative SWC path is taken from
+    /// <paramref name="file"/>'s folder.
+    /// </summary>
+    public CableCell Read(JsonElement element, string file, string basePath)
+    {
+        try
         {
-            var root = doc.RootElement;
-            Known(root, "", file, ["morphology", "discretisation", "v_init", "threshold", "detector", "mechanisms", "point_processes"]);
-            var morphology = ReadMorphology(Required(root, "morphology", "", file), file);
-            var cell = new CableCell(morphology, ReadDiscretisation(root, file));
-            if (root.TryGetProperty("v_init", out var vInit)) cell.VInit = Number(vInit, "v_init", file);
-            if (root.TryGetProperty("threshold", out var threshold)) cell.Threshold = Number(threshold, "threshold", file);
-            if (root.TryGetProperty("detector", out var detector))
-            {
-                Known(detector, "detector", file, ["section", "x"]);
-                cell.DetectorSection = Section(morphology, Required(detector, "section", "detector", file), "detector.section", file);
-                if (detector.TryGetProperty("x", out var x)) cell.DetectorX = Fraction(x, "detector.x", file);
-            }
-            if (root.TryGetProperty("mechanisms", out var mechanisms))
-            {
-                int i = 0;
-                foreach (var m in Array(mechanisms, "mechanisms", file))
-                {
-                    string path = $"mechanisms[{i++}]";
-                    Known(m, path, file, ["name", "sections", "parameters"]);
-                    var mechanism = Mechanism(m, "name", path, file, pointProcess: false);
-                    var sections = new List<string>();
-                    if (m.TryGetProperty("sections", out var list))
-                    {
-                        int s = 0;
-                        foreach (var name in Array(list, $"{path}.sections", file)) sections.Add(Section(morphology, name, $"{path}.sections[{s++}]", file));
-                    }
-                    Apply(() => cell.Insert(mechanism, sections.ToArray()), path, file);
-                }
-            }
-            if (root.TryGetProperty("point_processes", out var points))
-            {
-                int i = 0;
-                foreach (var p in Array(points, "point_processes", file))
-                {
-                    string path = $"point_processes[{i++}]";
-                    Known(p, path, file, ["name", "mechanism", "section", "x", "parameters"]);
-                    string name = Text(Required(p, "name", path, file), $"{path}.name", file);
-                    var mechanism = Mechanism(p, "mechanism", path, file, pointProcess: true);
-                    string section = Section(morphology, Required(p, "section", path, file), $"{path}.section", file);
-                    double x = p.TryGetProperty("x", out var xv) ? Fraction(xv, $"{path}.x", file) : 0.5;
-                    Apply(() => cell.Place(name, mechanism, section, x), path, file);
-                }
-            }
-            return cell;
+            return Read(element, file);
         }
+        catch (ExperimentException e) when (e.File == file)
+        {
+            throw new ExperimentException(file, e.FieldPath.Length == 0 ? basePath : $"{basePath}.{e.FieldPath}", e.Problem);
+        }
+        catch (SwcFormatException e)
+        {
+            throw new ExperimentException(file, $"{basePath}.morphology.swc", e.Message.TrimEnd('.'));
+        }
+    }
+
+    private CableCell Read(JsonElement root, string file)
+    {
+        Known(root, "", file, ["morphology", "discretisation", "v_init", "threshold", "detector", "mechanisms", "point_processes"]);
+        var morphology = ReadMorphology(Required(root, "morphology", "", file), file);
+        var cell = new CableCell(morphology, ReadDiscretisation(root, file));
+        if (root.TryGetProperty("v_init", out var vInit)) cell.VInit = Number(vInit, "v_init", file);
+        if (root.TryGetProperty("threshold", out var threshold)) cell.Threshold = Number(threshold, "threshold", file);
+        if (root.TryGetProperty("detector", out var detector))
+        {
+            Known(detector, "detector", file, ["section", "x"]);
+            cell.DetectorSection = Section(morphology, Required(detector, "section", "detector", file), "detector.section", file);
+            if (detector.TryGetProperty("x", out var x)) cell.DetectorX = Fraction(x, "detector.x", file);
+        }
+        if (root.TryGetProperty("mechanisms", out var mechanisms))
+        {
+            int i = 0;
+            foreach (var m in Array(mechanisms, "mechanisms", file))
+            {
+                string path = $"mechanisms[{i++}]";
+                Known(m, path, file, ["name", "sections", "parameters"]);
+                var mechanism = Mechanism(m, "name", path, file, pointProcess: false);
+                var sections = new List<string>();
+                if (m.TryGetProperty("sections", out var list))
+                {
+                    int s = 0;
+                    foreach (var name in Array(list, $"{path}.sections", file)) sections.Add(Section(morphology, name, $"{path}.sections[{s++}]", file));
+                }
+                Apply(() => cell.Insert(mechanism, sections.ToArray()), path, file);
+            }
+        }
+        if (root.TryGetProperty("point_processes", out var points))
+        {
+            int i = 0;
+            foreach (var p in Array(points, "point_processes", file))
+            {
+                string path = $"point_processes[{i++}]";
+                Known(p, path, file, ["name", "mechanism", "section", "x", "parameters"]);
+                string name = Text(Required(p, "name", path, file), $"{path}.name", file);
+                var mechanism = Mechanism(p, "mechanism", path, file, pointProcess: true);
+                string section = Section(morphology, Required(p, "section", path, file), $"{path}.section", file);
+                double x = p.TryGetProperty("x", out var xv) ? Fraction(xv, $"{path}.x", file) : 0.5;
+                Apply(() => cell.Place(name, mechanism, section, x), path, file);
+            }
+        }
+        return cell;
     }
 
     private Morphology ReadMorphology(JsonElement m, string file)

@@ -52,9 +52,23 @@ public sealed record ProjectionSpec(
     string Name, string Source, string Target, string Receptor, string Rule, object RuleParameters,
     Distribution Weight, Distribution Delay);
 
-/// <summary>A state probe: one variable of some elements of a population, every <paramref name="Every"/> steps.</summary>
-public sealed record StateProbeSpec(string Population, string Variable, IReadOnlyList<int>? NodeIds, int Every);
+/// <summary>A state probe: one variable of some elements of a population, every <paramref name="Every"/> steps;
+/// <paramref name="Sections"/> (cable populations only) restricts a compartment report to the segments of those sections.</summary>
+public sealed record StateProbeSpec(string Population, string Variable, IReadOnlyList<int>? NodeIds, int Every, IReadOnlyList<string>? Sections = null);
 
 /// <summary>What is written to the output file; <paramref name="Compression"/> is the gzip level (0 = off, 1–9) of every
 /// dataset: uncompressed writes run at about 1 GB/s here, deflate-1 at about 75 MB/s, so it is off by default.</summary>
 public sealed record RecordSpec(IReadOnlyList<string> Spikes, IReadOnlyList<StateProbeSpec> State, int Compression = 0);
+
+/// <summary>
+/// The parameters of a population of multi-compartment cells (<c>"model": "cable"</c>): the cell every member is built
+/// from and the time discretisation. Its input ports are the cell's event-receiving point processes (by name).
+/// </summary>
+public sealed record CablePopulationParameters(Circuits.Cells.CableCell Cell, Engine.Cable.CableMethod Method)
+{
+    /// <summary>The model name experiment files use for cable cells.</summary>
+    public const string ModelName = "cable";
+
+    /// <summary>Names of the point processes that take spike events (the targets of projections).</summary>
+    public IReadOnlyList<string> InputNames => Cell.PointProcesses.Where(p => p.Mechanism.ReceivesEvents).Select(p => p.Name).ToArray();
+}

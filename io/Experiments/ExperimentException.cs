@@ -8,6 +8,7 @@ public sealed class ExperimentException : Exception
     {
         File = file;
         FieldPath = path;
+        Problem = problem;
     }
 
     public ExperimentException() : base("Invalid experiment.") { File = FieldPath = ""; }
@@ -19,4 +20,7 @@ public sealed class ExperimentException : Exception
     public string File { get; }
 
     public string FieldPath { get; }
+
+    /// <summary>What is wrong and what is allowed, without file and path.</summary>
+    public string Problem { get; } = "";
 }

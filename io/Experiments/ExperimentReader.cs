@@ -97,13 +97,18 @@ public sealed class ExperimentReader(Catalogue catalogue)
         {
             string path = $"{basePath}[{index++}]";
             f.Object(el, path);
+            if (el.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String && m.GetString() == CablePopulationParameters.ModelName)
+            {
+                list.Add(ReadCablePopulation(f, el, path, seen));
+                continue;
+            }
             f.NoUnknown(el, path, ["name", "size", "model", "parameters", "receptors", "initial"]);
             string name = f.String(el, "name", path);
             if (!seen.Add(name)) throw f.Error($"{path}.name", $"'{name}' is used by two populations; names must be unique");
             int size = f.Integer(el, "size", path, 1, int.MaxValue);
             string modelName = f.String(el, "model", path);
             var model = catalogue.Find<INeuronModel>(modelName)
-                ?? throw f.Error($"{path}.model", $"unknown model '{modelName}'; allowed: {string.Join(", ", catalogue.Names<INeuronModel>())}");
+                ?? throw f.Error($"{path}.model", $"unknown model '{modelName}'; allowed: {string.Join(", ", catalogue.Names<INeuronModel>().Append(CablePopulationParameters.ModelName))}");
             object parameters = f.Typed(el, "parameters", path, model.ParametersType);
             string? problem = model.Validate(parameters);
             if (problem is not null) throw f.FieldError($"{path}.parameters", problem);
@@ -143,6 +148,56 @@ public sealed class ExperimentReader(Catalogue catalogue)
         return list;
     }
 
+    /// <summary>
+    /// A population of multi-compartment cells: <c>{"name", "size", "model": "cable", "cell": {…} or "cell.json",
+    /// "method": "backward-euler" | "crank-nicolson"}</c>; the cell is read by <see cref="CableCellReader"/> (SWC and
+    /// cell files relative to the experiment file), so its errors carry this population's JSON path.
+    /// </summary>
+    private PopulationSpec ReadCablePopulation(Fields f, JsonElement el, string path, HashSet<string> seen)
+    {
+        f.NoUnknown(el, path, ["name", "size", "model", "cell", "method"]);
+        string name = f.String(el, "name", path);
+        if (!seen.Add(name)) throw f.Error($"{path}.name", $"'{name}' is used by two populations; names must be unique");
+        int size = f.Integer(el, "size", path, 1, int.MaxValue);
+        var cells = new CableCellReader(catalogue);
+        if (!el.TryGetProperty("cell", out var cellElement)) throw f.Error($"{path}.cell", "missing (required); give the cell description (morphology, mechanisms, point_processes) or the path of a cell JSON file");
+        Circuits.Cells.CableCell cell;
+        if (cellElement.ValueKind == JsonValueKind.String)
+        {
+            string cellFile = f.String(el, "cell", path);
+            if (!Path.IsPathRooted(cellFile)) cellFile = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(f.File)) ?? "", cellFile);
+            if (!File.Exists(cellFile)) throw f.Error($"{path}.cell", $"the cell file '{cellFile}' does not exist");
+            try
+            {
+                cell = cells.ReadFile(cellFile);
+            }
+            catch (Swc.SwcFormatException e)
+            {
+                throw f.Error($"{path}.cell", $"{cellFile}: morphology.swc: {e.Message.TrimEnd('.')}");
+            }
+        }
+        else
+        {
+            f.Object(cellElement, $"{path}.cell");
+            cell = cells.Read(cellElement, f.File, $"{path}.cell");
+        }
+        var method = Engine.Cable.CableMethod.BackwardEuler;
+        if (el.TryGetProperty("method", out _))
+        {
+            method = f.String(el, "method", path) switch
+            {
+                "backward-euler" => Engine.Cable.CableMethod.BackwardEuler,
+                "crank-nicolson" => Engine.Cable.CableMethod.CrankNicolson,
+                string other => throw f.Error($"{path}.method", $"unknown method '{other}'; allowed: backward-euler, crank-nicolson"),
+            };
+        }
+        return new PopulationSpec(name, size, CablePopulationParameters.ModelName, new CablePopulationParameters(cell, method), [], new Dictionary<string, Distribution>());
+    }
+
+    /// <summary>The names projections may target: a cable population's synapses, otherwise the receptors.</summary>
+    private static IEnumerable<string> InputNames(PopulationSpec population) =>
+        population.Parameters is CablePopulationParameters cable ? cable.InputNames : population.Receptors.Select(r => r.Name);
+
     private List<ProjectionSpec> ReadProjections(Fields f, JsonElement array, List<PopulationSpec> populations)
     {
         var list = new List<ProjectionSpec>();
@@ -159,9 +214,9 @@ public sealed class ExperimentReader(Catalogue catalogue)
             var tgt = populations.FirstOrDefault(p => p.Name == target)
                 ?? throw f.Error($"{path}.target", $"no population named '{target}'; populations: {string.Join(", ", populations.Select(p => p.Name))}");
             string receptor = f.String(el, "receptor", path);
-            if (!tgt.Receptors.Any(r => r.Name == receptor))
+            if (!InputNames(tgt).Contains(receptor))
             {
-                throw f.Error($"{path}.receptor", $"population '{target}' has no receptor '{receptor}'; it has: {string.Join(", ", tgt.Receptors.Select(r => r.Name))}");
+                throw f.Error($"{path}.receptor", $"population '{target}' has no receptor '{receptor}'; it has: {string.Join(", ", InputNames(tgt))}");
             }
             var conn = el.TryGetProperty("connectivity", out var c)
                 ? c
@@ -207,7 +262,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
             {
                 string p = $"{path}.state[{i++}]";
                 f.Object(el, p);
-                f.NoUnknown(el, p, ["population", "variable", "node_ids", "every"]);
+                f.NoUnknown(el, p, ["population", "variable", "node_ids", "every", "sections"]);
                 string pop = f.String(el, "population", p);
                 var spec = populations.FirstOrDefault(x => x.Name == pop)
                     ?? throw f.Error($"{p}.population", $"no population named '{pop}'; populations: {string.Join(", ", populations.Select(x => x.Name))}");
@@ -227,7 +282,27 @@ public sealed class ExperimentReader(Catalogue catalogue)
                     }
                 }
                 int every = el.TryGetProperty("every", out _) ? f.Integer(el, "every", p, 1, int.MaxValue) : 1;
-                state.Add(new StateProbeSpec(pop, f.String(el, "variable", p), ids, every));
+                List<string>? sections = null;
+                if (el.TryGetProperty("sections", out _))
+                {
+                    if (spec.Parameters is not CablePopulationParameters cable)
+                    {
+                        throw f.Error($"{p}.sections", $"only cable populations have sections; '{pop}' is a '{spec.Model}' population");
+                    }
+                    sections = [];
+                    int k = 0;
+                    foreach (var section in f.Array(el, "sections", p).EnumerateArray())
+                    {
+                        string? name = section.ValueKind == JsonValueKind.String ? section.GetString() : null;
+                        if (name is null || !cable.Cell.Morphology.TryGet(name, out _))
+                        {
+                            throw f.Error($"{p}.sections[{k}]", $"the cell of '{pop}' has no section {section.GetRawText()}; it has: {string.Join(", ", cable.Cell.Morphology.Sections.Select(x => x.Name))}");
+                        }
+                        sections.Add(name);
+                        k++;
+                    }
+                }
+                state.Add(new StateProbeSpec(pop, f.String(el, "variable", p), ids, every, sections));
             }
         }
         int compression = rec.TryGetProperty("compression", out _) ? f.Integer(rec, "compression", path, 0, 9) : 0;
@@ -243,6 +318,8 @@ public sealed class ExperimentReader(Catalogue catalogue)
     /// <summary>Typed field access that reports problems with file and JSON path.</summary>
     private sealed class Fields(string file)
     {
+        public string File => file;
+
         public ExperimentException Error(string path, string problem) => new(file, path, problem);
 
         /// <summary>Turns a model's "field: problem" into an error at <paramref name="basePath"/>.field.</summary>

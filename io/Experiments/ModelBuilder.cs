@@ -1,4 +1,5 @@
 using BioSim.Circuits;
+using BioSim.Circuits.Cells;
 using BioSim.Circuits.Connectivity;
 using BioSim.Circuits.Neurons;
 using BioSim.Circuits.Populations;
@@ -9,7 +10,7 @@ using BioSim.Engine.Simulation;
 namespace BioSim.IO.Experiments;
 
 /// <summary>A built network ready to run.</summary>
-public sealed record BuiltModel(Simulation Simulation, IReadOnlyList<NeuronPopulation> Populations, IReadOnlyList<Projection> Projections)
+public sealed record BuiltModel(Simulation Simulation, IReadOnlyList<IDynamics> Populations, IReadOnlyList<Projection> Projections)
 {
     public long SynapseCount => Projections.Sum(p => (long)p.SynapseCount);
 }
@@ -24,9 +25,14 @@ public sealed class ModelBuilder(Catalogue catalogue)
     /// <param name="minElementsForThreads">See <see cref="Simulation"/>: networks smaller than this step on one thread.</param>
     public BuiltModel Build(Experiment experiment, int? threads = null, int minElementsForThreads = Simulation.MinElementsForThreads)
     {
-        var populations = new List<NeuronPopulation>();
+        var populations = new List<IDynamics>();
         foreach (var spec in experiment.Populations)
         {
+            if (spec.Parameters is CablePopulationParameters cable)
+            {
+                populations.Add(new CablePopulation(spec.Name, spec.Size, cable.Cell, cable.Method));
+                continue;
+            }
             var model = catalogue.Find<INeuronModel>(spec.Model) ?? throw new ExperimentException(experiment.File, "populations", $"unknown model '{spec.Model}'");
             NeuronPopulation population;
             try

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using BioSim.Circuits.Cells;
 using BioSim.Engine.Simulation;
 using BioSim.IO.Experiments;
 using BioSim.IO.Hdf5;
@@ -179,6 +180,19 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
                         $"population '{spec.Population}' already has a state report; SONATA holds one report per population in a file, so record one variable per population");
                 }
                 var population = sim.Population(spec.Population);
+                if (population is CablePopulation cable)
+                {
+                    _probes.Add(CompartmentProbe(k, spec, cable, (nodeIds, pointers, elementIds) =>
+                        reports.AddPopulation(spec.Population, nodeIds, pointers, elementIds, new SonataReportOptions
+                        {
+                            StartMs = spec.Every * experiment.Dt,
+                            DtMs = spec.Every * experiment.Dt,
+                            Units = "mV",
+                            VariableName = "v",
+                            DeflateLevel = experiment.Record.Compression,
+                        })));
+                    continue;
+                }
                 if (!population.VariableNames.Contains(spec.Variable))
                 {
                     throw new ExperimentException(experiment.File, $"record.state[{k}].variable",
@@ -204,12 +218,14 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
                 throw new InvalidDataException($"the checkpoint counts spikes of {position.SpikeCounts.Length} populations, the experiment has {_counts.Length}");
             position.SpikeCounts.CopyTo(_counts, 0);
             foreach (string name in experiment.Record.Spikes) spikes.Reopen(name, position.SpikeRows[name], timeMs);
-            foreach (var spec in experiment.Record.State)
+            for (int k = 0; k < experiment.Record.State.Count; k++)
             {
-                var population = sim.Population(spec.Population);
-                int[] ids = spec.NodeIds?.ToArray() ?? Enumerable.Range(0, population.Size).ToArray();
+                var spec = experiment.Record.State[k];
                 var writer = reports.Reopen(spec.Population, position.ReportFrames[spec.Population]);
-                _probes.Add(new Probe(population.Variable(spec.Variable), ids, spec.Every, writer));
+                var population = sim.Population(spec.Population);
+                _probes.Add(population is CablePopulation cable
+                    ? CompartmentProbe(k, spec, cable, (_, _, _) => writer)
+                    : new Probe(population.Variable(spec.Variable), spec.NodeIds?.ToArray() ?? Enumerable.Range(0, population.Size).ToArray(), spec.Every, writer));
             }
             _spikeWriters = spikes;
         }
@@ -224,6 +240,32 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
             var frames = new Dictionary<string, long>(StringComparer.Ordinal);
             foreach (var probe in _probes) frames[probe.Writer.Name] = probe.Writer.Frames;
             checkpoints.Write(sim.Snapshot(), sim.Time, new RunCheckpoints.Position(spikeRows, frames, (long[])_counts.Clone()));
+        }
+
+        /// <summary>
+        /// A compartment report of cable cells in SONATA's layout: each recorded cell a node, its columns the membrane
+        /// potential of every segment (of the chosen sections, in Hines order), <c>element_ids</c> the section index of
+        /// each column (the convention of NEURON-based SONATA reports).
+        /// </summary>
+        /// <param name="writer">Creates (or, resuming, reopens) the report from its node ids, index pointers and element ids.</param>
+        private Probe CompartmentProbe(int k, StateProbeSpec spec, CablePopulation cable,
+            Func<ulong[], ulong[], uint[], ReportPopulationWriter> writer)
+        {
+            if (spec.Variable != "V")
+            {
+                throw new ExperimentException(experiment.File, $"record.state[{k}].variable",
+                    $"cable population '{spec.Population}' records the membrane potential of its compartments; the variable is \"V\", got '{spec.Variable}'");
+            }
+            var layout = cable.Layout;
+            var morphology = layout.Morphology;
+            int[] nodes = spec.Sections is null
+                ? Enumerable.Range(0, layout.NodeCount).Where(i => layout.NodeArea[i] > 0).ToArray()
+                : spec.Sections.SelectMany(s => layout.MembraneNodes(morphology[s])).Distinct().Order().ToArray();
+            int[] cells = spec.NodeIds?.ToArray() ?? Enumerable.Range(0, cable.Size).ToArray();
+            var flat = cells.SelectMany(c => nodes.Select(n => c * cable.NodesPerCell + n)).ToArray();
+            var pointers = Enumerable.Range(0, cells.Length + 1).Select(i => (ulong)(i * nodes.Length)).ToArray();
+            var elementIds = cells.SelectMany(_ => nodes.Select(n => (uint)layout.NodeSection[n])).ToArray();
+            return new Probe(cable.VoltageArray, flat, spec.Every, writer(cells.Select(c => (ulong)c).ToArray(), pointers, elementIds));
         }
 
         public void AfterStep(double t, IReadOnlyList<Engine.Events.SpikeList> spikes)

@@ -71,6 +71,24 @@ public sealed class HhRateTable
         }
     }
 
+    /// <summary>
+    /// <see cref="Lookup(double, out double, out double, out double, out double, out double, out double)"/> for the
+    /// nodes <paramref name="nodes"/> of <paramref name="v"/>, written as one array per function (k-th entry for nodes[k]).
+    /// </summary>
+    public void Lookup(ReadOnlySpan<double> v, ReadOnlySpan<int> nodes, Span<double> minf, Span<double> mtau, Span<double> hinf,
+        Span<double> htau, Span<double> ninf, Span<double> ntau)
+    {
+        int count = nodes.Length;
+        if (minf.Length < count || mtau.Length < count || hinf.Length < count || htau.Length < count || ninf.Length < count || ntau.Length < count)
+        {
+            throw new ArgumentException($"hh rate table: every output needs {count} entries.");
+        }
+        for (int k = 0; k < count; k++)
+        {
+            Lookup(v[nodes[k]], out minf[k], out mtau[k], out hinf[k], out htau[k], out ninf[k], out ntau[k]);
+        }
+    }
+
     /// <summary>The six functions at <paramref name="v"/> by NEURON's interpolation.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Lookup(double v, out double minf, out double mtau, out double hinf, out double htau, out double ninf, out double ntau)
