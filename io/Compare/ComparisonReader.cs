@@ -142,6 +142,18 @@ public sealed class ComparisonReader(Catalogue catalogue)
         }
     }
 
+    private static void CheckActivation(JsonFields f, string name, string path)
+    {
+        try
+        {
+            Activations.Create(name);
+        }
+        catch (ArgumentException)
+        {
+            throw f.Error(path, $"unknown activation '{name}'; allowed: {string.Join(", ", Activations.Names)}, or 'leaky-relu:α' for slope α (GAIT-prop uses 'leaky-relu:0.1')");
+        }
+    }
+
     private static ArchitectureSpec ReadArchitecture(JsonFields f, JsonElement el, TaskSpec task)
     {
         const string path = "architecture";
@@ -164,26 +176,47 @@ public sealed class ComparisonReader(Catalogue catalogue)
             i++;
         }
         if (layers.Count == 0) throw f.Error($"{path}.layers", $"give the sizes of the layers above the input, the last one {task.Outputs} (e.g. [256, 256, {task.Outputs}])");
-        if (layers[^1] != task.Outputs)
-        {
-            string what = task.Type == "fashion-mnist" ? $"{task.Outputs} classes" : $"{task.Outputs} outputs";
-            throw f.Error($"{path}.layers[{layers.Count - 1}]", $"the output layer (layer {layers.Count}, {(layers.Count == 1 ? task.Inputs : layers[^2])} → {layers[^1]}) has {layers[^1]} units but {task.Description} has {what}; make it {task.Outputs}");
-        }
-        string activation = el.TryGetProperty("activation", out _) ? f.String(el, "activation", path) : "tanh";
-        if (!Activations.Names.Contains(activation)) throw f.Error($"{path}.activation", $"unknown activation '{activation}'; allowed: {string.Join(", ", Activations.Names)}");
-        string output = el.TryGetProperty("output_activation", out _) ? f.String(el, "output_activation", path) : "identity";
-        if (!Activations.Names.Contains(output)) throw f.Error($"{path}.output_activation", $"unknown activation '{output}'; allowed: {string.Join(", ", Activations.Names)}");
         string loss = el.TryGetProperty("loss", out _) ? f.String(el, "loss", path) : task.Type == "fashion-mnist" ? "softmax-cross-entropy" : "mse";
         if (loss is not ("mse" or "softmax-cross-entropy")) throw f.Error($"{path}.loss", $"unknown loss '{loss}'; allowed: mse, softmax-cross-entropy");
+        int? taskOutputs = null;
+        if (loss == "mse" && layers[^1] > task.Outputs)
+        {
+            // Extra output units are auxiliary: their target is their own activity (GAIT-prop's square output layer).
+            taskOutputs = task.Outputs;
+        }
+        else if (layers[^1] != task.Outputs)
+        {
+            string what = task.Type == "fashion-mnist" ? $"{task.Outputs} classes" : $"{task.Outputs} outputs";
+            throw f.Error($"{path}.layers[{layers.Count - 1}]", $"the output layer (layer {layers.Count}, {(layers.Count == 1 ? task.Inputs : layers[^2])} → {layers[^1]}) has {layers[^1]} units but {task.Description} has {what}; make it {task.Outputs}" +
+                (layers[^1] > task.Outputs ? " (or use \"loss\": \"mse\", under which the extra units are auxiliary units whose target is their own activity)" : ""));
+        }
+        string activation = el.TryGetProperty("activation", out _) ? f.String(el, "activation", path) : "tanh";
+        CheckActivation(f, activation, $"{path}.activation");
+        string output = el.TryGetProperty("output_activation", out _) ? f.String(el, "output_activation", path) : "identity";
+        CheckActivation(f, output, $"{path}.output_activation");
         if (loss == "softmax-cross-entropy" && output != "identity")
             throw f.Error($"{path}.output_activation", $"softmax-cross-entropy applies the softmax itself, so the output layer must be 'identity', not '{output}'");
         if (loss == "softmax-cross-entropy" && task.Type != "fashion-mnist")
             throw f.Error($"{path}.loss", $"softmax-cross-entropy needs class labels; {task.Description} is a regression task: use mse");
         bool bias = !el.TryGetProperty("bias", out _) || f.Boolean(el, "bias", path);
         Distribution? init = null;
-        if (el.TryGetProperty("init", out var ini) && !(ini.ValueKind == JsonValueKind.String && ini.GetString() == "pytorch"))
-            init = f.Distribution(ini, $"{path}.init", "\"pytorch\" (U[±1/√n_in] for W and b)");
-        return new ArchitectureSpec(layers, activation, output, bias, init, loss);
+        bool orthogonal = false;
+        if (el.TryGetProperty("init", out var ini) && ini.ValueKind == JsonValueKind.String && ini.GetString() == "orthogonal")
+        {
+            orthogonal = true;
+            int inputs = task.Inputs;
+            for (int l = 0; l < layers.Count; l++)
+            {
+                if (layers[l] != inputs)
+                    throw f.Error($"{path}.init", $"\"orthogonal\" needs square layers, but layer {l + 1} maps {inputs} → {layers[l]}; make every layer {task.Inputs} wide or choose another init");
+                inputs = layers[l];
+            }
+        }
+        else if (el.TryGetProperty("init", out ini) && !(ini.ValueKind == JsonValueKind.String && ini.GetString() == "pytorch"))
+        {
+            init = f.Distribution(ini, $"{path}.init", "\"pytorch\" (U[±1/√n_in] for W and b), \"orthogonal\" (square layers; zero biases)");
+        }
+        return new ArchitectureSpec(layers, activation, output, bias, init, loss, orthogonal, taskOutputs);
     }
 
     private static OptimiserSpec ReadOptimiser(JsonFields f, JsonElement el, double lr)

@@ -8,6 +8,7 @@ using BioSim.IO.Hdf5;
 using BioSim.Plasticity.Data;
 using BioSim.Plasticity.Linear;
 using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.Rules;
 using BioSim.Plasticity.Training;
 
 namespace BioSim.IO.Compare;
@@ -109,7 +110,8 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
     {
         var arch = experiment.Architecture;
         var network = new Network(experiment.Task.Inputs, arch.LayerSpecs(), product);
-        if (arch.Init is null) network.Initialise(seed);
+        if (arch.Orthogonal) GaitProp.InitialiseOrthogonal(network, seed);
+        else if (arch.Init is null) network.Initialise(seed);
         else foreach (var layer in network.Layers) network.Initialise(layer, arch.Init, seed);
         return network;
     }

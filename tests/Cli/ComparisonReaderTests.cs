@@ -41,6 +41,22 @@ public sealed class ComparisonReaderTests
         Assert.That(e.Alignment, Is.True);
     }
 
+    /// <summary>GAIT-prop's network: square layers with an orthogonal start, and an mse output layer wider than the
+    /// task whose extra units are auxiliary (their target is their own activity).</summary>
+    [Test]
+    public void OrthogonalInitAndAuxiliaryOutputUnits()
+    {
+        var e = Read(Valid.Replace("\"layers\": [8, 2], \"activation\": \"tanh\"", "\"layers\": [5, 5], \"activation\": \"leaky-relu:0.1\", \"init\": \"orthogonal\""));
+        Assert.That(e.Architecture.Orthogonal, Is.True);
+        Assert.That(e.Architecture.TaskOutputs, Is.EqualTo(2));
+        Assert.That(((BioSim.Plasticity.Networks.MeanSquaredError)e.Architecture.CreateLoss()).TaskOutputs, Is.EqualTo(2));
+
+        Assert.That(Error(j => j.Replace("\"activation\": \"tanh\"", "\"activation\": \"tanh\", \"init\": \"orthogonal\"")),
+            Is.EqualTo("c.json: architecture.init: \"orthogonal\" needs square layers, but layer 1 maps 5 → 8; make every layer 5 wide or choose another init"));
+        Assert.That(Error(j => j.Replace("\"layers\": [8, 2]", "\"layers\": [8, 3]").Replace("\"loss\": \"mse\"", "\"loss\": \"softmax-cross-entropy\"")),
+            Does.Contain("has 3 units but"));
+    }
+
     [Test]
     public void MistakesNameTheFieldAndWhatIsAllowed()
     {
