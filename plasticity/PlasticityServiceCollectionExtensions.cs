@@ -20,6 +20,7 @@ public static class PlasticityServiceCollectionExtensions
         services.AddPlasticityRule<Backpropagation>("backprop");
         services.AddPlasticityRule<FeedbackAlignment>("feedback-alignment");
         services.AddPlasticityRule<DirectFeedbackAlignment>("direct-feedback-alignment");
+        services.AddPlasticityRule<CorrelativeInfomax>("correlative-infomax");
         return services;
     }
 

@@ -21,6 +21,9 @@ public sealed class CreditAssignmentTests
 
     public static IEnumerable<string> RuleNames() => new ServiceCollection().AddPlasticity().BuildServiceProvider().GetRequiredService<Catalogue>().Names<ICreditAssignmentRule>();
 
+    /// <summary>The rules that differ from backprop only in the error signal (the others have fixtures of their own).</summary>
+    public static IEnumerable<string> ErrorSignalRuleNames() => RuleNames().Where(n => Catalogue.CreateRule(n) is ErrorSignalRule);
+
     public static IEnumerable<TestCaseData> Products()
     {
         yield return new TestCaseData("managed").SetArgDisplayNames("managed");
@@ -144,7 +147,7 @@ public sealed class CreditAssignmentTests
 
     /// <summary>Tolerance 1e-13: the same sums in a different order, on values of order 1.</summary>
     [Test]
-    public void EveryRuleMatchesItsNaiveLoopReimplementation([ValueSource(nameof(RuleNames))] string name, [Values] bool crossEntropy)
+    public void EveryRuleMatchesItsNaiveLoopReimplementation([ValueSource(nameof(ErrorSignalRuleNames))] string name, [Values] bool crossEntropy)
     {
         ILoss loss = crossEntropy ? new SoftmaxCrossEntropy() : new MeanSquaredError();
         var (net, tape, x, y) = Setup(new ManagedMatrixProduct(), loss);
@@ -187,7 +190,7 @@ public sealed class CreditAssignmentTests
     }
 
     [Test]
-    public void ZeroErrorGivesZeroUpdate([ValueSource(nameof(RuleNames))] string name)
+    public void ZeroErrorGivesZeroUpdate([ValueSource(nameof(ErrorSignalRuleNames))] string name)
     {
         var net = new Network(5, Layers, new ManagedMatrixProduct());
         net.Initialise(3);
@@ -214,7 +217,7 @@ public sealed class CreditAssignmentTests
     [Test]
     public void RuleStateRoundTripsThroughSnapshot([ValueSource(nameof(RuleNames))] string name)
     {
-        var (net, tape, _, _) = Setup(new ManagedMatrixProduct(), new MeanSquaredError());
+        var (net, tape, _, y) = Setup(new ManagedMatrixProduct(), new MeanSquaredError());
         var a = Catalogue.CreateRule(name);
         a.Prepare(net, 1);
         var snapshot = new StateSnapshot();
@@ -224,7 +227,9 @@ public sealed class CreditAssignmentTests
         b.LoadState(snapshot, "rule/");
         var ga = new ParameterGradients(net);
         var gb = new ParameterGradients(net);
+        (a as IInferenceRule)?.SetTargets(y, Batch); // rules that nudge towards the targets themselves
         a.ComputeUpdates(net, tape, ga);
+        (b as IInferenceRule)?.SetTargets(y, Batch);
         b.ComputeUpdates(net, tape, gb);
         for (int l = 0; l < net.Layers.Count; l++) Assert.That(gb.Weights[l], Is.EqualTo(ga.Weights[l]));
     }
@@ -233,7 +238,7 @@ public sealed class CreditAssignmentTests
     public void UnknownRuleListsTheKnownOnes()
     {
         var ex = Assert.Throws<ArgumentException>(() => Catalogue.CreateRule("hebb"));
-        Assert.That(ex!.Message, Does.Contain("'hebb'").And.Contain("backprop, direct-feedback-alignment, feedback-alignment"));
+        Assert.That(ex!.Message, Does.Contain("'hebb'").And.Contain("backprop, ").And.Contain(string.Join(", ", RuleNames())));
     }
 
     [Test]
