@@ -1,3 +1,4 @@
+using System.Text.Json;
 using BioSim.Engine.Random;
 using BioSim.Plasticity.Linear;
 using BioSim.Plasticity.Networks;
@@ -241,6 +242,63 @@ public sealed class CorrelativeInfomaxTests
             }
         }
         Assert.That(signs.All(b => Math.Abs(b) == 1.0), "|β| = 1");
+    }
+
+    /// <summary>
+    /// Reference: the authors' own code. tests/reference/corinfomax_official.py runs
+    /// ContrastiveCorInfoMaxHopfield.batch_step_hopfield of BariscanBozkurt/Supervised-CorInfoMax (commit e5fb839,
+    /// PyTorch 1.13, float64) for two minibatches of a 5-7-6-4 network from given weights, β = +1, λ 0.9, and writes the
+    /// weights after each step and the nudged rates it returns (tests/data/corinfomax_official.json). Same weights here,
+    /// the forward update applied as SGD with rate 1. Tolerance 1e-10: float64 on both sides, sums in another order.
+    /// </summary>
+    [Test]
+    public void MatchesTheAuthorsCode()
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(TestPaths.Data("corinfomax_official.json")));
+        var root = json.RootElement;
+        static double[] Array1(JsonElement e) => [.. e.EnumerateArray().Select(v => v.GetDouble())];
+        static double[][] Arrays(JsonElement e) => [.. e.EnumerateArray().Select(Array1)];
+        int batch = root.GetProperty("batch").GetInt32();
+        var net = new Network(5, [new LayerSpec(7, "unit-clip", Bias: false), new LayerSpec(6, "unit-clip", Bias: false), new LayerSpec(4, "unit-clip", Bias: false)], new ManagedMatrixProduct());
+        var w0 = Arrays(root.GetProperty("Wff0"));
+        for (int l = 0; l < 3; l++) w0[l].CopyTo(net.Layers[l].Weights, 0);
+        var rule = new CorrelativeInfomax
+        {
+            Lambda = 0.9, Epsilon = 0.15, Leak = 0.3, NeuralRate = 0.07, NeuralRateFloor = 0.001, NeuralRateDecay = 0.01,
+            FreeIterations = 30, NudgedIterations = 10, Beta = 1, RandomSignBeta = false,
+            ForwardRates = [0.3, 0.22, 0.15], FeedbackRates = [0.07, 0.05],
+        };
+        rule.Prepare(net, 1);
+        var wb0 = Arrays(root.GetProperty("Wfb0"));
+        var b0 = Arrays(root.GetProperty("B0"));
+        for (int l = 0; l < 2; l++) wb0[l].CopyTo(rule.FeedbackWeights[l], 0);
+        for (int l = 0; l < 3; l++) b0[l].CopyTo(rule.LateralWeights[l], 0);
+        var tape = net.CreateTape(batch);
+        var grads = new ParameterGradients(net);
+        foreach (var step in root.GetProperty("steps").EnumerateArray())
+        {
+            var x = Array1(step.GetProperty("x"));
+            var y = new double[batch * 4];
+            int r = 0;
+            foreach (var label in step.GetProperty("labels").EnumerateArray()) y[r++ * 4 + label.GetInt32()] = 1;
+            net.Forward(x, batch, tape);
+            rule.SetTargets(y, batch);
+            rule.ComputeUpdates(net, tape, grads);
+            for (int l = 0; l < 3; l++)
+                for (int i = 0; i < grads.Weights[l].Length; i++) net.Layers[l].Weights[i] -= grads.Weights[l][i];
+            var rates = Arrays(step.GetProperty("nudged_rates"));
+            var wff = Arrays(step.GetProperty("Wff"));
+            var wfb = Arrays(step.GetProperty("Wfb"));
+            var lat = Arrays(step.GetProperty("B"));
+            for (int l = 0; l < 3; l++)
+            {
+                Assert.That(rule.NudgedRates[l].AsSpan(0, rates[l].Length).ToArray(), Is.EqualTo(rates[l]).Within(1e-10), $"nudged rates of layer {l + 1}");
+                Assert.That(net.Layers[l].Weights, Is.EqualTo(wff[l]).Within(1e-10), $"W{l + 1}");
+                Assert.That(rule.LateralWeights[l], Is.EqualTo(lat[l]).Within(1e-10), $"B{l + 1}");
+            }
+            for (int l = 0; l < 2; l++) Assert.That(rule.FeedbackWeights[l], Is.EqualTo(wfb[l]).Within(1e-10), $"W^b{l + 2}");
+        }
+        Assert.That(net.Layers[0].Weights.Zip(w0[0], (a, b) => Math.Abs(a - b)).Max(), Is.GreaterThan(1e-4), "the weights moved");
     }
 
     /// <summary>The same without biases (the code's layers have none).</summary>
