@@ -18,17 +18,19 @@ namespace BioSim.Benchmarks.Plasticity;
 /// decayed per epoch by 0.95^e (e &lt; 20), 0.9^e (e &lt; 25), 0.8^e after; neural step 0.07/(1 + 0.01k), 30 free and 10
 /// nudged iterations, random-sign β = 1, ε 0.15, λ 0.99999, g 0.3; Xavier-uniform forward weights, no biases)?
 /// The paper reports 88.14 ± 0.28 % test accuracy after 50 epochs (10 seeds). Prediction is the 30-iteration free
-/// phase, as in the code's evaluation. Run: <c>dotnet run -c Release --project benchmarks -- corinfomax-fashion [epochs] [seed] [training samples]</c>.
+/// phase, as in the code's evaluation. Run: <c>dotnet run -c Release --project benchmarks -- corinfomax-fashion [epochs] [seed] [training samples] [test samples]</c>.
 /// </summary>
 internal static class CorInfoMaxFashion
 {
-    public static void Run(int epochs, ulong seed, int samples)
+    public static void Run(int epochs, ulong seed, int samples, int tests)
     {
-        var (fullTrain, test) = FashionMnist.Load();
+        var (fullTrain, fullTest) = FashionMnist.Load();
+        var test = tests >= fullTest.Count ? fullTest
+            : new Dataset($"fashion-mnist test[0:{tests}]", 784, fullTest.Inputs[..(tests * 784)], fullTest.Labels![..tests], 10);
         var train = samples >= fullTrain.Count ? fullTrain
             : new Dataset($"fashion-mnist train[0:{samples}]", 784, fullTrain.Inputs[..(samples * 784)], fullTrain.Labels![..samples], 10);
         var product = MatrixProducts.CreateDefault();
-        Console.WriteLine($"correlative-infomax, Fashion-MNIST 784-500-10, {train.Count} training samples, batch 20, seed {seed}");
+        Console.WriteLine($"correlative-infomax, Fashion-MNIST 784-500-10, {train.Count} training and {test.Count} test samples, batch 20, seed {seed}");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, Vector512 {Vector512.IsHardwareAccelerated}, Vector256 {Vector256.IsHardwareAccelerated}, kernel {product.Name}, OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)"}");
         var clock = Stopwatch.StartNew();
         var net = new Network(784, [new LayerSpec(500, "unit-clip", Bias: false), new LayerSpec(10, "unit-clip", Bias: false)], product);

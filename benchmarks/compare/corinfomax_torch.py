@@ -12,7 +12,7 @@ minibatch and the test accuracy. The code keeps its own dtype: float32 (torch.ra
 
     git clone https://github.com/BariscanBozkurt/Supervised-CorInfoMax /tmp/cim && git -C /tmp/cim checkout e5fb839
     /usr/bin/python3 benchmarks/compare/corinfomax_torch.py /tmp/cim --samples 2000 --tests 1000 --threads 2 --double
-BioSim's side: dotnet run -c Release --project benchmarks -- corinfomax-fashion 1 0 2000
+BioSim's side: dotnet run -c Release --project benchmarks -- corinfomax-fashion 1 0 2000 1000
 """
 import argparse
 import gzip

@@ -39,6 +39,7 @@ namespace BioSim.Plasticity.Rules;
 /// iterations, batch 20, ρ = (0.3, 0.22), ρ^b = 0.07, SGD with learning rate 1 and no momentum.
 /// Prediction (<see cref="IInferenceRule.Infer"/>) is the free phase, as the code evaluates: tape.Z holds u and
 /// tape.H the rates, so the trainer's arg-max over Z breaks ties between saturated rates by the potential.
+/// The loss the trainer reports for a training minibatch is that of the plain feed-forward pass it runs before the rule.
 /// Layers must have scale 1. Every product is a batch matrix product through the network's
 /// <see cref="Linear.IMatrixProduct"/>; the iterations allocate nothing.
 /// </summary>
