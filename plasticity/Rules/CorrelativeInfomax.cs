@@ -20,7 +20,8 @@ namespace BioSim.Plasticity.Rules;
 /// η_k = max(η₀ / (1 + k·d), η_min), k = 0 … T−1 restarting in each phase
 /// </code>
 /// Free phase: β = 0, T_free iterations from u = h = 0. Nudged phase: β = ±|β| (sign drawn per minibatch from
-/// the stream (seed, "correlative-infomax", "beta-sign") element = step), T_nudged iterations starting from
+/// the stream (seed, "correlative-infomax", "beta-sign") element = step; the code multiplies the previous β by a
+/// random sign, which gives the same law), T_nudged iterations starting from
 /// u = h = h_free (the code restarts the potentials at the free rates). With forward errors
 /// e_l = h_l − (W_l h_{l−1} + b_l) and backward errors e^b_{l−1} = h_{l−1} − W^b_l h_l in each phase, and means
 /// ⟨·⟩ over the minibatch:
