@@ -21,6 +21,7 @@ public static class PlasticityServiceCollectionExtensions
         services.AddPlasticityRule<FeedbackAlignment>("feedback-alignment");
         services.AddPlasticityRule<DirectFeedbackAlignment>("direct-feedback-alignment");
         services.AddPlasticityRule<GaitProp>("gait-prop");
+        services.AddPlasticityRule<CorrelativeInfomax>("correlative-infomax");
         return services;
     }
 

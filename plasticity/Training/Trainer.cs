@@ -107,6 +107,7 @@ public sealed class Trainer
     {
         Network.Forward(inputs, batch, _tape);
         double loss = Loss.Evaluate(Network, _tape, targets);
+        if (Rule is IInferenceRule settling) settling.SetTargets(targets, batch);
         Rule.ComputeUpdates(Network, _tape, _gradients);
         Optimiser.Step(Network, _gradients);
         if (Rule is IUpdateListener listener) listener.AfterUpdate(Network);
@@ -174,6 +175,7 @@ public sealed class Trainer
             for (int i = 0; i < b; i++) indices[i] = start + i;
             data.Gather(indices.AsSpan(0, b), _evaluationInputs, _evaluationTargets);
             Network.Forward(_evaluationInputs, b, _evaluationTape);
+            if (Rule is IInferenceRule settling) settling.Infer(Network, _evaluationTape);
             loss += Loss.Evaluate(Network, _evaluationTape, _evaluationTargets) * b;
             if (data.Labels is { } labels)
             {

@@ -45,7 +45,7 @@ public sealed class TrainingTests
     [Test]
     public void ActivationsByNameAndUnknownOnesListed()
     {
-        Assert.That(Activations.Names, Is.EqualTo(new[] { "hard-sigmoid", "identity", "leaky-relu", "logistic", "relu", "tanh" }));
+        Assert.That(Activations.Names, Is.EqualTo(new[] { "hard-sigmoid", "identity", "leaky-relu", "logistic", "relu", "tanh", "unit-clip" }));
         var ex = Assert.Throws<ArgumentException>(() => Activations.Create("softplus"));
         Assert.That(ex!.Message, Does.Contain("softplus").And.Contain("hard-sigmoid, identity"));
     }
