@@ -111,13 +111,13 @@ def spikes_from_h5(path):
     return total
 
 
-def run_biosim(dll, n, seed, duration_ms, workdir, record_state):
+def run_biosim(dll, n, seed, duration_ms, workdir, record_state, threads=1):
     exp = experiment_for(n, seed, duration_ms, record_state)
     exp_path = os.path.join(workdir, f"cuba_{n}.json")
     out_path = os.path.join(workdir, f"cuba_{n}.h5")
     with open(exp_path, "w") as f:
         json.dump(exp, f, indent=1)
-    cmd = ["/usr/bin/time", "-v", "dotnet", dll, "run", exp_path, "-o", out_path, "--json", "--quiet"]
+    cmd = ["/usr/bin/time", "-v", "dotnet", dll, "run", exp_path, "-o", out_path, "--json", "--quiet", "-t", str(threads)]
     log("biosim: " + " ".join(cmd[2:]))
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -183,9 +183,12 @@ def main():
     ap.add_argument("--record-state", action="store_true", help="keep the V probe of examples/cuba.json")
     ap.add_argument("--keep", action="store_true", help="keep experiment and output files")
     ap.add_argument("--json", help="also write all rows as JSON here")
+    ap.add_argument("--two-threads", action="store_true",
+                    help="also run BioSim with -t 2 (same spikes bit for bit) and print its simulation time and speed-up")
     args = ap.parse_args()
 
     biosim_rows = {n: None for n in args.n}
+    biosim_two = {n: None for n in args.n}
     have_dotnet = shutil.which("dotnet") is not None
     if not os.path.exists(args.biosim) or not have_dotnet:
         why = (f"BioSim CLI not found at {args.biosim} (build it: dotnet build -c Release cli)"
@@ -198,6 +201,12 @@ def main():
                 try:
                     biosim_rows[n] = run_biosim(args.biosim, n, args.seed, args.duration, workdir,
                                                 args.record_state)
+                    if args.two_threads:
+                        biosim_two[n] = run_biosim(args.biosim, n, args.seed, args.duration, workdir,
+                                                   args.record_state, threads=2)
+                        if biosim_two[n]["spikes"] != biosim_rows[n]["spikes"]:
+                            raise RuntimeError(f"N={n}: {biosim_two[n]['spikes']} spikes on two threads, "
+                                               f"{biosim_rows[n]['spikes']} on one")
                 except FileNotFoundError as e:
                     print(f"NOTE: {e} Running the Brian2 half only.", flush=True)
                     break
@@ -241,12 +250,21 @@ def main():
     ss = slope_bytes_per_synapse([biosim_rows.get(n) for n in args.n], "synapses", "rss_mb")
     print(f"Bytes per synapse (RSS slope between smallest and largest N): BioSim {fmt(ss, '.1f')}, "
           f"Brian2 {fmt(bs, '.1f')}")
+    if args.two_threads:
+        print()
+        print("| N | BioSim sim s, 1 thread | BioSim sim s, 2 threads | speed-up | Brian2 sim s (1 thread) |")
+        print("|---|---|---|---|---|")
+        for n in args.n:
+            one, two, r = biosim_rows.get(n) or {}, biosim_two.get(n) or {}, brian.get(n) or {}
+            print(f"| {n} | {fmt(one.get('sim_s'), '.3f')} | {fmt(two.get('sim_s'), '.3f')} "
+                  f"| {fmt(ratio(one.get('sim_s'), two.get('sim_s')), '.2f')} | {fmt(r.get('sim_s'), '.3f')} |")
     for n in args.n:
         if biosim_rows.get(n):
             print(f"BioSim N={n} summary: {biosim_rows[n]['summary_line']}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"biosim": [biosim_rows[n] for n in args.n],
+                       "biosim_two_threads": [biosim_two[n] for n in args.n],
                        "brian2": [brian.get(n) for n in args.n]}, f, indent=1)
 
 

@@ -25,7 +25,7 @@ public sealed class Simulation : IStateful, IDisposable
     private readonly bool _useThreads;
 
     /// <summary>Fewest elements for which a step is spread over threads (unless a population asks for smaller chunks, as costly cells do).</summary>
-    public const int MinElementsForThreads = 16_384;
+    public const int MinElementsForThreads = 2048;
 
     /// <param name="minElementsForThreads">Fewest elements for which steps use threads (default
     /// <see cref="MinElementsForThreads"/>; 0 always uses them, as the thread-count contract tests do).</param>
@@ -66,9 +66,9 @@ public sealed class Simulation : IStateful, IDisposable
         _chunks = chunks.ToArray();
         _chunkSpikes = _chunks.Select(_ => new SpikeList(64)).ToArray();
         long elements = _populations.Sum(p => (long)p.Size);
-        // Handing a step to the thread pool costs a few microseconds: below ~16k point neurons (a CUBA step of
-        // 4000 neurons takes ~16 µs) it cost more than it saved (measured: 0.17 s on one thread, 0.18-0.26 s on two).
-        // Which thread runs a chunk never changes the result, so this choice is free to make.
+        // A round of the step team costs about a microsecond (Parallel.For cost ~10 µs and lost below 16k neurons);
+        // with 4000 CUBA neurons (8.6 µs a step on one thread) two threads took 6.6 µs. Below two chunks' worth
+        // there is nothing to share. Which thread runs a chunk never changes the result, so this choice is free.
         _useThreads = threads > 1 && _chunks.Length > 1 && (elements >= minElementsForThreads || _populations.Any(p => p.ParallelChunk < ChunkSize));
         if (_useThreads) _team = new StepTeam(Math.Min(threads, _chunks.Length) - 1, _chunks.Length, c => AdvanceChunk(c, _stepStart));
     }
