@@ -340,7 +340,8 @@ public sealed class CompareCommandTests
         string unknown = Variant("compare-teacher.json", j => j["rules"] = new JsonArray("backprop", "gradient-free-magic"), "unknown.json");
         var (code, _, stderr) = Compare(unknown, "-o", Path.Combine(_dir, "o1"));
         Assert.That(code, Is.EqualTo(2));
-        Assert.That(stderr, Does.Contain("rules[1]: unknown learning rule 'gradient-free-magic'; known: backprop, direct-feedback-alignment, feedback-alignment"));
+        // The known rules are the catalogue's, whatever has been registered since this test was written.
+        Assert.That(stderr, Does.Contain($"rules[1]: unknown learning rule 'gradient-free-magic'; known: {string.Join(", ", Plasticity.CreditAssignmentTests.RuleNames())}"));
 
         string mismatch = Variant("compare-fashion.json", j => j["architecture"]!["layers"] = new JsonArray(256, 256, 12), "mismatch.json");
         (code, _, stderr) = Compare(mismatch, "-o", Path.Combine(_dir, "o2"));
