@@ -14,7 +14,7 @@ namespace BioSim.IO.Experiments;
 /// </summary>
 public sealed class ExperimentReader(Catalogue catalogue)
 {
-    private static readonly JsonSerializerOptions ParameterOptions = new()
+    internal static readonly JsonSerializerOptions ParameterOptions = new()
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         RespectRequiredConstructorParameters = true,
@@ -52,7 +52,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
         }
         using (doc)
         {
-            var f = new Fields(file);
+            var f = new JsonFields(file);
             var root = doc.RootElement;
             f.Object(root, "");
             f.NoUnknown(root, "", TopFields);
@@ -88,7 +88,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
         }
     }
 
-    private List<PopulationSpec> ReadPopulations(Fields f, JsonElement array, string basePath = "populations")
+    private List<PopulationSpec> ReadPopulations(JsonFields f, JsonElement array, string basePath = "populations")
     {
         var list = new List<PopulationSpec>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -153,7 +153,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
     /// "method": "backward-euler" | "crank-nicolson"}</c>; the cell is read by <see cref="CableCellReader"/> (SWC and
     /// cell files relative to the experiment file), so its errors carry this population's JSON path.
     /// </summary>
-    private PopulationSpec ReadCablePopulation(Fields f, JsonElement el, string path, HashSet<string> seen)
+    private PopulationSpec ReadCablePopulation(JsonFields f, JsonElement el, string path, HashSet<string> seen)
     {
         f.NoUnknown(el, path, ["name", "size", "model", "cell", "method"]);
         string name = f.String(el, "name", path);
@@ -198,7 +198,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
     private static IEnumerable<string> InputNames(PopulationSpec population) =>
         population.Parameters is CablePopulationParameters cable ? cable.InputNames : population.Receptors.Select(r => r.Name);
 
-    private List<ProjectionSpec> ReadProjections(Fields f, JsonElement array, List<PopulationSpec> populations)
+    private List<ProjectionSpec> ReadProjections(JsonFields f, JsonElement array, List<PopulationSpec> populations)
     {
         var list = new List<ProjectionSpec>();
         int index = 0;
@@ -238,7 +238,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
         return list;
     }
 
-    private static RecordSpec ReadRecord(Fields f, JsonElement rec, string path, List<PopulationSpec> populations)
+    private static RecordSpec ReadRecord(JsonFields f, JsonElement rec, string path, List<PopulationSpec> populations)
     {
         f.Object(rec, path);
         f.NoUnknown(rec, path, ["spikes", "state", "compression"]);
@@ -309,162 +309,9 @@ public sealed class ExperimentReader(Catalogue catalogue)
         return new RecordSpec(spikes, state, compression);
     }
 
-    private static string FirstSentence(string message)
+    internal static string FirstSentence(string message)
     {
         int cut = message.IndexOf(". ", StringComparison.Ordinal);
         return cut > 0 ? message[..cut] : message.TrimEnd('.');
-    }
-
-    /// <summary>Typed field access that reports problems with file and JSON path.</summary>
-    private sealed class Fields(string file)
-    {
-        public string File => file;
-
-        public ExperimentException Error(string path, string problem) => new(file, path, problem);
-
-        /// <summary>Turns a model's "field: problem" into an error at <paramref name="basePath"/>.field.</summary>
-        public ExperimentException FieldError(string basePath, string problem)
-        {
-            int colon = problem.IndexOf(": ", StringComparison.Ordinal);
-            return colon > 0 && !problem[..colon].Contains(' ')
-                ? new ExperimentException(file, $"{basePath}.{problem[..colon]}", problem[(colon + 2)..])
-                : new ExperimentException(file, basePath, problem);
-        }
-
-        private static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
-
-        public void Object(JsonElement el, string path)
-        {
-            if (el.ValueKind != JsonValueKind.Object) throw Error(path, $"must be a JSON object, got {Kind(el)}");
-        }
-
-        public void NoUnknown(JsonElement el, string path, string[] allowed)
-        {
-            foreach (var p in el.EnumerateObject())
-            {
-                if (!allowed.Contains(p.Name)) throw Error(Join(path, p.Name), $"unknown field; allowed: {string.Join(", ", allowed)}");
-            }
-        }
-
-        private JsonElement Get(JsonElement el, string name, string path) =>
-            el.TryGetProperty(name, out var v) ? v : throw Error(Join(path, name), "missing (required)");
-
-        public string String(JsonElement el, string name, string path)
-        {
-            var v = Get(el, name, path);
-            if (v.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(v.GetString())) throw Error(Join(path, name), $"must be a non-empty string, got {Kind(v)}");
-            return v.GetString()!;
-        }
-
-        public double Number(JsonElement el, string name, string path)
-        {
-            var v = Get(el, name, path);
-            if (v.ValueKind != JsonValueKind.Number || !double.IsFinite(v.GetDouble())) throw Error(Join(path, name), $"must be a finite number, got {Kind(v)}");
-            return v.GetDouble();
-        }
-
-        public double PositiveNumber(JsonElement el, string name, string path)
-        {
-            double x = Number(el, name, path);
-            if (!(x > 0)) throw Error(Join(path, name), $"must be positive, got {x}");
-            return x;
-        }
-
-        public int Integer(JsonElement el, string name, string path, int min, int max)
-        {
-            var v = Get(el, name, path);
-            if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int x) || x < min || x > max)
-            {
-                throw Error(Join(path, name), $"must be an integer in [{min}, {max}], got {v.GetRawText()}");
-            }
-            return x;
-        }
-
-        public ulong Seed(JsonElement el, string name, string path)
-        {
-            var v = Get(el, name, path);
-            if (v.ValueKind != JsonValueKind.Number || !v.TryGetUInt64(out ulong x)) throw Error(Join(path, name), $"must be a non-negative integer, got {v.GetRawText()}");
-            return x;
-        }
-
-        public JsonElement Array(JsonElement el, string name, string path)
-        {
-            var v = Get(el, name, path);
-            if (v.ValueKind != JsonValueKind.Array) throw Error(Join(path, name), $"must be a JSON array, got {Kind(v)}");
-            return v;
-        }
-
-        public object Typed(JsonElement el, string name, string path, Type type)
-        {
-            string text = el.TryGetProperty(name, out var v) ? v.GetRawText() : "{}";
-            if (el.TryGetProperty(name, out v) && v.ValueKind != JsonValueKind.Object) throw Error(Join(path, name), $"must be a JSON object, got {Kind(v)}");
-            return Deserialize(text, Join(path, name), type);
-        }
-
-        public object TypedWithout(JsonElement el, string path, Type type, string skip)
-        {
-            var node = System.Text.Json.Nodes.JsonNode.Parse(el.GetRawText())!.AsObject();
-            node.Remove(skip);
-            return Deserialize(node.ToJsonString(), path, type);
-        }
-
-        private object Deserialize(string text, string path, Type type)
-        {
-            try
-            {
-                return JsonSerializer.Deserialize(text, type, ParameterOptions) ?? throw Error(path, "must be a JSON object");
-            }
-            catch (JsonException e)
-            {
-                string field = e.Path is { Length: > 2 } p ? p[2..] : "";
-                string allowed = string.Join(", ", type.GetProperties().Select(x => x.Name));
-                string what = e.Message.Contains("could not be mapped", StringComparison.Ordinal)
-                    ? $"unknown field; allowed: {allowed}"
-                    : e.Message.Contains("missing required", StringComparison.Ordinal)
-                        ? $"{FirstSentence(e.Message)}; fields: {allowed}"
-                        : $"wrong type ({FirstSentence(e.Message)})";
-                if (what.StartsWith("unknown", StringComparison.Ordinal))
-                {
-                    // STJ reports the unmapped member's name in the message, not in the path.
-                    int q1 = e.Message.IndexOf('\'');
-                    int q2 = q1 >= 0 ? e.Message.IndexOf('\'', q1 + 1) : -1;
-                    if (q2 > q1) field = e.Message[(q1 + 1)..q2];
-                }
-                throw Error(field.Length > 0 ? $"{path}.{field}" : path, what);
-            }
-        }
-
-        public Distribution Distribution(JsonElement v, string path)
-        {
-            if (v.ValueKind == JsonValueKind.Number) return new ConstantDistribution(v.GetDouble());
-            const string help = "give a number, {\"uniform\": [low, high]} or {\"normal\": [mean, sd]}";
-            if (v.ValueKind != JsonValueKind.Object) throw Error(path, $"must be a number or a distribution; {help}");
-            var props = v.EnumerateObject().ToArray();
-            if (props.Length != 1) throw Error(path, help);
-            var args = props[0].Value;
-            if (args.ValueKind != JsonValueKind.Array || args.GetArrayLength() != 2 || args.EnumerateArray().Any(a => a.ValueKind != JsonValueKind.Number))
-            {
-                throw Error($"{path}.{props[0].Name}", $"must be an array of two numbers; {help}");
-            }
-            double a = args[0].GetDouble(), b = args[1].GetDouble();
-            return props[0].Name switch
-            {
-                "uniform" when a <= b => new UniformDistribution(a, b),
-                "uniform" => throw Error($"{path}.uniform", $"low ({a}) must not exceed high ({b})"),
-                "normal" when b >= 0 => new NormalDistribution(a, b),
-                "normal" => throw Error($"{path}.normal", $"the standard deviation must be ≥ 0, got {b}"),
-                _ => throw Error($"{path}.{props[0].Name}", $"unknown distribution; {help}"),
-            };
-        }
-
-        private static string Kind(JsonElement v) => v.ValueKind switch
-        {
-            JsonValueKind.String => $"the string \"{v.GetString()}\"",
-            JsonValueKind.Number => $"the number {v.GetRawText()}",
-            JsonValueKind.Object => "an object",
-            JsonValueKind.Array => "an array",
-            JsonValueKind.True or JsonValueKind.False => $"{v.GetRawText()}",
-            _ => "null",
-        };
     }
 }
