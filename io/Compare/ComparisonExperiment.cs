@@ -66,12 +66,13 @@ public sealed record TaskSpec(string Type, string Teacher, int Inputs, int Hidde
 
 /// <summary>Layer sizes above the input, hidden and output activations, bias, initial-weight law and loss.</summary>
 /// <param name="Init">null for PyTorch's default (W, b ~ U[±1/√n_in]); otherwise the law of every W (b = 0).</param>
-/// <param name="Init">Law of the initial weights and biases, or null for PyTorch's default (ignored when <paramref name="Orthogonal"/>).</param>
-/// <param name="Orthogonal">Random orthogonal weights and zero biases (square layers only), as GAIT-prop's published runs start.</param>
+/// <param name="InitScheme">"pytorch", "distribution" (<paramref name="Init"/>), "orthogonal" (random orthogonal W, b = 0; square
+/// layers only, as GAIT-prop's published runs start) or "xavier-uniform" (W ~ U[±√(6/(n_in + n_out))], b = 0; the correlative
+/// infomax code's start).</param>
 /// <param name="TaskOutputs">With mse, the output units that have targets (the first ones) when the output layer is wider than the
 /// task; the others are auxiliary units whose target is their own activity (GAIT-prop's square output layer). Null: all.</param>
 public sealed record ArchitectureSpec(IReadOnlyList<int> Layers, string Activation, string OutputActivation, bool Bias, Distribution? Init, string Loss,
-    bool Orthogonal = false, int? TaskOutputs = null)
+    string InitScheme = "pytorch", int? TaskOutputs = null)
 {
     public IReadOnlyList<LayerSpec> LayerSpecs() =>
         [.. Layers.Select((size, i) => new LayerSpec(size, i == Layers.Count - 1 ? OutputActivation : Activation, Bias))];

@@ -200,12 +200,12 @@ public sealed class ComparisonReader(Catalogue catalogue)
             throw f.Error($"{path}.loss", $"softmax-cross-entropy needs class labels; {task.Description} is a regression task: use mse");
         bool bias = !el.TryGetProperty("bias", out _) || f.Boolean(el, "bias", path);
         Distribution? init = null;
-        bool orthogonal = false;
-        if (el.TryGetProperty("init", out var ini) && ini.ValueKind == JsonValueKind.String && ini.GetString() == "orthogonal")
+        string scheme = "pytorch";
+        if (el.TryGetProperty("init", out var ini) && ini.ValueKind == JsonValueKind.String && ini.GetString() is "orthogonal" or "xavier-uniform")
         {
-            orthogonal = true;
+            scheme = ini.GetString()!;
             int inputs = task.Inputs;
-            for (int l = 0; l < layers.Count; l++)
+            for (int l = 0; scheme == "orthogonal" && l < layers.Count; l++)
             {
                 if (layers[l] != inputs)
                     throw f.Error($"{path}.init", $"\"orthogonal\" needs square layers, but layer {l + 1} maps {inputs} → {layers[l]}; make every layer {task.Inputs} wide or choose another init");
@@ -214,9 +214,10 @@ public sealed class ComparisonReader(Catalogue catalogue)
         }
         else if (el.TryGetProperty("init", out ini) && !(ini.ValueKind == JsonValueKind.String && ini.GetString() == "pytorch"))
         {
-            init = f.Distribution(ini, $"{path}.init", "\"pytorch\" (U[±1/√n_in] for W and b), \"orthogonal\" (square layers; zero biases)");
+            init = f.Distribution(ini, $"{path}.init", "\"pytorch\" (U[±1/√n_in] for W and b), \"orthogonal\" (square layers; zero biases), \"xavier-uniform\" (U[±√(6/(n_in + n_out))]; zero biases)");
+            scheme = "distribution";
         }
-        return new ArchitectureSpec(layers, activation, output, bias, init, loss, orthogonal, taskOutputs);
+        return new ArchitectureSpec(layers, activation, output, bias, init, loss, scheme, taskOutputs);
     }
 
     private static OptimiserSpec ReadOptimiser(JsonFields f, JsonElement el, double lr)

@@ -1,3 +1,4 @@
+using BioSim.Engine.Random;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using BioSim.Circuits;
@@ -110,9 +111,25 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
     {
         var arch = experiment.Architecture;
         var network = new Network(experiment.Task.Inputs, arch.LayerSpecs(), product);
-        if (arch.Orthogonal) GaitProp.InitialiseOrthogonal(network, seed);
-        else if (arch.Init is null) network.Initialise(seed);
-        else foreach (var layer in network.Layers) network.Initialise(layer, arch.Init, seed);
+        switch (arch.InitScheme)
+        {
+            case "orthogonal":
+                GaitProp.InitialiseOrthogonal(network, seed);
+                break;
+            case "xavier-uniform":
+                foreach (var layer in network.Layers)
+                {
+                    double a = Math.Sqrt(6.0 / (layer.Inputs + layer.Outputs));
+                    network.Initialise(layer, new UniformDistribution(-a, a), seed, new ConstantDistribution(0));
+                }
+                break;
+            case "distribution":
+                foreach (var layer in network.Layers) network.Initialise(layer, arch.Init!, seed);
+                break;
+            default:
+                network.Initialise(seed);
+                break;
+        }
         return network;
     }
 

@@ -151,6 +151,13 @@ internal sealed class JsonFields(string file)
         var target = Nullable.GetUnderlyingType(type) ?? type;
         if (v.ValueKind == JsonValueKind.Null && (!type.IsValueType || Nullable.GetUnderlyingType(type) is not null)) return null;
         if (typeof(Distribution).IsAssignableFrom(target)) return Distribution(v, path);
+        if (target.IsAssignableFrom(typeof(double[])) && target != typeof(object))
+        {
+            // A list of numbers (e.g. per-layer rates).
+            if (v.ValueKind != JsonValueKind.Array || v.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number || !double.IsFinite(x.GetDouble())))
+                throw Error(path, $"must be an array of finite numbers, got {Kind(v)}");
+            return v.EnumerateArray().Select(x => x.GetDouble()).ToArray();
+        }
         if (target == typeof(double) && v.ValueKind == JsonValueKind.Number && double.IsFinite(v.GetDouble())) return v.GetDouble();
         if (target == typeof(int) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i)) return i;
         if (target == typeof(long) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long l)) return l;

@@ -47,7 +47,7 @@ public sealed class ComparisonReaderTests
     public void OrthogonalInitAndAuxiliaryOutputUnits()
     {
         var e = Read(Valid.Replace("\"layers\": [8, 2], \"activation\": \"tanh\"", "\"layers\": [5, 5], \"activation\": \"leaky-relu:0.1\", \"init\": \"orthogonal\""));
-        Assert.That(e.Architecture.Orthogonal, Is.True);
+        Assert.That(e.Architecture.InitScheme, Is.EqualTo("orthogonal"));
         Assert.That(e.Architecture.TaskOutputs, Is.EqualTo(2));
         Assert.That(((BioSim.Plasticity.Networks.MeanSquaredError)e.Architecture.CreateLoss()).TaskOutputs, Is.EqualTo(2));
 
@@ -55,6 +55,19 @@ public sealed class ComparisonReaderTests
             Is.EqualTo("c.json: architecture.init: \"orthogonal\" needs square layers, but layer 1 maps 5 → 8; make every layer 5 wide or choose another init"));
         Assert.That(Error(j => j.Replace("\"layers\": [8, 2]", "\"layers\": [8, 3]").Replace("\"loss\": \"mse\"", "\"loss\": \"softmax-cross-entropy\"")),
             Does.Contain("has 3 units but"));
+    }
+
+    /// <summary>List options (per-layer rates) and the Xavier-uniform start of the correlative infomax code.</summary>
+    [Test]
+    public void ListOptionsAndXavierInit()
+    {
+        var e = Read(Valid.Replace("\"activation\": \"tanh\"", "\"activation\": \"unit-clip\", \"init\": \"xavier-uniform\"")
+            .Replace("\"rules\": [\"backprop\",", "\"rules\": [{\"name\": \"correlative-infomax\", \"options\": {\"forward_rates\": [0.3, 0.22]}},"));
+        Assert.That(e.Architecture.InitScheme, Is.EqualTo("xavier-uniform"));
+        var rule = (CorrelativeInfomax)e.Rules[0].Create(Services.GetRequiredService<Catalogue>());
+        Assert.That(rule.ForwardRates, Is.EqualTo(new[] { 0.3, 0.22 }));
+        Assert.That(Error(j => j.Replace("\"rules\": [\"backprop\",", "\"rules\": [{\"name\": \"correlative-infomax\", \"options\": {\"forward_rates\": 0.3}},")),
+            Does.Contain("rules[0].options.forward_rates: must be an array of finite numbers, got the number 0.3"));
     }
 
     [Test]
