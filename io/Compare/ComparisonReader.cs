@@ -28,29 +28,12 @@ public sealed class ComparisonReader(Catalogue catalogue)
 
     public ComparisonExperiment ReadFile(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"{path}: cannot read the comparison file ({e.Message.TrimEnd('.')}); check the path and permissions", e);
-        }
-        return Read(text, path);
+        return Read(JsonFields.ReadText(path, "comparison"), path);
     }
 
     public ComparisonExperiment Read(string json, string file = "comparison")
     {
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        }
-        catch (JsonException e)
-        {
-            throw new ExperimentException(file, "", $"not valid JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {e.Message.Split(". ")[0]}");
-        }
+        JsonDocument doc = JsonFields.Parse(json, file);
         using (doc)
         {
             var f = new JsonFields(file);

@@ -27,29 +27,12 @@ public sealed class ExperimentReader(Catalogue catalogue)
 
     public Experiment ReadFile(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"{path}: cannot read the experiment file ({e.Message.TrimEnd('.')}); check the path and permissions", e);
-        }
-        return Read(text, path);
+        return Read(JsonFields.ReadText(path, "experiment"), path);
     }
 
     public Experiment Read(string json, string file = "experiment")
     {
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        }
-        catch (JsonException e)
-        {
-            throw new ExperimentException(file, "", $"not valid JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {FirstSentence(e.Message)}");
-        }
+        JsonDocument doc = JsonFields.Parse(json, file);
         using (doc)
         {
             var f = new JsonFields(file);

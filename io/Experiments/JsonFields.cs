@@ -9,6 +9,34 @@ internal sealed class JsonFields(string file)
 {
     public string File => file;
 
+    private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    /// <summary>The text of a JSON input file; an unreadable one gives an IOException naming it and the fix.</summary>
+    public static string ReadText(string path, string kind)
+    {
+        try
+        {
+            return System.IO.File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"{path}: cannot read the {kind} file ({e.Message.TrimEnd('.')}); check the path and permissions", e);
+        }
+    }
+
+    /// <summary>Parses JSON (comments and trailing commas allowed); a syntax error names the file, line and byte.</summary>
+    public static JsonDocument Parse(string json, string file)
+    {
+        try
+        {
+            return JsonDocument.Parse(json, DocumentOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new ExperimentException(file, "", $"not valid JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {ExperimentReader.FirstSentence(e.Message)}");
+        }
+    }
+
     public ExperimentException Error(string path, string problem) => new(file, path, problem);
 
     private static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
