@@ -26,15 +26,11 @@ public sealed class ComparisonReader(Catalogue catalogue)
     private static readonly string[] TopFields =
         ["name", "description", "task", "architecture", "optimiser", "lr", "batch", "epochs", "seeds", "rules", "alignment", "divergence_loss", "precision"];
 
-    public ComparisonExperiment ReadFile(string path)
-    {
-        return Read(JsonFields.ReadText(path, "comparison"), path);
-    }
+    public ComparisonExperiment ReadFile(string path) => Read(JsonFields.ReadText(path, "comparison"), path);
 
     public ComparisonExperiment Read(string json, string file = "comparison")
     {
-        JsonDocument doc = JsonFields.Parse(json, file);
-        using (doc)
+        using (JsonDocument doc = JsonFields.Parse(json, file))
         {
             var f = new JsonFields(file);
             var root = doc.RootElement;

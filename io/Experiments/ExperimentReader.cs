@@ -25,15 +25,11 @@ public sealed class ExperimentReader(Catalogue catalogue)
     private static readonly string[] TopFields =
         ["name", "description", "seed", "dt", "duration", "threads", "flush_interval", "populations", "projections", "record"];
 
-    public Experiment ReadFile(string path)
-    {
-        return Read(JsonFields.ReadText(path, "experiment"), path);
-    }
+    public Experiment ReadFile(string path) => Read(JsonFields.ReadText(path, "experiment"), path);
 
     public Experiment Read(string json, string file = "experiment")
     {
-        JsonDocument doc = JsonFields.Parse(json, file);
-        using (doc)
+        using (JsonDocument doc = JsonFields.Parse(json, file))
         {
             var f = new JsonFields(file);
             var root = doc.RootElement;

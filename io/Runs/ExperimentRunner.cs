@@ -163,6 +163,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         private readonly List<ulong>[] _ids = experiment.Record.Spikes.Select(_ => new List<ulong>()).ToArray();
         private readonly long[] _counts = new long[sim.Populations.Count];
         private readonly List<Probe> _probes = [];
+        private SonataSpikeWriter? _spikeWriters;
 
         public long TotalSpikes => _counts.Sum();
 
@@ -229,8 +230,6 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
             }
             _spikeWriters = spikes;
         }
-
-        private SonataSpikeWriter? _spikeWriters;
 
         /// <summary>Writes a checkpoint of the simulation and of how much of each dataset belongs to it (call after <see cref="WriteBlock"/>).</summary>
         public void Checkpoint(RunCheckpoints checkpoints)
