@@ -1,6 +1,9 @@
 using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using BioSim.Circuits.Neurons.HodgkinHuxley;
 
 namespace BioSim.Circuits.Mechanisms;
@@ -91,23 +94,35 @@ public sealed class HhMechanism : Mechanism
 
     public override void Current(int cell, double t, ReadOnlySpan<double> v, Span<double> g, Span<double> current)
     {
-        int o = cell * Count;
-        var nodes = Nodes;
-        for (int k = 0; k < nodes.Length; k++)
+        int count = Count, o = cell * count;
+        CheckSpans(cell, v, g, current);
+        // Refs instead of span indexing: the checks above cover every index (nodes are below NodeBound, cell below Cells).
+        ref double m = ref _m[o], h = ref _h[o], n = ref _n[o];
+        ref double scale = ref MemoryMarshal.GetArrayDataReference(_scale);
+        ref int node = ref MemoryMarshal.GetArrayDataReference(Nodes);
+        ref double V = ref MemoryMarshal.GetReference(v);
+        ref double G = ref MemoryMarshal.GetReference(g);
+        ref double I = ref MemoryMarshal.GetReference(current);
+        for (int k = 0; k < count; k++)
         {
-            int i = nodes[k];
-            double m = _m[o + k], h = _h[o + k], n = _n[o + k], n2 = n * n;
-            double gNa = gnabar * m * m * m * h * _scale[k];
-            double gK = gkbar * n2 * n2 * _scale[k];
-            double gL = gl * _scale[k];
-            double vi = v[i];
-            g[i] += gNa + gK + gL;
-            current[i] += gNa * (vi - ena) + gK * (vi - ek) + gL * (vi - el);
+            int i = Unsafe.Add(ref node, k);
+            double mk = Unsafe.Add(ref m, k), nk = Unsafe.Add(ref n, k), n2 = nk * nk, a = Unsafe.Add(ref scale, k);
+            double gNa = gnabar * mk * mk * mk * Unsafe.Add(ref h, k) * a;
+            double gK = gkbar * n2 * n2 * a;
+            double gL = gl * a;
+            double vi = Unsafe.Add(ref V, i);
+            Unsafe.Add(ref G, i) += gNa + gK + gL;
+            Unsafe.Add(ref I, i) += gNa * (vi - ena) + gK * (vi - ek) + gL * (vi - el);
         }
     }
 
     public override void Advance(int cell, ReadOnlySpan<double> v, double dt)
     {
+        if (_table is not null && Vector256.IsHardwareAccelerated)
+        {
+            AdvanceTabulated(cell, v, dt, _table);
+            return;
+        }
         int count = Count, o = cell * count;
         var nodes = Nodes;
         // Structure of arrays: the steady states and time constants of all nodes first (table lookups, scalar), then
@@ -118,16 +133,9 @@ public sealed class HhMechanism : Mechanism
         Span<double> inf = buffer[..(3 * count)], decay = buffer.Slice(3 * count, 3 * count);
         Span<double> minf = inf[..count], hinf = inf.Slice(count, count), ninf = inf.Slice(2 * count, count);
         Span<double> mdecay = decay[..count], hdecay = decay.Slice(count, count), ndecay = decay.Slice(2 * count, count);
-        if (_table is not null)
+        for (int k = 0; k < count; k++)
         {
-            _table.Lookup(v, nodes, minf, mdecay, hinf, hdecay, ninf, ndecay);
-        }
-        else
-        {
-            for (int k = 0; k < count; k++)
-            {
-                HhKinetics.Steady(v[nodes[k]], _q10, out minf[k], out mdecay[k], out hinf[k], out hdecay[k], out ninf[k], out ndecay[k]);
-            }
+            Steady(v[nodes[k]], out minf[k], out mdecay[k], out hinf[k], out hdecay[k], out ninf[k], out ndecay[k]);
         }
         TensorPrimitives.Divide(-dt, decay, decay);
         TensorPrimitives.Exp(decay, decay);
@@ -135,6 +143,70 @@ public sealed class HhMechanism : Mechanism
         Relax(_h.AsSpan(o, count), hinf, hdecay);
         Relax(_n.AsSpan(o, count), ninf, ndecay);
         if (rented is not null) ArrayPool<double>.Shared.Return(rented);
+    }
+
+    /// <summary>
+    /// <see cref="Advance"/> with the rate table, four nodes per vector in one pass: gather V, interpolate the six
+    /// functions, e^{−dt/τ} by <see cref="Vector256.Exp(Vector256{double})"/> (the routine TensorPrimitives.Exp runs) and the cnexp
+    /// update. The last partial vector is padded with copies of the last node and only its real lanes are stored, so
+    /// every node gets the same vector arithmetic wherever it sits.
+    /// </summary>
+    private void AdvanceTabulated(int cell, ReadOnlySpan<double> v, double dt, HhRateTable table)
+    {
+        int count = Count, o = cell * count;
+        if ((uint)cell >= (uint)Cells || v.Length < NodeBound) throw new ArgumentException($"hh: cell {cell} of {Cells}, or fewer than {NodeBound} potentials.");
+        ref double m = ref _m[o], h = ref _h[o], n = ref _n[o];
+        ref int node = ref MemoryMarshal.GetArrayDataReference(Nodes);
+        ref double V = ref MemoryMarshal.GetReference(v);
+        var minusDt = Vector256.Create(-dt);
+        int k = 0;
+        for (; k <= count - 4; k += 4)
+        {
+            var vk = Vector256.Create(Unsafe.Add(ref V, Unsafe.Add(ref node, k)), Unsafe.Add(ref V, Unsafe.Add(ref node, k + 1)),
+                Unsafe.Add(ref V, Unsafe.Add(ref node, k + 2)), Unsafe.Add(ref V, Unsafe.Add(ref node, k + 3)));
+            table.Lookup(vk, out var minf, out var mtau, out var hinf, out var htau, out var ninf, out var ntau);
+            Relax(ref Unsafe.Add(ref m, k), minf, Vector256.Exp(minusDt / mtau));
+            Relax(ref Unsafe.Add(ref h, k), hinf, Vector256.Exp(minusDt / htau));
+            Relax(ref Unsafe.Add(ref n, k), ninf, Vector256.Exp(minusDt / ntau));
+        }
+        if (k < count)
+        {
+            Span<double> lanes = stackalloc double[16];
+            for (int j = 0; j < 4; j++)
+            {
+                int q = Math.Min(k + j, count - 1);
+                lanes[j] = v[Nodes[q]];
+                lanes[4 + j] = _m[o + q];
+                lanes[8 + j] = _h[o + q];
+                lanes[12 + j] = _n[o + q];
+            }
+            table.Lookup(Vector256.Create<double>(lanes), out var minf, out var mtau, out var hinf, out var htau, out var ninf, out var ntau);
+            Relax(ref lanes[4], minf, Vector256.Exp(minusDt / mtau));
+            Relax(ref lanes[8], hinf, Vector256.Exp(minusDt / htau));
+            Relax(ref lanes[12], ninf, Vector256.Exp(minusDt / ntau));
+            for (int j = 0; k + j < count; j++)
+            {
+                _m[o + k + j] = lanes[4 + j];
+                _h[o + k + j] = lanes[8 + j];
+                _n[o + k + j] = lanes[12 + j];
+            }
+        }
+    }
+
+    /// <summary>x ← x + (1 − decay)(x_∞ − x) for the four gates at <paramref name="x"/> (the same rounding as <see cref="Relax(Span{double}, ReadOnlySpan{double}, ReadOnlySpan{double})"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Relax(ref double x, Vector256<double> inf, Vector256<double> decay)
+    {
+        var xk = Vector256.LoadUnsafe(ref x);
+        (xk + (Vector256<double>.One - decay) * (inf - xk)).StoreUnsafe(ref x);
+    }
+
+    private void CheckSpans(int cell, ReadOnlySpan<double> v, Span<double> g, Span<double> current)
+    {
+        if ((uint)cell >= (uint)Cells || v.Length < NodeBound || g.Length < NodeBound || current.Length < NodeBound)
+        {
+            throw new ArgumentException($"hh: cell {cell} of {Cells}, or fewer than {NodeBound} potentials, conductances or currents.");
+        }
     }
 
     /// <summary>x ← x + (1 − decay)(x_∞ − x), element by element (cnexp's exact step for a linear gate).</summary>

@@ -22,6 +22,9 @@ public abstract class Mechanism
     /// <summary>Membrane area (µm²) of each of <see cref="Nodes"/>.</summary>
     protected double[] Area { get; private set; } = [];
 
+    /// <summary>One more than the largest of <see cref="Nodes"/>: spans of a cell's nodes must be at least this long.</summary>
+    protected int NodeBound { get; private set; }
+
     /// <summary>Number of nodes per cell.</summary>
     public int Count => Nodes.Length;
 
@@ -50,6 +53,7 @@ public abstract class Mechanism
         var m = (Mechanism)MemberwiseClone();
         m._states = [];
         m.Nodes = nodes;
+        m.NodeBound = nodes.Length == 0 ? 0 : nodes.Max() + 1;
         m.Area = area;
         m.Cells = cells;
         m.Allocate();
