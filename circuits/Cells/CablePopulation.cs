@@ -80,8 +80,12 @@ public sealed class CablePopulation : IDynamics
 
     public CableMethod Method { get; }
 
-    /// <summary>About 4096 nodes per parallel work item (at least one cell): enough work to be worth a thread.</summary>
-    public int ParallelChunk => Math.Max(1, 4096 / _n);
+    /// <summary>
+    /// About 2048 nodes per parallel work item, in whole blocks of <see cref="CellBlock"/> cells: enough work to be worth a
+    /// claim, and small enough that the threads' shares of a population stay even (each thread keeps its own chunks,
+    /// and so their cells' state in its cache, from step to step; see StepTeam).
+    /// </summary>
+    public int ParallelChunk => Math.Max(CellBlock, 2048 / _n / CellBlock * CellBlock);
 
     /// <summary>The discretised cell (node areas, positions, mapping from section and x to node).</summary>
     public CompartmentLayout Layout => _layout;
