@@ -63,6 +63,30 @@ public sealed class ResumeCommandTests
         AssertSameAsUninterrupted(experiment, stopped);
     }
 
+    /// <summary>
+    /// The same for multi-compartment cells: 40 ball-and-stick cells (examples/ball-and-stick.json, 2 s) whose
+    /// checkpoint holds every node's V, the hh gates, the synapses' conductances and the delay rings. Killed, then resumed
+    /// on two threads: every spike and every node's V frame equals one uninterrupted run's.
+    /// </summary>
+    [Test]
+    public void KilledCableRunResumesToTheSameResult()
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(TestPaths.Example("ball-and-stick.json")))!.AsObject();
+        json["duration"] = 2000.0;
+        json["flush_interval"] = 20.0;
+        foreach (var population in json["populations"]!.AsArray()) population!["size"] = 40;
+        string experiment = Path.Combine(_dir, "cable-2s.json");
+        File.WriteAllText(experiment, json.ToJsonString());
+        string killed = Path.Combine(_dir, "cable-killed.h5");
+        StopHalfway(experiment, killed, p => p.Kill());
+        Assert.That(Status(killed), Is.EqualTo("running"), "a killed run never wrote its final status");
+
+        var (code, stdout, stderr) = BiosimProcess.Run("resume", killed, "-t", "2", "-q");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain("Simulated 2000 ms"));
+        AssertSameAsUninterrupted(experiment, killed);
+    }
+
     [Test]
     public void ResumingSomethingElseGivesOneClearLine()
     {
