@@ -47,3 +47,15 @@ internal static class BiosimProcess
         return dir;
     }
 }
+
+/// <summary>A fixture whose tests each get a fresh directory (<see cref="Dir"/>), deleted with everything in it afterwards.</summary>
+public abstract class TempDirectoryFixture
+{
+    protected string Dir { get; private set; } = "";
+
+    [SetUp]
+    public void CreateDirectory() => Dir = BiosimProcess.TempDirectory();
+
+    [TearDown]
+    public void DeleteDirectory() => Directory.Delete(Dir, recursive: true);
+}

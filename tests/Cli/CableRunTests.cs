@@ -15,16 +15,8 @@ namespace BioSim.Tests.Cli;
 /// a NetCon on soma(0.5).
 /// </summary>
 [TestFixture, Category("Validation")]
-public sealed class CableRunTests
+public sealed class CableRunTests : TempDirectoryFixture
 {
-    private string _dir = "";
-
-    [SetUp]
-    public void SetUp() => _dir = BiosimProcess.TempDirectory();
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_dir, recursive: true);
-
     /// <summary>
     /// Every compartment of both cells, every step (4000 frames × 22 segments per cell), against NEURON at the same dt
     /// and method. BioSim repeats NEURON's arithmetic (same nodes, matrix, hh rate table, staggered gates, event
@@ -36,8 +28,8 @@ public sealed class CableRunTests
     [Test]
     public void BallAndStickExampleMatchesNeuron()
     {
-        string output = Path.Combine(_dir, "out.h5");
-        string png = Path.Combine(_dir, "cells.png");
+        string output = Path.Combine(Dir, "out.h5");
+        string png = Path.Combine(Dir, "cells.png");
         var (code, stdout, stderr) = BiosimProcess.Run("run", TestPaths.Example("ball-and-stick.json"), "-o", output, "--plot", png);
         Assert.That(code, Is.EqualTo(0), stderr);
         Assert.That(stdout, Does.Contain("cells"));
@@ -78,7 +70,7 @@ public sealed class CableRunTests
     [Test]
     public void SwcExampleMatchesNeuron()
     {
-        string output = Path.Combine(_dir, "swc.h5");
+        string output = Path.Combine(Dir, "swc.h5");
         var (code, _, stderr) = BiosimProcess.Run("run", TestPaths.Example("swc-pyramid.json"), "-o", output);
         Assert.That(code, Is.EqualTo(0), stderr);
         using var compare = JsonDocument.Parse(ExternalTools.RunPythonScript("neuron_experiment.py", TestPaths.Example("swc-pyramid.json"), output));
@@ -107,12 +99,12 @@ public sealed class CableRunTests
         json["projections"]![1]!["connectivity"] = JsonNode.Parse("""{"rule": "fixed-probability", "p": 0.02, "allow_autapses": false}""");
         json["projections"]![1]!["delay"] = JsonNode.Parse("""{"uniform": [1.0, 3.0]}""");
         json["record"]!["state"]![0]!["node_ids"] = JsonNode.Parse("[0, 100, 239]");
-        string experiment = Path.Combine(_dir, "network.json");
+        string experiment = Path.Combine(Dir, "network.json");
         File.WriteAllText(experiment, json.ToJsonString());
 
         var runs = new[] { 1, 2 }.Select(threads =>
         {
-            string output = Path.Combine(_dir, $"t{threads}.h5");
+            string output = Path.Combine(Dir, $"t{threads}.h5");
             var (code, _, stderr) = BiosimProcess.Run("run", experiment, "-o", output, "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Assert.That(code, Is.EqualTo(0), stderr);
             using var file = Hdf5File.OpenReadOnly(output);
@@ -133,9 +125,9 @@ public sealed class CableRunTests
     {
         string text = File.ReadAllText(TestPaths.Example("ball-and-stick.json"));
         Assert.That(text, Does.Contain(from));
-        string experiment = Path.Combine(_dir, "bad.json");
+        string experiment = Path.Combine(Dir, "bad.json");
         File.WriteAllText(experiment, text.Replace(from, to, StringComparison.Ordinal));
-        var (code, _, stderr) = BiosimProcess.Run("run", experiment, "-o", Path.Combine(_dir, "out.h5"));
+        var (code, _, stderr) = BiosimProcess.Run("run", experiment, "-o", Path.Combine(Dir, "out.h5"));
         Assert.That(code, Is.EqualTo(2), stderr);
         Assert.That(stderr, Does.Contain("bad.json: " + expected));
     }

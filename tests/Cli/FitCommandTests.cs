@@ -15,16 +15,8 @@ namespace BioSim.Tests.Cli;
 /// (falling) and fit.png. Bad input gets one line naming the field and exit code 2.
 /// </summary>
 [TestFixture, Category("Validation")]
-public sealed class FitCommandTests
+public sealed class FitCommandTests : TempDirectoryFixture
 {
-    private string _dir = "";
-
-    [SetUp]
-    public void SetUp() => _dir = BiosimProcess.TempDirectory();
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_dir, recursive: true);
-
     private static readonly double[] TrueW = [0.5, -2.0, 1.0, 1.5, 0.2, -1.2, -1.0, 2.0, 0.3];
     private static readonly double[] TrueTau = [1.0, 2.0, 0.5];
 
@@ -36,7 +28,7 @@ public sealed class FitCommandTests
         double[] b = [0.3, -0.2, 0.1];
         b.CopyTo(truth.Bias);
         var integrator = new AdaptiveIntegrator(ButcherTableau.DormandPrince54, 3, new AdaptiveOptions { RelativeTolerance = 1e-10, AbsoluteTolerance = 1e-10 });
-        string path = Path.Combine(_dir, "traces.h5");
+        string path = Path.Combine(Dir, "traces.h5");
         double[][] starts = [[2.0, -1.5, 1.0], [-2.0, 1.0, 2.0], [0.5, 2.0, -2.0]];
         using (var file = Hdf5File.Create(path))
         using (var writer = new SonataReportWriter(file))
@@ -60,7 +52,7 @@ public sealed class FitCommandTests
     public void FitRecoversARateCircuitFromBioSimReports()
     {
         WriteTraces();
-        string experiment = Path.Combine(_dir, "fit.json");
+        string experiment = Path.Combine(Dir, "fit.json");
         File.WriteAllText(experiment, """
             { "data": { "file": "traces.h5", "populations": ["trial0", "trial1", "trial2"] },
               "model": { "type": "rate-circuit" },
@@ -68,7 +60,7 @@ public sealed class FitCommandTests
               "gradient": "symplectic-adjoint",
               "training": { "iterations": 1500, "learningRate": 0.1, "finalLearningRate": 0.001, "batch": 12, "window": 5, "seed": 1 } }
             """);
-        string output = Path.Combine(_dir, "out");
+        string output = Path.Combine(Dir, "out");
         var (code, stdout, stderr) = BiosimProcess.Run("fit", experiment, "-o", output);
         TestContext.Out.WriteLine(stdout + stderr);
         Assert.That(code, Is.EqualTo(0), stderr);
@@ -88,7 +80,7 @@ public sealed class FitCommandTests
     public void UnknownGradientMethodIsBadInputNamingTheField()
     {
         WriteTraces();
-        string experiment = Path.Combine(_dir, "fit.json");
+        string experiment = Path.Combine(Dir, "fit.json");
         File.WriteAllText(experiment, """{ "data": { "file": "traces.h5", "populations": ["trial0"] }, "model": { "type": "rate-circuit" }, "gradient": "magic" }""");
         var (code, _, stderr) = BiosimProcess.Run("fit", experiment);
         Assert.That(code, Is.EqualTo(2));

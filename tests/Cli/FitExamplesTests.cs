@@ -13,19 +13,11 @@ namespace BioSim.Tests.Cli;
 /// and sit far below what an untrained or broken fit gives.
 /// </summary>
 [TestFixture, Category("Validation")]
-public sealed class FitExamplesTests
+public sealed class FitExamplesTests : TempDirectoryFixture
 {
-    private string _dir = "";
-
-    [SetUp]
-    public void SetUp() => _dir = BiosimProcess.TempDirectory();
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_dir, recursive: true);
-
     private JsonElement Fit(string experiment)
     {
-        string output = Path.Combine(_dir, "out");
+        string output = Path.Combine(Dir, "out");
         var (code, stdout, stderr) = BiosimProcess.Run("fit", experiment, "-o", output);
         TestContext.Out.WriteLine(stdout + stderr);
         Assert.That(code, Is.EqualTo(0), stderr);
@@ -79,13 +71,13 @@ public sealed class FitExamplesTests
     [Test]
     public void RateCircuitSimulatedByBioSimIsRecoveredWithinFivePercent()
     {
-        string h5 = Path.Combine(_dir, "rate-circuit.h5");
+        string h5 = Path.Combine(Dir, "rate-circuit.h5");
         var (code, stdout, stderr) = BiosimProcess.Run("run", TestPaths.Example("rate-circuit.json"), "-o", h5);
         TestContext.Out.WriteLine(stdout + stderr);
         Assert.That(code, Is.EqualTo(0), stderr);
         // The fit file names "../rate-circuit.h5" relative to its own folder, as in the repository.
-        Directory.CreateDirectory(Path.Combine(_dir, "examples"));
-        string fit = Path.Combine(_dir, "examples", "fit-rate-circuit.json");
+        Directory.CreateDirectory(Path.Combine(Dir, "examples"));
+        string fit = Path.Combine(Dir, "examples", "fit-rate-circuit.json");
         File.Copy(TestPaths.Example("fit-rate-circuit.json"), fit);
         var (w, tau) = Errors(Fit(fit));
         TestContext.Out.WriteLine($"W error {w:P2} of max|W|, τ error {tau:P2}");
@@ -113,7 +105,7 @@ public sealed class FitExamplesTests
         TrueTau.CopyTo(truth.Tau);
         var integrator = new AdaptiveIntegrator(ButcherTableau.DormandPrince54, 3, new AdaptiveOptions { RelativeTolerance = 1e-10, AbsoluteTolerance = 1e-10 });
         double[][] starts = [[1.5, -1.5, 0.6], [-2.0, 0.9, 2.0], [0.0, 2.0, -2.0], [2.0, 1.6, 0.0]];
-        string path = Path.Combine(_dir, "driven.h5");
+        string path = Path.Combine(Dir, "driven.h5");
         using (var file = Hdf5File.Create(path))
         {
             for (int k = 0; k < starts.Length; k++)
@@ -137,7 +129,7 @@ public sealed class FitExamplesTests
             }
         }
         string trajectories = string.Join(", ", Enumerable.Range(0, 4).Select(k => $$"""{ "states": "/trials/{{k}}/x", "time": "/trials/{{k}}/t", "input": "/stim/{{k}}/u", "inputTime": "/stim/{{k}}/t" }"""));
-        string experiment = Path.Combine(_dir, "fit.json");
+        string experiment = Path.Combine(Dir, "fit.json");
         File.WriteAllText(experiment, $$"""
             { "data": { "file": "driven.h5", "trajectories": [ {{trajectories}} ] },
               "model": { "type": "rate-circuit", "minTau": 0.05 },
@@ -159,13 +151,13 @@ public sealed class FitExamplesTests
     [Test]
     public void MissingDatasetIsNamedWithFileAndPath()
     {
-        string path = Path.Combine(_dir, "data.h5");
+        string path = Path.Combine(Dir, "data.h5");
         using (var file = Hdf5File.Create(path))
         {
             using (file.CreateDataset<double>("/a/t", [0.0, 1.0])) { }
             using (file.CreateDataset<double>("/a/x", [0.0, 1.0])) { }
         }
-        string experiment = Path.Combine(_dir, "fit.json");
+        string experiment = Path.Combine(Dir, "fit.json");
         File.WriteAllText(experiment, """{ "data": { "file": "data.h5", "trajectories": [ { "states": "/a/y", "time": "/a/t" } ] }, "model": { "type": "mlp" } }""");
         var (code, _, stderr) = BiosimProcess.Run("fit", experiment);
         TestContext.Out.WriteLine(stderr);
@@ -177,14 +169,14 @@ public sealed class FitExamplesTests
     [Test]
     public void InputWithAnMlpIsRefused()
     {
-        string path = Path.Combine(_dir, "data.h5");
+        string path = Path.Combine(Dir, "data.h5");
         using (var file = Hdf5File.Create(path))
         {
             using (file.CreateDataset<double>("/t", [0.0, 1.0, 2.0])) { }
             using (file.CreateDataset<double>("/x", [0.0, 1.0, 0.5])) { }
             using (file.CreateDataset<double>("/u", [1.0, 1.0, 1.0])) { }
         }
-        string experiment = Path.Combine(_dir, "fit.json");
+        string experiment = Path.Combine(Dir, "fit.json");
         File.WriteAllText(experiment, """{ "data": { "file": "data.h5", "trajectories": [ { "states": "/x", "time": "/t", "input": "/u" } ] }, "model": { "type": "mlp" } }""");
         var (code, _, stderr) = BiosimProcess.Run("fit", experiment);
         Assert.That(code, Is.EqualTo(2));

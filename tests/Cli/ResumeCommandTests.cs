@@ -14,28 +14,26 @@ namespace BioSim.Tests.Cli;
 /// back to the checkpoint before appending).
 /// </summary>
 [TestFixture, Category("Validation")]
-public sealed class ResumeCommandTests
+public sealed class ResumeCommandTests : TempDirectoryFixture
 {
-    private string _dir = "";
-
-    [SetUp]
-    public void SetUp() => _dir = BiosimProcess.TempDirectory();
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_dir, recursive: true);
-
     /// <summary>SIGKILL half-way (no chance to clean up), then resume on two threads: same file as one uninterrupted run on one.</summary>
     [Test]
     public void KilledRunResumesToTheSameResultAsAnUninterruptedRun()
     {
-        string experiment = Experiment();
-        string killed = Path.Combine(_dir, "killed.h5");
+        KillResumeAndCompare(Experiment(), "Simulated 5000 ms");
+    }
+
+    /// <summary>Kills a run of <paramref name="experiment"/> after its second progress line, resumes it on two threads and
+    /// compares the file with an uninterrupted run's.</summary>
+    private void KillResumeAndCompare(string experiment, string summary)
+    {
+        string killed = Path.Combine(Dir, "killed.h5");
         StopHalfway(experiment, killed, p => p.Kill());
         Assert.That(Status(killed), Is.EqualTo("running"), "a killed run never wrote its final status");
 
         var (code, stdout, stderr) = BiosimProcess.Run("resume", killed, "-t", "2", "-q");
         Assert.That(code, Is.EqualTo(0), stderr);
-        Assert.That(stdout, Does.Contain("Simulated 5000 ms"));
+        Assert.That(stdout, Does.Contain(summary));
         AssertSameAsUninterrupted(experiment, killed);
     }
 
@@ -45,7 +43,7 @@ public sealed class ResumeCommandTests
     public void TerminatedRunCheckpointsWhereItStoppedAndResumes()
     {
         string experiment = Experiment();
-        string stopped = Path.Combine(_dir, "stopped.h5");
+        string stopped = Path.Combine(Dir, "stopped.h5");
         // A long interval: the only checkpoints are the one at the start and the one written on SIGTERM.
         int exit = StopHalfway(experiment, stopped, p => Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit(),
             checkpointEvery: "3600");
@@ -75,26 +73,19 @@ public sealed class ResumeCommandTests
         json["duration"] = 2000.0;
         json["flush_interval"] = 20.0;
         foreach (var population in json["populations"]!.AsArray()) population!["size"] = 40;
-        string experiment = Path.Combine(_dir, "cable-2s.json");
+        string experiment = Path.Combine(Dir, "cable-2s.json");
         File.WriteAllText(experiment, json.ToJsonString());
-        string killed = Path.Combine(_dir, "cable-killed.h5");
-        StopHalfway(experiment, killed, p => p.Kill());
-        Assert.That(Status(killed), Is.EqualTo("running"), "a killed run never wrote its final status");
-
-        var (code, stdout, stderr) = BiosimProcess.Run("resume", killed, "-t", "2", "-q");
-        Assert.That(code, Is.EqualTo(0), stderr);
-        Assert.That(stdout, Does.Contain("Simulated 2000 ms"));
-        AssertSameAsUninterrupted(experiment, killed);
+        KillResumeAndCompare(experiment, "Simulated 2000 ms");
     }
 
     [Test]
     public void ResumingSomethingElseGivesOneClearLine()
     {
-        var (code, _, stderr) = BiosimProcess.Run("resume", Path.Combine(_dir, "missing.h5"));
+        var (code, _, stderr) = BiosimProcess.Run("resume", Path.Combine(Dir, "missing.h5"));
         Assert.That(code, Is.EqualTo(3));
         Assert.That(stderr, Does.Contain("missing.h5: no such file"));
 
-        string plain = Path.Combine(_dir, "plain.h5");
+        string plain = Path.Combine(Dir, "plain.h5");
         using (var file = Hdf5File.Create(plain)) file.SetAttribute("note", "not a run");
         (code, _, stderr) = BiosimProcess.Run("resume", plain);
         Assert.That(code, Is.EqualTo(2));
@@ -102,7 +93,7 @@ public sealed class ResumeCommandTests
     }
 
     private string Experiment() =>
-        BiosimProcess.CubaVariant(_dir, j => { j["duration"] = 5000.0; j["flush_interval"] = 10.0; }, "cuba-5s.json");
+        BiosimProcess.CubaVariant(Dir, j => { j["duration"] = 5000.0; j["flush_interval"] = 10.0; }, "cuba-5s.json");
 
     /// <summary>Starts a run, waits for its second progress line (≥ 500 ms simulated), applies <paramref name="stop"/>, returns the exit code.</summary>
     private static int StopHalfway(string experiment, string output, Action<Process> stop, string checkpointEvery = "0")
@@ -129,7 +120,7 @@ public sealed class ResumeCommandTests
 
     private void AssertSameAsUninterrupted(string experiment, string resumed)
     {
-        string reference = Path.Combine(_dir, "uninterrupted.h5");
+        string reference = Path.Combine(Dir, "uninterrupted.h5");
         var (code, _, stderr) = BiosimProcess.Run("run", experiment, "-o", reference, "-q");
         Assert.That(code, Is.EqualTo(0), stderr);
         Assert.That(Status(resumed), Is.EqualTo("completed"));

@@ -10,16 +10,8 @@ namespace BioSim.Tests.Cli;
 
 /// <summary>End to end: the biosim program on real experiment files, its output read by h5py (an outside reader).</summary>
 [TestFixture, Category("Validation")]
-public sealed class RunCommandTests
+public sealed class RunCommandTests : TempDirectoryFixture
 {
-    private string _dir = "";
-
-    [SetUp]
-    public void SetUp() => _dir = BiosimProcess.TempDirectory();
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_dir, recursive: true);
-
     /// <summary>
     /// biosim run on CUBA (300 ms) exits 0 and prints the summary; h5py (sonata_dump.py checks the SONATA layout:
     /// dtypes, units, sorting enum, time order) reads back exactly the spikes and V trace that our reader sees;
@@ -28,12 +20,12 @@ public sealed class RunCommandTests
     [Test]
     public void RunWritesAFileThatH5pyReads()
     {
-        string experiment = BiosimProcess.CubaVariant(_dir, j => j["duration"] = 300.0);
-        string output = Path.Combine(_dir, "out.h5");
-        var (code, stdout, stderr) = BiosimProcess.Run("run", experiment, "-o", output, "--plot", Path.Combine(_dir, "raster.png"));
+        string experiment = BiosimProcess.CubaVariant(Dir, j => j["duration"] = 300.0);
+        string output = Path.Combine(Dir, "out.h5");
+        var (code, stdout, stderr) = BiosimProcess.Run("run", experiment, "-o", output, "--plot", Path.Combine(Dir, "raster.png"));
         Assert.That(code, Is.EqualTo(0), stderr);
         Assert.That(stdout, Does.Contain("4000 neurons").And.Contain("Hz"));
-        Assert.That(new FileInfo(Path.Combine(_dir, "raster.png")).Length, Is.GreaterThan(10_000));
+        Assert.That(new FileInfo(Path.Combine(Dir, "raster.png")).Length, Is.GreaterThan(10_000));
 
         using var dump = JsonDocument.Parse(ExternalTools.RunPythonScript("sonata_dump.py", output));
         using var file = Hdf5File.OpenReadOnly(output);
@@ -75,8 +67,8 @@ public sealed class RunCommandTests
     [Test]
     public void KilledRunLeavesEveryFlushedBlockReadable()
     {
-        string longRun = BiosimProcess.CubaVariant(_dir, j => { j["duration"] = 60000.0; j["flush_interval"] = 20.0; }, "long.json");
-        string killed = Path.Combine(_dir, "killed.h5");
+        string longRun = BiosimProcess.CubaVariant(Dir, j => { j["duration"] = 60000.0; j["flush_interval"] = 20.0; }, "long.json");
+        string killed = Path.Combine(Dir, "killed.h5");
         using (var process = Process.Start(BiosimProcess.StartInfo("run", longRun, "-o", killed))!)
         {
             var stderr = new System.Text.StringBuilder();
@@ -103,8 +95,8 @@ public sealed class RunCommandTests
         Assert.That(attrs.RootElement.GetProperty("status").GetString(), Is.EqualTo("running"));
         double flushedUntil = attrs.RootElement.GetProperty("report_time").GetProperty("exc")[1].GetDouble() - 0.1;
         Assert.That(flushedUntil, Is.GreaterThanOrEqualTo(6000));
-        string complete = Path.Combine(_dir, "complete.h5");
-        string shortRun = BiosimProcess.CubaVariant(_dir, j => { j["duration"] = Math.Round(flushedUntil, 6); j["flush_interval"] = 20.0; }, "short.json");
+        string complete = Path.Combine(Dir, "complete.h5");
+        string shortRun = BiosimProcess.CubaVariant(Dir, j => { j["duration"] = Math.Round(flushedUntil, 6); j["flush_interval"] = 20.0; }, "short.json");
         var (code, _, err) = BiosimProcess.Run("run", shortRun, "-o", complete);
         Assert.That(code, Is.EqualTo(0), err);
         using var file = Hdf5File.OpenReadOnly(complete);
@@ -126,7 +118,7 @@ public sealed class RunCommandTests
     {
         string Expect(string file, int exitCode, params string[] fragments)
         {
-            var (code, _, stderr) = BiosimProcess.Run("run", file, "-o", Path.Combine(_dir, "x.h5"));
+            var (code, _, stderr) = BiosimProcess.Run("run", file, "-o", Path.Combine(Dir, "x.h5"));
             Assert.That(code, Is.EqualTo(exitCode), stderr);
             string line = stderr.Trim();
             Assert.That(line.Split('\n'), Has.Length.EqualTo(1), line);
@@ -134,25 +126,25 @@ public sealed class RunCommandTests
             return line;
         }
 
-        string malformed = Path.Combine(_dir, "malformed.json");
+        string malformed = Path.Combine(Dir, "malformed.json");
         File.WriteAllText(malformed, "{\"name\": \"x\",\n \"dt\": 0.1,,}");
         Expect(malformed, 2, "malformed.json", "line 2");
 
-        Expect(BiosimProcess.CubaVariant(_dir, j => Population0(j, p => p["model"] = "izhikevich"), "model.json"), 2,
+        Expect(BiosimProcess.CubaVariant(Dir, j => Population0(j, p => p["model"] = "izhikevich"), "model.json"), 2,
             "model.json", "populations[0].model", "izhikevich", "allowed: adex, hh, interneuron, lif, lif-cond, pyramidal");
-        Expect(BiosimProcess.CubaVariant(_dir, j => Population0(j, p => p["parameters"]!["tau_m"] = -20.0), "tau.json"), 2,
+        Expect(BiosimProcess.CubaVariant(Dir, j => Population0(j, p => p["parameters"]!["tau_m"] = -20.0), "tau.json"), 2,
             "populations[0].parameters.tau_m", "positive");
-        Expect(BiosimProcess.CubaVariant(_dir, j => Population0(j, p => p["parameters"]!["tau_mem"] = 20.0), "unknown.json"), 2,
+        Expect(BiosimProcess.CubaVariant(Dir, j => Population0(j, p => p["parameters"]!["tau_mem"] = 20.0), "unknown.json"), 2,
             "populations[0].parameters.tau_mem", "unknown field", "tau_m");
-        Expect(BiosimProcess.CubaVariant(_dir, j => j["projections"]![0]!["connectivity"]!["p"] = 1.5, "p.json"), 2,
+        Expect(BiosimProcess.CubaVariant(Dir, j => j["projections"]![0]!["connectivity"]!["p"] = 1.5, "p.json"), 2,
             "projections[0].connectivity.p", "[0, 1]");
-        Expect(BiosimProcess.CubaVariant(_dir, j => j["projections"]![1]!["receptor"] = "nmda", "receptor.json"), 2,
+        Expect(BiosimProcess.CubaVariant(Dir, j => j["projections"]![1]!["receptor"] = "nmda", "receptor.json"), 2,
             "projections[1].receptor", "nmda", "exc, inh");
-        Expect(BiosimProcess.CubaVariant(_dir, j => j["dt"] = -0.1, "dt.json"), 2, "dt.json: dt", "positive");
-        Expect(Path.Combine(_dir, "missing.json"), 3, "missing.json", "cannot read");
+        Expect(BiosimProcess.CubaVariant(Dir, j => j["dt"] = -0.1, "dt.json"), 2, "dt.json: dt", "positive");
+        Expect(Path.Combine(Dir, "missing.json"), 3, "missing.json", "cannot read");
 
-        string ok = BiosimProcess.CubaVariant(_dir, j => j["duration"] = 1.0, "ok.json");
-        var (code, _, stderr) = BiosimProcess.Run("run", ok, "-o", Path.Combine(_dir, "no-such-dir", "out.h5"));
+        string ok = BiosimProcess.CubaVariant(Dir, j => j["duration"] = 1.0, "ok.json");
+        var (code, _, stderr) = BiosimProcess.Run("run", ok, "-o", Path.Combine(Dir, "no-such-dir", "out.h5"));
         Assert.That(code, Is.EqualTo(3), stderr);
         Assert.That(stderr, Does.Contain("no-such-dir"));
     }
@@ -162,13 +154,13 @@ public sealed class RunCommandTests
     [Test]
     public void DivergenceStopsWithWhereAndWhenAndKeepsTheFile()
     {
-        string experiment = BiosimProcess.CubaVariant(_dir, j =>
+        string experiment = BiosimProcess.CubaVariant(Dir, j =>
         {
             j["duration"] = 50.0;
             j["populations"]![1]!["parameters"]!["I_e"] = 1e308;
             j["populations"]![1]!["parameters"]!["R_m"] = 10.0;
         });
-        string output = Path.Combine(_dir, "diverged.h5");
+        string output = Path.Combine(Dir, "diverged.h5");
         var (code, _, stderr) = BiosimProcess.Run("run", experiment, "-o", output);
         Assert.That(code, Is.EqualTo(1), stderr);
         Assert.That(stderr, Does.Contain("population 'inh'").And.Contain("t = 0.1 ms"));

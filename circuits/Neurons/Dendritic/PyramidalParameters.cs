@@ -1,24 +1,18 @@
 namespace BioSim.Circuits.Neurons.Dendritic;
 
 /// <summary>
-/// Parameters of the three-compartment pyramidal neuron (<see cref="PyramidalPopulation"/>). Defaults from
-/// Sacramento et al. (2018), Methods: g_L = 0.1, g_B = 1, g_A = 0.8 with C = 1 (τ_L = C/g_L = 10 ms), E_L = 0,
-/// and Urbanczik &amp; Senn (2014) for the nudging reversals E_E = 14/3, E_I = −1/3 (the papers' potentials are
+/// What the dendritic microcircuit's two neurons share: the soma (capacitance, leak, reversals, initial potential) and
+/// the rate output φ(U). Defaults from Sacramento et al. (2018), Methods: g_L = 0.1 with C = 1 (τ_L = C/g_L = 10 ms),
+/// E_L = 0, and Urbanczik &amp; Senn (2014) for the nudging reversals E_E = 14/3, E_I = −1/3 (the papers' potentials are
 /// dimensionless; here they carry mV, conductances nS, C pF, so C/g is in ms).
 /// </summary>
-public sealed record PyramidalParameters
+public abstract record SomaticParameters
 {
     /// <summary>C, somatic capacitance (pF), &gt; 0. Default 1.</summary>
     public double C { get; init; } = 1.0;
 
     /// <summary>g_L, somatic leak (nS), &gt; 0. Default 0.1.</summary>
     public double g_L { get; init; } = 0.1;
-
-    /// <summary>g_B, basal-to-soma coupling (nS), ≥ 0. Default 1.</summary>
-    public double g_B { get; init; } = 1.0;
-
-    /// <summary>g_A, apical-to-soma coupling (nS), ≥ 0. Default 0.8.</summary>
-    public double g_A { get; init; } = 0.8;
 
     /// <summary>E_L, leak reversal (mV). Default 0.</summary>
     public double E_L { get; init; }
@@ -47,76 +41,51 @@ public sealed record PyramidalParameters
     /// <summary>rate_scale, rate at φ = 1 (Hz), ≥ 0. Default 100.</summary>
     public double rate_scale { get; init; } = 100.0;
 
-
-    /// <summary>The first invalid field as "field: problem", or null.</summary>
-    public string? Validate() =>
-        DendriticChecks.Somatic(C, g_L, E_L, E_E, E_I, U_init, phi, k, beta, theta, rate_scale)
-        ?? DendriticChecks.Coupling("g_B", g_B) ?? DendriticChecks.Coupling("g_A", g_A);
-}
-
-/// <summary>The interneuron's parameters (<see cref="InterneuronPopulation"/>): as the pyramidal neuron's with one dendrite, g_D = 1 (Sacramento et al. 2018).</summary>
-public sealed record InterneuronParameters
-{
-    /// <inheritdoc cref="PyramidalParameters.C"/>
-    public double C { get; init; } = 1.0;
-
-    /// <inheritdoc cref="PyramidalParameters.g_L"/>
-    public double g_L { get; init; } = 0.1;
-
-    /// <summary>g_D, dendrite-to-soma coupling (nS), ≥ 0. Default 1.</summary>
-    public double g_D { get; init; } = 1.0;
-
-    /// <inheritdoc cref="PyramidalParameters.E_L"/>
-    public double E_L { get; init; }
-
-    /// <inheritdoc cref="PyramidalParameters.E_E"/>
-    public double E_E { get; init; } = 14.0 / 3.0;
-
-    /// <inheritdoc cref="PyramidalParameters.E_I"/>
-    public double E_I { get; init; } = -1.0 / 3.0;
-
-    /// <inheritdoc cref="PyramidalParameters.U_init"/>
-    public double U_init { get; init; }
-
-    /// <inheritdoc cref="PyramidalParameters.phi"/>
-    public string phi { get; init; } = "softplus";
-
-    /// <inheritdoc cref="PyramidalParameters.k"/>
-    public double k { get; init; } = 0.5;
-
-    /// <inheritdoc cref="PyramidalParameters.k"/>
-    public double beta { get; init; } = 5.0;
-
-    /// <inheritdoc cref="PyramidalParameters.k"/>
-    public double theta { get; init; } = 1.0;
-
-    /// <inheritdoc cref="PyramidalParameters.rate_scale"/>
-    public double rate_scale { get; init; } = 100.0;
-
-
-    /// <summary>The first invalid field as "field: problem", or null.</summary>
-    public string? Validate() =>
-        DendriticChecks.Somatic(C, g_L, E_L, E_E, E_I, U_init, phi, k, beta, theta, rate_scale) ?? DendriticChecks.Coupling("g_D", g_D);
-}
-
-internal static class DendriticChecks
-{
-    public static string? Somatic(double c, double gL, double eL, double eE, double eI, double uInit, string phi, double k, double beta, double theta, double rateScale)
+    /// <summary>The first invalid somatic field as "field: problem", or null.</summary>
+    protected string? ValidateSoma()
     {
-        if (!(c > 0) || double.IsInfinity(c)) return $"C: must be a positive number of pF, got {c}";
-        if (!(gL > 0) || double.IsInfinity(gL)) return $"g_L: must be a positive number of nS, got {gL}";
-        if (!double.IsFinite(eL)) return $"E_L: must be finite, got {eL}";
-        if (!double.IsFinite(eE)) return $"E_E: must be finite, got {eE}";
-        if (!double.IsFinite(eI)) return $"E_I: must be finite, got {eI}";
-        if (!double.IsFinite(uInit)) return $"U_init: must be finite, got {uInit}";
+        if (!(C > 0) || double.IsInfinity(C)) return $"C: must be a positive number of pF, got {C}";
+        if (!(g_L > 0) || double.IsInfinity(g_L)) return $"g_L: must be a positive number of nS, got {g_L}";
+        if (!double.IsFinite(E_L)) return $"E_L: must be finite, got {E_L}";
+        if (!double.IsFinite(E_E)) return $"E_E: must be finite, got {E_E}";
+        if (!double.IsFinite(E_I)) return $"E_I: must be finite, got {E_I}";
+        if (!double.IsFinite(U_init)) return $"U_init: must be finite, got {U_init}";
         if (!RateFunction.Kinds.Contains(phi)) return $"phi: '{phi}' is not a transfer function; allowed: {string.Join(", ", RateFunction.Kinds)}";
         if (!(k > 0) || double.IsInfinity(k)) return $"k: must be positive, got {k}";
         if (!double.IsFinite(beta)) return $"beta: must be finite, got {beta}";
         if (!double.IsFinite(theta)) return $"theta: must be finite, got {theta}";
-        if (!(rateScale >= 0) || double.IsInfinity(rateScale)) return $"rate_scale: must be a non-negative number of Hz, got {rateScale}";
+        if (!(rate_scale >= 0) || double.IsInfinity(rate_scale)) return $"rate_scale: must be a non-negative number of Hz, got {rate_scale}";
         return null;
     }
 
-    public static string? Coupling(string field, double g) =>
+    /// <summary>Checks a dendrite-to-soma coupling conductance.</summary>
+    protected static string? Coupling(string field, double g) =>
         g >= 0 && !double.IsInfinity(g) ? null : $"{field}: must be a non-negative number of nS, got {g}";
+}
+
+/// <summary>
+/// Parameters of the three-compartment pyramidal neuron (<see cref="PyramidalPopulation"/>): the soma's
+/// (<see cref="SomaticParameters"/>) and the couplings of the basal and apical dendrites, g_B = 1, g_A = 0.8
+/// (Sacramento et al. 2018).
+/// </summary>
+public sealed record PyramidalParameters : SomaticParameters
+{
+    /// <summary>g_B, basal-to-soma coupling (nS), ≥ 0. Default 1.</summary>
+    public double g_B { get; init; } = 1.0;
+
+    /// <summary>g_A, apical-to-soma coupling (nS), ≥ 0. Default 0.8.</summary>
+    public double g_A { get; init; } = 0.8;
+
+    /// <summary>The first invalid field as "field: problem", or null.</summary>
+    public string? Validate() => ValidateSoma() ?? Coupling("g_B", g_B) ?? Coupling("g_A", g_A);
+}
+
+/// <summary>The interneuron's parameters (<see cref="InterneuronPopulation"/>): the soma's and one dendrite, g_D = 1 (Sacramento et al. 2018).</summary>
+public sealed record InterneuronParameters : SomaticParameters
+{
+    /// <summary>g_D, dendrite-to-soma coupling (nS), ≥ 0. Default 1.</summary>
+    public double g_D { get; init; } = 1.0;
+
+    /// <summary>The first invalid field as "field: problem", or null.</summary>
+    public string? Validate() => ValidateSoma() ?? Coupling("g_D", g_D);
 }
