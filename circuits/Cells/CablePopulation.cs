@@ -25,7 +25,7 @@ public sealed class CablePopulation : IDynamics
     private readonly Mechanism[] _receivers;
     private readonly string[] _inputNames;
     private readonly Dictionary<string, Mechanism> _pointProcesses = new(StringComparer.Ordinal);
-    private readonly double[] _v, _diagonal, _rhs;
+    private readonly double[] _v;
     private readonly double[] _detectorV;
     private readonly int _n, _detector;
     private DelayRing[] _rings = [];
@@ -68,8 +68,6 @@ public sealed class CablePopulation : IDynamics
         _inputNames = inputNames.ToArray();
         _detector = _layout.Node(morphology[cell.DetectorSection], cell.DetectorX);
         _v = new double[cells * _n];
-        _diagonal = new double[cells * _n];
-        _rhs = new double[cells * _n];
         _detectorV = new double[cells];
         Initialize();
     }
@@ -154,26 +152,31 @@ public sealed class CablePopulation : IDynamics
     {
         if (dt != _dt) throw new InvalidOperationException($"Population '{Name}' was prepared for dt = {_dt} ms, not {dt} ms.");
         double tMid = t + 0.5 * dt, threshold = _cell.Threshold;
+        // The membrane conductances and currents of a block of cells are scratch, one buffer per thread: a thread's cells
+        // then keep only V and the mechanism states in its cache (100 benchmark cells: 0.42 MB instead of 0.75 MB).
+        int blockLength = CellBlock * _n;
+        if (t_scratch is not { } scratch || scratch.Length < 2 * blockLength) t_scratch = scratch = new double[2 * blockLength];
         // Cells go through the tree solve in blocks (see CableTree.Step), membrane terms and states cell by cell.
         for (int first = start; first < end; first += CellBlock)
         {
             int last = Math.Min(first + CellBlock, end), count = last - first;
+            var diagonals = scratch.AsSpan(0, count * _n);
+            var currents = scratch.AsSpan(blockLength, count * _n);
+            diagonals.Clear();
+            currents.Clear();
             for (int c = first; c < last; c++)
             {
                 var v = _v.AsSpan(c * _n, _n);
-                var diagonal = _diagonal.AsSpan(c * _n, _n);
-                var rhs = _rhs.AsSpan(c * _n, _n);
+                var diagonal = diagonals.Slice((c - first) * _n, _n);
+                var rhs = currents.Slice((c - first) * _n, _n);
                 for (int k = 0; k < _receivers.Length; k++)
                 {
                     double w = _rings[k].Current[c];
                     if (w != 0) _receivers[k].Receive(c, w);
                 }
-                // Scratch is per cell, so parallel ranges never share it; the mechanisms sum into it, the tree step finishes it.
-                diagonal.Clear();
-                rhs.Clear();
                 foreach (var m in _mechanisms) m.Current(c, tMid, v, diagonal, rhs);
             }
-            _tree.Step(_v.AsSpan(first * _n, count * _n), _diagonal.AsSpan(first * _n, count * _n), _rhs.AsSpan(first * _n, count * _n), count, dt, Method);
+            _tree.Step(_v.AsSpan(first * _n, count * _n), diagonals, currents, count, dt, Method);
             for (int c = first; c < last; c++)
             {
                 var v = _v.AsSpan(c * _n, _n);
@@ -185,6 +188,10 @@ public sealed class CablePopulation : IDynamics
             }
         }
     }
+
+    /// <summary>Conductance and current scratch of one block of cells, per thread (see <see cref="Advance"/>).</summary>
+    [ThreadStatic]
+    private static double[]? t_scratch;
 
     /// <summary>Cells solved side by side in one tree step.</summary>
     private const int CellBlock = 4;
