@@ -23,16 +23,19 @@ internal static class CompareCommand
         var threads = new Option<int?>("--threads", "-t") { Description = "Threads of the matrix products (results do not depend on it). Default: SLURM_CPUS_PER_TASK, or OpenBLAS's own." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoints in the output folder (after a kill, or with more epochs)." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress output." };
-        var command = new Command("compare", "Compare learning rules on the same network, data, seeds and budget.") { file, output, threads, resume, quiet };
+        var epochs = new Option<int?>("--epochs", "-e") { Description = "Train this many epochs instead of the file's \"epochs\" (e.g. 1 for a quick look); the learning-rate schedule and resuming work as with the file's budget." };
+        var command = new Command("compare", "Compare learning rules on the same network, data, seeds and budget.") { file, output, threads, resume, quiet, epochs };
         command.SetAction(result => Program.Guard(() =>
-            Run(result.GetValue(file)!, result.GetValue(output)!, result.GetValue(threads), result.GetValue(resume), result.GetValue(quiet))));
+            Run(result.GetValue(file)!, result.GetValue(output)!, result.GetValue(threads), result.GetValue(resume), result.GetValue(quiet), result.GetValue(epochs))));
         return command;
     }
 
-    private static int Run(FileInfo file, string output, int? threads, bool resume, bool quiet)
+    private static int Run(FileInfo file, string output, int? threads, bool resume, bool quiet, int? epochs)
     {
         var services = Program.Services;
+        if (epochs is < 1) return Program.Fail($"--epochs must be at least 1, got {epochs}", ExitCodes.BadInput);
         var experiment = services.GetRequiredService<ComparisonReader>().ReadFile(file.FullName) with { File = file.ToString() };
+        if (epochs is { } budget) experiment = experiment with { Epochs = budget };
         if (threads is null && int.TryParse(Environment.GetEnvironmentVariable("SLURM_CPUS_PER_TASK"), out int slurm) && slurm > 0) threads = slurm;
         if (threads is < 1) return Program.Fail($"--threads must be at least 1, got {threads}", ExitCodes.BadInput);
         var product = services.GetRequiredService<IMatrixProduct>();
@@ -89,7 +92,8 @@ internal static class CompareCommand
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"## {e.Name}: {e.Task.Description}, {e.Task.Inputs}-{string.Join("-", e.Architecture.Layers)} {e.Architecture.Activation}, {e.Architecture.Loss}");
         sb.AppendLine();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{e.Optimiser}, batch {e.Batch}, {e.Epochs} epochs, seeds {string.Join(", ", e.Seeds)}; {result.MatrixProduct}. Mean ± sd over seeds.");
+        string schedule = e.Schedule is { } sc ? $" × f^(epoch − 1) (f = {string.Join(", ", sc.Segments.Select(x => $"{x.FactorPerEpoch.ToString("G4", CultureInfo.InvariantCulture)} from epoch {x.FromEpoch}"))})" : "";
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{e.Optimiser}{schedule}, batch {e.Batch}, {e.Epochs} epochs, seeds {string.Join(", ", e.Seeds)}; {result.MatrixProduct}. Mean ± sd over seeds.");
         sb.AppendLine();
         var header = new List<string> { "rule", "runs" };
         if (classification) header.Add("test accuracy");

@@ -5,6 +5,7 @@ using BioSim.Plasticity;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
 using BioSim.Plasticity.Rules;
+using BioSim.Plasticity.Training;
 
 namespace BioSim.IO.Compare;
 
@@ -33,6 +34,9 @@ public sealed record ComparisonExperiment
     public required int Batch { get; init; }
 
     public required int Epochs { get; init; }
+
+    /// <summary>The per-epoch factor on every learning rate ("lr_schedule"), or null for constant rates.</summary>
+    public LearningRateSchedule? Schedule { get; init; }
 
     public required IReadOnlyList<ulong> Seeds { get; init; }
 

@@ -6,6 +6,7 @@ using BioSim.IO.Datasets;
 using BioSim.IO.Experiments;
 using BioSim.Plasticity;
 using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.Training;
 
 namespace BioSim.IO.Compare;
 
@@ -19,12 +20,21 @@ namespace BioSim.IO.Compare;
 ///   "architecture": { "layers": [256, 256, 10], "activation": "tanh", "output_activation": "identity", "loss": "softmax-cross-entropy" },
 ///   "optimiser": { "type": "sgd", "momentum": 0.9 },
 ///   "rules": ["backprop", { "name": "feedback-alignment", "options": { "feedback": { "uniform": [-0.5, 0.5] } } }],
-///   "alignment": true }
+///   "alignment": true,
+///   "lr_schedule": [{"from_epoch": 1, "factor_per_epoch": 0.95}, {"from_epoch": 21, "factor_per_epoch": 0.9}, {"from_epoch": 26, "factor_per_epoch": 0.8}] }
 /// </example>
+/// <remarks>
+/// "lr_schedule" (optional) multiplies every learning rate during 1-based epoch E by f^(E − 1), f the
+/// "factor_per_epoch" of the last segment whose "from_epoch" ≤ E (the first segment starts at epoch 1, the last one
+/// lasts for ever; <see cref="LearningRateSchedule"/>). The example is the official Supervised-CorInfoMax schedule,
+/// 0.95^e for e &lt; 20, 0.9^e for e &lt; 25, 0.8^e after (e = E − 1). "Every rate" means the optimiser's "lr" for rules
+/// whose updates the optimiser applies, and the rule's own RateScale for rules that apply rates themselves
+/// (correlative infomax: forward and feedback rates), through <see cref="Trainer.ScaleRates"/>.
+/// </remarks>
 public sealed class ComparisonReader(Catalogue catalogue)
 {
     private static readonly string[] TopFields =
-        ["name", "description", "task", "architecture", "optimiser", "lr", "batch", "epochs", "seeds", "rules", "alignment", "divergence_loss", "precision"];
+        ["name", "description", "task", "architecture", "optimiser", "lr", "batch", "epochs", "seeds", "rules", "alignment", "divergence_loss", "precision", "lr_schedule"];
 
     public ComparisonExperiment ReadFile(string path) => Read(JsonFields.ReadText(path, "comparison"), path);
 
@@ -44,6 +54,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
             var optimiser = ReadOptimiser(f, f.Required(root, "optimiser", ""), lr);
             int batch = f.Integer(root, "batch", "", 1, 1 << 20);
             int epochs = f.Integer(root, "epochs", "", 1, 100_000);
+            var schedule = root.TryGetProperty("lr_schedule", out var sched) ? ReadSchedule(f, sched) : null;
             var seeds = new List<ulong>();
             int i = 0;
             foreach (var s in f.Array(root, "seeds", "").EnumerateArray())
@@ -78,6 +89,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
                 Optimiser = optimiser,
                 Batch = batch,
                 Epochs = epochs,
+                Schedule = schedule,
                 Seeds = seeds,
                 Rules = rules,
                 Alignment = alignment,
@@ -85,6 +97,30 @@ public sealed class ComparisonReader(Catalogue catalogue)
                 DivergenceLoss = root.TryGetProperty("divergence_loss", out _) ? f.PositiveNumber(root, "divergence_loss", "") : 1e10,
             };
         }
+    }
+
+    private static LearningRateSchedule ReadSchedule(JsonFields f, JsonElement el)
+    {
+        const string path = "lr_schedule";
+        const string shape = "[{\"from_epoch\": 1, \"factor_per_epoch\": 0.95}, {\"from_epoch\": 21, \"factor_per_epoch\": 0.9}, …]";
+        if (el.ValueKind != JsonValueKind.Array || el.GetArrayLength() == 0)
+            throw f.Error(path, $"must be a non-empty array of segments {shape} (the rates of epoch E are lr · f^(E − 1), f of the segment E falls in), got {JsonFields.Kind(el)}");
+        var segments = new List<RateSegment>();
+        int i = 0;
+        foreach (var s in el.EnumerateArray())
+        {
+            string p = $"{path}[{i}]";
+            if (s.ValueKind != JsonValueKind.Object) throw f.Error(p, $"must be an object {{\"from_epoch\": E, \"factor_per_epoch\": f}}, got {JsonFields.Kind(s)}");
+            f.NoUnknown(s, p, ["from_epoch", "factor_per_epoch"]);
+            int from = f.Integer(s, "from_epoch", p, 1, 100_000);
+            if (i == 0 && from != 1) throw f.Error($"{p}.from_epoch", $"the first segment must start at epoch 1, got {from}; add {{\"from_epoch\": 1, \"factor_per_epoch\": 1.0}} before it for constant rates until then");
+            if (i > 0 && from <= segments[^1].FromEpoch)
+                throw f.Error($"{p}.from_epoch", $"segment {i + 1} starts at epoch {from}, not after the segment before it (epoch {segments[^1].FromEpoch}); list the segments by increasing from_epoch");
+            double factor = f.PositiveNumber(s, "factor_per_epoch", p);
+            segments.Add(new RateSegment(from, factor));
+            i++;
+        }
+        return new LearningRateSchedule(segments);
     }
 
     private static TaskSpec ReadTask(JsonFields f, JsonElement el)

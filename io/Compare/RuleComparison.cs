@@ -147,6 +147,7 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         curves.SetAttribute("experiment", experiment.Json);
         curves.SetAttribute("biosim_version", typeof(RuleComparison).Assembly.GetName().Version?.ToString() ?? "?");
         curves.SetAttribute("matrix_product", product.Name);
+        curves.SetAttribute("epochs", (long)experiment.Epochs);
         curves.SetAttribute("status", "running");
         curves.Flush();
         foreach (var rule in experiment.Rules)
@@ -199,6 +200,7 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         for (int epoch = done + 1; epoch <= experiment.Epochs; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
+            if (experiment.Schedule is { } schedule) trainer.ScaleRates(schedule.Factor(epoch));
             var options = new TrainingOptions
             {
                 Epochs = epoch,

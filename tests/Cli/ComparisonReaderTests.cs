@@ -70,6 +70,28 @@ public sealed class ComparisonReaderTests
             Does.Contain("rules[0].options.forward_rates: must be an array of finite numbers, got the number 0.3"));
     }
 
+    /// <summary>"lr_schedule": segments become a <see cref="BioSim.Plasticity.Training.LearningRateSchedule"/> whose factors are
+    /// f^(E − 1) with f of the segment holding epoch E; each mistake names the segment and field.</summary>
+    [Test]
+    public void LearningRateScheduleSegments()
+    {
+        const string official = "\"lr_schedule\": [{\"from_epoch\": 1, \"factor_per_epoch\": 0.95}, {\"from_epoch\": 21, \"factor_per_epoch\": 0.9}, {\"from_epoch\": 26, \"factor_per_epoch\": 0.8}], \"epochs\": 2";
+        var e = Read(Valid.Replace("\"epochs\": 2", official));
+        Assert.That(e.Schedule!.Segments, Is.EqualTo(BioSim.Plasticity.Training.LearningRateSchedule.CorInfoMaxFashion.Segments));
+        Assert.That(e.Schedule.Factor(22), Is.EqualTo(Math.Pow(0.9, 21)));
+        Assert.That(Read(Valid).Schedule, Is.Null);
+        string With(string schedule) => Error(j => j.Replace("\"epochs\": 2", $"\"lr_schedule\": {schedule}, \"epochs\": 2"));
+        Assert.That(With("0.95"), Does.StartWith("c.json: lr_schedule: must be a non-empty array of segments"));
+        Assert.That(With("[]"), Does.StartWith("c.json: lr_schedule: must be a non-empty array of segments"));
+        Assert.That(With("[{\"from_epoch\": 3, \"factor_per_epoch\": 0.9}]"),
+            Does.StartWith("c.json: lr_schedule[0].from_epoch: the first segment must start at epoch 1, got 3"));
+        Assert.That(With("[{\"from_epoch\": 1, \"factor_per_epoch\": 0.9}, {\"from_epoch\": 1, \"factor_per_epoch\": 0.8}]"),
+            Does.StartWith("c.json: lr_schedule[1].from_epoch: segment 2 starts at epoch 1, not after the segment before it"));
+        Assert.That(With("[{\"from_epoch\": 1, \"factor_per_epoch\": -0.9}]"), Is.EqualTo("c.json: lr_schedule[0].factor_per_epoch: must be positive, got -0.9"));
+        Assert.That(With("[{\"from_epoch\": 1, \"factor\": 0.9}]"), Is.EqualTo("c.json: lr_schedule[0].factor: unknown field; allowed: from_epoch, factor_per_epoch"));
+        Assert.That(With("[{\"from_epoch\": 0.5, \"factor_per_epoch\": 0.9}]"), Is.EqualTo("c.json: lr_schedule[0].from_epoch: must be an integer in [1, 100000], got 0.5"));
+    }
+
     [Test]
     public void MistakesNameTheFieldAndWhatIsAllowed()
     {
