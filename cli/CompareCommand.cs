@@ -73,7 +73,7 @@ internal static class CompareCommand
         File.WriteAllText(Path.Combine(output, "summary.md"), table);
         Console.WriteLine(table);
         PlotCurves(result, Path.Combine(output, "learning-curves.png"));
-        if (experiment.Alignment && result.Runs.Any(r => r.HiddenLayers > 0)) PlotAlignment(result, Path.Combine(output, "alignment.png"));
+        if (experiment.Alignment && result.Runs.Any(r => r.Layers > 0)) PlotAlignment(result, Path.Combine(output, "alignment.png"));
         Console.WriteLine($"wrote {Path.Combine(output, "summary.md")}, {result.CurvesFile}, learning-curves.png{(experiment.Alignment ? ", alignment.png" : "")}");
         if (result.AnyDiverged)
         {
@@ -89,6 +89,7 @@ internal static class CompareCommand
         var e = result.Experiment;
         bool classification = e.Task.Type == "fashion-mnist";
         int hidden = result.Runs.Count == 0 ? 0 : result.Runs.Max(r => r.HiddenLayers);
+        int layers = result.Runs.Count == 0 ? 0 : result.Runs.Max(r => r.Layers);
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"## {e.Name}: {e.Task.Description}, {e.Task.Inputs}-{string.Join("-", e.Architecture.Layers)} {e.Architecture.Activation}, {e.Architecture.Loss}");
         sb.AppendLine();
@@ -99,6 +100,7 @@ internal static class CompareCommand
         if (classification) header.Add("test accuracy");
         header.AddRange(["test loss", "train loss (last epoch)", "s / epoch"]);
         for (int l = 1; l <= hidden; l++) header.Add($"∠ layer {l} vs BP (°)");
+        for (int l = 1; l <= layers; l++) header.Add($"cos ΔW{l} vs BP");
         sb.AppendLine("| " + string.Join(" | ", header) + " |");
         sb.AppendLine("|" + string.Concat(header.Select(_ => "---|")));
         foreach (var rule in e.Rules)
@@ -107,13 +109,21 @@ internal static class CompareCommand
             var ok = all.Where(r => !r.Diverged && r.Epochs.Count > 0).ToList();
             int diverged = all.Count(r => r.Diverged);
             string runs = diverged == 0 ? $"{ok.Count}" : $"{ok.Count} (**{diverged} diverged**)";
-            var row = new List<string> { rule.Label == rule.Name ? rule.Name : $"{rule.Label} ({rule.Name})", runs };
+            string name = rule.Label == rule.Name ? rule.Name : $"{rule.Label} ({rule.Name})";
+            if (rule.InitScheme is { } scheme) name += $", init {(scheme == "distribution" ? rule.Init : scheme)}";
+            var row = new List<string> { name, runs };
             if (classification) row.Add(MeanSd(ok.Select(r => r.Epochs[^1].TestAccuracy), "F4"));
             row.Add(MeanSd(ok.Select(r => r.Epochs[^1].TestLoss), "G4"));
             row.Add(MeanSd(ok.Select(r => r.Epochs[^1].TrainLoss), "G4"));
             row.Add(MeanSd(all.SelectMany(r => r.EpochSeconds), "F2"));
             for (int l = 0; l < hidden; l++) row.Add(MeanSd(ok.Where(r => r.Alignment.Count > 0 && l < r.HiddenLayers).Select(r => r.Alignment[^1][l]), "F1"));
+            for (int l = 0; l < layers; l++) row.Add(MeanSd(ok.Where(r => r.UpdateCosine.Count > 0 && l < r.Layers).Select(r => r.UpdateCosine[^1][l]), "F4"));
             sb.AppendLine("| " + string.Join(" | ", row) + " |");
+        }
+        if (layers > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("∠: angle of each hidden layer's error signal to backprop's; cos ΔW: cosine of each layer's raw update (before the optimiser) with backprop's gradient; both on the probe batch after the last epoch (curves.h5 has every epoch, the initial weights and the relative errors).");
         }
         var failed = result.Runs.Where(r => r.Diverged).ToList();
         if (failed.Count > 0)
@@ -173,32 +183,44 @@ internal static class CompareCommand
 
     private static void PlotAlignment(ComparisonResult result, string path)
     {
-        var plot = new Plot();
+        var multiplot = new Multiplot();
+        multiplot.AddPlots(2);
+        var signals = multiplot.GetPlot(0);
+        var updates = multiplot.GetPlot(1);
         var palette = new ScottPlot.Palettes.Category10();
         LinePattern[] patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
-        int hidden = result.Runs.Max(r => r.HiddenLayers);
-        for (int i = 0; i < result.Experiment.Rules.Count; i++)
+        int hidden = result.Runs.Max(r => r.HiddenLayers), layers = result.Runs.Max(r => r.Layers);
+        void Lines(Plot plot, string label, int rule, List<RunRecord> runs, Func<RunRecord, List<double[]>> rows, int columns)
         {
-            string label = result.Experiment.Rules[i].Label;
-            var runs = result.Runs.Where(r => r.Label == label && r.Alignment.Count > 0).ToList();
-            if (runs.Count == 0) continue;
-            int rows = runs.Min(r => r.Alignment.Count);
-            for (int l = 0; l < hidden; l++)
+            if (runs.Count == 0) return;
+            int count = runs.Min(r => rows(r).Count);
+            for (int l = 0; l < columns; l++)
             {
-                double[] xs = [.. Enumerable.Range(0, rows).Select(r => (double)r)];
-                double[] ys = [.. Enumerable.Range(0, rows).Select(r => runs.Average(run => run.Alignment[r][l]))];
-                var line = plot.Add.ScatterLine(xs, ys, palette.GetColor(i));
+                double[] xs = [.. Enumerable.Range(0, count).Select(r => (double)r)];
+                double[] ys = [.. Enumerable.Range(0, count).Select(r => runs.Average(run => rows(run)[r][l]))];
+                var line = plot.Add.ScatterLine(xs, ys, palette.GetColor(rule));
                 line.LinePattern = patterns[l % patterns.Length];
                 line.MarkerSize = 5;
                 line.LegendText = $"{label}, layer {l + 1}";
             }
         }
-        plot.Title("Angle between each hidden layer's error signal and backprop's (probe batch, mean over seeds)");
-        plot.XLabel("epoch (0 = initial weights)");
-        plot.YLabel("angle (degrees)");
-        plot.Axes.SetLimitsY(-3, 100); // below 0 so that backprop's line at 0° stays visible
-        plot.ShowLegend();
-        plot.SavePng(path, 1200, 700);
+        for (int i = 0; i < result.Experiment.Rules.Count; i++)
+        {
+            string label = result.Experiment.Rules[i].Label;
+            Lines(signals, label, i, [.. result.Runs.Where(r => r.Label == label && r.Alignment.Count > 0)], r => r.Alignment, hidden);
+            Lines(updates, label, i, [.. result.Runs.Where(r => r.Label == label && r.UpdateCosine.Count > 0)], r => r.UpdateCosine, layers);
+        }
+        signals.Title("Angle between each hidden layer's error signal and backprop's (probe batch, mean over seeds)");
+        signals.XLabel("epoch (0 = initial weights)");
+        signals.YLabel("angle (degrees)");
+        signals.Axes.SetLimitsY(-3, 100); // below 0 so that backprop's line at 0° stays visible
+        signals.ShowLegend();
+        updates.Title("Cosine between each layer's update and backprop's gradient (probe batch, mean over seeds)");
+        updates.XLabel("epoch (0 = initial weights)");
+        updates.YLabel("cos∠(ΔW rule, ΔW BP)");
+        updates.Axes.SetLimitsY(-1.05, 1.05);
+        updates.ShowLegend();
+        multiplot.SavePng(path, 1200, 1200);
     }
 
     private static double[] Smooth(List<double> values, int window)
@@ -231,7 +253,8 @@ internal static class CompareCommand
         var e = run.Epochs[^1];
         string acc = double.IsNaN(e.TestAccuracy) ? "" : $", test accuracy {e.TestAccuracy:F4}";
         string angles = run.Alignment.Count > 0 ? $", ∠ to BP {string.Join("/", run.Alignment[^1].Select(a => a.ToString("F1", CultureInfo.InvariantCulture)))}°" : "";
-        return $"{run.Label} seed {run.Seed} epoch {e.Epoch}: train loss {e.TrainLoss:G4}, test loss {e.TestLoss:G4}{acc}{angles}, {run.EpochSeconds[^1]:F1} s";
+        string cosines = run.UpdateCosine.Count > 0 ? $", cos ΔW to BP {string.Join("/", run.UpdateCosine[^1].Select(a => a.ToString("F3", CultureInfo.InvariantCulture)))}" : "";
+        return $"{run.Label} seed {run.Seed} epoch {e.Epoch}: train loss {e.TrainLoss:G4}, test loss {e.TestLoss:G4}{acc}{angles}{cosines}, {run.EpochSeconds[^1]:F1} s";
     }
 
     /// <summary>A progress bar over all batches of all runs on a terminal.</summary>

@@ -12,7 +12,8 @@ namespace BioSim.IO.Compare;
 /// <summary>
 /// A comparison of learning rules (<c>biosim compare</c>): one task, one architecture, one optimiser
 /// and budget, several seeds and several rules. Every rule × seed run starts from the same weights and
-/// sees the data in the same order (both from the seed alone). Read by <see cref="ComparisonReader"/>.
+/// sees the data in the same order (both from the seed alone), unless a rule names an "init" of its own
+/// (<see cref="RuleSpec.InitScheme"/>). Read by <see cref="ComparisonReader"/>.
 /// </summary>
 public sealed record ComparisonExperiment
 {
@@ -106,7 +107,11 @@ public sealed record OptimiserSpec(string Type, double LearningRate, double Mome
 }
 
 /// <summary>A rule from the catalogue, under a label (unique in the comparison), with options set on its public properties.</summary>
-public sealed record RuleSpec(string Name, string Label, IReadOnlyList<(PropertyInfo Property, object? Value)> Options)
+/// <param name="InitScheme">null: the architecture's initial weights; otherwise this rule's own ("init" in the rule's entry, with
+/// the values of <see cref="ArchitectureSpec.InitScheme"/>; e.g. GAIT-prop from orthogonal and from Xavier-uniform weights in one
+/// comparison). Its runs then start from other weights than the rest, which the summary names.</param>
+/// <param name="Init">the distribution when <paramref name="InitScheme"/> is "distribution".</param>
+public sealed record RuleSpec(string Name, string Label, IReadOnlyList<(PropertyInfo Property, object? Value)> Options, string? InitScheme = null, Distribution? Init = null)
 {
     /// <summary>A fresh instance of the rule with the options applied.</summary>
     public ICreditAssignmentRule Create(Catalogue catalogue)

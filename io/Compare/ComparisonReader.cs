@@ -65,7 +65,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
                 seeds.Add(seed);
             }
             if (seeds.Count == 0) throw f.Error("seeds", "give at least one seed, e.g. [1, 2, 3]");
-            var rules = ReadRules(f, f.Array(root, "rules", ""));
+            var rules = ReadRules(f, f.Array(root, "rules", ""), task, architecture);
             bool alignment = true;
             int probe = 256;
             if (root.TryGetProperty("alignment", out var al))
@@ -214,25 +214,27 @@ public sealed class ComparisonReader(Catalogue catalogue)
         if (loss == "softmax-cross-entropy" && task.Type != "fashion-mnist")
             throw f.Error($"{path}.loss", $"softmax-cross-entropy needs class labels; {task.Description} is a regression task: use mse");
         bool bias = !el.TryGetProperty("bias", out _) || f.Boolean(el, "bias", path);
-        Distribution? init = null;
-        string scheme = "pytorch";
-        if (el.TryGetProperty("init", out var ini) && ini.ValueKind == JsonValueKind.String && ini.GetString() is "orthogonal" or "xavier-uniform")
+        var (scheme, init) = el.TryGetProperty("init", out var ini) ? ReadInit(f, ini, $"{path}.init", task, layers) : ("pytorch", null);
+        return new ArchitectureSpec(layers, activation, output, bias, init, loss, scheme, taskOutputs);
+    }
+
+    /// <summary>An "init" value: "pytorch", "orthogonal" (square layers only), "xavier-uniform" or a distribution of every W.</summary>
+    private static (string Scheme, Distribution? Init) ReadInit(JsonFields f, JsonElement ini, string path, TaskSpec task, IReadOnlyList<int> layers)
+    {
+        if (ini.ValueKind == JsonValueKind.String && ini.GetString() is "orthogonal" or "xavier-uniform")
         {
-            scheme = ini.GetString()!;
+            string scheme = ini.GetString()!;
             int inputs = task.Inputs;
             for (int l = 0; scheme == "orthogonal" && l < layers.Count; l++)
             {
                 if (layers[l] != inputs)
-                    throw f.Error($"{path}.init", $"\"orthogonal\" needs square layers, but layer {l + 1} maps {inputs} → {layers[l]}; make every layer {task.Inputs} wide or choose another init");
+                    throw f.Error(path, $"\"orthogonal\" needs square layers, but layer {l + 1} maps {inputs} → {layers[l]}; make every layer {task.Inputs} wide or choose another init");
                 inputs = layers[l];
             }
+            return (scheme, null);
         }
-        else if (el.TryGetProperty("init", out ini) && !(ini.ValueKind == JsonValueKind.String && ini.GetString() == "pytorch"))
-        {
-            init = f.Distribution(ini, $"{path}.init", "\"pytorch\" (U[±1/√n_in] for W and b), \"orthogonal\" (square layers; zero biases), \"xavier-uniform\" (U[±√(6/(n_in + n_out))]; zero biases)");
-            scheme = "distribution";
-        }
-        return new ArchitectureSpec(layers, activation, output, bias, init, loss, scheme, taskOutputs);
+        if (ini.ValueKind == JsonValueKind.String && ini.GetString() == "pytorch") return ("pytorch", null);
+        return ("distribution", f.Distribution(ini, path, "\"pytorch\" (U[±1/√n_in] for W and b), \"orthogonal\" (square layers; zero biases), \"xavier-uniform\" (U[±√(6/(n_in + n_out))]; zero biases)"));
     }
 
     private static OptimiserSpec ReadOptimiser(JsonFields f, JsonElement el, double lr)
@@ -272,7 +274,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
         return spec;
     }
 
-    private List<RuleSpec> ReadRules(JsonFields f, JsonElement array)
+    private List<RuleSpec> ReadRules(JsonFields f, JsonElement array, TaskSpec task, ArchitectureSpec architecture)
     {
         var list = new List<RuleSpec>();
         int i = 0;
@@ -289,7 +291,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
             }
             else if (el.ValueKind == JsonValueKind.Object)
             {
-                f.NoUnknown(el, path, ["name", "label", "options"]);
+                f.NoUnknown(el, path, ["name", "label", "options", "init"]);
                 name = f.String(el, "name", path);
                 label = el.TryGetProperty("label", out _) ? f.String(el, "label", path) : name;
             }
@@ -312,7 +314,10 @@ public sealed class ComparisonReader(Catalogue catalogue)
                     options.Add((property, f.Value(o.Value, op, property.PropertyType)));
                 }
             }
-            list.Add(new RuleSpec(name, label, options));
+            var (scheme, init) = el.ValueKind == JsonValueKind.Object && el.TryGetProperty("init", out var ri)
+                ? ReadInit(f, ri, $"{path}.init", task, architecture.Layers)
+                : (null, null);
+            list.Add(new RuleSpec(name, label, options, scheme, init));
         }
         if (list.Count == 0) throw f.Error("rules", $"name at least one rule; known: {string.Join(", ", known)}");
         return list;

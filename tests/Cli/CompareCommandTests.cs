@@ -180,6 +180,47 @@ public sealed class CompareCommandTests
     }
 
     /// <summary>
+    /// examples/compare-gait-equivalence.json as a new user runs it. Expected values are the issue's, from the theorem of
+    /// Ahmad et al. (2020) (GAIT-prop's update is backprop's with orthogonal weights and small γ; see
+    /// tests/Validation/GaitPropEquivalenceTests.cs, which checks the rule alone): at the first probe (row 0 of
+    /// update_cosine and update_relative_error, the initial weights) with orthogonal weights cosine &gt; 1 − 1e-9 and
+    /// relative error &lt; 1e-4 in every layer; from Xavier-uniform weights the cosine of layers 1 and 2 below 0.2. The
+    /// output layer's update is backprop's by construction in both (relative error exactly 0), and backprop against
+    /// itself is exact (0; cosine 1 to rounding).
+    /// </summary>
+    [Test]
+    public void GaitEquivalenceExampleMeetsTheIssuesNumbers()
+    {
+        string output = Path.Combine(_dir, "equivalence");
+        var (code, stdout, err) = Compare(TestPaths.Example("compare-gait-equivalence.json"), "-o", output, "-q");
+        Assert.That(code, Is.Zero, err);
+        Assert.That(stdout, Does.Contain("cos ΔW4 vs BP").And.Contain("gait-prop-xavier (gait-prop), init xavier-uniform"));
+        Assert.That(new FileInfo(Path.Combine(output, "alignment.png")).Length, Is.GreaterThan(10_000));
+        var runs = Curves(output)["runs"]!;
+        foreach (int seed in new[] { 1, 2 })
+        {
+            double[] Row0(string label, string curve) => Values(runs[$"{label}/seed_{seed}"]![curve]!.AsArray()[0]);
+            Assert.That(runs[$"gait-prop/seed_{seed}"]!["update_cosine"]!.AsArray(), Has.Count.EqualTo(3), "rows: initial weights, epochs 1 and 2");
+            double[] cos = Row0("gait-prop", "update_cosine"), rel = Row0("gait-prop", "update_relative_error");
+            TestContext.Out.WriteLine($"seed {seed}, orthogonal: 1 − cos {string.Join(", ", cos.Select(c => (1 - c).ToString("E2", CultureInfo.InvariantCulture)))}; relative error {string.Join(", ", rel.Select(r => r.ToString("E2", CultureInfo.InvariantCulture)))}");
+            Assert.That(cos, Has.Length.EqualTo(4));
+            for (int l = 0; l < 4; l++)
+            {
+                Assert.That(cos[l], Is.GreaterThan(1 - 1e-9), $"seed {seed}, layer {l + 1}: cosine");
+                Assert.That(rel[l], Is.LessThan(1e-4), $"seed {seed}, layer {l + 1}: relative error");
+            }
+            Assert.That(rel[3], Is.Zero, "the output layer's update is backprop's");
+            double[] xavier = Row0("gait-prop-xavier", "update_cosine");
+            TestContext.Out.WriteLine($"seed {seed}, Xavier-uniform: cos {string.Join(", ", xavier.Select(c => c.ToString("F3", CultureInfo.InvariantCulture)))}");
+            Assert.That(Math.Abs(xavier[0]), Is.LessThan(0.2), $"seed {seed}: layer 1");
+            Assert.That(Math.Abs(xavier[1]), Is.LessThan(0.2), $"seed {seed}: layer 2");
+            Assert.That(Row0("gait-prop-xavier", "update_relative_error")[3], Is.Zero);
+            Assert.That(Row0("backprop", "update_relative_error"), Is.All.Zero);
+            Assert.That(Row0("backprop", "update_cosine"), Is.All.EqualTo(1.0).Within(1e-15));
+        }
+    }
+
+    /// <summary>
     /// Lillicrap et al. (2016) Fig. 2 setting (examples/compare-teacher.json, 1 epoch = 1000 single-sample steps,
     /// seeds 1 and 2). Expected values: (1) the batch losses and test loss h5py reads equal, bit for bit, those of a
     /// Trainer built here from the same seed (W ~ U[−0.01, 0.01] from stream (seed, network, W{l}), B ~ U[−0.5, 0.5],
@@ -296,6 +337,9 @@ public sealed class CompareCommandTests
             }
             Assert.That(Values(run!["batch_loss"]), Has.Length.EqualTo(2 * 50));
             Assert.That(b[key]!["alignment_deg"]!.ToJsonString(), Is.EqualTo(run["alignment_deg"]!.ToJsonString()), key);
+            Assert.That(b[key]!["update_cosine"]!.AsArray(), Has.Count.EqualTo(3), key);
+            foreach (string curve in new[] { "update_cosine", "update_relative_error" })
+                Assert.That(b[key]![curve]!.ToJsonString(), Is.EqualTo(run[curve]!.ToJsonString()), $"{key} {curve}");
         }
         foreach (string label in new[] { "backprop", "feedback-alignment", "direct-feedback-alignment" })
         {

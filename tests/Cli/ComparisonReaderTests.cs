@@ -70,6 +70,21 @@ public sealed class ComparisonReaderTests
             Does.Contain("rules[0].options.forward_rates: must be an array of finite numbers, got the number 0.3"));
     }
 
+    /// <summary>A rule's own "init" (GAIT-prop from orthogonal and from Xavier-uniform weights in one comparison), read with the
+    /// architecture's rules and errors at the rule's path.</summary>
+    [Test]
+    public void ARuleMayStartFromItsOwnInitialWeights()
+    {
+        var e = Read(Valid.Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"init\": \"xavier-uniform\","));
+        Assert.That((e.Rules[0].InitScheme, e.Rules[1].InitScheme), Is.EqualTo(((string?)null, "xavier-uniform")));
+        e = Read(Valid.Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"init\": {\"normal\": [0, 1]},"));
+        Assert.That((e.Rules[1].InitScheme, e.Rules[1].Init), Is.EqualTo(("distribution", (BioSim.Engine.Random.Distribution)new BioSim.Engine.Random.NormalDistribution(0, 1))));
+        Assert.That(Error(j => j.Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"init\": \"orthogonal\",")),
+            Is.EqualTo("c.json: rules[1].init: \"orthogonal\" needs square layers, but layer 1 maps 5 → 8; make every layer 5 wide or choose another init"));
+        Assert.That(Error(j => j.Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"init\": \"he\",")),
+            Does.StartWith("c.json: rules[1].init: must be a number or a distribution, got the string \"he\"; give \"pytorch\""));
+    }
+
     /// <summary>"lr_schedule": segments become a <see cref="BioSim.Plasticity.Training.LearningRateSchedule"/> whose factors are
     /// f^(E − 1) with f of the segment holding epoch E; each mistake names the segment and field.</summary>
     [Test]
