@@ -24,17 +24,19 @@ internal static class CompareCommand
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoints in the output folder (after a kill, or with more epochs)." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress output." };
         var epochs = new Option<int?>("--epochs", "-e") { Description = "Train this many epochs instead of the file's \"epochs\" (e.g. 1 for a quick look); the learning-rate schedule and resuming work as with the file's budget." };
-        var command = new Command("compare", "Compare learning rules on the same network, data, seeds and budget.") { file, output, threads, resume, quiet, epochs };
+        var every = new Option<double>("--checkpoint-every") { Description = "Least wall time in seconds between a run's checkpoints (written at epoch ends and always after the last epoch; 0: after every epoch).", DefaultValueFactory = _ => 30.0 };
+        var command = new Command("compare", "Compare learning rules on the same network, data, seeds and budget.") { file, output, threads, resume, quiet, epochs, every };
         command.SetAction(result => Program.Guard(() =>
-            Run(result.GetValue(file)!, result.GetValue(output)!, result.GetValue(threads), result.GetValue(resume), result.GetValue(quiet), result.GetValue(epochs))));
+            Run(result.GetValue(file)!, result.GetValue(output)!, result.GetValue(threads), result.GetValue(resume), result.GetValue(quiet), result.GetValue(epochs), result.GetValue(every))));
         return command;
     }
 
-    private static int Run(FileInfo file, string output, int? threads, bool resume, bool quiet, int? epochs)
+    private static int Run(FileInfo file, string output, int? threads, bool resume, bool quiet, int? epochs, double checkpointEvery)
     {
         var services = Program.Services;
         if (epochs is < 1) return Program.Fail($"--epochs must be at least 1, got {epochs}", ExitCodes.BadInput);
-        var experiment = services.GetRequiredService<ComparisonReader>().ReadFile(file.FullName) with { File = file.ToString() };
+        if (!(checkpointEvery >= 0) || !double.IsFinite(checkpointEvery)) return Program.Fail($"--checkpoint-every must be a number of seconds ≥ 0, got {checkpointEvery}", ExitCodes.BadInput);
+        var experiment = services.GetRequiredService<ComparisonReader>().ReadFile(file.FullName) with { File = file.ToString(), CheckpointSeconds = checkpointEvery };
         if (epochs is { } budget) experiment = experiment with { Epochs = budget };
         if (threads is null && int.TryParse(Environment.GetEnvironmentVariable("SLURM_CPUS_PER_TASK"), out int slurm) && slurm > 0) threads = slurm;
         if (threads is < 1) return Program.Fail($"--threads must be at least 1, got {threads}", ExitCodes.BadInput);
@@ -67,7 +69,7 @@ internal static class CompareCommand
         }
         catch (OperationCanceledException)
         {
-            return Program.Fail($"interrupted; every completed epoch is in {Path.Combine(output, "checkpoints")}: continue with biosim compare {file} -o {output} --resume", ExitCodes.Cancelled);
+            return Program.Fail($"interrupted; {Path.Combine(output, "checkpoints")} holds every run up to its last checkpoint (at most --checkpoint-every = {checkpointEvery:G4} s of training before the interrupt): continue with biosim compare {file} -o {output} --resume", ExitCodes.Cancelled);
         }
         string table = Summary(result);
         File.WriteAllText(Path.Combine(output, "summary.md"), table);
@@ -101,6 +103,8 @@ internal static class CompareCommand
         header.AddRange(["test loss", "train loss (last epoch)", "s / epoch"]);
         for (int l = 1; l <= hidden; l++) header.Add($"∠ layer {l} vs BP (°)");
         for (int l = 1; l <= layers; l++) header.Add($"cos ΔW{l} vs BP");
+        bool feedback = result.Runs.Any(r => r.FeedbackCosine.Count > 0);
+        for (int l = 1; feedback && l <= hidden; l++) header.Add($"cos(B{l + 1}, W{l + 1}ᵀ)");
         sb.AppendLine("| " + string.Join(" | ", header) + " |");
         sb.AppendLine("|" + string.Concat(header.Select(_ => "---|")));
         foreach (var rule in e.Rules)
@@ -118,12 +122,14 @@ internal static class CompareCommand
             row.Add(MeanSd(all.SelectMany(r => r.EpochSeconds), "F2"));
             for (int l = 0; l < hidden; l++) row.Add(MeanSd(ok.Where(r => r.Alignment.Count > 0 && l < r.HiddenLayers).Select(r => r.Alignment[^1][l]), "F1"));
             for (int l = 0; l < layers; l++) row.Add(MeanSd(ok.Where(r => r.UpdateCosine.Count > 0 && l < r.Layers).Select(r => r.UpdateCosine[^1][l]), "F4"));
+            for (int l = 0; feedback && l < hidden; l++) row.Add(MeanSd(ok.Where(r => r.FeedbackCosine.Count > 0 && l < r.FeedbackCosine[^1].Length).Select(r => r.FeedbackCosine[^1][l]), "F4"));
             sb.AppendLine("| " + string.Join(" | ", row) + " |");
         }
         if (layers > 0)
         {
             sb.AppendLine();
-            sb.AppendLine("∠: angle of each hidden layer's error signal to backprop's; cos ΔW: cosine of each layer's raw update (before the optimiser) with backprop's gradient; both on the probe batch after the last epoch (curves.h5 has every epoch, the initial weights and the relative errors).");
+            sb.AppendLine("∠: angle of each hidden layer's error signal to backprop's; cos ΔW: cosine of each layer's raw update (before the optimiser) with backprop's gradient; both on the probe batch after the last epoch (curves.h5 has every epoch, the initial weights and the relative errors)" +
+                (feedback ? "; cos(B, Wᵀ): the forward weights above each hidden layer against the rule's fixed feedback matrix." : "."));
         }
         var failed = result.Runs.Where(r => r.Diverged).ToList();
         if (failed.Count > 0)

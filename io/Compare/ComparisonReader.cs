@@ -140,7 +140,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
             }
             case "teacher-student":
             {
-                f.NoUnknown(el, path, ["type", "teacher", "inputs", "hidden", "outputs", "train_samples", "test_samples", "seed"]);
+                f.NoUnknown(el, path, ["type", "teacher", "inputs", "hidden", "outputs", "train_samples", "test_samples", "seed", "unit_norm_inputs", "target_rms"]);
                 string teacher = f.String(el, "teacher", path);
                 if (teacher is not ("linear" or "tanh")) throw f.Error($"{path}.teacher", $"unknown teacher '{teacher}'; allowed: linear, tanh");
                 int inputs = f.Integer(el, "inputs", path, 1, 1 << 20);
@@ -150,7 +150,9 @@ public sealed class ComparisonReader(Catalogue catalogue)
                 int train = f.Integer(el, "train_samples", path, 1, 10_000_000);
                 int test = f.Integer(el, "test_samples", path, 1, 10_000_000);
                 ulong seed = el.TryGetProperty("seed", out _) ? f.Seed(el, "seed", path) : 0;
-                return new TaskSpec(type, teacher, inputs, hidden, outputs, train, test, seed, "");
+                bool unitNorm = el.TryGetProperty("unit_norm_inputs", out _) && f.Boolean(el, "unit_norm_inputs", path);
+                double? rms = el.TryGetProperty("target_rms", out _) ? f.PositiveNumber(el, "target_rms", path) : null;
+                return new TaskSpec(type, teacher, inputs, hidden, outputs, train, test, seed, "", unitNorm, rms);
             }
             default:
                 throw f.Error($"{path}.type", $"unknown task '{type}'; allowed: fashion-mnist, teacher-student");
@@ -173,7 +175,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
     {
         const string path = "architecture";
         f.Object(el, path);
-        f.NoUnknown(el, path, ["input", "layers", "activation", "output_activation", "bias", "init", "loss"]);
+        f.NoUnknown(el, path, ["input", "layers", "activation", "output_activation", "bias", "init", "loss", "output_scale", "output_l2"]);
         if (el.TryGetProperty("input", out _))
         {
             int input = f.Integer(el, "input", path, 1, 1 << 24);
@@ -215,7 +217,22 @@ public sealed class ComparisonReader(Catalogue catalogue)
             throw f.Error($"{path}.loss", $"softmax-cross-entropy needs class labels; {task.Description} is a regression task: use mse");
         bool bias = !el.TryGetProperty("bias", out _) || f.Boolean(el, "bias", path);
         var (scheme, init) = el.TryGetProperty("init", out var ini) ? ReadInit(f, ini, $"{path}.init", task, layers) : ("pytorch", null);
-        return new ArchitectureSpec(layers, activation, output, bias, init, loss, scheme, taskOutputs);
+        double scale = 1.0;
+        if (el.TryGetProperty("output_scale", out var os))
+        {
+            int fanIn = layers.Count == 1 ? task.Inputs : layers[^2];
+            if (os.ValueKind == JsonValueKind.String && os.GetString() == "1/sqrt(n_in)") scale = 1.0 / Math.Sqrt(fanIn);
+            else if (os.ValueKind == JsonValueKind.Number && double.IsFinite(os.GetDouble()) && os.GetDouble() != 0) scale = os.GetDouble();
+            else throw f.Error($"{path}.output_scale", $"must be a non-zero number or \"1/sqrt(n_in)\" (1/√{fanIn} here, the mean-field scaling of Song, Xu & Lafferty 2021), got {JsonFields.Kind(os)}");
+        }
+        double l2 = el.TryGetProperty("output_l2", out _) ? NonNegative(f, el, "output_l2", path) : 0.0;
+        return new ArchitectureSpec(layers, activation, output, bias, init, loss, scheme, taskOutputs, scale, l2);
+    }
+
+    private static double NonNegative(JsonFields f, JsonElement el, string name, string path)
+    {
+        double x = f.Number(el, name, path);
+        return x >= 0 ? x : throw f.Error($"{path}.{name}", $"must be ≥ 0 (λ of the penalty (λ/2)‖W_L‖²), got {x}");
     }
 
     /// <summary>An "init" value: "pytorch", "orthogonal" (square layers only), "xavier-uniform" or a distribution of every W.</summary>
@@ -291,7 +308,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
             }
             else if (el.ValueKind == JsonValueKind.Object)
             {
-                f.NoUnknown(el, path, ["name", "label", "options", "init"]);
+                f.NoUnknown(el, path, ["name", "label", "options", "init", "output_l2"]);
                 name = f.String(el, "name", path);
                 label = el.TryGetProperty("label", out _) ? f.String(el, "label", path) : name;
             }
@@ -317,7 +334,8 @@ public sealed class ComparisonReader(Catalogue catalogue)
             var (scheme, init) = el.ValueKind == JsonValueKind.Object && el.TryGetProperty("init", out var ri)
                 ? ReadInit(f, ri, $"{path}.init", task, architecture.Layers)
                 : (null, null);
-            list.Add(new RuleSpec(name, label, options, scheme, init));
+            double? l2 = el.ValueKind == JsonValueKind.Object && el.TryGetProperty("output_l2", out _) ? NonNegative(f, el, "output_l2", path) : null;
+            list.Add(new RuleSpec(name, label, options, scheme, init, l2));
         }
         if (list.Count == 0) throw f.Error("rules", $"name at least one rule; known: {string.Join(", ", known)}");
         return list;

@@ -60,6 +60,9 @@ public sealed class RunRecord(string label, string rule, ulong seed, int hiddenL
     /// <summary>‖ΔW_l^rule − ΔW_l^BP‖/‖ΔW_l^BP‖ per layer, rows as <see cref="UpdateCosine"/>.</summary>
     public List<double[]> UpdateRelativeError { get; } = [];
 
+    /// <summary>cos∠(B_{l+1}, W_{l+1}ᵀ) per hidden layer l, rows as <see cref="Alignment"/>; empty unless the rule has feedback matrices (<see cref="IFeedbackMatrixRule"/>).</summary>
+    public List<double[]> FeedbackCosine { get; } = [];
+
     /// <summary>"completed", "diverged: …" or "running".</summary>
     public string Status { get; set; } = "running";
 
@@ -78,12 +81,16 @@ public sealed record ComparisonResult(ComparisonExperiment Experiment, IReadOnly
 /// <summary>
 /// Runs a rule comparison: for every rule × seed the same architecture, the same initial weights (network
 /// seed = the run's seed), the same data order (trainer seed = the run's seed) and the same number of epochs.
-/// After each epoch the run's weights, rule state, optimiser state, epoch and curves are written to
-/// out/checkpoints/&lt;label&gt;-seed&lt;s&gt;.h5, so that <c>resume</c> continues a killed comparison bit for bit (the
-/// data order of epoch e is a function of (seed, e) alone). The curves of each finished run go to
+/// After an epoch that ends at least <see cref="ComparisonExperiment.CheckpointSeconds"/> of wall time after the run's
+/// last checkpoint (and after its last epoch, or when it diverges) the run's weights, rule state, optimiser state, epoch
+/// and curves are written to out/checkpoints/&lt;label&gt;-seed&lt;s&gt;.h5, so that <c>resume</c> continues a killed
+/// comparison bit for bit (the data order of epoch e is a function of (seed, e) alone). A checkpoint holds the whole
+/// history, so writing one after each of thousands of tiny epochs (full-batch runs) would cost time quadratic in the
+/// epochs; hence the interval. The curves of each finished run go to
 /// out/curves.h5 (flushed after each run): /runs/&lt;label&gt;/seed_&lt;s&gt;/{batch_loss, epoch_train_loss,
 /// epoch_test_loss, epoch_test_accuracy, epoch_seconds, alignment_deg [epochs+1 × hidden], update_cosine and
-/// update_relative_error [epochs+1 × layers]} with @status.
+/// update_relative_error [epochs+1 × layers], and for rules with feedback matrices feedback_weight_cosine [epochs+1 × hidden]}
+/// with @status.
 /// A diverged run keeps its curves up to the failing batch and the comparison goes on with the next run.
 /// </summary>
 public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
@@ -101,8 +108,18 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         int n = task.TrainSamples!.Value, m = task.TestSamples!.Value;
         // One draw of n + m samples from the task's seed: the test rows follow the training rows in the same stream.
         var all = task.Teacher == "linear"
-            ? TeacherStudent.Linear(task.Inputs, task.Outputs, n + m, task.Seed, out _)
-            : TeacherStudent.Tanh(task.Inputs, task.Hidden, task.Outputs, n + m, task.Seed);
+            ? TeacherStudent.Linear(task.Inputs, task.Outputs, n + m, task.Seed, out _, task.UnitNormInputs)
+            : TeacherStudent.Tanh(task.Inputs, task.Hidden, task.Outputs, n + m, task.Seed, task.UnitNormInputs);
+        if (task.TargetRms is { } rms)
+        {
+            // One factor for all targets, from the training rows' root mean square (in double; the targets are stored as float).
+            float[] y = all.Targets!;
+            double sum = 0;
+            for (int i = 0; i < n * task.Outputs; i++) sum += (double)y[i] * y[i];
+            double current = Math.Sqrt(sum / (n * task.Outputs));
+            if (!(current > 0)) throw new InvalidOperationException($"{all.Name}: the training targets are all zero and cannot be scaled to RMS {rms}.");
+            for (int i = 0; i < y.Length; i++) y[i] = (float)(rms * (y[i] / current));
+        }
         return (Rows(all, 0, n, $"{all.Name}/train"), Rows(all, n, m, $"{all.Name}/test"));
     }
 
@@ -121,6 +138,7 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
     {
         var arch = experiment.Architecture;
         if (rule?.InitScheme is { } own) arch = arch with { InitScheme = own, Init = rule.Init };
+        if (rule?.OutputL2 is { } l2) arch = arch with { OutputL2 = l2 };
         var network = new Network(experiment.Task.Inputs, arch.LayerSpecs(), product);
         switch (arch.InitScheme)
         {
@@ -206,9 +224,10 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         }
         else
         {
-            Probe(run, alignment, updates, rule);
+            Probe(run, network, alignment, updates, rule);
         }
         progress?.RunStarted(run, done + 1);
+        var sinceCheckpoint = Stopwatch.StartNew();
         for (int epoch = done + 1; epoch <= experiment.Epochs; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -242,16 +261,20 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
             run.EpochSeconds.Add(clock.Elapsed.TotalSeconds);
             run.BatchLosses.AddRange(history.BatchLosses);
             run.Epochs.AddRange(history.Epochs);
-            Probe(run, alignment, updates, rule);
+            Probe(run, network, alignment, updates, rule);
             if (epoch == experiment.Epochs) run.Status = "completed";
-            ComparisonCheckpoint.Save(checkpoint, experiment, network, rule, optimiser, run, epoch);
+            if (epoch == experiment.Epochs || sinceCheckpoint.Elapsed.TotalSeconds >= experiment.CheckpointSeconds)
+            {
+                ComparisonCheckpoint.Save(checkpoint, experiment, network, rule, optimiser, run, epoch);
+                sinceCheckpoint.Restart();
+            }
             progress?.EpochCompleted(run);
         }
         return run;
     }
 
     /// <summary>The alignment to backprop at a probe point: the hidden layers' signal angles and every layer's update cosine and relative error.</summary>
-    private static void Probe(RunRecord run, SignalAlignment? alignment, UpdateAlignment? updates, Plasticity.Rules.ICreditAssignmentRule rule)
+    private static void Probe(RunRecord run, Network network, SignalAlignment? alignment, UpdateAlignment? updates, Plasticity.Rules.ICreditAssignmentRule rule)
     {
         if (alignment is not null)
         {
@@ -265,6 +288,12 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
             updates.Measure(rule, cosine, relative);
             run.UpdateCosine.Add(cosine);
             run.UpdateRelativeError.Add(relative);
+            if (rule is IFeedbackMatrixRule feedback && network.Layers.Count > 1)
+            {
+                var cosines = new double[network.Layers.Count - 1];
+                UpdateAlignment.FeedbackWeightCosine(network, feedback, cosines);
+                run.FeedbackCosine.Add(cosines);
+            }
         }
     }
 
@@ -295,6 +324,14 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         {
             WriteRows(group, "update_cosine", run.UpdateCosine, run.Layers, "cos∠(ΔW_l rule, ΔW_l backprop): the rule's raw update (before the optimiser) against backprop's gradient, same probe batch and weights");
             WriteRows(group, "update_relative_error", run.UpdateRelativeError, run.Layers, "‖ΔW_l rule − ΔW_l backprop‖ / ‖ΔW_l backprop‖, same probe batch and weights");
+        }
+        if (run.FeedbackCosine.Count > 0)
+        {
+            using var data = group.CreateAppendable<double>("feedback_weight_cosine", run.FeedbackCosine[0].Length);
+            data.AppendRows(run.FeedbackCosine.SelectMany(a => a).ToArray(), run.FeedbackCosine.Count);
+            data.SetAttribute("description", "cos∠(B_{l+1}, W_{l+1}ᵀ): the forward weights above hidden layer l against the rule's fixed feedback matrix");
+            data.SetAttribute("rows", "row 0: before training; row e: after epoch e");
+            data.SetAttribute("columns", "hidden layers 1 … L−1");
         }
     }
 
@@ -330,6 +367,7 @@ public static class ComparisonCheckpoint
         snapshot.Put("history/alignment", run.Alignment.SelectMany(a => a).ToArray());
         snapshot.Put("history/update_cosine", run.UpdateCosine.SelectMany(a => a).ToArray());
         snapshot.Put("history/update_relative_error", run.UpdateRelativeError.SelectMany(a => a).ToArray());
+        snapshot.Put("history/feedback_cosine", run.FeedbackCosine.SelectMany(a => a).ToArray());
         string temporary = path + ".tmp";
         using (var file = Hdf5File.Create(temporary))
         {
@@ -375,6 +413,9 @@ public static class ComparisonCheckpoint
                 run.UpdateRelativeError.Add(relative.AsSpan(r * run.Layers, run.Layers).ToArray());
             }
         }
+        int hidden = network.Layers.Count - 1;
+        if (hidden > 0 && snapshot.Reals.TryGetValue("history/feedback_cosine", out var feedback))
+            for (int r = 0; r < feedback.Length / hidden; r++) run.FeedbackCosine.Add(feedback.AsSpan(r * hidden, hidden).ToArray());
         run.Status = file.GetStringAttribute("status");
         return (int)snapshot.Step;
     }

@@ -86,4 +86,36 @@ public sealed class UpdateAlignment
         double cos = na > 0 && nb > 0 ? dot / Math.Sqrt(na * nb) : double.NaN;
         return (cos, nb > 0 ? Math.Sqrt(diff / nb) : double.NaN);
     }
+
+    /// <summary>
+    /// cos∠(B_l, W_lᵀ) = Σ_ij B_ij W_ji / (‖B_l‖ ‖W_l‖) for l = 2 … L at index l − 2 (one per hidden layer): how far the
+    /// forward weights above each hidden layer have turned towards the rule's fixed feedback (feedback alignment's
+    /// "alignment", Lillicrap et al. 2016; for a two-layer net with one output it is Song, Xu &amp; Lafferty's cos∠(b, β)).
+    /// </summary>
+    public static void FeedbackWeightCosine(Network network, IFeedbackMatrixRule rule, Span<double> cosine)
+    {
+        int L = network.Layers.Count;
+        if (cosine.Length < L - 1) throw new ArgumentException($"{L - 1} feedback matrices need room, got {cosine.Length}.", nameof(cosine));
+        if (rule.FeedbackWeights.Count != L - 1)
+            throw new ArgumentException($"The rule holds {rule.FeedbackWeights.Count} feedback matrices but the network has {L - 1} hidden layers.", nameof(rule));
+        for (int l = 1; l < L; l++)
+        {
+            var layer = network.Layers[l];
+            double[] b = rule.FeedbackWeights[l - 1], w = layer.Weights;
+            int n = layer.Inputs, k = layer.Outputs;
+            if (b.Length != w.Length) throw new ArgumentException($"B{l + 1} has {b.Length} entries but {layer.Name} has {w.Length} weights.", nameof(rule));
+            double dot = 0, nb = 0, nw = 0;
+            for (int i = 0; i < n; i++)
+            {
+                for (int o = 0; o < k; o++)
+                {
+                    double x = b[i * k + o], y = w[o * n + i];
+                    dot += x * y;
+                    nb += x * x;
+                    nw += y * y;
+                }
+            }
+            cosine[l - 1] = nb > 0 && nw > 0 ? dot / Math.Sqrt(nb * nw) : double.NaN;
+        }
+    }
 }

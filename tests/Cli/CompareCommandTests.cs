@@ -221,6 +221,45 @@ public sealed class CompareCommandTests
     }
 
     /// <summary>
+    /// examples/compare-song.json (Song, Xu &amp; Lafferty 2021: two-layer tanh net with 1/√p output scaling, FA with N(0, 1)
+    /// feedback, full-batch GD, λ = 0, 0.01, 0.1 as three rules) cut to 1000 steps with --epochs. Expected, from the paper's
+    /// Thm. 3 and tests/Validation/FeedbackAlignmentSongTests.cs (same setting through the library, 10 000 steps: cos 0.086,
+    /// 0.766, 0.865): the alignment cos∠(b, β) grows with λ, already after 1000 steps (measured 0.082, 0.152, 0.763), and
+    /// stays low without the penalty. The reported cosine equals cos∠(b, β) computed here from the checkpoint's W2 and B2
+    /// (1e-12 for the order of the sums), and the unregularised error keeps falling (the paper's Thm. 1).
+    /// </summary>
+    [Test]
+    public void SongExampleAlignsMoreWithMoreRegularisation()
+    {
+        string output = Path.Combine(_dir, "song");
+        var (code, stdout, err) = Compare(TestPaths.Example("compare-song.json"), "-o", output, "-q", "--epochs", "1000");
+        Assert.That(code, Is.Zero, err);
+        Assert.That(stdout, Does.Contain("cos(B2, W2ᵀ)"));
+        var runs = Curves(output)["runs"]!;
+        var cosines = new List<double>();
+        foreach (string label in new[] { "fa-lambda-0", "fa-lambda-0.01", "fa-lambda-0.1" })
+        {
+            var rows = runs[$"{label}/seed_1"]!["feedback_weight_cosine"]!.AsArray();
+            Assert.That(rows, Has.Count.EqualTo(1001), "rows: initial weights and every step");
+            double reported = Values(rows[^1])[0];
+            using var checkpoint = Hdf5File.OpenReadOnly(Path.Combine(output, "checkpoints", $"{label}-seed1.h5"));
+            double[] beta = checkpoint.ReadDataset<double>("reals/network/W2"), b = checkpoint.ReadDataset<double>("reals/rule/B2");
+            Assert.That(beta, Has.Length.EqualTo(1000));
+            double dot = 0, nb = 0, nbeta = 0;
+            for (int r = 0; r < 1000; r++) { dot += b[r] * beta[r]; nb += b[r] * b[r]; nbeta += beta[r] * beta[r]; }
+            Assert.That(reported, Is.EqualTo(dot / Math.Sqrt(nb * nbeta)).Within(1e-12), label);
+            Assert.That(Math.Abs(Values(rows[0])[0]), Is.LessThan(0.15), $"{label}: b and β are independent draws at the start");
+            cosines.Add(reported);
+            TestContext.Out.WriteLine($"{label}: cos∠(b, β) {reported:F4}");
+        }
+        Assert.That(cosines[0], Is.LessThan(0.3), "λ = 0 stays unaligned");
+        Assert.That(cosines[1], Is.GreaterThan(cosines[0]));
+        Assert.That(cosines[2], Is.GreaterThan(cosines[1]).And.GreaterThan(0.6));
+        double[] loss = Values(runs["fa-lambda-0/seed_1"]!["batch_loss"]);
+        Assert.That(loss[^1], Is.LessThan(1e-3 * loss[0]), "the error goes to zero without regularisation");
+    }
+
+    /// <summary>
     /// Lillicrap et al. (2016) Fig. 2 setting (examples/compare-teacher.json, 1 epoch = 1000 single-sample steps,
     /// seeds 1 and 2). Expected values: (1) the batch losses and test loss h5py reads equal, bit for bit, those of a
     /// Trainer built here from the same seed (W ~ U[−0.01, 0.01] from stream (seed, network, W{l}), B ~ U[−0.5, 0.5],
@@ -375,7 +414,8 @@ public sealed class CompareCommandTests
         });
         string straight = Path.Combine(_dir, "straight"), killed = Path.Combine(_dir, "killed");
         Assert.That(Compare(file, "-o", straight).Code, Is.EqualTo(0));
-        using (var process = System.Diagnostics.Process.Start(BiosimProcess.StartInfo("compare", file, "-o", killed))!)
+        // A checkpoint after every epoch (not every 30 s), so that the kill can land between two checkpoints of one run.
+        using (var process = System.Diagnostics.Process.Start(BiosimProcess.StartInfo("compare", file, "-o", killed, "--checkpoint-every", "0"))!)
         {
             string first = Path.Combine(killed, "checkpoints", "feedback-alignment-seed4.h5");
             while (!File.Exists(first) && !process.HasExited) Thread.Sleep(20);

@@ -85,6 +85,39 @@ public sealed class ComparisonReaderTests
             Does.StartWith("c.json: rules[1].init: must be a number or a distribution, got the string \"he\"; give \"pytorch\""));
     }
 
+    /// <summary>
+    /// The Song, Xu &amp; Lafferty task and net as a comparison describes them: unit-norm inputs, targets scaled to unit RMS
+    /// on the training rows, output layer scaled by 1/√p with a rule's own L2. Expected: the training set equals, bit for
+    /// bit, the one tests/Validation/FeedbackAlignmentSongTests.cs builds (the first 50 rows of the same streams, scaled
+    /// by the same factor), every input row has norm 1 (1e-6: stored as float), and the layer spec carries 1/√1000 and λ.
+    /// </summary>
+    [Test]
+    public void SongTaskAndMeanFieldOutputLayer()
+    {
+        string json = Valid.Replace("\"inputs\": 5, \"hidden\": 4, \"outputs\": 2, \"train_samples\": 50, \"test_samples\": 10}",
+                "\"inputs\": 20, \"hidden\": 10, \"outputs\": 1, \"train_samples\": 50, \"test_samples\": 10, \"seed\": 3, \"unit_norm_inputs\": true, \"target_rms\": 1.0}")
+            .Replace("\"layers\": [8, 2]", "\"layers\": [1000, 1], \"output_scale\": \"1/sqrt(n_in)\", \"init\": {\"normal\": [0, 1]}, \"bias\": false")
+            .Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"output_l2\": 0.002,");
+        var e = Read(json);
+        var (train, test) = RuleComparison.LoadData(e.Task);
+        var reference = BioSim.Plasticity.Data.TeacherStudent.Tanh(20, 10, 1, 50, 3, unitNormInputs: true);
+        double rms = Math.Sqrt(reference.Targets!.Sum(v => (double)v * v) / 50);
+        Assert.That(train.Inputs, Is.EqualTo(reference.Inputs));
+        Assert.That(train.Targets, Is.EqualTo(Array.ConvertAll(reference.Targets!, v => (float)(v / rms))));
+        Assert.That(test.Count, Is.EqualTo(10));
+        for (int r = 0; r < test.Count; r++)
+            Assert.That(Math.Sqrt(test.Inputs.AsSpan(r * 20, 20).ToArray().Sum(v => (double)v * v)), Is.EqualTo(1.0).Within(1e-6));
+        var net = Services.GetRequiredService<RuleComparison>().CreateNetwork(e, 1, e.Rules[1]);
+        Assert.That((net.Layers[1].Scale, net.Layers[1].L2, net.Layers[0].L2), Is.EqualTo((1 / Math.Sqrt(1000), 0.002, 0.0)));
+        Assert.That(Services.GetRequiredService<RuleComparison>().CreateNetwork(e, 1, e.Rules[0]).Layers[1].L2, Is.Zero);
+        Assert.That(Error(j => j.Replace("\"layers\": [8, 2]", "\"layers\": [8, 2], \"output_scale\": \"mean-field\"")),
+            Is.EqualTo("c.json: architecture.output_scale: must be a non-zero number or \"1/sqrt(n_in)\" (1/√8 here, the mean-field scaling of Song, Xu & Lafferty 2021), got the string \"mean-field\""));
+        Assert.That(Error(j => j.Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"output_l2\": -1,")),
+            Is.EqualTo("c.json: rules[1].output_l2: must be ≥ 0 (λ of the penalty (λ/2)‖W_L‖²), got -1"));
+        Assert.That(Error(j => j.Replace("\"test_samples\": 10}", "\"test_samples\": 10, \"target_rms\": 0}")),
+            Is.EqualTo("c.json: task.target_rms: must be positive, got 0"));
+    }
+
     /// <summary>"lr_schedule": segments become a <see cref="BioSim.Plasticity.Training.LearningRateSchedule"/> whose factors are
     /// f^(E − 1) with f of the segment holding epoch E; each mistake names the segment and field.</summary>
     [Test]
