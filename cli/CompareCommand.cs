@@ -95,7 +95,7 @@ internal static class CompareCommand
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"## {e.Name}: {e.Task.Description}, {e.Task.Inputs}-{string.Join("-", e.Architecture.Layers)} {e.Architecture.Activation}, {e.Architecture.Loss}");
         sb.AppendLine();
-        string schedule = e.Schedule is { } sc ? $" × f^(epoch − 1) (f = {string.Join(", ", sc.Segments.Select(x => $"{x.FactorPerEpoch.ToString("G4", CultureInfo.InvariantCulture)} from epoch {x.FromEpoch}"))})" : "";
+        string schedule = e.Schedule is { } sc ? $"; every rate × f^(epoch − 1), f = {string.Join(", ", sc.Segments.Select(x => $"{x.FactorPerEpoch.ToString("G4", CultureInfo.InvariantCulture)} from epoch {x.FromEpoch}"))}" : "";
         sb.AppendLine(CultureInfo.InvariantCulture, $"{e.Optimiser}{schedule}, batch {e.Batch}, {e.Epochs} epochs, seeds {string.Join(", ", e.Seeds)}; {result.MatrixProduct}. Mean ± sd over seeds.");
         sb.AppendLine();
         var header = new List<string> { "rule", "runs" };

@@ -30,6 +30,9 @@ namespace BioSim.IO.Compare;
 /// 0.95^e for e &lt; 20, 0.9^e for e &lt; 25, 0.8^e after (e = E − 1). "Every rate" means the optimiser's "lr" for rules
 /// whose updates the optimiser applies, and the rule's own RateScale for rules that apply rates themselves
 /// (correlative infomax: forward and feedback rates), through <see cref="Trainer.ScaleRates"/>.
+/// A rule's entry may override the architecture's "init" and "output_l2" for that rule alone. The Song, Xu &amp; Lafferty
+/// setting uses the teacher-student fields "unit_norm_inputs" and "target_rms" and the architecture's "output_scale"
+/// (a number or "1/sqrt(n_in)") and "output_l2".
 /// </remarks>
 public sealed class ComparisonReader(Catalogue catalogue)
 {
