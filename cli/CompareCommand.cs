@@ -189,8 +189,9 @@ internal static class CompareCommand
 
     private static void PlotAlignment(ComparisonResult result, string path)
     {
+        bool feedback = result.Runs.Any(r => r.FeedbackCosine.Count > 0);
         var multiplot = new Multiplot();
-        multiplot.AddPlots(2);
+        multiplot.AddPlots(feedback ? 3 : 2);
         var signals = multiplot.GetPlot(0);
         var updates = multiplot.GetPlot(1);
         var palette = new ScottPlot.Palettes.Category10();
@@ -215,6 +216,7 @@ internal static class CompareCommand
             string label = result.Experiment.Rules[i].Label;
             Lines(signals, label, i, [.. result.Runs.Where(r => r.Label == label && r.Alignment.Count > 0)], r => r.Alignment, hidden);
             Lines(updates, label, i, [.. result.Runs.Where(r => r.Label == label && r.UpdateCosine.Count > 0)], r => r.UpdateCosine, layers);
+            if (feedback) Lines(multiplot.GetPlot(2), label, i, [.. result.Runs.Where(r => r.Label == label && r.FeedbackCosine.Count > 0)], r => r.FeedbackCosine, hidden);
         }
         signals.Title("Angle between each hidden layer's error signal and backprop's (probe batch, mean over seeds)");
         signals.XLabel("epoch (0 = initial weights)");
@@ -226,7 +228,16 @@ internal static class CompareCommand
         updates.YLabel("cos∠(ΔW rule, ΔW BP)");
         updates.Axes.SetLimitsY(-1.05, 1.05);
         updates.ShowLegend();
-        multiplot.SavePng(path, 1200, 1200);
+        if (feedback)
+        {
+            var weights = multiplot.GetPlot(2);
+            weights.Title("Cosine between each feedback matrix B and W^T of the layer above (mean over seeds)");
+            weights.XLabel("epoch (0 = initial weights)");
+            weights.YLabel("cos∠(B, W^T)");
+            weights.Axes.SetLimitsY(-1.05, 1.05);
+            weights.ShowLegend();
+        }
+        multiplot.SavePng(path, 1200, feedback ? 1600 : 1200);
     }
 
     private static double[] Smooth(List<double> values, int window)
