@@ -23,16 +23,21 @@ internal static class CompareCommand
         var threads = new Option<int?>("--threads", "-t") { Description = "Threads of the matrix products (results do not depend on it). Default: SLURM_CPUS_PER_TASK, or OpenBLAS's own." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoints in the output folder (after a kill, or with more epochs)." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress output." };
-        var command = new Command("compare", "Compare learning rules on the same network, data, seeds and budget.") { file, output, threads, resume, quiet };
+        var epochs = new Option<int?>("--epochs", "-e") { Description = "Train this many epochs instead of the file's \"epochs\" (e.g. 1 for a quick look); the learning-rate schedule and resuming work as with the file's budget." };
+        var every = new Option<double>("--checkpoint-every") { Description = "Least wall time in seconds between a run's checkpoints (written at epoch ends and always after the last epoch; 0: after every epoch).", DefaultValueFactory = _ => 30.0 };
+        var command = new Command("compare", "Compare learning rules on the same network, data, seeds and budget.") { file, output, threads, resume, quiet, epochs, every };
         command.SetAction(result => Program.Guard(() =>
-            Run(result.GetValue(file)!, result.GetValue(output)!, result.GetValue(threads), result.GetValue(resume), result.GetValue(quiet))));
+            Run(result.GetValue(file)!, result.GetValue(output)!, result.GetValue(threads), result.GetValue(resume), result.GetValue(quiet), result.GetValue(epochs), result.GetValue(every))));
         return command;
     }
 
-    private static int Run(FileInfo file, string output, int? threads, bool resume, bool quiet)
+    private static int Run(FileInfo file, string output, int? threads, bool resume, bool quiet, int? epochs, double checkpointEvery)
     {
         var services = Program.Services;
-        var experiment = services.GetRequiredService<ComparisonReader>().ReadFile(file.FullName) with { File = file.ToString() };
+        if (epochs is < 1) return Program.Fail($"--epochs must be at least 1, got {epochs}", ExitCodes.BadInput);
+        if (!(checkpointEvery >= 0) || !double.IsFinite(checkpointEvery)) return Program.Fail($"--checkpoint-every must be a number of seconds ≥ 0, got {checkpointEvery}", ExitCodes.BadInput);
+        var experiment = services.GetRequiredService<ComparisonReader>().ReadFile(file.FullName) with { File = file.ToString(), CheckpointSeconds = checkpointEvery };
+        if (epochs is { } budget) experiment = experiment with { Epochs = budget };
         if (threads is null && int.TryParse(Environment.GetEnvironmentVariable("SLURM_CPUS_PER_TASK"), out int slurm) && slurm > 0) threads = slurm;
         if (threads is < 1) return Program.Fail($"--threads must be at least 1, got {threads}", ExitCodes.BadInput);
         var product = services.GetRequiredService<IMatrixProduct>();
@@ -64,13 +69,13 @@ internal static class CompareCommand
         }
         catch (OperationCanceledException)
         {
-            return Program.Fail($"interrupted; every completed epoch is in {Path.Combine(output, "checkpoints")}: continue with biosim compare {file} -o {output} --resume", ExitCodes.Cancelled);
+            return Program.Fail($"interrupted; {Path.Combine(output, "checkpoints")} holds every run up to its last checkpoint (at most --checkpoint-every = {checkpointEvery:G4} s of training before the interrupt): continue with biosim compare {file} -o {output} --resume", ExitCodes.Cancelled);
         }
         string table = Summary(result);
         File.WriteAllText(Path.Combine(output, "summary.md"), table);
         Console.WriteLine(table);
         PlotCurves(result, Path.Combine(output, "learning-curves.png"));
-        if (experiment.Alignment && result.Runs.Any(r => r.HiddenLayers > 0)) PlotAlignment(result, Path.Combine(output, "alignment.png"));
+        if (experiment.Alignment && result.Runs.Any(r => r.Layers > 0)) PlotAlignment(result, Path.Combine(output, "alignment.png"));
         Console.WriteLine($"wrote {Path.Combine(output, "summary.md")}, {result.CurvesFile}, learning-curves.png{(experiment.Alignment ? ", alignment.png" : "")}");
         if (result.AnyDiverged)
         {
@@ -86,15 +91,20 @@ internal static class CompareCommand
         var e = result.Experiment;
         bool classification = e.Task.Type == "fashion-mnist";
         int hidden = result.Runs.Count == 0 ? 0 : result.Runs.Max(r => r.HiddenLayers);
+        int layers = result.Runs.Count == 0 ? 0 : result.Runs.Max(r => r.Layers);
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"## {e.Name}: {e.Task.Description}, {e.Task.Inputs}-{string.Join("-", e.Architecture.Layers)} {e.Architecture.Activation}, {e.Architecture.Loss}");
         sb.AppendLine();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{e.Optimiser}, batch {e.Batch}, {e.Epochs} epochs, seeds {string.Join(", ", e.Seeds)}; {result.MatrixProduct}. Mean ± sd over seeds.");
+        string schedule = e.Schedule is { } sc ? $"; every rate × f^(epoch − 1), f = {string.Join(", ", sc.Segments.Select(x => $"{x.FactorPerEpoch.ToString("G4", CultureInfo.InvariantCulture)} from epoch {x.FromEpoch}"))}" : "";
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{e.Optimiser}{schedule}, batch {e.Batch}, {e.Epochs} epochs, seeds {string.Join(", ", e.Seeds)}; {result.MatrixProduct}. Mean ± sd over seeds.");
         sb.AppendLine();
         var header = new List<string> { "rule", "runs" };
         if (classification) header.Add("test accuracy");
         header.AddRange(["test loss", "train loss (last epoch)", "s / epoch"]);
         for (int l = 1; l <= hidden; l++) header.Add($"∠ layer {l} vs BP (°)");
+        for (int l = 1; l <= layers; l++) header.Add($"cos ΔW{l} vs BP");
+        bool feedback = result.Runs.Any(r => r.FeedbackCosine.Count > 0);
+        for (int l = 1; feedback && l <= hidden; l++) header.Add($"cos(B{l + 1}, W{l + 1}ᵀ)");
         sb.AppendLine("| " + string.Join(" | ", header) + " |");
         sb.AppendLine("|" + string.Concat(header.Select(_ => "---|")));
         foreach (var rule in e.Rules)
@@ -103,13 +113,23 @@ internal static class CompareCommand
             var ok = all.Where(r => !r.Diverged && r.Epochs.Count > 0).ToList();
             int diverged = all.Count(r => r.Diverged);
             string runs = diverged == 0 ? $"{ok.Count}" : $"{ok.Count} (**{diverged} diverged**)";
-            var row = new List<string> { rule.Label == rule.Name ? rule.Name : $"{rule.Label} ({rule.Name})", runs };
+            string name = rule.Label == rule.Name ? rule.Name : $"{rule.Label} ({rule.Name})";
+            if (rule.InitScheme is { } scheme) name += $", init {(scheme == "distribution" ? rule.Init : scheme)}";
+            var row = new List<string> { name, runs };
             if (classification) row.Add(MeanSd(ok.Select(r => r.Epochs[^1].TestAccuracy), "F4"));
             row.Add(MeanSd(ok.Select(r => r.Epochs[^1].TestLoss), "G4"));
             row.Add(MeanSd(ok.Select(r => r.Epochs[^1].TrainLoss), "G4"));
             row.Add(MeanSd(all.SelectMany(r => r.EpochSeconds), "F2"));
             for (int l = 0; l < hidden; l++) row.Add(MeanSd(ok.Where(r => r.Alignment.Count > 0 && l < r.HiddenLayers).Select(r => r.Alignment[^1][l]), "F1"));
+            for (int l = 0; l < layers; l++) row.Add(MeanSd(ok.Where(r => r.UpdateCosine.Count > 0 && l < r.Layers).Select(r => r.UpdateCosine[^1][l]), "F4"));
+            for (int l = 0; feedback && l < hidden; l++) row.Add(MeanSd(ok.Where(r => r.FeedbackCosine.Count > 0 && l < r.FeedbackCosine[^1].Length).Select(r => r.FeedbackCosine[^1][l]), "F4"));
             sb.AppendLine("| " + string.Join(" | ", row) + " |");
+        }
+        if (layers > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("∠: angle of each hidden layer's error signal to backprop's; cos ΔW: cosine of each layer's raw update (before the optimiser) with backprop's gradient; both on the probe batch after the last epoch (curves.h5 has every epoch, the initial weights and the relative errors)" +
+                (feedback ? "; cos(B, Wᵀ): the forward weights above each hidden layer against the rule's fixed feedback matrix." : "."));
         }
         var failed = result.Runs.Where(r => r.Diverged).ToList();
         if (failed.Count > 0)
@@ -169,32 +189,55 @@ internal static class CompareCommand
 
     private static void PlotAlignment(ComparisonResult result, string path)
     {
-        var plot = new Plot();
+        bool feedback = result.Runs.Any(r => r.FeedbackCosine.Count > 0);
+        var multiplot = new Multiplot();
+        multiplot.AddPlots(feedback ? 3 : 2);
+        var signals = multiplot.GetPlot(0);
+        var updates = multiplot.GetPlot(1);
         var palette = new ScottPlot.Palettes.Category10();
         LinePattern[] patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
-        int hidden = result.Runs.Max(r => r.HiddenLayers);
-        for (int i = 0; i < result.Experiment.Rules.Count; i++)
+        int hidden = result.Runs.Max(r => r.HiddenLayers), layers = result.Runs.Max(r => r.Layers);
+        void Lines(Plot plot, string label, int rule, List<RunRecord> runs, Func<RunRecord, List<double[]>> rows, int columns)
         {
-            string label = result.Experiment.Rules[i].Label;
-            var runs = result.Runs.Where(r => r.Label == label && r.Alignment.Count > 0).ToList();
-            if (runs.Count == 0) continue;
-            int rows = runs.Min(r => r.Alignment.Count);
-            for (int l = 0; l < hidden; l++)
+            if (runs.Count == 0) return;
+            int count = runs.Min(r => rows(r).Count);
+            for (int l = 0; l < columns; l++)
             {
-                double[] xs = [.. Enumerable.Range(0, rows).Select(r => (double)r)];
-                double[] ys = [.. Enumerable.Range(0, rows).Select(r => runs.Average(run => run.Alignment[r][l]))];
-                var line = plot.Add.ScatterLine(xs, ys, palette.GetColor(i));
+                double[] xs = [.. Enumerable.Range(0, count).Select(r => (double)r)];
+                double[] ys = [.. Enumerable.Range(0, count).Select(r => runs.Average(run => rows(run)[r][l]))];
+                var line = plot.Add.ScatterLine(xs, ys, palette.GetColor(rule));
                 line.LinePattern = patterns[l % patterns.Length];
                 line.MarkerSize = 5;
                 line.LegendText = $"{label}, layer {l + 1}";
             }
         }
-        plot.Title("Angle between each hidden layer's error signal and backprop's (probe batch, mean over seeds)");
-        plot.XLabel("epoch (0 = initial weights)");
-        plot.YLabel("angle (degrees)");
-        plot.Axes.SetLimitsY(-3, 100); // below 0 so that backprop's line at 0° stays visible
-        plot.ShowLegend();
-        plot.SavePng(path, 1200, 700);
+        for (int i = 0; i < result.Experiment.Rules.Count; i++)
+        {
+            string label = result.Experiment.Rules[i].Label;
+            Lines(signals, label, i, [.. result.Runs.Where(r => r.Label == label && r.Alignment.Count > 0)], r => r.Alignment, hidden);
+            Lines(updates, label, i, [.. result.Runs.Where(r => r.Label == label && r.UpdateCosine.Count > 0)], r => r.UpdateCosine, layers);
+            if (feedback) Lines(multiplot.GetPlot(2), label, i, [.. result.Runs.Where(r => r.Label == label && r.FeedbackCosine.Count > 0)], r => r.FeedbackCosine, hidden);
+        }
+        signals.Title("Angle between each hidden layer's error signal and backprop's (probe batch, mean over seeds)");
+        signals.XLabel("epoch (0 = initial weights)");
+        signals.YLabel("angle (degrees)");
+        signals.Axes.SetLimitsY(-3, 100); // below 0 so that backprop's line at 0° stays visible
+        signals.ShowLegend();
+        updates.Title("Cosine between each layer's update and backprop's gradient (probe batch, mean over seeds)");
+        updates.XLabel("epoch (0 = initial weights)");
+        updates.YLabel("cos∠(ΔW rule, ΔW BP)");
+        updates.Axes.SetLimitsY(-1.05, 1.05);
+        updates.ShowLegend();
+        if (feedback)
+        {
+            var weights = multiplot.GetPlot(2);
+            weights.Title("Cosine between each feedback matrix B and W^T of the layer above (mean over seeds)");
+            weights.XLabel("epoch (0 = initial weights)");
+            weights.YLabel("cos∠(B, W^T)");
+            weights.Axes.SetLimitsY(-1.05, 1.05);
+            weights.ShowLegend();
+        }
+        multiplot.SavePng(path, 1200, feedback ? 1600 : 1200);
     }
 
     private static double[] Smooth(List<double> values, int window)
@@ -227,7 +270,8 @@ internal static class CompareCommand
         var e = run.Epochs[^1];
         string acc = double.IsNaN(e.TestAccuracy) ? "" : $", test accuracy {e.TestAccuracy:F4}";
         string angles = run.Alignment.Count > 0 ? $", ∠ to BP {string.Join("/", run.Alignment[^1].Select(a => a.ToString("F1", CultureInfo.InvariantCulture)))}°" : "";
-        return $"{run.Label} seed {run.Seed} epoch {e.Epoch}: train loss {e.TrainLoss:G4}, test loss {e.TestLoss:G4}{acc}{angles}, {run.EpochSeconds[^1]:F1} s";
+        string cosines = run.UpdateCosine.Count > 0 ? $", cos ΔW to BP {string.Join("/", run.UpdateCosine[^1].Select(a => a.ToString("F3", CultureInfo.InvariantCulture)))}" : "";
+        return $"{run.Label} seed {run.Seed} epoch {e.Epoch}: train loss {e.TrainLoss:G4}, test loss {e.TestLoss:G4}{acc}{angles}{cosines}, {run.EpochSeconds[^1]:F1} s";
     }
 
     /// <summary>A progress bar over all batches of all runs on a terminal.</summary>

@@ -48,7 +48,7 @@ internal static class CorInfoMaxFashion
         double trainTotal = 0;
         for (int e = 0; e < epochs; e++)
         {
-            rule.RateScale = Math.Pow(e < 20 ? 0.95 : e < 25 ? 0.9 : 0.8, e);
+            trainer.ScaleRates(LearningRateSchedule.CorInfoMaxFashion.Factor(e + 1)); // rule.RateScale = 0.95^e (e < 20), 0.9^e (e < 25), 0.8^e
             clock.Restart();
             trainer.Train(train, null, new TrainingOptions { Epochs = 1, BatchSize = 20, Seed = seed * 1000 + (ulong)e });
             double trainSeconds = clock.Elapsed.TotalSeconds;

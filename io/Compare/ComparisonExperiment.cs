@@ -5,13 +5,15 @@ using BioSim.Plasticity;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
 using BioSim.Plasticity.Rules;
+using BioSim.Plasticity.Training;
 
 namespace BioSim.IO.Compare;
 
 /// <summary>
 /// A comparison of learning rules (<c>biosim compare</c>): one task, one architecture, one optimiser
 /// and budget, several seeds and several rules. Every rule × seed run starts from the same weights and
-/// sees the data in the same order (both from the seed alone). Read by <see cref="ComparisonReader"/>.
+/// sees the data in the same order (both from the seed alone), unless a rule names an "init" of its own
+/// (<see cref="RuleSpec.InitScheme"/>). Read by <see cref="ComparisonReader"/>.
 /// </summary>
 public sealed record ComparisonExperiment
 {
@@ -34,6 +36,9 @@ public sealed record ComparisonExperiment
 
     public required int Epochs { get; init; }
 
+    /// <summary>The per-epoch factor on every learning rate ("lr_schedule"), or null for constant rates.</summary>
+    public LearningRateSchedule? Schedule { get; init; }
+
     public required IReadOnlyList<ulong> Seeds { get; init; }
 
     public required IReadOnlyList<RuleSpec> Rules { get; init; }
@@ -43,6 +48,10 @@ public sealed record ComparisonExperiment
 
     /// <summary>Rows of the probe batch (the first rows of the test set) the angles are measured on.</summary>
     public int ProbeRows { get; init; } = 256;
+
+    /// <summary>Least wall time (s) between a run's checkpoints, which are written at epoch ends (and always after the last
+    /// epoch); 0 writes one after every epoch. Not from the file: <c>biosim compare --checkpoint-every</c> (default 30).</summary>
+    public double CheckpointSeconds { get; init; }
 
     /// <summary>Runs whose minibatch loss exceeds this (or is not finite) stop as diverged.</summary>
     public double DivergenceLoss { get; init; } = 1e10;
@@ -58,7 +67,11 @@ public sealed record ComparisonExperiment
 /// <param name="TestSamples">test samples (Fashion-MNIST: the first ones; null for all 10 000).</param>
 /// <param name="Seed">teacher-student only: seed of the teacher and the samples (the same for every run).</param>
 /// <param name="Directory">Fashion-MNIST only: where the IDX files are.</param>
-public sealed record TaskSpec(string Type, string Teacher, int Inputs, int Hidden, int Outputs, int? TrainSamples, int? TestSamples, ulong Seed, string Directory)
+/// <param name="UnitNormInputs">teacher-student only: inputs scaled to unit Euclidean norm (Song, Xu &amp; Lafferty 2021) instead of N(0, I).</param>
+/// <param name="TargetRms">teacher-student only: null, or every target multiplied by one factor so that the training targets' root mean
+/// square is this (the test targets by the same factor).</param>
+public sealed record TaskSpec(string Type, string Teacher, int Inputs, int Hidden, int Outputs, int? TrainSamples, int? TestSamples, ulong Seed, string Directory,
+    bool UnitNormInputs = false, double? TargetRms = null)
 {
     /// <summary>"fashion-mnist" or "teacher-student/linear".</summary>
     public string Description => Type == "fashion-mnist" ? "fashion-mnist" : $"teacher-student/{Teacher}";
@@ -71,11 +84,15 @@ public sealed record TaskSpec(string Type, string Teacher, int Inputs, int Hidde
 /// infomax code's start).</param>
 /// <param name="TaskOutputs">With mse, the output units that have targets (the first ones) when the output layer is wider than the
 /// task; the others are auxiliary units whose target is their own activity (GAIT-prop's square output layer). Null: all.</param>
+/// <param name="OutputScale">the fixed factor s on the output layer's W h (1; 1/√p for the mean-field two-layer nets of Song, Xu &amp; Lafferty 2021).</param>
+/// <param name="OutputL2">λ of the penalty (λ/2)‖W_L‖² on the output layer's weights (0), whose gradient λW_L every rule adds to its update.</param>
 public sealed record ArchitectureSpec(IReadOnlyList<int> Layers, string Activation, string OutputActivation, bool Bias, Distribution? Init, string Loss,
-    string InitScheme = "pytorch", int? TaskOutputs = null)
+    string InitScheme = "pytorch", int? TaskOutputs = null, double OutputScale = 1.0, double OutputL2 = 0.0)
 {
     public IReadOnlyList<LayerSpec> LayerSpecs() =>
-        [.. Layers.Select((size, i) => new LayerSpec(size, i == Layers.Count - 1 ? OutputActivation : Activation, Bias))];
+        [.. Layers.Select((size, i) => i == Layers.Count - 1
+            ? new LayerSpec(size, OutputActivation, Bias, OutputScale, OutputL2)
+            : new LayerSpec(size, Activation, Bias))];
 
     public ILoss CreateLoss() => Loss == "mse" ? new MeanSquaredError(TaskOutputs) : new SoftmaxCrossEntropy();
 }
@@ -102,7 +119,14 @@ public sealed record OptimiserSpec(string Type, double LearningRate, double Mome
 }
 
 /// <summary>A rule from the catalogue, under a label (unique in the comparison), with options set on its public properties.</summary>
-public sealed record RuleSpec(string Name, string Label, IReadOnlyList<(PropertyInfo Property, object? Value)> Options)
+/// <param name="InitScheme">null: the architecture's initial weights; otherwise this rule's own ("init" in the rule's entry, with
+/// the values of <see cref="ArchitectureSpec.InitScheme"/>; e.g. GAIT-prop from orthogonal and from Xavier-uniform weights in one
+/// comparison). Its runs then start from other weights than the rest, which the summary names.</param>
+/// <param name="Init">the distribution when <paramref name="InitScheme"/> is "distribution".</param>
+/// <param name="OutputL2">null: the architecture's output_l2; otherwise this rule's (e.g. feedback alignment at λ = 0, 0.01 and 0.1
+/// side by side, Song, Xu &amp; Lafferty 2021).</param>
+public sealed record RuleSpec(string Name, string Label, IReadOnlyList<(PropertyInfo Property, object? Value)> Options, string? InitScheme = null, Distribution? Init = null,
+    double? OutputL2 = null)
 {
     /// <summary>A fresh instance of the rule with the options applied.</summary>
     public ICreditAssignmentRule Create(Catalogue catalogue)

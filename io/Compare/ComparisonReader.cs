@@ -6,6 +6,7 @@ using BioSim.IO.Datasets;
 using BioSim.IO.Experiments;
 using BioSim.Plasticity;
 using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.Training;
 
 namespace BioSim.IO.Compare;
 
@@ -19,12 +20,24 @@ namespace BioSim.IO.Compare;
 ///   "architecture": { "layers": [256, 256, 10], "activation": "tanh", "output_activation": "identity", "loss": "softmax-cross-entropy" },
 ///   "optimiser": { "type": "sgd", "momentum": 0.9 },
 ///   "rules": ["backprop", { "name": "feedback-alignment", "options": { "feedback": { "uniform": [-0.5, 0.5] } } }],
-///   "alignment": true }
+///   "alignment": true,
+///   "lr_schedule": [{"from_epoch": 1, "factor_per_epoch": 0.95}, {"from_epoch": 21, "factor_per_epoch": 0.9}, {"from_epoch": 26, "factor_per_epoch": 0.8}] }
 /// </example>
+/// <remarks>
+/// "lr_schedule" (optional) multiplies every learning rate during 1-based epoch E by f^(E − 1), f the
+/// "factor_per_epoch" of the last segment whose "from_epoch" ≤ E (the first segment starts at epoch 1, the last one
+/// lasts for ever; <see cref="LearningRateSchedule"/>). The example is the official Supervised-CorInfoMax schedule,
+/// 0.95^e for e &lt; 20, 0.9^e for e &lt; 25, 0.8^e after (e = E − 1). "Every rate" means the optimiser's "lr" for rules
+/// whose updates the optimiser applies, and the rule's own RateScale for rules that apply rates themselves
+/// (correlative infomax: forward and feedback rates), through <see cref="Trainer.ScaleRates"/>.
+/// A rule's entry may override the architecture's "init" and "output_l2" for that rule alone. The Song, Xu &amp; Lafferty
+/// setting uses the teacher-student fields "unit_norm_inputs" and "target_rms" and the architecture's "output_scale"
+/// (a number or "1/sqrt(n_in)") and "output_l2".
+/// </remarks>
 public sealed class ComparisonReader(Catalogue catalogue)
 {
     private static readonly string[] TopFields =
-        ["name", "description", "task", "architecture", "optimiser", "lr", "batch", "epochs", "seeds", "rules", "alignment", "divergence_loss", "precision"];
+        ["name", "description", "task", "architecture", "optimiser", "lr", "batch", "epochs", "seeds", "rules", "alignment", "divergence_loss", "precision", "lr_schedule"];
 
     public ComparisonExperiment ReadFile(string path) => Read(JsonFields.ReadText(path, "comparison"), path);
 
@@ -44,6 +57,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
             var optimiser = ReadOptimiser(f, f.Required(root, "optimiser", ""), lr);
             int batch = f.Integer(root, "batch", "", 1, 1 << 20);
             int epochs = f.Integer(root, "epochs", "", 1, 100_000);
+            var schedule = root.TryGetProperty("lr_schedule", out var sched) ? ReadSchedule(f, sched) : null;
             var seeds = new List<ulong>();
             int i = 0;
             foreach (var s in f.Array(root, "seeds", "").EnumerateArray())
@@ -54,7 +68,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
                 seeds.Add(seed);
             }
             if (seeds.Count == 0) throw f.Error("seeds", "give at least one seed, e.g. [1, 2, 3]");
-            var rules = ReadRules(f, f.Array(root, "rules", ""));
+            var rules = ReadRules(f, f.Array(root, "rules", ""), task, architecture);
             bool alignment = true;
             int probe = 256;
             if (root.TryGetProperty("alignment", out var al))
@@ -78,6 +92,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
                 Optimiser = optimiser,
                 Batch = batch,
                 Epochs = epochs,
+                Schedule = schedule,
                 Seeds = seeds,
                 Rules = rules,
                 Alignment = alignment,
@@ -85,6 +100,30 @@ public sealed class ComparisonReader(Catalogue catalogue)
                 DivergenceLoss = root.TryGetProperty("divergence_loss", out _) ? f.PositiveNumber(root, "divergence_loss", "") : 1e10,
             };
         }
+    }
+
+    private static LearningRateSchedule ReadSchedule(JsonFields f, JsonElement el)
+    {
+        const string path = "lr_schedule";
+        const string shape = "[{\"from_epoch\": 1, \"factor_per_epoch\": 0.95}, {\"from_epoch\": 21, \"factor_per_epoch\": 0.9}, …]";
+        if (el.ValueKind != JsonValueKind.Array || el.GetArrayLength() == 0)
+            throw f.Error(path, $"must be a non-empty array of segments {shape} (the rates of epoch E are lr · f^(E − 1), f of the segment E falls in), got {JsonFields.Kind(el)}");
+        var segments = new List<RateSegment>();
+        int i = 0;
+        foreach (var s in el.EnumerateArray())
+        {
+            string p = $"{path}[{i}]";
+            if (s.ValueKind != JsonValueKind.Object) throw f.Error(p, $"must be an object {{\"from_epoch\": E, \"factor_per_epoch\": f}}, got {JsonFields.Kind(s)}");
+            f.NoUnknown(s, p, ["from_epoch", "factor_per_epoch"]);
+            int from = f.Integer(s, "from_epoch", p, 1, 100_000);
+            if (i == 0 && from != 1) throw f.Error($"{p}.from_epoch", $"the first segment must start at epoch 1, got {from}; add {{\"from_epoch\": 1, \"factor_per_epoch\": 1.0}} before it for constant rates until then");
+            if (i > 0 && from <= segments[^1].FromEpoch)
+                throw f.Error($"{p}.from_epoch", $"segment {i + 1} starts at epoch {from}, not after the segment before it (epoch {segments[^1].FromEpoch}); list the segments by increasing from_epoch");
+            double factor = f.PositiveNumber(s, "factor_per_epoch", p);
+            segments.Add(new RateSegment(from, factor));
+            i++;
+        }
+        return new LearningRateSchedule(segments);
     }
 
     private static TaskSpec ReadTask(JsonFields f, JsonElement el)
@@ -104,7 +143,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
             }
             case "teacher-student":
             {
-                f.NoUnknown(el, path, ["type", "teacher", "inputs", "hidden", "outputs", "train_samples", "test_samples", "seed"]);
+                f.NoUnknown(el, path, ["type", "teacher", "inputs", "hidden", "outputs", "train_samples", "test_samples", "seed", "unit_norm_inputs", "target_rms"]);
                 string teacher = f.String(el, "teacher", path);
                 if (teacher is not ("linear" or "tanh")) throw f.Error($"{path}.teacher", $"unknown teacher '{teacher}'; allowed: linear, tanh");
                 int inputs = f.Integer(el, "inputs", path, 1, 1 << 20);
@@ -114,7 +153,9 @@ public sealed class ComparisonReader(Catalogue catalogue)
                 int train = f.Integer(el, "train_samples", path, 1, 10_000_000);
                 int test = f.Integer(el, "test_samples", path, 1, 10_000_000);
                 ulong seed = el.TryGetProperty("seed", out _) ? f.Seed(el, "seed", path) : 0;
-                return new TaskSpec(type, teacher, inputs, hidden, outputs, train, test, seed, "");
+                bool unitNorm = el.TryGetProperty("unit_norm_inputs", out _) && f.Boolean(el, "unit_norm_inputs", path);
+                double? rms = el.TryGetProperty("target_rms", out _) ? f.PositiveNumber(el, "target_rms", path) : null;
+                return new TaskSpec(type, teacher, inputs, hidden, outputs, train, test, seed, "", unitNorm, rms);
             }
             default:
                 throw f.Error($"{path}.type", $"unknown task '{type}'; allowed: fashion-mnist, teacher-student");
@@ -137,7 +178,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
     {
         const string path = "architecture";
         f.Object(el, path);
-        f.NoUnknown(el, path, ["input", "layers", "activation", "output_activation", "bias", "init", "loss"]);
+        f.NoUnknown(el, path, ["input", "layers", "activation", "output_activation", "bias", "init", "loss", "output_scale", "output_l2"]);
         if (el.TryGetProperty("input", out _))
         {
             int input = f.Integer(el, "input", path, 1, 1 << 24);
@@ -178,25 +219,42 @@ public sealed class ComparisonReader(Catalogue catalogue)
         if (loss == "softmax-cross-entropy" && task.Type != "fashion-mnist")
             throw f.Error($"{path}.loss", $"softmax-cross-entropy needs class labels; {task.Description} is a regression task: use mse");
         bool bias = !el.TryGetProperty("bias", out _) || f.Boolean(el, "bias", path);
-        Distribution? init = null;
-        string scheme = "pytorch";
-        if (el.TryGetProperty("init", out var ini) && ini.ValueKind == JsonValueKind.String && ini.GetString() is "orthogonal" or "xavier-uniform")
+        var (scheme, init) = el.TryGetProperty("init", out var ini) ? ReadInit(f, ini, $"{path}.init", task, layers) : ("pytorch", null);
+        double scale = 1.0;
+        if (el.TryGetProperty("output_scale", out var os))
         {
-            scheme = ini.GetString()!;
+            int fanIn = layers.Count == 1 ? task.Inputs : layers[^2];
+            if (os.ValueKind == JsonValueKind.String && os.GetString() == "1/sqrt(n_in)") scale = 1.0 / Math.Sqrt(fanIn);
+            else if (os.ValueKind == JsonValueKind.Number && double.IsFinite(os.GetDouble()) && os.GetDouble() != 0) scale = os.GetDouble();
+            else throw f.Error($"{path}.output_scale", $"must be a non-zero number or \"1/sqrt(n_in)\" (1/√{fanIn} here, the mean-field scaling of Song, Xu & Lafferty 2021), got {JsonFields.Kind(os)}");
+        }
+        double l2 = el.TryGetProperty("output_l2", out _) ? NonNegative(f, el, "output_l2", path) : 0.0;
+        return new ArchitectureSpec(layers, activation, output, bias, init, loss, scheme, taskOutputs, scale, l2);
+    }
+
+    private static double NonNegative(JsonFields f, JsonElement el, string name, string path)
+    {
+        double x = f.Number(el, name, path);
+        return x >= 0 ? x : throw f.Error($"{path}.{name}", $"must be ≥ 0 (λ of the penalty (λ/2)‖W_L‖²), got {x}");
+    }
+
+    /// <summary>An "init" value: "pytorch", "orthogonal" (square layers only), "xavier-uniform" or a distribution of every W.</summary>
+    private static (string Scheme, Distribution? Init) ReadInit(JsonFields f, JsonElement ini, string path, TaskSpec task, IReadOnlyList<int> layers)
+    {
+        if (ini.ValueKind == JsonValueKind.String && ini.GetString() is "orthogonal" or "xavier-uniform")
+        {
+            string scheme = ini.GetString()!;
             int inputs = task.Inputs;
             for (int l = 0; scheme == "orthogonal" && l < layers.Count; l++)
             {
                 if (layers[l] != inputs)
-                    throw f.Error($"{path}.init", $"\"orthogonal\" needs square layers, but layer {l + 1} maps {inputs} → {layers[l]}; make every layer {task.Inputs} wide or choose another init");
+                    throw f.Error(path, $"\"orthogonal\" needs square layers, but layer {l + 1} maps {inputs} → {layers[l]}; make every layer {task.Inputs} wide or choose another init");
                 inputs = layers[l];
             }
+            return (scheme, null);
         }
-        else if (el.TryGetProperty("init", out ini) && !(ini.ValueKind == JsonValueKind.String && ini.GetString() == "pytorch"))
-        {
-            init = f.Distribution(ini, $"{path}.init", "\"pytorch\" (U[±1/√n_in] for W and b), \"orthogonal\" (square layers; zero biases), \"xavier-uniform\" (U[±√(6/(n_in + n_out))]; zero biases)");
-            scheme = "distribution";
-        }
-        return new ArchitectureSpec(layers, activation, output, bias, init, loss, scheme, taskOutputs);
+        if (ini.ValueKind == JsonValueKind.String && ini.GetString() == "pytorch") return ("pytorch", null);
+        return ("distribution", f.Distribution(ini, path, "\"pytorch\" (U[±1/√n_in] for W and b), \"orthogonal\" (square layers; zero biases), \"xavier-uniform\" (U[±√(6/(n_in + n_out))]; zero biases)"));
     }
 
     private static OptimiserSpec ReadOptimiser(JsonFields f, JsonElement el, double lr)
@@ -236,7 +294,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
         return spec;
     }
 
-    private List<RuleSpec> ReadRules(JsonFields f, JsonElement array)
+    private List<RuleSpec> ReadRules(JsonFields f, JsonElement array, TaskSpec task, ArchitectureSpec architecture)
     {
         var list = new List<RuleSpec>();
         int i = 0;
@@ -253,7 +311,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
             }
             else if (el.ValueKind == JsonValueKind.Object)
             {
-                f.NoUnknown(el, path, ["name", "label", "options"]);
+                f.NoUnknown(el, path, ["name", "label", "options", "init", "output_l2"]);
                 name = f.String(el, "name", path);
                 label = el.TryGetProperty("label", out _) ? f.String(el, "label", path) : name;
             }
@@ -276,7 +334,11 @@ public sealed class ComparisonReader(Catalogue catalogue)
                     options.Add((property, f.Value(o.Value, op, property.PropertyType)));
                 }
             }
-            list.Add(new RuleSpec(name, label, options));
+            var (scheme, init) = el.ValueKind == JsonValueKind.Object && el.TryGetProperty("init", out var ri)
+                ? ReadInit(f, ri, $"{path}.init", task, architecture.Layers)
+                : (null, null);
+            double? l2 = el.ValueKind == JsonValueKind.Object && el.TryGetProperty("output_l2", out _) ? NonNegative(f, el, "output_l2", path) : null;
+            list.Add(new RuleSpec(name, label, options, scheme, init, l2));
         }
         if (list.Count == 0) throw f.Error("rules", $"name at least one rule; known: {string.Join(", ", known)}");
         return list;

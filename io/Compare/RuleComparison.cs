@@ -31,7 +31,7 @@ public interface IComparisonProgress
 }
 
 /// <summary>The curves of one rule × seed run.</summary>
-public sealed class RunRecord(string label, string rule, ulong seed, int hiddenLayers)
+public sealed class RunRecord(string label, string rule, ulong seed, int hiddenLayers, int layers = 0)
 {
     public string Label { get; } = label;
 
@@ -40,6 +40,9 @@ public sealed class RunRecord(string label, string rule, ulong seed, int hiddenL
     public ulong Seed { get; } = seed;
 
     public int HiddenLayers { get; } = hiddenLayers;
+
+    /// <summary>Layers with an update cosine (all of them when alignment is measured, else 0).</summary>
+    public int Layers { get; } = layers;
 
     public List<double> BatchLosses { get; } = [];
 
@@ -50,6 +53,15 @@ public sealed class RunRecord(string label, string rule, ulong seed, int hiddenL
 
     /// <summary>Angles (degrees) per hidden layer: row 0 before training, row e after epoch e. Empty without alignment tracking.</summary>
     public List<double[]> Alignment { get; } = [];
+
+    /// <summary>cos∠(ΔW_l^rule, ΔW_l^BP) per layer at the same probe points as <see cref="Alignment"/> (row 0 before training).</summary>
+    public List<double[]> UpdateCosine { get; } = [];
+
+    /// <summary>‖ΔW_l^rule − ΔW_l^BP‖/‖ΔW_l^BP‖ per layer, rows as <see cref="UpdateCosine"/>.</summary>
+    public List<double[]> UpdateRelativeError { get; } = [];
+
+    /// <summary>cos∠(B_{l+1}, W_{l+1}ᵀ) per hidden layer l, rows as <see cref="Alignment"/>; empty unless the rule has feedback matrices (<see cref="IFeedbackMatrixRule"/>).</summary>
+    public List<double[]> FeedbackCosine { get; } = [];
 
     /// <summary>"completed", "diverged: …" or "running".</summary>
     public string Status { get; set; } = "running";
@@ -69,11 +81,16 @@ public sealed record ComparisonResult(ComparisonExperiment Experiment, IReadOnly
 /// <summary>
 /// Runs a rule comparison: for every rule × seed the same architecture, the same initial weights (network
 /// seed = the run's seed), the same data order (trainer seed = the run's seed) and the same number of epochs.
-/// After each epoch the run's weights, rule state, optimiser state, epoch and curves are written to
-/// out/checkpoints/&lt;label&gt;-seed&lt;s&gt;.h5, so that <c>resume</c> continues a killed comparison bit for bit (the
-/// data order of epoch e is a function of (seed, e) alone). The curves of each finished run go to
+/// After an epoch that ends at least <see cref="ComparisonExperiment.CheckpointSeconds"/> of wall time after the run's
+/// last checkpoint (and after its last epoch, or when it diverges) the run's weights, rule state, optimiser state, epoch
+/// and curves are written to out/checkpoints/&lt;label&gt;-seed&lt;s&gt;.h5, so that <c>resume</c> continues a killed
+/// comparison bit for bit (the data order of epoch e is a function of (seed, e) alone). A checkpoint holds the whole
+/// history, so writing one after each of thousands of tiny epochs (full-batch runs) would cost time quadratic in the
+/// epochs; hence the interval. The curves of each finished run go to
 /// out/curves.h5 (flushed after each run): /runs/&lt;label&gt;/seed_&lt;s&gt;/{batch_loss, epoch_train_loss,
-/// epoch_test_loss, epoch_test_accuracy, epoch_seconds, alignment_deg [epochs+1 × hidden]} with @status.
+/// epoch_test_loss, epoch_test_accuracy, epoch_seconds, alignment_deg [epochs+1 × hidden], update_cosine and
+/// update_relative_error [epochs+1 × layers], and for rules with feedback matrices feedback_weight_cosine [epochs+1 × hidden]}
+/// with @status.
 /// A diverged run keeps its curves up to the failing batch and the comparison goes on with the next run.
 /// </summary>
 public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
@@ -91,8 +108,18 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         int n = task.TrainSamples!.Value, m = task.TestSamples!.Value;
         // One draw of n + m samples from the task's seed: the test rows follow the training rows in the same stream.
         var all = task.Teacher == "linear"
-            ? TeacherStudent.Linear(task.Inputs, task.Outputs, n + m, task.Seed, out _)
-            : TeacherStudent.Tanh(task.Inputs, task.Hidden, task.Outputs, n + m, task.Seed);
+            ? TeacherStudent.Linear(task.Inputs, task.Outputs, n + m, task.Seed, out _, task.UnitNormInputs)
+            : TeacherStudent.Tanh(task.Inputs, task.Hidden, task.Outputs, n + m, task.Seed, task.UnitNormInputs);
+        if (task.TargetRms is { } rms)
+        {
+            // One factor for all targets, from the training rows' root mean square (in double; the targets are stored as float).
+            float[] y = all.Targets!;
+            double sum = 0;
+            for (int i = 0; i < n * task.Outputs; i++) sum += (double)y[i] * y[i];
+            double current = Math.Sqrt(sum / (n * task.Outputs));
+            if (!(current > 0)) throw new InvalidOperationException($"{all.Name}: the training targets are all zero and cannot be scaled to RMS {rms}.");
+            for (int i = 0; i < y.Length; i++) y[i] = (float)(rms * (y[i] / current));
+        }
         return (Rows(all, 0, n, $"{all.Name}/train"), Rows(all, n, m, $"{all.Name}/test"));
     }
 
@@ -106,10 +133,12 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
             : new Dataset(name, d.InputSize, x, d.Targets.AsSpan(start * d.OutputSize, count * d.OutputSize).ToArray(), d.OutputSize);
     }
 
-    /// <summary>The network of the comparison with the initial weights of <paramref name="seed"/>.</summary>
-    public Network CreateNetwork(ComparisonExperiment experiment, ulong seed)
+    /// <summary>The network of the comparison with the initial weights of <paramref name="seed"/> (the rule's own init if it has one).</summary>
+    public Network CreateNetwork(ComparisonExperiment experiment, ulong seed, RuleSpec? rule = null)
     {
         var arch = experiment.Architecture;
+        if (rule?.InitScheme is { } own) arch = arch with { InitScheme = own, Init = rule.Init };
+        if (rule?.OutputL2 is { } l2) arch = arch with { OutputL2 = l2 };
         var network = new Network(experiment.Task.Inputs, arch.LayerSpecs(), product);
         switch (arch.InitScheme)
         {
@@ -147,6 +176,7 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         curves.SetAttribute("experiment", experiment.Json);
         curves.SetAttribute("biosim_version", typeof(RuleComparison).Assembly.GetName().Version?.ToString() ?? "?");
         curves.SetAttribute("matrix_product", product.Name);
+        curves.SetAttribute("epochs", (long)experiment.Epochs);
         curves.SetAttribute("status", "running");
         curves.Flush();
         foreach (var rule in experiment.Rules)
@@ -168,7 +198,7 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
     private RunRecord RunOne(ComparisonExperiment experiment, RuleSpec spec, ulong seed, Dataset train, Dataset test,
         string outputDirectory, bool resume, IComparisonProgress? progress, CancellationToken cancel)
     {
-        var network = CreateNetwork(experiment, seed);
+        var network = CreateNetwork(experiment, seed, spec);
         var rule = spec.Create(catalogue);
         rule.Prepare(network, seed);
         var optimiser = experiment.Optimiser.Create();
@@ -176,7 +206,8 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         var loss = experiment.Architecture.CreateLoss();
         var trainer = new Trainer(network, rule, optimiser, loss, experiment.Batch);
         var alignment = experiment.Alignment && network.Layers.Count > 1 ? new SignalAlignment(network, loss, test, experiment.ProbeRows) : null;
-        var run = new RunRecord(spec.Label, spec.Name, seed, alignment?.HiddenLayers ?? 0)
+        var updates = experiment.Alignment ? new UpdateAlignment(network, loss, test, experiment.ProbeRows) : null;
+        var run = new RunRecord(spec.Label, spec.Name, seed, alignment?.HiddenLayers ?? 0, updates?.Layers ?? 0)
         {
             BatchesPerEpoch = (train.Count + experiment.Batch - 1) / experiment.Batch,
         };
@@ -191,14 +222,16 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
                 return run;
             }
         }
-        else if (alignment is not null)
+        else
         {
-            run.Alignment.Add(Measure(alignment, rule));
+            Probe(run, network, alignment, updates, rule);
         }
         progress?.RunStarted(run, done + 1);
+        var sinceCheckpoint = Stopwatch.StartNew();
         for (int epoch = done + 1; epoch <= experiment.Epochs; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
+            if (experiment.Schedule is { } schedule) trainer.ScaleRates(schedule.Factor(epoch));
             var options = new TrainingOptions
             {
                 Epochs = epoch,
@@ -228,19 +261,40 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
             run.EpochSeconds.Add(clock.Elapsed.TotalSeconds);
             run.BatchLosses.AddRange(history.BatchLosses);
             run.Epochs.AddRange(history.Epochs);
-            if (alignment is not null) run.Alignment.Add(Measure(alignment, rule));
+            Probe(run, network, alignment, updates, rule);
             if (epoch == experiment.Epochs) run.Status = "completed";
-            ComparisonCheckpoint.Save(checkpoint, experiment, network, rule, optimiser, run, epoch);
+            if (epoch == experiment.Epochs || sinceCheckpoint.Elapsed.TotalSeconds >= experiment.CheckpointSeconds)
+            {
+                ComparisonCheckpoint.Save(checkpoint, experiment, network, rule, optimiser, run, epoch);
+                sinceCheckpoint.Restart();
+            }
             progress?.EpochCompleted(run);
         }
         return run;
     }
 
-    private static double[] Measure(SignalAlignment alignment, Plasticity.Rules.ICreditAssignmentRule rule)
+    /// <summary>The alignment to backprop at a probe point: the hidden layers' signal angles and every layer's update cosine and relative error.</summary>
+    private static void Probe(RunRecord run, Network network, SignalAlignment? alignment, UpdateAlignment? updates, Plasticity.Rules.ICreditAssignmentRule rule)
     {
-        var angles = new double[alignment.HiddenLayers];
-        alignment.Measure(rule, angles);
-        return angles;
+        if (alignment is not null)
+        {
+            var angles = new double[alignment.HiddenLayers];
+            alignment.Measure(rule, angles);
+            run.Alignment.Add(angles);
+        }
+        if (updates is not null)
+        {
+            double[] cosine = new double[updates.Layers], relative = new double[updates.Layers];
+            updates.Measure(rule, cosine, relative);
+            run.UpdateCosine.Add(cosine);
+            run.UpdateRelativeError.Add(relative);
+            if (rule is IFeedbackMatrixRule feedback && network.Layers.Count > 1)
+            {
+                var cosines = new double[network.Layers.Count - 1];
+                UpdateAlignment.FeedbackWeightCosine(network, feedback, cosines);
+                run.FeedbackCosine.Add(cosines);
+            }
+        }
     }
 
     private static void WriteCurves(Hdf5File file, RunRecord run)
@@ -266,6 +320,28 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
             angles.SetAttribute("rows", "row 0: before training; row e: after epoch e");
             angles.SetAttribute("columns", "hidden layers 1 … L−1");
         }
+        if (run.Layers > 0)
+        {
+            WriteRows(group, "update_cosine", run.UpdateCosine, run.Layers, "cos∠(ΔW_l rule, ΔW_l backprop): the rule's raw update (before the optimiser) against backprop's gradient, same probe batch and weights");
+            WriteRows(group, "update_relative_error", run.UpdateRelativeError, run.Layers, "‖ΔW_l rule − ΔW_l backprop‖ / ‖ΔW_l backprop‖, same probe batch and weights");
+        }
+        if (run.FeedbackCosine.Count > 0)
+        {
+            using var data = group.CreateAppendable<double>("feedback_weight_cosine", run.FeedbackCosine[0].Length);
+            data.AppendRows(run.FeedbackCosine.SelectMany(a => a).ToArray(), run.FeedbackCosine.Count);
+            data.SetAttribute("description", "cos∠(B_{l+1}, W_{l+1}ᵀ): the forward weights above hidden layer l against the rule's fixed feedback matrix");
+            data.SetAttribute("rows", "row 0: before training; row e: after epoch e");
+            data.SetAttribute("columns", "hidden layers 1 … L−1");
+        }
+    }
+
+    private static void WriteRows(Hdf5Group group, string name, List<double[]> rows, int columns, string what)
+    {
+        using var data = group.CreateAppendable<double>(name, columns);
+        if (rows.Count > 0) data.AppendRows(rows.SelectMany(a => a).ToArray(), rows.Count);
+        data.SetAttribute("description", what);
+        data.SetAttribute("rows", "row 0: before training; row e: after epoch e");
+        data.SetAttribute("columns", "layers 1 … L");
     }
 }
 
@@ -289,6 +365,9 @@ public static class ComparisonCheckpoint
         snapshot.Put("history/test_accuracy", run.Epochs.Select(e => e.TestAccuracy).ToArray());
         snapshot.Put("history/epoch_seconds", run.EpochSeconds.ToArray());
         snapshot.Put("history/alignment", run.Alignment.SelectMany(a => a).ToArray());
+        snapshot.Put("history/update_cosine", run.UpdateCosine.SelectMany(a => a).ToArray());
+        snapshot.Put("history/update_relative_error", run.UpdateRelativeError.SelectMany(a => a).ToArray());
+        snapshot.Put("history/feedback_cosine", run.FeedbackCosine.SelectMany(a => a).ToArray());
         string temporary = path + ".tmp";
         using (var file = Hdf5File.Create(temporary))
         {
@@ -325,6 +404,18 @@ public static class ComparisonCheckpoint
         double[] angles = snapshot.Reals["history/alignment"];
         if (run.HiddenLayers > 0)
             for (int r = 0; r < angles.Length / run.HiddenLayers; r++) run.Alignment.Add(angles.AsSpan(r * run.HiddenLayers, run.HiddenLayers).ToArray());
+        // Checkpoints written before update alignment existed have no such history: the rows stay empty.
+        if (run.Layers > 0 && snapshot.Reals.TryGetValue("history/update_cosine", out var cosine) && snapshot.Reals.TryGetValue("history/update_relative_error", out var relative))
+        {
+            for (int r = 0; r < cosine.Length / run.Layers; r++)
+            {
+                run.UpdateCosine.Add(cosine.AsSpan(r * run.Layers, run.Layers).ToArray());
+                run.UpdateRelativeError.Add(relative.AsSpan(r * run.Layers, run.Layers).ToArray());
+            }
+        }
+        int hidden = network.Layers.Count - 1;
+        if (hidden > 0 && snapshot.Reals.TryGetValue("history/feedback_cosine", out var feedback))
+            for (int r = 0; r < feedback.Length / hidden; r++) run.FeedbackCosine.Add(feedback.AsSpan(r * hidden, hidden).ToArray());
         run.Status = file.GetStringAttribute("status");
         return (int)snapshot.Step;
     }

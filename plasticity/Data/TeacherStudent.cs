@@ -9,13 +9,13 @@ namespace BioSim.Plasticity.Data;
 /// </summary>
 public static class TeacherStudent
 {
-    /// <summary>y = T x with T_ij ~ U[−1, 1] (returned for tests), x ~ N(0, I).</summary>
-    public static Dataset Linear(int inputs, int outputs, int samples, ulong seed, out double[] teacher)
+    /// <summary>y = T x with T_ij ~ U[−1, 1] (returned for tests), x ~ N(0, I), or unit-norm rows.</summary>
+    public static Dataset Linear(int inputs, int outputs, int samples, ulong seed, out double[] teacher, bool unitNormInputs = false)
     {
         var rt = new RandomStream(seed, "teacher-student/linear", "T");
         teacher = new double[outputs * inputs];
         for (int i = 0; i < teacher.Length; i++) teacher[i] = 2 * rt.NextDouble() - 1;
-        var x = Inputs(inputs, samples, seed, "linear", unitNorm: false);
+        var x = Inputs(inputs, samples, seed, "linear", unitNormInputs);
         var y = new float[samples * outputs];
         for (int s = 0; s < samples; s++)
         {

@@ -12,6 +12,10 @@ public interface IOptimiser : IStateful
 
     /// <summary>One step: θ ← θ − (update computed from <paramref name="gradients"/>).</summary>
     void Step(Network network, ParameterGradients gradients);
+
+    /// <summary>Factor on the learning rate η (default 1), set per epoch by a schedule through
+    /// <see cref="Training.Trainer.ScaleRates"/>; the moments are untouched, as with PyTorch's lr schedulers.</summary>
+    double RateScale { get; set; }
 }
 
 /// <summary>
@@ -25,6 +29,13 @@ public abstract class ElementwiseOptimiser : IOptimiser
 
     /// <summary>Steps taken (t in Adam's bias correction).</summary>
     public long Steps { get; private set; }
+
+    public double RateScale
+    {
+        get;
+        set => field = value > 0 && double.IsFinite(value) ? value
+            : throw new ArgumentOutOfRangeException(nameof(RateScale), value, "The rate scale must be positive and finite.");
+    } = 1.0;
 
     /// <summary>Number of moment arrays per parameter tensor.</summary>
     protected abstract int MomentCount { get; }
@@ -104,7 +115,7 @@ public sealed class SgdMomentum : ElementwiseOptimiser
     protected override void Update(int tensor, Span<double> parameters, ReadOnlySpan<double> gradient)
     {
         Span<double> v = Moments[0][tensor];
-        double mu = Momentum, eta = LearningRate;
+        double mu = Momentum, eta = LearningRate * RateScale;
         for (int i = 0; i < parameters.Length; i++)
         {
             v[i] = mu * v[i] + gradient[i];
@@ -142,12 +153,13 @@ public sealed class Adam : ElementwiseOptimiser
         Span<double> m = Moments[0][tensor], v = Moments[1][tensor];
         double c1 = BiasCorrection ? 1.0 / (1.0 - Math.Pow(Beta1, Steps)) : 1.0;
         double c2 = BiasCorrection ? 1.0 / (1.0 - Math.Pow(Beta2, Steps)) : 1.0;
+        double eta = LearningRate * RateScale;
         for (int i = 0; i < parameters.Length; i++)
         {
             double g = gradient[i];
             m[i] = Beta1 * m[i] + (1 - Beta1) * g;
             v[i] = Beta2 * v[i] + (1 - Beta2) * g * g;
-            parameters[i] -= LearningRate * (m[i] * c1) / (Math.Sqrt(v[i] * c2) + Epsilon);
+            parameters[i] -= eta * (m[i] * c1) / (Math.Sqrt(v[i] * c2) + Epsilon);
         }
     }
 }
@@ -172,11 +184,12 @@ public sealed class RmsProp : ElementwiseOptimiser
     protected override void Update(int tensor, Span<double> parameters, ReadOnlySpan<double> gradient)
     {
         Span<double> v = Moments[0][tensor];
+        double eta = LearningRate * RateScale;
         for (int i = 0; i < parameters.Length; i++)
         {
             double g = gradient[i];
             v[i] = Alpha * v[i] + (1 - Alpha) * g * g;
-            parameters[i] -= LearningRate * g / (Math.Sqrt(v[i]) + Epsilon);
+            parameters[i] -= eta * g / (Math.Sqrt(v[i]) + Epsilon);
         }
     }
 }

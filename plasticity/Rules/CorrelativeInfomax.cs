@@ -44,7 +44,7 @@ namespace BioSim.Plasticity.Rules;
 /// Layers must have scale 1. Every product is a batch matrix product through the network's
 /// <see cref="Linear.IMatrixProduct"/>; the iterations allocate nothing.
 /// </summary>
-public sealed class CorrelativeInfomax : ICreditAssignmentRule, IInferenceRule
+public sealed class CorrelativeInfomax : ICreditAssignmentRule, IInferenceRule, IRateScaledRule
 {
     private const string Component = "correlative-infomax";
 

@@ -11,7 +11,7 @@ namespace BioSim.Plasticity.Rules;
 /// backprop exactly. B_{l+1} is drawn once from <see cref="Feedback"/> (default U[−1/√n_l, 1/√n_l], the
 /// same law as PyTorch's forward initialisation of W_{l+1}) and saved with the state as "B{l+1}".
 /// </summary>
-public sealed class FeedbackAlignment : ErrorSignalRule
+public sealed class FeedbackAlignment : ErrorSignalRule, IFeedbackMatrixRule
 {
     private double[][] _feedback = [];
 

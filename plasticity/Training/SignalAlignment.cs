@@ -34,7 +34,7 @@ public sealed class SignalAlignment
         _tape = network.CreateTape(ProbeRows);
         _scratch = new ParameterGradients(network);
         _inputs = new double[ProbeRows * network.InputSize];
-        _targets = new double[ProbeRows * network.OutputSize];
+        _targets = new double[ProbeRows * loss.TargetWidth(network)];
         var indices = new int[ProbeRows];
         for (int i = 0; i < indices.Length; i++) indices[i] = i;
         data.Gather(indices, _inputs, _targets);
@@ -57,6 +57,7 @@ public sealed class SignalAlignment
         _network.Forward(_inputs, ProbeRows, _tape);
         _loss.Evaluate(_network, _tape, _targets);
         for (int l = 1; l < L; l++) _tape.Delta[l].AsSpan().Fill(double.NaN);
+        if (rule is IInferenceRule settling) settling.SetTargets(_targets, ProbeRows);
         rule.ComputeUpdates(_network, _tape, _scratch);
         for (int l = 1; l < L; l++) _tape.Delta[l].AsSpan(0, _ruleSignal[l - 1].Length).CopyTo(_ruleSignal[l - 1]);
         rule.LoadState(saved, "");

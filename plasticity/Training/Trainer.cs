@@ -101,6 +101,25 @@ public sealed class Trainer
     /// <summary>The updates of the last step.</summary>
     public ParameterGradients Gradients => _gradients;
 
+    /// <summary>
+    /// Multiplies every learning rate of the run by <paramref name="factor"/> (a <see cref="LearningRateSchedule"/>'s factor
+    /// for the coming epoch), through one mechanism for every rule: a rule that applies rates of its own
+    /// (<see cref="IRateScaledRule"/>, e.g. correlative infomax, whose RateScale covers its forward and feedback rates and
+    /// so already scales the updates it hands to the optimiser) gets the factor and the optimiser keeps its rate; for every
+    /// other rule the optimiser's rate is scaled (<see cref="IOptimiser.RateScale"/>). This is what the benchmark
+    /// corinfomax-fashion does by hand (rule.RateScale = 0.95^e …, SGD rate 1 unscaled).
+    /// </summary>
+    public void ScaleRates(double factor)
+    {
+        if (!(factor > 0) || !double.IsFinite(factor)) throw new ArgumentOutOfRangeException(nameof(factor), factor, "The rate factor must be positive and finite.");
+        if (Rule is IRateScaledRule scaled)
+        {
+            scaled.RateScale = factor;
+            Optimiser.RateScale = 1.0;
+        }
+        else Optimiser.RateScale = factor;
+    }
+
     /// <summary>One step on <paramref name="batch"/> rows: forward, loss, rule, optimiser (then the rule's
     /// <see cref="IUpdateListener.AfterUpdate"/> if it has one). Returns the loss before the step.</summary>
     public double Step(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int batch)

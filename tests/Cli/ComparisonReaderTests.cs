@@ -70,6 +70,76 @@ public sealed class ComparisonReaderTests
             Does.Contain("rules[0].options.forward_rates: must be an array of finite numbers, got the number 0.3"));
     }
 
+    /// <summary>A rule's own "init" (GAIT-prop from orthogonal and from Xavier-uniform weights in one comparison), read with the
+    /// architecture's rules and errors at the rule's path.</summary>
+    [Test]
+    public void ARuleMayStartFromItsOwnInitialWeights()
+    {
+        var e = Read(Valid.Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"init\": \"xavier-uniform\","));
+        Assert.That((e.Rules[0].InitScheme, e.Rules[1].InitScheme), Is.EqualTo(((string?)null, "xavier-uniform")));
+        e = Read(Valid.Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"init\": {\"normal\": [0, 1]},"));
+        Assert.That((e.Rules[1].InitScheme, e.Rules[1].Init), Is.EqualTo(("distribution", (BioSim.Engine.Random.Distribution)new BioSim.Engine.Random.NormalDistribution(0, 1))));
+        Assert.That(Error(j => j.Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"init\": \"orthogonal\",")),
+            Is.EqualTo("c.json: rules[1].init: \"orthogonal\" needs square layers, but layer 1 maps 5 → 8; make every layer 5 wide or choose another init"));
+        Assert.That(Error(j => j.Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"init\": \"he\",")),
+            Does.StartWith("c.json: rules[1].init: must be a number or a distribution, got the string \"he\"; give \"pytorch\""));
+    }
+
+    /// <summary>
+    /// The Song, Xu &amp; Lafferty task and net as a comparison describes them: unit-norm inputs, targets scaled to unit RMS
+    /// on the training rows, output layer scaled by 1/√p with a rule's own L2. Expected: the training set equals, bit for
+    /// bit, the one tests/Validation/FeedbackAlignmentSongTests.cs builds (the first 50 rows of the same streams, scaled
+    /// by the same factor), every input row has norm 1 (1e-6: stored as float), and the layer spec carries 1/√1000 and λ.
+    /// </summary>
+    [Test]
+    public void SongTaskAndMeanFieldOutputLayer()
+    {
+        string json = Valid.Replace("\"inputs\": 5, \"hidden\": 4, \"outputs\": 2, \"train_samples\": 50, \"test_samples\": 10}",
+                "\"inputs\": 20, \"hidden\": 10, \"outputs\": 1, \"train_samples\": 50, \"test_samples\": 10, \"seed\": 3, \"unit_norm_inputs\": true, \"target_rms\": 1.0}")
+            .Replace("\"layers\": [8, 2]", "\"layers\": [1000, 1], \"output_scale\": \"1/sqrt(n_in)\", \"init\": {\"normal\": [0, 1]}, \"bias\": false")
+            .Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"output_l2\": 0.002,");
+        var e = Read(json);
+        var (train, test) = RuleComparison.LoadData(e.Task);
+        var reference = BioSim.Plasticity.Data.TeacherStudent.Tanh(20, 10, 1, 50, 3, unitNormInputs: true);
+        double rms = Math.Sqrt(reference.Targets!.Sum(v => (double)v * v) / 50);
+        Assert.That(train.Inputs, Is.EqualTo(reference.Inputs));
+        Assert.That(train.Targets, Is.EqualTo(Array.ConvertAll(reference.Targets!, v => (float)(v / rms))));
+        Assert.That(test.Count, Is.EqualTo(10));
+        for (int r = 0; r < test.Count; r++)
+            Assert.That(Math.Sqrt(test.Inputs.AsSpan(r * 20, 20).ToArray().Sum(v => (double)v * v)), Is.EqualTo(1.0).Within(1e-6));
+        var net = Services.GetRequiredService<RuleComparison>().CreateNetwork(e, 1, e.Rules[1]);
+        Assert.That((net.Layers[1].Scale, net.Layers[1].L2, net.Layers[0].L2), Is.EqualTo((1 / Math.Sqrt(1000), 0.002, 0.0)));
+        Assert.That(Services.GetRequiredService<RuleComparison>().CreateNetwork(e, 1, e.Rules[0]).Layers[1].L2, Is.Zero);
+        Assert.That(Error(j => j.Replace("\"layers\": [8, 2]", "\"layers\": [8, 2], \"output_scale\": \"mean-field\"")),
+            Is.EqualTo("c.json: architecture.output_scale: must be a non-zero number or \"1/sqrt(n_in)\" (1/√8 here, the mean-field scaling of Song, Xu & Lafferty 2021), got the string \"mean-field\""));
+        Assert.That(Error(j => j.Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"output_l2\": -1,")),
+            Is.EqualTo("c.json: rules[1].output_l2: must be ≥ 0 (λ of the penalty (λ/2)‖W_L‖²), got -1"));
+        Assert.That(Error(j => j.Replace("\"test_samples\": 10}", "\"test_samples\": 10, \"target_rms\": 0}")),
+            Is.EqualTo("c.json: task.target_rms: must be positive, got 0"));
+    }
+
+    /// <summary>"lr_schedule": segments become a <see cref="BioSim.Plasticity.Training.LearningRateSchedule"/> whose factors are
+    /// f^(E − 1) with f of the segment holding epoch E; each mistake names the segment and field.</summary>
+    [Test]
+    public void LearningRateScheduleSegments()
+    {
+        const string official = "\"lr_schedule\": [{\"from_epoch\": 1, \"factor_per_epoch\": 0.95}, {\"from_epoch\": 21, \"factor_per_epoch\": 0.9}, {\"from_epoch\": 26, \"factor_per_epoch\": 0.8}], \"epochs\": 2";
+        var e = Read(Valid.Replace("\"epochs\": 2", official));
+        Assert.That(e.Schedule!.Segments, Is.EqualTo(BioSim.Plasticity.Training.LearningRateSchedule.CorInfoMaxFashion.Segments));
+        Assert.That(e.Schedule.Factor(22), Is.EqualTo(Math.Pow(0.9, 21)));
+        Assert.That(Read(Valid).Schedule, Is.Null);
+        string With(string schedule) => Error(j => j.Replace("\"epochs\": 2", $"\"lr_schedule\": {schedule}, \"epochs\": 2"));
+        Assert.That(With("0.95"), Does.StartWith("c.json: lr_schedule: must be a non-empty array of segments"));
+        Assert.That(With("[]"), Does.StartWith("c.json: lr_schedule: must be a non-empty array of segments"));
+        Assert.That(With("[{\"from_epoch\": 3, \"factor_per_epoch\": 0.9}]"),
+            Does.StartWith("c.json: lr_schedule[0].from_epoch: the first segment must start at epoch 1, got 3"));
+        Assert.That(With("[{\"from_epoch\": 1, \"factor_per_epoch\": 0.9}, {\"from_epoch\": 1, \"factor_per_epoch\": 0.8}]"),
+            Does.StartWith("c.json: lr_schedule[1].from_epoch: segment 2 starts at epoch 1, not after the segment before it"));
+        Assert.That(With("[{\"from_epoch\": 1, \"factor_per_epoch\": -0.9}]"), Is.EqualTo("c.json: lr_schedule[0].factor_per_epoch: must be positive, got -0.9"));
+        Assert.That(With("[{\"from_epoch\": 1, \"factor\": 0.9}]"), Is.EqualTo("c.json: lr_schedule[0].factor: unknown field; allowed: from_epoch, factor_per_epoch"));
+        Assert.That(With("[{\"from_epoch\": 0.5, \"factor_per_epoch\": 0.9}]"), Is.EqualTo("c.json: lr_schedule[0].from_epoch: must be an integer in [1, 100000], got 0.5"));
+    }
+
     [Test]
     public void MistakesNameTheFieldAndWhatIsAllowed()
     {
