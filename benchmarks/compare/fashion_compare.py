@@ -41,9 +41,9 @@ def run(cmd):
     return p.stdout, p.stderr, wall, cpu
 
 
-def torch_epoch(rule, a):
+def torch_epoch(rule, a, dtype="float64"):
     out, _, wall, cpu = run(["/usr/bin/python3", os.path.join(HERE, "fashion_torch.py"), "--rule", rule, "--epochs", "1",
-                             "--batch", str(a.batch), "--threads", str(a.threads), "--seed", "1", "--json"])
+                             "--batch", str(a.batch), "--threads", str(a.threads), "--seed", "1", "--dtype", dtype, "--json"])
     r = json.loads(out.strip().splitlines()[-1])
     return r["epoch_seconds"][0], r["accuracy"], cpu, r["torch"]
 
@@ -83,11 +83,13 @@ def main():
         t_bp = torch_epoch("backprop", a)
         b, b_cpu, product = biosim_epochs(a, work)
         t_fa = torch_epoch("feedback-alignment", a)
-    print(f"PyTorch {t_bp[3]} (float64) vs BioSim ({product}), batch {a.batch}, {a.threads} threads, one epoch of 60 000 images")
-    print(f"{'rule':<20} {'torch s':>9} {'biosim s':>9} {'ratio':>7} {'torch acc':>10} {'biosim acc':>11}")
+        # PyTorch's default precision, for reference: BioSim trains in float64 only.
+        t32 = {rule: torch_epoch(rule, a, "float32") for rule in ("backprop", "feedback-alignment")}
+    print(f"PyTorch {t_bp[3]} (float64) vs BioSim ({product}, float64), batch {a.batch}, {a.threads} threads, one epoch of 60 000 images")
+    print(f"{'rule':<20} {'torch s':>9} {'biosim s':>9} {'ratio':>7} {'torch acc':>10} {'biosim acc':>11} {'torch f32 s':>12} {'ratio f32':>10}")
     for rule, t in (("backprop", t_bp), ("feedback-alignment", t_fa)):
         bs, bacc = b[rule]
-        print(f"{rule:<20} {t[0]:9.2f} {bs:9.2f} {bs / t[0]:7.3f} {t[1]:10.4f} {bacc:11.4f}")
+        print(f"{rule:<20} {t[0]:9.2f} {bs:9.2f} {bs / t[0]:7.3f} {t[1]:10.4f} {bacc:11.4f} {t32[rule][0]:12.2f} {bs / t32[rule][0]:10.3f}")
     print(f"CPU seconds of whole processes: torch BP {t_bp[2]:.1f}, torch FA {t_fa[2]:.1f}, BioSim BP+FA {b_cpu:.1f}; "
           f"load average now {os.getloadavg()[0]:.1f}")
 

@@ -2,7 +2,8 @@
 """PyTorch anchor for BioSim's Fashion-MNIST rule runs (tests/Validation/FashionMnistRulesTests.cs).
 
 Same work: 784-256-256-10 tanh MLP (linear output), softmax cross-entropy, SGD momentum 0.9, lr 0.01,
-batch 32 (--batch), PyTorch default initialisation, pixels / 255, float64 (BioSim trains in double), data read
+batch 32 (--batch), PyTorch default initialisation, pixels / 255, float64 (BioSim trains in double; --dtype float32 gives
+PyTorch's default precision, for reference), data read
 from the Debian package dataset-fashion-mnist. Rules: backprop, feedback alignment (fixed random B per
 layer, U[-1/sqrt(n_in), 1/sqrt(n_in)], as in BioSim). Prints per-epoch test accuracy and the training
 wall time (data loading excluded).
@@ -50,16 +51,17 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     ap.add_argument("--json", action="store_true", help="end with one JSON line: rule, batch, threads, epoch seconds, accuracy")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    dt = torch.float64
+    dt = torch.float64 if a.dtype == "float64" else torch.float32
     xtr = torch.tensor(idx(f"{DIR}/train-images-idx3-ubyte.gz").reshape(-1, 784) / 255.0, dtype=dt)
     ytr = torch.tensor(idx(f"{DIR}/train-labels-idx1-ubyte.gz").astype(np.int64))
     xte = torch.tensor(idx(f"{DIR}/t10k-images-idx3-ubyte.gz").reshape(-1, 784) / 255.0, dtype=dt)
     yte = torch.tensor(idx(f"{DIR}/t10k-labels-idx1-ubyte.gz").astype(np.int64))
-    layers = [torch.nn.Linear(784, 256).double(), torch.nn.Linear(256, 256).double(), torch.nn.Linear(256, 10).double()]
+    layers = [torch.nn.Linear(784, 256).to(dt), torch.nn.Linear(256, 256).to(dt), torch.nn.Linear(256, 10).to(dt)]
     fbs = [torch.empty_like(l.weight).uniform_(-1 / l.in_features ** 0.5, 1 / l.in_features ** 0.5) for l in layers]
     params = [p for l in layers for p in l.parameters()]
     opt = torch.optim.SGD(params, lr=0.01, momentum=0.9)
@@ -89,7 +91,7 @@ def main():
             acc = (forward(xte).argmax(1) == yte).double().mean().item()
         print(f"{a.rule} epoch {epoch}: test accuracy {acc:.4f}, training {total:.1f} s so far ({a.threads} threads, torch {torch.__version__})")
     if a.json:
-        print(json.dumps({"rule": a.rule, "batch": a.batch, "threads": a.threads, "epoch_seconds": epoch_seconds, "accuracy": acc, "torch": torch.__version__}))
+        print(json.dumps({"rule": a.rule, "dtype": a.dtype, "batch": a.batch, "threads": a.threads, "epoch_seconds": epoch_seconds, "accuracy": acc, "torch": torch.__version__}))
 
 
 if __name__ == "__main__":
