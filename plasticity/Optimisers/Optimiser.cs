@@ -1,3 +1,4 @@
+using System.Numerics;
 using BioSim.Engine.Simulation;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Rules;
@@ -116,7 +117,20 @@ public sealed class SgdMomentum : ElementwiseOptimiser
     {
         Span<double> v = Moments[0][tensor];
         double mu = Momentum, eta = LearningRate * RateScale;
-        for (int i = 0; i < parameters.Length; i++)
+        // Whole vectors first (the same element-wise arithmetic and rounding), then the tail.
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && v.Length == parameters.Length && gradient.Length == parameters.Length)
+        {
+            var vmu = new Vector<double>(mu);
+            var veta = new Vector<double>(eta);
+            for (; i <= parameters.Length - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                var vi = vmu * new Vector<double>(v[i..]) + new Vector<double>(gradient[i..]);
+                vi.CopyTo(v[i..]);
+                (new Vector<double>(parameters[i..]) - veta * vi).CopyTo(parameters[i..]);
+            }
+        }
+        for (; i < parameters.Length; i++)
         {
             v[i] = mu * v[i] + gradient[i];
             parameters[i] -= eta * v[i];
@@ -154,7 +168,22 @@ public sealed class Adam : ElementwiseOptimiser
         double c1 = BiasCorrection ? 1.0 / (1.0 - Math.Pow(Beta1, Steps)) : 1.0;
         double c2 = BiasCorrection ? 1.0 / (1.0 - Math.Pow(Beta2, Steps)) : 1.0;
         double eta = LearningRate * RateScale;
-        for (int i = 0; i < parameters.Length; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && m.Length == parameters.Length && v.Length == parameters.Length && gradient.Length == parameters.Length)
+        {
+            Vector<double> b1 = new(Beta1), b1c = new(1 - Beta1), b2 = new(Beta2), b2c = new(1 - Beta2);
+            Vector<double> vc1 = new(c1), vc2 = new(c2), veta = new(eta), eps = new(Epsilon);
+            for (; i <= parameters.Length - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                var g = new Vector<double>(gradient[i..]);
+                var mi = b1 * new Vector<double>(m[i..]) + b1c * g;
+                var vi = b2 * new Vector<double>(v[i..]) + b2c * g * g;
+                mi.CopyTo(m[i..]);
+                vi.CopyTo(v[i..]);
+                (new Vector<double>(parameters[i..]) - veta * (mi * vc1) / (Vector.SquareRoot(vi * vc2) + eps)).CopyTo(parameters[i..]);
+            }
+        }
+        for (; i < parameters.Length; i++)
         {
             double g = gradient[i];
             m[i] = Beta1 * m[i] + (1 - Beta1) * g;

@@ -1,3 +1,4 @@
+using System.Numerics;
 using BioSim.Engine.Random;
 using BioSim.Plasticity.Data;
 using BioSim.Plasticity.Networks;
@@ -253,9 +254,20 @@ public sealed class Trainer
             epoch, batch, layer, history);
     }
 
+    /// <summary>
+    /// True if every value is finite. Runs after every batch over all weights, so it is vectorised: x·0 is 0 for a
+    /// finite x and NaN for ±∞ or NaN, and a NaN anywhere makes the sum of those products NaN.
+    /// </summary>
     private static bool AllFinite(ReadOnlySpan<double> x)
     {
-        for (int i = 0; i < x.Length; i++) if (!double.IsFinite(x[i])) return false;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var sum = Vector<double>.Zero;
+            for (; i <= x.Length - Vector<double>.Count; i += Vector<double>.Count) sum += new Vector<double>(x[i..]) * Vector<double>.Zero;
+            if (!Vector.EqualsAll(sum, Vector<double>.Zero)) return false;
+        }
+        for (; i < x.Length; i++) if (!double.IsFinite(x[i])) return false;
         return true;
     }
 }
