@@ -10,7 +10,10 @@ h.finitialize (construction apart). Prints one JSON line per case.
 
 Wall time and process CPU time are both reported (CPU time is less sensitive to other work on a shared machine).
 
-Run:  /usr/bin/python3 benchmarks/compare/cable_neuron.py [cells ...]   (default: 1 100)
+With --threads N, NEURON's own threads (ParallelContext.nthread: cells are distributed over N threads).
+
+Run:  /usr/bin/python3 benchmarks/compare/cable_neuron.py [--threads N] [cells ...]   (default: 1 100)
+Both halves in one run, with the ratio and peak memory: benchmarks/compare/cable_compare.py.
 """
 import json
 import time
@@ -46,7 +49,7 @@ class Cell:
         self.syn.tau, self.syn.e = 2, 0
 
 
-def run(n_cells):
+def run(n_cells, threads=1):
     t0 = time.perf_counter()
     cells = [Cell(i) for i in range(n_cells)]
     netcons = []
@@ -66,6 +69,7 @@ def run(n_cells):
         nc.record(spikes, ids, i)
         detectors.append(nc)
     h.cvode.active(0)
+    h.ParallelContext().nthread(threads)
     h.secondorder = 0
     h.dt = 0.025
     h.tstop = 1000
@@ -77,7 +81,7 @@ def run(n_cells):
     segments = sum(sec.nseg for sec in h.allsec()) // n_cells
     steps = round(1000 / 0.025)
     print(json.dumps({"simulator": "NEURON " + h.nrnversion(5), "cells": n_cells, "segments_per_cell": segments,
-                      "threads": 1, "steps": steps, "build_s": round(build, 3), "run_s": round(wall, 3),
+                      "threads": threads, "steps": steps, "build_s": round(build, 3), "run_s": round(wall, 3),
                       "ns_per_segment_step": round(wall * 1e9 / (steps * segments * n_cells), 2),
                       "cpu_s": round(cpu, 3), "cpu_ns_per_segment_step": round(cpu * 1e9 / (steps * segments * n_cells), 2),
                       "spikes": int(spikes.size())}), flush=True)
@@ -86,6 +90,10 @@ def run(n_cells):
 
 if __name__ == "__main__":
     import sys
-    for n in [int(a) for a in sys.argv[1:]] or (1, 100):
-        keep = run(n)
+    args = sys.argv[1:]
+    threads = 1
+    if args[:1] == ["--threads"]:
+        threads, args = int(args[1]), args[2:]
+    for n in [int(a) for a in args] or (1, 100):
+        keep = run(n, threads)
         del keep

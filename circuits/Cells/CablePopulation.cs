@@ -79,11 +79,20 @@ public sealed class CablePopulation : IDynamics
     public CableMethod Method { get; }
 
     /// <summary>
-    /// About 2048 nodes per parallel work item, in whole blocks of <see cref="CellBlock"/> cells: enough work to be worth a
-    /// claim, and small enough that the threads' shares of a population stay even (each thread keeps its own chunks,
-    /// and so their cells' state in its cache, from step to step; see StepTeam).
+    /// About 2048 nodes per parallel work item, and at most an eighth of the population, in whole blocks of
+    /// <see cref="CellBlock"/> cells: enough work to be worth a claim, and small enough that the threads' shares of a
+    /// population stay even (each thread keeps its own chunks, and so their cells' state in its cache, from step to
+    /// step; see StepTeam). Depends on the cell and the population size only, never on the thread count.
     /// </summary>
-    public int ParallelChunk => Math.Max(CellBlock, 2048 / _n / CellBlock * CellBlock);
+    public int ParallelChunk
+    {
+        get
+        {
+            int byNodes = 2048 / _n / CellBlock * CellBlock;
+            int byPopulation = (Size + 8 * CellBlock - 1) / (8 * CellBlock) * CellBlock;
+            return Math.Max(CellBlock, Math.Min(byNodes, byPopulation));
+        }
+    }
 
     /// <summary>The discretised cell (node areas, positions, mapping from section and x to node).</summary>
     public CompartmentLayout Layout => _layout;
