@@ -17,32 +17,23 @@ public sealed class SignalAlignment
 {
     private readonly Network _network;
     private readonly ILoss _loss;
-    private readonly NetworkTape _tape;
+    private readonly ProbeBatch _probe;
     private readonly ParameterGradients _scratch;
-    private readonly double[] _inputs;
-    private readonly double[] _targets;
     private readonly double[][] _ruleSignal;
     private readonly Backpropagation _backprop = new();
 
     /// <summary>Uses the first <paramref name="probe"/> rows of <paramref name="data"/> as the fixed probe batch.</summary>
     public SignalAlignment(Network network, ILoss loss, Dataset data, int probe)
     {
-        if (probe < 1) throw new ArgumentOutOfRangeException(nameof(probe), probe, "The probe batch needs at least one row.");
         _network = network;
         _loss = loss;
-        ProbeRows = Math.Min(probe, data.Count);
-        _tape = network.CreateTape(ProbeRows);
+        _probe = new ProbeBatch(network, loss, data, probe);
         _scratch = new ParameterGradients(network);
-        _inputs = new double[ProbeRows * network.InputSize];
-        _targets = new double[ProbeRows * loss.TargetWidth(network)];
-        var indices = new int[ProbeRows];
-        for (int i = 0; i < indices.Length; i++) indices[i] = i;
-        data.Gather(indices, _inputs, _targets);
         _ruleSignal = [.. network.Layers.Take(network.Layers.Count - 1).Select(l => new double[ProbeRows * l.Outputs])];
     }
 
     /// <summary>Rows in the probe batch.</summary>
-    public int ProbeRows { get; }
+    public int ProbeRows => _probe.Rows;
 
     /// <summary>Number of hidden layers (one angle each).</summary>
     public int HiddenLayers => _ruleSignal.Length;
@@ -54,19 +45,19 @@ public sealed class SignalAlignment
         int L = _network.Layers.Count;
         var saved = new StateSnapshot();
         rule.SaveState(saved, "");
-        _network.Forward(_inputs, ProbeRows, _tape);
-        _loss.Evaluate(_network, _tape, _targets);
-        for (int l = 1; l < L; l++) _tape.Delta[l].AsSpan().Fill(double.NaN);
-        if (rule is IInferenceRule settling) settling.SetTargets(_targets, ProbeRows);
-        rule.ComputeUpdates(_network, _tape, _scratch);
-        for (int l = 1; l < L; l++) _tape.Delta[l].AsSpan(0, _ruleSignal[l - 1].Length).CopyTo(_ruleSignal[l - 1]);
+        _network.Forward(_probe.Inputs, ProbeRows, _probe.Tape);
+        _loss.Evaluate(_network, _probe.Tape, _probe.Targets);
+        for (int l = 1; l < L; l++) _probe.Tape.Delta[l].AsSpan().Fill(double.NaN);
+        if (rule is IInferenceRule settling) settling.SetTargets(_probe.Targets, ProbeRows);
+        rule.ComputeUpdates(_network, _probe.Tape, _scratch);
+        for (int l = 1; l < L; l++) _probe.Tape.Delta[l].AsSpan(0, _ruleSignal[l - 1].Length).CopyTo(_ruleSignal[l - 1]);
         rule.LoadState(saved, "");
 
         // Backprop's errors on the same weights and batch (the rule may have used the tape for passes of its own).
-        _network.Forward(_inputs, ProbeRows, _tape);
-        _loss.Evaluate(_network, _tape, _targets);
-        _backprop.PropagateErrors(_network, _tape);
-        for (int l = 1; l < L; l++) degrees[l - 1] = AngleDegrees(_ruleSignal[l - 1], _tape.Delta[l].AsSpan(0, _ruleSignal[l - 1].Length));
+        _network.Forward(_probe.Inputs, ProbeRows, _probe.Tape);
+        _loss.Evaluate(_network, _probe.Tape, _probe.Targets);
+        _backprop.PropagateErrors(_network, _probe.Tape);
+        for (int l = 1; l < L; l++) degrees[l - 1] = AngleDegrees(_ruleSignal[l - 1], _probe.Tape.Delta[l].AsSpan(0, _ruleSignal[l - 1].Length));
     }
 
     /// <summary>arccos(⟨a, b⟩ / (‖a‖ ‖b‖)) in degrees; NaN when either vector is zero or not finite.</summary>

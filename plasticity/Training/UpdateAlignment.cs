@@ -19,32 +19,23 @@ public sealed class UpdateAlignment
 {
     private readonly Network _network;
     private readonly ILoss _loss;
-    private readonly NetworkTape _tape;
+    private readonly ProbeBatch _probe;
     private readonly ParameterGradients _rule;
     private readonly ParameterGradients _backprop;
-    private readonly double[] _inputs;
-    private readonly double[] _targets;
     private readonly Backpropagation _reference = new();
 
     /// <summary>Uses the first <paramref name="probe"/> rows of <paramref name="data"/> as the fixed probe batch.</summary>
     public UpdateAlignment(Network network, ILoss loss, Dataset data, int probe)
     {
-        if (probe < 1) throw new ArgumentOutOfRangeException(nameof(probe), probe, "The probe batch needs at least one row.");
         _network = network;
         _loss = loss;
-        ProbeRows = Math.Min(probe, data.Count);
-        _tape = network.CreateTape(ProbeRows);
+        _probe = new ProbeBatch(network, loss, data, probe);
         _rule = new ParameterGradients(network);
         _backprop = new ParameterGradients(network);
-        _inputs = new double[ProbeRows * network.InputSize];
-        _targets = new double[ProbeRows * loss.TargetWidth(network)];
-        var indices = new int[ProbeRows];
-        for (int i = 0; i < indices.Length; i++) indices[i] = i;
-        data.Gather(indices, _inputs, _targets);
     }
 
     /// <summary>Rows in the probe batch.</summary>
-    public int ProbeRows { get; }
+    public int ProbeRows => _probe.Rows;
 
     /// <summary>Number of layers (one cosine and one relative error each).</summary>
     public int Layers => _network.Layers.Count;
@@ -56,16 +47,16 @@ public sealed class UpdateAlignment
             throw new ArgumentException($"{Layers} layers need room for {Layers} values each, got {cosine.Length} and {relativeError.Length}.");
         var saved = new StateSnapshot();
         rule.SaveState(saved, "");
-        _network.Forward(_inputs, ProbeRows, _tape);
-        _loss.Evaluate(_network, _tape, _targets);
-        if (rule is IInferenceRule settling) settling.SetTargets(_targets, ProbeRows);
-        rule.ComputeUpdates(_network, _tape, _rule);
+        _network.Forward(_probe.Inputs, ProbeRows, _probe.Tape);
+        _loss.Evaluate(_network, _probe.Tape, _probe.Targets);
+        if (rule is IInferenceRule settling) settling.SetTargets(_probe.Targets, ProbeRows);
+        rule.ComputeUpdates(_network, _probe.Tape, _rule);
         rule.LoadState(saved, "");
 
         // Backprop's gradient on the same weights and batch (the rule may have used the tape for passes of its own).
-        _network.Forward(_inputs, ProbeRows, _tape);
-        _loss.Evaluate(_network, _tape, _targets);
-        _reference.ComputeUpdates(_network, _tape, _backprop);
+        _network.Forward(_probe.Inputs, ProbeRows, _probe.Tape);
+        _loss.Evaluate(_network, _probe.Tape, _probe.Targets);
+        _reference.ComputeUpdates(_network, _probe.Tape, _backprop);
         for (int l = 0; l < Layers; l++) (cosine[l], relativeError[l]) = Compare(_rule.Weights[l], _backprop.Weights[l]);
     }
 
