@@ -1,8 +1,9 @@
+using BioSim.Workflows.Compare;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using BioSim.IO.Compare;
-using BioSim.Plasticity.Linear;
+using BioSim.Engine.Numerics;
 using Microsoft.Extensions.DependencyInjection;
 using ScottPlot;
 using ShellProgressBar;
@@ -16,7 +17,7 @@ namespace BioSim.Cli;
 /// </summary>
 internal static class CompareCommand
 {
-    public static Command Create()
+    public static Command Create(IServiceProvider services)
     {
         var file = new Argument<FileInfo>("comparison") { Description = "The comparison file (JSON); see examples/compare-*.json." };
         var output = new Option<string>("--output", "-o") { Description = "The folder to write summary.md, curves.h5, the plots and checkpoints/ to.", DefaultValueFactory = _ => "compare-out" };
@@ -27,13 +28,12 @@ internal static class CompareCommand
         var every = new Option<double>("--checkpoint-every") { Description = "Least wall time in seconds between a run's checkpoints (written at epoch ends and always after the last epoch; 0: after every epoch).", DefaultValueFactory = _ => 30.0 };
         var command = new Command("compare", "Compare learning rules on the same network, data, seeds and budget.") { file, output, threads, resume, quiet, epochs, every };
         command.SetAction(result => Program.Guard(() =>
-            Run(result.GetValue(file)!, result.GetValue(output)!, result.GetValue(threads), result.GetValue(resume), result.GetValue(quiet), result.GetValue(epochs), result.GetValue(every))));
+            Run(services, result.GetValue(file)!, result.GetValue(output)!, result.GetValue(threads), result.GetValue(resume), result.GetValue(quiet), result.GetValue(epochs), result.GetValue(every))));
         return command;
     }
 
-    private static int Run(FileInfo file, string output, int? threads, bool resume, bool quiet, int? epochs, double checkpointEvery)
+    private static int Run(IServiceProvider services, FileInfo file, string output, int? threads, bool resume, bool quiet, int? epochs, double checkpointEvery)
     {
-        var services = Program.Services;
         if (epochs is < 1) return Program.Fail($"--epochs must be at least 1, got {epochs}", ExitCodes.BadInput);
         if (!(checkpointEvery >= 0) || !double.IsFinite(checkpointEvery)) return Program.Fail($"--checkpoint-every must be a number of seconds ≥ 0, got {checkpointEvery}", ExitCodes.BadInput);
         var experiment = services.GetRequiredService<ComparisonReader>().ReadFile(file.FullName) with { File = file.ToString(), CheckpointSeconds = checkpointEvery };

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using BioSim.Engine.Simulation;
-using BioSim.IO;
+using BioSim.Workflows;
 using BioSim.IO.Experiments;
 using BioSim.IO.Hdf5;
 
@@ -10,14 +10,15 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
+        using var services = BioSimServiceCollectionExtensions.BuildBioSimServices();
         var root = new RootCommand("BioSim: simulate biologically plausible neural circuits and write the traces to HDF5.")
         {
-            RunCommand.Create(),
-            RunCommand.CreateResume(),
+            RunCommand.Create(services),
+            RunCommand.CreateResume(services),
             InspectCommand.Create(),
             PlotCommand.Create(),
             FitCommand.Create(),
-            CompareCommand.Create(),
+            CompareCommand.Create(services),
         };
         return root.Parse(args).Invoke();
     }
@@ -60,6 +61,4 @@ internal static class Program
         Console.Error.WriteLine($"biosim: error: {message}");
         return code;
     }
-
-    internal static IServiceProvider Services { get; } = IoServiceCollectionExtensions.CreateDefaultServices();
 }

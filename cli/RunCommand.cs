@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using BioSim.IO.Experiments;
-using BioSim.IO.Runs;
+using BioSim.Workflows.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using ShellProgressBar;
 
@@ -10,7 +10,7 @@ namespace BioSim.Cli;
 /// <summary><c>biosim run experiment.json -o out.h5</c>: runs an experiment, streams the traces to HDF5, prints a summary.</summary>
 internal static class RunCommand
 {
-    public static Command Create()
+    public static Command Create(IServiceProvider services)
     {
         var experiment = new Argument<FileInfo>("experiment") { Description = "The experiment file (JSON); see examples/." };
         var output = new Option<string>("--output", "-o") { Description = "The HDF5 file to write.", DefaultValueFactory = _ => "out.h5" };
@@ -22,9 +22,8 @@ internal static class RunCommand
         {
             var file = result.GetValue(experiment)!;
             string path = result.GetValue(output)!;
-            var services = Program.Services;
             var spec = services.GetRequiredService<ExperimentReader>().ReadFile(file.FullName) with { File = file.ToString() };
-            int code = Execute(result, options, spec.Name, spec.Populations.Sum(p => p.Size), spec.Duration, spec.Dt, path,
+            int code = Execute(services, result, options, spec.Name, spec.Populations.Sum(p => p.Size), spec.Duration, spec.Dt, path,
                 (runner, progress, threads, every, token) => runner.Run(spec, path, progress, threads, token, every), spec.Threads);
             string? png = result.GetValue(plot);
             return code == ExitCodes.Ok && png is not null ? PlotCommand.Plot(new FileInfo(path), png) : code;
@@ -33,7 +32,7 @@ internal static class RunCommand
     }
 
     /// <summary><c>biosim resume out.h5</c>: continues a stopped or killed run from the newest checkpoint in its output file.</summary>
-    public static Command CreateResume()
+    public static Command CreateResume(IServiceProvider services)
     {
         var output = new Argument<FileInfo>("output") { Description = "The HDF5 file of the run to continue (written by biosim run)." };
         var options = new CommonOptions();
@@ -42,7 +41,7 @@ internal static class RunCommand
         command.SetAction(result => Program.Guard(() =>
         {
             string path = result.GetValue(output)!.ToString();
-            return Execute(result, options, Path.GetFileName(path), null, null, null, path,
+            return Execute(services, result, options, Path.GetFileName(path), null, null, null, path,
                 (runner, progress, threads, every, token) => runner.Resume(path, progress, threads, token, every), null);
         }));
         return command;
@@ -73,7 +72,7 @@ internal static class RunCommand
 
     private delegate RunSummary Runner(ExperimentRunner runner, IProgress<RunProgress> progress, int? threads, TimeSpan? checkpointEvery, CancellationToken token);
 
-    private static int Execute(ParseResult result, CommonOptions options, string name, int? neurons, double? duration, double? dt, string output,
+    private static int Execute(IServiceProvider services, ParseResult result, CommonOptions options, string name, int? neurons, double? duration, double? dt, string output,
         Runner run, int? experimentThreads)
     {
         int? threads = result.GetValue(options.Threads);
@@ -89,7 +88,7 @@ internal static class RunCommand
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
             System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
 
-        var runner = Program.Services.GetRequiredService<ExperimentRunner>();
+        var runner = services.GetRequiredService<ExperimentRunner>();
         RunSummary summary;
         Console.Error.WriteLine(neurons is null
             ? $"biosim: resuming {output}"

@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using BenchmarkDotNet.Attributes;
-using BioSim.Plasticity.Linear;
+using BioSim.Engine.Numerics;
 
 namespace BioSim.Benchmarks.Kernels;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Runtime.Intrinsics;
 using BioSim.IO.Datasets;
 using BioSim.Plasticity.Data;
-using BioSim.Plasticity.Linear;
+using BioSim.Engine.Numerics;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
 using BioSim.Plasticity.Rules;

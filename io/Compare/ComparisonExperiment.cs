@@ -1,3 +1,4 @@
+using BioSim.Engine.Plugins;
 using System.Reflection;
 using BioSim.Circuits;
 using BioSim.Engine.Random;

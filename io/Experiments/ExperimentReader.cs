@@ -1,3 +1,4 @@
+using BioSim.Engine.Plugins;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using BioSim.Circuits;

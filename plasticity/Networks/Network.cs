@@ -1,6 +1,6 @@
 using BioSim.Engine.Random;
 using BioSim.Engine.Simulation;
-using BioSim.Plasticity.Linear;
+using BioSim.Engine.Numerics;
 
 namespace BioSim.Plasticity.Networks;
 

@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using BioSim.Engine.Random;
 using BioSim.Engine.Simulation;
-using BioSim.Plasticity.Linear;
+using BioSim.Engine.Numerics;
 using BioSim.Plasticity.Networks;
 
 namespace BioSim.Plasticity.Rules;

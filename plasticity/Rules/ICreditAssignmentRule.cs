@@ -9,7 +9,7 @@ namespace BioSim.Plasticity.Rules;
 /// (a gradient for backprop, a pseudo-gradient for the others); the optimiser then applies it. Rules
 /// differ from backprop only in how the error reaches each layer. Their state (fixed feedback matrices,
 /// lateral weights, inverses) is saved with the checkpoint through <see cref="IStateful"/>.
-/// Register one with <c>services.AddPlasticityRule&lt;T&gt;("name")</c>.
+/// Register one with <c>services.AddPlugin&lt;ICreditAssignmentRule, T&gt;("name", PluginLifetime.PerUse)</c>.
 /// </summary>
 public interface ICreditAssignmentRule : IStateful
 {

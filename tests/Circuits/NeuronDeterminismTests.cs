@@ -1,3 +1,7 @@
+using BioSim.Workflows.Compare;
+using BioSim.Workflows.Runs;
+using BioSim.Workflows;
+using BioSim.Engine.Plugins;
 using BioSim.Circuits.Connectivity;
 using BioSim.Circuits.Neurons.AdEx;
 using BioSim.Circuits.Neurons.Dendritic;
@@ -95,8 +99,8 @@ public sealed class NeuronDeterminismTests
     [Test]
     public void ContractsCoverEveryRegisteredModel()
     {
-        var catalogue = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<BioSim.Circuits.Catalogue>(
-            BioSim.IO.IoServiceCollectionExtensions.CreateDefaultServices());
+        var catalogue = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<BioSim.Engine.Plugins.Catalogue>(
+            BioSim.Workflows.BioSimServiceCollectionExtensions.BuildBioSimServices());
         foreach (string model in catalogue.Names<BioSim.Circuits.Neurons.INeuronModel>())
         {
             // A rate circuit neither spikes nor takes receptors, and its dense W makes 5000 units impractical: its

@@ -1,3 +1,4 @@
+using BioSim.Engine.Plugins;
 using BioSim.Circuits;
 using BioSim.Circuits.Neurons;
 using BioSim.Circuits.Neurons.AdEx;

@@ -1,3 +1,6 @@
+using BioSim.Workflows.Compare;
+using BioSim.Workflows.Runs;
+using BioSim.Workflows;
 using BioSim.Circuits.Neurons.RateCircuit;
 using BioSim.Engine.Simulation;
 using BioSim.IO;
@@ -83,8 +86,8 @@ public sealed class RateCircuitPopulationTests
         Assert.That(threaded.Variable("x"), Is.EqualTo(straight.Variable("x")));
     }
 
-    private static readonly ExperimentReader Reader = IoServiceCollectionExtensions.CreateDefaultServices().GetRequiredService<ExperimentReader>();
-    private static readonly ModelBuilder Builder = IoServiceCollectionExtensions.CreateDefaultServices().GetRequiredService<ModelBuilder>();
+    private static readonly ExperimentReader Reader = BioSimServiceCollectionExtensions.BuildBioSimServices().GetRequiredService<ExperimentReader>();
+    private static readonly ModelBuilder Builder = BioSimServiceCollectionExtensions.BuildBioSimServices().GetRequiredService<ModelBuilder>();
 
     private static string Experiment(int size, string parameters) =>
         $$"""

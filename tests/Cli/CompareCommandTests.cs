@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using BioSim.Engine.Random;
 using BioSim.IO.Hdf5;
 using BioSim.Plasticity.Data;
-using BioSim.Plasticity.Linear;
+using BioSim.Engine.Numerics;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
 using BioSim.Plasticity.Rules;

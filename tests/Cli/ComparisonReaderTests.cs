@@ -1,3 +1,7 @@
+using BioSim.Workflows.Compare;
+using BioSim.Workflows.Runs;
+using BioSim.Workflows;
+using BioSim.Engine.Plugins;
 using BioSim.Circuits;
 using BioSim.IO;
 using BioSim.IO.Compare;
@@ -15,7 +19,7 @@ namespace BioSim.Tests.Cli;
 [TestFixture, Category("Unit")]
 public sealed class ComparisonReaderTests
 {
-    private static readonly IServiceProvider Services = IoServiceCollectionExtensions.CreateDefaultServices();
+    private static readonly IServiceProvider Services = BioSimServiceCollectionExtensions.BuildBioSimServices();
 
     private const string Valid = """
         { "task": {"type": "teacher-student", "teacher": "tanh", "inputs": 5, "hidden": 4, "outputs": 2, "train_samples": 50, "test_samples": 10},

@@ -1,3 +1,6 @@
+using BioSim.Workflows.Compare;
+using BioSim.Workflows.Runs;
+using BioSim.Workflows;
 using BioSim.Circuits.Cells;
 using BioSim.Circuits.Mechanisms;
 using BioSim.IO;
@@ -11,7 +14,7 @@ namespace BioSim.Tests.IO;
 [TestFixture, Category("Unit")]
 public sealed class CableCellReaderTests
 {
-    private static readonly CableCellReader Reader = IoServiceCollectionExtensions.CreateDefaultServices().GetRequiredService<CableCellReader>();
+    private static readonly CableCellReader Reader = BioSimServiceCollectionExtensions.BuildBioSimServices().GetRequiredService<CableCellReader>();
 
     private const string Cell = """
         {

@@ -1,3 +1,6 @@
+using BioSim.Workflows.Compare;
+using BioSim.Workflows.Runs;
+using BioSim.Workflows;
 using BioSim.Circuits.Cells;
 using BioSim.IO;
 using BioSim.IO.Experiments;
@@ -10,7 +13,7 @@ namespace BioSim.Tests.IO;
 [TestFixture, Category("Unit")]
 public sealed class CableExperimentReaderTests
 {
-    private static readonly ExperimentReader Reader = IoServiceCollectionExtensions.CreateDefaultServices().GetRequiredService<ExperimentReader>();
+    private static readonly ExperimentReader Reader = BioSimServiceCollectionExtensions.BuildBioSimServices().GetRequiredService<ExperimentReader>();
 
     private string _dir = "";
 

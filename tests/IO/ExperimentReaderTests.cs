@@ -1,3 +1,6 @@
+using BioSim.Workflows.Compare;
+using BioSim.Workflows.Runs;
+using BioSim.Workflows;
 using System.Text.Json.Nodes;
 using BioSim.Circuits.Neurons.Lif;
 using BioSim.Engine.Random;
@@ -12,7 +15,7 @@ namespace BioSim.Tests.IO;
 public sealed class ExperimentReaderTests
 {
     private static readonly ExperimentReader Reader =
-        IoServiceCollectionExtensions.CreateDefaultServices().GetRequiredService<ExperimentReader>();
+        BioSimServiceCollectionExtensions.BuildBioSimServices().GetRequiredService<ExperimentReader>();
 
     private static string Cuba(Action<JsonObject> change)
     {

@@ -1,8 +1,9 @@
+using BioSim.Engine.Plugins;
 using BioSim.Circuits;
 using BioSim.Engine.Random;
 using BioSim.Engine.Simulation;
 using BioSim.Plasticity;
-using BioSim.Plasticity.Linear;
+using BioSim.Engine.Numerics;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Rules;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,5 @@
 using BioSim.Engine.Random;
-using BioSim.Plasticity.Linear;
+using BioSim.Engine.Numerics;
 using NUnit.Framework;
 
 namespace BioSim.Tests.Plasticity;

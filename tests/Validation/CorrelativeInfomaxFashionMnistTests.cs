@@ -2,7 +2,7 @@ using System.Diagnostics;
 using BioSim.Engine.Random;
 using BioSim.IO.Datasets;
 using BioSim.Plasticity.Data;
-using BioSim.Plasticity.Linear;
+using BioSim.Engine.Numerics;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
 using BioSim.Plasticity.Rules;

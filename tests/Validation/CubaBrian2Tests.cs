@@ -1,3 +1,6 @@
+using BioSim.Workflows.Compare;
+using BioSim.Workflows.Runs;
+using BioSim.Workflows;
 using System.Text.Json;
 using BioSim.IO;
 using BioSim.IO.Experiments;
@@ -25,7 +28,7 @@ public sealed class CubaBrian2Tests
         double brianRate = summary.GetProperty("rate_hz").GetProperty("mean").GetDouble();
         double brianCv = summary.GetProperty("cv_isi_mean").GetProperty("mean").GetDouble();
 
-        var services = IoServiceCollectionExtensions.CreateDefaultServices();
+        var services = BioSimServiceCollectionExtensions.BuildBioSimServices();
         var experiment = services.GetRequiredService<ExperimentReader>().ReadFile(TestPaths.Example("cuba.json"));
         var builder = services.GetRequiredService<ModelBuilder>();
         var rates = new List<double>();

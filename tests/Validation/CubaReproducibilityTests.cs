@@ -1,3 +1,6 @@
+using BioSim.Workflows.Compare;
+using BioSim.Workflows.Runs;
+using BioSim.Workflows;
 using BioSim.Engine.Simulation;
 using BioSim.IO;
 using BioSim.IO.Experiments;
@@ -12,7 +15,7 @@ public sealed class CubaReproducibilityTests
 {
     private static (Experiment Experiment, ModelBuilder Builder) Load()
     {
-        var services = IoServiceCollectionExtensions.CreateDefaultServices();
+        var services = BioSimServiceCollectionExtensions.BuildBioSimServices();
         var experiment = services.GetRequiredService<ExperimentReader>().ReadFile(TestPaths.Example("cuba.json"));
         return (experiment, services.GetRequiredService<ModelBuilder>());
     }

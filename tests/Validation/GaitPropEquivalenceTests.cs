@@ -1,5 +1,5 @@
 using BioSim.Engine.Random;
-using BioSim.Plasticity.Linear;
+using BioSim.Engine.Numerics;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Rules;
 using NUnit.Framework;

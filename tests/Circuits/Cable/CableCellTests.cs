@@ -1,3 +1,4 @@
+using BioSim.Engine.Plugins;
 using BioSim.Circuits;
 using BioSim.Circuits.Cells;
 using BioSim.Circuits.Mechanisms;

@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 
-namespace BioSim.Plasticity.Linear;
+namespace BioSim.Engine.Numerics;
 
 /// <summary>
 /// The inverse of a dense square matrix by LU factorisation with partial pivoting: LAPACK's

@@ -1,4 +1,4 @@
-namespace BioSim.Plasticity.Linear;
+namespace BioSim.Engine.Numerics;
 
 /// <summary>
 /// The one matrix-product entry point every learning rule uses: C ← α·op(A)·op(B) + β·C for dense

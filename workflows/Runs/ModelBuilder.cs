@@ -1,3 +1,5 @@
+using BioSim.IO.Experiments;
+using BioSim.Engine.Plugins;
 using BioSim.Circuits;
 using BioSim.Circuits.Cells;
 using BioSim.Circuits.Connectivity;
@@ -7,7 +9,7 @@ using BioSim.Circuits.Projections;
 using BioSim.Engine.Random;
 using BioSim.Engine.Simulation;
 
-namespace BioSim.IO.Experiments;
+namespace BioSim.Workflows.Runs;
 
 /// <summary>A built network ready to run.</summary>
 public sealed record BuiltModel(Simulation Simulation, IReadOnlyList<IDynamics> Populations, IReadOnlyList<Projection> Projections)

@@ -1,3 +1,4 @@
+using BioSim.IO.Runs;
 using System.Diagnostics;
 using System.Reflection;
 using BioSim.Circuits.Cells;
@@ -6,7 +7,7 @@ using BioSim.IO.Experiments;
 using BioSim.IO.Hdf5;
 using BioSim.IO.Sonata;
 
-namespace BioSim.IO.Runs;
+namespace BioSim.Workflows.Runs;
 
 /// <summary>Where a run is, for progress bars and logs.</summary>
 public sealed record RunProgress(double TimeMs, double DurationMs, long Spikes, TimeSpan Elapsed);

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace BioSim.Plasticity.Linear;
+namespace BioSim.Engine.Numerics;
 
 /// <summary>
 /// Our own GEMM, used when OpenBLAS is absent: the Goto/BLIS scheme in managed code. op(A) and op(B) are

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 
-namespace BioSim.Plasticity.Linear;
+namespace BioSim.Engine.Numerics;
 
 /// <summary>
 /// <c>cblas_dgemm</c>/<c>cblas_sgemm</c> from the system OpenBLAS (Debian <c>libopenblas0</c>, soname

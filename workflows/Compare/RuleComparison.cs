@@ -1,3 +1,5 @@
+using BioSim.IO.Compare;
+using BioSim.Engine.Plugins;
 using BioSim.Engine.Random;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
@@ -7,12 +9,12 @@ using BioSim.IO.Datasets;
 using BioSim.IO.Experiments;
 using BioSim.IO.Hdf5;
 using BioSim.Plasticity.Data;
-using BioSim.Plasticity.Linear;
+using BioSim.Engine.Numerics;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Rules;
 using BioSim.Plasticity.Training;
 
-namespace BioSim.IO.Compare;
+namespace BioSim.Workflows.Compare;
 
 /// <summary>What a comparison reports while it runs (on the calling thread).</summary>
 public interface IComparisonProgress
