@@ -13,7 +13,7 @@ public readonly record struct RateSegment(int FromEpoch, double FactorPerEpoch);
 /// which is <c>[(1, 0.95), (21, 0.9), (26, 0.8)]</c> here (<see cref="CorInfoMaxFashion"/>). The last segment
 /// lasts for ever. A <see cref="Trainer"/> applies a factor with <see cref="Trainer.ScaleRates"/>.
 /// </summary>
-public sealed class LearningRateSchedule
+public sealed class LearningRateSchedule : ITrainingSchedule
 {
     private readonly RateSegment[] _segments;
 
@@ -39,6 +39,9 @@ public sealed class LearningRateSchedule
     public static LearningRateSchedule CorInfoMaxFashion { get; } = new([new(1, 0.95), new(21, 0.9), new(26, 0.8)]);
 
     public IReadOnlyList<RateSegment> Segments => _segments;
+
+    /// <inheritdoc/>
+    public double Factor(int epoch, long step, long totalSteps) => Factor(epoch);
 
     /// <summary>The factor on every rate during 1-based epoch <paramref name="epoch"/>: f^(epoch − 1), f the factor of its segment.</summary>
     public double Factor(int epoch)

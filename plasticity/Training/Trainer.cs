@@ -34,12 +34,28 @@ public sealed record TrainingOptions
     /// <summary>Called after every minibatch with (epoch, batch, loss), e.g. for progress or to stop on cancellation by throwing.</summary>
     public Action<int, int, double>? BatchCompleted { get; init; }
 
+    /// <summary>Called after every epoch with its numbers (the hook for checkpoints and curves).</summary>
+    public Action<EpochResult>? EpochCompleted { get; init; }
+
+    /// <summary>A factor on every learning rate per epoch or per step (none: the rates stay as they are).</summary>
+    public ITrainingSchedule? Schedule { get; init; }
+
+    /// <summary>Stop after this many steps over the whole run (counted from epoch 1), possibly inside an epoch; null: run every epoch.</summary>
+    public long? MaxSteps { get; init; }
+
+    /// <summary>Whether to evaluate on the held-out data after every epoch (default true).</summary>
+    public bool Evaluate { get; init; } = true;
+
+    /// <summary>Checked before every step.</summary>
+    public CancellationToken Cancellation { get; init; }
+
     public void Validate()
     {
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1.");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
         if (EvaluationBatch < 1) throw new ArgumentOutOfRangeException(nameof(EvaluationBatch), EvaluationBatch, "EvaluationBatch must be at least 1.");
         if (FirstEpoch < 1 || FirstEpoch > Epochs) throw new ArgumentOutOfRangeException(nameof(FirstEpoch), FirstEpoch, $"FirstEpoch must lie in [1, Epochs = {Epochs}].");
+        if (MaxSteps is < 1) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps must be at least 1.");
     }
 }
 
