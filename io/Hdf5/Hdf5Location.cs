@@ -3,14 +3,6 @@ using static BioSim.IO.Hdf5.H5Native;
 
 namespace BioSim.IO.Hdf5;
 
-/// <summary>What a path inside a file names.</summary>
-public enum Hdf5ObjectKind
-{
-    Group,
-    Dataset,
-    Other,
-}
-
 /// <summary>
 /// A place that holds members: the file (its root group) or a group. Paths may be relative to this
 /// location or absolute ("/spikes/exc").

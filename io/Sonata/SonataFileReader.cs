@@ -2,16 +2,6 @@ using BioSim.IO.Hdf5;
 
 namespace BioSim.IO.Sonata;
 
-/// <summary>The spikes of one population as read back from a SONATA spike file.</summary>
-public sealed record SpikeTrains(string Population, double[] TimestampsMs, ulong[] NodeIds);
-
-/// <summary>One SONATA frame-oriented report population: frames × elements values.</summary>
-public sealed record StateReport(string Population, string Variable, string Units, double StartMs, double StopMs, double DtMs,
-    ulong[] NodeIds, double[] Data, int Frames, int Elements)
-{
-    public double Value(int frame, int element) => Data[(long)frame * Elements + element];
-}
-
 /// <summary>Reads what BioSim writes (SONATA spikes and reports) back, for the CLI's inspect and plot.</summary>
 public static class SonataFileReader
 {

@@ -1,43 +1,5 @@
 namespace BioSim.Engine.Ode;
 
-/// <summary>A scalar event function g(t, y) whose sign changes mark events, e.g. V − V_th for a spike.</summary>
-public interface IEventFunction
-{
-    /// <summary>Evaluates g(t, y). Must not allocate; called several times per step while locating a root.</summary>
-    double Value(double t, ReadOnlySpan<double> y);
-}
-
-/// <summary>Which sign changes of g count as events.</summary>
-public enum EventDirection
-{
-    /// <summary>Both directions.</summary>
-    Either = 0,
-
-    /// <summary>g goes from negative to zero or positive (e.g. V rises through threshold).</summary>
-    Rising = 1,
-
-    /// <summary>g goes from positive to zero or negative.</summary>
-    Falling = -1,
-}
-
-/// <summary>
-/// An event to watch during an integration. A crossing is detected from the values of g at the ends of each
-/// accepted step: rising when g goes from &lt; 0 to ≥ 0, falling when from &gt; 0 to ≤ 0; a state that starts
-/// exactly on g = 0 does not trigger, and two crossings inside one step cancel (limit the step with
-/// <see cref="AdaptiveOptions.MaxStep"/> when g can oscillate faster than the solution).
-/// </summary>
-/// <param name="Function">The event function g(t, y).</param>
-/// <param name="Direction">Which sign changes count.</param>
-/// <param name="Terminal">Whether the integration stops at the first occurrence.</param>
-public sealed record OdeEvent(IEventFunction Function, EventDirection Direction = EventDirection.Either, bool Terminal = false);
-
-/// <summary>One located event.</summary>
-/// <param name="EventIndex">Index of the event in the list passed to the integrator.</param>
-/// <param name="Time">Located time, within the root-finding tolerance, on the side after the crossing.</param>
-/// <param name="Direction">+1 for a rising crossing, −1 for a falling one.</param>
-/// <param name="Terminal">Whether the integration stopped here.</param>
-public readonly record struct EventOccurrence(int EventIndex, double Time, int Direction, bool Terminal);
-
 /// <summary>
 /// Locates the root of an event function inside a step from the step's dense output, by the Illinois
 /// variant of regula falsi (Dowell and Jarratt, BIT 11, 1971): superlinear, and always bracketed.

@@ -1,0 +1,10 @@
+using BioSim.IO.Hdf5;
+
+namespace BioSim.IO.Sonata;
+
+/// <summary>One SONATA frame-oriented report population: frames × elements values.</summary>
+public sealed record StateReport(string Population, string Variable, string Units, double StartMs, double StopMs, double DtMs,
+    ulong[] NodeIds, double[] Data, int Frames, int Elements)
+{
+    public double Value(int frame, int element) => Data[(long)frame * Elements + element];
+}
