@@ -142,12 +142,17 @@ public sealed class CableTree
     /// <summary>Height of the tree hung from <see cref="EliminationRoot"/>: edges on its longest path to a leaf, the chain of dependent eliminations in one step.</summary>
     public int Height { get; }
 
+    /// <summary>Number of nodes n of one cell.</summary>
     public int Count => _parent.Length;
 
+    /// <summary>Parent of each node as given to the constructor (−1 for node 0), parents before children. Nodes keep
+    /// this numbering in every span a step takes; only the elimination runs on the tree hung from <see cref="EliminationRoot"/>.</summary>
     public ReadOnlySpan<int> Parent => _parent;
 
+    /// <summary>Membrane capacitance C_i of each node, nF (zero for the algebraic nodes at section ends).</summary>
     public ReadOnlySpan<double> Capacitance => _capacitance;
 
+    /// <summary>Axial conductance g_i between node i and its <see cref="Parent"/>, µS; entry 0 is 0 (node 0 has no parent).</summary>
     public ReadOnlySpan<double> AxialConductance => _axial;
 
     /// <summary>

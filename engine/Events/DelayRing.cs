@@ -25,8 +25,11 @@ public sealed class DelayRing
         _written = new bool[SlotCount];
     }
 
+    /// <summary>Number of target elements (neurons): the length of every slot.</summary>
     public int Targets { get; }
 
+    /// <summary>Slots in the ring: the largest delay in steps plus two (the slot being consumed, and a delay of d
+    /// steps lands d + 1 slots ahead).</summary>
     public int SlotCount { get; }
 
     /// <summary>The input that arrives at the start of the current step (read, then <see cref="Advance"/>).</summary>
@@ -87,5 +90,6 @@ public sealed class DelayRing
         _written.AsSpan().Fill(true);
     }
 
+    /// <summary>Values that <see cref="Save"/> writes and <see cref="Load"/> reads: <see cref="SlotCount"/> × <see cref="Targets"/>.</summary>
     public int StateLength => _slots.Length;
 }

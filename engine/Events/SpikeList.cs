@@ -10,18 +10,24 @@ public sealed class SpikeList
     private int[] _ids;
     private double[] _times;
 
+    /// <param name="capacity">Spikes the list holds before it first grows (at least 4 are reserved).</param>
     public SpikeList(int capacity = 64)
     {
         _ids = new int[Math.Max(capacity, 4)];
         _times = new double[_ids.Length];
     }
 
+    /// <summary>Number of spikes in the list.</summary>
     public int Count { get; private set; }
 
+    /// <summary>Index of the spiking element within its population, one per spike.</summary>
     public ReadOnlySpan<int> Ids => _ids.AsSpan(0, Count);
 
+    /// <summary>Time of each spike, ms, as the model computed it within its step (not rounded to the step grid).</summary>
     public ReadOnlySpan<double> Times => _times.AsSpan(0, Count);
 
+    /// <summary>Appends a spike of element <paramref name="id"/> at <paramref name="time"/> (ms); the storage
+    /// doubles when it is full.</summary>
     public void Add(int id, double time)
     {
         if (Count == _ids.Length)
@@ -61,5 +67,6 @@ public sealed class SpikeList
         }
     }
 
+    /// <summary>Empties the list and keeps its storage for the next step.</summary>
     public void Clear() => Count = 0;
 }

@@ -2,7 +2,7 @@ namespace BioSim.Engine.Ode;
 
 /// <summary>
 /// An autonomous or time-dependent system of ordinary differential equations dy/dt = f(t, y).
-/// Implementations write the derivative into <paramref name="dydt"/> without allocating.
+/// Implementations write the derivative into the span <see cref="Derivatives"/> is given, without allocating.
 /// </summary>
 public interface IOdeSystem
 {

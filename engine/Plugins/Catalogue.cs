@@ -32,6 +32,7 @@ public sealed class Catalogue(IServiceProvider services, IEnumerable<CatalogueEn
     public object Get(Type kind, string name) => services.GetRequiredKeyedService(kind, name);
 
     /// <summary>The plug-in named <paramref name="name"/>; an unknown name throws <see cref="UnknownPluginException"/> listing the known ones.</summary>
+    /// <param name="name">The registered name, as the experiment, comparison or fit file gives it.</param>
     /// <param name="what">What the kind is called in messages ("learning rule", "optimiser").</param>
     public T Get<T>(string name, string what) where T : class =>
         Find<T>(name) ?? throw new UnknownPluginException(what, name, Names<T>());

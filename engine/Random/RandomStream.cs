@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
 namespace BioSim.Engine.Random;
@@ -8,6 +9,8 @@ namespace BioSim.Engine.Random;
 /// bit, and <see cref="ForElement"/> gives element <c>i</c> (a neuron, a row of a connectivity matrix)
 /// a stream of its own that does not depend on how elements are split between threads.
 /// </summary>
+[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix",
+    Justification = "A random stream is the field's term for a keyed sequence of draws (Random123/Philox, NumPy, cuRAND); it is no System.IO.Stream, and renaming this public type would touch every model that draws.")]
 public struct RandomStream
 {
     private readonly uint _k0, _k1, _c2, _c3;

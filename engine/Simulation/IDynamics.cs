@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using BioSim.Engine.Events;
 
 namespace BioSim.Engine.Simulation;
@@ -44,6 +45,8 @@ public interface IDynamics : IStateful
     /// Called for disjoint ranges in parallel; must touch only those elements. Throws
     /// <see cref="SimulationDivergedException"/> when the state stops being finite.
     /// </summary>
+    [SuppressMessage("Naming", "CA1716:Identifiers should not match keywords",
+        Justification = "start and end bound the half-open element range [start, end), as in every population that implements this; End is a keyword only in Visual Basic, which no plug-in is written in.")]
     void Advance(double t, double dt, int start, int end, SpikeList spikes);
 
     /// <summary>Called once per step after every range has advanced: consume the inputs of this step.</summary>

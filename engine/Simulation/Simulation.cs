@@ -27,6 +27,10 @@ public sealed class Simulation : IStateful, IDisposable
     /// <summary>Fewest elements for which a step is spread over threads (unless a population asks for smaller chunks, as costly cells do).</summary>
     public const int MinElementsForThreads = 2048;
 
+    /// <param name="populations">The populations to advance, each with a name of its own.</param>
+    /// <param name="transmitters">The projections; each one's source must be one of <paramref name="populations"/>.</param>
+    /// <param name="dt">Time step, ms; positive and finite.</param>
+    /// <param name="threads">Most threads a step may use, the caller's included (≥ 1). The result does not depend on it.</param>
     /// <param name="minElementsForThreads">Fewest elements for which steps use threads (default
     /// <see cref="MinElementsForThreads"/>; 0 always uses them, as the thread-count contract tests do).</param>
     public Simulation(IEnumerable<IDynamics> populations, IEnumerable<ITransmitter> transmitters, double dt, int threads = 1,
@@ -73,8 +77,11 @@ public sealed class Simulation : IStateful, IDisposable
         if (_useThreads) _team = new StepTeam(Math.Min(threads, _chunks.Length) - 1, _chunks.Length, c => AdvanceChunk(c, _stepStart));
     }
 
+    /// <summary>Time step, ms.</summary>
     public double Dt { get; }
 
+    /// <summary>Most threads a step may use, the caller's included, as given to the constructor. Fewer run when there
+    /// are fewer chunks, and one when the network is below the threshold for threads.</summary>
     public int Threads { get; }
 
     /// <summary>Steps completed.</summary>
@@ -83,13 +90,17 @@ public sealed class Simulation : IStateful, IDisposable
     /// <summary>Current time in ms (computed from the step count, so it never accumulates round-off).</summary>
     public double Time => StepIndex * Dt;
 
+    /// <summary>The populations in the order given, which is also the order of <see cref="LastSpikes"/> and of the
+    /// spike lists observers receive.</summary>
     public IReadOnlyList<IDynamics> Populations => _populations;
 
     /// <summary>The spikes of the last step, per population (time-sorted).</summary>
     public IReadOnlyList<SpikeList> LastSpikes => _spikes;
 
+    /// <summary>Has <paramref name="observer"/> called after every step, after the observers added before it.</summary>
     public void AddObserver(IStepObserver observer) => _observers.Add(observer);
 
+    /// <summary>The population named <paramref name="name"/>; an unknown name throws <see cref="KeyNotFoundException"/> listing the known ones.</summary>
     public IDynamics Population(string name) =>
         _populations.FirstOrDefault(p => p.Name == name)
         ?? throw new KeyNotFoundException($"No population named '{name}'. Known: {string.Join(", ", _populations.Select(p => p.Name))}.");
@@ -141,6 +152,8 @@ public sealed class Simulation : IStateful, IDisposable
         _populations[p].Advance(t, Dt, start, end, _chunkSpikes[c]);
     }
 
+    /// <summary>Writes the clock (<c>clock/step</c>, <c>clock/dt</c>) and every population's state (under
+    /// <c>populations/&lt;name&gt;/</c>), all under <paramref name="prefix"/>, and sets <see cref="StateSnapshot.Step"/>.</summary>
     public void SaveState(StateSnapshot snapshot, string prefix)
     {
         snapshot.Step = StepIndex;
@@ -149,6 +162,9 @@ public sealed class Simulation : IStateful, IDisposable
         foreach (var p in _populations) p.SaveState(snapshot, $"{prefix}populations/{p.Name}/");
     }
 
+    /// <summary>Restores what <see cref="SaveState"/> wrote. Throws <see cref="InvalidOperationException"/> when the
+    /// snapshot was taken with another dt, and what <see cref="StateSnapshot.Get(string, Span{double})"/> throws when
+    /// an array is missing or has the wrong length.</summary>
     public void LoadState(StateSnapshot snapshot, string prefix)
     {
         Span<double> dt = stackalloc double[1];

@@ -5,6 +5,10 @@ namespace BioSim.Engine.Simulation;
 /// <summary>Thrown when a state variable becomes NaN or infinite.</summary>
 public sealed class SimulationDivergedException : Exception
 {
+    /// <param name="population">Name of the population.</param>
+    /// <param name="variable">The state variable that is not finite (e.g. "V").</param>
+    /// <param name="index">Index of the element (neuron, cell) within the population.</param>
+    /// <param name="time">Time at which the value was found not finite, ms (the end of the step or sub-step).</param>
     public SimulationDivergedException(string population, string variable, int index, double time)
         : base($"Numerical blow-up in population '{population}': {variable}[{index}] is not finite at t = {time:0.###} ms; " +
                "reduce dt, check the parameters, or check the input weights.")
@@ -15,17 +19,25 @@ public sealed class SimulationDivergedException : Exception
         Time = time;
     }
 
+    /// <summary>A blow-up whose place is not known: <see cref="Population"/> and <see cref="Variable"/> are empty.</summary>
     public SimulationDivergedException() : base("Numerical blow-up.") { Population = Variable = ""; }
 
+    /// <summary>A blow-up described by <paramref name="message"/> alone; <see cref="Population"/> and <see cref="Variable"/> are empty.</summary>
     public SimulationDivergedException(string message) : base(message) { Population = Variable = ""; }
 
+    /// <summary>A blow-up described by <paramref name="message"/>, caused by <paramref name="inner"/>; <see cref="Population"/>
+    /// and <see cref="Variable"/> are empty.</summary>
     public SimulationDivergedException(string message, Exception inner) : base(message, inner) { Population = Variable = ""; }
 
+    /// <summary>Name of the population whose state diverged ("" when not known).</summary>
     public string Population { get; }
 
+    /// <summary>The state variable that is not finite, e.g. "V" ("" when not known).</summary>
     public string Variable { get; }
 
+    /// <summary>Index of the element (neuron, cell) within <see cref="Population"/>.</summary>
     public int Index { get; }
 
+    /// <summary>Time at which the value was found not finite, ms.</summary>
     public double Time { get; }
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace BioSim.Engine.Simulation;
 
 /// <summary>
@@ -112,12 +114,16 @@ public sealed class StepTeam : IDisposable
         }
     }
 
+    /// <summary>Ends the workers without waiting for them: a blocked worker is released, and each thread ends once it
+    /// has finished the chunk it is running. <see cref="Run"/> throws <see cref="ObjectDisposedException"/> afterwards.</summary>
     public void Dispose()
     {
         lock (_lock) _disposed = true;
         foreach (var worker in _workers) worker.Wake();
     }
 
+    [SuppressMessage("Reliability", "CA1001:Types that own disposable fields should be disposable",
+        Justification = "The semaphore outlives the worker's threads on purpose: a thread may still be in Wait, or Wake about to Release, when the team is disposed, and a disposed semaphore would throw there. SemaphoreSlim holds no OS handle unless AvailableWaitHandle is read, which this class never does, so the GC frees all of it.")]
     private sealed class Worker(StepTeam team, int index)
     {
         private readonly SemaphoreSlim _wake = new(0);
