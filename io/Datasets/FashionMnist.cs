@@ -9,7 +9,10 @@ namespace BioSim.IO.Datasets;
 /// </summary>
 public static class FashionMnist
 {
+    /// <summary>Where the Debian package <c>dataset-fashion-mnist</c> installs the files.</summary>
     public const string DefaultDirectory = "/usr/share/datasets/fashion-mnist";
+
+    /// <summary>Number of classes (labels 0–9: T-shirt/top, trouser, pullover, dress, coat, sandal, shirt, sneaker, bag, ankle boot).</summary>
     public const int Classes = 10;
 
     /// <summary>The training and test sets; a missing file gives an error that says how to install the package.</summary>

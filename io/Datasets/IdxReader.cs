@@ -11,6 +11,8 @@ namespace BioSim.IO.Datasets;
 /// </summary>
 public static class IdxReader
 {
+    /// <summary>Reads the IDX file at <paramref name="path"/> (gzip-compressed or not); the errors are those of
+    /// <see cref="Read(Stream)"/>, an <see cref="InvalidDataException"/>'s message prefixed with the path.</summary>
     public static IdxArray Read(string path)
     {
         using var file = File.OpenRead(path);
@@ -24,6 +26,9 @@ public static class IdxReader
         }
     }
 
+    /// <summary>Reads one IDX array from <paramref name="stream"/> (gzip-compressed or not), which is left open. A
+    /// malformed header or a truncated body throws <see cref="InvalidDataException"/> saying what is wrong; a header
+    /// cut short, <see cref="EndOfStreamException"/>.</summary>
     public static IdxArray Read(Stream stream)
     {
         var buffered = new BufferedStream(stream, 1 << 16);

@@ -86,12 +86,13 @@ public sealed unsafe class AppendableDataset<T> : Hdf5Object where T : unmanaged
             }
             finally
             {
-                H5Sclose(memSpace);
+                // Dataspaces are memory only (the rows are written by H5Dwrite): a failed close leaks an id, loses no data.
+                _ = H5Sclose(memSpace);
             }
         }
         finally
         {
-            H5Sclose(fileSpace);
+            _ = H5Sclose(fileSpace);
         }
         Rows += count;
     }

@@ -9,6 +9,14 @@ namespace BioSim.IO.Hdf5;
 /// Only what BioSim writes and reads is bound. Call <see cref="EnsureLoaded"/> before anything else:
 /// it finds the library, calls H5open, reads the global type and property-list ids and silences the
 /// automatic error printing. libhdf5 "serial" is not thread-safe: use one file from one thread.
+/// <para>
+/// Every API call clears the thread's error stack on entry, so a failure's message must be taken
+/// (<see cref="Hdf5Exception"/>'s <c>For</c>, through <c>Fail</c>) before the next call, a close included. Closing a
+/// dataspace, datatype, property list or attribute, or an object opened only to inspect it, writes nothing to the
+/// file: a failed close leaks an id and loses no data, so callers discard those results (<c>_ =</c>), mostly in
+/// <c>finally</c> blocks where throwing would hide the error being reported. The close of a dataset just written
+/// (which flushes its buffered raw data) is checked.
+/// </para>
 /// </summary>
 internal static unsafe partial class H5Native
 {
@@ -69,8 +77,9 @@ internal static unsafe partial class H5Native
                 resolverSet = true;
             }
             if (H5open() < 0) throw new Hdf5Exception("HDF5: H5open failed");
-            // Errors become exceptions with the stack's deepest message; libhdf5 must not print to stderr.
-            H5Eset_auto2(Default, 0, null);
+            // Errors become exceptions with the stack's deepest message; libhdf5 must not print to stderr. Should this
+            // fail, libhdf5 also prints its error stacks, and errors still become exceptions: not worth failing the load.
+            _ = H5Eset_auto2(Default, 0, null);
             NativeDouble = Global("H5T_NATIVE_DOUBLE_g");
             NativeFloat = Global("H5T_NATIVE_FLOAT_g");
             NativeInt64 = Global("H5T_NATIVE_INT64_g");
@@ -122,8 +131,10 @@ internal static unsafe partial class H5Native
     internal static string? TakeErrorMessage()
     {
         deepestError = null;
-        H5Ewalk2(Default, 0, (nint)(delegate* unmanaged[Cdecl]<uint, ErrorRecord*, void*, int>)&WalkError, null);
-        H5Eclear2(Default);
+        // A failed walk only leaves the caller's message without libhdf5's detail; a failed clear is harmless, since
+        // the next API call clears the stack on entry.
+        _ = H5Ewalk2(Default, 0, (nint)(delegate* unmanaged[Cdecl]<uint, ErrorRecord*, void*, int>)&WalkError, null);
+        _ = H5Eclear2(Default);
         string? message = deepestError;
         deepestError = null;
         return message;

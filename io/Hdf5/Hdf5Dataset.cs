@@ -19,8 +19,9 @@ public sealed unsafe class Hdf5Dataset : Hdf5Object
             long space = H5Dget_space(Id);
             if (space < 0) throw Fail("get the size of dataset", Path);
             long count = H5Sget_simple_extent_npoints(space);
-            H5Sclose(space);
-            return count >= 0 ? count : throw Fail("get the size of dataset", Path);
+            Hdf5Exception? failure = count < 0 ? Fail("get the size of dataset", Path) : null;
+            _ = H5Sclose(space); // memory only: a failed close leaks an id, loses no data
+            return failure is null ? count : throw failure;
         }
     }
 
@@ -65,8 +66,9 @@ public sealed unsafe class Hdf5Dataset : Hdf5Object
                 }
                 finally
                 {
-                    if (text != 0) H5free_memory(text);
-                    H5Tclose(memType);
+                    // A failed free or close leaks memory or an id, nothing more.
+                    if (text != 0) _ = H5free_memory(text);
+                    _ = H5Tclose(memType);
                 }
             }
             byte[] buffer = new byte[(int)H5Tget_size(type)];
@@ -76,7 +78,7 @@ public sealed unsafe class Hdf5Dataset : Hdf5Object
         }
         finally
         {
-            H5Tclose(type);
+            _ = H5Tclose(type); // memory only: a failed close leaks an id, loses no data
         }
     }
 
@@ -96,7 +98,7 @@ public sealed unsafe class Hdf5Dataset : Hdf5Object
         }
         finally
         {
-            H5Sclose(space);
+            _ = H5Sclose(space); // memory only: a failed close leaks an id, loses no data
         }
     }
 

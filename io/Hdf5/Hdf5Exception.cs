@@ -4,8 +4,10 @@ namespace BioSim.IO.Hdf5;
 /// innermost message of libhdf5's error stack when there is one.</summary>
 public sealed class Hdf5Exception : IOException
 {
+    /// <summary>A failure described by <paramref name="message"/>, which names the operation, the object and the file.</summary>
     public Hdf5Exception(string message) : base(message) { }
 
+    /// <summary>A failure described by <paramref name="message"/> (operation, object and file), caused by <paramref name="inner"/>.</summary>
     public Hdf5Exception(string message, Exception inner) : base(message, inner) { }
 
     internal static Hdf5Exception For(string operation, string objectPath, string file)

@@ -25,6 +25,7 @@ public sealed class Hdf5File : Hdf5Location
     /// <summary>The file name as given when it was created or opened.</summary>
     public string FileName { get; }
 
+    /// <summary>True when opened by <see cref="OpenReadOnly"/>: writing to the file or its objects fails.</summary>
     public bool IsReadOnly { get; }
 
     /// <summary>Creates a file, replacing any existing file of that name.</summary>

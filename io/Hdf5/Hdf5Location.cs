@@ -27,7 +27,7 @@ public abstract unsafe class Hdf5Location : Hdf5Object
         }
         finally
         {
-            H5Pclose(lcpl);
+            _ = H5Pclose(lcpl); // memory only: a failed close leaks an id, loses no data
         }
     }
 
@@ -76,7 +76,7 @@ public abstract unsafe class Hdf5Location : Hdf5Object
         }
         finally
         {
-            H5Oclose(obj);
+            _ = H5Oclose(obj); // opened only to ask its type
         }
     }
 
@@ -139,8 +139,9 @@ public abstract unsafe class Hdf5Location : Hdf5Object
         }
         finally
         {
-            H5Pclose(lcpl);
-            H5Sclose(space);
+            // Memory only: a failed close leaks an id, loses no data. The dataset itself stays open in result.
+            _ = H5Pclose(lcpl);
+            _ = H5Sclose(space);
         }
     }
 
@@ -163,16 +164,19 @@ public abstract unsafe class Hdf5Location : Hdf5Object
         {
             long dataset = H5Dcreate2(Id, path, type, space, lcpl, Default, Default);
             if (dataset < 0) throw Fail("create dataset", full);
-            int status = H5Dwrite(dataset, type, All, All, Default, &utf8);
-            H5Dclose(dataset);
-            if (status < 0) throw Fail("write dataset", full);
+            // Take the write's error before H5Dclose clears the error stack. The close flushes the dataset's buffered
+            // raw data, so its failure can mean the value is not in the file.
+            Hdf5Exception? failure = H5Dwrite(dataset, type, All, All, Default, &utf8) < 0 ? Fail("write dataset", full) : null;
+            if (H5Dclose(dataset) < 0) failure ??= Fail("close dataset", full);
+            if (failure is not null) throw failure;
         }
         finally
         {
             Marshal.FreeCoTaskMem(utf8);
-            H5Pclose(lcpl);
-            H5Sclose(space);
-            H5Tclose(type);
+            // Memory only: a failed close leaks an id, loses no data.
+            _ = H5Pclose(lcpl);
+            _ = H5Sclose(space);
+            _ = H5Tclose(type);
         }
     }
 
@@ -245,9 +249,10 @@ public abstract unsafe class Hdf5Location : Hdf5Object
         }
         finally
         {
-            H5Pclose(lcpl);
-            if (dcpl >= 0) H5Pclose(dcpl);
-            H5Sclose(space);
+            // Memory only: a failed close leaks an id, loses no data. The dataset itself stays open in the result.
+            _ = H5Pclose(lcpl);
+            if (dcpl >= 0) _ = H5Pclose(dcpl);
+            _ = H5Sclose(space);
         }
     }
 
@@ -268,11 +273,12 @@ public abstract unsafe class Hdf5Location : Hdf5Object
             Hdf5Exception error = rank is 1 or 2 || rank < 0
                 ? Fail("open as appendable (needs an unlimited first dimension) dataset", full)
                 : new Hdf5Exception($"HDF5: dataset '{full}' in '{File.FileName}' has rank {rank}; appendable datasets have rank 1 or 2");
-            if (space >= 0) H5Sclose(space);
-            H5Dclose(dataset);
+            // The error to report is the one above; the dataset was only read.
+            if (space >= 0) _ = H5Sclose(space);
+            _ = H5Dclose(dataset);
             throw error;
         }
-        H5Sclose(space);
+        _ = H5Sclose(space); // memory only: a failed close leaks an id, loses no data
         return new AppendableDataset<T>(File, dataset, full, memType, rank, rank == 2 ? checked((int)dims[1]) : 1, checked((long)dims[0]));
     }
 
@@ -281,8 +287,9 @@ public abstract unsafe class Hdf5Location : Hdf5Object
         long lcpl = H5Pcreate(LinkCreateClass);
         if (lcpl < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0)
         {
-            if (lcpl >= 0) H5Pclose(lcpl);
-            throw Fail("prepare link creation for", fullPath);
+            Hdf5Exception error = Fail("prepare link creation for", fullPath);
+            if (lcpl >= 0) _ = H5Pclose(lcpl); // memory only; the error to report is the one above
+            throw error;
         }
         return lcpl;
     }

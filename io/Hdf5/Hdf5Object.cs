@@ -32,6 +32,8 @@ public abstract unsafe class Hdf5Object : IDisposable
 
     private protected abstract int CloseHandle(long handle);
 
+    /// <summary>Closes the handle; a second call does nothing, and the object cannot be used afterwards. A failing close
+    /// is not reported (Dispose must not throw): flush the file first to know that the data reached the disk.</summary>
     public void Dispose()
     {
         long handle = id;
@@ -74,7 +76,7 @@ public abstract unsafe class Hdf5Object : IDisposable
         finally
         {
             Marshal.FreeCoTaskMem(utf8);
-            H5Tclose(type);
+            _ = H5Tclose(type); // memory only: a failed close leaks an id, loses no data
         }
     }
 
@@ -106,7 +108,7 @@ public abstract unsafe class Hdf5Object : IDisposable
         }
         finally
         {
-            H5Tclose(type);
+            _ = H5Tclose(type); // memory only: a failed close leaks an id, loses no data
         }
     }
 
@@ -132,8 +134,9 @@ public abstract unsafe class Hdf5Object : IDisposable
                 }
                 finally
                 {
-                    if (text != 0) H5free_memory(text);
-                    H5Tclose(memType);
+                    // A failed free or close leaks memory or an id, nothing more.
+                    if (text != 0) _ = H5free_memory(text);
+                    _ = H5Tclose(memType);
                 }
             }
             int size = checked((int)H5Tget_size(type));
@@ -144,8 +147,9 @@ public abstract unsafe class Hdf5Object : IDisposable
         }
         finally
         {
-            if (type >= 0) H5Tclose(type);
-            H5Aclose(attr);
+            // Opened only to read: a failed close leaks an id, loses no data.
+            if (type >= 0) _ = H5Tclose(type);
+            _ = H5Aclose(attr);
         }
     }
 
@@ -181,8 +185,9 @@ public abstract unsafe class Hdf5Object : IDisposable
             long space = H5Aget_space(attr);
             if (space < 0) throw Fail($"read attribute '{name}' of", Path);
             long count = H5Sget_simple_extent_npoints(space);
-            H5Sclose(space);
-            if (count < 0) throw Fail($"read attribute '{name}' of", Path);
+            Hdf5Exception? failure = count < 0 ? Fail($"read attribute '{name}' of", Path) : null;
+            _ = H5Sclose(space); // memory only: a failed close leaks an id, loses no data
+            if (failure is not null) throw failure;
             var values = new T[count];
             if (count == 0) return values;
             fixed (T* p = values)
@@ -191,7 +196,7 @@ public abstract unsafe class Hdf5Object : IDisposable
         }
         finally
         {
-            H5Aclose(attr);
+            _ = H5Aclose(attr); // opened only to read: a failed close leaks an id, loses no data
         }
     }
 
@@ -227,12 +232,13 @@ public abstract unsafe class Hdf5Object : IDisposable
             }
             finally
             {
-                H5Aclose(attr);
+                // H5Awrite has already put the value in the object header; the close only releases the id.
+                _ = H5Aclose(attr);
             }
         }
         finally
         {
-            H5Sclose(space);
+            _ = H5Sclose(space); // memory only: a failed close leaks an id, loses no data
         }
     }
 

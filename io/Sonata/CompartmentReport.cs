@@ -24,8 +24,11 @@ public sealed class CompartmentReport : IStepObserver
     /// <param name="writer">The file's report writer.</param>
     /// <param name="population">The cells to probe.</param>
     /// <param name="dt">The simulation step (ms); frames are every <paramref name="everySteps"/> × dt from t = that interval.</param>
+    /// <param name="everySteps">Steps per frame (≥ 1).</param>
     /// <param name="cells">Cells to record (default all).</param>
     /// <param name="nodes">Nodes of each cell to record (default every node with membrane).</param>
+    /// <param name="options">Storage of the report (chunking, compression, precision); its start, dt, units and variable
+    /// name are replaced by the frame interval, "mV" and "v".</param>
     public CompartmentReport(SonataReportWriter writer, CablePopulation population, double dt, int everySteps = 1,
         IReadOnlyList<int>? cells = null, IReadOnlyList<int>? nodes = null, SonataReportOptions? options = null)
     {
@@ -54,6 +57,8 @@ public sealed class CompartmentReport : IStepObserver
     /// <summary>The nodes recorded in each cell, in column order.</summary>
     public IReadOnlyList<int> Nodes => _nodes;
 
+    /// <summary>Every <c>everySteps</c>-th step, appends one frame: the membrane potential (mV) of the recorded nodes
+    /// of every recorded cell.</summary>
     public void AfterStep(double t, IReadOnlyList<Engine.Events.SpikeList> spikes)
     {
         if (++_steps % _every != 0) return;

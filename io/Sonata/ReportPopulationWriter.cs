@@ -64,6 +64,7 @@ public sealed class ReportPopulationWriter
         }
     }
 
+    /// <summary>Name of the report population (the group under <c>/report</c>).</summary>
     public string Name { get; }
 
     /// <summary>Values per frame (columns of <c>data</c>).</summary>

@@ -5,6 +5,8 @@ namespace BioSim.IO.Sonata;
 /// <summary>Reads what BioSim writes (SONATA spikes and reports) back, for the CLI's inspect and plot.</summary>
 public static class SonataFileReader
 {
+    /// <summary>The spikes of every population under <c>/spikes</c> (timestamps in ms, node ids), in name order;
+    /// none when the file has no <c>/spikes</c>.</summary>
     public static IReadOnlyList<SpikeTrains> ReadSpikes(Hdf5File file)
     {
         if (!file.Exists("/spikes")) return [];
@@ -14,6 +16,8 @@ public static class SonataFileReader
             .ToArray();
     }
 
+    /// <summary>Every frame-oriented report population under <c>/report</c>, read whole; none when the file has no
+    /// <c>/report</c>.</summary>
     public static IReadOnlyList<StateReport> ReadReports(Hdf5File file)
     {
         if (!file.Exists("/report")) return [];

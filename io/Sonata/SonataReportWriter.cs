@@ -22,6 +22,7 @@ public sealed class SonataReportWriter : IDisposable
     private readonly Dictionary<string, ReportPopulationWriter> populations = new(StringComparer.Ordinal);
     private bool disposed;
 
+    /// <param name="file">The file to write into, open for writing; it stays the caller's to close.</param>
     public SonataReportWriter(Hdf5File file)
     {
         ArgumentNullException.ThrowIfNull(file);

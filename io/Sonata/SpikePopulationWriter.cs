@@ -50,6 +50,7 @@ public sealed class SpikePopulationWriter
         }
     }
 
+    /// <summary>Name of the SONATA population (the group under <c>/spikes</c>).</summary>
     public string Name { get; }
 
     /// <summary>Spikes appended so far.</summary>

@@ -6,5 +6,6 @@ namespace BioSim.IO.Sonata;
 public sealed record StateReport(string Population, string Variable, string Units, double StartMs, double StopMs, double DtMs,
     ulong[] NodeIds, double[] Data, int Frames, int Elements)
 {
+    /// <summary>The value of column <paramref name="element"/> in frame <paramref name="frame"/>, in <see cref="Units"/>.</summary>
     public double Value(int frame, int element) => Data[(long)frame * Elements + element];
 }
