@@ -101,7 +101,7 @@ public sealed class NeuronDeterminismTests
     {
         var catalogue = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<BioSim.Engine.Plugins.Catalogue>(
             BioSim.Workflows.BioSimServiceCollectionExtensions.BuildBioSimServices());
-        foreach (string model in catalogue.Names<BioSim.Circuits.Neurons.INeuronModel>())
+        foreach (string model in catalogue.Names<BioSim.Circuits.Populations.IPopulationModel>())
         {
             // A rate circuit neither spikes nor takes receptors, and its dense W makes 5000 units impractical: its
             // snapshot and thread contracts are in RateCircuitPopulationTests.

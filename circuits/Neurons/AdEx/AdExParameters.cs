@@ -1,3 +1,5 @@
+using BioSim.Circuits.Populations;
+
 namespace BioSim.Circuits.Neurons.AdEx;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace BioSim.Circuits.Neurons.AdEx;
 /// Defaults are those of Brette &amp; Gerstner (2005) as NEST's aeif models use them. Units: mV, ms, pF,
 /// nS, pA (so pA/pF = mV/ms and nS·mV = pA).
 /// </summary>
-public sealed record AdExParameters
+public sealed record AdExParameters : IModelParameters
 {
     /// <summary>Largest allowed (V_peak − V_T)/Δ_T, so that exp((V − V_T)/Δ_T) is finite up to V_peak.</summary>
     public const double MaxExponent = 600;

@@ -1,3 +1,5 @@
+using BioSim.Circuits.Populations;
+
 namespace BioSim.Circuits.Neurons.Dendritic;
 
 /// <summary>
@@ -68,7 +70,7 @@ public abstract record SomaticParameters
 /// (<see cref="SomaticParameters"/>) and the couplings of the basal and apical dendrites, g_B = 1, g_A = 0.8
 /// (Sacramento et al. 2018).
 /// </summary>
-public sealed record PyramidalParameters : SomaticParameters
+public sealed record PyramidalParameters : SomaticParameters, IModelParameters
 {
     /// <summary>g_B, basal-to-soma coupling (nS), ≥ 0. Default 1.</summary>
     public double g_B { get; init; } = 1.0;
@@ -81,7 +83,7 @@ public sealed record PyramidalParameters : SomaticParameters
 }
 
 /// <summary>The interneuron's parameters (<see cref="InterneuronPopulation"/>): the soma's and one dendrite, g_D = 1 (Sacramento et al. 2018).</summary>
-public sealed record InterneuronParameters : SomaticParameters
+public sealed record InterneuronParameters : SomaticParameters, IModelParameters
 {
     /// <summary>g_D, dendrite-to-soma coupling (nS), ≥ 0. Default 1.</summary>
     public double g_D { get; init; } = 1.0;

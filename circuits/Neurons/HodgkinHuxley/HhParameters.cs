@@ -1,3 +1,5 @@
+using BioSim.Circuits.Populations;
+
 namespace BioSim.Circuits.Neurons.HodgkinHuxley;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace BioSim.Circuits.Neurons.HodgkinHuxley;
 /// π·20·20 = 1256.6 µm², the ends excluded as NEURON does), so C = 12.57 pF, ḡ_Na = 1508 nS,
 /// ḡ_K = 452.4 nS, g_L = 3.770 nS, and 10 µA/cm² is 125.7 pA.
 /// </summary>
-public sealed record HhParameters
+public sealed record HhParameters : IModelParameters
 {
     /// <summary>area, membrane area (µm²), &gt; 0. Default π·20·20 ≈ 1256.64 (L = diam = 20 µm).</summary>
     public double area { get; init; } = Math.PI * 20.0 * 20.0;

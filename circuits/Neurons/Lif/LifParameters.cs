@@ -1,7 +1,9 @@
+using BioSim.Circuits.Populations;
+
 namespace BioSim.Circuits.Neurons.Lif;
 
 /// <summary>Parameters of the leaky integrate-and-fire neuron (see <see cref="LifPopulation"/>).</summary>
-public sealed record LifParameters
+public sealed record LifParameters : IModelParameters
 {
     /// <summary>τ_m, membrane time constant (ms), &gt; 0. Default 20.</summary>
     public double tau_m { get; init; } = 20.0;

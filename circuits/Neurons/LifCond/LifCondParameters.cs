@@ -1,3 +1,5 @@
+using BioSim.Circuits.Populations;
+
 namespace BioSim.Circuits.Neurons.LifCond;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace BioSim.Circuits.Neurons.LifCond;
 /// Defaults are the neuron of the COBA benchmark (Brette et al. 2007, J Comput Neurosci 23:349; Vogels
 /// &amp; Abbott 2005): τ_m = C_m/g_L = 20 ms. Units mV, ms, pF, nS, pA.
 /// </summary>
-public sealed record LifCondParameters
+public sealed record LifCondParameters : IModelParameters
 {
     /// <summary>C_m, membrane capacitance (pF), &gt; 0. Default 200.</summary>
     public double C_m { get; init; } = 200.0;
