@@ -37,9 +37,7 @@ public sealed class AdExPopulation : IntegrateAndFirePopulation, IPopulationFact
     private const double MinSubstepFraction = 1.0 / (1 << 20);
 
     private readonly AdExParameters _p;
-    private readonly double[] _v;
     private readonly double[] _w;
-    private readonly double[] _refractoryEnd;
     private readonly double[][] _s;
     private readonly double[] _tau;
     private readonly double[] _aCoefficient;   // I_syn = A − B·V with A = Σ s_k a_k, B = Σ s_k b_k
@@ -54,14 +52,12 @@ public sealed class AdExPopulation : IntegrateAndFirePopulation, IPopulationFact
             "its input drives it through V_peak faster than it can recover. Set t_ref > 0 or check the input weights.")
     {
         _p = parameters;
-        _v = Membrane;
         _w = AddVariable("w", "pA");
         var synapses = AddSynapticState();
         _s = synapses.S;
         _tau = synapses.Tau;
         _aCoefficient = synapses.Drive;
         _bCoefficient = synapses.Conductance;
-        _refractoryEnd = RefractoryEnd;
         _exponentMax = (parameters.V_peak - parameters.V_T) / parameters.Delta_T;
     }
 
@@ -87,7 +83,7 @@ public sealed class AdExPopulation : IntegrateAndFirePopulation, IPopulationFact
         double deltaT = _p.Delta_T, vPeak = _p.V_peak;
         for (int i = start; i < end; i++)
         {
-            if (_refractoryEnd[i] > t)
+            if (RefractoryEnd[i] > t)
             {
                 AdvanceGeneral(i, t, dt, spikes);
                 continue;
@@ -101,12 +97,12 @@ public sealed class AdExPopulation : IntegrateAndFirePopulation, IPopulationFact
                 aMid += sMid * ac; bMid += sMid * bc;
                 a1 += s1 * ac; b1 += s1 * bc;
             }
-            double v = _v[i];
+            double v = Membrane[i];
             Rk4(v, _w[i], dt, a0, b0, aMid, bMid, a1, b1, out double vNew, out double wNew);
             // Also false for NaN, which the general path reports.
             if (vNew < vPeak && Math.Abs(vNew - v) <= deltaT && double.IsFinite(wNew))
             {
-                _v[i] = vNew;
+                Membrane[i] = vNew;
                 _w[i] = wNew;
                 for (int k = 0; k < receptors; k++) _s[k][i] *= _pFull[k];
             }
@@ -123,7 +119,7 @@ public sealed class AdExPopulation : IntegrateAndFirePopulation, IPopulationFact
     /// </summary>
     private void AdvanceGeneral(int i, double t, double dt, SpikeList spikes)
     {
-        double v = _v[i], w = _w[i], refractoryEnd = _refractoryEnd[i];
+        double v = Membrane[i], w = _w[i], refractoryEnd = RefractoryEnd[i];
         double hMin = dt * MinSubstepFraction;
         double elapsed = 0, h = dt;
         int emitted = 0;
@@ -191,9 +187,9 @@ public sealed class AdExPopulation : IntegrateAndFirePopulation, IPopulationFact
         }
         if (!double.IsFinite(v)) throw new SimulationDivergedException(Name, "V", i, t + dt);
         if (!double.IsFinite(w)) throw new SimulationDivergedException(Name, "w", i, t + dt);
-        _v[i] = v;
+        Membrane[i] = v;
         _w[i] = w;
-        _refractoryEnd[i] = refractoryEnd;
+        RefractoryEnd[i] = refractoryEnd;
         for (int k = 0; k < _s.Length; k++) _s[k][i] *= _pFull[k];
     }
 

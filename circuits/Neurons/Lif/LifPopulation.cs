@@ -24,8 +24,6 @@ namespace BioSim.Circuits.Neurons.Lif;
 public sealed class LifPopulation : IntegrateAndFirePopulation, IPopulationFactory<LifParameters, LifPopulation>
 {
     private readonly LifParameters _p;
-    private readonly double[] _v;
-    private readonly double[] _refractoryEnd;
     private readonly double[][] _s;
     private readonly double[] _tauSyn;
 
@@ -45,10 +43,8 @@ public sealed class LifPopulation : IntegrateAndFirePopulation, IPopulationFacto
             }
         }
         _p = parameters;
-        _v = Membrane;
         _s = receptors.Select(r => AddVariable("s_" + r.Name, "mV")).ToArray();
         _tauSyn = receptors.Select(r => r.Tau).ToArray();
-        _refractoryEnd = RefractoryEnd;
     }
 
     public LifParameters Parameters => _p;
@@ -152,8 +148,8 @@ public sealed class LifPopulation : IntegrateAndFirePopulation, IPopulationFacto
         var vReset = new Vector<double>(_p.V_reset);
         var stepStart = new Vector<double>(t);
         var stepEnd = new Vector<double>(t + dt);
-        ref double v0 = ref MemoryMarshal.GetArrayDataReference(_v);
-        ref double r0 = ref MemoryMarshal.GetArrayDataReference(_refractoryEnd);
+        ref double v0 = ref MemoryMarshal.GetArrayDataReference(Membrane);
+        ref double r0 = ref MemoryMarshal.GetArrayDataReference(RefractoryEnd);
         int i = start;
         for (; i + w <= end; i += w)
         {
@@ -265,9 +261,9 @@ public sealed class LifPopulation : IntegrateAndFirePopulation, IPopulationFacto
         int receptors = _s.Length;
         Span<double> s = stackalloc double[receptors];
         for (int k = 0; k < receptors; k++) s[k] = _s[k][i];
-        double v = _v[i];
+        double v = Membrane[i];
         double elapsed = 0;            // time into the step already integrated
-        double refractoryEnd = _refractoryEnd[i];
+        double refractoryEnd = RefractoryEnd[i];
         int emitted = 0;
         while (true)
         {
@@ -301,8 +297,8 @@ public sealed class LifPopulation : IntegrateAndFirePopulation, IPopulationFacto
             v = _p.V_reset;
             if (_p.t_ref == 0 && elapsed >= dt) break;
         }
-        _v[i] = v;
-        _refractoryEnd[i] = refractoryEnd;
+        Membrane[i] = v;
+        RefractoryEnd[i] = refractoryEnd;
         for (int k = 0; k < receptors; k++) _s[k][i] = s[k];
     }
 

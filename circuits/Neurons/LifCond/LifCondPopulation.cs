@@ -29,8 +29,6 @@ namespace BioSim.Circuits.Neurons.LifCond;
 public sealed class LifCondPopulation : IntegrateAndFirePopulation, IPopulationFactory<LifCondParameters, LifCondPopulation>
 {
     private readonly LifCondParameters _p;
-    private readonly double[] _v;
-    private readonly double[] _refractoryEnd;
     private readonly double[][] _s;
     private readonly double[] _tau;
     private readonly double[] _eCoefficient;   // adds g_k E_k (conductance) or I_k (current) to the driving sum
@@ -43,13 +41,11 @@ public sealed class LifCondPopulation : IntegrateAndFirePopulation, IPopulationF
         : base(name, size, receptors, "lif-cond", parameters, parameters.E_L, parameters.t_ref, HeldAboveThreshold)
     {
         _p = parameters;
-        _v = Membrane;
         var synapses = AddSynapticState();
         _s = synapses.S;
         _tau = synapses.Tau;
         _eCoefficient = synapses.Drive;
         _gCoefficient = synapses.Conductance;
-        _refractoryEnd = RefractoryEnd;
     }
 
     public LifCondParameters Parameters => _p;
@@ -82,7 +78,7 @@ public sealed class LifCondPopulation : IntegrateAndFirePopulation, IPopulationF
         double gL = _p.g_L, leakDrive = _p.g_L * _p.E_L + _p.I_e, vTh = _p.V_th, dtOverC = dt / _p.C_m;
         for (int i = start; i < end; i++)
         {
-            if (_refractoryEnd[i] > t)
+            if (RefractoryEnd[i] > t)
             {
                 AdvanceGeneral(i, t, dt, spikes);
                 continue;
@@ -95,10 +91,10 @@ public sealed class LifCondPopulation : IntegrateAndFirePopulation, IPopulationF
                 drive += s * _eCoefficient[k];
             }
             double vInf = drive / g;
-            double vNew = vInf + (_v[i] - vInf) * Math.Exp(-dtOverC * g);
+            double vNew = vInf + (Membrane[i] - vInf) * Math.Exp(-dtOverC * g);
             if (vNew < vTh)
             {
-                _v[i] = vNew;
+                Membrane[i] = vNew;
                 for (int k = 0; k < receptors; k++) _s[k][i] *= _pFull[k];
             }
             else
@@ -111,7 +107,7 @@ public sealed class LifCondPopulation : IntegrateAndFirePopulation, IPopulationF
     /// <summary>The general step of one neuron: refractoriness ending and threshold crossings located inside the step.</summary>
     private void AdvanceGeneral(int i, double t, double dt, SpikeList spikes)
     {
-        double v = _v[i], refractoryEnd = _refractoryEnd[i];
+        double v = Membrane[i], refractoryEnd = RefractoryEnd[i];
         double elapsed = 0;
         int emitted = 0;
         while (true)
@@ -146,8 +142,8 @@ public sealed class LifCondPopulation : IntegrateAndFirePopulation, IPopulationF
             v = _p.V_reset;
             if (_p.t_ref == 0 && elapsed >= dt) break;
         }
-        _v[i] = v;
-        _refractoryEnd[i] = refractoryEnd;
+        Membrane[i] = v;
+        RefractoryEnd[i] = refractoryEnd;
         for (int k = 0; k < _s.Length; k++) _s[k][i] *= _pFull[k];
     }
 
