@@ -54,11 +54,12 @@ public sealed class HhPopulation : NeuronPopulation, IPopulationFactory<HhParame
         _gL = parameters.Conductance(parameters.gl);
         _q10 = HhKinetics.Q10(parameters.celsius);
         double v0 = parameters.V_init;
-        HhKinetics.Rates(v0, out double am, out double bm, out double ah, out double bh, out double an, out double bn);
+        // The gates start at their steady state at V_init, as finitialize sets them.
+        HhKinetics.Steady(v0, _q10, out double mInf, out _, out double hInf, out _, out double nInf, out _);
         _v = AddVariable("V", "mV", v0);
-        _m = AddVariable("m", "1", am / (am + bm));
-        _h = AddVariable("h", "1", ah / (ah + bh));
-        _n = AddVariable("n", "1", an / (an + bn));
+        _m = AddVariable("m", "1", mInf);
+        _h = AddVariable("h", "1", hInf);
+        _n = AddVariable("n", "1", nInf);
         var synapses = AddSynapticState();
         _s = synapses.S;
         _tau = synapses.Tau;
