@@ -1,6 +1,13 @@
 using BioSim.Circuits.Connectivity;
 using BioSim.Circuits.Mechanisms;
-using BioSim.Circuits.Neurons;
+using BioSim.Circuits.Cells;
+using BioSim.Circuits.Neurons.AdEx;
+using BioSim.Circuits.Neurons.Dendritic;
+using BioSim.Circuits.Neurons.HodgkinHuxley;
+using BioSim.Circuits.Neurons.Lif;
+using BioSim.Circuits.Neurons.LifCond;
+using BioSim.Circuits.Neurons.RateCircuit;
+using BioSim.Circuits.Populations;
 using BioSim.Engine.Plugins;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -9,16 +16,17 @@ namespace BioSim.Circuits;
 /// <summary>Registers the models, mechanisms and connectivity rules of this project in the catalogue.</summary>
 public static class CircuitsServiceCollectionExtensions
 {
-    /// <summary>Registers every built-in neuron model, mechanism and connectivity rule of this project.</summary>
+    /// <summary>Registers every built-in population model (point neurons and cable cells), mechanism and connectivity rule of this project.</summary>
     public static IServiceCollection AddCircuits(this IServiceCollection services)
     {
-        services.AddPlugin<INeuronModel, Neurons.Lif.LifModel>("lif");
-        services.AddPlugin<INeuronModel, Neurons.AdEx.AdExModel>("adex");
-        services.AddPlugin<INeuronModel, Neurons.HodgkinHuxley.HhModel>("hh");
-        services.AddPlugin<INeuronModel, Neurons.LifCond.LifCondModel>("lif-cond");
-        services.AddPlugin<INeuronModel, Neurons.Dendritic.PyramidalModel>("pyramidal");
-        services.AddPlugin<INeuronModel, Neurons.Dendritic.InterneuronModel>("interneuron");
-        services.AddPlugin<INeuronModel, Neurons.RateCircuit.RateCircuitModel>("rate-circuit");
+        services.AddPlugin<IPopulationModel, PopulationModel<LifParameters, LifPopulation>>("lif");
+        services.AddPlugin<IPopulationModel, PopulationModel<AdExParameters, AdExPopulation>>("adex");
+        services.AddPlugin<IPopulationModel, PopulationModel<HhParameters, HhPopulation>>("hh");
+        services.AddPlugin<IPopulationModel, PopulationModel<LifCondParameters, LifCondPopulation>>("lif-cond");
+        services.AddPlugin<IPopulationModel, PopulationModel<PyramidalParameters, PyramidalPopulation>>("pyramidal");
+        services.AddPlugin<IPopulationModel, PopulationModel<InterneuronParameters, InterneuronPopulation>>("interneuron");
+        services.AddPlugin<IPopulationModel, PopulationModel<RateCircuitParameters, RateCircuitPopulation>>("rate-circuit");
+        services.AddPlugin<IPopulationModel, PopulationModel<CablePopulationParameters, CablePopulation>>("cable");
         // Mechanisms carry their parameters: each resolution gives a new instance with the defaults (NEURON's names).
         services.AddPlugin<Mechanism, PassiveLeak>("pas", PluginLifetime.PerUse);
         services.AddPlugin<Mechanism, HhMechanism>("hh", PluginLifetime.PerUse);

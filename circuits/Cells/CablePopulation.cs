@@ -1,5 +1,6 @@
 using BioSim.Circuits.Mechanisms;
 using BioSim.Circuits.Morphology;
+using BioSim.Circuits.Populations;
 using BioSim.Engine.Cable;
 using BioSim.Engine.Events;
 using BioSim.Engine.Simulation;
@@ -16,7 +17,7 @@ namespace BioSim.Circuits.Cells;
 /// input port (its name) whose weight is in µS. Spikes are upward crossings of <see cref="CableCell.Threshold"/>
 /// at the detector node, timed by linear interpolation inside the step.
 /// </summary>
-public sealed class CablePopulation : IDynamics
+public sealed class CablePopulation : IPopulation, IPopulationFactory<CablePopulationParameters, CablePopulation>
 {
     private readonly CableCell _cell;
     private readonly CompartmentLayout _layout;
@@ -72,6 +73,21 @@ public sealed class CablePopulation : IDynamics
         Initialize();
     }
 
+    public static IReadOnlyList<string> ReceptorModels { get; } = [];
+
+    public static bool Compartmental => true;
+
+    /// <summary>Builds the population; its inputs are the cell's synapses, so it takes no receptors.</summary>
+    public static CablePopulation Create(string name, int size, CablePopulationParameters parameters, IReadOnlyList<Synapses.ReceptorSpec> receptors, ulong seed)
+    {
+        if (receptors.Count > 0) throw new ArgumentException($"Population '{name}' (cable): its inputs are the cell's point processes; it takes no receptors.");
+        return new CablePopulation(name, size, parameters.Cell, parameters.Method);
+    }
+
+    public static IReadOnlyList<string> InputPorts(CablePopulationParameters parameters, IReadOnlyList<Synapses.ReceptorSpec> receptors) => parameters.InputNames;
+
+    public static IReadOnlyList<string>? Sections(CablePopulationParameters parameters) => parameters.Cell.Morphology.Sections.Select(s => s.Name).ToArray();
+
     public string Name { get; }
 
     public int Size { get; }
@@ -126,6 +142,28 @@ public sealed class CablePopulation : IDynamics
         : throw new KeyNotFoundException($"Population '{Name}' has no variable '{name}'; it has: V.");
 
     public IReadOnlyList<string> InputNames => _inputNames;
+
+    /// <summary>
+    /// A compartment report in SONATA's layout: each chosen cell a node, its columns the membrane potential of every
+    /// segment (of the chosen sections, in Hines order), <c>element_ids</c> the section index of each column (the
+    /// convention of NEURON-based SONATA reports). The variable is "V", stored as "v" in mV.
+    /// </summary>
+    public ProbeLayout Probe(string variable, IReadOnlyList<int>? elements, IReadOnlyList<string>? sections)
+    {
+        if (variable != "V")
+        {
+            throw new ArgumentException($"cable population '{Name}' records the membrane potential of its compartments; the variable is \"V\", got '{variable}'");
+        }
+        var morphology = _layout.Morphology;
+        int[] nodes = sections is null
+            ? Enumerable.Range(0, _layout.NodeCount).Where(i => _layout.NodeArea[i] > 0).ToArray()
+            : sections.SelectMany(s => _layout.MembraneNodes(morphology[s])).Distinct().Order().ToArray();
+        int[] cells = elements?.ToArray() ?? Enumerable.Range(0, Size).ToArray();
+        var flat = cells.SelectMany(c => nodes.Select(n => c * _n + n)).ToArray();
+        var pointers = Enumerable.Range(0, cells.Length + 1).Select(i => (ulong)(i * nodes.Length)).ToArray();
+        var elementIds = cells.SelectMany(_ => nodes.Select(n => (uint)_layout.NodeSection[n])).ToArray();
+        return new ProbeLayout("v", "mV", _v, flat, cells.Select(c => (ulong)c).ToArray(), pointers, elementIds);
+    }
 
     public DelayRing Input(string name)
     {

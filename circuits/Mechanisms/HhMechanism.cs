@@ -25,43 +25,36 @@ public sealed class HhMechanism : Mechanism
     private HhRateTable? _table;
     private double _q10;
 
-    /// <summary>gnabar, sodium conductance density (S/cm²), ≥ 0. Default 0.12.</summary>
-    public double gnabar { get; init; } = 0.12;
+    // The parameters (defaults, units, checks) are hh.mod's channels, described once in HhChannels.
+    private HhChannels _channels = new();
 
-    /// <summary>gkbar, potassium conductance density (S/cm²), ≥ 0. Default 0.036.</summary>
-    public double gkbar { get; init; } = 0.036;
+    /// <inheritdoc cref="HhChannels.gnabar"/>
+    public double gnabar { get => _channels.gnabar; init => _channels = _channels with { gnabar = value }; }
 
-    /// <summary>gl, leak conductance density (S/cm²), ≥ 0. Default 0.0003.</summary>
-    public double gl { get; init; } = 0.0003;
+    /// <inheritdoc cref="HhChannels.gkbar"/>
+    public double gkbar { get => _channels.gkbar; init => _channels = _channels with { gkbar = value }; }
 
-    /// <summary>el, leak reversal (mV). Default −54.3.</summary>
-    public double el { get; init; } = -54.3;
+    /// <inheritdoc cref="HhChannels.gl"/>
+    public double gl { get => _channels.gl; init => _channels = _channels with { gl = value }; }
 
-    /// <summary>ena, sodium reversal (mV). Default 50 (NEURON's na_ion default).</summary>
-    public double ena { get; init; } = 50;
+    /// <inheritdoc cref="HhChannels.el"/>
+    public double el { get => _channels.el; init => _channels = _channels with { el = value }; }
 
-    /// <summary>ek, potassium reversal (mV). Default −77 (NEURON's k_ion default).</summary>
-    public double ek { get; init; } = -77;
+    /// <inheritdoc cref="HhChannels.ena"/>
+    public double ena { get => _channels.ena; init => _channels = _channels with { ena = value }; }
 
-    /// <summary>celsius, temperature (°C). Default 6.3 (NEURON's default).</summary>
-    public double celsius { get; init; } = 6.3;
+    /// <inheritdoc cref="HhChannels.ek"/>
+    public double ek { get => _channels.ek; init => _channels = _channels with { ek = value }; }
+
+    /// <inheritdoc cref="HhChannels.celsius"/>
+    public double celsius { get => _channels.celsius; init => _channels = _channels with { celsius = value }; }
 
     /// <summary>Use hh.mod's 1 mV rate table with linear interpolation (NEURON's usetable_hh = 1). Default true.</summary>
     public bool UseTable { get; init; } = true;
 
     public override bool IsPointProcess => false;
 
-    public override string? Validate()
-    {
-        if (!(gnabar >= 0) || double.IsInfinity(gnabar)) return $"gnabar: must be a non-negative number of S/cm², got {gnabar}";
-        if (!(gkbar >= 0) || double.IsInfinity(gkbar)) return $"gkbar: must be a non-negative number of S/cm², got {gkbar}";
-        if (!(gl >= 0) || double.IsInfinity(gl)) return $"gl: must be a non-negative number of S/cm², got {gl}";
-        if (!double.IsFinite(el)) return $"el: must be finite, got {el}";
-        if (!double.IsFinite(ena)) return $"ena: must be finite, got {ena}";
-        if (!double.IsFinite(ek)) return $"ek: must be finite, got {ek}";
-        if (!(celsius >= -273.15 && celsius <= 100)) return $"celsius: must be between −273.15 and 100 °C, got {celsius}";
-        return null;
-    }
+    public override string? Validate() => _channels.ValidateChannels(leakMayBeZero: true);
 
     protected override void Allocate()
     {
@@ -103,6 +96,7 @@ public sealed class HhMechanism : Mechanism
         ref double V = ref MemoryMarshal.GetReference(v);
         ref double G = ref MemoryMarshal.GetReference(g);
         ref double I = ref MemoryMarshal.GetReference(current);
+        double gnabar = _channels.gnabar, gkbar = _channels.gkbar, gl = _channels.gl, ena = _channels.ena, ek = _channels.ek, el = _channels.el;
         for (int k = 0; k < count; k++)
         {
             int i = Unsafe.Add(ref node, k);

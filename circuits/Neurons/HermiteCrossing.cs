@@ -48,4 +48,29 @@ internal static class HermiteCrossing
         double s2 = s * s;
         return (6 * s2 - 6 * s) * v0 + (3 * s2 - 4 * s + 1) * d0 + (-6 * s2 + 6 * s) * v1 + (3 * s2 - 2 * s) * d1;
     }
+
+    /// <summary>
+    /// A cheap estimate of the crossing, as a fraction u ∈ (0, 1) of the step, for callers that refine it on an exact
+    /// solution: the interpolant in power form p(u) = v0 + d0 u + (3Δ − 2d0 − d1) u² + (d0 + d1 − 2Δ) u³, Δ = v1 − v0,
+    /// with slopes <paramref name="d0"/>, <paramref name="d1"/> already scaled to the unit interval (h·f), and at most
+    /// four Newton steps from the linear interpolant, stopping early where the slope is not positive or a step would
+    /// leave (0, 1). Requires v0 &lt; threshold ≤ v1.
+    /// </summary>
+    public static double Estimate(double v0, double d0, double v1, double d1, double threshold)
+    {
+        double delta = v1 - v0;
+        double c2 = 3 * delta - 2 * d0 - d1, c3 = d0 + d1 - 2 * delta;
+        double target = threshold - v0;
+        double u = target / delta;
+        for (int iteration = 0; iteration < 4; iteration++)
+        {
+            double p = ((c3 * u + c2) * u + d0) * u - target;
+            double dp = (3 * c3 * u + 2 * c2) * u + d0;
+            if (!(dp > 0)) break;
+            double next = u - p / dp;
+            if (!(next > 0 && next < 1)) break;
+            u = next;
+        }
+        return u;
+    }
 }

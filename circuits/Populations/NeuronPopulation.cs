@@ -9,7 +9,7 @@ namespace BioSim.Circuits.Populations;
 /// arrays), receptor ports with their delay rings, and snapshot save/load of every registered array.
 /// A model derives from it and implements <see cref="IDynamics.Advance"/>.
 /// </summary>
-public abstract class NeuronPopulation : IDynamics
+public abstract class NeuronPopulation : IPopulation
 {
     private readonly Dictionary<string, (double[] Values, string Unit)> _variables = new(StringComparer.Ordinal);
     private readonly List<string> _variableNames = [];
@@ -18,7 +18,10 @@ public abstract class NeuronPopulation : IDynamics
     private readonly string[] _inputNames;
     private DelayRing[] _rings = [];
 
-    protected NeuronPopulation(string name, int size, IReadOnlyList<ReceptorSpec> receptors)
+    /// <param name="model">The model's name, for messages.</param>
+    /// <param name="parameters">The model's parameters: checked here, once, after the receptors; a problem throws an
+    /// <see cref="ArgumentException"/> "Population 'name' (model): field: problem.".</param>
+    protected NeuronPopulation(string name, int size, IReadOnlyList<ReceptorSpec> receptors, string? model = null, IModelParameters? parameters = null)
     {
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A population needs a non-empty name.", nameof(name));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
@@ -33,6 +36,8 @@ public abstract class NeuronPopulation : IDynamics
             if (!seen.Add(r.Name)) throw new ArgumentException($"Population '{name}' has two receptors named '{r.Name}'.");
         }
         _inputNames = Receptors.Select(r => r.Name).ToArray();
+        string? invalid = parameters?.Validate();
+        if (invalid is not null) throw new ArgumentException($"Population '{name}' ({model}): {invalid}.");
     }
 
     public string Name { get; }
@@ -44,6 +49,23 @@ public abstract class NeuronPopulation : IDynamics
     public IReadOnlyList<string> VariableNames => _variableNames;
 
     public IReadOnlyList<string> InputNames => _inputNames;
+
+    /// <summary>The step the population was prepared for (NaN before <see cref="Prepare"/>).</summary>
+    protected double PreparedDt { get; private set; } = double.NaN;
+
+    /// <summary>Throws unless the population was prepared for step <paramref name="dt"/>.</summary>
+    protected void RequirePrepared(double dt)
+    {
+        if (dt != PreparedDt) throw new InvalidOperationException($"Population '{Name}' was prepared for dt = {PreparedDt} ms, not {dt} ms.");
+    }
+
+    /// <summary>e^{−h/τ} for each time constant τ (the exact decay of a linear synaptic variable over h).</summary>
+    protected static double[] Decays(double[] tau, double h)
+    {
+        var decay = new double[tau.Length];
+        for (int k = 0; k < tau.Length; k++) decay[k] = Math.Exp(-h / tau[k]);
+        return decay;
+    }
 
     /// <summary>The input rings, one per receptor, in receptor order (valid after <see cref="Prepare"/>).</summary>
     protected ReadOnlySpan<DelayRing> Rings => _rings;
@@ -87,6 +109,18 @@ public abstract class NeuronPopulation : IDynamics
         return state;
     }
 
+    /// <summary>One column per neuron: the variable's value of each chosen neuron.</summary>
+    public virtual ProbeLayout Probe(string variable, IReadOnlyList<int>? elements, IReadOnlyList<string>? sections)
+    {
+        if (sections is not null) throw new ArgumentException($"population '{Name}' has no sections; only multi-compartment cells do");
+        if (!_variables.TryGetValue(variable, out var v))
+        {
+            throw new ArgumentException($"population '{Name}' has no variable '{variable}'; it has: {string.Join(", ", _variableNames)}");
+        }
+        int[] ids = elements?.ToArray() ?? Enumerable.Range(0, Size).ToArray();
+        return ProbeLayout.PerElement(variable, v.Unit, v.Values, ids);
+    }
+
     public double[] Variable(string name) =>
         _variables.TryGetValue(name, out var v) ? v.Values
         : throw new KeyNotFoundException($"Population '{Name}' has no variable '{name}'; it has: {string.Join(", ", _variableNames)}.");
@@ -112,6 +146,7 @@ public abstract class NeuronPopulation : IDynamics
         {
             _rings = Receptors.Select(_ => new DelayRing(Size, maxDelaySteps)).ToArray();
         }
+        PreparedDt = dt;
         PrepareModel(dt);
     }
 

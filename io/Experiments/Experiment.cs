@@ -42,7 +42,8 @@ public sealed record Experiment
     public long Steps => (long)Math.Round(Duration / Dt);
 }
 
-/// <summary>A population: model name, typed parameters, receptors, initial values per variable.</summary>
+/// <summary>A population: model name, typed parameters (the record type the model declares, e.g. <see cref="Circuits.Cells.CablePopulationParameters"/>
+/// for cable cells), receptors, initial values per variable.</summary>
 public sealed record PopulationSpec(
     string Name, int Size, string Model, object Parameters, IReadOnlyList<ReceptorSpec> Receptors,
     IReadOnlyDictionary<string, Distribution> Initial);
@@ -59,16 +60,3 @@ public sealed record StateProbeSpec(string Population, string Variable, IReadOnl
 /// <summary>What is written to the output file; <paramref name="Compression"/> is the gzip level (0 = off, 1–9) of every
 /// dataset: uncompressed writes run at about 1 GB/s here, deflate-1 at about 75 MB/s, so it is off by default.</summary>
 public sealed record RecordSpec(IReadOnlyList<string> Spikes, IReadOnlyList<StateProbeSpec> State, int Compression = 0);
-
-/// <summary>
-/// The parameters of a population of multi-compartment cells (<c>"model": "cable"</c>): the cell every member is built
-/// from and the time discretisation. Its input ports are the cell's event-receiving point processes (by name).
-/// </summary>
-public sealed record CablePopulationParameters(Circuits.Cells.CableCell Cell, Engine.Cable.CableMethod Method)
-{
-    /// <summary>The model name experiment files use for cable cells.</summary>
-    public const string ModelName = "cable";
-
-    /// <summary>Names of the point processes that take spike events (the targets of projections).</summary>
-    public IReadOnlyList<string> InputNames => Cell.PointProcesses.Where(p => p.Mechanism.ReceivesEvents).Select(p => p.Name).ToArray();
-}

@@ -3,7 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using BioSim.Circuits;
 using BioSim.Circuits.Connectivity;
-using BioSim.Circuits.Neurons;
+using BioSim.Circuits.Cells;
+using BioSim.Circuits.Populations;
 using BioSim.Circuits.Synapses;
 using BioSim.Engine.Random;
 
@@ -68,6 +69,12 @@ public sealed class ExperimentReader(Catalogue catalogue)
         }
     }
 
+    /// <summary>
+    /// Every population names its model; the model declares the record type of its parameters. Most models read it from
+    /// <c>"parameters"</c> and take <c>"receptors"</c> and <c>"initial"</c>; a model whose parameters are a
+    /// <see cref="CablePopulationParameters"/> reads its cell description from <c>"cell"</c> and <c>"method"</c> instead
+    /// (<see cref="ReadCableParameters"/>), the one format this file knows for that type.
+    /// </summary>
     private List<PopulationSpec> ReadPopulations(JsonFields f, JsonElement array, string basePath = "populations")
     {
         var list = new List<PopulationSpec>();
@@ -77,18 +84,20 @@ public sealed class ExperimentReader(Catalogue catalogue)
         {
             string path = $"{basePath}[{index++}]";
             f.Object(el, path);
-            if (el.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String && m.GetString() == CablePopulationParameters.ModelName)
-            {
-                list.Add(ReadCablePopulation(f, el, path, seen));
-                continue;
-            }
-            f.NoUnknown(el, path, ["name", "size", "model", "parameters", "receptors", "initial"]);
+            bool cable = el.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String
+                && catalogue.Find<IPopulationModel>(m.GetString()!)?.ParametersType == typeof(CablePopulationParameters);
+            f.NoUnknown(el, path, cable ? ["name", "size", "model", "cell", "method"] : ["name", "size", "model", "parameters", "receptors", "initial"]);
             string name = f.String(el, "name", path);
             if (!seen.Add(name)) throw f.Error($"{path}.name", $"'{name}' is used by two populations; names must be unique");
             int size = f.Integer(el, "size", path, 1, int.MaxValue);
             string modelName = f.String(el, "model", path);
-            var model = catalogue.Find<INeuronModel>(modelName)
-                ?? throw f.Error($"{path}.model", $"unknown model '{modelName}'; allowed: {string.Join(", ", catalogue.Names<INeuronModel>().Append(CablePopulationParameters.ModelName))}");
+            var model = catalogue.Find<IPopulationModel>(modelName)
+                ?? throw f.Error($"{path}.model", $"unknown model '{modelName}'; allowed: {string.Join(", ", ModelNames())}");
+            if (cable)
+            {
+                list.Add(new PopulationSpec(name, size, modelName, ReadCableParameters(f, el, path), [], new Dictionary<string, Distribution>()));
+                continue;
+            }
             object parameters = f.Typed(el, "parameters", path, model.ParametersType);
             string? problem = model.Validate(parameters);
             if (problem is not null) throw f.FieldError($"{path}.parameters", problem);
@@ -128,17 +137,17 @@ public sealed class ExperimentReader(Catalogue catalogue)
         return list;
     }
 
+    /// <summary>The model names, point models first, then multi-compartment cells (each group sorted).</summary>
+    private IEnumerable<string> ModelNames() =>
+        catalogue.Names<IPopulationModel>().OrderBy(n => catalogue.Find<IPopulationModel>(n)!.Compartmental);
+
     /// <summary>
-    /// A population of multi-compartment cells: <c>{"name", "size", "model": "cable", "cell": {…} or "cell.json",
+    /// The parameters of a population of multi-compartment cells: <c>{"name", "size", "model": "cable", "cell": {…} or "cell.json",
     /// "method": "backward-euler" | "crank-nicolson"}</c>; the cell is read by <see cref="CableCellReader"/> (SWC and
     /// cell files relative to the experiment file), so its errors carry this population's JSON path.
     /// </summary>
-    private PopulationSpec ReadCablePopulation(JsonFields f, JsonElement el, string path, HashSet<string> seen)
+    private CablePopulationParameters ReadCableParameters(JsonFields f, JsonElement el, string path)
     {
-        f.NoUnknown(el, path, ["name", "size", "model", "cell", "method"]);
-        string name = f.String(el, "name", path);
-        if (!seen.Add(name)) throw f.Error($"{path}.name", $"'{name}' is used by two populations; names must be unique");
-        int size = f.Integer(el, "size", path, 1, int.MaxValue);
         var cells = new CableCellReader(catalogue);
         if (!el.TryGetProperty("cell", out var cellElement)) throw f.Error($"{path}.cell", "missing (required); give the cell description (morphology, mechanisms, point_processes) or the path of a cell JSON file");
         Circuits.Cells.CableCell cell;
@@ -171,12 +180,12 @@ public sealed class ExperimentReader(Catalogue catalogue)
                 string other => throw f.Error($"{path}.method", $"unknown method '{other}'; allowed: backward-euler, crank-nicolson"),
             };
         }
-        return new PopulationSpec(name, size, CablePopulationParameters.ModelName, new CablePopulationParameters(cell, method), [], new Dictionary<string, Distribution>());
+        return new CablePopulationParameters(cell, method);
     }
 
-    /// <summary>The names projections may target: a cable population's synapses, otherwise the receptors.</summary>
-    private static IEnumerable<string> InputNames(PopulationSpec population) =>
-        population.Parameters is CablePopulationParameters cable ? cable.InputNames : population.Receptors.Select(r => r.Name);
+    /// <summary>The names projections may target (the receptors, or a cable cell's synapses), as the model gives them.</summary>
+    private IReadOnlyList<string> InputNames(PopulationSpec population) =>
+        catalogue.Find<IPopulationModel>(population.Model)!.InputNames(population.Parameters, population.Receptors);
 
     private List<ProjectionSpec> ReadProjections(JsonFields f, JsonElement array, List<PopulationSpec> populations)
     {
@@ -218,7 +227,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
         return list;
     }
 
-    private static RecordSpec ReadRecord(JsonFields f, JsonElement rec, string path, List<PopulationSpec> populations)
+    private RecordSpec ReadRecord(JsonFields f, JsonElement rec, string path, List<PopulationSpec> populations)
     {
         f.Object(rec, path);
         f.NoUnknown(rec, path, ["spikes", "state", "compression"]);
@@ -265,18 +274,16 @@ public sealed class ExperimentReader(Catalogue catalogue)
                 List<string>? sections = null;
                 if (el.TryGetProperty("sections", out _))
                 {
-                    if (spec.Parameters is not CablePopulationParameters cable)
-                    {
-                        throw f.Error($"{p}.sections", $"only cable populations have sections; '{pop}' is a '{spec.Model}' population");
-                    }
+                    var known = catalogue.Find<IPopulationModel>(spec.Model)!.Sections(spec.Parameters)
+                        ?? throw f.Error($"{p}.sections", $"only cable populations have sections; '{pop}' is a '{spec.Model}' population");
                     sections = [];
                     int k = 0;
                     foreach (var section in f.Array(el, "sections", p).EnumerateArray())
                     {
                         string? name = section.ValueKind == JsonValueKind.String ? section.GetString() : null;
-                        if (name is null || !cable.Cell.Morphology.TryGet(name, out _))
+                        if (name is null || !known.Contains(name))
                         {
-                            throw f.Error($"{p}.sections[{k}]", $"the cell of '{pop}' has no section {section.GetRawText()}; it has: {string.Join(", ", cable.Cell.Morphology.Sections.Select(x => x.Name))}");
+                            throw f.Error($"{p}.sections[{k}]", $"the cell of '{pop}' has no section {section.GetRawText()}; it has: {string.Join(", ", known)}");
                         }
                         sections.Add(name);
                         k++;

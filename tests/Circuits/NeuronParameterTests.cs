@@ -1,6 +1,6 @@
 using BioSim.Engine.Plugins;
 using BioSim.Circuits;
-using BioSim.Circuits.Neurons;
+using BioSim.Circuits.Populations;
 using BioSim.Circuits.Neurons.AdEx;
 using BioSim.Circuits.Neurons.HodgkinHuxley;
 using BioSim.Circuits.Neurons.LifCond;
@@ -94,10 +94,10 @@ public sealed class NeuronParameterTests
         Assert.That(error.Message, Does.Contain("'pop'").And.Contain(field + ":"));
     }
 
-    private static INeuronModel Model(string name)
+    private static IPopulationModel Model(string name)
     {
         var services = new ServiceCollection().AddCircuits().BuildServiceProvider();
-        return services.GetRequiredService<Catalogue>().Find<INeuronModel>(name)
+        return services.GetRequiredService<Catalogue>().Find<IPopulationModel>(name)
             ?? throw new AssertionException($"'{name}' is not registered.");
     }
 }

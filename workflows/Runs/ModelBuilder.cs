@@ -1,9 +1,7 @@
 using BioSim.IO.Experiments;
 using BioSim.Engine.Plugins;
 using BioSim.Circuits;
-using BioSim.Circuits.Cells;
 using BioSim.Circuits.Connectivity;
-using BioSim.Circuits.Neurons;
 using BioSim.Circuits.Populations;
 using BioSim.Circuits.Projections;
 using BioSim.Engine.Random;
@@ -30,13 +28,9 @@ public sealed class ModelBuilder(Catalogue catalogue)
         var populations = new List<IDynamics>();
         foreach (var spec in experiment.Populations)
         {
-            if (spec.Parameters is CablePopulationParameters cable)
-            {
-                populations.Add(new CablePopulation(spec.Name, spec.Size, cable.Cell, cable.Method));
-                continue;
-            }
-            var model = catalogue.Find<INeuronModel>(spec.Model) ?? throw new ExperimentException(experiment.File, "populations", $"unknown model '{spec.Model}'");
-            NeuronPopulation population;
+            var model = catalogue.Find<IPopulationModel>(spec.Model)
+                ?? throw new ExperimentException(experiment.File, "populations", $"unknown model '{spec.Model}'; allowed: {string.Join(", ", catalogue.Names<IPopulationModel>())}");
+            IPopulation population;
             try
             {
                 population = model.Create(spec.Name, spec.Size, spec.Parameters, spec.Receptors, experiment.Seed);

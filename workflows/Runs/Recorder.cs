@@ -1,7 +1,7 @@
 using BioSim.IO.Runs;
 using System.Diagnostics;
 using System.Reflection;
-using BioSim.Circuits.Cells;
+using BioSim.Circuits.Populations;
 using BioSim.Engine.Simulation;
 using BioSim.IO.Experiments;
 using BioSim.IO.Hdf5;
@@ -34,35 +34,16 @@ internal sealed class Recorder(Experiment experiment, Simulation sim) : IStepObs
                 throw new ExperimentException(experiment.File, $"record.state[{k}].population",
                     $"population '{spec.Population}' already has a state report; SONATA holds one report per population in a file, so record one variable per population");
             }
-            var population = sim.Population(spec.Population);
-            if (population is CablePopulation cable)
-            {
-                _probes.Add(CompartmentProbe(k, spec, cable, (nodeIds, pointers, elementIds) =>
-                    reports.AddPopulation(spec.Population, nodeIds, pointers, elementIds, new SonataReportOptions
-                    {
-                        StartMs = spec.Every * experiment.Dt,
-                        DtMs = spec.Every * experiment.Dt,
-                        Units = "mV",
-                        VariableName = "v",
-                        DeflateLevel = experiment.Record.Compression,
-                    })));
-                continue;
-            }
-            if (!population.VariableNames.Contains(spec.Variable))
-            {
-                throw new ExperimentException(experiment.File, $"record.state[{k}].variable",
-                    $"population '{spec.Population}' has no variable '{spec.Variable}'; it has: {string.Join(", ", population.VariableNames)}");
-            }
-            int[] ids = spec.NodeIds?.ToArray() ?? Enumerable.Range(0, population.Size).ToArray();
-            var writer = reports.AddPopulation(spec.Population, ids.Select(i => (ulong)i).ToArray(), new SonataReportOptions
+            var layout = Layout(k, spec);
+            var writer = reports.AddPopulation(spec.Population, layout.NodeIds, layout.IndexPointers, layout.ElementIds, new SonataReportOptions
             {
                 StartMs = spec.Every * experiment.Dt,
                 DtMs = spec.Every * experiment.Dt,
-                Units = population.UnitOf(spec.Variable),
-                VariableName = spec.Variable,
+                Units = layout.Unit,
+                VariableName = layout.Variable,
                 DeflateLevel = experiment.Record.Compression,
             });
-            _probes.Add(new Probe(population.Variable(spec.Variable), ids, spec.Every, writer));
+            _probes.Add(new Probe(layout.Values, layout.Entries, spec.Every, writer));
         }
     }
 
@@ -77,10 +58,8 @@ internal sealed class Recorder(Experiment experiment, Simulation sim) : IStepObs
         {
             var spec = experiment.Record.State[k];
             var writer = reports.Reopen(spec.Population, position.ReportFrames[spec.Population]);
-            var population = sim.Population(spec.Population);
-            _probes.Add(population is CablePopulation cable
-                ? CompartmentProbe(k, spec, cable, (_, _, _) => writer)
-                : new Probe(population.Variable(spec.Variable), spec.NodeIds?.ToArray() ?? Enumerable.Range(0, population.Size).ToArray(), spec.Every, writer));
+            var layout = Layout(k, spec);
+            _probes.Add(new Probe(layout.Values, layout.Entries, spec.Every, writer));
         }
         _spikeWriters = spikes;
     }
@@ -96,29 +75,22 @@ internal sealed class Recorder(Experiment experiment, Simulation sim) : IStepObs
     }
 
     /// <summary>
-    /// A compartment report of cable cells in SONATA's layout: each recorded cell a node, its columns the membrane
-    /// potential of every segment (of the chosen sections, in Hines order), <c>element_ids</c> the section index of
-    /// each column (the convention of NEURON-based SONATA reports).
+    /// What the population says probe <paramref name="k"/> records: one column per neuron for a point model, the
+    /// segments of each cell for a cable population (SONATA's compartment report); a variable it does not have is an
+    /// error at <c>record.state[k].variable</c> that lists what it has.
     /// </summary>
-    /// <param name="writer">Creates (or, resuming, reopens) the report from its node ids, index pointers and element ids.</param>
-    private Probe CompartmentProbe(int k, StateProbeSpec spec, CablePopulation cable,
-        Func<ulong[], ulong[], uint[], ReportPopulationWriter> writer)
+    private ProbeLayout Layout(int k, StateProbeSpec spec)
     {
-        if (spec.Variable != "V")
+        var population = sim.Population(spec.Population) as IPopulation
+            ?? throw new ExperimentException(experiment.File, $"record.state[{k}].population", $"population '{spec.Population}' cannot be probed");
+        try
         {
-            throw new ExperimentException(experiment.File, $"record.state[{k}].variable",
-                $"cable population '{spec.Population}' records the membrane potential of its compartments; the variable is \"V\", got '{spec.Variable}'");
+            return population.Probe(spec.Variable, spec.NodeIds, spec.Sections);
         }
-        var layout = cable.Layout;
-        var morphology = layout.Morphology;
-        int[] nodes = spec.Sections is null
-            ? Enumerable.Range(0, layout.NodeCount).Where(i => layout.NodeArea[i] > 0).ToArray()
-            : spec.Sections.SelectMany(s => layout.MembraneNodes(morphology[s])).Distinct().Order().ToArray();
-        int[] cells = spec.NodeIds?.ToArray() ?? Enumerable.Range(0, cable.Size).ToArray();
-        var flat = cells.SelectMany(c => nodes.Select(n => c * cable.NodesPerCell + n)).ToArray();
-        var pointers = Enumerable.Range(0, cells.Length + 1).Select(i => (ulong)(i * nodes.Length)).ToArray();
-        var elementIds = cells.SelectMany(_ => nodes.Select(n => (uint)layout.NodeSection[n])).ToArray();
-        return new Probe(cable.VoltageArray, flat, spec.Every, writer(cells.Select(c => (ulong)c).ToArray(), pointers, elementIds));
+        catch (ArgumentException e)
+        {
+            throw new ExperimentException(experiment.File, $"record.state[{k}].variable", e.Message);
+        }
     }
 
     public void AfterStep(double t, IReadOnlyList<Engine.Events.SpikeList> spikes)

@@ -1,3 +1,6 @@
+using BioSim.Circuits.Populations;
+using static BioSim.Circuits.Neurons.ParameterChecks;
+
 namespace BioSim.Circuits.Neurons.AdEx;
 
 /// <summary>
@@ -5,7 +8,7 @@ namespace BioSim.Circuits.Neurons.AdEx;
 /// Defaults are those of Brette &amp; Gerstner (2005) as NEST's aeif models use them. Units: mV, ms, pF,
 /// nS, pA (so pA/pF = mV/ms and nS·mV = pA).
 /// </summary>
-public sealed record AdExParameters
+public sealed record AdExParameters : IModelParameters
 {
     /// <summary>Largest allowed (V_peak − V_T)/Δ_T, so that exp((V − V_T)/Δ_T) is finite up to V_peak.</summary>
     public const double MaxExponent = 600;
@@ -47,26 +50,21 @@ public sealed record AdExParameters
     public double I_e { get; init; }
 
     /// <summary>Returns the first invalid field as "field: problem", or null when all are valid.</summary>
-    public string? Validate()
+    public string? Validate() =>
+        Positive(C_m, "C_m", "pF") ?? Positive(g_L, "g_L", "nS") ?? Finite(E_L, "E_L") ?? Finite(V_T, "V_T")
+        ?? Positive(Delta_T, "Delta_T", "mV") ?? Positive(tau_w, "tau_w", "ms") ?? Finite(a, "a") ?? Finite(b, "b")
+        ?? Finite(V_peak, "V_peak") ?? PeakProblem() ?? Finite(V_reset, "V_reset")
+        ?? (V_reset < V_peak ? null : $"V_reset: must be below V_peak ({V_peak} mV), got {V_reset}")
+        ?? NonNegative(t_ref, "t_ref", "ms") ?? Finite(I_e, "I_e");
+
+    /// <summary>V_peak above V_T, and not so far that exp((V_peak − V_T)/Δ_T) overflows.</summary>
+    private string? PeakProblem()
     {
-        if (!(C_m > 0) || double.IsInfinity(C_m)) return $"C_m: must be a positive number of pF, got {C_m}";
-        if (!(g_L > 0) || double.IsInfinity(g_L)) return $"g_L: must be a positive number of nS, got {g_L}";
-        if (!double.IsFinite(E_L)) return $"E_L: must be finite, got {E_L}";
-        if (!double.IsFinite(V_T)) return $"V_T: must be finite, got {V_T}";
-        if (!(Delta_T > 0) || double.IsInfinity(Delta_T)) return $"Delta_T: must be a positive number of mV, got {Delta_T}";
-        if (!(tau_w > 0) || double.IsInfinity(tau_w)) return $"tau_w: must be a positive number of ms, got {tau_w}";
-        if (!double.IsFinite(a)) return $"a: must be finite, got {a}";
-        if (!double.IsFinite(b)) return $"b: must be finite, got {b}";
-        if (!double.IsFinite(V_peak)) return $"V_peak: must be finite, got {V_peak}";
         if (!(V_peak > V_T)) return $"V_peak: must be above V_T ({V_T} mV), got {V_peak}";
         if (!((V_peak - V_T) / Delta_T <= MaxExponent))
         {
             return $"V_peak: (V_peak − V_T)/Delta_T must be at most {MaxExponent} so that the exponential term stays finite, got {(V_peak - V_T) / Delta_T}";
         }
-        if (!double.IsFinite(V_reset)) return $"V_reset: must be finite, got {V_reset}";
-        if (!(V_reset < V_peak)) return $"V_reset: must be below V_peak ({V_peak} mV), got {V_reset}";
-        if (!(t_ref >= 0) || double.IsInfinity(t_ref)) return $"t_ref: must be a non-negative number of ms, got {t_ref}";
-        if (!double.IsFinite(I_e)) return $"I_e: must be finite, got {I_e}";
         return null;
     }
 }

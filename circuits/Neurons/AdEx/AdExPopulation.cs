@@ -32,61 +32,58 @@ namespace BioSim.Circuits.Neurons.AdEx;
 /// and such an overshoot cannot kick w by a·(overshoot)·h/τ_w (with V_peak = 0 an unclamped stage can
 /// reach 1e8 mV). A state that is still not finite raises <see cref="SimulationDivergedException"/>.
 /// </summary>
-public sealed class AdExPopulation : NeuronPopulation
+public sealed class AdExPopulation : IntegrateAndFirePopulation, IPopulationFactory<AdExParameters, AdExPopulation>
 {
-    private const int MaxSpikesPerStep = 64;
     private const double MinSubstepFraction = 1.0 / (1 << 20);
 
     private readonly AdExParameters _p;
-    private readonly double[] _v;
     private readonly double[] _w;
-    private readonly double[] _refractoryEnd;
     private readonly double[][] _s;
     private readonly double[] _tau;
     private readonly double[] _aCoefficient;   // I_syn = A − B·V with A = Σ s_k a_k, B = Σ s_k b_k
     private readonly double[] _bCoefficient;
     private readonly double _exponentMax;
 
-    private double _dt = double.NaN;
     private double[] _pFull = [];
     private double[] _pHalf = [];
 
     public AdExPopulation(string name, int size, AdExParameters parameters, IReadOnlyList<ReceptorSpec> receptors)
-        : base(name, size, receptors)
+        : base(name, size, receptors, "adex", parameters, parameters.E_L, parameters.t_ref,
+            "its input drives it through V_peak faster than it can recover. Set t_ref > 0 or check the input weights.")
     {
-        string? problem = parameters.Validate();
-        if (problem is not null) throw new ArgumentException($"Population '{name}' (adex): {problem}.");
         _p = parameters;
-        _v = AddVariable("V", "mV", parameters.E_L);
         _w = AddVariable("w", "pA");
         var synapses = AddSynapticState();
         _s = synapses.S;
         _tau = synapses.Tau;
         _aCoefficient = synapses.Drive;
         _bCoefficient = synapses.Conductance;
-        _refractoryEnd = AddHiddenState("refractory_end", double.NegativeInfinity);
         _exponentMax = (parameters.V_peak - parameters.V_T) / parameters.Delta_T;
     }
 
     public AdExParameters Parameters => _p;
 
+    public static IReadOnlyList<string> ReceptorModels { get; } = [ReceptorSpec.ExpCurrent, ReceptorSpec.ExpConductance];
+
+    public static AdExPopulation Create(string name, int size, AdExParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
+        new(name, size, parameters, receptors);
+
     protected override void PrepareModel(double dt)
     {
-        _dt = dt;
-        _pFull = _tau.Select(tau => Math.Exp(-dt / tau)).ToArray();
-        _pHalf = _tau.Select(tau => Math.Exp(-0.5 * dt / tau)).ToArray();
+        _pFull = Decays(_tau, dt);
+        _pHalf = Decays(_tau, 0.5 * dt);
     }
 
     public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
     {
-        if (dt != _dt) throw new InvalidOperationException($"Population '{Name}' was prepared for dt = {_dt} ms, not {dt} ms.");
+        RequirePrepared(dt);
         int receptors = _s.Length;
         ApplyArrivingInput(_s, start, end);
 
         double deltaT = _p.Delta_T, vPeak = _p.V_peak;
         for (int i = start; i < end; i++)
         {
-            if (_refractoryEnd[i] > t)
+            if (RefractoryEnd[i] > t)
             {
                 AdvanceGeneral(i, t, dt, spikes);
                 continue;
@@ -100,12 +97,12 @@ public sealed class AdExPopulation : NeuronPopulation
                 aMid += sMid * ac; bMid += sMid * bc;
                 a1 += s1 * ac; b1 += s1 * bc;
             }
-            double v = _v[i];
+            double v = Membrane[i];
             Rk4(v, _w[i], dt, a0, b0, aMid, bMid, a1, b1, out double vNew, out double wNew);
             // Also false for NaN, which the general path reports.
             if (vNew < vPeak && Math.Abs(vNew - v) <= deltaT && double.IsFinite(wNew))
             {
-                _v[i] = vNew;
+                Membrane[i] = vNew;
                 _w[i] = wNew;
                 for (int k = 0; k < receptors; k++) _s[k][i] *= _pFull[k];
             }
@@ -122,7 +119,7 @@ public sealed class AdExPopulation : NeuronPopulation
     /// </summary>
     private void AdvanceGeneral(int i, double t, double dt, SpikeList spikes)
     {
-        double v = _v[i], w = _w[i], refractoryEnd = _refractoryEnd[i];
+        double v = Membrane[i], w = _w[i], refractoryEnd = RefractoryEnd[i];
         double hMin = dt * MinSubstepFraction;
         double elapsed = 0, h = dt;
         int emitted = 0;
@@ -183,23 +180,16 @@ public sealed class AdExPopulation : NeuronPopulation
                 Rk4(v, w, theta, a0, b0, aMid, bMid, a1, b1, out _, out wCrossing);
             }
             elapsed = last && theta >= hTry ? dt : elapsed + theta;
-            spikes.Add(i, t + elapsed);
-            if (++emitted >= MaxSpikesPerStep)
-            {
-                throw new SimulationDivergedException(
-                    $"Population '{Name}': neuron {i} fired {MaxSpikesPerStep} times in the step at t = {t:0.###} ms; " +
-                    "its input drives it through V_peak faster than it can recover. Set t_ref > 0 or check the input weights.");
-            }
+            refractoryEnd = Fire(i, t, elapsed, ref emitted, spikes);
             v = _p.V_reset;
             w = wCrossing + _p.b;
-            refractoryEnd = t + elapsed + _p.t_ref;
             h = dt;
         }
         if (!double.IsFinite(v)) throw new SimulationDivergedException(Name, "V", i, t + dt);
         if (!double.IsFinite(w)) throw new SimulationDivergedException(Name, "w", i, t + dt);
-        _v[i] = v;
+        Membrane[i] = v;
         _w[i] = w;
-        _refractoryEnd[i] = refractoryEnd;
+        RefractoryEnd[i] = refractoryEnd;
         for (int k = 0; k < _s.Length; k++) _s[k][i] *= _pFull[k];
     }
 

@@ -38,12 +38,11 @@ public abstract class DendriticPopulation : NeuronPopulation
     private readonly double _c, _gL, _eL, _eE, _eI, _rateScale;
     private readonly RateFunction _phi;
     private double[] _decay = [];
-    private double _dt = double.NaN;
 
     protected DendriticPopulation(string name, int size, IReadOnlyList<ReceptorSpec> receptors, string model,
         (string Name, double Coupling)[] dendrites, double c, double gL, double eL, double eE, double eI,
-        double uInit, RateFunction phi, double rateScale, ulong seed)
-        : base(name, size, receptors)
+        double uInit, RateFunction phi, double rateScale, ulong seed, IModelParameters parameters)
+        : base(name, size, receptors, model, parameters)
     {
         _dendrites = dendrites.Select(d => d.Name).ToArray();
         _coupling = dendrites.Select(d => d.Coupling).ToArray();
@@ -80,6 +79,9 @@ public abstract class DendriticPopulation : NeuronPopulation
         for (int i = 0; i < size; i++) UpdateOutputs(i);
     }
 
+    /// <summary>The receptor models both neurons take: currents on any compartment, conductances on the soma.</summary>
+    protected static IReadOnlyList<string> DendriticReceptorModels { get; } = [ReceptorSpec.ExpCurrent, ReceptorSpec.ExpConductance];
+
     /// <summary>Dendritic compartment names in order (e.g. basal, apical).</summary>
     public IReadOnlyList<string> Dendrites => _dendrites;
 
@@ -101,13 +103,12 @@ public abstract class DendriticPopulation : NeuronPopulation
 
     protected override void PrepareModel(double dt)
     {
-        _dt = dt;
-        _decay = _tau.Select(tau => Math.Exp(-dt / tau)).ToArray();
+        _decay = Decays(_tau, dt);
     }
 
     public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
     {
-        if (dt != _dt) throw new InvalidOperationException($"Population '{Name}' was prepared for dt = {_dt} ms, not {dt} ms.");
+        RequirePrepared(dt);
         var rings = Rings;
         int receptors = _s.Length;
         for (int k = 0; k < receptors; k++)

@@ -1,3 +1,6 @@
+using BioSim.Circuits.Populations;
+using static BioSim.Circuits.Neurons.ParameterChecks;
+
 namespace BioSim.Circuits.Neurons.Dendritic;
 
 /// <summary>
@@ -42,25 +45,15 @@ public abstract record SomaticParameters
     public double rate_scale { get; init; } = 100.0;
 
     /// <summary>The first invalid somatic field as "field: problem", or null.</summary>
-    protected string? ValidateSoma()
-    {
-        if (!(C > 0) || double.IsInfinity(C)) return $"C: must be a positive number of pF, got {C}";
-        if (!(g_L > 0) || double.IsInfinity(g_L)) return $"g_L: must be a positive number of nS, got {g_L}";
-        if (!double.IsFinite(E_L)) return $"E_L: must be finite, got {E_L}";
-        if (!double.IsFinite(E_E)) return $"E_E: must be finite, got {E_E}";
-        if (!double.IsFinite(E_I)) return $"E_I: must be finite, got {E_I}";
-        if (!double.IsFinite(U_init)) return $"U_init: must be finite, got {U_init}";
-        if (!RateFunction.Kinds.Contains(phi)) return $"phi: '{phi}' is not a transfer function; allowed: {string.Join(", ", RateFunction.Kinds)}";
-        if (!(k > 0) || double.IsInfinity(k)) return $"k: must be positive, got {k}";
-        if (!double.IsFinite(beta)) return $"beta: must be finite, got {beta}";
-        if (!double.IsFinite(theta)) return $"theta: must be finite, got {theta}";
-        if (!(rate_scale >= 0) || double.IsInfinity(rate_scale)) return $"rate_scale: must be a non-negative number of Hz, got {rate_scale}";
-        return null;
-    }
+    protected string? ValidateSoma() =>
+        Positive(C, "C", "pF") ?? Positive(g_L, "g_L", "nS") ?? Finite(E_L, "E_L") ?? Finite(E_E, "E_E") ?? Finite(E_I, "E_I")
+        ?? Finite(U_init, "U_init")
+        ?? (RateFunction.Kinds.Contains(phi) ? null : $"phi: '{phi}' is not a transfer function; allowed: {string.Join(", ", RateFunction.Kinds)}")
+        ?? (k > 0 && !double.IsInfinity(k) ? null : $"k: must be positive, got {k}")
+        ?? Finite(beta, "beta") ?? Finite(theta, "theta") ?? NonNegative(rate_scale, "rate_scale", "Hz");
 
     /// <summary>Checks a dendrite-to-soma coupling conductance.</summary>
-    protected static string? Coupling(string field, double g) =>
-        g >= 0 && !double.IsInfinity(g) ? null : $"{field}: must be a non-negative number of nS, got {g}";
+    protected static string? Coupling(string field, double g) => NonNegative(g, field, "nS");
 }
 
 /// <summary>
@@ -68,7 +61,7 @@ public abstract record SomaticParameters
 /// (<see cref="SomaticParameters"/>) and the couplings of the basal and apical dendrites, g_B = 1, g_A = 0.8
 /// (Sacramento et al. 2018).
 /// </summary>
-public sealed record PyramidalParameters : SomaticParameters
+public sealed record PyramidalParameters : SomaticParameters, IModelParameters
 {
     /// <summary>g_B, basal-to-soma coupling (nS), ≥ 0. Default 1.</summary>
     public double g_B { get; init; } = 1.0;
@@ -81,7 +74,7 @@ public sealed record PyramidalParameters : SomaticParameters
 }
 
 /// <summary>The interneuron's parameters (<see cref="InterneuronPopulation"/>): the soma's and one dendrite, g_D = 1 (Sacramento et al. 2018).</summary>
-public sealed record InterneuronParameters : SomaticParameters
+public sealed record InterneuronParameters : SomaticParameters, IModelParameters
 {
     /// <summary>g_D, dendrite-to-soma coupling (nS), ≥ 0. Default 1.</summary>
     public double g_D { get; init; } = 1.0;

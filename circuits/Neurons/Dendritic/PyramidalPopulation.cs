@@ -11,25 +11,25 @@ namespace BioSim.Circuits.Neurons.Dendritic;
 /// plasticity rules compare φ(U) with φ of the basal prediction V̂_B = g_B V_B/(g_L + g_B + g_A)
 /// (<see cref="BasalPrediction"/>). Integration and outputs as in <see cref="DendriticPopulation"/>.
 /// </summary>
-public sealed class PyramidalPopulation : DendriticPopulation
+public sealed class PyramidalPopulation : DendriticPopulation, IPopulationFactory<PyramidalParameters, PyramidalPopulation>
 {
     public PyramidalPopulation(string name, int size, PyramidalParameters p, IReadOnlyList<ReceptorSpec> receptors, ulong seed = 0)
-        : base(name, size, receptors, "pyramidal", [("basal", Checked(name, p).g_B), ("apical", p.g_A)], p.C, p.g_L, p.E_L, p.E_E, p.E_I,
-            p.U_init, new RateFunction(p.phi, p.k, p.beta, p.theta), p.rate_scale, seed)
+        : base(name, size, receptors, "pyramidal", [("basal", p.g_B), ("apical", p.g_A)], p.C, p.g_L, p.E_L, p.E_E, p.E_I,
+            p.U_init, new RateFunction(p.phi, p.k, p.beta, p.theta), p.rate_scale, seed, p)
     {
         Parameters = p;
     }
+
+    public static IReadOnlyList<string> ReceptorModels => DendriticReceptorModels;
+
+    public static PyramidalPopulation Create(string name, int size, PyramidalParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
+        new(name, size, parameters, receptors, seed);
 
     public PyramidalParameters Parameters { get; }
 
     /// <summary>V̂_B = g_B V_B/(g_L + g_B + g_A) (with E_L = 0), the somatic potential the basal input alone predicts.</summary>
     public double BasalPrediction(double vBasal) => Parameters.g_B * vBasal / (Parameters.g_L + Parameters.g_B + Parameters.g_A);
 
-    private static PyramidalParameters Checked(string name, PyramidalParameters p)
-    {
-        string? problem = p.Validate();
-        return problem is null ? p : throw new ArgumentException($"Population '{name}' (pyramidal): {problem}.");
-    }
 }
 
 /// <summary>
@@ -37,42 +37,20 @@ public sealed class PyramidalPopulation : DendriticPopulation
 /// C dU/dt = −g_L (U − E_L) + g_D (V_D − U) + g_E (E_E − U) + g_I (E_I − U), the nudging conductances
 /// carrying the top-down teaching signal from the pyramidal neurons of the layer above.
 /// </summary>
-public sealed class InterneuronPopulation : DendriticPopulation
+public sealed class InterneuronPopulation : DendriticPopulation, IPopulationFactory<InterneuronParameters, InterneuronPopulation>
 {
     public InterneuronPopulation(string name, int size, InterneuronParameters p, IReadOnlyList<ReceptorSpec> receptors, ulong seed = 0)
-        : base(name, size, receptors, "interneuron", [("dendrite", Checked(name, p).g_D)], p.C, p.g_L, p.E_L, p.E_E, p.E_I,
-            p.U_init, new RateFunction(p.phi, p.k, p.beta, p.theta), p.rate_scale, seed)
+        : base(name, size, receptors, "interneuron", [("dendrite", p.g_D)], p.C, p.g_L, p.E_L, p.E_E, p.E_I,
+            p.U_init, new RateFunction(p.phi, p.k, p.beta, p.theta), p.rate_scale, seed, p)
     {
         Parameters = p;
     }
 
+    public static IReadOnlyList<string> ReceptorModels => DendriticReceptorModels;
+
+    public static InterneuronPopulation Create(string name, int size, InterneuronParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
+        new(name, size, parameters, receptors, seed);
+
     public InterneuronParameters Parameters { get; }
 
-    private static InterneuronParameters Checked(string name, InterneuronParameters p)
-    {
-        string? problem = p.Validate();
-        return problem is null ? p : throw new ArgumentException($"Population '{name}' (interneuron): {problem}.");
-    }
-}
-
-/// <summary>The "pyramidal" model: <see cref="PyramidalPopulation"/>.</summary>
-public sealed class PyramidalModel : NeuronModel<PyramidalParameters>
-{
-    public override IReadOnlyList<string> ReceptorModels { get; } = [ReceptorSpec.ExpCurrent, ReceptorSpec.ExpConductance];
-
-    protected override string? Validate(PyramidalParameters parameters) => parameters.Validate();
-
-    protected override NeuronPopulation Create(string name, int size, PyramidalParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
-        new PyramidalPopulation(name, size, parameters, receptors, seed);
-}
-
-/// <summary>The "interneuron" model: <see cref="InterneuronPopulation"/>.</summary>
-public sealed class InterneuronModel : NeuronModel<InterneuronParameters>
-{
-    public override IReadOnlyList<string> ReceptorModels { get; } = [ReceptorSpec.ExpCurrent, ReceptorSpec.ExpConductance];
-
-    protected override string? Validate(InterneuronParameters parameters) => parameters.Validate();
-
-    protected override NeuronPopulation Create(string name, int size, InterneuronParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
-        new InterneuronPopulation(name, size, parameters, receptors, seed);
 }

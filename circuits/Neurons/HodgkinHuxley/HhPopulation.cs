@@ -29,7 +29,7 @@ namespace BioSim.Circuits.Neurons.HodgkinHuxley;
 /// interpolant of V and dV/dt at both ends of the step. There is no refractory period: the next event
 /// needs V to fall below V_th first.
 /// </summary>
-public sealed class HhPopulation : NeuronPopulation
+public sealed class HhPopulation : NeuronPopulation, IPopulationFactory<HhParameters, HhPopulation>
 {
     private readonly HhParameters _p;
     private readonly double[] _v;
@@ -42,26 +42,24 @@ public sealed class HhPopulation : NeuronPopulation
     private readonly double[] _gCoefficient;   // 1 for conductances, 0 for currents
     private readonly double _c, _gNa, _gK, _gL, _q10;
 
-    private double _dt = double.NaN;
     private double[] _pFull = [];
 
     public HhPopulation(string name, int size, HhParameters parameters, IReadOnlyList<ReceptorSpec> receptors)
-        : base(name, size, receptors)
+        : base(name, size, receptors, "hh", parameters)
     {
-        string? problem = parameters.Validate();
-        if (problem is not null) throw new ArgumentException($"Population '{name}' (hh): {problem}.");
         _p = parameters;
         _c = parameters.Capacitance;
         _gNa = parameters.Conductance(parameters.gnabar);
         _gK = parameters.Conductance(parameters.gkbar);
         _gL = parameters.Conductance(parameters.gl);
-        _q10 = Math.Pow(3.0, (parameters.celsius - 6.3) / 10.0);
+        _q10 = HhKinetics.Q10(parameters.celsius);
         double v0 = parameters.V_init;
-        HhKinetics.Rates(v0, out double am, out double bm, out double ah, out double bh, out double an, out double bn);
+        // The gates start at their steady state at V_init, as finitialize sets them.
+        HhKinetics.Steady(v0, _q10, out double mInf, out _, out double hInf, out _, out double nInf, out _);
         _v = AddVariable("V", "mV", v0);
-        _m = AddVariable("m", "1", am / (am + bm));
-        _h = AddVariable("h", "1", ah / (ah + bh));
-        _n = AddVariable("n", "1", an / (an + bn));
+        _m = AddVariable("m", "1", mInf);
+        _h = AddVariable("h", "1", hInf);
+        _n = AddVariable("n", "1", nInf);
         var synapses = AddSynapticState();
         _s = synapses.S;
         _tau = synapses.Tau;
@@ -71,15 +69,19 @@ public sealed class HhPopulation : NeuronPopulation
 
     public HhParameters Parameters => _p;
 
+    public static IReadOnlyList<string> ReceptorModels { get; } = [ReceptorSpec.ExpCurrent, ReceptorSpec.ExpConductance];
+
+    public static HhPopulation Create(string name, int size, HhParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
+        new(name, size, parameters, receptors);
+
     protected override void PrepareModel(double dt)
     {
-        _dt = dt;
-        _pFull = _tau.Select(tau => Math.Exp(-dt / tau)).ToArray();
+        _pFull = Decays(_tau, dt);
     }
 
     public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
     {
-        if (dt != _dt) throw new InvalidOperationException($"Population '{Name}' was prepared for dt = {_dt} ms, not {dt} ms.");
+        RequirePrepared(dt);
         int receptors = _s.Length;
         ApplyArrivingInput(_s, start, end);
 

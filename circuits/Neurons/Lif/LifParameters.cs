@@ -1,7 +1,10 @@
+using BioSim.Circuits.Populations;
+using static BioSim.Circuits.Neurons.ParameterChecks;
+
 namespace BioSim.Circuits.Neurons.Lif;
 
 /// <summary>Parameters of the leaky integrate-and-fire neuron (see <see cref="LifPopulation"/>).</summary>
-public sealed record LifParameters
+public sealed record LifParameters : IModelParameters
 {
     /// <summary>τ_m, membrane time constant (ms), &gt; 0. Default 20.</summary>
     public double tau_m { get; init; } = 20.0;
@@ -25,16 +28,7 @@ public sealed record LifParameters
     public double I_e { get; init; }
 
     /// <summary>Returns the first invalid field as "field: problem", or null when all are valid.</summary>
-    public string? Validate()
-    {
-        if (!(tau_m > 0) || double.IsInfinity(tau_m)) return $"tau_m: must be a positive number of ms, got {tau_m}";
-        if (!double.IsFinite(E_L)) return $"E_L: must be finite, got {E_L}";
-        if (!double.IsFinite(V_th)) return $"V_th: must be finite, got {V_th}";
-        if (!double.IsFinite(V_reset)) return $"V_reset: must be finite, got {V_reset}";
-        if (!(V_reset < V_th)) return $"V_reset: must be below V_th ({V_th} mV), got {V_reset}";
-        if (!(t_ref >= 0) || double.IsInfinity(t_ref)) return $"t_ref: must be a non-negative number of ms, got {t_ref}";
-        if (!(R_m > 0) || double.IsInfinity(R_m)) return $"R_m: must be a positive number of MΩ, got {R_m}";
-        if (!double.IsFinite(I_e)) return $"I_e: must be finite, got {I_e}";
-        return null;
-    }
+    public string? Validate() =>
+        Positive(tau_m, "tau_m", "ms") ?? Finite(E_L, "E_L") ?? ThresholdAndReset(V_th, V_reset, t_ref)
+        ?? Positive(R_m, "R_m", "MΩ") ?? Finite(I_e, "I_e");
 }

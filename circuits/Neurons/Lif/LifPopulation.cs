@@ -21,27 +21,20 @@ namespace BioSim.Circuits.Neurons.Lif;
 /// refractory period is also honoured inside the step. Input that arrives in a step is applied at its
 /// start. Neurons that neither spike nor leave refractoriness in a step take a SIMD fast path.
 /// </summary>
-public sealed class LifPopulation : NeuronPopulation
+public sealed class LifPopulation : IntegrateAndFirePopulation, IPopulationFactory<LifParameters, LifPopulation>
 {
-    private const int MaxSpikesPerStep = 64;
-
     private readonly LifParameters _p;
-    private readonly double[] _v;
-    private readonly double[] _refractoryEnd;
     private readonly double[][] _s;
     private readonly double[] _tauSyn;
 
     // Propagators for a full step (computed in PrepareModel).
-    private double _dt = double.NaN;
     private double _pm;          // exp(−dt/τ_m)
     private double[] _ps = [];   // exp(−dt/τ_k)
     private double[] _qs = [];   // effect of s_k on V over one step
 
     public LifPopulation(string name, int size, LifParameters parameters, IReadOnlyList<ReceptorSpec> receptors)
-        : base(name, size, receptors)
+        : base(name, size, receptors, "lif", parameters, parameters.E_L, parameters.t_ref, HeldAboveThreshold)
     {
-        string? problem = parameters.Validate();
-        if (problem is not null) throw new ArgumentException($"Population '{name}' (lif): {problem}.");
         foreach (var r in receptors)
         {
             if (r.Model != ReceptorSpec.ExpCurrent)
@@ -50,13 +43,16 @@ public sealed class LifPopulation : NeuronPopulation
             }
         }
         _p = parameters;
-        _v = AddVariable("V", "mV", parameters.E_L);
         _s = receptors.Select(r => AddVariable("s_" + r.Name, "mV")).ToArray();
         _tauSyn = receptors.Select(r => r.Tau).ToArray();
-        _refractoryEnd = AddHiddenState("refractory_end", double.NegativeInfinity);
     }
 
     public LifParameters Parameters => _p;
+
+    public static IReadOnlyList<string> ReceptorModels { get; } = [ReceptorSpec.ExpCurrent];
+
+    public static LifPopulation Create(string name, int size, LifParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
+        new(name, size, parameters, receptors);
 
     protected override bool ZeroesInputWhileReading => true;
 
@@ -69,9 +65,8 @@ public sealed class LifPopulation : NeuronPopulation
 
     protected override void PrepareModel(double dt)
     {
-        _dt = dt;
         _pm = Math.Exp(-dt / _p.tau_m);
-        _ps = _tauSyn.Select(tau => Math.Exp(-dt / tau)).ToArray();
+        _ps = Decays(_tauSyn, dt);
         _qs = _tauSyn.Select(tau => SynapticGain(tau, dt)).ToArray();
     }
 
@@ -88,7 +83,7 @@ public sealed class LifPopulation : NeuronPopulation
 
     public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
     {
-        if (dt != _dt) throw new InvalidOperationException($"Population '{Name}' was prepared for dt = {_dt} ms, not {dt} ms.");
+        RequirePrepared(dt);
         var rings = Rings;
         double vInf = _p.E_L + _p.R_m * _p.I_e;
         int i = Vector.IsHardwareAccelerated
@@ -153,8 +148,8 @@ public sealed class LifPopulation : NeuronPopulation
         var vReset = new Vector<double>(_p.V_reset);
         var stepStart = new Vector<double>(t);
         var stepEnd = new Vector<double>(t + dt);
-        ref double v0 = ref MemoryMarshal.GetArrayDataReference(_v);
-        ref double r0 = ref MemoryMarshal.GetArrayDataReference(_refractoryEnd);
+        ref double v0 = ref MemoryMarshal.GetArrayDataReference(Membrane);
+        ref double r0 = ref MemoryMarshal.GetArrayDataReference(RefractoryEnd);
         int i = start;
         for (; i + w <= end; i += w)
         {
@@ -266,9 +261,9 @@ public sealed class LifPopulation : NeuronPopulation
         int receptors = _s.Length;
         Span<double> s = stackalloc double[receptors];
         for (int k = 0; k < receptors; k++) s[k] = _s[k][i];
-        double v = _v[i];
+        double v = Membrane[i];
         double elapsed = 0;            // time into the step already integrated
-        double refractoryEnd = _refractoryEnd[i];
+        double refractoryEnd = RefractoryEnd[i];
         int emitted = 0;
         while (true)
         {
@@ -298,19 +293,12 @@ public sealed class LifPopulation : NeuronPopulation
             double crossing = v >= _p.V_th ? 0 : LocateCrossing(v, s, vInf, remaining, vEnd);
             elapsed += crossing;
             Decay(s, crossing, false);
-            spikes.Add(i, t + elapsed);
-            if (++emitted >= MaxSpikesPerStep)
-            {
-                throw new SimulationDivergedException(
-                    $"Population '{Name}': neuron {i} fired {MaxSpikesPerStep} times in the step at t = {t:0.###} ms; " +
-                    "with t_ref = 0 its input holds it above threshold. Set t_ref > 0 or check the input weights.");
-            }
+            refractoryEnd = Fire(i, t, elapsed, ref emitted, spikes);
             v = _p.V_reset;
-            refractoryEnd = t + elapsed + _p.t_ref;
             if (_p.t_ref == 0 && elapsed >= dt) break;
         }
-        _v[i] = v;
-        _refractoryEnd[i] = refractoryEnd;
+        Membrane[i] = v;
+        RefractoryEnd[i] = refractoryEnd;
         for (int k = 0; k < receptors; k++) _s[k][i] = s[k];
     }
 
@@ -318,7 +306,7 @@ public sealed class LifPopulation : NeuronPopulation
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private double Free(double v, ReadOnlySpan<double> s, double vInf, double h)
     {
-        if (h == _dt)
+        if (h == PreparedDt)
         {
             // A whole step: the propagators are precomputed.
             double whole = vInf + (v - vInf) * _pm;
@@ -362,7 +350,7 @@ public sealed class LifPopulation : NeuronPopulation
     private double LocateCrossing(double v, ReadOnlySpan<double> s, double vInf, double h, double vEnd)
     {
         double lo = 0, hi = h;
-        double x = h == _dt ? HermiteCrossing(v, s, vInf, vEnd) : h * (_p.V_th - v) / (vEnd - v);
+        double x = h == PreparedDt ? HermiteStart(v, s, vInf, vEnd) : h * (_p.V_th - v) / (vEnd - v);
         if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
         for (int iteration = 0; iteration < 100; iteration++)
         {
@@ -385,31 +373,18 @@ public sealed class LifPopulation : NeuronPopulation
     }
 
     /// <summary>The crossing of V_th by the cubic Hermite interpolant of V over a whole step (a starting point only).</summary>
-    private double HermiteCrossing(double v, ReadOnlySpan<double> s, double vInf, double vEnd)
+    private double HermiteStart(double v, ReadOnlySpan<double> s, double vInf, double vEnd)
     {
-        double h = _dt, tm = _p.tau_m;
+        double h = PreparedDt, tm = _p.tau_m;
         double drive0 = 0, drive1 = 0;
         for (int k = 0; k < s.Length; k++)
         {
             drive0 += s[k];
             drive1 += s[k] * _ps[k];
         }
+        // The slopes over the unit interval: h V′ at both ends, from τ_m V′ = V_∞ − V + Σ s_k.
         double m0 = h * (vInf - v + drive0) / tm, m1 = h * (vInf - vEnd + drive1) / tm;
-        // p(u) = v + m0 u + (3Δ − 2m0 − m1) u² + (m0 + m1 − 2Δ) u³ on u ∈ [0, 1], Δ = vEnd − v.
-        double delta = vEnd - v;
-        double c2 = 3 * delta - 2 * m0 - m1, c3 = m0 + m1 - 2 * delta;
-        double target = _p.V_th - v;
-        double u = target / delta;
-        for (int iteration = 0; iteration < 4; iteration++)
-        {
-            double p = ((c3 * u + c2) * u + m0) * u - target;
-            double dp = (3 * c3 * u + 2 * c2) * u + m0;
-            if (!(dp > 0)) break;
-            double next = u - p / dp;
-            if (!(next > 0 && next < 1)) break;
-            u = next;
-        }
-        return u * h;
+        return HermiteCrossing.Estimate(v, m0, vEnd, m1, _p.V_th) * h;
     }
 
     private void Decay(Span<double> s, double h, bool fullStep)

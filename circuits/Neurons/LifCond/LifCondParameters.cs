@@ -1,3 +1,6 @@
+using BioSim.Circuits.Populations;
+using static BioSim.Circuits.Neurons.ParameterChecks;
+
 namespace BioSim.Circuits.Neurons.LifCond;
 
 /// <summary>
@@ -5,7 +8,7 @@ namespace BioSim.Circuits.Neurons.LifCond;
 /// Defaults are the neuron of the COBA benchmark (Brette et al. 2007, J Comput Neurosci 23:349; Vogels
 /// &amp; Abbott 2005): τ_m = C_m/g_L = 20 ms. Units mV, ms, pF, nS, pA.
 /// </summary>
-public sealed record LifCondParameters
+public sealed record LifCondParameters : IModelParameters
 {
     /// <summary>C_m, membrane capacitance (pF), &gt; 0. Default 200.</summary>
     public double C_m { get; init; } = 200.0;
@@ -32,16 +35,7 @@ public sealed record LifCondParameters
     public double TauM => C_m / g_L;
 
     /// <summary>Returns the first invalid field as "field: problem", or null when all are valid.</summary>
-    public string? Validate()
-    {
-        if (!(C_m > 0) || double.IsInfinity(C_m)) return $"C_m: must be a positive number of pF, got {C_m}";
-        if (!(g_L > 0) || double.IsInfinity(g_L)) return $"g_L: must be a positive number of nS, got {g_L}";
-        if (!double.IsFinite(E_L)) return $"E_L: must be finite, got {E_L}";
-        if (!double.IsFinite(V_th)) return $"V_th: must be finite, got {V_th}";
-        if (!double.IsFinite(V_reset)) return $"V_reset: must be finite, got {V_reset}";
-        if (!(V_reset < V_th)) return $"V_reset: must be below V_th ({V_th} mV), got {V_reset}";
-        if (!(t_ref >= 0) || double.IsInfinity(t_ref)) return $"t_ref: must be a non-negative number of ms, got {t_ref}";
-        if (!double.IsFinite(I_e)) return $"I_e: must be finite, got {I_e}";
-        return null;
-    }
+    public string? Validate() =>
+        Positive(C_m, "C_m", "pF") ?? Positive(g_L, "g_L", "nS") ?? Finite(E_L, "E_L") ?? ThresholdAndReset(V_th, V_reset, t_ref)
+        ?? Finite(I_e, "I_e");
 }

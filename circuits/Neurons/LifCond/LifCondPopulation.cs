@@ -26,43 +26,38 @@ namespace BioSim.Circuits.Neurons.LifCond;
 /// is as in <see cref="Lif.LifPopulation"/>: its end is honoured inside the step, and input that arrives
 /// during it still builds up the conductances.
 /// </summary>
-public sealed class LifCondPopulation : NeuronPopulation
+public sealed class LifCondPopulation : IntegrateAndFirePopulation, IPopulationFactory<LifCondParameters, LifCondPopulation>
 {
-    private const int MaxSpikesPerStep = 64;
-
     private readonly LifCondParameters _p;
-    private readonly double[] _v;
-    private readonly double[] _refractoryEnd;
     private readonly double[][] _s;
     private readonly double[] _tau;
     private readonly double[] _eCoefficient;   // adds g_k E_k (conductance) or I_k (current) to the driving sum
     private readonly double[] _gCoefficient;   // 1 for conductances, 0 for currents
 
-    private double _dt = double.NaN;
     private double[] _pFull = [];
     private double[] _averageFull = [];
 
     public LifCondPopulation(string name, int size, LifCondParameters parameters, IReadOnlyList<ReceptorSpec> receptors)
-        : base(name, size, receptors)
+        : base(name, size, receptors, "lif-cond", parameters, parameters.E_L, parameters.t_ref, HeldAboveThreshold)
     {
-        string? problem = parameters.Validate();
-        if (problem is not null) throw new ArgumentException($"Population '{name}' (lif-cond): {problem}.");
         _p = parameters;
-        _v = AddVariable("V", "mV", parameters.E_L);
         var synapses = AddSynapticState();
         _s = synapses.S;
         _tau = synapses.Tau;
         _eCoefficient = synapses.Drive;
         _gCoefficient = synapses.Conductance;
-        _refractoryEnd = AddHiddenState("refractory_end", double.NegativeInfinity);
     }
 
     public LifCondParameters Parameters => _p;
 
+    public static IReadOnlyList<string> ReceptorModels { get; } = [ReceptorSpec.ExpConductance, ReceptorSpec.ExpCurrent];
+
+    public static LifCondPopulation Create(string name, int size, LifCondParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
+        new(name, size, parameters, receptors);
+
     protected override void PrepareModel(double dt)
     {
-        _dt = dt;
-        _pFull = _tau.Select(tau => Math.Exp(-dt / tau)).ToArray();
+        _pFull = Decays(_tau, dt);
         _averageFull = _tau.Select(tau => AverageFactor(tau, dt)).ToArray();
     }
 
@@ -76,14 +71,14 @@ public sealed class LifCondPopulation : NeuronPopulation
 
     public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
     {
-        if (dt != _dt) throw new InvalidOperationException($"Population '{Name}' was prepared for dt = {_dt} ms, not {dt} ms.");
+        RequirePrepared(dt);
         int receptors = _s.Length;
         ApplyArrivingInput(_s, start, end);
 
         double gL = _p.g_L, leakDrive = _p.g_L * _p.E_L + _p.I_e, vTh = _p.V_th, dtOverC = dt / _p.C_m;
         for (int i = start; i < end; i++)
         {
-            if (_refractoryEnd[i] > t)
+            if (RefractoryEnd[i] > t)
             {
                 AdvanceGeneral(i, t, dt, spikes);
                 continue;
@@ -96,10 +91,10 @@ public sealed class LifCondPopulation : NeuronPopulation
                 drive += s * _eCoefficient[k];
             }
             double vInf = drive / g;
-            double vNew = vInf + (_v[i] - vInf) * Math.Exp(-dtOverC * g);
+            double vNew = vInf + (Membrane[i] - vInf) * Math.Exp(-dtOverC * g);
             if (vNew < vTh)
             {
-                _v[i] = vNew;
+                Membrane[i] = vNew;
                 for (int k = 0; k < receptors; k++) _s[k][i] *= _pFull[k];
             }
             else
@@ -112,7 +107,7 @@ public sealed class LifCondPopulation : NeuronPopulation
     /// <summary>The general step of one neuron: refractoriness ending and threshold crossings located inside the step.</summary>
     private void AdvanceGeneral(int i, double t, double dt, SpikeList spikes)
     {
-        double v = _v[i], refractoryEnd = _refractoryEnd[i];
+        double v = Membrane[i], refractoryEnd = RefractoryEnd[i];
         double elapsed = 0;
         int emitted = 0;
         while (true)
@@ -143,19 +138,12 @@ public sealed class LifCondPopulation : NeuronPopulation
                 theta = CrossingTime(v, gTheta, vInfTheta, remaining);
             }
             elapsed = Math.Min(elapsed + theta, dt);
-            spikes.Add(i, t + elapsed);
-            if (++emitted >= MaxSpikesPerStep)
-            {
-                throw new SimulationDivergedException(
-                    $"Population '{Name}': neuron {i} fired {MaxSpikesPerStep} times in the step at t = {t:0.###} ms; " +
-                    "with t_ref = 0 its input holds it above threshold. Set t_ref > 0 or check the input weights.");
-            }
+            refractoryEnd = Fire(i, t, elapsed, ref emitted, spikes);
             v = _p.V_reset;
-            refractoryEnd = t + elapsed + _p.t_ref;
             if (_p.t_ref == 0 && elapsed >= dt) break;
         }
-        _v[i] = v;
-        _refractoryEnd[i] = refractoryEnd;
+        Membrane[i] = v;
+        RefractoryEnd[i] = refractoryEnd;
         for (int k = 0; k < _s.Length; k++) _s[k][i] *= _pFull[k];
     }
 

@@ -1,3 +1,5 @@
+using BioSim.Circuits.Populations;
+
 namespace BioSim.Circuits.Neurons.RateCircuit;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace BioSim.Circuits.Neurons.RateCircuit;
 /// τ_i dx_i/dt = −x_i + Σ_j W_ij φ(x_j) + Σ_k U_ik u_k(t) + b_i with φ = tanh, and u_k(t) = Σ_r A_kr sin(ω_kr t + φ_kr)
 /// (optional sinusoidal drive). The population's size must equal the number of rows of W.
 /// </summary>
-public sealed record RateCircuitParameters
+public sealed record RateCircuitParameters : IModelParameters
 {
     /// <summary>τ, one time constant per unit (ms), each &gt; 0. Required.</summary>
     public required double[] tau { get; init; }

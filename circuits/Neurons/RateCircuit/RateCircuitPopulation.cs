@@ -16,7 +16,7 @@ namespace BioSim.Circuits.Neurons.RateCircuit;
 /// <see cref="RateCircuitField"/>, the very field <c>biosim fit</c> fits. Local error O(dt⁵/τ⁵): dt = 0.1 ms with τ ≥ 5 ms
 /// is far below any fitting tolerance.
 /// </summary>
-public sealed class RateCircuitPopulation : NeuronPopulation, IDynamics
+public sealed class RateCircuitPopulation : NeuronPopulation, IDynamics, IPopulationFactory<RateCircuitParameters, RateCircuitPopulation>
 {
     private readonly RateCircuitField _field;
     private readonly ExplicitRungeKutta _stepper;
@@ -24,10 +24,8 @@ public sealed class RateCircuitPopulation : NeuronPopulation, IDynamics
     private readonly double[] _x, _next;
 
     public RateCircuitPopulation(string name, int size, RateCircuitParameters p, IReadOnlyList<ReceptorSpec> receptors)
-        : base(name, size, receptors)
+        : base(name, size, receptors, "rate-circuit", p)
     {
-        string? problem = p.Validate();
-        if (problem is not null) throw new ArgumentException($"Population '{name}' (rate-circuit): {problem}.");
         if (p.Units != size) throw new ArgumentException($"Population '{name}' (rate-circuit): size is {size}, but W has {p.Units} rows; they must agree (one unit per row).");
         Parameters = p;
         int n = size, m = p.Inputs;
@@ -54,6 +52,11 @@ public sealed class RateCircuitPopulation : NeuronPopulation, IDynamics
 
     public RateCircuitParameters Parameters { get; }
 
+    public static IReadOnlyList<string> ReceptorModels { get; } = [];
+
+    public static RateCircuitPopulation Create(string name, int size, RateCircuitParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
+        new(name, size, parameters, receptors);
+
     /// <summary>The units are coupled through W: the whole population is stepped as one range.</summary>
     public int ParallelChunk => Size;
 
@@ -78,15 +81,4 @@ public sealed class RateCircuitPopulation : NeuronPopulation, IDynamics
 
         public void Derivatives(double t, ReadOnlySpan<double> y, Span<double> dydt) => vectorField.Evaluate(t, y, dydt, default);
     }
-}
-
-/// <summary>The "rate-circuit" model: <see cref="RateCircuitPopulation"/>.</summary>
-public sealed class RateCircuitModel : NeuronModel<RateCircuitParameters>
-{
-    public override IReadOnlyList<string> ReceptorModels { get; } = [];
-
-    protected override string? Validate(RateCircuitParameters parameters) => parameters.Validate();
-
-    protected override NeuronPopulation Create(string name, int size, RateCircuitParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
-        new RateCircuitPopulation(name, size, parameters, receptors);
 }
