@@ -54,6 +54,7 @@ public sealed class ManagedMatrixProduct : IMatrixProduct
             Scale(c[..(m * n)], beta);
             return;
         }
+        if (VectorShapedProducts.TryMultiply(transA, m, n, k, alpha, a, b, beta, c)) return;
         int lanes = VectorBits / 8 / Unsafe.SizeOf<T>();
         int nr = 2 * lanes;
         int nPanels = (n + nr - 1) / nr;
