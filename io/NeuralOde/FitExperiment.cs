@@ -87,9 +87,9 @@ public sealed record FitExperiment(string File, JsonElement DataSpec, string Mod
         {
             Activations.Create(activation);
         }
-        catch (ArgumentException e)
+        catch (ArgumentException)
         {
-            throw f.Error("$.model.activation", e.Message);
+            throw f.Error("$.model.activation", $"unknown activation '{activation}'; known: {string.Join(", ", Activations.Names)}, or 'leaky-relu:α' for slope α");
         }
         using var empty = JsonDocument.Parse("{}");
         JsonElement training = root.TryGetProperty("training", out JsonElement tr) ? tr : empty.RootElement;
