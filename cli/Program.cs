@@ -17,7 +17,7 @@ internal static class Program
             RunCommand.CreateResume(services),
             InspectCommand.Create(),
             PlotCommand.Create(),
-            FitCommand.Create(),
+            FitCommand.Create(services),
             CompareCommand.Create(services),
         };
         return root.Parse(args).Invoke();

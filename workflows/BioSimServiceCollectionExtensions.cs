@@ -17,6 +17,7 @@ public static class BioSimServiceCollectionExtensions
         services.AddSingleton<Runs.ModelBuilder>();
         services.AddSingleton<Runs.ExperimentRunner>();
         services.AddSingleton<Compare.RuleComparison>();
+        Fit.FitServiceCollectionExtensions.AddFit(services);
         return services;
     }
 

@@ -2,7 +2,11 @@ using System.Numerics;
 using System.Runtime.Intrinsics;
 using BenchmarkDotNet.Attributes;
 using BioSim.Engine.NeuralOde;
+using BioSim.Engine.Numerics;
 using BioSim.Engine.Ode;
+using BioSim.Plasticity.NeuralOde;
+using BioSim.Plasticity.Networks;
+using MeanSquaredError = BioSim.Engine.NeuralOde.MeanSquaredError;
 
 namespace BioSim.Benchmarks.NeuralOde;
 
@@ -34,8 +38,8 @@ public class GradientMethodsBenchmark
     public void Setup()
     {
         Console.WriteLine($"// machine: {Environment.ProcessorCount} cores, Vector<double>.Count = {Vector<double>.Count}, Vector512 accelerated = {Vector512.IsHardwareAccelerated}, "
-            + $"Vector256 accelerated = {Vector256.IsHardwareAccelerated}; dense kernel: TensorPrimitives.Dot (managed SIMD)");
-        _field = new MlpVectorField(2, [64, 64], Activation.Tanh, timeInput: true);
+            + $"Vector256 accelerated = {Vector256.IsHardwareAccelerated}; dense kernel: {new ManagedMatrixProduct().Name} (the field's IMatrixProduct, matrix-vector path)");
+        _field = new MlpVectorField(2, [64, 64], new Tanh(), timeInput: true);
         _field.InitializeRandom(1);
         double[] targets = new double[10];
         for (int i = 0; i < targets.Length; i++) targets[i] = Math.Sin(i);

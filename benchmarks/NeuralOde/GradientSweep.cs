@@ -3,6 +3,9 @@ using System.Globalization;
 using System.Runtime.Intrinsics;
 using BioSim.Engine.NeuralOde;
 using BioSim.Engine.Ode;
+using BioSim.Plasticity.NeuralOde;
+using BioSim.Plasticity.Networks;
+using MeanSquaredError = BioSim.Engine.NeuralOde.MeanSquaredError;
 
 namespace BioSim.Benchmarks.NeuralOde;
 
@@ -22,9 +25,9 @@ internal static class GradientSweep
 {
     public static void Run(int maxN = 10000)
     {
-        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSArchitecture}, Vector512 {Vector512.IsHardwareAccelerated}, Vector256 {Vector256.IsHardwareAccelerated}; dense kernel: TensorPrimitives.Dot (managed SIMD); load average {LoadAverage()}");
-        var field = new MlpVectorField(2, [64, 64], Activation.Tanh, timeInput: true);
+        var field = new MlpVectorField(2, [64, 64], new Tanh(), timeInput: true);
         field.InitializeRandom(1);
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSArchitecture}, Vector512 {Vector512.IsHardwareAccelerated}, Vector256 {Vector256.IsHardwareAccelerated}; dense kernel: {field.MatrixProduct}; load average {LoadAverage()}");
         Console.WriteLine($"field: {field.ParameterCount} parameters, tape {field.TapeLength} doubles");
         Console.WriteLine("method,tableau,N,ms_per_gradient,allocated_MB,retained_doubles,retained_MB");
         int[] sizes = [.. new[] { 10, 100, 1000, 10000 }.Where(n => n <= maxN)];

@@ -35,22 +35,3 @@ public interface IParametricVectorField
     /// </summary>
     void VectorJacobianProduct(ReadOnlySpan<double> tape, ReadOnlySpan<double> v, Span<double> stateGradient, Span<double> parameterGradient);
 }
-
-/// <summary>Checks shared by the gradient methods and the fields.</summary>
-internal static class FieldChecks
-{
-    public static void Lengths(IParametricVectorField field, ReadOnlySpan<double> x, Span<double> dxdt, Span<double> tape)
-    {
-        if (x.Length != field.Dimension) throw new ArgumentException($"x has {x.Length} components, the field has dimension {field.Dimension}.", nameof(x));
-        if (dxdt.Length != field.Dimension) throw new ArgumentException($"The output dx/dt has {dxdt.Length} components, but the field has dimension {field.Dimension}.", nameof(dxdt));
-        if (!tape.IsEmpty && tape.Length != field.TapeLength) throw new ArgumentException($"The tape has {tape.Length} entries, expected {field.TapeLength} (or an empty span).", nameof(tape));
-    }
-
-    public static void VjpLengths(IParametricVectorField field, ReadOnlySpan<double> tape, ReadOnlySpan<double> v, Span<double> gx, Span<double> gTheta)
-    {
-        if (tape.Length != field.TapeLength) throw new ArgumentException($"The tape has {tape.Length} entries, expected {field.TapeLength}.", nameof(tape));
-        if (v.Length != field.Dimension) throw new ArgumentException($"v has {v.Length} components, expected {field.Dimension}.", nameof(v));
-        if (gx.Length != field.Dimension) throw new ArgumentException($"The state gradient has {gx.Length} components, expected {field.Dimension}.", nameof(gx));
-        if (gTheta.Length != field.ParameterCount) throw new ArgumentException($"The parameter gradient has {gTheta.Length} components, expected {field.ParameterCount}.", nameof(gTheta));
-    }
-}

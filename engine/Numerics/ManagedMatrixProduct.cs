@@ -54,6 +54,7 @@ public sealed class ManagedMatrixProduct : IMatrixProduct
             Scale(c[..(m * n)], beta);
             return;
         }
+        if (VectorShapedProducts.TryMultiply(transA, m, n, k, alpha, a, b, beta, c)) return;
         int lanes = VectorBits / 8 / Unsafe.SizeOf<T>();
         int nr = 2 * lanes;
         int nPanels = (n + nr - 1) / nr;
@@ -80,8 +81,8 @@ public sealed class ManagedMatrixProduct : IMatrixProduct
                         int rows = Math.Min(MR, mc - ir);
                         ref T aPanel = ref packA[ir * kc];
                         int offset = (i0 + ir) * n + j;
-                        if (VectorBits == 512) Kernel512(kc, ref aPanel, ref bPanel, c, offset, n, rows, cols, alpha, betaBlock);
-                        else Kernel256(kc, ref aPanel, ref bPanel, c, offset, n, rows, cols, alpha, betaBlock);
+                        if (VectorBits == 512) Kernel<Width512<T>, Vector512<T>, T>(kc, ref aPanel, ref bPanel, c, offset, n, rows, cols, alpha, betaBlock);
+                        else Kernel<Width256<T>, Vector256<T>, T>(kc, ref aPanel, ref bPanel, c, offset, n, rows, cols, alpha, betaBlock);
                     }
                 }
             }
@@ -152,73 +153,37 @@ public sealed class ManagedMatrixProduct : IMatrixProduct
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Fma<T>(Vector512<T> x, Vector512<T> y, Vector512<T> z)
-    {
-        if (typeof(T) == typeof(double)) return Vector512.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
-        if (typeof(T) == typeof(float)) return Vector512.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>();
-        throw new NotSupportedException();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Fma<T>(Vector256<T> x, Vector256<T> y, Vector256<T> z)
-    {
-        if (typeof(T) == typeof(double)) return Vector256.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
-        if (typeof(T) == typeof(float)) return Vector256.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>();
-        throw new NotSupportedException();
-    }
-
-    private static void Kernel512<T>(int kc, ref T a, ref T b, Span<T> c, int offset, int ldc, int rows, int cols, T alpha, T beta)
+    /// <summary>
+    /// The micro-kernel, written once for any vector width: <typeparamref name="TWidth"/> is a struct
+    /// (<see cref="Width512{T}"/>, <see cref="Width256{T}"/>) whose static members the JIT resolves and inlines
+    /// for each instantiation, so each width gets its own tight loop with the accumulators in registers.
+    /// </summary>
+    private static void Kernel<TWidth, TVector, T>(int kc, ref T a, ref T b, Span<T> c, int offset, int ldc, int rows, int cols, T alpha, T beta)
+        where TWidth : struct, IVectorWidth<TVector, T>
+        where TVector : struct
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int w = Vector512<T>.Count;
-        Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector512<T> c30 = default, c31 = default;
+        int w = TWidth.Count;
+        TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        TVector c30 = default, c31 = default;
         for (int p = 0; p < kc; p++)
         {
-            var b0 = Vector512.LoadUnsafe(ref b, (nuint)(p * 2 * w));
-            var b1 = Vector512.LoadUnsafe(ref b, (nuint)(p * 2 * w + w));
+            var b0 = TWidth.Load(ref b, (nuint)(p * 2 * w));
+            var b1 = TWidth.Load(ref b, (nuint)(p * 2 * w + w));
             ref T ap = ref Unsafe.Add(ref a, p * MR);
-            var x = Vector512.Create(ap); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01);
-            x = Vector512.Create(Unsafe.Add(ref ap, 1)); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11);
-            x = Vector512.Create(Unsafe.Add(ref ap, 2)); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21);
-            x = Vector512.Create(Unsafe.Add(ref ap, 3)); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31);
+            var x = TWidth.Broadcast(ap); c00 = TWidth.Fma(x, b0, c00); c01 = TWidth.Fma(x, b1, c01);
+            x = TWidth.Broadcast(Unsafe.Add(ref ap, 1)); c10 = TWidth.Fma(x, b0, c10); c11 = TWidth.Fma(x, b1, c11);
+            x = TWidth.Broadcast(Unsafe.Add(ref ap, 2)); c20 = TWidth.Fma(x, b0, c20); c21 = TWidth.Fma(x, b1, c21);
+            x = TWidth.Broadcast(Unsafe.Add(ref ap, 3)); c30 = TWidth.Fma(x, b0, c30); c31 = TWidth.Fma(x, b1, c31);
         }
         // Explicit stores after the loop: gathering the accumulators into a collection expression made the
         // JIT keep them in stack slots and write them back on every iteration.
         Span<T> tile = stackalloc T[MR * 2 * w];
         ref T t = ref MemoryMarshal.GetReference(tile);
-        c00.StoreUnsafe(ref t, 0); c01.StoreUnsafe(ref t, (nuint)w);
-        c10.StoreUnsafe(ref t, (nuint)(2 * w)); c11.StoreUnsafe(ref t, (nuint)(3 * w));
-        c20.StoreUnsafe(ref t, (nuint)(4 * w)); c21.StoreUnsafe(ref t, (nuint)(5 * w));
-        c30.StoreUnsafe(ref t, (nuint)(6 * w)); c31.StoreUnsafe(ref t, (nuint)(7 * w));
-        Store(tile, 2 * w, c, offset, ldc, rows, cols, alpha, beta);
-    }
-
-    private static void Kernel256<T>(int kc, ref T a, ref T b, Span<T> c, int offset, int ldc, int rows, int cols, T alpha, T beta)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int w = Vector256<T>.Count;
-        Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<T> c30 = default, c31 = default;
-        for (int p = 0; p < kc; p++)
-        {
-            var b0 = Vector256.LoadUnsafe(ref b, (nuint)(p * 2 * w));
-            var b1 = Vector256.LoadUnsafe(ref b, (nuint)(p * 2 * w + w));
-            ref T ap = ref Unsafe.Add(ref a, p * MR);
-            var x = Vector256.Create(ap); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01);
-            x = Vector256.Create(Unsafe.Add(ref ap, 1)); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11);
-            x = Vector256.Create(Unsafe.Add(ref ap, 2)); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21);
-            x = Vector256.Create(Unsafe.Add(ref ap, 3)); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31);
-        }
-        // Explicit stores after the loop: gathering the accumulators into a collection expression made the
-        // JIT keep them in stack slots and write them back on every iteration.
-        Span<T> tile = stackalloc T[MR * 2 * w];
-        ref T t = ref MemoryMarshal.GetReference(tile);
-        c00.StoreUnsafe(ref t, 0); c01.StoreUnsafe(ref t, (nuint)w);
-        c10.StoreUnsafe(ref t, (nuint)(2 * w)); c11.StoreUnsafe(ref t, (nuint)(3 * w));
-        c20.StoreUnsafe(ref t, (nuint)(4 * w)); c21.StoreUnsafe(ref t, (nuint)(5 * w));
-        c30.StoreUnsafe(ref t, (nuint)(6 * w)); c31.StoreUnsafe(ref t, (nuint)(7 * w));
+        TWidth.Store(c00, ref t, 0); TWidth.Store(c01, ref t, (nuint)w);
+        TWidth.Store(c10, ref t, (nuint)(2 * w)); TWidth.Store(c11, ref t, (nuint)(3 * w));
+        TWidth.Store(c20, ref t, (nuint)(4 * w)); TWidth.Store(c21, ref t, (nuint)(5 * w));
+        TWidth.Store(c30, ref t, (nuint)(6 * w)); TWidth.Store(c31, ref t, (nuint)(7 * w));
         Store(tile, 2 * w, c, offset, ldc, rows, cols, alpha, beta);
     }
 

@@ -225,4 +225,38 @@ internal sealed class JsonFields(string file)
         JsonValueKind.True or JsonValueKind.False => v.GetRawText(),
         _ => "null",
     };
+
+    /// <summary>The string at <paramref name="name"/>, or <paramref name="fallback"/> when the field is absent.</summary>
+    public string String(JsonElement el, string name, string path, string fallback) =>
+        el.TryGetProperty(name, out _) ? String(el, name, path) : fallback;
+
+    /// <summary>The boolean at <paramref name="name"/>, or <paramref name="fallback"/> when the field is absent.</summary>
+    public bool Boolean(JsonElement el, string name, string path, bool fallback) =>
+        el.TryGetProperty(name, out _) ? Boolean(el, name, path) : fallback;
+
+    /// <summary>The positive number at <paramref name="name"/>, or <paramref name="fallback"/> when the field is absent.</summary>
+    public double PositiveNumber(JsonElement el, string name, string path, double fallback) =>
+        el.TryGetProperty(name, out _) ? PositiveNumber(el, name, path) : fallback;
+
+    /// <summary>The integer in [min, max] at <paramref name="name"/>, or <paramref name="fallback"/> when the field is absent.</summary>
+    public int Integer(JsonElement el, string name, string path, int min, int max, int fallback) =>
+        el.TryGetProperty(name, out _) ? Integer(el, name, path, min, max) : fallback;
+
+    /// <summary>The seed at <paramref name="name"/>, or <paramref name="fallback"/> when the field is absent.</summary>
+    public ulong Seed(JsonElement el, string name, string path, ulong fallback) =>
+        el.TryGetProperty(name, out _) ? Seed(el, name, path) : fallback;
+
+    /// <summary>Like <see cref="NoUnknown"/>, and a camelCase key whose snake_case form is allowed gets the key to write
+    /// ("learningRate" → "learning_rate"), for files written before every BioSim file used snake_case.</summary>
+    public void NoUnknownSnakeCase(JsonElement el, string path, string[] allowed)
+    {
+        foreach (var p in el.EnumerateObject())
+        {
+            if (allowed.Contains(p.Name)) continue;
+            string snake = SnakeCase(p.Name);
+            throw Error(Join(path, p.Name), allowed.Contains(snake)
+                ? $"unknown field; BioSim files use snake_case keys: write \"{snake}\""
+                : $"unknown field; allowed: {string.Join(", ", allowed)}");
+        }
+    }
 }

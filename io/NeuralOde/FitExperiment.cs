@@ -4,115 +4,124 @@ using BioSim.Engine.Ode;
 using BioSim.IO.Experiments;
 using BioSim.IO.Hdf5;
 using BioSim.IO.Sonata;
+using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.NeuralOde;
 
 namespace BioSim.IO.NeuralOde;
 
 /// <summary>
-/// One trajectory to fit or to evaluate on: sample times, states (frames × d), optionally the input u(t) it was
-/// driven by (its own sample times, frames × m), and for generated data the noise-free states.
-/// </summary>
-/// <param name="Name">Population, dataset path or "spiral[3]".</param>
-/// <param name="Times">Sample times (increasing).</param>
-/// <param name="States">Observed states, row-major frames × <paramref name="Dimension"/>.</param>
-/// <param name="Dimension">State dimension d.</param>
-/// <param name="InputTimes">Sample times of the input, or null for an undriven trajectory.</param>
-/// <param name="Input">Input samples, row-major (InputTimes.Length × <paramref name="Inputs"/>), or null.</param>
-/// <param name="Inputs">Number of input channels m (0 without input).</param>
-/// <param name="Truth">Noise-free states at <paramref name="Times"/> (generated data), or null.</param>
-public sealed record Trace(string Name, double[] Times, double[] States, int Dimension, double[]? InputTimes = null, double[]? Input = null,
-    int Inputs = 0, double[]? Truth = null);
-
-/// <summary>The trajectories of a fit: those to train on and those held out (evaluated on, never trained on).</summary>
-public sealed record FitData(IReadOnlyList<Trace> Train, IReadOnlyList<Trace> HeldOut);
-
-/// <summary>
-/// A fitting experiment for <c>biosim fit</c>: which trajectories, which model (an MLP or a rate circuit), solver,
-/// gradient method and training settings. The trajectories come from one of three sources:
+/// A fitting experiment for <c>biosim fit</c>: which trajectories, which model (a fit model's name, e.g. "mlp" or
+/// "rate-circuit"), solver, gradient method (by name) and training settings. Keys are snake_case, read through the same
+/// <see cref="JsonFields"/> as every other BioSim file; the names of the model and the gradient method are resolved by
+/// the fit workflow through the catalogue. The trajectories come from one of three sources:
 /// <list type="bullet">
 /// <item>BioSim state reports: <c>"data": {"file": "run.h5", "populations": ["trial0", …]}</c>, one population per
 /// trajectory, elements = state components, times in ms;</item>
 /// <item>any HDF5 datasets: <c>"data": {"file": "x.h5", "trajectories": [{"states": "/a/x", "time": "/a/t",
-/// "input": "/a/u", "inputTime": "/a/tu"}]}</c>, states frames × d (or 1-D for d = 1), time 1-D, input frames × m
-/// (or 1-D) sampled at <c>inputTime</c> (default: <c>time</c>), linearly interpolated; an input drives a rate circuit's
+/// "input": "/a/u", "input_time": "/a/tu"}]}</c>, states frames × d (or 1-D for d = 1), time 1-D, input frames × m
+/// (or 1-D) sampled at <c>input_time</c> (default: <c>time</c>), linearly interpolated; an input drives a rate circuit's
 /// U u(t) term;</item>
-/// <item>generated: <c>"data": {"generate": "spiral" | "lotka-volterra", "trajectories": 12, "heldOut": 4,
+/// <item>generated: <c>"data": {"generate": "spiral" | "lotka-volterra", "trajectories": 12, "held_out": 4,
 /// "samples": 25, "duration": 6.283, "noise": 0.02, "seed": 2}</c> (<see cref="GeneratedData"/>).</item>
 /// </list>
 /// </summary>
 /// <example>
 /// { "data": { "file": "traces.h5", "populations": ["trial0", "trial1"] },
-///   "model": { "type": "rate-circuit" },                       // or { "type": "mlp", "hidden": [32], "activation": "tanh", "timeInput": false }
+///   "model": { "type": "rate-circuit", "min_tau": 0.05 },       // or { "type": "mlp", "hidden": [32], "activation": "tanh", "time_input": false }
 ///   "solver": { "method": "rk4", "step": 0.05 },              // or { "method": "dopri5", "rtol": 1e-6 }
-///   "gradient": "symplectic-adjoint",                          // backprop | checkpoint | symplectic-adjoint | continuous-adjoint
-///   "training": { "iterations": 2000, "learningRate": 0.1, "finalLearningRate": 0.001, "batch": 12, "window": 5, "seed": 1 } }
+///   "gradient": "symplectic-adjoint",                          // backprop | checkpoint | symplectic-adjoint | continuous-adjoint | …
+///   "training": { "iterations": 2000, "learning_rate": 0.1, "final_learning_rate": 0.001, "batch": 12, "window": 5, "seed": 1 } }
 /// </example>
-public sealed record FitExperiment(string File, JsonElement DataSpec, string ModelType,
-    IReadOnlyList<int> Hidden, Activation Activation, bool TimeInput, SolverSettings Solver, string Gradient,
-    int Iterations, double LearningRate, double FinalLearningRate, int Batch, int Window, int Seed, double MinTau)
+/// <param name="File">The fit file (for errors and relative data paths).</param>
+/// <param name="DataSpec">The <c>data</c> object, read by <see cref="LoadData"/>.</param>
+/// <param name="ModelType">The fit model's name (<c>model.type</c>).</param>
+/// <param name="Model">The model settings (hidden layers, activation, time input, min τ; the seed is the training seed).</param>
+/// <param name="Solver">The forward solver.</param>
+/// <param name="Gradient">The gradient method's name.</param>
+/// <param name="Iterations">Optimiser steps.</param>
+/// <param name="LearningRate">Adam's rate at the first step.</param>
+/// <param name="FinalLearningRate">Adam's rate at the last step (geometric decay in between).</param>
+/// <param name="Batch">Windows per step.</param>
+/// <param name="Window">Observations per window.</param>
+/// <param name="Seed">Seed of the data order and of the initial parameters.</param>
+public sealed record FitExperiment(string File, JsonElement DataSpec, string ModelType, FitModelSettings Model, SolverSettings Solver, string Gradient,
+    int Iterations, double LearningRate, double FinalLearningRate, int Batch, int Window, ulong Seed)
 {
-    /// <summary>The gradient methods by name; the error for an unknown name lists them.</summary>
-    public static IReadOnlyDictionary<string, Func<IGradientMethod>> GradientMethods { get; } = new Dictionary<string, Func<IGradientMethod>>
-    {
-        ["backprop"] = () => new BackpropThroughSolver(),
-        ["checkpoint"] = () => new CheckpointedBackprop(),
-        ["symplectic-adjoint"] = () => new SymplecticAdjoint(),
-        ["continuous-adjoint"] = () => new ContinuousAdjoint(),
-    };
-
     private static readonly string[] TopFields = ["data", "model", "solver", "gradient", "training"];
+    private static readonly string[] ModelFields = ["type", "hidden", "activation", "time_input", "min_tau"];
+    private static readonly string[] SolverFields = ["method", "step", "rtol"];
+    private static readonly string[] TrainingFields = ["iterations", "learning_rate", "final_learning_rate", "batch", "window", "seed"];
 
-    /// <summary>Reads and validates a fit experiment; errors name the file, the JSON path and the allowed values.</summary>
+    /// <summary>Reads and validates a fit experiment; errors name the file, the JSON path, the value and the allowed values.</summary>
     public static FitExperiment Read(string path)
     {
-        string text = System.IO.File.ReadAllText(path);
-        using var document = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        string text = JsonFields.ReadText(path, "fit");
+        using var document = JsonFields.Parse(text, path);
         JsonElement root = document.RootElement;
-        string file = path;
-        if (root.ValueKind != JsonValueKind.Object) throw new ExperimentException(file, "$", "a fit experiment is a JSON object");
-        foreach (JsonProperty p in root.EnumerateObject())
-        {
-            if (!TopFields.Contains(p.Name)) throw new ExperimentException(file, $"$.{p.Name}", $"unknown field; allowed: {string.Join(", ", TopFields)}");
-        }
-        JsonElement data = Object(file, root, "data", "$"), model = Object(file, root, "model", "$");
+        var f = new JsonFields(path);
+        f.Object(root, "$");
+        f.NoUnknownSnakeCase(root, "$", TopFields);
+        JsonElement data = f.Required(root, "data", "$"), model = f.Required(root, "model", "$");
+        f.Object(data, "$.data");
+        f.Object(model, "$.model");
         int sources = (data.TryGetProperty("populations", out _) ? 1 : 0) + (data.TryGetProperty("trajectories", out JsonElement tj) && tj.ValueKind == JsonValueKind.Array ? 1 : 0)
             + (data.TryGetProperty("generate", out _) ? 1 : 0);
         if (sources != 1)
-            throw new ExperimentException(file, "$.data", "give exactly one of populations (BioSim reports in file), trajectories (HDF5 dataset paths in file) or generate (spiral, lotka-volterra)");
+            throw f.Error("$.data", "give exactly one of populations (BioSim reports in file), trajectories (HDF5 dataset paths in file) or generate (spiral, lotka-volterra)");
+        if (!data.TryGetProperty("generate", out _)) f.NoUnknownSnakeCase(data, "$.data", ["file", "populations", "trajectories"]);
 
-        string type = String(file, model, "type", "$.model", null);
-        if (type is not ("mlp" or "rate-circuit"))
-            throw new ExperimentException(file, "$.model.type", $"unknown model '{type}'; known: mlp, rate-circuit");
-        int[] hidden = model.TryGetProperty("hidden", out JsonElement h) ? [.. h.EnumerateArray().Select(x => x.GetInt32())] : [32];
-        string activationName = model.TryGetProperty("activation", out JsonElement a) ? a.GetString() ?? "" : "tanh";
-        Activation activation = activationName switch
+        f.NoUnknownSnakeCase(model, "$.model", ModelFields);
+        string type = f.String(model, "type", "$.model");
+        int[] hidden = [32];
+        if (model.TryGetProperty("hidden", out _))
         {
-            "tanh" => Activation.Tanh,
-            "softplus" => Activation.Softplus,
-            _ => throw new ExperimentException(file, "$.model.activation", $"unknown activation '{activationName}'; known: tanh, softplus"),
-        };
-        bool timeInput = model.TryGetProperty("timeInput", out JsonElement ti) && ti.GetBoolean();
-        double minTau = model.TryGetProperty("minTau", out JsonElement mt) ? Positive(file, mt, "$.model.minTau") : 1e-3;
-
-        SolverSettings solver = SolverSettings.Fixed(ButcherTableau.RK4, 0.05);
-        if (root.TryGetProperty("solver", out JsonElement s))
-        {
-            string method = String(file, s, "method", "$.solver", "rk4");
-            ButcherTableau tableau = ButcherTableau.All.FirstOrDefault(t => t.Name == method)
-                ?? throw new ExperimentException(file, "$.solver.method", $"unknown method '{method}'; known: {string.Join(", ", ButcherTableau.All.Select(t => t.Name))}");
-            if (s.TryGetProperty("step", out JsonElement step)) solver = SolverSettings.Fixed(tableau, Positive(file, step, "$.solver.step"));
-            else if (s.TryGetProperty("rtol", out JsonElement rtol)) solver = SolverSettings.WithTolerance(tableau, Positive(file, rtol, "$.solver.rtol"));
-            else throw new ExperimentException(file, "$.solver", "give either step (fixed steps) or rtol (adaptive steps)");
+            JsonElement h = f.Array(model, "hidden", "$.model");
+            hidden = new int[h.GetArrayLength()];
+            for (int i = 0; i < hidden.Length; i++)
+            {
+                if (!h[i].TryGetInt32(out hidden[i]) || hidden[i] < 1) throw f.Error($"$.model.hidden[{i}]", $"must be a positive integer (a layer width), got {JsonFields.Kind(h[i])}");
+            }
         }
-        string gradient = root.TryGetProperty("gradient", out JsonElement g) ? g.GetString() ?? "" : "symplectic-adjoint";
-        if (!GradientMethods.ContainsKey(gradient))
-            throw new ExperimentException(file, "$.gradient", $"unknown gradient method '{gradient}'; known: {string.Join(", ", GradientMethods.Keys)}");
+        string activation = f.String(model, "activation", "$.model", "tanh");
+        try
+        {
+            Activations.Create(activation);
+        }
+        catch (ArgumentException)
+        {
+            throw f.Error("$.model.activation", $"unknown activation '{activation}'; known: {string.Join(", ", Activations.Names)}, or 'leaky-relu:α' for slope α");
+        }
+        using var empty = JsonDocument.Parse("{}");
+        JsonElement training = root.TryGetProperty("training", out JsonElement tr) ? tr : empty.RootElement;
+        f.Object(training, "$.training");
+        f.NoUnknownSnakeCase(training, "$.training", TrainingFields);
+        ulong seed = f.Seed(training, "seed", "$.training", 1);
+        var settings = new FitModelSettings
+        {
+            Hidden = hidden,
+            Activation = activation,
+            TimeInput = f.Boolean(model, "time_input", "$.model", false),
+            MinTau = f.PositiveNumber(model, "min_tau", "$.model", 1e-3),
+            Seed = seed,
+        };
+        string gradient = f.String(root, "gradient", "$", "symplectic-adjoint");
+        return new FitExperiment(path, data.Clone(), type, settings, ReadSolver(f, root), gradient,
+            f.Integer(training, "iterations", "$.training", 1, int.MaxValue, 1000),
+            f.PositiveNumber(training, "learning_rate", "$.training", 0.05), f.PositiveNumber(training, "final_learning_rate", "$.training", 0.001),
+            f.Integer(training, "batch", "$.training", 1, int.MaxValue, 8), f.Integer(training, "window", "$.training", 1, int.MaxValue, 5), seed);
+    }
 
-        JsonElement training = root.TryGetProperty("training", out JsonElement tr) ? tr : default;
-        double Number(string name, double fallback) =>
-            training.ValueKind == JsonValueKind.Object && training.TryGetProperty(name, out JsonElement v) ? Positive(file, v, $"$.training.{name}") : fallback;
-        return new FitExperiment(file, data.Clone(), type, hidden, activation, timeInput, solver, gradient,
-            (int)Number("iterations", 1000), Number("learningRate", 0.05), Number("finalLearningRate", 0.001),
-            (int)Number("batch", 8), (int)Number("window", 5), (int)Number("seed", 1), minTau);
+    private static SolverSettings ReadSolver(JsonFields f, JsonElement root)
+    {
+        if (!root.TryGetProperty("solver", out JsonElement s)) return SolverSettings.Fixed(ButcherTableau.RK4, 0.05);
+        f.Object(s, "$.solver");
+        f.NoUnknownSnakeCase(s, "$.solver", SolverFields);
+        string method = f.String(s, "method", "$.solver", "rk4");
+        ButcherTableau tableau = ButcherTableau.All.FirstOrDefault(t => t.Name == method)
+            ?? throw f.Error("$.solver.method", $"unknown method '{method}'; known: {string.Join(", ", ButcherTableau.All.Select(t => t.Name))}");
+        if (s.TryGetProperty("step", out _)) return SolverSettings.Fixed(tableau, f.PositiveNumber(s, "step", "$.solver"));
+        if (s.TryGetProperty("rtol", out _)) return SolverSettings.WithTolerance(tableau, f.PositiveNumber(s, "rtol", "$.solver"));
+        throw f.Error("$.solver", "give either step (fixed steps) or rtol (adaptive steps)");
     }
 
     /// <summary>Loads (or generates) the trajectories. Errors name this file, the JSON path, the HDF5 file and the dataset.</summary>
@@ -120,7 +129,7 @@ public sealed record FitExperiment(string File, JsonElement DataSpec, string Mod
     {
         JsonElement data = DataSpec;
         if (data.TryGetProperty("generate", out _)) return GeneratedData.Generate(File, data);
-        string dataFile = String(File, data, "file", "$.data", null);
+        string dataFile = new JsonFields(File).String(data, "file", "$.data");
         if (!Path.IsPathRooted(dataFile)) dataFile = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(File)) ?? ".", dataFile);
         if (!System.IO.File.Exists(dataFile)) throw new ExperimentException(File, "$.data.file", $"{dataFile} does not exist");
         using var h5 = Hdf5File.OpenReadOnly(dataFile);
@@ -158,19 +167,16 @@ public sealed record FitExperiment(string File, JsonElement DataSpec, string Mod
 
     private List<Trace> Datasets(Hdf5File h5, string dataFile, JsonElement list)
     {
-        if (list.GetArrayLength() == 0) throw new ExperimentException(File, "$.data.trajectories", "must be a non-empty array of {states, time[, input, inputTime]} dataset paths");
+        if (list.GetArrayLength() == 0) throw new ExperimentException(File, "$.data.trajectories", "must be a non-empty array of {states, time[, input, input_time]} dataset paths");
+        var f = new JsonFields(File);
         var result = new List<Trace>();
         int index = 0;
         foreach (JsonElement item in list.EnumerateArray())
         {
             string at = $"$.data.trajectories[{index}]";
-            if (item.ValueKind != JsonValueKind.Object) throw new ExperimentException(File, at, "must be an object {states, time[, input, inputTime]}");
-            foreach (JsonProperty p in item.EnumerateObject())
-            {
-                if (p.Name is not ("states" or "time" or "input" or "inputTime"))
-                    throw new ExperimentException(File, $"{at}.{p.Name}", "unknown field; allowed: states, time, input, inputTime");
-            }
-            string statesPath = String(File, item, "states", at, null), timePath = String(File, item, "time", at, null);
+            if (item.ValueKind != JsonValueKind.Object) throw new ExperimentException(File, at, "must be an object {states, time[, input, input_time]}");
+            f.NoUnknownSnakeCase(item, at, ["states", "time", "input", "input_time"]);
+            string statesPath = f.String(item, "states", at), timePath = f.String(item, "time", at);
             var (states, frames, d) = Matrix(h5, dataFile, statesPath, $"{at}.states");
             var (times, timeCount, timeColumns) = Matrix(h5, dataFile, timePath, $"{at}.time");
             if (timeColumns != 1 || timeCount != frames)
@@ -185,21 +191,21 @@ public sealed record FitExperiment(string File, JsonElement DataSpec, string Mod
             int m = 0;
             if (item.TryGetProperty("input", out _))
             {
-                string inputPath = String(File, item, "input", at, null);
+                string inputPath = f.String(item, "input", at);
                 int count;
                 (input, count, m) = Matrix(h5, dataFile, inputPath, $"{at}.input");
-                if (item.TryGetProperty("inputTime", out _))
+                if (item.TryGetProperty("input_time", out _))
                 {
-                    string inputTimePath = String(File, item, "inputTime", at, null);
-                    (inputTimes, int n, int c) = Matrix(h5, dataFile, inputTimePath, $"{at}.inputTime");
+                    string inputTimePath = f.String(item, "input_time", at);
+                    (inputTimes, int n, int c) = Matrix(h5, dataFile, inputTimePath, $"{at}.input_time");
                     if (c != 1 || n != count)
-                        throw new ExperimentException(File, $"{at}.inputTime", $"'{inputTimePath}' in {dataFile} has {n} × {c} values; expected one time per sample of '{inputPath}' ({count})");
-                    CheckTimes(inputTimes, $"{at}.inputTime", inputTimePath, dataFile);
+                        throw new ExperimentException(File, $"{at}.input_time", $"'{inputTimePath}' in {dataFile} has {n} × {c} values; expected one time per sample of '{inputPath}' ({count})");
+                    CheckTimes(inputTimes, $"{at}.input_time", inputTimePath, dataFile);
                 }
                 else
                 {
                     if (count != frames)
-                        throw new ExperimentException(File, $"{at}.input", $"'{inputPath}' in {dataFile} has {count} samples but '{statesPath}' has {frames} frames; give inputTime when the input has its own times");
+                        throw new ExperimentException(File, $"{at}.input", $"'{inputPath}' in {dataFile} has {count} samples but '{statesPath}' has {frames} frames; give input_time when the input has its own times");
                     inputTimes = times;
                 }
                 foreach (double v in input)
@@ -207,9 +213,9 @@ public sealed record FitExperiment(string File, JsonElement DataSpec, string Mod
                     if (!double.IsFinite(v)) throw new ExperimentException(File, $"{at}.input", $"'{inputPath}' in {dataFile} holds {v}; inputs must be finite");
                 }
             }
-            else if (item.TryGetProperty("inputTime", out _))
+            else if (item.TryGetProperty("input_time", out _))
             {
-                throw new ExperimentException(File, $"{at}.inputTime", "needs input (the dataset it gives the times of)");
+                throw new ExperimentException(File, $"{at}.input_time", "needs input (the dataset it gives the times of)");
             }
             result.Add(new Trace(statesPath, times, states, d, inputTimes, input, m));
             index++;
@@ -240,25 +246,5 @@ public sealed record FitExperiment(string File, JsonElement DataSpec, string Mod
             if (!double.IsFinite(times[i]) || (i > 0 && !(times[i] > times[i - 1])))
                 throw new ExperimentException(File, at, $"'{path}' in {dataFile} must be finite and strictly increasing: element {i} is {times[i]}");
         }
-    }
-
-    internal static JsonElement Object(string file, JsonElement parent, string name, string at)
-    {
-        if (!parent.TryGetProperty(name, out JsonElement e) || e.ValueKind != JsonValueKind.Object)
-            throw new ExperimentException(file, $"{at}.{name}", "must be an object");
-        return e;
-    }
-
-    internal static string String(string file, JsonElement parent, string name, string at, string? fallback)
-    {
-        if (parent.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.String) return e.GetString()!;
-        return fallback ?? throw new ExperimentException(file, $"{at}.{name}", "is required (a string)");
-    }
-
-    internal static double Positive(string file, JsonElement value, string at)
-    {
-        if (value.ValueKind != JsonValueKind.Number || !(value.GetDouble() > 0))
-            throw new ExperimentException(file, at, $"must be a positive number, not {value}");
-        return value.GetDouble();
     }
 }

@@ -17,7 +17,7 @@ namespace BioSim.IO.NeuralOde;
 /// </list>
 /// Each trajectory has <c>samples</c> frames at t = k·duration/(samples − 1), k = 0 … samples − 1 (frame 0 is the
 /// initial state), with independent Gaussian noise of standard deviation <c>noise</c> on every observed value. The
-/// first <c>trajectories</c> are for training; <c>heldOut</c> more (different initial states) are kept for evaluation
+/// first <c>trajectories</c> are for training; <c>held_out</c> more (different initial states) are kept for evaluation
 /// with their noise-free states. Initial states and noise come from streams keyed by (<c>seed</c>, "data/&lt;system&gt;",
 /// "initial" | "noise") and the trajectory index.
 /// </summary>
@@ -26,34 +26,20 @@ public static class GeneratedData
     /// <summary>Systems that can be generated.</summary>
     public static IReadOnlyList<string> Systems { get; } = ["spiral", "lotka-volterra"];
 
-    private static readonly string[] Fields = ["generate", "trajectories", "heldOut", "samples", "duration", "noise", "seed"];
+    private static readonly string[] Fields = ["generate", "trajectories", "held_out", "samples", "duration", "noise", "seed"];
 
     /// <summary>Generates the data described by <paramref name="data"/> (the experiment's <c>$.data</c>).</summary>
     public static FitData Generate(string file, JsonElement data)
     {
-        foreach (JsonProperty p in data.EnumerateObject())
-        {
-            if (!Fields.Contains(p.Name)) throw new ExperimentException(file, $"$.data.{p.Name}", $"unknown field for generated data; allowed: {string.Join(", ", Fields)}");
-        }
-        string system = FitExperiment.String(file, data, "generate", "$.data", null);
+        var f = new JsonFields(file);
+        f.NoUnknownSnakeCase(data, "$.data", Fields);
+        string system = f.String(data, "generate", "$.data");
         if (!Systems.Contains(system)) throw new ExperimentException(file, "$.data.generate", $"unknown system '{system}'; known: {string.Join(", ", Systems)}");
-        int Count(string name, int fallback, int min)
-        {
-            if (!data.TryGetProperty(name, out JsonElement e)) return fallback;
-            if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt32(out int v) || v < min)
-                throw new ExperimentException(file, $"$.data.{name}", $"must be an integer ≥ {min}, not {e}");
-            return v;
-        }
-        int train = Count("trajectories", 12, 1), heldOut = Count("heldOut", 4, 0), samples = Count("samples", 25, 2), seed = Count("seed", 1, 0);
-        double duration = system == "spiral" ? 2 * Math.PI : 10.0;
-        if (data.TryGetProperty("duration", out JsonElement du)) duration = FitExperiment.Positive(file, du, "$.data.duration");
-        double noise = 0.02;
-        if (data.TryGetProperty("noise", out JsonElement no))
-        {
-            if (no.ValueKind != JsonValueKind.Number || !(no.GetDouble() >= 0) || !double.IsFinite(no.GetDouble()))
-                throw new ExperimentException(file, "$.data.noise", $"must be a number ≥ 0 (standard deviation of the noise), not {no}");
-            noise = no.GetDouble();
-        }
+        int train = f.Integer(data, "trajectories", "$.data", 1, int.MaxValue, 12), heldOut = f.Integer(data, "held_out", "$.data", 0, int.MaxValue, 4);
+        int samples = f.Integer(data, "samples", "$.data", 2, int.MaxValue, 25), seed = f.Integer(data, "seed", "$.data", 0, int.MaxValue, 1);
+        double duration = f.PositiveNumber(data, "duration", "$.data", system == "spiral" ? 2 * Math.PI : 10.0);
+        double noise = data.TryGetProperty("noise", out _) ? f.Number(data, "noise", "$.data") : 0.02;
+        if (!(noise >= 0)) throw f.Error("$.data.noise", $"must be a number ≥ 0 (standard deviation of the noise), got {noise}");
 
         double[] times = new double[samples];
         for (int k = 0; k < samples; k++) times[k] = duration * k / (samples - 1);

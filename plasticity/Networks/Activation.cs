@@ -43,6 +43,22 @@ public sealed class Tanh : Activation
     }
 }
 
+/// <summary>f(z) = log(1 + e^z), evaluated without overflow as max(z, 0) + log1p(e^{−|z|}); f′ = 1/(1 + e^{−z}).</summary>
+public sealed class Softplus : Activation
+{
+    public override string Name => "softplus";
+
+    public override void Forward(ReadOnlySpan<double> z, Span<double> h)
+    {
+        for (int i = 0; i < z.Length; i++) h[i] = Math.Max(z[i], 0) + double.LogP1(Math.Exp(-Math.Abs(z[i])));
+    }
+
+    public override void Derivative(ReadOnlySpan<double> z, ReadOnlySpan<double> h, Span<double> d)
+    {
+        for (int i = 0; i < z.Length; i++) d[i] = 1 / (1 + Math.Exp(-z[i]));
+    }
+}
+
 /// <summary>f(z) = 1/(1 + e^{−z}), f′ = h(1 − h).</summary>
 public sealed class Logistic : Activation
 {
@@ -135,6 +151,7 @@ public static class Activations
         ["identity"] = () => new Identity(),
         ["tanh"] = () => new Tanh(),
         ["logistic"] = () => new Logistic(),
+        ["softplus"] = () => new Softplus(),
         ["relu"] = () => new Relu(),
         ["leaky-relu"] = () => new LeakyRelu(),
         ["hard-sigmoid"] = () => new HardSigmoid(),

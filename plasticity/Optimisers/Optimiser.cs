@@ -71,6 +71,26 @@ public abstract class ElementwiseOptimiser : IOptimiser
         }
     }
 
+    /// <summary>Allocates the state for one flat parameter vector of <paramref name="count"/> entries (zero moments,
+    /// step 0), for a model that is not a <see cref="Network"/> (a neural-ODE vector field); then use <see cref="Step(Span{double}, ReadOnlySpan{double})"/>.</summary>
+    public void Prepare(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        _names = ["theta"];
+        Moments = [.. Enumerable.Range(0, MomentCount).Select(_ => new[] { new double[count] })];
+        Steps = 0;
+    }
+
+    /// <summary>One step on the flat parameter vector prepared by <see cref="Prepare(int)"/>: θ ← θ − (update from <paramref name="gradient"/>).</summary>
+    public void Step(Span<double> parameters, ReadOnlySpan<double> gradient)
+    {
+        if (_names is not ["theta"]) throw new InvalidOperationException("Call Prepare(count) before stepping a flat parameter vector.");
+        if (parameters.Length != Moments[0][0].Length || gradient.Length != parameters.Length)
+            throw new ArgumentException($"The optimiser was prepared for {Moments[0][0].Length} parameters; got {parameters.Length} parameters and {gradient.Length} gradient entries.");
+        Steps++;
+        Update(0, parameters, gradient);
+    }
+
     /// <summary>Updates parameter tensor <paramref name="tensor"/> in place from its gradient.</summary>
     protected abstract void Update(int tensor, Span<double> parameters, ReadOnlySpan<double> gradient);
 

@@ -4,6 +4,7 @@ using BioSim.Engine.Ode;
 using BioSim.IO.Hdf5;
 using BioSim.IO.Sonata;
 using NUnit.Framework;
+using BioSim.Circuits.Neurons.RateCircuit;
 
 namespace BioSim.Tests.Cli;
 
@@ -58,7 +59,7 @@ public sealed class FitCommandTests : TempDirectoryFixture
               "model": { "type": "rate-circuit" },
               "solver": { "method": "rk4", "step": 0.05 },
               "gradient": "symplectic-adjoint",
-              "training": { "iterations": 1500, "learningRate": 0.1, "finalLearningRate": 0.001, "batch": 12, "window": 5, "seed": 1 } }
+              "training": { "iterations": 1500, "learning_rate": 0.1, "final_learning_rate": 0.001, "batch": 12, "window": 5, "seed": 1 } }
             """);
         string output = Path.Combine(Dir, "out");
         var (code, stdout, stderr) = BiosimProcess.Run("fit", experiment, "-o", output);

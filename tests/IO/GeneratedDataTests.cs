@@ -19,7 +19,7 @@ public sealed class GeneratedDataTests
     [Test]
     public void LotkaVolterraTruthConservesTheFirstIntegral()
     {
-        FitData data = Generate("""{ "generate": "lotka-volterra", "trajectories": 3, "heldOut": 1, "samples": 41, "seed": 3 }""");
+        FitData data = Generate("""{ "generate": "lotka-volterra", "trajectories": 3, "held_out": 1, "samples": 41, "seed": 3 }""");
         Assert.That(data.Train, Has.Count.EqualTo(3));
         Assert.That(data.HeldOut, Has.Count.EqualTo(1));
         foreach (Trace trace in data.Train.Concat(data.HeldOut))
@@ -38,7 +38,7 @@ public sealed class GeneratedDataTests
     [Test]
     public void SpiralFollowsItsClosedFormWithTheRequestedNoise()
     {
-        const string Spec = """{ "generate": "spiral", "trajectories": 12, "heldOut": 0, "samples": 25, "noise": 0.05, "seed": 2 }""";
+        const string Spec = """{ "generate": "spiral", "trajectories": 12, "held_out": 0, "samples": 25, "noise": 0.05, "seed": 2 }""";
         FitData data = Generate(Spec);
         double sum = 0;
         int count = 0;

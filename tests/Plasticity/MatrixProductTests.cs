@@ -24,7 +24,8 @@ public sealed class MatrixProductTests
     // Sizes include 1, primes, and values just off the vector width (4 or 8 doubles, 8 or 16 floats), the 4-row tile,
     // and k beyond one 256-deep block.
     private static readonly (int M, int N, int K)[] Sizes =
-        [(1, 1, 1), (7, 5, 3), (4, 16, 8), (6, 16, 8), (13, 17, 19), (33, 65, 31), (100, 37, 300), (97, 130, 513)];
+        [(1, 1, 1), (7, 5, 3), (4, 16, 8), (6, 16, 8), (13, 17, 19), (33, 65, 31), (100, 37, 300), (97, 130, 513),
+         (65, 1, 3), (3, 1, 65), (67, 1, 300), (65, 33, 1), (1, 67, 1)]; // matrix-vector (n = 1) and rank-one (k = 1), as a neural-ODE field uses them
 
     private static double[] Random(int length, string purpose)
     {

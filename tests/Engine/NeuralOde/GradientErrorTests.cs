@@ -1,6 +1,7 @@
 using BioSim.Engine.NeuralOde;
 using BioSim.Engine.Ode;
 using NUnit.Framework;
+using BioSim.Plasticity.NeuralOde;
 
 namespace BioSim.Tests.Engine.NeuralOde;
 

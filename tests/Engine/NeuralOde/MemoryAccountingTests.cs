@@ -1,6 +1,8 @@
 using BioSim.Engine.NeuralOde;
 using BioSim.Engine.Ode;
 using NUnit.Framework;
+using BioSim.Plasticity.NeuralOde;
+using BioSim.Plasticity.Networks;
 
 namespace BioSim.Tests.Engine.NeuralOde;
 
@@ -23,7 +25,7 @@ public sealed class MemoryAccountingTests
     [Test]
     public void RetainedFloatsGrowWithTheExpectedSlopes()
     {
-        var field = new MlpVectorField(2, [32, 32], Activation.Tanh, timeInput: true);
+        var field = new MlpVectorField(2, [32, 32], new Tanh(), timeInput: true);
         field.InitializeRandom(1);
         int s = ButcherTableau.RK4.Stages, d = field.Dimension, tape = field.TapeLength;
         IGradientMethod[] methods = [new BackpropThroughSolver(), new CheckpointedBackprop(), new SymplecticAdjoint(), new ContinuousAdjoint()];

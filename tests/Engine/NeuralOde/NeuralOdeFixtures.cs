@@ -1,15 +1,27 @@
 using BioSim.Engine.NeuralOde;
 using BioSim.Engine.Ode;
+using BioSim.Plasticity.NeuralOde;
+using BioSim.Plasticity.Networks;
+using MeanSquaredError = BioSim.Engine.NeuralOde.MeanSquaredError;
+using BioSim.Circuits.Neurons.RateCircuit;
 
 namespace BioSim.Tests.Engine.NeuralOde;
 
 /// <summary>Small fields and problems shared by the neural-ODE tests (fixed seeds).</summary>
 internal static class NeuralOdeFixtures
 {
-    public static MlpVectorField Mlp(Activation activation = Activation.Tanh, bool timeInput = true, int seed = 3)
+    public static MlpVectorField Mlp(Activation? activation = null, bool timeInput = true, int seed = 3)
     {
+        // Glorot-uniform weights from System.Random(seed), drawn as MlpVectorField drew them before it moved to the Philox
+        // streams, so that these fixtures (and the numbers quoted in the tests that use them) stay what they were.
         var field = new MlpVectorField(2, [8, 8], activation, timeInput);
-        field.InitializeRandom(seed);
+        var weights = new Random(seed);
+        for (int l = 0; l < field.LayerSizes.Count - 1; l++)
+        {
+            double limit = Math.Sqrt(6.0 / (field.LayerSizes[l] + field.LayerSizes[l + 1]));
+            int count = field.LayerSizes[l] * field.LayerSizes[l + 1];
+            for (int i = 0; i < count; i++) field.Parameters[field.WeightOffset(l) + i] = limit * (2 * weights.NextDouble() - 1);
+        }
         var random = new Random(seed + 100);
         for (int l = 0; l < field.LayerSizes.Count - 1; l++)
         {

@@ -2,6 +2,9 @@ using System.Text.Json;
 using BioSim.Engine.NeuralOde;
 using BioSim.Engine.Ode;
 using NUnit.Framework;
+using BioSim.Plasticity.NeuralOde;
+using BioSim.Plasticity.Networks;
+using MeanSquaredError = BioSim.Engine.NeuralOde.MeanSquaredError;
 
 namespace BioSim.Tests.Engine.NeuralOde;
 
@@ -33,7 +36,7 @@ public sealed class PyTorchReferenceTests
         Assert.That(root.GetProperty("activation").GetString(), Is.EqualTo("tanh"));
         Assert.That(root.GetProperty("time_input").GetBoolean(), Is.True);
 
-        var field = new MlpVectorField(sizes[^1], sizes[1..^1], Activation.Tanh, timeInput: true);
+        var field = new MlpVectorField(sizes[^1], sizes[1..^1], new Tanh(), timeInput: true);
         double[] parameters = Array("parameters");
         Assert.That(parameters, Has.Length.EqualTo(field.ParameterCount));
         parameters.CopyTo(field.Parameters);

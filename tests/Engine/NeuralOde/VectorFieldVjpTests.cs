@@ -1,5 +1,6 @@
 using BioSim.Engine.NeuralOde;
 using NUnit.Framework;
+using BioSim.Plasticity.Networks;
 
 namespace BioSim.Tests.Engine.NeuralOde;
 
@@ -13,9 +14,9 @@ public sealed class VectorFieldVjpTests
 {
     private static IEnumerable<TestCaseData> Fields()
     {
-        yield return new TestCaseData((Func<IParametricVectorField>)(() => NeuralOdeFixtures.Mlp(Activation.Tanh, timeInput: false))).SetArgDisplayNames("mlp-tanh");
-        yield return new TestCaseData((Func<IParametricVectorField>)(() => NeuralOdeFixtures.Mlp(Activation.Softplus, timeInput: true))).SetArgDisplayNames("mlp-softplus-time");
-        yield return new TestCaseData((Func<IParametricVectorField>)(() => NeuralOdeFixtures.Mlp(Activation.Tanh, timeInput: true))).SetArgDisplayNames("mlp-tanh-time");
+        yield return new TestCaseData((Func<IParametricVectorField>)(() => NeuralOdeFixtures.Mlp(new Tanh(), timeInput: false))).SetArgDisplayNames("mlp-tanh");
+        yield return new TestCaseData((Func<IParametricVectorField>)(() => NeuralOdeFixtures.Mlp(new Softplus(), timeInput: true))).SetArgDisplayNames("mlp-softplus-time");
+        yield return new TestCaseData((Func<IParametricVectorField>)(() => NeuralOdeFixtures.Mlp(new Tanh(), timeInput: true))).SetArgDisplayNames("mlp-tanh-time");
         yield return new TestCaseData((Func<IParametricVectorField>)(() => NeuralOdeFixtures.RateCircuit())).SetArgDisplayNames("rate-circuit");
     }
 

@@ -1,46 +1,46 @@
 using System.Numerics.Tensors;
+using BioSim.Engine.NeuralOde;
+using BioSim.Engine.Numerics;
+using BioSim.Engine.Random;
+using BioSim.Plasticity.Networks;
 
-namespace BioSim.Engine.NeuralOde;
-
-/// <summary>Hidden-layer nonlinearity of an <see cref="MlpVectorField"/>.</summary>
-public enum Activation
-{
-    /// <summary>tanh(z); derivative 1 − tanh²(z).</summary>
-    Tanh,
-
-    /// <summary>softplus(z) = log(1 + e^z); derivative the logistic σ(z).</summary>
-    Softplus,
-}
+namespace BioSim.Plasticity.NeuralOde;
 
 /// <summary>
-/// A multilayer perceptron vector field f(t, x) = W_L σ(… σ(W_1 [x; t] + b_1) …) + b_L: hidden layers with
-/// tanh or softplus, a linear output layer of size d, optionally the time t appended to the input.
+/// A multilayer perceptron vector field f(t, x) = W_L σ(… σ(W_1 [x; t] + b_1) …) + b_L: hidden layers with any
+/// <see cref="Activation"/> (tanh, softplus, …), a linear output layer of size d, optionally the time t appended
+/// to the input.
 /// </summary>
 /// <remarks>
 /// <para>Parameters, flat, layer by layer: W_l (out × in, row-major) then b_l. This is the layout of
 /// PyTorch's <c>nn.Linear</c> (weight [out, in], bias [out]), which the reference script uses.</para>
 /// <para>Tape: for each layer its input a_l and pre-activation z_l; the VJP runs the chain rule backwards:
-/// δ ← δ ∘ σ'(z_l) (hidden layers), ∂W_l += δ a_lᵀ, ∂b_l += δ, δ ← W_lᵀ δ.</para>
+/// δ ← δ ∘ σ'(z_l) (hidden layers), ∂W_l += δ a_lᵀ, ∂b_l += δ, δ ← W_lᵀ δ. Every product (W a, δ aᵀ, Wᵀ δ) goes
+/// through the one <see cref="IMatrixProduct"/>, so the fastest kernel on the machine serves the field.</para>
 /// </remarks>
 public sealed class MlpVectorField : IParametricVectorField
 {
     private readonly int[] _sizes;            // layer widths, input first (d or d + 1), output d last
     private readonly int[] _weightOffset, _biasOffset, _inputOffset, _preOffset;
     private readonly double[] _theta;
-    private readonly double[] _scratch, _delta, _deltaNext;
+    private readonly double[] _scratch, _delta, _deltaNext, _slope;
+    private readonly IMatrixProduct _product;
 
     /// <summary>Creates the field with all parameters zero; see <see cref="InitializeRandom"/>.</summary>
     /// <param name="dimension">State dimension d (input and output width).</param>
     /// <param name="hidden">Widths of the hidden layers (may be empty: a linear field).</param>
-    /// <param name="activation">Hidden nonlinearity.</param>
+    /// <param name="activation">Hidden nonlinearity (default tanh).</param>
     /// <param name="timeInput">Whether t is appended to the input.</param>
-    public MlpVectorField(int dimension, IReadOnlyList<int> hidden, Activation activation = Activation.Tanh, bool timeInput = false)
+    /// <param name="product">The matrix product (default the managed kernel, whose matrix-vector and rank-one paths are the
+    /// fastest for one state at a time: see <see cref="ManagedMatrixProduct"/>).</param>
+    public MlpVectorField(int dimension, IReadOnlyList<int> hidden, Activation? activation = null, bool timeInput = false, IMatrixProduct? product = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
         ArgumentNullException.ThrowIfNull(hidden);
         Dimension = dimension;
-        ActivationFunction = activation;
+        ActivationFunction = activation ?? new Tanh();
         TimeInput = timeInput;
+        _product = product ?? new ManagedMatrixProduct();
         _sizes = new int[hidden.Count + 2];
         _sizes[0] = dimension + (timeInput ? 1 : 0);
         for (int i = 0; i < hidden.Count; i++)
@@ -72,6 +72,7 @@ public sealed class MlpVectorField : IParametricVectorField
         _scratch = new double[tape];
         _delta = new double[widest];
         _deltaNext = new double[widest];
+        _slope = new double[widest];
     }
 
     /// <inheritdoc/>
@@ -82,6 +83,9 @@ public sealed class MlpVectorField : IParametricVectorField
 
     /// <summary>Whether t is an input.</summary>
     public bool TimeInput { get; }
+
+    /// <summary>Which matrix product the field uses.</summary>
+    public string MatrixProduct => _product.Name;
 
     /// <summary>Layer widths, input first.</summary>
     public IReadOnlyList<int> LayerSizes => _sizes;
@@ -101,13 +105,14 @@ public sealed class MlpVectorField : IParametricVectorField
     /// <summary>Offset of b_l in <see cref="Parameters"/>.</summary>
     public int BiasOffset(int layer) => _biasOffset[layer];
 
-    /// <summary>Glorot-uniform weights (±sqrt(6 / (in + out))) and zero biases from a seeded generator.</summary>
-    public void InitializeRandom(int seed, double gain = 1.0)
+    /// <summary>Glorot-uniform weights (±gain·sqrt(6 / (in + out))) and zero biases. W_l is drawn from the Philox stream
+    /// (<paramref name="seed"/>, "mlp-vector-field", "W&lt;l&gt;"), so it depends on the seed and the layer alone.</summary>
+    public void InitializeRandom(ulong seed, double gain = 1.0)
     {
-        var random = new System.Random(seed);
         Array.Clear(_theta);
         for (int l = 0; l < _sizes.Length - 1; l++)
         {
+            var random = new RandomStream(seed, "mlp-vector-field", $"W{l}");
             double limit = gain * Math.Sqrt(6.0 / (_sizes[l] + _sizes[l + 1]));
             int count = _sizes[l] * _sizes[l + 1];
             for (int i = 0; i < count; i++) _theta[_weightOffset[l] + i] = limit * (2 * random.NextDouble() - 1);
@@ -128,19 +133,11 @@ public sealed class MlpVectorField : IParametricVectorField
             int nIn = _sizes[l], nOut = _sizes[l + 1];
             ReadOnlySpan<double> a = record.Slice(_inputOffset[l], nIn);
             Span<double> z = record.Slice(_preOffset[l], nOut);
-            ReadOnlySpan<double> w = _theta.AsSpan(_weightOffset[l], nOut * nIn);
-            ReadOnlySpan<double> b = _theta.AsSpan(_biasOffset[l], nOut);
-            for (int o = 0; o < nOut; o++) z[o] = TensorPrimitives.Dot(w.Slice(o * nIn, nIn), a) + b[o];
-            if (l == layers - 1)
-            {
-                z.CopyTo(dxdt);
-            }
-            else
-            {
-                Span<double> next = record.Slice(_inputOffset[l + 1], nOut);
-                if (ActivationFunction == Activation.Tanh) TensorPrimitives.Tanh(z, next);
-                else Softplus(z, next);
-            }
+            // z ← W a + b
+            _theta.AsSpan(_biasOffset[l], nOut).CopyTo(z);
+            _product.Multiply(false, false, nOut, 1, nIn, 1.0, _theta.AsSpan(_weightOffset[l], nOut * nIn), a, 1.0, z);
+            if (l == layers - 1) z.CopyTo(dxdt);
+            else ActivationFunction.Forward(z, record.Slice(_inputOffset[l + 1], nOut));
         }
     }
 
@@ -149,49 +146,27 @@ public sealed class MlpVectorField : IParametricVectorField
     {
         FieldChecks.VjpLengths(this, tape, v, stateGradient, parameterGradient);
         int layers = _sizes.Length - 1;
-        Span<double> delta = _delta.AsSpan(0, Dimension);
-        v.CopyTo(delta);
+        v.CopyTo(_delta.AsSpan(0, Dimension));
         for (int l = layers - 1; l >= 0; l--)
         {
             int nIn = _sizes[l], nOut = _sizes[l + 1];
-            delta = _delta.AsSpan(0, nOut);
+            Span<double> delta = _delta.AsSpan(0, nOut);
             if (l < layers - 1)
             {
-                // δ ∘ σ'(z): tanh' = 1 − a² with a = tanh(z) the next layer's input; softplus' = logistic(z).
-                ReadOnlySpan<double> z = tape.Slice(_preOffset[l], nOut);
-                ReadOnlySpan<double> a = tape.Slice(_inputOffset[l + 1], nOut);
-                for (int o = 0; o < nOut; o++)
-                {
-                    double slope = ActivationFunction == Activation.Tanh ? 1 - a[o] * a[o] : 1 / (1 + Math.Exp(-z[o]));
-                    delta[o] *= slope;
-                }
+                // δ ∘ σ'(z), σ' from z and the next layer's input a = σ(z).
+                Span<double> slope = _slope.AsSpan(0, nOut);
+                ActivationFunction.Derivative(tape.Slice(_preOffset[l], nOut), tape.Slice(_inputOffset[l + 1], nOut), slope);
+                TensorPrimitives.Multiply(delta, slope, delta);
             }
             ReadOnlySpan<double> input = tape.Slice(_inputOffset[l], nIn);
-            Span<double> gw = parameterGradient.Slice(_weightOffset[l], nOut * nIn);
             Span<double> gb = parameterGradient.Slice(_biasOffset[l], nOut);
-            ReadOnlySpan<double> w = _theta.AsSpan(_weightOffset[l], nOut * nIn);
+            TensorPrimitives.Add(gb, delta, gb);
+            // ∂W += δ aᵀ (a rank-one update), then δ ← Wᵀ δ.
+            _product.Multiply(false, false, nOut, nIn, 1, 1.0, delta, input, 1.0, parameterGradient.Slice(_weightOffset[l], nOut * nIn));
             Span<double> next = _deltaNext.AsSpan(0, nIn);
-            next.Clear();
-            for (int o = 0; o < nOut; o++)
-            {
-                double d = delta[o];
-                gb[o] += d;
-                if (d == 0) continue;
-                TensorPrimitives.MultiplyAdd(input, d, gw.Slice(o * nIn, nIn), gw.Slice(o * nIn, nIn));
-                TensorPrimitives.MultiplyAdd(w.Slice(o * nIn, nIn), d, next, next);
-            }
+            _product.Multiply(true, false, nIn, 1, nOut, 1.0, _theta.AsSpan(_weightOffset[l], nOut * nIn), delta, 0.0, next);
             next.CopyTo(_delta.AsSpan(0, nIn));
         }
         _delta.AsSpan(0, Dimension).CopyTo(stateGradient);
-    }
-
-    /// <summary>softplus(z) = log(1 + e^z), evaluated without overflow as max(z, 0) + log1p(e^−|z|).</summary>
-    private static void Softplus(ReadOnlySpan<double> z, Span<double> result)
-    {
-        for (int i = 0; i < z.Length; i++)
-        {
-            double v = z[i];
-            result[i] = Math.Max(v, 0) + double.LogP1(Math.Exp(-Math.Abs(v)));
-        }
     }
 }

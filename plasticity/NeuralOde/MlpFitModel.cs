@@ -1,0 +1,32 @@
+using BioSim.Engine.NeuralOde;
+using BioSim.Engine.Numerics;
+using BioSim.Plasticity.Networks;
+
+namespace BioSim.Plasticity.NeuralOde;
+
+/// <summary>"mlp": an <see cref="MlpVectorField"/> d (+ t) → hidden → d, Glorot-uniform weights at gain 0.5 from the
+/// model seed, zero biases; no input term and no constraint.</summary>
+public sealed class MlpFitModel : IFitModel
+{
+    /// <inheritdoc/>
+    public bool TakesInput => false;
+
+    /// <inheritdoc/>
+    public IParametricVectorField Create(int dimension, IInputSignal? input, FitModelSettings settings, IMatrixProduct product)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var field = new MlpVectorField(dimension, settings.Hidden, Activations.Create(settings.Activation), settings.TimeInput, product);
+        field.InitializeRandom(settings.Seed, gain: 0.5);
+        return field;
+    }
+
+    /// <inheritdoc/>
+    public Action<Span<double>>? Constraint(IParametricVectorField field, FitModelSettings settings) => null;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<KeyValuePair<string, double[]>> Describe(IParametricVectorField field)
+    {
+        var mlp = (MlpVectorField)field;
+        return [new("layer_sizes", [.. mlp.LayerSizes.Select(size => (double)size)])];
+    }
+}
