@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using BioSim.IO.Compare;
 using BioSim.Engine.Numerics;
+using BioSim.Cli.Terminal;
 using Microsoft.Extensions.DependencyInjection;
 using ScottPlot;
 using ShellProgressBar;
@@ -34,37 +35,30 @@ internal static class CompareCommand
 
     private static int Run(IServiceProvider services, FileInfo file, string output, int? threads, bool resume, bool quiet, int? epochs, double checkpointEvery)
     {
-        if (epochs is < 1) return Program.Fail($"--epochs must be at least 1, got {epochs}", ExitCodes.BadInput);
-        if (!(checkpointEvery >= 0) || !double.IsFinite(checkpointEvery)) return Program.Fail($"--checkpoint-every must be a number of seconds ≥ 0, got {checkpointEvery}", ExitCodes.BadInput);
+        CommandSession.AtLeastOne("--epochs", epochs);
+        CommandSession.Seconds("--checkpoint-every", checkpointEvery);
         var experiment = services.GetRequiredService<ComparisonReader>().ReadFile(file.FullName) with { File = file.ToString(), CheckpointSeconds = checkpointEvery };
         if (epochs is { } budget) experiment = experiment with { Epochs = budget };
-        if (threads is null && int.TryParse(Environment.GetEnvironmentVariable("SLURM_CPUS_PER_TASK"), out int slurm) && slurm > 0) threads = slurm;
-        if (threads is < 1) return Program.Fail($"--threads must be at least 1, got {threads}", ExitCodes.BadInput);
+        using var session = CommandSession.Start(threads, quiet);
         var product = services.GetRequiredService<IMatrixProduct>();
-        if (threads is { } t && product is OpenBlasMatrixProduct openBlas) openBlas.Threads = t;
-
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
-            System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
+        if (session.Threads is { } t && product is OpenBlasMatrixProduct openBlas) openBlas.Threads = t;
 
         int runs = experiment.Rules.Count * experiment.Seeds.Count;
         Console.Error.WriteLine($"biosim: {experiment.Name}: {experiment.Rules.Count} rules × {experiment.Seeds.Count} seeds, {experiment.Epochs} epochs of " +
             $"{experiment.Task.Description}, {experiment.Task.Inputs}-{string.Join("-", experiment.Architecture.Layers)} {experiment.Architecture.Activation}, " +
             $"{experiment.Optimiser}, batch {experiment.Batch}; {product.Name} → {output}/");
         ComparisonResult result;
-        bool terminal = !quiet && !Console.IsErrorRedirected && !Console.IsOutputRedirected && TerminalWidth() >= 60;
         var runner = services.GetRequiredService<RuleComparison>();
         try
         {
-            if (terminal)
+            if (session.DrawsBar)
             {
-                using var bar = new ProgressBar(1000, "training", new ProgressBarOptions { ProgressCharacter = '─', CollapseWhenFinished = true, DisplayTimeInRealTime = false });
-                result = runner.Run(experiment, output, resume, new BarProgress(bar, experiment, runs), cancel.Token);
+                using var bar = CommandSession.NewBar("training");
+                result = runner.Run(experiment, output, resume, new BarProgress(bar, experiment, runs), session.Cancellation);
             }
             else
             {
-                result = runner.Run(experiment, output, resume, new LogProgress(experiment, quiet), cancel.Token);
+                result = runner.Run(experiment, output, resume, new LogProgress(experiment, quiet), session.Cancellation);
             }
         }
         catch (OperationCanceledException)
@@ -251,18 +245,6 @@ internal static class CompareCommand
             result[i] = sum / Math.Min(i + 1, window);
         }
         return result;
-    }
-
-    private static int TerminalWidth()
-    {
-        try
-        {
-            return Console.WindowWidth;
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
     }
 
     private static string EpochLine(RunRecord run)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using BioSim.Engine.Simulation;
+using BioSim.Cli.Terminal;
 using BioSim.Workflows;
 using BioSim.IO.Experiments;
 using BioSim.IO.Hdf5;
@@ -29,6 +30,10 @@ internal static class Program
         try
         {
             return body();
+        }
+        catch (UsageException e)
+        {
+            return Fail(e.Message, ExitCodes.BadInput);
         }
         catch (ExperimentException e)
         {

@@ -9,24 +9,6 @@ using BioSim.IO.Sonata;
 
 namespace BioSim.Workflows.Runs;
 
-/// <summary>Where a run is, for progress bars and logs.</summary>
-public sealed record RunProgress(double TimeMs, double DurationMs, long Spikes, TimeSpan Elapsed);
-
-/// <summary>What a finished (or stopped) run did.</summary>
-public sealed record RunSummary(
-    string Output, long Steps, double SimulatedMs, long Synapses, IReadOnlyList<PopulationSummary> Populations,
-    TimeSpan BuildTime, TimeSpan SimulationTime, string Status)
-{
-    public long Spikes => Populations.Sum(p => p.Spikes);
-
-    public int Neurons => Populations.Sum(p => p.Size);
-
-    /// <summary>Mean firing rate over all neurons (Hz).</summary>
-    public double MeanRateHz => SimulatedMs > 0 ? Spikes / (Neurons * SimulatedMs / 1000.0) : 0;
-}
-
-public sealed record PopulationSummary(string Name, int Size, long Spikes, double MeanRateHz);
-
 /// <summary>
 /// Runs an experiment and streams what it records to an HDF5 file: SONATA spikes and state reports,
 /// appended once per flush interval and flushed, so that a killed run leaves a readable file with every
@@ -66,7 +48,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         file.SetAttribute("seed", (long)experiment.Seed);
         file.SetAttribute("dt", experiment.Dt);
         file.SetAttribute("duration", experiment.Duration);
-        file.SetAttribute("status", "running");
+        file.SetAttribute("status", RunStatus.Running.ToString());
 
         var recorder = new Recorder(experiment, sim);
         using var spikes = new SonataSpikeWriter(file, new AppendableDatasetOptions { DeflateLevel = experiment.Record.Compression });
@@ -102,7 +84,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         var buildTime = total.Elapsed;
         using var sim = built.Simulation;
         sim.Restore(checkpoint.State);
-        file.SetAttribute("status", "running");
+        file.SetAttribute("status", RunStatus.Running.ToString());
 
         var recorder = new Recorder(experiment, sim);
         using var spikes = new SonataSpikeWriter(file, new AppendableDatasetOptions { DeflateLevel = experiment.Record.Compression });
@@ -122,7 +104,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         long stepsPerBlock = Math.Max(1, (long)Math.Round(experiment.FlushInterval / experiment.Dt));
         var simulation = Stopwatch.StartNew();
         var sinceCheckpoint = Stopwatch.StartNew();
-        string status = "completed";
+        var status = RunStatus.Completed;
         try
         {
             while (sim.StepIndex < steps)
@@ -141,16 +123,16 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         }
         catch (Exception e) when (e is SimulationDivergedException or OperationCanceledException)
         {
-            status = e is OperationCanceledException ? $"cancelled at t = {sim.Time:0.###} ms" : $"diverged: {e.Message}";
+            status = e is OperationCanceledException ? RunStatus.CancelledAt(sim.Time) : RunStatus.DivergedWith(e.Message);
             recorder.WriteBlock(spikes, reports);
             // A stopped run can be resumed from here; a diverged one cannot (its state is not finite).
             if (e is OperationCanceledException) recorder.Checkpoint(checkpoints);
-            file.SetAttribute("status", status);
+            file.SetAttribute("status", status.ToString());
             file.SetAttribute("simulated", sim.Time);
             file.Flush();
             throw;
         }
-        file.SetAttribute("status", status);
+        file.SetAttribute("status", status.ToString());
         file.SetAttribute("simulated", sim.Time);
         file.Flush();
         return new RunSummary(output, sim.StepIndex, sim.Time, synapses, recorder.Summaries(sim.Time), buildTime, simulation.Elapsed, status);
