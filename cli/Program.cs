@@ -1,9 +1,9 @@
 using System.CommandLine;
-using BioSim.Engine.Simulation;
 using BioSim.Cli.Terminal;
-using BioSim.Workflows;
+using BioSim.Engine.Simulation;
 using BioSim.IO.Experiments;
 using BioSim.IO.Hdf5;
+using BioSim.Workflows;
 
 namespace BioSim.Cli;
 
