@@ -25,7 +25,7 @@ internal static class RunCommand
             var spec = services.GetRequiredService<ExperimentReader>().ReadFile(file.FullName) with { File = file.ToString() };
             string banner = $"{spec.Name}: {spec.Populations.Sum(p => p.Size)} neurons, {spec.Duration.ToString(CultureInfo.InvariantCulture)} ms at dt = {spec.Dt.ToString(CultureInfo.InvariantCulture)} ms → {path}";
             int code = Execute(services, result, options, banner, spec.Threads,
-                (runner, progress, threads, every, token) => runner.Run(spec, path, progress, threads, token, every));
+                (runner, progress, threads, every, token) => runner.Run(spec, path, progress, threads, every, token));
             string? png = result.GetValue(plot);
             return code == ExitCodes.Ok && png is not null ? PlotCommand.Plot(new FileInfo(path), png) : code;
         }));
@@ -43,7 +43,7 @@ internal static class RunCommand
         {
             string path = result.GetValue(output)!.ToString();
             return Execute(services, result, options, $"resuming {path}", null,
-                (runner, progress, threads, every, token) => runner.Resume(path, progress, threads, token, every));
+                (runner, progress, threads, every, token) => runner.Resume(path, progress, threads, every, token));
         }));
         return command;
     }
