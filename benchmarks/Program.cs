@@ -1,3 +1,4 @@
+using System.Globalization;
 using BenchmarkDotNet.Running;
 
 namespace BioSim.Benchmarks;
@@ -12,23 +13,24 @@ internal static class Program
     /// </summary>
     private static void Main(string[] args)
     {
-        if (args is ["neuralode-sweep", ..])
+        switch (args)
         {
-            NeuralOde.GradientSweep.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10000);
-            return;
+            case ["neuralode-sweep", ..]:
+                NeuralOde.GradientSweep.Run(Argument(args, 1, 10000));
+                break;
+            case ["corinfomax-fashion", ..]:
+                Plasticity.CorInfoMaxFashion.Run(Argument(args, 1, 1), Argument(args, 2, 0UL), Argument(args, 3, 60000), Argument(args, 4, 10000));
+                break;
+            case ["cable-compare", ..]:
+                Cable.CableCompare.Run(Argument(args, 1, 1));
+                break;
+            default:
+                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+                break;
         }
-        if (args is ["corinfomax-fashion", ..])
-        {
-            var inv = System.Globalization.CultureInfo.InvariantCulture;
-            Plasticity.CorInfoMaxFashion.Run(args.Length > 1 ? int.Parse(args[1], inv) : 1, args.Length > 2 ? ulong.Parse(args[2], inv) : 0,
-                args.Length > 3 ? int.Parse(args[3], inv) : 60000, args.Length > 4 ? int.Parse(args[4], inv) : 10000);
-            return;
-        }
-        if (args is ["cable-compare", ..])
-        {
-            Cable.CableCompare.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1);
-            return;
-        }
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
+
+    /// <summary>The positional argument <paramref name="index"/> (invariant culture), or <paramref name="fallback"/> when it is not given.</summary>
+    private static T Argument<T>(string[] args, int index, T fallback) where T : IParsable<T> =>
+        args.Length > index ? T.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
 }

@@ -1,8 +1,9 @@
 using System.CommandLine;
+using BioSim.Cli.Terminal;
 using BioSim.Engine.Simulation;
-using BioSim.Workflows;
 using BioSim.IO.Experiments;
 using BioSim.IO.Hdf5;
+using BioSim.Workflows;
 
 namespace BioSim.Cli;
 
@@ -29,6 +30,10 @@ internal static class Program
         try
         {
             return body();
+        }
+        catch (UsageException e)
+        {
+            return Fail(e.Message, ExitCodes.BadInput);
         }
         catch (ExperimentException e)
         {

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using BioSim.Cli.Terminal;
 using BioSim.IO.Experiments;
 using BioSim.Workflows.Runs;
 using Microsoft.Extensions.DependencyInjection;
-using ShellProgressBar;
 
 namespace BioSim.Cli;
 
@@ -23,8 +23,9 @@ internal static class RunCommand
             var file = result.GetValue(experiment)!;
             string path = result.GetValue(output)!;
             var spec = services.GetRequiredService<ExperimentReader>().ReadFile(file.FullName) with { File = file.ToString() };
-            int code = Execute(services, result, options, spec.Name, spec.Populations.Sum(p => p.Size), spec.Duration, spec.Dt, path,
-                (runner, progress, threads, every, token) => runner.Run(spec, path, progress, threads, token, every), spec.Threads);
+            string banner = $"{spec.Name}: {spec.Populations.Sum(p => p.Size)} neurons, {spec.Duration.ToString(CultureInfo.InvariantCulture)} ms at dt = {spec.Dt.ToString(CultureInfo.InvariantCulture)} ms → {path}";
+            int code = Execute(services, result, options, banner, spec.Threads,
+                (runner, progress, threads, every, token) => runner.Run(spec, path, progress, threads, every, token));
             string? png = result.GetValue(plot);
             return code == ExitCodes.Ok && png is not null ? PlotCommand.Plot(new FileInfo(path), png) : code;
         }));
@@ -41,8 +42,8 @@ internal static class RunCommand
         command.SetAction(result => Program.Guard(() =>
         {
             string path = result.GetValue(output)!.ToString();
-            return Execute(services, result, options, Path.GetFileName(path), null, null, null, path,
-                (runner, progress, threads, every, token) => runner.Resume(path, progress, threads, token, every), null);
+            return Execute(services, result, options, $"resuming {path}", null,
+                (runner, progress, threads, every, token) => runner.Resume(path, progress, threads, every, token));
         }));
         return command;
     }
@@ -72,46 +73,34 @@ internal static class RunCommand
 
     private delegate RunSummary Runner(ExperimentRunner runner, IProgress<RunProgress> progress, int? threads, TimeSpan? checkpointEvery, CancellationToken token);
 
-    private static int Execute(IServiceProvider services, ParseResult result, CommonOptions options, string name, int? neurons, double? duration, double? dt, string output,
-        Runner run, int? experimentThreads)
+    /// <summary>The part run and resume share: options, one call into <see cref="ExperimentRunner"/>, progress and summary.</summary>
+    private static int Execute(IServiceProvider services, ParseResult result, CommonOptions options, string banner, int? experimentThreads, Runner run)
     {
-        int? threads = result.GetValue(options.Threads);
-        bool quiet = result.GetValue(options.Quiet);
+        using var session = CommandSession.Start(result.GetValue(options.Threads), result.GetValue(options.Quiet));
         double? every = result.GetValue(options.CheckpointEvery);
-        if (threads is null && int.TryParse(Environment.GetEnvironmentVariable("SLURM_CPUS_PER_TASK"), out int slurm) && slurm > 0) threads = slurm;
-        if (threads is < 1) return Program.Fail($"--threads must be at least 1, got {threads}", ExitCodes.BadInput);
-        if (every is { } e && !(e >= 0 && double.IsFinite(e))) return Program.Fail($"--checkpoint-every must be a number of seconds ≥ 0, got {e}", ExitCodes.BadInput);
+        CommandSession.Seconds("--checkpoint-every", every);
         TimeSpan? checkpointEvery = every is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
-
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
-            System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
 
         var runner = services.GetRequiredService<ExperimentRunner>();
         RunSummary summary;
-        Console.Error.WriteLine(neurons is null
-            ? $"biosim: resuming {output}"
-            : $"biosim: {name}: {neurons} neurons, {duration!.Value.ToString(CultureInfo.InvariantCulture)} ms at dt = {dt!.Value.ToString(CultureInfo.InvariantCulture)} ms → {output}");
-        if (!quiet && !Console.IsErrorRedirected && !Console.IsOutputRedirected && TerminalWidth() >= 60)
+        Console.Error.WriteLine($"biosim: {banner}");
+        if (session.DrawsBar)
         {
-            using var bar = new ProgressBar(1000, "simulating", new ProgressBarOptions { ProgressCharacter = '─', CollapseWhenFinished = true, DisplayTimeInRealTime = false });
-            var progress = new SynchronousProgress(p =>
-            {
-                bar.Tick((int)(1000 * p.TimeMs / p.DurationMs), $"t = {p.TimeMs:0} / {p.DurationMs:0} ms, {p.Spikes} spikes");
-            });
-            summary = run(runner, progress, threads, checkpointEvery, cancel.Token);
+            using var bar = CommandSession.NewBar("simulating");
+            var progress = CommandSession.Progress<RunProgress>(p =>
+                bar.Tick((int)(1000 * p.TimeMs / p.DurationMs), $"t = {p.TimeMs:0} / {p.DurationMs:0} ms, {p.Spikes} spikes"));
+            summary = run(runner, progress, session.Threads, checkpointEvery, session.Cancellation);
         }
         else
         {
             double nextLog = 0;
-            var progress = new SynchronousProgress(p =>
+            var progress = CommandSession.Progress<RunProgress>(p =>
             {
-                if (quiet || p.TimeMs < nextLog) return;
+                if (session.Quiet || p.TimeMs < nextLog) return;
                 nextLog = p.TimeMs + p.DurationMs / 10;
                 Console.Error.WriteLine($"biosim: t = {p.TimeMs:0.#} / {p.DurationMs:0.#} ms, {p.Spikes} spikes, {p.Elapsed.TotalSeconds:0.00} s");
             });
-            summary = run(runner, progress, threads, checkpointEvery, cancel.Token);
+            summary = run(runner, progress, session.Threads, checkpointEvery, session.Cancellation);
         }
         PrintSummary(summary);
         if (result.GetValue(options.Json))
@@ -124,24 +113,11 @@ internal static class RunCommand
                 rate_hz = summary.MeanRateHz,
                 build_s = summary.BuildTime.TotalSeconds,
                 sim_s = summary.SimulationTime.TotalSeconds,
-                threads = threads ?? experimentThreads,
+                threads = session.Threads ?? experimentThreads,
                 output = summary.Output,
             }));
         }
         return ExitCodes.Ok;
-    }
-
-    /// <summary>The terminal's width, or 0 when it has none (ShellProgressBar needs a real width).</summary>
-    private static int TerminalWidth()
-    {
-        try
-        {
-            return Console.WindowWidth;
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
     }
 
     private static void PrintSummary(RunSummary s)
@@ -150,11 +126,5 @@ internal static class RunCommand
         foreach (var p in s.Populations) Console.WriteLine($"  {p.Name,-12} {p.Size,8} neurons {p.Spikes,10} spikes {p.MeanRateHz,8:0.00} Hz");
         Console.WriteLine($"  {"all",-12} {s.Neurons,8} neurons {s.Spikes,10} spikes {s.MeanRateHz,8:0.00} Hz");
         Console.WriteLine($"Build {s.BuildTime.TotalSeconds:0.000} s, simulation {s.SimulationTime.TotalSeconds:0.000} s; wrote {s.Output}");
-    }
-
-    /// <summary>Calls back on the reporting thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
-    private sealed class SynchronousProgress(Action<RunProgress> report) : IProgress<RunProgress>
-    {
-        public void Report(RunProgress value) => report(value);
     }
 }

@@ -15,24 +15,14 @@ minibatch and the test accuracy. The code keeps its own dtype: float32 (torch.ra
 BioSim's side: dotnet run -c Release --project benchmarks -- corinfomax-fashion 1 0 2000 1000
 """
 import argparse
-import gzip
 import os
 import sys
 import time
-import types
 
 import numpy as np
 import torch
 
-DIR = "/usr/share/datasets/fashion-mnist"
-
-
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+from fashion_mnist import DIR, idx  # next to this script
 
 
 def main():
@@ -44,14 +34,9 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--double", action="store_true")
     a = p.parse_args()
-    for name in ("pandas", "torchvision"):
-        try:
-            __import__(name)
-        except ImportError:
-            sys.modules[name] = types.ModuleType(name)
-    sys.path.insert(0, os.path.join(a.checkout, "src"))
-    import torch_utils  # the authors' module
-    from ContrastiveModels import ContrastiveCorInfoMaxHopfield
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "reference"))
+    from corinfomax_official import import_authors_code  # shared with the reference steps of the tests
+    torch_utils, ContrastiveCorInfoMaxHopfield = import_authors_code(a.checkout)
 
     torch.set_num_threads(a.threads)
     if a.double:

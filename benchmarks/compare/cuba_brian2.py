@@ -2,7 +2,7 @@
 """Brian2 cpp_standalone anchor for the CUBA benchmark: how long and how much memory does Brian2's
 generated C++ need for CUBA at N neurons (80 % excitatory, p = 80/N, ~80 inputs per neuron, 1 s)?
 
-The network is Brian2's examples/CUBA.py (see tests/reference/brian2_cuba.py), built with
+The network is Brian2's examples/CUBA.py, imported from tests/reference/brian2_cuba.py (build_cuba), built with
 set_device('cpp_standalone', directory=<tmpdir>, build_on_run=True), no OpenMP (one thread),
 Brian2's default compiler flags (-O3 -ffast-math -march=native), all spikes recorded.
 
@@ -43,6 +43,8 @@ import warnings
 
 warnings.filterwarnings("ignore", category=FutureWarning)  # pythran/numpy noise on Debian
 
+REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "reference")
+
 
 def rss_mb(who):
     # ru_maxrss is in kilobytes on Linux
@@ -51,10 +53,10 @@ def rss_mb(who):
 
 def worker(n, seed_value, duration_ms, keep, repeat):
     t_import = time.perf_counter()
-    import numpy as np
     import brian2
-    from brian2 import (set_device, device, prefs, NeuronGroup, Synapses, SpikeMonitor, run,
-                        defaultclock, seed, ms, mV)
+    from brian2 import set_device, device, prefs, run, defaultclock, seed, ms
+    sys.path.insert(0, REFERENCE)
+    from brian2_cuba import build_cuba  # the network, shared with the reference statistics
     import_s = time.perf_counter() - t_import
 
     tmpdir = tempfile.mkdtemp(prefix=f"brian2_cuba_{n}_")
@@ -64,32 +66,9 @@ def worker(n, seed_value, duration_ms, keep, repeat):
     defaultclock.dt = 0.1 * ms
     seed(seed_value)
 
-    taum = 20 * ms
-    taue = 5 * ms
-    taui = 10 * ms
-    Vt = -50 * mV
-    Vr = -60 * mV
-    El = -49 * mV
-    eqs = '''
-    dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
-    dge/dt = -ge/taue : volt
-    dgi/dt = -gi/taui : volt
-    '''
-    P = NeuronGroup(n, eqs, threshold='v>Vt', reset='v = Vr', refractory=5 * ms, method='exact')
-    P.v = 'Vr + rand() * (Vt - Vr)'
-    P.ge = 0 * mV
-    P.gi = 0 * mV
-    we = (60 * 0.27 / 10) * mV
-    wi = (-20 * 4.5 / 10) * mV
-    n_exc = int(round(0.8 * n))
+    # The objects stay in this frame's locals: run() below collects them from here (Brian2's magic network).
+    (P, Pe, Pi, Ce, Ci, s_mon), n_exc = build_cuba(n)
     p = 80.0 / n
-    Pe = P[:n_exc]
-    Pi = P[n_exc:]
-    Ce = Synapses(Pe, P, on_pre='ge += we')
-    Ci = Synapses(Pi, P, on_pre='gi += wi')
-    Ce.connect(p=p)
-    Ci.connect(p=p)
-    s_mon = SpikeMonitor(P)
     run(duration_ms * ms)  # generates code, compiles, runs the binary, loads results
     spikes = int(s_mon.num_spikes)
     synapses = int(len(Ce) + len(Ci))

@@ -12,22 +12,13 @@ Run with Debian's interpreter (the only one that sees python3-torch):
     /usr/bin/python3 benchmarks/compare/fashion_torch.py --rule backprop --epochs 1 --threads 2
 """
 import argparse
-import gzip
 import json
 import time
 
 import numpy as np
 import torch
 
-DIR = "/usr/share/datasets/fashion-mnist"
-
-
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+from fashion_mnist import DIR, idx  # next to this script
 
 
 class FALinear(torch.autograd.Function):

@@ -30,6 +30,28 @@ internal static class BiosimProcess
     public static (int ExitCode, string StandardOutput, string StandardError) Run(params string[] arguments) =>
         IO.ExternalTools.Run(DotnetHost, [Dll, .. arguments]);
 
+    /// <summary>Runs biosim with some environment variables set (a null value removes the variable).</summary>
+    public static (int ExitCode, string StandardOutput, string StandardError) RunWithEnvironment(
+        IReadOnlyDictionary<string, string?> environment, params string[] arguments)
+    {
+        var start = StartInfo(arguments);
+        foreach (var (name, value) in environment)
+        {
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start biosim");
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"biosim {string.Join(' ', arguments)} did not finish within 2 minutes");
+        }
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
     /// <summary>Writes a copy of examples/cuba.json with some fields changed, into <paramref name="directory"/>.</summary>
     public static string CubaVariant(string directory, Action<JsonObject> change, string name = "cuba-variant.json")
     {

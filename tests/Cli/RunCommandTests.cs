@@ -167,4 +167,42 @@ public sealed class RunCommandTests : TempDirectoryFixture
         using var attrs = JsonDocument.Parse(ExternalTools.RunPythonScript("run_attributes.py", output));
         Assert.That(attrs.RootElement.GetProperty("status").GetString(), Does.StartWith("diverged"));
     }
+
+    /// <summary>
+    /// The worker threads of run and resume come from --threads, else from SLURM_CPUS_PER_TASK (a Slurm job's
+    /// allocation), else from the experiment (1 in cuba.json); a SLURM_CPUS_PER_TASK that is not a positive number is
+    /// ignored, and --threads 0 is refused with exit code 2 and one line before anything is written. The spikes do not
+    /// depend on the threads (the --json line reports both).
+    /// </summary>
+    [Test]
+    public void ThreadsComeFromTheOptionThenSlurmThenTheExperiment()
+    {
+        string experiment = BiosimProcess.CubaVariant(Dir, j => j["duration"] = 50.0);
+        string output = Path.Combine(Dir, "threads.h5");
+        (long Threads, long Spikes) Run(string? slurm, params string[] options)
+        {
+            var (code, stdout, stderr) = BiosimProcess.RunWithEnvironment(
+                new Dictionary<string, string?> { ["SLURM_CPUS_PER_TASK"] = slurm }, ["run", experiment, "-o", output, "-q", "--json", .. options]);
+            Assert.That(code, Is.EqualTo(0), stderr);
+            using var json = JsonDocument.Parse(stdout.TrimEnd().Split('\n')[^1]);
+            return (json.RootElement.GetProperty("threads").GetInt64(), json.RootElement.GetProperty("spikes").GetInt64());
+        }
+
+        var (threads, spikes) = Run(null);
+        Assert.That(threads, Is.EqualTo(1), "the experiment's threads");
+        Assert.That(spikes, Is.GreaterThan(0));
+        Assert.That(Run("2"), Is.EqualTo((2L, spikes)), "Slurm's allocation");
+        Assert.That(Run("2", "--threads", "1"), Is.EqualTo((1L, spikes)), "the option over Slurm");
+        Assert.That(Run("0"), Is.EqualTo((1L, spikes)), "SLURM_CPUS_PER_TASK=0 is ignored");
+        Assert.That(Run("two"), Is.EqualTo((1L, spikes)), "a SLURM_CPUS_PER_TASK that is not a number is ignored");
+
+        File.Delete(output);
+        foreach (string[] arguments in (string[][])[["run", experiment, "-o", output, "--threads", "0"], ["resume", output, "-t", "0"]])
+        {
+            var (code, stdout, stderr) = BiosimProcess.RunWithEnvironment(new Dictionary<string, string?> { ["SLURM_CPUS_PER_TASK"] = "2" }, arguments);
+            Assert.That(code, Is.EqualTo(2), arguments[0]);
+            Assert.That((stdout, stderr), Is.EqualTo(("", "biosim: error: --threads must be at least 1, got 0\n")), arguments[0]);
+        }
+        Assert.That(File.Exists(output), Is.False, "a refused option writes nothing");
+    }
 }

@@ -44,6 +44,46 @@ from brian2 import (NeuronGroup, Synapses, SpikeMonitor, Network, defaultclock, 
                     ms, mV, second)
 
 
+def build_cuba(n, method="exact", delay_ms=0.0):
+    """Build Brian2's examples/CUBA.py at size N (p = 80 / N) in the current scope and device; return the objects
+    a Network needs, (P, Pe, Pi, Ce, Ci, s_mon), and n_exc. The constants go in each group's namespace, so that the
+    caller may run the network from any frame (benchmarks/compare/cuba_brian2.py runs it on the cpp_standalone device).
+    Call brian2's seed() first: it fixes the initial voltages and the connectivity."""
+    namespace = {
+        "taum": 20 * ms,
+        "taue": 5 * ms,
+        "taui": 10 * ms,
+        "Vt": -50 * mV,
+        "Vr": -60 * mV,
+        "El": -49 * mV,
+        "we": (60 * 0.27 / 10) * mV,  # excitatory synaptic weight (voltage)
+        "wi": (-20 * 4.5 / 10) * mV,  # inhibitory synaptic weight
+    }
+    eqs = '''
+    dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
+    dge/dt = -ge/taue : volt
+    dgi/dt = -gi/taui : volt
+    '''
+    P = NeuronGroup(n, eqs, threshold='v>Vt', reset='v = Vr', refractory=5 * ms, method=method, namespace=namespace)
+    P.v = 'Vr + rand() * (Vt - Vr)'
+    P.ge = 0 * mV
+    P.gi = 0 * mV
+
+    n_exc = int(round(0.8 * n))
+    p = 80.0 / n
+    Pe = P[:n_exc]
+    Pi = P[n_exc:]
+    Ce = Synapses(Pe, P, on_pre='ge += we', namespace=namespace)
+    Ci = Synapses(Pi, P, on_pre='gi += wi', namespace=namespace)
+    Ce.connect(p=p)
+    Ci.connect(p=p)
+    if delay_ms > 0:  # sensitivity checks only; the reference has no delay
+        Ce.delay = delay_ms * ms
+        Ci.delay = delay_ms * ms
+    s_mon = SpikeMonitor(P)
+    return (P, Pe, Pi, Ce, Ci, s_mon), n_exc
+
+
 def run_cuba(n, seed_value, duration_ms=1000.0, dt_ms=0.1, target="cython", method="exact",
              delay_ms=0.0):
     """Run one CUBA network; return spike indices (int array) and times (ms, float array)."""
@@ -51,40 +91,10 @@ def run_cuba(n, seed_value, duration_ms=1000.0, dt_ms=0.1, target="cython", meth
     brian2.start_scope()
     defaultclock.dt = dt_ms * ms
     seed(seed_value)
+    objects, n_exc = build_cuba(n, method, delay_ms)
+    _, _, _, Ce, Ci, s_mon = objects
 
-    taum = 20 * ms
-    taue = 5 * ms
-    taui = 10 * ms
-    Vt = -50 * mV
-    Vr = -60 * mV
-    El = -49 * mV
-
-    eqs = '''
-    dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
-    dge/dt = -ge/taue : volt
-    dgi/dt = -gi/taui : volt
-    '''
-    P = NeuronGroup(n, eqs, threshold='v>Vt', reset='v = Vr', refractory=5 * ms, method=method)
-    P.v = 'Vr + rand() * (Vt - Vr)'
-    P.ge = 0 * mV
-    P.gi = 0 * mV
-
-    we = (60 * 0.27 / 10) * mV  # excitatory synaptic weight (voltage)
-    wi = (-20 * 4.5 / 10) * mV  # inhibitory synaptic weight
-    n_exc = int(round(0.8 * n))
-    p = 80.0 / n
-    Pe = P[:n_exc]
-    Pi = P[n_exc:]
-    Ce = Synapses(Pe, P, on_pre='ge += we')
-    Ci = Synapses(Pi, P, on_pre='gi += wi')
-    Ce.connect(p=p)
-    Ci.connect(p=p)
-    if delay_ms > 0:  # sensitivity checks only; the reference has no delay
-        Ce.delay = delay_ms * ms
-        Ci.delay = delay_ms * ms
-    s_mon = SpikeMonitor(P)
-
-    net = Network(P, Pe, Pi, Ce, Ci, s_mon)
+    net = Network(*objects)
     net.run(duration_ms * ms)
     synapses = int(len(Ce) + len(Ci))
     return (np.asarray(s_mon.i[:], dtype=np.int64), np.asarray(s_mon.t[:] / ms, dtype=float),

@@ -31,6 +31,21 @@ import numpy as np
 import torch
 
 
+def import_authors_code(checkout):
+    """The authors' modules from a checkout (also used by benchmarks/compare/corinfomax_torch.py): their torch_utils
+    (hard_sigmoid) and the ContrastiveCorInfoMaxHopfield class. Their code imports pandas and torchvision for other
+    functions; those are stubbed when absent."""
+    for name in ("pandas", "torchvision"):
+        try:
+            __import__(name)
+        except ImportError:
+            sys.modules[name] = types.ModuleType(name)
+    sys.path.insert(0, os.path.join(checkout, "src"))
+    import torch_utils  # the authors' module
+    from ContrastiveModels import ContrastiveCorInfoMaxHopfield
+    return torch_utils, ContrastiveCorInfoMaxHopfield
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("checkout", help="path of a Supervised-CorInfoMax checkout (commit e5fb839)")
@@ -38,14 +53,7 @@ def main():
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    for name in ("pandas", "torchvision"):
-        try:
-            __import__(name)
-        except ImportError:
-            sys.modules[name] = types.ModuleType(name)
-    sys.path.insert(0, os.path.join(args.checkout, "src"))
-    import torch_utils  # noqa: E402  (the authors' module)
-    from ContrastiveModels import ContrastiveCorInfoMaxHopfield  # noqa: E402
+    torch_utils, ContrastiveCorInfoMaxHopfield = import_authors_code(args.checkout)
 
     torch.set_default_dtype(torch.float64)
     arch = [5, 7, 6, 4]

@@ -1,31 +1,12 @@
-using BioSim.IO.Runs;
 using System.Diagnostics;
 using System.Reflection;
-using BioSim.Circuits.Cells;
 using BioSim.Engine.Simulation;
 using BioSim.IO.Experiments;
 using BioSim.IO.Hdf5;
+using BioSim.IO.Runs;
 using BioSim.IO.Sonata;
 
 namespace BioSim.Workflows.Runs;
-
-/// <summary>Where a run is, for progress bars and logs.</summary>
-public sealed record RunProgress(double TimeMs, double DurationMs, long Spikes, TimeSpan Elapsed);
-
-/// <summary>What a finished (or stopped) run did.</summary>
-public sealed record RunSummary(
-    string Output, long Steps, double SimulatedMs, long Synapses, IReadOnlyList<PopulationSummary> Populations,
-    TimeSpan BuildTime, TimeSpan SimulationTime, string Status)
-{
-    public long Spikes => Populations.Sum(p => p.Spikes);
-
-    public int Neurons => Populations.Sum(p => p.Size);
-
-    /// <summary>Mean firing rate over all neurons (Hz).</summary>
-    public double MeanRateHz => SimulatedMs > 0 ? Spikes / (Neurons * SimulatedMs / 1000.0) : 0;
-}
-
-public sealed record PopulationSummary(string Name, int Size, long Spikes, double MeanRateHz);
 
 /// <summary>
 /// Runs an experiment and streams what it records to an HDF5 file: SONATA spikes and state reports,
@@ -36,17 +17,27 @@ public sealed record PopulationSummary(string Name, int Size, long Spikes, doubl
 /// </summary>
 public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader reader)
 {
+    /// <summary>BioSim's version with its commit (the informational version), written into every output file.</summary>
     public static string SoftwareVersion { get; } =
         typeof(ExperimentRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
     /// <summary>Wall time between checkpoints when none is given (there is always one at the start and one when a run is stopped).</summary>
     public static readonly TimeSpan DefaultCheckpointInterval = TimeSpan.FromMinutes(5);
 
+    /// <summary>Runs <paramref name="experiment"/> from t = 0 to its end, writing <paramref name="output"/> (replaced if it exists).</summary>
+    /// <param name="experiment">The experiment, as <see cref="ExperimentReader"/> reads it.</param>
+    /// <param name="output">The HDF5 file to write; its folder must exist.</param>
+    /// <param name="progress">Told after every block (flush interval); called on the running thread.</param>
+    /// <param name="threads">Worker threads (default: the experiment's); the results do not depend on them.</param>
     /// <param name="checkpointEvery">Wall time between checkpoints, taken at block ends (default
     /// <see cref="DefaultCheckpointInterval"/>; zero: after every block). A checkpoint is also written before
     /// the first step and when the run is cancelled (SIGTERM from a cluster's scheduler, Ctrl-C).</param>
+    /// <param name="cancellation">Stops the run at the next block end, after a checkpoint: the file says "cancelled at t = …",
+    /// <see cref="Resume"/> continues it, and <see cref="OperationCanceledException"/> is thrown.</param>
+    /// <returns>What the run did; its <see cref="RunSummary.Status"/> is <see cref="RunStatus.Completed"/>.</returns>
+    /// <exception cref="SimulationDivergedException">The state stopped being finite; the file holds every step before, and says "diverged: …".</exception>
     public RunSummary Run(Experiment experiment, string output, IProgress<RunProgress>? progress = null, int? threads = null,
-        CancellationToken cancellation = default, TimeSpan? checkpointEvery = null)
+        TimeSpan? checkpointEvery = null, CancellationToken cancellation = default)
     {
         var total = Stopwatch.StartNew();
         var built = builder.Build(experiment, threads);
@@ -66,7 +57,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         file.SetAttribute("seed", (long)experiment.Seed);
         file.SetAttribute("dt", experiment.Dt);
         file.SetAttribute("duration", experiment.Duration);
-        file.SetAttribute("status", "running");
+        file.SetAttribute("status", RunStatus.Running.ToString());
 
         var recorder = new Recorder(experiment, sim);
         using var spikes = new SonataSpikeWriter(file, new AppendableDatasetOptions { DeflateLevel = experiment.Record.Compression });
@@ -77,7 +68,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         var checkpoints = new RunCheckpoints(file);
         recorder.Checkpoint(checkpoints);
         return Loop(experiment, output, file, sim, recorder, spikes, reports, checkpoints, built.SynapseCount, buildTime, progress,
-            cancellation, checkpointEvery ?? DefaultCheckpointInterval);
+            checkpointEvery ?? DefaultCheckpointInterval, cancellation);
     }
 
     /// <summary>
@@ -85,8 +76,13 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
     /// stored in the file, restores the state, drops whatever the file holds beyond the checkpoint, and runs
     /// to the end, appending to the same datasets. The result is the same, bit for bit, as a run never stopped.
     /// </summary>
+    /// <param name="output">The output file of the run (written by <see cref="Run"/>, stopped or killed).</param>
+    /// <param name="progress">As for <see cref="Run"/>.</param>
+    /// <param name="threads">As for <see cref="Run"/>.</param>
+    /// <param name="checkpointEvery">As for <see cref="Run"/>.</param>
+    /// <param name="cancellation">As for <see cref="Run"/>: a resumed run can be stopped and resumed again.</param>
     public RunSummary Resume(string output, IProgress<RunProgress>? progress = null, int? threads = null,
-        CancellationToken cancellation = default, TimeSpan? checkpointEvery = null)
+        TimeSpan? checkpointEvery = null, CancellationToken cancellation = default)
     {
         var total = Stopwatch.StartNew();
         if (!File.Exists(output)) throw new IOException($"{output}: no such file; give the output file of the run to resume");
@@ -102,7 +98,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         var buildTime = total.Elapsed;
         using var sim = built.Simulation;
         sim.Restore(checkpoint.State);
-        file.SetAttribute("status", "running");
+        file.SetAttribute("status", RunStatus.Running.ToString());
 
         var recorder = new Recorder(experiment, sim);
         using var spikes = new SonataSpikeWriter(file, new AppendableDatasetOptions { DeflateLevel = experiment.Record.Compression });
@@ -111,18 +107,18 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         sim.AddObserver(recorder);
         reports.Flush();
         return Loop(experiment, output, file, sim, recorder, spikes, reports, new RunCheckpoints(file), built.SynapseCount, buildTime, progress,
-            cancellation, checkpointEvery ?? DefaultCheckpointInterval);
+            checkpointEvery ?? DefaultCheckpointInterval, cancellation);
     }
 
     private static RunSummary Loop(Experiment experiment, string output, Hdf5File file, Simulation sim, Recorder recorder,
         SonataSpikeWriter spikes, SonataReportWriter reports, RunCheckpoints checkpoints, long synapses, TimeSpan buildTime,
-        IProgress<RunProgress>? progress, CancellationToken cancellation, TimeSpan checkpointEvery)
+        IProgress<RunProgress>? progress, TimeSpan checkpointEvery, CancellationToken cancellation)
     {
         long steps = experiment.Steps;
         long stepsPerBlock = Math.Max(1, (long)Math.Round(experiment.FlushInterval / experiment.Dt));
         var simulation = Stopwatch.StartNew();
         var sinceCheckpoint = Stopwatch.StartNew();
-        string status = "completed";
+        var status = RunStatus.Completed;
         try
         {
             while (sim.StepIndex < steps)
@@ -141,16 +137,16 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         }
         catch (Exception e) when (e is SimulationDivergedException or OperationCanceledException)
         {
-            status = e is OperationCanceledException ? $"cancelled at t = {sim.Time:0.###} ms" : $"diverged: {e.Message}";
+            status = e is OperationCanceledException ? RunStatus.CancelledAt(sim.Time) : RunStatus.DivergedWith(e.Message);
             recorder.WriteBlock(spikes, reports);
             // A stopped run can be resumed from here; a diverged one cannot (its state is not finite).
             if (e is OperationCanceledException) recorder.Checkpoint(checkpoints);
-            file.SetAttribute("status", status);
+            file.SetAttribute("status", status.ToString());
             file.SetAttribute("simulated", sim.Time);
             file.Flush();
             throw;
         }
-        file.SetAttribute("status", status);
+        file.SetAttribute("status", status.ToString());
         file.SetAttribute("simulated", sim.Time);
         file.Flush();
         return new RunSummary(output, sim.StepIndex, sim.Time, synapses, recorder.Summaries(sim.Time), buildTime, simulation.Elapsed, status);
