@@ -88,6 +88,7 @@ public sealed class MeanSquaredError : ITrajectoryLoss
 public sealed record TrajectoryProblem(double InitialTime, double[] InitialState, double[] ObservationTimes, ITrajectoryLoss Loss, SolverSettings Solver)
 {
     /// <summary>Throws naming the bad field.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2208", Justification = "Names the property of this problem that is wrong.")]
     public void Validate(IParametricVectorField field)
     {
         ArgumentNullException.ThrowIfNull(field);

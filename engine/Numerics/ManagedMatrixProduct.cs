@@ -34,12 +34,15 @@ public sealed class ManagedMatrixProduct : IMatrixProduct
     /// <summary>Width of the vectors the micro-kernel uses.</summary>
     public int VectorBits { get; }
 
+    /// <inheritdoc/>
     public string Name { get; }
 
+    /// <inheritdoc/>
     public void Multiply(bool transposeA, bool transposeB, int m, int n, int k, double alpha,
         ReadOnlySpan<double> a, ReadOnlySpan<double> b, double beta, Span<double> c) =>
         Gemm(transposeA, transposeB, m, n, k, alpha, a, b, beta, c);
 
+    /// <inheritdoc/>
     public void Multiply(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, float beta, Span<float> c) =>
         Gemm(transposeA, transposeB, m, n, k, alpha, a, b, beta, c);

@@ -40,6 +40,7 @@ public static unsafe partial class MatrixInverse
         return InvertManaged(a, n, inverse, pivots, work) && AllFinite(inverse[..(n * n)]);
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2208", Justification = "Names the caller's argument that is too short.")]
     private static void Check(int aLength, int n, int inverseLength, int pivotLength, int workLength)
     {
         if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, "The matrix size must be non-negative.");

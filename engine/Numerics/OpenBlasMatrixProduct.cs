@@ -28,6 +28,7 @@ public sealed unsafe partial class OpenBlasMatrixProduct : IMatrixProduct
     /// <summary>Whether libopenblas could be loaded.</summary>
     public static bool IsAvailable => Handle.Value != 0;
 
+    /// <inheritdoc/>
     public string Name { get; private set; }
 
     /// <summary>Number of threads OpenBLAS uses (process-wide).</summary>
@@ -42,6 +43,7 @@ public sealed unsafe partial class OpenBlasMatrixProduct : IMatrixProduct
         }
     }
 
+    /// <inheritdoc/>
     public void Multiply(bool transposeA, bool transposeB, int m, int n, int k, double alpha,
         ReadOnlySpan<double> a, ReadOnlySpan<double> b, double beta, Span<double> c)
     {
@@ -54,6 +56,7 @@ public sealed unsafe partial class OpenBlasMatrixProduct : IMatrixProduct
         }
     }
 
+    /// <inheritdoc/>
     public void Multiply(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, float beta, Span<float> c)
     {
