@@ -59,7 +59,7 @@ internal static class CableCompare
                 var pattern = ConnectivityPattern.FromColumns(sources, cells);
                 transmitters.Add(new Projection("recurrent", "cells", population, "syn", pattern, Enumerable.Repeat(0.0005, pattern.SynapseCount).ToArray(), 1.0));
             }
-            var sim = new Simulation([population], transmitters, Dt, threads);
+            var sim = new Simulator([population], transmitters, Dt, threads);
             build.Stop();
             long steps = (long)Math.Round(TStop / Dt);
             // Warm-up before the timed second, so that the JIT's tiered recompilation of the hot methods (on background

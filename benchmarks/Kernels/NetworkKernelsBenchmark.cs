@@ -22,7 +22,7 @@ namespace BioSim.Benchmarks.Kernels;
 public class NetworkKernelsBenchmark
 {
     private LifPopulation _population = null!;
-    private Simulation _simulation = null!;
+    private Simulator _simulation = null!;
     private SpikeList _spikes = null!;
     private Projection _projection = null!;
     private SpikeList _stepSpikes = null!;
@@ -43,7 +43,7 @@ public class NetworkKernelsBenchmark
         for (int i = 0; i < N; i++) v[i] = -60 + 10 * init.ForElement((uint)i).NextDouble();
         var pattern = new FixedProbability().Build(new FixedProbabilityParameters(80.0 / N), N, N, true, new RandomStream(1, "ee", "connectivity"));
         _projection = new Projection("ee", "exc", _population, "exc", pattern, 0.1, 0.0);
-        _simulation = new Simulation([_population], [_projection], 0.1);
+        _simulation = new Simulator([_population], [_projection], 0.1);
         _spikes = new SpikeList(1024);
         _stepSpikes = new SpikeList(1024);
         var pick = new RandomStream(1, "bench", "spikes");

@@ -19,7 +19,7 @@ public interface IDynamics : IStateful
     /// Elements per parallel work item. Fixed by the population (never by the thread count), so results do not
     /// depend on threads; populations with costly elements (multi-compartment cells) choose fewer. Default 1024.
     /// </summary>
-    int ParallelChunk => Simulation.ChunkSize;
+    int ParallelChunk => Simulator.ChunkSize;
 
     /// <summary>Names of the state variables a probe can record (e.g. "V").</summary>
     IReadOnlyList<string> VariableNames { get; }

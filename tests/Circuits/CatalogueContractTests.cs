@@ -127,7 +127,7 @@ public sealed class CatalogueContractTests
         return new Outcome(log.Spikes, simulation.Snapshot());
     }
 
-    private static (Simulation, SpikeLog) Network(Func<IPopulation> build, double weight, int threads)
+    private static (Simulator, SpikeLog) Network(Func<IPopulation> build, double weight, int threads)
     {
         var population = build();
         string first = population.VariableNames[0];
@@ -148,7 +148,7 @@ public sealed class CatalogueContractTests
             Array.Fill(weights, weight);
             projections.Add(new Projection("rec", population.Name, population, population.InputNames[0], pattern, weights, 1.0));
         }
-        var simulation = new Simulation([population], projections, 0.025, threads, minElementsForThreads: 0);
+        var simulation = new Simulator([population], projections, 0.025, threads, minElementsForThreads: 0);
         var log = new SpikeLog();
         simulation.AddObserver(log);
         return (simulation, log);

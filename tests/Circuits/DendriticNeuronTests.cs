@@ -19,7 +19,7 @@ public sealed class DendriticNeuronTests
     {
         var p = new PyramidalParameters();
         var pop = new PyramidalPopulation("pyr", 2, p, []);
-        var sim = new Simulation([pop], [], 0.1);
+        var sim = new Simulator([pop], [], 0.1);
         pop.Drive("basal")[0] = 2.0;
         pop.Drive("apical")[0] = -1.0;
         pop.Drive("basal")[1] = 2.0;
@@ -42,7 +42,7 @@ public sealed class DendriticNeuronTests
     {
         var p = new InterneuronParameters { phi = "sigmoid" };
         var pop = new InterneuronPopulation("int", 1, p, []);
-        var sim = new Simulation([pop], [], 0.05);
+        var sim = new Simulator([pop], [], 0.05);
         pop.Drive("dendrite")[0] = 1.5;
         sim.Run(2000);
         Assert.That(pop.Variable("U")[0], Is.EqualTo(1.5 * p.g_D / (p.g_L + p.g_D)).Within(1e-12));
@@ -54,7 +54,7 @@ public sealed class DendriticNeuronTests
     public void SpikingInputIsFilteredByTheReceptorKernel()
     {
         var pop = new PyramidalPopulation("pyr", 1, new PyramidalParameters(), [new ReceptorSpec("apical_exc", ReceptorSpec.ExpCurrent, 5.0)]);
-        var sim = new Simulation([pop], [], 0.1);
+        var sim = new Simulator([pop], [], 0.1);
         pop.Input("apical_exc").Current[0] = 0.8;
         sim.Step();
         Assert.That(pop.Variable("V_apical")[0], Is.EqualTo(0.8).Within(1e-15));
@@ -83,7 +83,7 @@ public sealed class DendriticNeuronTests
         static List<(int, double)> Run(ulong seed)
         {
             var pop = new PyramidalPopulation("pyr", 200, new PyramidalParameters(), [], seed);
-            var sim = new Simulation([pop], [], 0.1, threads: 2);
+            var sim = new Simulator([pop], [], 0.1, threads: 2);
             var all = new List<(int, double)>();
             for (int n = 0; n < 10000; n++)
             {

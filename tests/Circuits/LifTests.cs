@@ -25,7 +25,7 @@ public sealed class LifTests
     {
         var p = new LifParameters { tau_m = 10, E_L = -65, V_th = -50, V_reset = -65, t_ref = 2, R_m = 10, I_e = 2.0 };
         var population = new LifPopulation("one", 1, p, []);
-        var sim = new Simulation([population], [], dt);
+        var sim = new Simulator([population], [], dt);
         var times = new List<double>();
         long steps = (long)Math.Round(1000 / dt);
         for (long n = 0; n < steps; n++)
@@ -53,7 +53,7 @@ public sealed class LifTests
     {
         var p = new LifParameters { tau_m = 20, E_L = -70, V_th = 0, V_reset = -70, t_ref = 2 };
         var population = new LifPopulation("post", 3, p, [new ReceptorSpec("exc", ReceptorSpec.ExpCurrent, tauSyn)]);
-        var sim = new Simulation([population], [], 0.1);
+        var sim = new Simulator([population], [], 0.1);
         const double w = 2.5;
         population.Input("exc").Current[1] += w;
         for (int n = 1; n <= 1000; n++)
@@ -79,7 +79,7 @@ public sealed class LifTests
     {
         var p = new LifParameters { tau_m = 20, E_L = -70, V_th = -60, V_reset = -75, t_ref = 50 };
         var population = new LifPopulation("post", 1, p, [new ReceptorSpec("exc", ReceptorSpec.ExpCurrent, 5)]);
-        var sim = new Simulation([population], [], 0.1);
+        var sim = new Simulator([population], [], 0.1);
         const double w = 80; // peak PSP 12.6 mV, crossing the 10 mV gap to threshold on the rise
         population.Input("exc").Current[0] += w;
         double spike = double.NaN;
@@ -105,7 +105,7 @@ public sealed class LifTests
     {
         var p = new LifParameters { tau_m = 10, E_L = -65, V_th = -50, V_reset = -65, t_ref = 3.33, R_m = 10, I_e = 2.0 };
         var population = new LifPopulation("one", 1, p, []);
-        var sim = new Simulation([population], [], 0.1);
+        var sim = new Simulator([population], [], 0.1);
         double first = double.NaN;
         for (int n = 0; n < 400; n++)
         {
@@ -140,7 +140,7 @@ public sealed class LifTests
     public void NonFiniteStateStopsTheRunWithWhereAndWhen()
     {
         var population = new LifPopulation("L5 pyr", 8, new LifParameters(), TwoReceptors);
-        var sim = new Simulation([population], [], 0.1);
+        var sim = new Simulator([population], [], 0.1);
         sim.Run(10);
         population.Input("inh").Current[5] = double.NaN;
         var e = Assert.Throws<SimulationDivergedException>(() => sim.Step());

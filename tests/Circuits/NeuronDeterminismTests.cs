@@ -72,7 +72,7 @@ public sealed class NeuronDeterminismTests
         return (recorder.Spikes, population.Variable(Build(model).Membrane).ToArray());
     }
 
-    private static (Simulation, NeuronPopulation, Recorder) Network(string model, double dt, double weight, int threads)
+    private static (Simulator, NeuronPopulation, Recorder) Network(string model, double dt, double weight, int threads)
     {
         var (population, receptor, membrane) = Build(model);
         var v = population.Variable(membrane);
@@ -86,7 +86,7 @@ public sealed class NeuronDeterminismTests
         var weights = new double[pattern.SynapseCount];
         Array.Fill(weights, weight);
         var projection = new Projection("rec", "net", population, receptor, pattern, weights, 1.0);
-        var simulation = new Simulation([population], [projection], dt, threads, minElementsForThreads: 0);
+        var simulation = new Simulator([population], [projection], dt, threads, minElementsForThreads: 0);
         var recorder = new Recorder();
         simulation.AddObserver(recorder);
         return (simulation, population, recorder);

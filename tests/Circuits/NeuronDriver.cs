@@ -10,7 +10,7 @@ internal readonly record struct Arrival(double Time, string Receptor, double Wei
 internal sealed record DriverResult(List<double> Spikes, double[] Samples);
 
 /// <summary>
-/// Steps a population on its own (no Simulation), putting scheduled input into the receptor rings so
+/// Steps a population on its own (no Simulator), putting scheduled input into the receptor rings so
 /// that it arrives at the start of the step that begins at the arrival time, as a projection would.
 /// </summary>
 internal static class NeuronDriver

@@ -17,9 +17,9 @@ namespace BioSim.Tests.Circuits;
 [TestFixture, Category("Unit")]
 public sealed class RateCircuitPopulationTests
 {
-    private static Simulation Run(RateCircuitPopulation population, double dt, int steps, int threads = 1)
+    private static Simulator Run(RateCircuitPopulation population, double dt, int steps, int threads = 1)
     {
-        var simulation = new Simulation([population], [], dt, threads, minElementsForThreads: 0);
+        var simulation = new Simulator([population], [], dt, threads, minElementsForThreads: 0);
         simulation.Run(steps);
         return simulation;
     }
@@ -77,7 +77,7 @@ public sealed class RateCircuitPopulationTests
         var first = Coupled();
         var snapshot = Run(first, 0.01, 200).Snapshot();
         var resumed = Coupled();
-        var simulation = new Simulation([resumed], [], 0.01, 1, minElementsForThreads: 0);
+        var simulation = new Simulator([resumed], [], 0.01, 1, minElementsForThreads: 0);
         simulation.Restore(snapshot);
         simulation.Run(200);
         Assert.That(resumed.Variable("x"), Is.EqualTo(straight.Variable("x")));

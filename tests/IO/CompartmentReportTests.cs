@@ -34,7 +34,7 @@ public sealed class CompartmentReportTests
             using (var file = Hdf5File.Create(path))
             using (var writer = new SonataReportWriter(file))
             {
-                var sim = new Simulation([population], [], 0.025);
+                var sim = new Simulator([population], [], 0.025);
                 var report = new CompartmentReport(writer, population, 0.025, everySteps: 4);
                 sim.AddObserver(report);
                 Assert.That(report.Nodes, Has.Count.EqualTo(6));

@@ -35,7 +35,7 @@ public sealed class CubaBrian2Tests
         var cvs = new List<double>();
         foreach (ulong seed in new ulong[] { 1, 2, 3 })
         {
-            var sim = builder.Build(experiment with { Seed = seed }).Simulation;
+            var sim = builder.Build(experiment with { Seed = seed }).Simulator;
             var trains = Enumerable.Range(0, 4000).Select(_ => new List<double>()).ToArray();
             long spikes = 0;
             for (long n = 0; n < experiment.Steps; n++)

@@ -20,7 +20,7 @@ public sealed class CubaReproducibilityTests
         return (experiment, services.GetRequiredService<ModelBuilder>());
     }
 
-    private static List<(int Population, int Id, double Time)> Run(Simulation sim, long steps)
+    private static List<(int Population, int Id, double Time)> Run(Simulator sim, long steps)
     {
         var spikes = new List<(int, int, double)>();
         for (long n = 0; n < steps; n++)
@@ -40,11 +40,11 @@ public sealed class CubaReproducibilityTests
     public void SameSeedSameSpikesWithOneOrTwoThreads()
     {
         var (experiment, builder) = Load();
-        var one = Run(builder.Build(experiment, threads: 1).Simulation, 3000);
-        var two = Run(builder.Build(experiment, threads: 2, minElementsForThreads: 0).Simulation, 3000);
+        var one = Run(builder.Build(experiment, threads: 1).Simulator, 3000);
+        var two = Run(builder.Build(experiment, threads: 2, minElementsForThreads: 0).Simulator, 3000);
         Assert.That(one, Has.Count.GreaterThan(1000));
         Assert.That(two, Is.EqualTo(one));
-        var other = Run(builder.Build(experiment with { Seed = experiment.Seed + 1 }).Simulation, 3000);
+        var other = Run(builder.Build(experiment with { Seed = experiment.Seed + 1 }).Simulator, 3000);
         Assert.That(other, Is.Not.EqualTo(one), "another seed gives another network");
     }
 
@@ -53,12 +53,12 @@ public sealed class CubaReproducibilityTests
     public void SnapshotRestoreContinuesBitIdentically()
     {
         var (experiment, builder) = Load();
-        var original = builder.Build(experiment).Simulation;
+        var original = builder.Build(experiment).Simulator;
         Run(original, 1500);
         var snapshot = original.Snapshot();
         var expected = Run(original, 1500);
 
-        var resumed = builder.Build(experiment).Simulation;
+        var resumed = builder.Build(experiment).Simulator;
         resumed.Restore(snapshot);
         Assert.That(resumed.Time, Is.EqualTo(150.0).Within(1e-12));
         Assert.That(Run(resumed, 1500), Is.EqualTo(expected));

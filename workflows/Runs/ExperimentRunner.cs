@@ -42,7 +42,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         var total = Stopwatch.StartNew();
         var built = builder.Build(experiment, threads);
         var buildTime = total.Elapsed;
-        using var sim = built.Simulation;
+        using var sim = built.Simulator;
 
         string? directory = Path.GetDirectoryName(Path.GetFullPath(output));
         if (directory is not null && !Directory.Exists(directory))
@@ -96,7 +96,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
 
         var built = builder.Build(experiment, threads);
         var buildTime = total.Elapsed;
-        using var sim = built.Simulation;
+        using var sim = built.Simulator;
         sim.Restore(checkpoint.State);
         file.SetAttribute("status", RunStatus.Running.ToString());
 
@@ -110,7 +110,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
             checkpointEvery ?? DefaultCheckpointInterval, cancellation);
     }
 
-    private static RunSummary Loop(Experiment experiment, string output, Hdf5File file, Simulation sim, Recorder recorder,
+    private static RunSummary Loop(Experiment experiment, string output, Hdf5File file, Simulator sim, Recorder recorder,
         SonataSpikeWriter spikes, SonataReportWriter reports, RunCheckpoints checkpoints, long synapses, TimeSpan buildTime,
         IProgress<RunProgress>? progress, TimeSpan checkpointEvery, CancellationToken cancellation)
     {

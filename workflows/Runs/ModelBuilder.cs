@@ -10,7 +10,7 @@ using BioSim.Engine.Simulation;
 namespace BioSim.Workflows.Runs;
 
 /// <summary>A built network ready to run.</summary>
-public sealed record BuiltModel(Simulation Simulation, IReadOnlyList<IDynamics> Populations, IReadOnlyList<Projection> Projections)
+public sealed record BuiltModel(Simulator Simulator, IReadOnlyList<IDynamics> Populations, IReadOnlyList<Projection> Projections)
 {
     public long SynapseCount => Projections.Sum(p => (long)p.SynapseCount);
 }
@@ -22,8 +22,8 @@ public sealed record BuiltModel(Simulation Simulation, IReadOnlyList<IDynamics> 
 /// </summary>
 public sealed class ModelBuilder(Catalogue catalogue)
 {
-    /// <param name="minElementsForThreads">See <see cref="Simulation"/>: networks smaller than this step on one thread.</param>
-    public BuiltModel Build(Experiment experiment, int? threads = null, int minElementsForThreads = Simulation.MinElementsForThreads)
+    /// <param name="minElementsForThreads">See <see cref="Simulator"/>: networks smaller than this step on one thread.</param>
+    public BuiltModel Build(Experiment experiment, int? threads = null, int minElementsForThreads = Simulator.MinElementsForThreads)
     {
         var populations = new List<IDynamics>();
         foreach (var spec in experiment.Populations)
@@ -75,7 +75,7 @@ public sealed class ModelBuilder(Catalogue catalogue)
                     Draw(spec.Weight, pattern, new RandomStream(experiment.Seed, spec.Name, "weight")), uniformDelay, delays));
         }
 
-        var simulation = new Simulation(populations, projections, experiment.Dt, threads ?? experiment.Threads, minElementsForThreads);
+        var simulation = new Simulator(populations, projections, experiment.Dt, threads ?? experiment.Threads, minElementsForThreads);
         return new BuiltModel(simulation, populations, projections);
     }
 

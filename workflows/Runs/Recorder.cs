@@ -10,7 +10,7 @@ using BioSim.IO.Sonata;
 namespace BioSim.Workflows.Runs;
 
 /// <summary>Collects the spikes and probed values of each step into buffers that are written once per block.</summary>
-internal sealed class Recorder(Experiment experiment, Simulation sim) : IStepObserver
+internal sealed class Recorder(Experiment experiment, Simulator sim) : IStepObserver
 {
     private readonly int[] _spikePopulations = experiment.Record.Spikes.Select(name => IndexOf(sim, name)).ToArray();
     private readonly List<double>[] _times = experiment.Record.Spikes.Select(_ => new List<double>()).ToArray();
@@ -125,7 +125,7 @@ internal sealed class Recorder(Experiment experiment, Simulation sim) : IStepObs
     public IReadOnlyList<PopulationSummary> Summaries(double simulatedMs) =>
         sim.Populations.Select((p, i) => new PopulationSummary(p.Name, p.Size, _counts[i], simulatedMs > 0 ? _counts[i] / (p.Size * simulatedMs / 1000.0) : 0)).ToArray();
 
-    private static int IndexOf(Simulation sim, string name)
+    private static int IndexOf(Simulator sim, string name)
     {
         for (int p = 0; p < sim.Populations.Count; p++)
         {

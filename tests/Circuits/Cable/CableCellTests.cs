@@ -55,7 +55,7 @@ public sealed class CableCellTests
         cell.Insert(new PassiveLeak());
         cell.Place("syn", new Exp2Synapse { tau1 = 0.5, tau2 = 5 }, "soma");
         var population = new CablePopulation("c", 1, cell);
-        var sim = new Simulation([population], [], 0.001);
+        var sim = new Simulator([population], [], 0.001);
         population.Input("syn").Current[0] = 0.01;
         double peak = 0;
         var synapse = population.PointProcess("syn");
@@ -80,7 +80,7 @@ public sealed class CableCellTests
             return new CablePopulation("cells", 3, cell, CableMethod.CrankNicolson);
         }
         var a = Make();
-        var simA = new Simulation([a], [], 0.025);
+        var simA = new Simulator([a], [], 0.025);
         for (int n = 0; n < 200; n++)
         {
             if (n % 37 == 0) a.Input("syn").Current[n % 3] += 0.01;
@@ -88,7 +88,7 @@ public sealed class CableCellTests
         }
         var snapshot = simA.Snapshot();
         var b = Make();
-        var simB = new Simulation([b], [], 0.025);
+        var simB = new Simulator([b], [], 0.025);
         simB.Restore(snapshot);
         long before = GC.GetAllocatedBytesForCurrentThread();
         simA.Run(400);
@@ -118,7 +118,7 @@ public sealed class CableCellTests
             var pattern = BioSim.Circuits.Connectivity.ConnectivityPattern.FromColumns(sources, 30);
             var projection = new BioSim.Circuits.Projections.Projection("rec", "cells", population, "syn", pattern,
                 Enumerable.Range(0, pattern.SynapseCount).Select(k => 0.001 * (1 + k % 5)).ToArray(), 0.5);
-            var sim = new Simulation([population], [projection], 0.025, threads);
+            var sim = new Simulator([population], [projection], 0.025, threads);
             sim.Run(800);
             return population.Voltages.ToArray();
         }

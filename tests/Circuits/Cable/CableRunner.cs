@@ -11,7 +11,7 @@ internal static class CableRunner
     /// <param name="events">(time in ms, synapse name, weight in µS) delivered at the step NEURON would deliver them (nearest step start).</param>
     public static Result Run(CablePopulation population, double dt, double tStop, int[] nodes, IReadOnlyList<(double Time, string Synapse, double Weight)>? events = null)
     {
-        var sim = new Simulation([population], [], dt);
+        var sim = new Simulator([population], [], dt);
         long steps = (long)Math.Round(tStop / dt);
         var times = new double[steps + 1];
         var traces = nodes.Select(_ => new double[steps + 1]).ToArray();

@@ -8,7 +8,7 @@ namespace BioSim.Engine.Simulation;
 /// thread count), the step's spikes are sorted by time, projections deliver them into the target
 /// rings (in the order they were added), then the rings advance and observers see the step.
 /// </summary>
-public sealed class Simulation : IStateful, IDisposable
+public sealed class Simulator : IStateful, IDisposable
 {
     /// <summary>Default elements per parallel work item (<see cref="IDynamics.ParallelChunk"/>). Fixed, so chunk boundaries never depend on the thread count.</summary>
     public const int ChunkSize = 1024;
@@ -33,7 +33,7 @@ public sealed class Simulation : IStateful, IDisposable
     /// <param name="threads">Most threads a step may use, the caller's included (≥ 1). The result does not depend on it.</param>
     /// <param name="minElementsForThreads">Fewest elements for which steps use threads (default
     /// <see cref="MinElementsForThreads"/>; 0 always uses them, as the thread-count contract tests do).</param>
-    public Simulation(IEnumerable<IDynamics> populations, IEnumerable<ITransmitter> transmitters, double dt, int threads = 1,
+    public Simulator(IEnumerable<IDynamics> populations, IEnumerable<ITransmitter> transmitters, double dt, int threads = 1,
         int minElementsForThreads = MinElementsForThreads)
     {
         if (!(dt > 0) || double.IsInfinity(dt)) throw new ArgumentOutOfRangeException(nameof(dt), $"dt must be positive and finite, got {dt}.");
