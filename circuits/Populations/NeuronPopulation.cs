@@ -184,7 +184,7 @@ public abstract class NeuronPopulation : IPopulation
 
     /// <inheritdoc/>
     [SuppressMessage("Naming", "CA1716:Identifiers should not match keywords",
-        Justification = "Implements IDynamics.Advance, whose start and end bound the half-open neuron range [start, end) and carry the same suppression; End is a keyword only in Visual Basic, and renaming the parameter of this public abstract member would break every model's override.")]
+        Justification = "Implements IDynamics.Advance, whose start and end bound the half-open neuron range [start, end) and carry the same suppression; End is a keyword only in Visual Basic, which no model is written in; renaming the parameter of this public member would break callers that name it and set it apart from IDynamics and every override.")]
     public abstract void Advance(double t, double dt, int start, int end, SpikeList spikes);
 
     /// <summary>
