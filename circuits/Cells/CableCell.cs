@@ -4,9 +4,15 @@ using BioSim.Circuits.Morphology;
 namespace BioSim.Circuits.Cells;
 
 /// <summary>A density mechanism inserted on some sections of a cell.</summary>
+/// <param name="Mechanism">The mechanism and its parameters (densities per area).</param>
+/// <param name="Sections">The names of the sections it is inserted on.</param>
 public sealed record DensityPlacement(Mechanism Mechanism, IReadOnlyList<string> Sections);
 
 /// <summary>A point process at position <paramref name="X"/> of a section, under a name that inputs and probes use.</summary>
+/// <param name="Name">The point process's name: the input port projections target if it takes events.</param>
+/// <param name="Mechanism">The mechanism and its parameters (absolute units).</param>
+/// <param name="Section">The name of the section it sits on.</param>
+/// <param name="X">Position on the section, 0 to 1 (the 0 end to the 1 end); it acts on the segment that holds X.</param>
 public sealed record PointPlacement(string Name, Mechanism Mechanism, string Section, double X);
 
 /// <summary>
@@ -19,6 +25,9 @@ public sealed class CableCell
     private readonly List<DensityPlacement> _density = [];
     private readonly List<PointPlacement> _points = [];
 
+    /// <summary>A cell of this shape with no mechanisms yet, its spike detector at the middle of the root section.</summary>
+    /// <param name="morphology">The tree of sections.</param>
+    /// <param name="discretisation">How many segments a section without its own nseg gets; null: <see cref="Discretisation.Default"/> (one).</param>
     public CableCell(Morphology.Morphology morphology, Discretisation? discretisation = null)
     {
         Morphology = morphology;
@@ -27,12 +36,16 @@ public sealed class CableCell
         DetectorSection = root.Name;
     }
 
+    /// <summary>The tree of sections (lengths and diameters in µm).</summary>
     public Morphology.Morphology Morphology { get; }
 
+    /// <summary>The rule that gives each section its nseg.</summary>
     public Discretisation Discretisation { get; }
 
+    /// <summary>The density mechanisms in the order inserted (the order their currents are summed).</summary>
     public IReadOnlyList<DensityPlacement> DensityMechanisms => _density;
 
+    /// <summary>The point processes in the order placed; those that take events are the population's input ports, in this order.</summary>
     public IReadOnlyList<PointPlacement> PointProcesses => _points;
 
     /// <summary>V_init, initial potential of every node (mV); states start at their steady state there (finitialize). Default −65.</summary>

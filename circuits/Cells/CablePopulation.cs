@@ -32,6 +32,11 @@ public sealed class CablePopulation : IPopulation, IPopulationFactory<CablePopul
     private DelayRing[] _rings = [];
     private double _dt = double.NaN;
 
+    /// <summary>A population of <paramref name="cells"/> copies of <paramref name="cell"/>, every node at V_init and every mechanism state at its steady state there.</summary>
+    /// <param name="name">The population's name, as experiment files and reports use it.</param>
+    /// <param name="cells">Number of cells, &gt; 0.</param>
+    /// <param name="cell">The cell description every member is built from.</param>
+    /// <param name="method">Backward Euler (NEURON's default, first order) or Crank-Nicolson (second order).</param>
     public CablePopulation(string name, int cells, CableCell cell, CableMethod method = CableMethod.BackwardEuler)
     {
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A population needs a non-empty name.", nameof(name));
@@ -73,8 +78,10 @@ public sealed class CablePopulation : IPopulation, IPopulationFactory<CablePopul
         Initialize();
     }
 
+    /// <summary>None: the inputs are the cell's event-receiving point processes.</summary>
     public static IReadOnlyList<string> ReceptorModels { get; } = [];
 
+    /// <summary>True: probes record the compartments and may be restricted to sections.</summary>
     public static bool Compartmental => true;
 
     /// <summary>Builds the population; its inputs are the cell's synapses, so it takes no receptors.</summary>
@@ -84,14 +91,19 @@ public sealed class CablePopulation : IPopulation, IPopulationFactory<CablePopul
         return new CablePopulation(name, size, parameters.Cell, parameters.Method);
     }
 
+    /// <summary>The names of the cell's point processes that take events, in the order placed.</summary>
     public static IReadOnlyList<string> InputPorts(CablePopulationParameters parameters, IReadOnlyList<Synapses.ReceptorSpec> receptors) => parameters.InputNames;
 
+    /// <summary>The names of the cell's sections, in morphology order.</summary>
     public static IReadOnlyList<string>? Sections(CablePopulationParameters parameters) => parameters.Cell.Morphology.Sections.Select(s => s.Name).ToArray();
 
+    /// <inheritdoc/>
     public string Name { get; }
 
+    /// <summary>Number of cells.</summary>
     public int Size { get; }
 
+    /// <summary>The time discretisation of the cable equation.</summary>
     public CableMethod Method { get; }
 
     /// <summary>
@@ -132,8 +144,10 @@ public sealed class CablePopulation : IPopulation, IPopulationFactory<CablePopul
     public Mechanism PointProcess(string name) => _pointProcesses.TryGetValue(name, out var m) ? m
         : throw new KeyNotFoundException($"Population '{Name}' has no point process '{name}'; it has: {string.Join(", ", _pointProcesses.Keys)}.");
 
+    /// <summary>One variable, "V" (mV), the potential at each cell's spike detector.</summary>
     public IReadOnlyList<string> VariableNames { get; } = ["V"];
 
+    /// <summary>"mV" for "V"; any other name throws a <see cref="KeyNotFoundException"/>.</summary>
     public string UnitOf(string variable) => variable == "V" ? "mV"
         : throw new KeyNotFoundException($"Population '{Name}' has no variable '{variable}'; it has: V.");
 
@@ -141,6 +155,7 @@ public sealed class CablePopulation : IPopulation, IPopulationFactory<CablePopul
     public double[] Variable(string name) => name == "V" ? _detectorV
         : throw new KeyNotFoundException($"Population '{Name}' has no variable '{name}'; it has: V.");
 
+    /// <summary>The event-receiving point processes by name, in the order placed; event weights are in µS.</summary>
     public IReadOnlyList<string> InputNames => _inputNames;
 
     /// <summary>
@@ -165,6 +180,8 @@ public sealed class CablePopulation : IPopulation, IPopulationFactory<CablePopul
         return new ProbeLayout("v", "mV", _v, flat, cells.Select(c => (ulong)c).ToArray(), pointers, elementIds);
     }
 
+    /// <summary>The delay ring of point process <paramref name="name"/> (weights in µS, one value per cell); throws before
+    /// <see cref="Prepare"/> or for a name that is not an event-receiving point process.</summary>
     public DelayRing Input(string name)
     {
         int k = Array.IndexOf(_inputNames, name);
@@ -185,6 +202,8 @@ public sealed class CablePopulation : IPopulation, IPopulationFactory<CablePopul
         }
     }
 
+    /// <summary>Sizes one ring per input for delays up to <paramref name="maxDelaySteps"/> steps (kept when the size is unchanged) and
+    /// lets every mechanism compute its propagators for <paramref name="dt"/> (ms).</summary>
     public void Prepare(double dt, int maxDelaySteps)
     {
         if (_rings.Length == 0 || _rings[0].SlotCount != maxDelaySteps + 2)
@@ -195,6 +214,7 @@ public sealed class CablePopulation : IPopulation, IPopulationFactory<CablePopul
         _dt = dt;
     }
 
+    /// <inheritdoc/>
     public void Advance(double t, double dt, int start, int end, SpikeList spikes)
     {
         if (dt != _dt) throw new InvalidOperationException($"Population '{Name}' was prepared for dt = {_dt} ms, not {dt} ms.");
@@ -243,11 +263,14 @@ public sealed class CablePopulation : IPopulation, IPopulationFactory<CablePopul
     /// <summary>Cells solved side by side in one tree step.</summary>
     private const int CellBlock = 4;
 
+    /// <inheritdoc/>
     public void EndStep()
     {
         foreach (var r in _rings) r.Advance();
     }
 
+    /// <summary>Copies the potential of every node of every cell (prefix + "V"), every state of each mechanism k
+    /// (prefix + "mechanism{k}/" + state name) and the pending input of each ring (prefix + "input/" + name).</summary>
     public void SaveState(StateSnapshot snapshot, string prefix)
     {
         snapshot.Put(prefix + "V", _v);
@@ -263,6 +286,7 @@ public sealed class CablePopulation : IPopulation, IPopulationFactory<CablePopul
         }
     }
 
+    /// <inheritdoc/>
     public void LoadState(StateSnapshot snapshot, string prefix)
     {
         snapshot.Get(prefix + "V", _v);

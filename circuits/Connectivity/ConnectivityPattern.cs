@@ -6,6 +6,10 @@ namespace BioSim.Circuits.Connectivity;
 /// </summary>
 public sealed class ConnectivityPattern
 {
+    /// <summary>Takes the arrays as they are (no copy); only the ends of <paramref name="rowStart"/> are checked.</summary>
+    /// <param name="rowStart">Row offsets, one more than there are sources: 0 first, the number of synapses last, non-decreasing.</param>
+    /// <param name="targets">Target index of each synapse, row by row, ascending within a row, each in [0, <paramref name="targetCount"/>).</param>
+    /// <param name="targetCount">Number of neurons in the target population.</param>
     public ConnectivityPattern(int[] rowStart, int[] targets, int targetCount)
     {
         if (rowStart.Length == 0 || rowStart[0] != 0 || rowStart[^1] != targets.Length)
@@ -17,14 +21,19 @@ public sealed class ConnectivityPattern
         TargetCount = targetCount;
     }
 
+    /// <summary>Row offsets: the synapses of source i are [RowStart[i], RowStart[i + 1]); <see cref="SourceCount"/> + 1 entries.</summary>
     public int[] RowStart { get; }
 
+    /// <summary>Target index of each synapse, in row (source) order; the order of a projection's weights and delays.</summary>
     public int[] Targets { get; }
 
+    /// <summary>Number of neurons in the source population.</summary>
     public int SourceCount => RowStart.Length - 1;
 
+    /// <summary>Number of neurons in the target population.</summary>
     public int TargetCount { get; }
 
+    /// <summary>Number of synapses (the length of <see cref="Targets"/>).</summary>
     public int SynapseCount => Targets.Length;
 
     /// <summary>
@@ -39,6 +48,8 @@ public sealed class ConnectivityPattern
         private int _rows;
         private readonly int _targetCount;
 
+        /// <param name="sourceCount">Number of rows the pattern will have, one per source neuron.</param>
+        /// <param name="targetCount">Number of neurons in the target population.</param>
         /// <param name="expectedSynapses">A capacity estimate; the buffer grows by half when it is exceeded.</param>
         public RowBuilder(int sourceCount, int targetCount, long expectedSynapses)
         {
@@ -47,6 +58,7 @@ public sealed class ConnectivityPattern
             _targetCount = targetCount;
         }
 
+        /// <summary>Appends a synapse to <paramref name="target"/> to the current row; rows must list targets in ascending order.</summary>
         public void Add(int target)
         {
             if (_count == _targets.Length)
@@ -69,8 +81,10 @@ public sealed class ConnectivityPattern
             }
         }
 
+        /// <summary>Closes the current row (source); the next <see cref="Add"/> starts the next one.</summary>
         public void EndRow() => _rowStart[++_rows] = _count;
 
+        /// <summary>The pattern, once every source's row has been ended; the target buffer is trimmed to the synapse count.</summary>
         public ConnectivityPattern Build()
         {
             if (_rows != _rowStart.Length - 1) throw new InvalidOperationException($"{_rows} rows ended, {_rowStart.Length - 1} expected.");

@@ -5,11 +5,16 @@ namespace BioSim.Circuits.Connectivity;
 /// <summary>Base for rules: typed parameters, checked once.</summary>
 public abstract class ConnectivityRule<TParameters> : IConnectivityRule where TParameters : class
 {
+    /// <inheritdoc/>
     public Type ParametersType => typeof(TParameters);
 
+    /// <inheritdoc/>
+    /// <remarks>Parameters of another type than <typeparamref name="TParameters"/> are reported, not thrown.</remarks>
     public string? Validate(object parameters, int sourceCount, int targetCount) =>
         parameters is TParameters p ? Validate(p, sourceCount, targetCount) : $"parameters must be {typeof(TParameters).Name}";
 
+    /// <inheritdoc/>
+    /// <remarks>Checks the parameters first; a problem throws an <see cref="ArgumentException"/> with the "field: problem" message.</remarks>
     public ConnectivityPattern Build(object parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random)
     {
         var p = (TParameters)parameters;
@@ -18,8 +23,11 @@ public abstract class ConnectivityRule<TParameters> : IConnectivityRule where TP
         return Build(p, sourceCount, targetCount, samePopulation, random);
     }
 
+    /// <summary>The first invalid field as "field: problem" for populations of these sizes, or null.</summary>
     protected abstract string? Validate(TParameters parameters, int sourceCount, int targetCount);
 
+    /// <summary>Builds the pattern from parameters that passed <see cref="Validate(TParameters, int, int)"/>, drawing from
+    /// <paramref name="random"/>'s element streams (one per row or column); <paramref name="samePopulation"/> tells whether i → i is an autapse.</summary>
     protected abstract ConnectivityPattern Build(TParameters parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random);
 }
 
@@ -30,9 +38,11 @@ public sealed record AllToAllParameters(bool allow_autapses = false);
 /// <summary>Every source connects to every target.</summary>
 public sealed class AllToAll : ConnectivityRule<AllToAllParameters>
 {
+    /// <summary>Rejects a pattern of more than <see cref="Array.MaxLength"/> synapses (sources × targets).</summary>
     protected override string? Validate(AllToAllParameters parameters, int sourceCount, int targetCount) =>
         (long)sourceCount * targetCount > Array.MaxLength ? $"all-to-all: {sourceCount} × {targetCount} synapses is too many for one projection" : null;
 
+    /// <summary>Every target in every row, in order, except i → i when <paramref name="samePopulation"/> and not allow_autapses. Draws nothing.</summary>
     protected override ConnectivityPattern Build(AllToAllParameters parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random)
     {
         var rows = new ConnectivityPattern.RowBuilder(sourceCount, targetCount, (long)sourceCount * targetCount);
@@ -61,9 +71,15 @@ public sealed record FixedProbabilityParameters(double p, bool allow_autapses = 
 /// </summary>
 public sealed class FixedProbability : ConnectivityRule<FixedProbabilityParameters>
 {
+    /// <summary>p must be a probability in [0, 1].</summary>
     protected override string? Validate(FixedProbabilityParameters parameters, int sourceCount, int targetCount) =>
         parameters.p is >= 0 and <= 1 ? null : $"p: must be a probability in [0, 1], got {parameters.p}";
 
+    /// <summary>
+    /// Row i draws from element stream i: the gap to the next target is 1 + ⌊ln u / ln(1 − p)⌋ with u uniform in (0, 1];
+    /// p = 1 takes every target and p = 0 none, without drawing. Without autapses in a population connected to itself,
+    /// i is removed from row i after the row is drawn, so the other targets of the row do not depend on allow_autapses.
+    /// </summary>
     protected override ConnectivityPattern Build(FixedProbabilityParameters parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random)
     {
         double p = parameters.p;
@@ -105,6 +121,10 @@ public sealed record FixedIndegreeParameters(int indegree, bool allow_autapses =
 /// <summary>Each target draws exactly K sources uniformly at random (with or without repeats).</summary>
 public sealed class FixedIndegree : ConnectivityRule<FixedIndegreeParameters>
 {
+    /// <summary>
+    /// indegree ≥ 0; without multapses at most the number of sources; and a one-neuron population cannot have a positive
+    /// in-degree without autapses. (Whether the rows connect a population to itself is known only in Build, which checks the rest.)
+    /// </summary>
     protected override string? Validate(FixedIndegreeParameters parameters, int sourceCount, int targetCount)
     {
         if (parameters.indegree < 0) return $"indegree: must be ≥ 0, got {parameters.indegree}";
@@ -119,6 +139,11 @@ public sealed class FixedIndegree : ConnectivityRule<FixedIndegreeParameters>
         return null;
     }
 
+    /// <summary>
+    /// Target j draws its K sources uniformly from element stream j, drawing again on i = j when autapses are excluded and
+    /// on a repeated source when multapses are not allowed; with both excluded, fewer than K sources other than the target
+    /// throws an <see cref="ArgumentException"/>. The columns are then turned into rows (<see cref="ConnectivityPattern.FromColumns"/>).
+    /// </summary>
     protected override ConnectivityPattern Build(FixedIndegreeParameters parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random)
     {
         int k = parameters.indegree;
@@ -156,9 +181,11 @@ public sealed record OneToOneParameters;
 /// <summary>Source i connects to target i; both populations must have the same size.</summary>
 public sealed class OneToOne : ConnectivityRule<OneToOneParameters>
 {
+    /// <summary>Both populations must have the same size.</summary>
     protected override string? Validate(OneToOneParameters parameters, int sourceCount, int targetCount) =>
         sourceCount == targetCount ? null : $"rule: one-to-one needs populations of equal size, got {sourceCount} sources and {targetCount} targets";
 
+    /// <summary>Source i connects to target i, for every i. Draws nothing.</summary>
     protected override ConnectivityPattern Build(OneToOneParameters parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random)
     {
         var rowStart = new int[sourceCount + 1];

@@ -15,8 +15,10 @@ public sealed class CurrentClamp : Mechanism
     /// <summary>amp, amplitude (nA). Default 0.</summary>
     public double amp { get; init; }
 
+    /// <summary>True: a point process on one node, in absolute units.</summary>
     public override bool IsPointProcess => true;
 
+    /// <summary>del and dur non-negative and finite, amp finite.</summary>
     public override string? Validate()
     {
         if (!(del >= 0) || double.IsInfinity(del)) return $"del: must be a non-negative number of ms, got {del}";
@@ -25,19 +27,24 @@ public sealed class CurrentClamp : Mechanism
         return null;
     }
 
+    /// <summary>Nothing: the clamp has no state.</summary>
     protected override void Allocate()
     {
     }
 
+    /// <summary>Nothing: the clamp has no state.</summary>
     public override void Initialize(int cell, ReadOnlySpan<double> v)
     {
     }
 
+    /// <summary>While del ≤ <paramref name="t"/> &lt; del + dur, subtracts amp (nA) from the outward current of its node: an injected
+    /// current is inward. It adds no conductance.</summary>
     public override void Current(int cell, double t, ReadOnlySpan<double> v, Span<double> g, Span<double> current)
     {
         if (t >= del && t < del + dur) current[Nodes[0]] -= amp;
     }
 
+    /// <summary>Nothing: the clamp has no state.</summary>
     public override void Advance(int cell, ReadOnlySpan<double> v, double dt)
     {
     }

@@ -52,10 +52,14 @@ public sealed class HhMechanism : Mechanism
     /// <summary>Use hh.mod's 1 mV rate table with linear interpolation (NEURON's usetable_hh = 1). Default true.</summary>
     public bool UseTable { get; init; } = true;
 
+    /// <summary>False: a density mechanism, per unit of membrane area.</summary>
     public override bool IsPointProcess => false;
 
+    /// <summary>hh.mod's channel checks (<see cref="HhChannels"/>), with gl = 0 allowed.</summary>
     public override string? Validate() => _channels.ValidateChannels(leakMayBeZero: true);
 
+    /// <summary>Gates "m", "h", "n" (dimensionless) per node and cell, each node's area factor (S/cm² → µS), q10 and, with
+    /// <see cref="UseTable"/>, the rate table at this temperature.</summary>
     protected override void Allocate()
     {
         _m = AddState("m");
@@ -73,6 +77,7 @@ public sealed class HhMechanism : Mechanism
         else HhKinetics.Steady(v, _q10, out minf, out mtau, out hinf, out htau, out ninf, out ntau);
     }
 
+    /// <summary>Each gate at its steady state x_∞ at its node's V (hh.mod's INITIAL block).</summary>
     public override void Initialize(int cell, ReadOnlySpan<double> v)
     {
         int o = cell * Count;
@@ -85,6 +90,8 @@ public sealed class HhMechanism : Mechanism
         }
     }
 
+    /// <summary>Adds ḡ_Na m³h + ḡ_K n⁴ + g_L, times the node's area (µS), to each node's conductance and the sum of the three
+    /// currents (nA) to its outward current, with the gates as they are at the start of the step.</summary>
     public override void Current(int cell, double t, ReadOnlySpan<double> v, Span<double> g, Span<double> current)
     {
         int count = Count, o = cell * count;
@@ -110,6 +117,8 @@ public sealed class HhMechanism : Mechanism
         }
     }
 
+    /// <summary>The cnexp step of every gate with the new V: x ← x + (1 − e^{−dt/τ_x})(x_∞ − x); four nodes per vector when the
+    /// table is used and 256-bit vectors are available.</summary>
     public override void Advance(int cell, ReadOnlySpan<double> v, double dt)
     {
         if (_table is not null && Vector256.IsHardwareAccelerated)

@@ -13,8 +13,10 @@ public sealed class PassiveLeak : Mechanism
     /// <summary>e, leak reversal potential (mV). Default −70 (NEURON's e_pas).</summary>
     public double e { get; init; } = -70;
 
+    /// <summary>False: a density mechanism, per unit of membrane area.</summary>
     public override bool IsPointProcess => false;
 
+    /// <summary>g non-negative and finite, e finite.</summary>
     public override string? Validate()
     {
         if (!(g >= 0) || double.IsInfinity(g)) return $"g: must be a non-negative number of S/cm², got {g}";
@@ -22,16 +24,19 @@ public sealed class PassiveLeak : Mechanism
         return null;
     }
 
+    /// <summary>The absolute conductance of each node, g × area (µS); no state.</summary>
     protected override void Allocate()
     {
         _g = new double[Count];
         for (int k = 0; k < Count; k++) _g[k] = g * Area[k] * 1e-2;   // S/cm² × µm² × 1e-8 cm²/µm² × 1e6 µS/S
     }
 
+    /// <summary>Nothing: the leak has no state.</summary>
     public override void Initialize(int cell, ReadOnlySpan<double> v)
     {
     }
 
+    /// <summary>Adds g·area (µS) to each node's conductance and g·area (V − e) (nA) to its outward current.</summary>
     public override void Current(int cell, double t, ReadOnlySpan<double> v, Span<double> g, Span<double> current)
     {
         var nodes = Nodes;
@@ -43,6 +48,7 @@ public sealed class PassiveLeak : Mechanism
         }
     }
 
+    /// <summary>Nothing: the leak has no state.</summary>
     public override void Advance(int cell, ReadOnlySpan<double> v, double dt)
     {
     }

@@ -17,6 +17,9 @@ public sealed class CompartmentLayout
     private readonly int[] _nseg;
     private readonly int[] _startNode;   // per section: node at its 0 end (the parent's node, or the root node)
 
+    /// <summary>Discretises <paramref name="morphology"/>, which must have at least one section.</summary>
+    /// <param name="morphology">The tree of sections.</param>
+    /// <param name="discretisation">How many segments a section without its own nseg gets; null: <see cref="Discretisation.Default"/> (one).</param>
     public CompartmentLayout(Morphology morphology, Discretisation? discretisation = null)
     {
         discretisation ??= Discretisation.Default;
@@ -71,11 +74,13 @@ public sealed class CompartmentLayout
         Tree = new CableTree(parent.ToArray(), cap.ToArray(), axial.ToArray());
     }
 
+    /// <summary>The morphology that was discretised.</summary>
     public Morphology Morphology { get; }
 
     /// <summary>The electrical tree (capacitances in nF, axial conductances in µS) for the cable solver.</summary>
     public CableTree Tree { get; }
 
+    /// <summary>Number of nodes of one cell: the root's 0 end, and per section its nseg centre nodes and its 1 end.</summary>
     public int NodeCount => NodeArea.Length;
 
     /// <summary>Membrane area of each node (µm²); zero at section ends.</summary>

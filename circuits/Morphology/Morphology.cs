@@ -16,6 +16,7 @@ public sealed class Morphology
     private readonly List<Section> _sections = [];
     private readonly Dictionary<string, Section> _byName = new(StringComparer.Ordinal);
 
+    /// <summary>The sections in the order added (every parent before its children); <see cref="Section.Index"/> is the position here.</summary>
     public IReadOnlyList<Section> Sections => _sections;
 
     /// <summary>The root section (the first added).</summary>
@@ -25,6 +26,7 @@ public sealed class Morphology
     public Section this[string name] => TryGet(name, out var s) ? s
         : throw new KeyNotFoundException($"No section named '{name}'; the morphology has: {string.Join(", ", _sections.Select(x => x.Name))}.");
 
+    /// <summary>Finds the section named <paramref name="name"/> (ordinal comparison); false when there is none.</summary>
     public bool TryGet(string name, out Section section) => _byName.TryGetValue(name, out section!);
 
     /// <summary>Adds a cylinder of length <paramref name="length"/> and diameter <paramref name="diameter"/> (µm).</summary>

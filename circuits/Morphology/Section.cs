@@ -3,10 +3,19 @@ namespace BioSim.Circuits.Morphology;
 /// <summary>The SWC structure types a section may carry (NeuroMorpho's standard codes 1 to 4, anything else custom).</summary>
 public enum SectionKind
 {
+    /// <summary>SWC type 1, the soma.</summary>
     Soma = 1,
+
+    /// <summary>SWC type 2, an axon.</summary>
     Axon = 2,
+
+    /// <summary>SWC type 3, a basal dendrite.</summary>
     Basal = 3,
+
+    /// <summary>SWC type 4, an apical dendrite.</summary>
     Apical = 4,
+
+    /// <summary>Any other SWC type, or a section built in code without a kind. (The value 5 is not SWC's type 5.)</summary>
     Custom = 5,
 }
 
@@ -33,8 +42,10 @@ public sealed class Section
         Nseg = nseg;
     }
 
+    /// <summary>The name inputs, probes and mechanism placements use (unique in its morphology).</summary>
     public string Name { get; }
 
+    /// <summary>Its SWC structure type, by which <c>CableCell.Insert(mechanism, kind)</c> chooses sections.</summary>
     public SectionKind Kind { get; }
 
     /// <summary>Position in <see cref="Morphology.Sections"/> (parents come first).</summary>
@@ -116,5 +127,6 @@ public sealed class Section
         return Length / lam;
     }
 
+    /// <summary>The section's <see cref="Name"/>.</summary>
     public override string ToString() => Name;
 }

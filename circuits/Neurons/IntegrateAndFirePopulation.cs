@@ -22,6 +22,11 @@ public abstract class IntegrateAndFirePopulation : NeuronPopulation
     private readonly double _tRef;
     private readonly string _runawayAdvice;
 
+    /// <param name="name">The population's name, as experiment files and reports use it.</param>
+    /// <param name="size">Number of neurons, &gt; 0.</param>
+    /// <param name="receptors">The input ports, in receptor order.</param>
+    /// <param name="model">The model's name as experiment files give it ("lif", "lif-cond", "adex"), for messages.</param>
+    /// <param name="parameters">The model's parameters, checked once by <see cref="NeuronPopulation"/>.</param>
     /// <param name="vInit">Initial V (mV) of every neuron.</param>
     /// <param name="tRef">t_ref, the refractory period (ms).</param>
     /// <param name="runawayAdvice">What a neuron that fired <see cref="MaxSpikesPerStep"/> times in a step means, and what to change.</param>

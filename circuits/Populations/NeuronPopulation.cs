@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using BioSim.Circuits.Synapses;
 using BioSim.Engine.Events;
 using BioSim.Engine.Simulation;
@@ -18,6 +19,9 @@ public abstract class NeuronPopulation : IPopulation
     private readonly string[] _inputNames;
     private DelayRing[] _rings = [];
 
+    /// <param name="name">The population's name (non-empty), as experiment files, reports and error messages use it.</param>
+    /// <param name="size">Number of neurons, &gt; 0.</param>
+    /// <param name="receptors">The input ports, in the order of <see cref="Rings"/>; each is checked, and names must be distinct.</param>
     /// <param name="model">The model's name, for messages.</param>
     /// <param name="parameters">The model's parameters: checked here, once, after the receptors; a problem throws an
     /// <see cref="ArgumentException"/> "Population 'name' (model): field: problem.".</param>
@@ -40,14 +44,19 @@ public abstract class NeuronPopulation : IPopulation
         if (invalid is not null) throw new ArgumentException($"Population '{name}' ({model}): {invalid}.");
     }
 
+    /// <inheritdoc/>
     public string Name { get; }
 
+    /// <inheritdoc/>
     public int Size { get; }
 
+    /// <summary>The input ports as the experiment gave them, in receptor order (the order of <see cref="InputNames"/>).</summary>
     public IReadOnlyList<ReceptorSpec> Receptors { get; }
 
+    /// <summary>Names of the recordable variables (e.g. "V", "g_exc"), in the order the model registered them.</summary>
     public IReadOnlyList<string> VariableNames => _variableNames;
 
+    /// <summary>The receptor names, in receptor order: the ports projections deliver to.</summary>
     public IReadOnlyList<string> InputNames => _inputNames;
 
     /// <summary>The step the population was prepared for (NaN before <see cref="Prepare"/>).</summary>
@@ -121,14 +130,20 @@ public abstract class NeuronPopulation : IPopulation
         return ProbeLayout.PerElement(variable, v.Unit, v.Values, ids);
     }
 
+    /// <summary>The live array of variable <paramref name="name"/>, one value per neuron in its unit (<see cref="UnitOf"/>);
+    /// an unknown name throws a <see cref="KeyNotFoundException"/> that lists the known ones.</summary>
     public double[] Variable(string name) =>
         _variables.TryGetValue(name, out var v) ? v.Values
         : throw new KeyNotFoundException($"Population '{Name}' has no variable '{name}'; it has: {string.Join(", ", _variableNames)}.");
 
+    /// <inheritdoc/>
+    /// <remarks>An unknown name throws a <see cref="KeyNotFoundException"/> that lists the known ones.</remarks>
     public string UnitOf(string variable) =>
         _variables.TryGetValue(variable, out var v) ? v.Unit
         : throw new KeyNotFoundException($"Population '{Name}' has no variable '{variable}'; it has: {string.Join(", ", _variableNames)}.");
 
+    /// <summary>The delay ring of receptor <paramref name="name"/> (one slot of <see cref="Size"/> values per step of delay, in the
+    /// receptor's weight unit); throws before <see cref="Prepare"/> or for an unknown receptor.</summary>
     public DelayRing Input(string name)
     {
         int k = Array.IndexOf(_inputNames, name);
@@ -140,6 +155,8 @@ public abstract class NeuronPopulation : IPopulation
     /// <summary>Receptor index of <paramref name="name"/>, or −1.</summary>
     public int ReceptorIndex(string name) => Array.IndexOf(_inputNames, name);
 
+    /// <summary>Sizes one ring per receptor for delays up to <paramref name="maxDelaySteps"/> steps (kept when the size is unchanged,
+    /// so pending input survives), records <paramref name="dt"/> (ms) and lets the model compute its propagators (<see cref="PrepareModel"/>).</summary>
     public virtual void Prepare(double dt, int maxDelaySteps)
     {
         if (_rings.Length == 0 || _rings[0].SlotCount != maxDelaySteps + 2)
@@ -165,6 +182,9 @@ public abstract class NeuronPopulation : IPopulation
     /// <summary>Computes the model's propagators for step <paramref name="dt"/>.</summary>
     protected abstract void PrepareModel(double dt);
 
+    /// <inheritdoc/>
+    [SuppressMessage("Naming", "CA1716:Identifiers should not match keywords",
+        Justification = "Implements IDynamics.Advance, whose start and end bound the half-open neuron range [start, end) and carry the same suppression; End is a keyword only in Visual Basic, which no model is written in; renaming the parameter of this public member would break callers that name it and set it apart from IDynamics and every override.")]
     public abstract void Advance(double t, double dt, int start, int end, SpikeList spikes);
 
     /// <summary>
@@ -178,11 +198,15 @@ public abstract class NeuronPopulation : IPopulation
     /// <summary>True when the model zeroes each input slot as it reads it in <see cref="Advance"/>, so the rings need not clear it again.</summary>
     protected virtual bool ZeroesInputWhileReading => false;
 
+    /// <summary>Moves every receptor ring to the next step, clearing the slot just consumed unless the model zeroed it while reading
+    /// (<see cref="ZeroesInputWhileReading"/>).</summary>
     public void EndStep()
     {
         foreach (var r in _rings) r.Advance(ZeroesInputWhileReading);
     }
 
+    /// <summary>Copies every recorded variable (under prefix + its name), every hidden state array and the pending input of each
+    /// receptor ring (under prefix + "input/" + receptor name).</summary>
     public void SaveState(StateSnapshot snapshot, string prefix)
     {
         foreach (var name in _variableNames) snapshot.Put(prefix + name, _variables[name].Values);
@@ -195,6 +219,7 @@ public abstract class NeuronPopulation : IPopulation
         }
     }
 
+    /// <inheritdoc/>
     public void LoadState(StateSnapshot snapshot, string prefix)
     {
         foreach (var name in _variableNames) snapshot.Get(prefix + name, _variables[name].Values);

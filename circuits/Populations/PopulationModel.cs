@@ -10,19 +10,26 @@ public sealed class PopulationModel<TParameters, TPopulation> : IPopulationModel
     where TParameters : class, IModelParameters
     where TPopulation : IPopulation, IPopulationFactory<TParameters, TPopulation>
 {
+    /// <inheritdoc/>
     public Type ParametersType => typeof(TParameters);
 
+    /// <inheritdoc/>
     public IReadOnlyList<string> ReceptorModels => TPopulation.ReceptorModels;
 
+    /// <inheritdoc/>
     public bool Compartmental => TPopulation.Compartmental;
 
+    /// <inheritdoc/>
     public string? Validate(object parameters) => Typed(parameters).Validate();
 
+    /// <inheritdoc/>
     public IReadOnlyList<string> InputNames(object parameters, IReadOnlyList<ReceptorSpec> receptors) =>
         TPopulation.InputPorts(Typed(parameters), receptors);
 
+    /// <inheritdoc/>
     public IReadOnlyList<string>? Sections(object parameters) => TPopulation.Sections(Typed(parameters));
 
+    /// <inheritdoc/>
     public IPopulation Create(string name, int size, object parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed = 0) =>
         TPopulation.Create(name, size, Typed(parameters), receptors, seed);
 

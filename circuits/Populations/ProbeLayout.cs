@@ -8,6 +8,12 @@ namespace BioSim.Circuits.Populations;
 /// </summary>
 /// <param name="Variable">The variable's name as the report stores it.</param>
 /// <param name="Unit">Its unit (e.g. "mV").</param>
+/// <param name="Values">The live state array a sample copies from (the population's, never a copy), in <paramref name="Unit"/>.</param>
+/// <param name="Entries">For each column j, the index into <paramref name="Values"/> that column j copies.</param>
+/// <param name="NodeIds">The node (neuron or cell index in the population) of each node block of columns.</param>
+/// <param name="IndexPointers">Column range of each node: node i owns columns IndexPointers[i] .. IndexPointers[i + 1] − 1; one
+/// more entry than <paramref name="NodeIds"/>, the last equal to the number of columns.</param>
+/// <param name="ElementIds">What each column is within its node: 0 for a point neuron, the section index for a cable cell's segment.</param>
 public sealed record ProbeLayout(
     string Variable, string Unit, double[] Values, int[] Entries, ulong[] NodeIds, ulong[] IndexPointers, uint[] ElementIds)
 {

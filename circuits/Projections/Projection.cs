@@ -24,7 +24,14 @@ public sealed class Projection : ITransmitter
     private DelayRing? _ring;
     private double[]? _direct;
 
-    /// <param name="weights">Per-synapse weights in CSR order.</param>
+    /// <summary>A projection with one weight per synapse (stored per synapse).</summary>
+    /// <param name="name">The projection's name, for messages.</param>
+    /// <param name="source">Name of the source population, whose spikes the simulation hands to <see cref="Transmit"/>.</param>
+    /// <param name="target">The target population; its size must be the pattern's target count.</param>
+    /// <param name="receptor">The target's input port the weights are added to (a receptor, or a cable cell's point process).</param>
+    /// <param name="pattern">Which source connects to which target; its arrays are shared, not copied.</param>
+    /// <param name="weights">Per-synapse weights in CSR order, in the receptor's unit (mV for LIF, pA for current, nS for
+    /// conductance receptors, µS for a cable cell's synapse).</param>
     /// <param name="delay">Uniform delay (ms), ≥ 0, used when <paramref name="delays"/> is null.</param>
     /// <param name="delays">Per-synapse delays (ms) in CSR order, or null.</param>
     public Projection(string name, string source, IDynamics target, string receptor, ConnectivityPattern pattern,
@@ -34,6 +41,14 @@ public sealed class Projection : ITransmitter
     }
 
     /// <summary>A projection whose synapses all have the weight <paramref name="weight"/> (stored once).</summary>
+    /// <param name="name">The projection's name, for messages.</param>
+    /// <param name="source">Name of the source population, whose spikes the simulation hands to <see cref="Transmit"/>.</param>
+    /// <param name="target">The target population; its size must be the pattern's target count.</param>
+    /// <param name="receptor">The target's input port the weight is added to (a receptor, or a cable cell's point process).</param>
+    /// <param name="pattern">Which source connects to which target; its arrays are shared, not copied.</param>
+    /// <param name="weight">The weight of every synapse, in the receptor's unit.</param>
+    /// <param name="delay">Uniform delay (ms), ≥ 0, used when <paramref name="delays"/> is null.</param>
+    /// <param name="delays">Per-synapse delays (ms) in CSR order, or null.</param>
     public Projection(string name, string source, IDynamics target, string receptor, ConnectivityPattern pattern,
         double weight, double delay, double[]? delays = null)
         : this(name, source, target, receptor, pattern, null, weight, delay, delays)
@@ -72,21 +87,28 @@ public sealed class Projection : ITransmitter
         _delaysMs = delays;
     }
 
+    /// <summary>The projection's name, for messages.</summary>
     public string Name { get; }
 
+    /// <inheritdoc/>
     public string Source { get; }
 
+    /// <summary>The population the synapses end on.</summary>
     public IDynamics Target { get; }
 
+    /// <summary>The target's input port the weights are added to.</summary>
     public string Receptor { get; }
 
+    /// <summary>Number of synapses.</summary>
     public int SynapseCount => _targets.Length;
 
     /// <summary>Bytes of synapse storage per synapse (targets, weights, delays), excluding the row index.</summary>
     public double BytesPerSynapse => 4 + (_weights is null ? 0 : 8) + (_delaysMs is null ? 0 : 2);
 
+    /// <summary>Row offsets by source: the synapses of source i are [RowStart[i], RowStart[i + 1]) (see <see cref="ConnectivityPattern.RowStart"/>).</summary>
     public ReadOnlySpan<int> RowStart => _rowStart;
 
+    /// <summary>Target index of each synapse, in CSR order (the order of <see cref="Weight"/>).</summary>
     public ReadOnlySpan<int> Targets => _targets;
 
     /// <summary>The weight of synapse <paramref name="k"/> (CSR order).</summary>
@@ -95,6 +117,7 @@ public sealed class Projection : ITransmitter
     /// <summary>Delay in steps: round(delay/dt), as Brian2 and NEST do for grid-based delivery.</summary>
     private static int Steps(double delayMs, double dt) => (int)Math.Round(delayMs / dt, MidpointRounding.AwayFromZero);
 
+    /// <summary>The longest delay in steps of <paramref name="dt"/> (ms), each delay rounded to the nearest step, halves away from zero.</summary>
     public int MaxDelaySteps(double dt)
     {
         if (_delaysMs is null) return Steps(_delay, dt);
@@ -103,6 +126,8 @@ public sealed class Projection : ITransmitter
         return Steps(max, dt);
     }
 
+    /// <summary>Rounds the delays to steps of <paramref name="dt"/> (ms) and forgets the target ring, which the target rebuilds when the
+    /// longest delay changes; a per-synapse delay of more than 65535 steps throws an <see cref="ArgumentException"/>.</summary>
     public void Prepare(double dt)
     {
         _ring = null; // the target's rings are rebuilt when the longest delay changes
@@ -121,6 +146,9 @@ public sealed class Projection : ITransmitter
         }
     }
 
+    /// <summary>For each spike of the source in this step, adds the weight of every synapse of its row to the target's input slot
+    /// that arrives after the synapse's delay; with zero delay, straight into the target's state where the model allows it
+    /// (<see cref="Populations.NeuronPopulation.DirectInput"/>).</summary>
     public void Transmit(SpikeList spikes)
     {
         if (spikes.Count == 0) return;

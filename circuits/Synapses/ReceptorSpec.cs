@@ -11,11 +11,16 @@ namespace BioSim.Circuits.Synapses;
 /// <param name="E">Reversal potential (mV), conductance receptors only.</param>
 public sealed record ReceptorSpec(string Name, string Model, double Tau, double? E = null)
 {
+    /// <summary>"exp-current": the variable is a current (pA), or a potential (mV) in LIF and on a dendrite, added to the membrane equation.</summary>
     public const string ExpCurrent = "exp-current";
+
+    /// <summary>"exp-conductance": the variable is a conductance g (nS) with current g (E − V).</summary>
     public const string ExpConductance = "exp-conductance";
 
+    /// <summary>The receptor models a spec may name.</summary>
     public static IReadOnlyList<string> Models { get; } = [ExpCurrent, ExpConductance];
 
+    /// <summary>True for an <see cref="ExpConductance"/> receptor (which then needs <see cref="E"/>).</summary>
     public bool IsConductance => Model == ExpConductance;
 
     /// <summary>Returns the first problem with this receptor, naming the field, or null.</summary>

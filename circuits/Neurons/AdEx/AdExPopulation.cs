@@ -47,6 +47,11 @@ public sealed class AdExPopulation : IntegrateAndFirePopulation, IPopulationFact
     private double[] _pFull = [];
     private double[] _pHalf = [];
 
+    /// <summary>Neurons at V = E_L and w = 0, not refractory, synaptic variables at 0.</summary>
+    /// <param name="name">The population's name, as experiment files and reports use it.</param>
+    /// <param name="size">Number of neurons, &gt; 0.</param>
+    /// <param name="parameters">The model's parameters, checked here (a problem throws an <see cref="ArgumentException"/> naming the population and the field).</param>
+    /// <param name="receptors">The input ports: exp-current (weights in pA) or exp-conductance (weights in nS).</param>
     public AdExPopulation(string name, int size, AdExParameters parameters, IReadOnlyList<ReceptorSpec> receptors)
         : base(name, size, receptors, "adex", parameters, parameters.E_L, parameters.t_ref,
             "its input drives it through V_peak faster than it can recover. Set t_ref > 0 or check the input weights.")
@@ -61,19 +66,24 @@ public sealed class AdExPopulation : IntegrateAndFirePopulation, IPopulationFact
         _exponentMax = (parameters.V_peak - parameters.V_T) / parameters.Delta_T;
     }
 
+    /// <summary>The parameters the population was built with.</summary>
     public AdExParameters Parameters => _p;
 
+    /// <summary>exp-current (pA) and exp-conductance (nS).</summary>
     public static IReadOnlyList<string> ReceptorModels { get; } = [ReceptorSpec.ExpCurrent, ReceptorSpec.ExpConductance];
 
+    /// <summary>Builds the population; the model draws no random numbers, so <paramref name="seed"/> is unused.</summary>
     public static AdExPopulation Create(string name, int size, AdExParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
         new(name, size, parameters, receptors);
 
+    /// <summary>The synaptic decays e^{−h/τ_k} over a full step and a half step (the RK4 stages read s_k at 0, dt/2 and dt).</summary>
     protected override void PrepareModel(double dt)
     {
         _pFull = Decays(_tau, dt);
         _pHalf = Decays(_tau, 0.5 * dt);
     }
 
+    /// <inheritdoc/>
     public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
     {
         RequirePrepared(dt);

@@ -39,6 +39,23 @@ public abstract class DendriticPopulation : NeuronPopulation
     private readonly RateFunction _phi;
     private double[] _decay = [];
 
+    /// <summary>Neurons at U_init with every receptor variable at 0 and their rates set to rate_scale·φ(U_init). Receptors are
+    /// assigned to compartments by name: "basal", "basal_…" to the basal dendrite, "soma", "soma_…" to the soma, and so on.</summary>
+    /// <param name="name">The population's name, as experiment files and reports use it; it also keys the Poisson stream.</param>
+    /// <param name="size">Number of neurons, &gt; 0.</param>
+    /// <param name="receptors">The input ports: exp-current on a dendrite (weights in mV) or on the soma (pA), exp-conductance on the soma only (nS).</param>
+    /// <param name="model">The model's name ("pyramidal", "interneuron"), for messages.</param>
+    /// <param name="dendrites">Each dendritic compartment's name and its coupling conductance g_d to the soma (nS).</param>
+    /// <param name="c">C, somatic capacitance (pF).</param>
+    /// <param name="gL">g_L, somatic leak conductance (nS).</param>
+    /// <param name="eL">E_L, leak reversal potential (mV).</param>
+    /// <param name="eE">E_E, reversal potential of the excitatory nudging conductance (mV).</param>
+    /// <param name="eI">E_I, reversal potential of the inhibitory nudging conductance (mV).</param>
+    /// <param name="uInit">U_init, initial somatic potential (mV).</param>
+    /// <param name="phi">φ, the transfer function from U to rate.</param>
+    /// <param name="rateScale">rate_scale, the rate at φ = 1 (Hz).</param>
+    /// <param name="seed">The experiment's seed, which keys the Poisson spike stream.</param>
+    /// <param name="parameters">The model's parameters record, checked once by <see cref="NeuronPopulation"/>.</param>
     protected DendriticPopulation(string name, int size, IReadOnlyList<ReceptorSpec> receptors, string model,
         (string Name, double Coupling)[] dendrites, double c, double gL, double eL, double eE, double eI,
         double uInit, RateFunction phi, double rateScale, ulong seed, IModelParameters parameters)
@@ -101,11 +118,13 @@ public abstract class DendriticPopulation : NeuronPopulation
     /// <summary>φ(U) without the rate scale.</summary>
     public double Phi(double u) => _phi.Phi(u);
 
+    /// <summary>The receptor decays e^{−dt/τ_k} over one step.</summary>
     protected override void PrepareModel(double dt)
     {
         _decay = Decays(_tau, dt);
     }
 
+    /// <inheritdoc/>
     public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
     {
         RequirePrepared(dt);

@@ -32,7 +32,7 @@ public abstract record SomaticParameters
     /// <summary>phi, transfer function: "softplus" (default) or "sigmoid".</summary>
     public string phi { get; init; } = "softplus";
 
-    /// <summary>k, β, θ of the sigmoid (dimensionless, 1/mV, mV). Defaults 0.5, 5, 1 (Urbanczik &amp; Senn 2014).</summary>
+    /// <summary>k, β, θ of the sigmoid (dimensionless, 1/mV, mV); k &gt; 0, β and θ any finite value. Defaults 0.5, 5, 1 (Urbanczik &amp; Senn 2014).</summary>
     public double k { get; init; } = 0.5;
 
     /// <inheritdoc cref="k"/>

@@ -13,6 +13,12 @@ namespace BioSim.Circuits.Neurons.Dendritic;
 /// </summary>
 public sealed class PyramidalPopulation : DendriticPopulation, IPopulationFactory<PyramidalParameters, PyramidalPopulation>
 {
+    /// <summary>Pyramidal neurons with dendrites "basal" (coupling g_B) and "apical" (g_A), at U_init.</summary>
+    /// <param name="name">The population's name, as experiment files and reports use it; it also keys the Poisson stream.</param>
+    /// <param name="size">Number of neurons, &gt; 0.</param>
+    /// <param name="p">The parameters, checked here (a problem throws an <see cref="ArgumentException"/> naming the population and the field).</param>
+    /// <param name="receptors">The input ports, each named after the compartment it targets (basal, apical, soma, or one of them followed by _suffix).</param>
+    /// <param name="seed">The experiment's seed, which keys the Poisson spike stream.</param>
     public PyramidalPopulation(string name, int size, PyramidalParameters p, IReadOnlyList<ReceptorSpec> receptors, ulong seed = 0)
         : base(name, size, receptors, "pyramidal", [("basal", p.g_B), ("apical", p.g_A)], p.C, p.g_L, p.E_L, p.E_E, p.E_I,
             p.U_init, new RateFunction(p.phi, p.k, p.beta, p.theta), p.rate_scale, seed, p)
@@ -20,11 +26,14 @@ public sealed class PyramidalPopulation : DendriticPopulation, IPopulationFactor
         Parameters = p;
     }
 
+    /// <summary>exp-current on any compartment (mV on a dendrite, pA on the soma), exp-conductance on the soma (nS).</summary>
     public static IReadOnlyList<string> ReceptorModels => DendriticReceptorModels;
 
+    /// <summary>Builds the population; <paramref name="seed"/> keys its Poisson spikes.</summary>
     public static PyramidalPopulation Create(string name, int size, PyramidalParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
         new(name, size, parameters, receptors, seed);
 
+    /// <summary>The parameters the population was built with.</summary>
     public PyramidalParameters Parameters { get; }
 
     /// <summary>V̂_B = g_B V_B/(g_L + g_B + g_A) (with E_L = 0), the somatic potential the basal input alone predicts.</summary>
@@ -39,6 +48,12 @@ public sealed class PyramidalPopulation : DendriticPopulation, IPopulationFactor
 /// </summary>
 public sealed class InterneuronPopulation : DendriticPopulation, IPopulationFactory<InterneuronParameters, InterneuronPopulation>
 {
+    /// <summary>Interneurons with one dendrite, "dendrite" (coupling g_D), at U_init.</summary>
+    /// <param name="name">The population's name, as experiment files and reports use it; it also keys the Poisson stream.</param>
+    /// <param name="size">Number of neurons, &gt; 0.</param>
+    /// <param name="p">The parameters, checked here (a problem throws an <see cref="ArgumentException"/> naming the population and the field).</param>
+    /// <param name="receptors">The input ports, each named after the compartment it targets (dendrite, soma, or one of them followed by _suffix).</param>
+    /// <param name="seed">The experiment's seed, which keys the Poisson spike stream.</param>
     public InterneuronPopulation(string name, int size, InterneuronParameters p, IReadOnlyList<ReceptorSpec> receptors, ulong seed = 0)
         : base(name, size, receptors, "interneuron", [("dendrite", p.g_D)], p.C, p.g_L, p.E_L, p.E_E, p.E_I,
             p.U_init, new RateFunction(p.phi, p.k, p.beta, p.theta), p.rate_scale, seed, p)
@@ -46,11 +61,14 @@ public sealed class InterneuronPopulation : DendriticPopulation, IPopulationFact
         Parameters = p;
     }
 
+    /// <inheritdoc cref="PyramidalPopulation.ReceptorModels"/>
     public static IReadOnlyList<string> ReceptorModels => DendriticReceptorModels;
 
+    /// <summary>Builds the population; <paramref name="seed"/> keys its Poisson spikes.</summary>
     public static InterneuronPopulation Create(string name, int size, InterneuronParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
         new(name, size, parameters, receptors, seed);
 
+    /// <summary>The parameters the population was built with.</summary>
     public InterneuronParameters Parameters { get; }
 
 }

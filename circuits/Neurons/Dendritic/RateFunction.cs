@@ -7,8 +7,10 @@ namespace BioSim.Circuits.Neurons.Dendritic;
 /// </summary>
 public readonly record struct RateFunction(string Kind, double K, double Beta, double Theta)
 {
+    /// <summary>The names <see cref="Kind"/> may take, as the <c>phi</c> parameter gives them.</summary>
     public static IReadOnlyList<string> Kinds { get; } = ["softplus", "sigmoid"];
 
+    /// <summary>φ(<paramref name="u"/>) for U in mV (dimensionless, without rate_scale); above u = 30 softplus returns u itself (ln(1 + e^u) − u &lt; 1e-13 there, and e^u would overflow beyond u ≈ 709).</summary>
     public double Phi(double u) => Kind == "sigmoid"
         ? 1.0 / (1.0 + K * Math.Exp(Beta * (Theta - u)))
         : (u > 30 ? u : Math.Log(1 + Math.Exp(u)));

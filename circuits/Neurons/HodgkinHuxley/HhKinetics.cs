@@ -63,6 +63,7 @@ public sealed class HhRateTable
     // every lookup interpolates between a row and the next one: above the range it reads the last row twice with weight 0.
     private readonly double[] _table;
 
+    /// <summary>Tabulates the six functions with the temperature factor <paramref name="q10"/> (<see cref="HhKinetics.Q10"/>, dimensionless) applied.</summary>
     public HhRateTable(double q10)
     {
         _table = new double[(Steps + 2) * 6];

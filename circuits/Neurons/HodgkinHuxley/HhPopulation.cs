@@ -44,6 +44,11 @@ public sealed class HhPopulation : NeuronPopulation, IPopulationFactory<HhParame
 
     private double[] _pFull = [];
 
+    /// <summary>Neurons at V_init with every gate at its steady state there (as NEURON's finitialize), synaptic variables at 0.</summary>
+    /// <param name="name">The population's name, as experiment files and reports use it.</param>
+    /// <param name="size">Number of neurons, &gt; 0.</param>
+    /// <param name="parameters">The model's parameters, checked here (a problem throws an <see cref="ArgumentException"/> naming the population and the field).</param>
+    /// <param name="receptors">The input ports: exp-current (weights in pA) or exp-conductance (weights in nS).</param>
     public HhPopulation(string name, int size, HhParameters parameters, IReadOnlyList<ReceptorSpec> receptors)
         : base(name, size, receptors, "hh", parameters)
     {
@@ -67,18 +72,23 @@ public sealed class HhPopulation : NeuronPopulation, IPopulationFactory<HhParame
         _gCoefficient = synapses.Conductance;
     }
 
+    /// <summary>The parameters the population was built with.</summary>
     public HhParameters Parameters => _p;
 
+    /// <summary>exp-current (pA) and exp-conductance (nS).</summary>
     public static IReadOnlyList<string> ReceptorModels { get; } = [ReceptorSpec.ExpCurrent, ReceptorSpec.ExpConductance];
 
+    /// <summary>Builds the population; the model draws no random numbers, so <paramref name="seed"/> is unused.</summary>
     public static HhPopulation Create(string name, int size, HhParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
         new(name, size, parameters, receptors);
 
+    /// <summary>The synaptic decays e^{−dt/τ_k} over one step.</summary>
     protected override void PrepareModel(double dt)
     {
         _pFull = Decays(_tau, dt);
     }
 
+    /// <inheritdoc/>
     public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
     {
         RequirePrepared(dt);

@@ -32,6 +32,11 @@ public sealed class LifPopulation : IntegrateAndFirePopulation, IPopulationFacto
     private double[] _ps = [];   // exp(−dt/τ_k)
     private double[] _qs = [];   // effect of s_k on V over one step
 
+    /// <summary>Neurons at V = E_L, not refractory, synaptic variables at 0. Only exp-current receptors are accepted.</summary>
+    /// <param name="name">The population's name, as experiment files and reports use it.</param>
+    /// <param name="size">Number of neurons, &gt; 0.</param>
+    /// <param name="parameters">The model's parameters, checked here (a problem throws an <see cref="ArgumentException"/> naming the population and the field).</param>
+    /// <param name="receptors">The input ports: exp-current only, weights in mV (a jump of s_k).</param>
     public LifPopulation(string name, int size, LifParameters parameters, IReadOnlyList<ReceptorSpec> receptors)
         : base(name, size, receptors, "lif", parameters, parameters.E_L, parameters.t_ref, HeldAboveThreshold)
     {
@@ -47,13 +52,17 @@ public sealed class LifPopulation : IntegrateAndFirePopulation, IPopulationFacto
         _tauSyn = receptors.Select(r => r.Tau).ToArray();
     }
 
+    /// <summary>The parameters the population was built with.</summary>
     public LifParameters Parameters => _p;
 
+    /// <summary>exp-current only (weights in mV).</summary>
     public static IReadOnlyList<string> ReceptorModels { get; } = [ReceptorSpec.ExpCurrent];
 
+    /// <summary>Builds the population; the model draws no random numbers, so <paramref name="seed"/> is unused.</summary>
     public static LifPopulation Create(string name, int size, LifParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
         new(name, size, parameters, receptors);
 
+    /// <summary>True: <see cref="Advance"/> zeroes each ring slot as it adds it to s_k.</summary>
     protected override bool ZeroesInputWhileReading => true;
 
     /// <summary>Input is added to s_k at the start of a step, so zero-delay spikes may go straight into s_k.</summary>
@@ -63,6 +72,7 @@ public sealed class LifPopulation : IntegrateAndFirePopulation, IPopulationFacto
         return k < 0 ? null : _s[k];
     }
 
+    /// <summary>The propagators of one step: e^{−dt/τ_m}, e^{−dt/τ_k}, and the gain of each s_k on V over the step (see <see cref="SynapticGain"/>).</summary>
     protected override void PrepareModel(double dt)
     {
         _pm = Math.Exp(-dt / _p.tau_m);
@@ -81,6 +91,7 @@ public sealed class LifPopulation : IntegrateAndFirePopulation, IPopulationFacto
         return tau / (tau - tm) * (Math.Exp(-h / tau) - em);
     }
 
+    /// <inheritdoc/>
     public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
     {
         RequirePrepared(dt);

@@ -37,6 +37,11 @@ public sealed class LifCondPopulation : IntegrateAndFirePopulation, IPopulationF
     private double[] _pFull = [];
     private double[] _averageFull = [];
 
+    /// <summary>Neurons at V = E_L, not refractory, synaptic variables at 0.</summary>
+    /// <param name="name">The population's name, as experiment files and reports use it.</param>
+    /// <param name="size">Number of neurons, &gt; 0.</param>
+    /// <param name="parameters">The model's parameters, checked here (a problem throws an <see cref="ArgumentException"/> naming the population and the field).</param>
+    /// <param name="receptors">The input ports: exp-conductance (weights in nS) or exp-current (weights in pA).</param>
     public LifCondPopulation(string name, int size, LifCondParameters parameters, IReadOnlyList<ReceptorSpec> receptors)
         : base(name, size, receptors, "lif-cond", parameters, parameters.E_L, parameters.t_ref, HeldAboveThreshold)
     {
@@ -48,13 +53,17 @@ public sealed class LifCondPopulation : IntegrateAndFirePopulation, IPopulationF
         _gCoefficient = synapses.Conductance;
     }
 
+    /// <summary>The parameters the population was built with.</summary>
     public LifCondParameters Parameters => _p;
 
+    /// <summary>exp-conductance (nS) and exp-current (pA).</summary>
     public static IReadOnlyList<string> ReceptorModels { get; } = [ReceptorSpec.ExpConductance, ReceptorSpec.ExpCurrent];
 
+    /// <summary>Builds the population; the model draws no random numbers, so <paramref name="seed"/> is unused.</summary>
     public static LifCondPopulation Create(string name, int size, LifCondParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
         new(name, size, parameters, receptors);
 
+    /// <summary>The synaptic decays e^{−dt/τ_k} and averaging factors τ_k/dt (1 − e^{−dt/τ_k}) of one full step (see <see cref="AverageFactor"/>).</summary>
     protected override void PrepareModel(double dt)
     {
         _pFull = Decays(_tau, dt);
@@ -69,6 +78,7 @@ public sealed class LifCondPopulation : IntegrateAndFirePopulation, IPopulationF
         return x < 1e-4 ? 1 - x / 2 + x * x / 6 : -double.ExpM1(-x) / x;
     }
 
+    /// <inheritdoc/>
     public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
     {
         RequirePrepared(dt);
