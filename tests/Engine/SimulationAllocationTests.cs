@@ -29,7 +29,7 @@ public sealed class SimulationAllocationTests
         var slow = new Projection("slow", "exc", population, "inh",
             rule.Build(new FixedProbabilityParameters(0.02), 3001, 3001, true, new RandomStream(3, "slow", "connectivity")), -1.0, 1.5);
         // minElementsForThreads 0: two threads really step this small network together.
-        using var sim = new Simulation([population], [fast, slow], 0.1, threads, minElementsForThreads: 0);
+        using var sim = new Simulator([population], [fast, slow], 0.1, threads, minElementsForThreads: 0);
         sim.Run(500);
         // The calling thread's allocations (the workers' own loop is covered by StepTeamTests).
         long before = GC.GetAllocatedBytesForCurrentThread();
@@ -61,7 +61,7 @@ public sealed class SimulationAllocationTests
         for (int i = 0; i < cells; i++) sources[i] = [(i + 1) % cells, (i + 2) % cells];
         var pattern = ConnectivityPattern.FromColumns(sources, cells);
         var ring = new Projection("ring", "cells", population, "syn", pattern, 0.001, 1.0);
-        using var sim = new Simulation([population], [ring], 0.025, threads, minElementsForThreads: 0);
+        using var sim = new Simulator([population], [ring], 0.025, threads, minElementsForThreads: 0);
         sim.Run(2000);
         long before = GC.GetAllocatedBytesForCurrentThread();
         sim.Run(2000);
