@@ -1,27 +1,5 @@
 namespace BioSim.Circuits.Morphology;
 
-/// <summary>The SWC structure types a section may carry (NeuroMorpho's standard codes 1 to 4, anything else custom).</summary>
-public enum SectionKind
-{
-    /// <summary>SWC type 1, the soma.</summary>
-    Soma = 1,
-
-    /// <summary>SWC type 2, an axon.</summary>
-    Axon = 2,
-
-    /// <summary>SWC type 3, a basal dendrite.</summary>
-    Basal = 3,
-
-    /// <summary>SWC type 4, an apical dendrite.</summary>
-    Apical = 4,
-
-    /// <summary>Any other SWC type, or a section built in code without a kind. (The value 5 is not SWC's type 5.)</summary>
-    Custom = 5,
-}
-
-/// <summary>A point of a section's centre line: distance from the section's start along it (µm) and diameter there (µm).</summary>
-public readonly record struct SectionPoint(double Arc, double Diameter);
-
 /// <summary>
 /// An unbranched piece of cable (NEURON's section). Its geometry is a list of points along the centre
 /// line with the diameter varying linearly between them (frusta); a cylinder is two points. Its 0 end

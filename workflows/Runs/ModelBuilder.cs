@@ -9,12 +9,6 @@ using BioSim.Engine.Simulation;
 
 namespace BioSim.Workflows.Runs;
 
-/// <summary>A built network ready to run.</summary>
-public sealed record BuiltModel(Simulator Simulator, IReadOnlyList<IDynamics> Populations, IReadOnlyList<Projection> Projections)
-{
-    public long SynapseCount => Projections.Sum(p => (long)p.SynapseCount);
-}
-
 /// <summary>
 /// Turns a validated <see cref="Experiment"/> into populations, projections and a simulation. Every
 /// random draw comes from a stream keyed by (experiment seed, component name, purpose) and, within it,

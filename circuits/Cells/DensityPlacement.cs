@@ -1,0 +1,9 @@
+using BioSim.Circuits.Mechanisms;
+using BioSim.Circuits.Morphology;
+
+namespace BioSim.Circuits.Cells;
+
+/// <summary>A density mechanism inserted on some sections of a cell.</summary>
+/// <param name="Mechanism">The mechanism and its parameters (densities per area).</param>
+/// <param name="Sections">The names of the sections it is inserted on.</param>
+public sealed record DensityPlacement(Mechanism Mechanism, IReadOnlyList<string> Sections);

@@ -1,0 +1,6 @@
+using BioSim.Engine.Random;
+
+namespace BioSim.Circuits.Connectivity;
+
+/// <summary>Parameters of one-to-one connectivity (none).</summary>
+public sealed record OneToOneParameters;

@@ -1,0 +1,16 @@
+using BioSim.IO.Experiments;
+using BioSim.Engine.Plugins;
+using BioSim.Circuits;
+using BioSim.Circuits.Connectivity;
+using BioSim.Circuits.Populations;
+using BioSim.Circuits.Projections;
+using BioSim.Engine.Random;
+using BioSim.Engine.Simulation;
+
+namespace BioSim.Workflows.Runs;
+
+/// <summary>A built network ready to run.</summary>
+public sealed record BuiltModel(Simulator Simulator, IReadOnlyList<IDynamics> Populations, IReadOnlyList<Projection> Projections)
+{
+    public long SynapseCount => Projections.Sum(p => (long)p.SynapseCount);
+}
