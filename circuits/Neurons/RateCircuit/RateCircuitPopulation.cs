@@ -23,6 +23,12 @@ public sealed class RateCircuitPopulation : NeuronPopulation, IDynamics, IPopula
     private readonly FieldAsSystem _system;
     private readonly double[] _x, _next;
 
+    /// <summary>A circuit of <paramref name="size"/> units with the weights, biases, time constants and drive of <paramref name="p"/>.</summary>
+    /// <param name="name">Population name (experiment files, reports).</param>
+    /// <param name="size">Number of units; must equal the rows of W.</param>
+    /// <param name="p">The circuit's parameters (validated by the base).</param>
+    /// <param name="receptors">Must be empty: rate units take no spikes.</param>
+    /// <exception cref="ArgumentException">The size and W disagree, or a parameter is invalid.</exception>
     public RateCircuitPopulation(string name, int size, RateCircuitParameters p, IReadOnlyList<ReceptorSpec> receptors)
         : base(name, size, receptors, "rate-circuit", p)
     {
@@ -50,20 +56,37 @@ public sealed class RateCircuitPopulation : NeuronPopulation, IDynamics, IPopula
         _next = new double[n];
     }
 
+    /// <summary>The parameters the circuit was built from.</summary>
     public RateCircuitParameters Parameters { get; }
 
+    /// <summary>None: a rate circuit has no receptors.</summary>
     public static IReadOnlyList<string> ReceptorModels { get; } = [];
 
+    /// <summary>The model's factory (the seed is unused: the circuit draws no random numbers).</summary>
+    /// <param name="name">Population name.</param>
+    /// <param name="size">Number of units.</param>
+    /// <param name="parameters">The circuit's parameters.</param>
+    /// <param name="receptors">Must be empty.</param>
+    /// <param name="seed">Unused.</param>
+    /// <returns>The population.</returns>
     public static RateCircuitPopulation Create(string name, int size, RateCircuitParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
         new(name, size, parameters, receptors);
 
     /// <summary>The units are coupled through W: the whole population is stepped as one range.</summary>
     public int ParallelChunk => Size;
 
+    /// <summary>Nothing to derive: RK4 takes dt as it comes.</summary>
+    /// <param name="dt">Step, ms.</param>
     protected override void PrepareModel(double dt)
     {
     }
 
+    /// <summary>One RK4 step of the whole circuit from t to t + dt; a non-finite unit stops the run naming it.</summary>
+    /// <param name="t">Time at the start of the step, ms.</param>
+    /// <param name="dt">Step, ms.</param>
+    /// <param name="start">Must be 0 (the units are coupled).</param>
+    /// <param name="end">Must be <see cref="NeuronPopulation.Size"/>.</param>
+    /// <param name="spikes">Unused: rate units do not spike.</param>
     public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
     {
         if (start != 0 || end != Size) throw new InvalidOperationException($"Population '{Name}' (rate-circuit) must be advanced as one range, not [{start}, {end}).");
