@@ -245,7 +245,7 @@ public sealed class CreditAssignmentTests
     [Test]
     public void UnknownRuleListsTheKnownOnes()
     {
-        var ex = Assert.Throws<ArgumentException>(() => Catalogue.CreateRule("hebb"));
+        var ex = Assert.Throws<UnknownPluginException>(() => Catalogue.CreateRule("hebb"));
         Assert.That(ex!.Message, Does.Contain("'hebb'").And.Contain("backprop, ").And.Contain(string.Join(", ", RuleNames())));
     }
 
