@@ -33,7 +33,7 @@ internal static class CorInfoMaxFashion
         Console.WriteLine($"correlative-infomax, Fashion-MNIST 784-500-10, {train.Count} training and {test.Count} test samples, batch 20, seed {seed}");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, Vector512 {Vector512.IsHardwareAccelerated}, Vector256 {Vector256.IsHardwareAccelerated}, kernel {product.Name}, OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)"}");
         var clock = Stopwatch.StartNew();
-        var net = new Network(784, [new LayerSpec(500, "unit-clip", Bias: false), new LayerSpec(10, "unit-clip", Bias: false)], product);
+        var net = new Network(784, [new LayerSpec(500, new UnitClip(), Bias: false), new LayerSpec(10, new UnitClip(), Bias: false)], product);
         foreach (var layer in net.Layers)
         {
             double a = Math.Sqrt(6.0 / (layer.Inputs + layer.Outputs));

@@ -5,6 +5,7 @@ using System.Diagnostics;
 using BioSim.Circuits;
 using BioSim.IO.Datasets;
 using BioSim.IO.Hdf5;
+using BioSim.Plasticity;
 using BioSim.Plasticity.Data;
 using BioSim.Engine.Numerics;
 using BioSim.Plasticity.Networks;
@@ -74,26 +75,10 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         var arch = experiment.Architecture;
         if (rule?.InitScheme is { } own) arch = arch with { InitScheme = own, Init = rule.Init };
         if (rule?.OutputL2 is { } l2) arch = arch with { OutputL2 = l2 };
-        var network = new Network(experiment.Task.Inputs, arch.LayerSpecs(), product);
-        switch (arch.InitScheme)
-        {
-            case "orthogonal":
-                GaitProp.InitialiseOrthogonal(network, seed);
-                break;
-            case "xavier-uniform":
-                foreach (var layer in network.Layers)
-                {
-                    double a = Math.Sqrt(6.0 / (layer.Inputs + layer.Outputs));
-                    network.Initialise(layer, new UniformDistribution(-a, a), seed, new ConstantDistribution(0));
-                }
-                break;
-            case "distribution":
-                foreach (var layer in network.Layers) network.Initialise(layer, arch.Init!, seed);
-                break;
-            default:
-                network.Initialise(seed);
-                break;
-        }
+        var network = new Network(experiment.Task.Inputs, arch.LayerSpecs(catalogue), product);
+        var initialisation = catalogue.CreateInitialisation(arch.InitScheme);
+        if (arch.Init is { } law) ((DistributionInitialisation)initialisation).Law = law;
+        initialisation.Initialise(network, seed);
         return network;
     }
 
@@ -136,9 +121,9 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         var network = CreateNetwork(experiment, seed, spec);
         var rule = spec.Create(catalogue);
         rule.Prepare(network, seed);
-        var optimiser = experiment.Optimiser.Create();
+        var optimiser = experiment.Optimiser.Create(catalogue);
         optimiser.Prepare(network);
-        var loss = experiment.Architecture.CreateLoss();
+        var loss = experiment.Architecture.CreateLoss(catalogue);
         var trainer = new Trainer(network, rule, optimiser, loss, experiment.Batch);
         var alignment = experiment.Alignment && network.Layers.Count > 1 ? new SignalAlignment(network, loss, test, experiment.ProbeRows) : null;
         var updates = experiment.Alignment ? new UpdateAlignment(network, loss, test, experiment.ProbeRows) : null;
