@@ -43,66 +43,59 @@ public sealed class ComparisonReader(Catalogue catalogue)
 
     public ComparisonExperiment ReadFile(string path) => Read(JsonFields.ReadText(path, "comparison"), path);
 
-    public ComparisonExperiment Read(string json, string file = "comparison")
+    public ComparisonExperiment Read(string json, string file = "comparison") => JsonFields.ReadRoot(json, file, TopFields, (f, root) =>
     {
-        using (JsonDocument doc = JsonFields.Parse(json, file))
+        if (root.TryGetProperty("precision", out var precision) && !(precision.ValueKind == JsonValueKind.String && precision.GetString() == "float64"))
+            throw f.Error("precision", $"got {JsonFields.Kind(precision)}; allowed: float64 (float32 training is not implemented yet)");
+        var task = ReadTask(f, f.Required(root, "task", ""));
+        var architecture = ReadArchitecture(f, f.Required(root, "architecture", ""), task);
+        double lr = f.PositiveNumber(root, "lr", "");
+        var optimiser = ReadOptimiser(f, f.Required(root, "optimiser", ""), lr);
+        int batch = f.Integer(root, "batch", "", 1, 1 << 20);
+        int epochs = f.Integer(root, "epochs", "", 1, 100_000);
+        var schedule = root.TryGetProperty("lr_schedule", out var sched) ? ReadSchedule(f, sched) : null;
+        var seeds = new List<ulong>();
+        int i = 0;
+        foreach (var s in f.Array(root, "seeds", "").EnumerateArray())
         {
-            var f = new JsonFields(file);
-            var root = doc.RootElement;
-            f.Object(root, "");
-            f.NoUnknown(root, "", TopFields);
-            if (root.TryGetProperty("precision", out var precision) && !(precision.ValueKind == JsonValueKind.String && precision.GetString() == "float64"))
-                throw f.Error("precision", $"got {JsonFields.Kind(precision)}; allowed: float64 (float32 training is not implemented yet)");
-            var task = ReadTask(f, f.Required(root, "task", ""));
-            var architecture = ReadArchitecture(f, f.Required(root, "architecture", ""), task);
-            double lr = f.PositiveNumber(root, "lr", "");
-            var optimiser = ReadOptimiser(f, f.Required(root, "optimiser", ""), lr);
-            int batch = f.Integer(root, "batch", "", 1, 1 << 20);
-            int epochs = f.Integer(root, "epochs", "", 1, 100_000);
-            var schedule = root.TryGetProperty("lr_schedule", out var sched) ? ReadSchedule(f, sched) : null;
-            var seeds = new List<ulong>();
-            int i = 0;
-            foreach (var s in f.Array(root, "seeds", "").EnumerateArray())
-            {
-                string p = $"seeds[{i++}]";
-                if (s.ValueKind != JsonValueKind.Number || !s.TryGetUInt64(out ulong seed)) throw f.Error(p, $"must be a non-negative integer, got {JsonFields.Kind(s)}");
-                if (seeds.Contains(seed)) throw f.Error(p, $"seed {seed} is listed twice");
-                seeds.Add(seed);
-            }
-            if (seeds.Count == 0) throw f.Error("seeds", "give at least one seed, e.g. [1, 2, 3]");
-            var rules = ReadRules(f, f.Array(root, "rules", ""), task, architecture);
-            bool alignment = true;
-            int probe = 256;
-            if (root.TryGetProperty("alignment", out var al))
-            {
-                if (al.ValueKind is JsonValueKind.True or JsonValueKind.False) alignment = al.GetBoolean();
-                else if (al.ValueKind == JsonValueKind.Object)
-                {
-                    f.NoUnknown(al, "alignment", ["enabled", "probe"]);
-                    alignment = !al.TryGetProperty("enabled", out _) || f.Boolean(al, "enabled", "alignment");
-                    if (al.TryGetProperty("probe", out _)) probe = f.Integer(al, "probe", "alignment", 1, 1 << 20);
-                }
-                else throw f.Error("alignment", $"must be true, false or {{\"enabled\": true, \"probe\": 256}}, got {JsonFields.Kind(al)}");
-            }
-            return new ComparisonExperiment
-            {
-                File = file,
-                Json = json,
-                Name = root.TryGetProperty("name", out _) ? f.String(root, "name", "") : Path.GetFileNameWithoutExtension(file),
-                Task = task,
-                Architecture = architecture,
-                Optimiser = optimiser,
-                Batch = batch,
-                Epochs = epochs,
-                Schedule = schedule,
-                Seeds = seeds,
-                Rules = rules,
-                Alignment = alignment,
-                ProbeRows = probe,
-                DivergenceLoss = root.TryGetProperty("divergence_loss", out _) ? f.PositiveNumber(root, "divergence_loss", "") : 1e10,
-            };
+            string p = $"seeds[{i++}]";
+            if (s.ValueKind != JsonValueKind.Number || !s.TryGetUInt64(out ulong seed)) throw f.Error(p, $"must be a non-negative integer, got {JsonFields.Kind(s)}");
+            if (seeds.Contains(seed)) throw f.Error(p, $"seed {seed} is listed twice");
+            seeds.Add(seed);
         }
-    }
+        if (seeds.Count == 0) throw f.Error("seeds", "give at least one seed, e.g. [1, 2, 3]");
+        var rules = ReadRules(f, f.Array(root, "rules", ""), task, architecture);
+        bool alignment = true;
+        int probe = 256;
+        if (root.TryGetProperty("alignment", out var al))
+        {
+            if (al.ValueKind is JsonValueKind.True or JsonValueKind.False) alignment = al.GetBoolean();
+            else if (al.ValueKind == JsonValueKind.Object)
+            {
+                f.NoUnknown(al, "alignment", ["enabled", "probe"]);
+                alignment = !al.TryGetProperty("enabled", out _) || f.Boolean(al, "enabled", "alignment");
+                if (al.TryGetProperty("probe", out _)) probe = f.Integer(al, "probe", "alignment", 1, 1 << 20);
+            }
+            else throw f.Error("alignment", $"must be true, false or {{\"enabled\": true, \"probe\": 256}}, got {JsonFields.Kind(al)}");
+        }
+        return new ComparisonExperiment
+        {
+            File = file,
+            Json = json,
+            Name = root.TryGetProperty("name", out _) ? f.String(root, "name", "") : Path.GetFileNameWithoutExtension(file),
+            Task = task,
+            Architecture = architecture,
+            Optimiser = optimiser,
+            Batch = batch,
+            Epochs = epochs,
+            Schedule = schedule,
+            Seeds = seeds,
+            Rules = rules,
+            Alignment = alignment,
+            ProbeRows = probe,
+            DivergenceLoss = root.TryGetProperty("divergence_loss", out _) ? f.PositiveNumber(root, "divergence_loss", "") : 1e10,
+        };
+    });
 
     private static LearningRateSchedule ReadSchedule(JsonFields f, JsonElement el)
     {
@@ -128,7 +121,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
         return new LearningRateSchedule(segments);
     }
 
-    private static TaskSpec ReadTask(JsonFields f, JsonElement el)
+    private TaskSpec ReadTask(JsonFields f, JsonElement el)
     {
         const string path = "task";
         f.Object(el, path);
@@ -147,7 +140,9 @@ public sealed class ComparisonReader(Catalogue catalogue)
             {
                 f.NoUnknown(el, path, ["type", "teacher", "inputs", "hidden", "outputs", "train_samples", "test_samples", "seed", "unit_norm_inputs", "target_rms"]);
                 string teacher = f.String(el, "teacher", path);
-                if (teacher is not ("linear" or "tanh")) throw f.Error($"{path}.teacher", $"unknown teacher '{teacher}'; allowed: linear, tanh");
+                const string family = "teacher-student/";
+                if (!catalogue.Contains<ITask>(family + teacher))
+                    throw f.Error($"{path}.teacher", $"unknown teacher '{teacher}'; allowed: {string.Join(", ", catalogue.Names<ITask>().Where(n => n.StartsWith(family, StringComparison.Ordinal)).Select(n => n[family.Length..]))}");
                 int inputs = f.Integer(el, "inputs", path, 1, 1 << 20);
                 int outputs = f.Integer(el, "outputs", path, 1, 1 << 20);
                 int hidden = teacher == "tanh" ? f.Integer(el, "hidden", path, 1, 1 << 20) : 0;
@@ -160,7 +155,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
                 return new TaskSpec(type, teacher, inputs, hidden, outputs, train, test, seed, "", unitNorm, rms);
             }
             default:
-                throw f.Error($"{path}.type", $"unknown task '{type}'; allowed: fashion-mnist, teacher-student");
+                throw f.Error($"{path}.type", $"unknown task '{type}'; allowed: {string.Join(", ", catalogue.Names<ITask>().Select(n => n.Split('/')[0]).Distinct())}");
         }
     }
 

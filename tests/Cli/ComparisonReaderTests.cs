@@ -103,7 +103,7 @@ public sealed class ComparisonReaderTests
             .Replace("\"layers\": [8, 2]", "\"layers\": [1000, 1], \"output_scale\": \"1/sqrt(n_in)\", \"init\": {\"normal\": [0, 1]}, \"bias\": false")
             .Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"output_l2\": 0.002,");
         var e = Read(json);
-        var (train, test) = RuleComparison.LoadData(e.Task);
+        var (train, test) = Services.GetRequiredService<RuleComparison>().LoadData(e.Task);
         var reference = BioSim.Plasticity.Data.TeacherStudent.Tanh(20, 10, 1, 50, 3, unitNormInputs: true);
         double rms = Math.Sqrt(reference.Targets!.Sum(v => (double)v * v) / 50);
         Assert.That(train.Inputs, Is.EqualTo(reference.Inputs));

@@ -3,7 +3,6 @@ using BioSim.Engine.Plugins;
 using BioSim.Engine.Random;
 using System.Diagnostics;
 using BioSim.Circuits;
-using BioSim.IO.Datasets;
 using BioSim.IO.Hdf5;
 using BioSim.Plasticity;
 using BioSim.Plasticity.Data;
@@ -33,41 +32,8 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
 {
     public const string CurvesFileName = "curves.h5";
 
-    /// <summary>Loads the task's data; a missing Fashion-MNIST says how to install it.</summary>
-    public static (Dataset Train, Dataset Test) LoadData(TaskSpec task)
-    {
-        if (task.Type == "fashion-mnist")
-        {
-            var (train, test) = FashionMnist.Load(task.Directory);
-            return (First(train, task.TrainSamples), First(test, task.TestSamples));
-        }
-        int n = task.TrainSamples!.Value, m = task.TestSamples!.Value;
-        // One draw of n + m samples from the task's seed: the test rows follow the training rows in the same stream.
-        var all = task.Teacher == "linear"
-            ? TeacherStudent.Linear(task.Inputs, task.Outputs, n + m, task.Seed, out _, task.UnitNormInputs)
-            : TeacherStudent.Tanh(task.Inputs, task.Hidden, task.Outputs, n + m, task.Seed, task.UnitNormInputs);
-        if (task.TargetRms is { } rms)
-        {
-            // One factor for all targets, from the training rows' root mean square (in double; the targets are stored as float).
-            float[] y = all.Targets!;
-            double sum = 0;
-            for (int i = 0; i < n * task.Outputs; i++) sum += (double)y[i] * y[i];
-            double current = Math.Sqrt(sum / (n * task.Outputs));
-            if (!(current > 0)) throw new InvalidOperationException($"{all.Name}: the training targets are all zero and cannot be scaled to RMS {rms}.");
-            for (int i = 0; i < y.Length; i++) y[i] = (float)(rms * (y[i] / current));
-        }
-        return (Rows(all, 0, n, $"{all.Name}/train"), Rows(all, n, m, $"{all.Name}/test"));
-    }
-
-    private static Dataset First(Dataset d, int? count) => count is { } c && c < d.Count ? Rows(d, 0, c, d.Name) : d;
-
-    private static Dataset Rows(Dataset d, int start, int count, string name)
-    {
-        var x = d.Inputs.AsSpan(start * d.InputSize, count * d.InputSize).ToArray();
-        return d.Labels is { } labels
-            ? new Dataset(name, d.InputSize, x, labels.AsSpan(start, count).ToArray(), d.OutputSize)
-            : new Dataset(name, d.InputSize, x, d.Targets.AsSpan(start * d.OutputSize, count * d.OutputSize).ToArray(), d.OutputSize);
-    }
+    /// <summary>Loads the task's data through the task the catalogue knows by name; a missing Fashion-MNIST says how to install it.</summary>
+    public (Dataset Train, Dataset Test) LoadData(TaskSpec task) => catalogue.LoadTask(task);
 
     /// <summary>The network of the comparison with the initial weights of <paramref name="seed"/> (the rule's own init if it has one).</summary>
     public Network CreateNetwork(ComparisonExperiment experiment, ulong seed, RuleSpec? rule = null)
@@ -89,7 +55,7 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
     public ComparisonResult Run(ComparisonExperiment experiment, string outputDirectory, bool resume, IComparisonProgress? progress, CancellationToken cancel)
     {
         Directory.CreateDirectory(Path.Combine(outputDirectory, "checkpoints"));
-        var (train, test) = LoadData(experiment.Task);
+        var (train, test) = catalogue.LoadTask(experiment.Task);
         string curvesPath = Path.Combine(outputDirectory, CurvesFileName);
         var runs = new List<RunRecord>();
         using var curves = Hdf5File.Create(curvesPath);
