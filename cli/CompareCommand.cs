@@ -72,7 +72,7 @@ internal static class CompareCommand
         Console.WriteLine($"wrote {Path.Combine(output, "summary.md")}, {result.CurvesFile}, learning-curves.png{(experiment.Alignment ? ", alignment.png" : "")}");
         if (result.AnyDiverged)
         {
-            foreach (var r in result.Runs.Where(r => r.Diverged)) Console.Error.WriteLine($"biosim: error: {r.Label}, seed {r.Seed}: {r.Status["diverged: ".Length..]}");
+            foreach (var r in result.Runs.Where(r => r.Diverged)) Console.Error.WriteLine($"biosim: error: {r.Label}, seed {r.Seed}: {r.Status.Detail}");
             return ExitCodes.RunFailed;
         }
         return ExitCodes.Ok;

@@ -1,3 +1,4 @@
+using BioSim.IO.Compare;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace BioSim.IO;
@@ -11,6 +12,7 @@ public static class IoServiceCollectionExtensions
         services.AddSingleton<Experiments.ExperimentReader>();
         services.AddSingleton<Experiments.CableCellReader>();
         services.AddSingleton<Compare.ComparisonReader>();
+        services.AddComparisonTasks();
         return services;
     }
 }

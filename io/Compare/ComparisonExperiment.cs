@@ -90,33 +90,34 @@ public sealed record TaskSpec(string Type, string Teacher, int Inputs, int Hidde
 public sealed record ArchitectureSpec(IReadOnlyList<int> Layers, string Activation, string OutputActivation, bool Bias, Distribution? Init, string Loss,
     string InitScheme = "pytorch", int? TaskOutputs = null, double OutputScale = 1.0, double OutputL2 = 0.0)
 {
-    public IReadOnlyList<LayerSpec> LayerSpecs() =>
+    /// <summary>The layers above the input with their activations from <paramref name="catalogue"/>.</summary>
+    public IReadOnlyList<LayerSpec> LayerSpecs(Catalogue catalogue) =>
         [.. Layers.Select((size, i) => i == Layers.Count - 1
-            ? new LayerSpec(size, OutputActivation, Bias, OutputScale, OutputL2)
-            : new LayerSpec(size, Activation, Bias))];
+            ? new LayerSpec(size, catalogue.CreateActivation(OutputActivation), Bias, OutputScale, OutputL2)
+            : new LayerSpec(size, catalogue.CreateActivation(Activation), Bias))];
 
-    public ILoss CreateLoss() => Loss == "mse" ? new MeanSquaredError(TaskOutputs) : new SoftmaxCrossEntropy();
+    /// <summary>The loss from <paramref name="catalogue"/>, with targets for the first <see cref="TaskOutputs"/> units only when set.</summary>
+    public ILoss CreateLoss(Catalogue catalogue)
+    {
+        var loss = catalogue.CreateLoss(Loss);
+        return TaskOutputs is { } k ? loss.WithTaskOutputs(k) ?? throw new InvalidOperationException($"The loss '{Loss}' has no auxiliary output units.") : loss;
+    }
 }
 
-/// <summary>An optimiser from plasticity/Optimisers with its settings.</summary>
-public sealed record OptimiserSpec(string Type, double LearningRate, double Momentum, double Beta1, double Beta2, double Epsilon, bool BiasCorrection, double Alpha)
+/// <summary>An optimiser from the catalogue ("type"), its learning rate ("lr") and settings (its public settable properties).</summary>
+/// <param name="Description">The optimiser in words, for the summary ("SGD with momentum 0.9, lr 0.01").</param>
+public sealed record OptimiserSpec(string Type, double LearningRate, IReadOnlyList<(PropertyInfo Property, object? Value)> Options, string Description = "")
 {
-    public static IReadOnlyList<string> Types { get; } = ["adam", "rmsprop", "sgd"];
-
-    public IOptimiser Create() => Type switch
+    /// <summary>A fresh optimiser with the settings applied.</summary>
+    public IOptimiser Create(Catalogue catalogue)
     {
-        "sgd" => new SgdMomentum(LearningRate, Momentum),
-        "adam" => new Adam(LearningRate, Beta1, Beta2, Epsilon, BiasCorrection),
-        "rmsprop" => new RmsProp(LearningRate, Alpha, Epsilon),
-        _ => throw new InvalidOperationException($"Unknown optimiser '{Type}'."),
-    };
+        var optimiser = catalogue.CreateOptimiser(Type);
+        optimiser.LearningRate = LearningRate;
+        foreach (var (property, value) in Options) property.SetValue(optimiser, value);
+        return optimiser;
+    }
 
-    public override string ToString() => Type switch
-    {
-        "sgd" => Momentum == 0 ? $"SGD, lr {LearningRate:G4}" : $"SGD with momentum {Momentum:G4}, lr {LearningRate:G4}",
-        "adam" => $"Adam (β {Beta1:G4}/{Beta2:G4}{(BiasCorrection ? "" : ", no bias correction")}), lr {LearningRate:G4}",
-        _ => $"RMSprop (α {Alpha:G4}), lr {LearningRate:G4}",
-    };
+    public override string ToString() => Description;
 }
 
 /// <summary>A rule from the catalogue, under a label (unique in the comparison), with options set on its public properties.</summary>

@@ -7,6 +7,7 @@ using BioSim.IO.Datasets;
 using BioSim.IO.Experiments;
 using BioSim.Plasticity;
 using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.Optimisers;
 using BioSim.Plasticity.Training;
 
 namespace BioSim.IO.Compare;
@@ -42,66 +43,59 @@ public sealed class ComparisonReader(Catalogue catalogue)
 
     public ComparisonExperiment ReadFile(string path) => Read(JsonFields.ReadText(path, "comparison"), path);
 
-    public ComparisonExperiment Read(string json, string file = "comparison")
+    public ComparisonExperiment Read(string json, string file = "comparison") => JsonFields.ReadRoot(json, file, TopFields, (f, root) =>
     {
-        using (JsonDocument doc = JsonFields.Parse(json, file))
+        if (root.TryGetProperty("precision", out var precision) && !(precision.ValueKind == JsonValueKind.String && precision.GetString() == "float64"))
+            throw f.Error("precision", $"got {JsonFields.Kind(precision)}; allowed: float64 (float32 training is not implemented yet)");
+        var task = ReadTask(f, f.Required(root, "task", ""));
+        var architecture = ReadArchitecture(f, f.Required(root, "architecture", ""), task);
+        double lr = f.PositiveNumber(root, "lr", "");
+        var optimiser = ReadOptimiser(f, f.Required(root, "optimiser", ""), lr);
+        int batch = f.Integer(root, "batch", "", 1, 1 << 20);
+        int epochs = f.Integer(root, "epochs", "", 1, 100_000);
+        var schedule = root.TryGetProperty("lr_schedule", out var sched) ? ReadSchedule(f, sched) : null;
+        var seeds = new List<ulong>();
+        int i = 0;
+        foreach (var s in f.Array(root, "seeds", "").EnumerateArray())
         {
-            var f = new JsonFields(file);
-            var root = doc.RootElement;
-            f.Object(root, "");
-            f.NoUnknown(root, "", TopFields);
-            if (root.TryGetProperty("precision", out var precision) && !(precision.ValueKind == JsonValueKind.String && precision.GetString() == "float64"))
-                throw f.Error("precision", $"got {JsonFields.Kind(precision)}; allowed: float64 (float32 training is not implemented yet)");
-            var task = ReadTask(f, f.Required(root, "task", ""));
-            var architecture = ReadArchitecture(f, f.Required(root, "architecture", ""), task);
-            double lr = f.PositiveNumber(root, "lr", "");
-            var optimiser = ReadOptimiser(f, f.Required(root, "optimiser", ""), lr);
-            int batch = f.Integer(root, "batch", "", 1, 1 << 20);
-            int epochs = f.Integer(root, "epochs", "", 1, 100_000);
-            var schedule = root.TryGetProperty("lr_schedule", out var sched) ? ReadSchedule(f, sched) : null;
-            var seeds = new List<ulong>();
-            int i = 0;
-            foreach (var s in f.Array(root, "seeds", "").EnumerateArray())
-            {
-                string p = $"seeds[{i++}]";
-                if (s.ValueKind != JsonValueKind.Number || !s.TryGetUInt64(out ulong seed)) throw f.Error(p, $"must be a non-negative integer, got {JsonFields.Kind(s)}");
-                if (seeds.Contains(seed)) throw f.Error(p, $"seed {seed} is listed twice");
-                seeds.Add(seed);
-            }
-            if (seeds.Count == 0) throw f.Error("seeds", "give at least one seed, e.g. [1, 2, 3]");
-            var rules = ReadRules(f, f.Array(root, "rules", ""), task, architecture);
-            bool alignment = true;
-            int probe = 256;
-            if (root.TryGetProperty("alignment", out var al))
-            {
-                if (al.ValueKind is JsonValueKind.True or JsonValueKind.False) alignment = al.GetBoolean();
-                else if (al.ValueKind == JsonValueKind.Object)
-                {
-                    f.NoUnknown(al, "alignment", ["enabled", "probe"]);
-                    alignment = !al.TryGetProperty("enabled", out _) || f.Boolean(al, "enabled", "alignment");
-                    if (al.TryGetProperty("probe", out _)) probe = f.Integer(al, "probe", "alignment", 1, 1 << 20);
-                }
-                else throw f.Error("alignment", $"must be true, false or {{\"enabled\": true, \"probe\": 256}}, got {JsonFields.Kind(al)}");
-            }
-            return new ComparisonExperiment
-            {
-                File = file,
-                Json = json,
-                Name = root.TryGetProperty("name", out _) ? f.String(root, "name", "") : Path.GetFileNameWithoutExtension(file),
-                Task = task,
-                Architecture = architecture,
-                Optimiser = optimiser,
-                Batch = batch,
-                Epochs = epochs,
-                Schedule = schedule,
-                Seeds = seeds,
-                Rules = rules,
-                Alignment = alignment,
-                ProbeRows = probe,
-                DivergenceLoss = root.TryGetProperty("divergence_loss", out _) ? f.PositiveNumber(root, "divergence_loss", "") : 1e10,
-            };
+            string p = $"seeds[{i++}]";
+            if (s.ValueKind != JsonValueKind.Number || !s.TryGetUInt64(out ulong seed)) throw f.Error(p, $"must be a non-negative integer, got {JsonFields.Kind(s)}");
+            if (seeds.Contains(seed)) throw f.Error(p, $"seed {seed} is listed twice");
+            seeds.Add(seed);
         }
-    }
+        if (seeds.Count == 0) throw f.Error("seeds", "give at least one seed, e.g. [1, 2, 3]");
+        var rules = ReadRules(f, f.Array(root, "rules", ""), task, architecture);
+        bool alignment = true;
+        int probe = 256;
+        if (root.TryGetProperty("alignment", out var al))
+        {
+            if (al.ValueKind is JsonValueKind.True or JsonValueKind.False) alignment = al.GetBoolean();
+            else if (al.ValueKind == JsonValueKind.Object)
+            {
+                f.NoUnknown(al, "alignment", ["enabled", "probe"]);
+                alignment = !al.TryGetProperty("enabled", out _) || f.Boolean(al, "enabled", "alignment");
+                if (al.TryGetProperty("probe", out _)) probe = f.Integer(al, "probe", "alignment", 1, 1 << 20);
+            }
+            else throw f.Error("alignment", $"must be true, false or {{\"enabled\": true, \"probe\": 256}}, got {JsonFields.Kind(al)}");
+        }
+        return new ComparisonExperiment
+        {
+            File = file,
+            Json = json,
+            Name = root.TryGetProperty("name", out _) ? f.String(root, "name", "") : Path.GetFileNameWithoutExtension(file),
+            Task = task,
+            Architecture = architecture,
+            Optimiser = optimiser,
+            Batch = batch,
+            Epochs = epochs,
+            Schedule = schedule,
+            Seeds = seeds,
+            Rules = rules,
+            Alignment = alignment,
+            ProbeRows = probe,
+            DivergenceLoss = root.TryGetProperty("divergence_loss", out _) ? f.PositiveNumber(root, "divergence_loss", "") : 1e10,
+        };
+    });
 
     private static LearningRateSchedule ReadSchedule(JsonFields f, JsonElement el)
     {
@@ -127,7 +121,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
         return new LearningRateSchedule(segments);
     }
 
-    private static TaskSpec ReadTask(JsonFields f, JsonElement el)
+    private TaskSpec ReadTask(JsonFields f, JsonElement el)
     {
         const string path = "task";
         f.Object(el, path);
@@ -146,7 +140,9 @@ public sealed class ComparisonReader(Catalogue catalogue)
             {
                 f.NoUnknown(el, path, ["type", "teacher", "inputs", "hidden", "outputs", "train_samples", "test_samples", "seed", "unit_norm_inputs", "target_rms"]);
                 string teacher = f.String(el, "teacher", path);
-                if (teacher is not ("linear" or "tanh")) throw f.Error($"{path}.teacher", $"unknown teacher '{teacher}'; allowed: linear, tanh");
+                const string family = "teacher-student/";
+                if (!catalogue.Contains<ITask>(family + teacher))
+                    throw f.Error($"{path}.teacher", $"unknown teacher '{teacher}'; allowed: {string.Join(", ", catalogue.Names<ITask>().Where(n => n.StartsWith(family, StringComparison.Ordinal)).Select(n => n[family.Length..]))}");
                 int inputs = f.Integer(el, "inputs", path, 1, 1 << 20);
                 int outputs = f.Integer(el, "outputs", path, 1, 1 << 20);
                 int hidden = teacher == "tanh" ? f.Integer(el, "hidden", path, 1, 1 << 20) : 0;
@@ -159,23 +155,23 @@ public sealed class ComparisonReader(Catalogue catalogue)
                 return new TaskSpec(type, teacher, inputs, hidden, outputs, train, test, seed, "", unitNorm, rms);
             }
             default:
-                throw f.Error($"{path}.type", $"unknown task '{type}'; allowed: fashion-mnist, teacher-student");
+                throw f.Error($"{path}.type", $"unknown task '{type}'; allowed: {string.Join(", ", catalogue.Names<ITask>().Select(n => n.Split('/')[0]).Distinct())}");
         }
     }
 
-    private static void CheckActivation(JsonFields f, string name, string path)
+    private void CheckActivation(JsonFields f, string name, string path)
     {
         try
         {
-            Activations.Create(name);
+            catalogue.CreateActivation(name);
         }
         catch (ArgumentException)
         {
-            throw f.Error(path, $"unknown activation '{name}'; allowed: {string.Join(", ", Activations.Names)}, or 'leaky-relu:α' for slope α (GAIT-prop uses 'leaky-relu:0.1')");
+            throw f.Error(path, $"unknown activation '{name}'; allowed: {string.Join(", ", catalogue.Names<Activation>())}, or 'leaky-relu:α' for slope α (GAIT-prop uses 'leaky-relu:0.1')");
         }
     }
 
-    private static ArchitectureSpec ReadArchitecture(JsonFields f, JsonElement el, TaskSpec task)
+    private ArchitectureSpec ReadArchitecture(JsonFields f, JsonElement el, TaskSpec task)
     {
         const string path = "architecture";
         f.Object(el, path);
@@ -198,9 +194,10 @@ public sealed class ComparisonReader(Catalogue catalogue)
         }
         if (layers.Count == 0) throw f.Error($"{path}.layers", $"give the sizes of the layers above the input, the last one {task.Outputs} (e.g. [256, 256, {task.Outputs}])");
         string loss = el.TryGetProperty("loss", out _) ? f.String(el, "loss", path) : task.Type == "fashion-mnist" ? "softmax-cross-entropy" : "mse";
-        if (loss is not ("mse" or "softmax-cross-entropy")) throw f.Error($"{path}.loss", $"unknown loss '{loss}'; allowed: mse, softmax-cross-entropy");
+        if (!catalogue.Contains<ILoss>(loss)) throw f.Error($"{path}.loss", $"unknown loss '{loss}'; allowed: {string.Join(", ", catalogue.Names<ILoss>())}");
+        var lossPlugin = catalogue.CreateLoss(loss);
         int? taskOutputs = null;
-        if (loss == "mse" && layers[^1] > task.Outputs)
+        if (layers[^1] > task.Outputs && lossPlugin.WithTaskOutputs(task.Outputs) is not null)
         {
             // Extra output units are auxiliary: their target is their own activity (GAIT-prop's square output layer).
             taskOutputs = task.Outputs;
@@ -215,10 +212,10 @@ public sealed class ComparisonReader(Catalogue catalogue)
         CheckActivation(f, activation, $"{path}.activation");
         string output = el.TryGetProperty("output_activation", out _) ? f.String(el, "output_activation", path) : "identity";
         CheckActivation(f, output, $"{path}.output_activation");
-        if (loss == "softmax-cross-entropy" && output != "identity")
-            throw f.Error($"{path}.output_activation", $"softmax-cross-entropy applies the softmax itself, so the output layer must be 'identity', not '{output}'");
-        if (loss == "softmax-cross-entropy" && task.Type != "fashion-mnist")
-            throw f.Error($"{path}.loss", $"softmax-cross-entropy needs class labels; {task.Description} is a regression task: use mse");
+        if (lossPlugin.NeedsClassLabels && output != "identity")
+            throw f.Error($"{path}.output_activation", $"{loss} applies the softmax itself, so the output layer must be 'identity', not '{output}'");
+        if (lossPlugin.NeedsClassLabels && task.Type != "fashion-mnist")
+            throw f.Error($"{path}.loss", $"{loss} needs class labels; {task.Description} is a regression task: use mse");
         bool bias = !el.TryGetProperty("bias", out _) || f.Boolean(el, "bias", path);
         var (scheme, init) = el.TryGetProperty("init", out var ini) ? ReadInit(f, ini, $"{path}.init", task, layers) : ("pytorch", null);
         double scale = 1.0;
@@ -239,60 +236,55 @@ public sealed class ComparisonReader(Catalogue catalogue)
         return x >= 0 ? x : throw f.Error($"{path}.{name}", $"must be ≥ 0 (λ of the penalty (λ/2)‖W_L‖²), got {x}");
     }
 
-    /// <summary>An "init" value: "pytorch", "orthogonal" (square layers only), "xavier-uniform" or a distribution of every W.</summary>
-    private static (string Scheme, Distribution? Init) ReadInit(JsonFields f, JsonElement ini, string path, TaskSpec task, IReadOnlyList<int> layers)
+    /// <summary>The initialisation that a file's number or distribution object stands for.</summary>
+    private const string LawInitialisation = "distribution";
+
+    /// <summary>An "init" value: the name of an initialisation from the catalogue ("pytorch", "orthogonal" (square layers
+    /// only), "xavier-uniform") or a distribution of every W.</summary>
+    private (string Scheme, Distribution? Init) ReadInit(JsonFields f, JsonElement ini, string path, TaskSpec task, IReadOnlyList<int> layers)
     {
-        if (ini.ValueKind == JsonValueKind.String && ini.GetString() is "orthogonal" or "xavier-uniform")
+        if (ini.ValueKind == JsonValueKind.String && ini.GetString() is { } name && name != LawInitialisation && catalogue.Contains<IWeightInitialisation>(name))
         {
-            string scheme = ini.GetString()!;
-            int inputs = task.Inputs;
-            for (int l = 0; scheme == "orthogonal" && l < layers.Count; l++)
-            {
-                if (layers[l] != inputs)
-                    throw f.Error(path, $"\"orthogonal\" needs square layers, but layer {l + 1} maps {inputs} → {layers[l]}; make every layer {task.Inputs} wide or choose another init");
-                inputs = layers[l];
-            }
-            return (scheme, null);
+            if (catalogue.CreateInitialisation(name).Check(task.Inputs, layers) is { } problem) throw f.Error(path, problem);
+            return (name, null);
         }
-        if (ini.ValueKind == JsonValueKind.String && ini.GetString() == "pytorch") return ("pytorch", null);
-        return ("distribution", f.Distribution(ini, path, "\"pytorch\" (U[±1/√n_in] for W and b), \"orthogonal\" (square layers; zero biases), \"xavier-uniform\" (U[±√(6/(n_in + n_out))]; zero biases)"));
+        var named = catalogue.Names<IWeightInitialisation>().Where(n => n != LawInitialisation).OrderBy(n => n == "pytorch" ? 0 : 1)
+            .Select(n => $"\"{n}\" ({catalogue.CreateInitialisation(n).Description})");
+        return (LawInitialisation, f.Distribution(ini, path, string.Join(", ", named)));
     }
 
-    private static OptimiserSpec ReadOptimiser(JsonFields f, JsonElement el, double lr)
+    /// <summary>The "optimiser" object: a "type" from the catalogue and the optimiser's settings (its public settable
+    /// properties, by snake_case name); the learning rate is the top-level "lr".</summary>
+    private OptimiserSpec ReadOptimiser(JsonFields f, JsonElement el, double lr)
     {
         const string path = "optimiser";
         f.Object(el, path);
         string type = f.String(el, "type", path);
-        double Get(string name, double fallback) => el.TryGetProperty(name, out _) ? f.Number(el, name, path) : fallback;
-        OptimiserSpec spec;
-        switch (type)
+        if (!catalogue.Contains<IOptimiser>(type))
+            throw f.Error($"{path}.type", $"unknown optimiser '{type}'; allowed: {string.Join(", ", catalogue.Names<IOptimiser>())}");
+        var optimiser = catalogue.CreateOptimiser(type);
+        var settable = optimiser.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+            .Where(p => p.SetMethod is { IsPublic: true }).ToArray();
+        f.NoUnknown(el, path, ["type", .. settable.Select(p => JsonFields.SnakeCase(p.Name))]);
+        var options = new List<(PropertyInfo, object?)>();
+        foreach (var property in settable)
         {
-            case "sgd":
-                f.NoUnknown(el, path, ["type", "momentum"]);
-                spec = new OptimiserSpec(type, lr, Get("momentum", 0), 0, 0, 0, false, 0);
-                break;
-            case "adam":
-                f.NoUnknown(el, path, ["type", "beta1", "beta2", "epsilon", "bias_correction"]);
-                spec = new OptimiserSpec(type, lr, 0, Get("beta1", 0.9), Get("beta2", 0.999), Get("epsilon", 1e-8),
-                    !el.TryGetProperty("bias_correction", out _) || f.Boolean(el, "bias_correction", path), 0);
-                break;
-            case "rmsprop":
-                f.NoUnknown(el, path, ["type", "alpha", "epsilon"]);
-                spec = new OptimiserSpec(type, lr, 0, 0, 0, Get("epsilon", 1e-8), false, Get("alpha", 0.99));
-                break;
-            default:
-                throw f.Error($"{path}.type", $"unknown optimiser '{type}'; allowed: {string.Join(", ", OptimiserSpec.Types)}");
+            string name = JsonFields.SnakeCase(property.Name);
+            if (el.TryGetProperty(name, out var v)) options.Add((property, f.Value(v, $"{path}.{name}", property.PropertyType)));
         }
+        var spec = new OptimiserSpec(type, lr, options);
         try
         {
-            spec.Create();
+            return spec with { Description = spec.Create(catalogue).Description };
         }
-        catch (ArgumentOutOfRangeException e)
+        catch (TargetInvocationException e) when (e.InnerException is ArgumentOutOfRangeException inner)
         {
-            string field = e.ParamName switch { "learningRate" => "lr", "biasCorrection" => "bias_correction", { } n => $"{path}.{n}", _ => path };
-            throw f.Error(field, e.Message.Split(" (Parameter")[0].Split(Environment.NewLine)[0]);
+            throw f.Error(inner.ParamName == "learningRate" ? "lr" : $"{path}.{JsonFields.SnakeCase(inner.ParamName ?? "")}", inner.Message.Split(" (Parameter")[0].Split(Environment.NewLine)[0]);
         }
-        return spec;
+        catch (ArgumentOutOfRangeException e) when (e.ParamName == "learningRate")
+        {
+            throw f.Error("lr", e.Message.Split(" (Parameter")[0].Split(Environment.NewLine)[0]);
+        }
     }
 
     private List<RuleSpec> ReadRules(JsonFields f, JsonElement array, TaskSpec task, ArchitectureSpec architecture)

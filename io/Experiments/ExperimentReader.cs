@@ -29,45 +29,38 @@ public sealed class ExperimentReader(Catalogue catalogue)
 
     public Experiment ReadFile(string path) => Read(JsonFields.ReadText(path, "experiment"), path);
 
-    public Experiment Read(string json, string file = "experiment")
+    public Experiment Read(string json, string file = "experiment") => JsonFields.ReadRoot(json, file, TopFields, (f, root) =>
     {
-        using (JsonDocument doc = JsonFields.Parse(json, file))
+        double dt = f.PositiveNumber(root, "dt", "");
+        double duration = f.PositiveNumber(root, "duration", "");
+        var populations = ReadPopulations(f, f.Array(root, "populations", ""));
+        var names = populations.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var projections = root.TryGetProperty("projections", out _)
+            ? ReadProjections(f, f.Array(root, "projections", ""), populations)
+            : [];
+        var record = root.TryGetProperty("record", out var rec) ? ReadRecord(f, rec, "record", populations) : new RecordSpec(names.ToArray(), []);
+        int threads = root.TryGetProperty("threads", out _) ? f.Integer(root, "threads", "", 1, 1024) : 1;
+        double flush = root.TryGetProperty("flush_interval", out _) ? f.PositiveNumber(root, "flush_interval", "") : 100.0;
+        if (Math.Abs(duration / dt - Math.Round(duration / dt)) > 1e-9 * (duration / dt))
         {
-            var f = new JsonFields(file);
-            var root = doc.RootElement;
-            f.Object(root, "");
-            f.NoUnknown(root, "", TopFields);
-            double dt = f.PositiveNumber(root, "dt", "");
-            double duration = f.PositiveNumber(root, "duration", "");
-            var populations = ReadPopulations(f, f.Array(root, "populations", ""));
-            var names = populations.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-            var projections = root.TryGetProperty("projections", out _)
-                ? ReadProjections(f, f.Array(root, "projections", ""), populations)
-                : [];
-            var record = root.TryGetProperty("record", out var rec) ? ReadRecord(f, rec, "record", populations) : new RecordSpec(names.ToArray(), []);
-            int threads = root.TryGetProperty("threads", out _) ? f.Integer(root, "threads", "", 1, 1024) : 1;
-            double flush = root.TryGetProperty("flush_interval", out _) ? f.PositiveNumber(root, "flush_interval", "") : 100.0;
-            if (Math.Abs(duration / dt - Math.Round(duration / dt)) > 1e-9 * (duration / dt))
-            {
-                throw new ExperimentException(file, "duration", $"{duration} ms is not a whole number of steps of dt = {dt} ms; make it a multiple of dt");
-            }
-            return new Experiment
-            {
-                File = file,
-                Json = json,
-                Name = f.String(root, "name", ""),
-                Description = root.TryGetProperty("description", out _) ? f.String(root, "description", "") : "",
-                Seed = f.Seed(root, "seed", ""),
-                Dt = dt,
-                Duration = duration,
-                Threads = threads,
-                FlushInterval = flush,
-                Populations = populations,
-                Projections = projections,
-                Record = record,
-            };
+            throw new ExperimentException(file, "duration", $"{duration} ms is not a whole number of steps of dt = {dt} ms; make it a multiple of dt");
         }
-    }
+        return new Experiment
+        {
+            File = file,
+            Json = json,
+            Name = f.String(root, "name", ""),
+            Description = root.TryGetProperty("description", out _) ? f.String(root, "description", "") : "",
+            Seed = f.Seed(root, "seed", ""),
+            Dt = dt,
+            Duration = duration,
+            Threads = threads,
+            FlushInterval = flush,
+            Populations = populations,
+            Projections = projections,
+            Record = record,
+        };
+    });
 
     /// <summary>
     /// Every population names its model; the model declares the record type of its parameters. Most models read it from

@@ -37,6 +37,21 @@ internal sealed class JsonFields(string file)
         }
     }
 
+    /// <summary>
+    /// The one top-level read of BioSim's JSON files (experiments, rule comparisons): parses <paramref name="json"/>,
+    /// checks that the root is an object with no field outside <paramref name="topFields"/>, and reads it with
+    /// <paramref name="read"/>, which gets the fields of <paramref name="file"/> and the root.
+    /// </summary>
+    public static T ReadRoot<T>(string json, string file, string[] topFields, Func<JsonFields, JsonElement, T> read)
+    {
+        using JsonDocument doc = Parse(json, file);
+        var f = new JsonFields(file);
+        var root = doc.RootElement;
+        f.Object(root, "");
+        f.NoUnknown(root, "", topFields);
+        return read(f, root);
+    }
+
     public ExperimentException Error(string path, string problem) => new(file, path, problem);
 
     private static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";

@@ -83,14 +83,6 @@ public sealed record FitExperiment(string File, JsonElement DataSpec, string Mod
             }
         }
         string activation = f.String(model, "activation", "$.model", "tanh");
-        try
-        {
-            Activations.Create(activation);
-        }
-        catch (ArgumentException)
-        {
-            throw f.Error("$.model.activation", $"unknown activation '{activation}'; known: {string.Join(", ", Activations.Names)}, or 'leaky-relu:α' for slope α");
-        }
         using var empty = JsonDocument.Parse("{}");
         JsonElement training = root.TryGetProperty("training", out JsonElement tr) ? tr : empty.RootElement;
         f.Object(training, "$.training");

@@ -3,8 +3,9 @@ using System.Numerics.Tensors;
 namespace BioSim.Plasticity.Networks;
 
 /// <summary>
-/// A unit's non-linearity h = f(z) and its derivative f′(z), applied to whole spans. The catalogue of
-/// names is <see cref="Activations"/>.
+/// A unit's non-linearity h = f(z) and its derivative f′(z), applied to whole spans. Registered by name in the
+/// catalogue (<see cref="PlasticityServiceCollectionExtensions.AddPlasticity"/>); a name with a parameter,
+/// "leaky-relu:0.1", is the registered "leaky-relu" <see cref="WithParameter">with</see> 0.1.
 /// </summary>
 public abstract class Activation
 {
@@ -16,6 +17,12 @@ public abstract class Activation
 
     /// <summary>d ← f′(z), given z and h = f(z) (whichever is cheaper to use).</summary>
     public abstract void Derivative(ReadOnlySpan<double> z, ReadOnlySpan<double> h, Span<double> d);
+
+    /// <summary>This activation with its parameter set to <paramref name="value"/> (the α of "leaky-relu:α");
+    /// one without a parameter says so.</summary>
+    /// <exception cref="ArgumentException">The activation takes no parameter, or not this value.</exception>
+    public virtual Activation WithParameter(double value) =>
+        throw new ArgumentException($"Activation '{Name}' takes no parameter; use '{Name}' without ':{value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}'.", nameof(value));
 
     public override string ToString() => Name;
 }
@@ -97,6 +104,10 @@ public sealed class LeakyRelu(double slope = 0.01) : Activation
 
     public override string Name => Slope == DefaultSlope ? "leaky-relu" : $"leaky-relu:{Slope.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}";
 
+    /// <summary>A leaky ReLU of slope <paramref name="value"/> (positive and finite).</summary>
+    public override Activation WithParameter(double value) => value > 0 && double.IsFinite(value) ? new LeakyRelu(value)
+        : throw new ArgumentException($"Activation 'leaky-relu:{value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}': the slope after 'leaky-relu:' must be a positive number (as in 'leaky-relu:0.1'), not '{value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}'.", nameof(value));
+
     public override void Forward(ReadOnlySpan<double> z, Span<double> h)
     {
         for (int i = 0; i < z.Length; i++) h[i] = z[i] > 0 ? z[i] : Slope * z[i];
@@ -140,38 +151,5 @@ public sealed class UnitClip : Activation
     public override void Derivative(ReadOnlySpan<double> z, ReadOnlySpan<double> h, Span<double> d)
     {
         for (int i = 0; i < z.Length; i++) d[i] = z[i] > 0.0 && z[i] < 1.0 ? 1.0 : 0.0;
-    }
-}
-
-/// <summary>The activations by name; an unknown name gets an error listing the known ones.</summary>
-public static class Activations
-{
-    private static readonly Dictionary<string, Func<Activation>> Factories = new(StringComparer.Ordinal)
-    {
-        ["identity"] = () => new Identity(),
-        ["tanh"] = () => new Tanh(),
-        ["logistic"] = () => new Logistic(),
-        ["softplus"] = () => new Softplus(),
-        ["relu"] = () => new Relu(),
-        ["leaky-relu"] = () => new LeakyRelu(),
-        ["hard-sigmoid"] = () => new HardSigmoid(),
-        ["unit-clip"] = () => new UnitClip(),
-    };
-
-    public static IReadOnlyList<string> Names { get; } = [.. Factories.Keys.Order(StringComparer.Ordinal)];
-
-    /// <summary>The activation named <paramref name="name"/>; "leaky-relu:α" gives a leaky ReLU of slope α (α &gt; 0, finite).</summary>
-    public static Activation Create(string name)
-    {
-        if (Factories.TryGetValue(name, out var f)) return f();
-        const string leaky = "leaky-relu:";
-        if (name.StartsWith(leaky, StringComparison.Ordinal))
-        {
-            string value = name[leaky.Length..];
-            if (double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double slope) && slope > 0 && double.IsFinite(slope))
-                return new LeakyRelu(slope);
-            throw new ArgumentException($"Activation '{name}': the slope after 'leaky-relu:' must be a positive number (as in 'leaky-relu:0.1'), not '{value}'.", nameof(name));
-        }
-        throw new ArgumentException($"Unknown activation '{name}'; known: {string.Join(", ", Names)} (and 'leaky-relu:α' for another slope).", nameof(name));
     }
 }

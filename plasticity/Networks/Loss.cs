@@ -13,6 +13,14 @@ public interface ILoss
 
     /// <summary>Targets per sample: the network's output width, unless the output layer has auxiliary units (see <see cref="MeanSquaredError"/>).</summary>
     int TargetWidth(Network network) => network.OutputSize;
+
+    /// <summary>Whether the targets are class distributions (one-hot labels) and the output layer must be linear ("identity"),
+    /// as for a loss that applies the softmax itself.</summary>
+    bool NeedsClassLabels => false;
+
+    /// <summary>This loss with targets for the first <paramref name="taskOutputs"/> output units only (the others are
+    /// auxiliary units, see <see cref="MeanSquaredError"/>), or null when the loss has no auxiliary units.</summary>
+    ILoss? WithTaskOutputs(int taskOutputs) => null;
 }
 
 /// <summary>
@@ -28,6 +36,8 @@ public sealed class MeanSquaredError(int? taskOutputs = null) : ILoss
         : throw new ArgumentOutOfRangeException(nameof(taskOutputs), taskOutputs, "taskOutputs must be positive.");
 
     public string Name => "mse";
+
+    public ILoss? WithTaskOutputs(int taskOutputs) => new MeanSquaredError(taskOutputs);
 
     public int TargetWidth(Network network)
     {
@@ -69,6 +79,8 @@ public sealed class MeanSquaredError(int? taskOutputs = null) : ILoss
 public sealed class SoftmaxCrossEntropy : ILoss
 {
     public string Name => "softmax-cross-entropy";
+
+    public bool NeedsClassLabels => true;
 
     public double Evaluate(Network network, NetworkTape tape, ReadOnlySpan<double> targets)
     {

@@ -29,7 +29,7 @@ public sealed class Network : IStateful
             if (s.Size <= 0) throw new ArgumentException($"layer {l + 1}: size must be positive (got {s.Size}).", nameof(layers));
             if (!double.IsFinite(s.Scale) || s.Scale == 0) throw new ArgumentException($"layer {l + 1}: scale must be finite and non-zero (got {s.Scale}).", nameof(layers));
             if (!(s.L2 >= 0)) throw new ArgumentException($"layer {l + 1}: L2 must be ≥ 0 (got {s.L2}).", nameof(layers));
-            _layers[l] = new DenseLayer(l + 1, width, s.Size, Activations.Create(s.Activation), s.Bias, s.Scale, s.L2);
+            _layers[l] = new DenseLayer(l + 1, width, s.Size, s.Activation, s.Bias, s.Scale, s.L2);
             width = s.Size;
         }
     }

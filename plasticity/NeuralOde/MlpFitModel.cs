@@ -1,12 +1,14 @@
 using BioSim.Engine.NeuralOde;
 using BioSim.Engine.Numerics;
+using BioSim.Engine.Plugins;
 using BioSim.Plasticity.Networks;
 
 namespace BioSim.Plasticity.NeuralOde;
 
 /// <summary>"mlp": an <see cref="MlpVectorField"/> d (+ t) → hidden → d, Glorot-uniform weights at gain 0.5 from the
-/// model seed, zero biases; no input term and no constraint.</summary>
-public sealed class MlpFitModel : IFitModel
+/// model seed, zero biases; no input term and no constraint. The activation is resolved by name through the catalogue
+/// (<see cref="PlasticityServiceCollectionExtensions.CreateActivation"/>).</summary>
+public sealed class MlpFitModel(Catalogue catalogue) : IFitModel
 {
     /// <inheritdoc/>
     public bool TakesInput => false;
@@ -15,7 +17,7 @@ public sealed class MlpFitModel : IFitModel
     public IParametricVectorField Create(int dimension, IInputSignal? input, FitModelSettings settings, IMatrixProduct product)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var field = new MlpVectorField(dimension, settings.Hidden, Activations.Create(settings.Activation), settings.TimeInput, product);
+        var field = new MlpVectorField(dimension, settings.Hidden, catalogue.CreateActivation(settings.Activation), settings.TimeInput, product);
         field.InitializeRandom(settings.Seed, gain: 0.5);
         return field;
     }

@@ -17,12 +17,20 @@ public interface IOptimiser : IStateful
     /// <summary>Factor on the learning rate η (default 1), set per epoch by a schedule through
     /// <see cref="Training.Trainer.ScaleRates"/>; the moments are untouched, as with PyTorch's lr schedulers.</summary>
     double RateScale { get; set; }
+
+    /// <summary>The learning rate η (positive, finite); a comparison file's "lr".</summary>
+    double LearningRate { get; set; }
+
+    /// <summary>The optimiser and its settings in words ("SGD with momentum 0.9, lr 0.01"), for tables.</summary>
+    string Description { get; }
 }
 
 /// <summary>
 /// Optimisers that treat every parameter independently. The parameter tensors are W1, b1, W2, … (biases
 /// skipped when absent); <see cref="Update"/> is called once per tensor per step, with the tensor's index
-/// for its moment arrays. Conventions follow PyTorch's torch.optim so that results are comparable.
+/// for its moment arrays. Conventions follow PyTorch's torch.optim so that results are comparable. Each optimiser's
+/// settings are public settable properties (checked when set), which comparison files set by their snake_case names;
+/// it is registered by name in the catalogue (<see cref="PlasticityServiceCollectionExtensions.AddPlasticity"/>).
 /// </summary>
 public abstract class ElementwiseOptimiser : IOptimiser
 {
@@ -37,6 +45,20 @@ public abstract class ElementwiseOptimiser : IOptimiser
         set => field = value > 0 && double.IsFinite(value) ? value
             : throw new ArgumentOutOfRangeException(nameof(RateScale), value, "The rate scale must be positive and finite.");
     } = 1.0;
+
+    public double LearningRate
+    {
+        get;
+        set
+        {
+            CheckRate(value, "learningRate");
+            field = value;
+        }
+    } = 1e-3;
+
+    public abstract string Description { get; }
+
+    public override string ToString() => Description;
 
     /// <summary>Number of moment arrays per parameter tensor.</summary>
     protected abstract int MomentCount { get; }
@@ -119,17 +141,20 @@ public abstract class ElementwiseOptimiser : IOptimiser
 /// <summary>SGD with momentum μ (PyTorch): v ← μ v + g, θ ← θ − η v. μ = 0 is plain gradient descent.</summary>
 public sealed class SgdMomentum : ElementwiseOptimiser
 {
-    public SgdMomentum(double learningRate, double momentum = 0.0)
+    public SgdMomentum(double learningRate = 0.01, double momentum = 0.0)
     {
-        CheckRate(learningRate, nameof(learningRate));
-        if (!(momentum >= 0 && momentum < 1)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "momentum must lie in [0, 1).");
         LearningRate = learningRate;
         Momentum = momentum;
     }
 
-    public double LearningRate { get; }
+    /// <summary>μ in [0, 1) (default 0).</summary>
+    public double Momentum
+    {
+        get;
+        set => field = value >= 0 && value < 1 ? value : throw new ArgumentOutOfRangeException("momentum", value, "momentum must lie in [0, 1).");
+    }
 
-    public double Momentum { get; }
+    public override string Description => Momentum == 0 ? $"SGD, lr {LearningRate:G4}" : $"SGD with momentum {Momentum:G4}, lr {LearningRate:G4}";
 
     protected override int MomentCount => 1;
 
@@ -165,20 +190,24 @@ public sealed class SgdMomentum : ElementwiseOptimiser
 /// </summary>
 public sealed class Adam : ElementwiseOptimiser
 {
-    public Adam(double learningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, bool biasCorrection = true)
+    public Adam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, bool biasCorrection = true)
     {
-        CheckRate(learningRate, nameof(learningRate));
-        if (!(beta1 >= 0 && beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "beta1 must lie in [0, 1).");
-        if (!(beta2 >= 0 && beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 must lie in [0, 1).");
-        CheckRate(epsilon, nameof(epsilon));
         LearningRate = learningRate; Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; BiasCorrection = biasCorrection;
     }
 
-    public double LearningRate { get; }
-    public double Beta1 { get; }
-    public double Beta2 { get; }
-    public double Epsilon { get; }
-    public bool BiasCorrection { get; }
+    /// <summary>β₁ in [0, 1) (default 0.9).</summary>
+    public double Beta1 { get; set => field = value >= 0 && value < 1 ? value : throw new ArgumentOutOfRangeException("beta1", value, "beta1 must lie in [0, 1)."); }
+
+    /// <summary>β₂ in [0, 1) (default 0.999).</summary>
+    public double Beta2 { get; set => field = value >= 0 && value < 1 ? value : throw new ArgumentOutOfRangeException("beta2", value, "beta2 must lie in [0, 1)."); }
+
+    /// <summary>ε &gt; 0 (default 1e-8).</summary>
+    public double Epsilon { get; set { CheckRate(value, "epsilon"); field = value; } }
+
+    /// <summary>Whether m and v are divided by 1 − βᵗ (default true).</summary>
+    public bool BiasCorrection { get; set; }
+
+    public override string Description => $"Adam (β {Beta1:G4}/{Beta2:G4}{(BiasCorrection ? "" : ", no bias correction")}), lr {LearningRate:G4}";
 
     protected override int MomentCount => 2;
 
@@ -216,17 +245,18 @@ public sealed class Adam : ElementwiseOptimiser
 /// <summary>RMSprop (Tieleman &amp; Hinton 2012; PyTorch form): v ← αv + (1−α)g², θ ← θ − η g/(√v + ε).</summary>
 public sealed class RmsProp : ElementwiseOptimiser
 {
-    public RmsProp(double learningRate, double alpha = 0.99, double epsilon = 1e-8)
+    public RmsProp(double learningRate = 0.01, double alpha = 0.99, double epsilon = 1e-8)
     {
-        CheckRate(learningRate, nameof(learningRate));
-        if (!(alpha >= 0 && alpha < 1)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must lie in [0, 1).");
-        CheckRate(epsilon, nameof(epsilon));
         LearningRate = learningRate; Alpha = alpha; Epsilon = epsilon;
     }
 
-    public double LearningRate { get; }
-    public double Alpha { get; }
-    public double Epsilon { get; }
+    /// <summary>α in [0, 1) (default 0.99).</summary>
+    public double Alpha { get; set => field = value >= 0 && value < 1 ? value : throw new ArgumentOutOfRangeException("alpha", value, "alpha must lie in [0, 1)."); }
+
+    /// <summary>ε &gt; 0 (default 1e-8).</summary>
+    public double Epsilon { get; set { CheckRate(value, "epsilon"); field = value; } }
+
+    public override string Description => $"RMSprop (α {Alpha:G4}), lr {LearningRate:G4}";
 
     protected override int MomentCount => 1;
 

@@ -1,4 +1,3 @@
-using BioSim.Engine.Simulation;
 using BioSim.Plasticity.Data;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Rules;
@@ -16,7 +15,6 @@ namespace BioSim.Plasticity.Training;
 public sealed class SignalAlignment
 {
     private readonly Network _network;
-    private readonly ILoss _loss;
     private readonly ProbeBatch _probe;
     private readonly ParameterGradients _scratch;
     private readonly double[][] _ruleSignal;
@@ -25,9 +23,7 @@ public sealed class SignalAlignment
     /// <summary>Uses the first <paramref name="probe"/> rows of <paramref name="data"/> as the fixed probe batch.</summary>
     public SignalAlignment(Network network, ILoss loss, Dataset data, int probe)
     {
-        _network = network;
-        _loss = loss;
-        _probe = new ProbeBatch(network, loss, data, probe);
+        (_network, _probe) = (network, new ProbeBatch(network, loss, data, probe));
         _scratch = new ParameterGradients(network);
         _ruleSignal = [.. network.Layers.Take(network.Layers.Count - 1).Select(l => new double[ProbeRows * l.Outputs])];
     }
@@ -43,19 +39,9 @@ public sealed class SignalAlignment
     {
         if (degrees.Length < HiddenLayers) throw new ArgumentException($"{HiddenLayers} angles need room, got {degrees.Length}.", nameof(degrees));
         int L = _network.Layers.Count;
-        var saved = new StateSnapshot();
-        rule.SaveState(saved, "");
-        _network.Forward(_probe.Inputs, ProbeRows, _probe.Tape);
-        _loss.Evaluate(_network, _probe.Tape, _probe.Targets);
-        for (int l = 1; l < L; l++) _probe.Tape.Delta[l].AsSpan().Fill(double.NaN);
-        if (rule is IInferenceRule settling) settling.SetTargets(_probe.Targets, ProbeRows);
-        rule.ComputeUpdates(_network, _probe.Tape, _scratch);
+        _probe.RunRule(rule, _scratch, markErrors: true);
         for (int l = 1; l < L; l++) _probe.Tape.Delta[l].AsSpan(0, _ruleSignal[l - 1].Length).CopyTo(_ruleSignal[l - 1]);
-        rule.LoadState(saved, "");
-
-        // Backprop's errors on the same weights and batch (the rule may have used the tape for passes of its own).
-        _network.Forward(_probe.Inputs, ProbeRows, _probe.Tape);
-        _loss.Evaluate(_network, _probe.Tape, _probe.Targets);
+        _probe.Forward();
         _backprop.PropagateErrors(_network, _probe.Tape);
         for (int l = 1; l < L; l++) degrees[l - 1] = AngleDegrees(_ruleSignal[l - 1], _probe.Tape.Delta[l].AsSpan(0, _ruleSignal[l - 1].Length));
     }

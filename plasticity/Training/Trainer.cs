@@ -1,5 +1,4 @@
 using System.Numerics;
-using BioSim.Engine.Random;
 using BioSim.Plasticity.Data;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
@@ -85,8 +84,9 @@ public sealed class TrainingDivergedException(string message, int epoch, int bat
 }
 
 /// <summary>
-/// Minibatch training of a <see cref="Network"/> with a credit-assignment rule, an optimiser and a loss.
-/// All buffers (tape, batch, gradients, permutation) are allocated once; a step allocates nothing.
+/// Minibatch training of a <see cref="Network"/> with a credit-assignment rule, an optimiser and a loss, on the one
+/// <see cref="TrainingLoop"/> (as a <see cref="NetworkTrainingProblem"/>). All buffers (tape, batch, gradients,
+/// permutation) are allocated once; a step allocates nothing.
 /// </summary>
 public sealed class Trainer
 {
@@ -150,46 +150,23 @@ public sealed class Trainer
         return loss;
     }
 
-    /// <summary>Trains for options.Epochs epochs, evaluating on <paramref name="test"/> after each.</summary>
+    /// <summary>Trains for options.Epochs epochs on the one <see cref="TrainingLoop"/>, evaluating on <paramref name="test"/> after each.</summary>
     public TrainingHistory Train(Dataset train, Dataset? test, TrainingOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         CheckShapes(train);
         if (test is not null) CheckShapes(test);
         if (options.BatchSize > _tape.MaxBatch)
             throw new ArgumentException($"BatchSize {options.BatchSize} exceeds the trainer's maximum batch {_tape.MaxBatch}.", nameof(options));
-        var history = new TrainingHistory();
-        var order = new int[train.Count];
-        var stream = new RandomStream(options.Seed, "trainer", "order");
-        for (int epoch = options.FirstEpoch; epoch <= options.Epochs; epoch++)
-        {
-            for (int i = 0; i < order.Length; i++) order[i] = i;
-            if (options.Shuffle)
-            {
-                var rng = stream.ForElement((uint)epoch);
-                for (int i = order.Length - 1; i > 0; i--)
-                {
-                    int j = (int)rng.NextUInt32((uint)(i + 1));
-                    (order[i], order[j]) = (order[j], order[i]);
-                }
-            }
-            double sum = 0;
-            int batches = 0;
-            for (int start = 0; start < order.Length; start += options.BatchSize)
-            {
-                int b = Math.Min(options.BatchSize, order.Length - start);
-                train.Gather(order.AsSpan(start, b), _batchInputs, _batchTargets);
-                double loss = Step(_batchInputs, _batchTargets, b);
-                batches++;
-                history.BatchLosses.Add(loss);
-                CheckDivergence(loss, epoch, batches, options.DivergenceLoss, history);
-                options.BatchCompleted?.Invoke(epoch, batches, loss);
-                sum += loss;
-            }
-            var (testLoss, testAccuracy) = test is null ? (double.NaN, double.NaN) : Evaluate(test, options.EvaluationBatch);
-            history.Epochs.Add(new EpochResult(epoch, sum / batches, testLoss, testAccuracy));
-        }
-        return history;
+        return TrainingLoop.Run(new NetworkTrainingProblem(this, train, test, options.EvaluationBatch), options);
+    }
+
+    /// <summary>Gathers the rows <paramref name="batch"/> of <paramref name="data"/> into the trainer's buffers and takes one step.</summary>
+    internal double Step(Dataset data, ReadOnlySpan<int> batch)
+    {
+        data.Gather(batch, _batchInputs, _batchTargets);
+        return Step(_batchInputs, _batchTargets, batch.Length);
     }
 
     /// <summary>Mean loss and (for classification) the fraction of samples whose largest output is the label.</summary>
@@ -238,7 +215,9 @@ public sealed class Trainer
                 : $"Data set '{data.Name}' has {data.OutputSize} targets per sample but the loss '{Loss.Name}' expects {width} (the first {width} units of {Network.Layers[^1].Name}; the rest are auxiliary).");
     }
 
-    private void CheckDivergence(double loss, int epoch, int batch, double limit, TrainingHistory history)
+    /// <summary>Null when the loss is within <paramref name="limit"/> and every weight is finite; otherwise the first
+    /// layer with non-finite weights (or activations), or the output layer, and what went wrong.</summary>
+    internal Divergence? Diagnose(double loss, double limit)
     {
         bool lossBad = !double.IsFinite(loss) || loss > limit;
         string? layer = null;
@@ -247,7 +226,7 @@ public sealed class Trainer
         {
             if (!AllFinite(l.Weights) || (l.Bias is { } b && !AllFinite(b))) { layer = l.Name; where = $"first non-finite weights in {layer}"; break; }
         }
-        if (!lossBad && layer is null) return;
+        if (!lossBad && layer is null) return null;
         if (layer is null)
         {
             for (int l = 1; l < _tape.H.Length && layer is null; l++)
@@ -265,9 +244,7 @@ public sealed class Trainer
             where = $"weights and activations are finite; the error is at the output, {layer}";
         }
         string what = !double.IsFinite(loss) ? $"the loss became {loss}" : loss > limit ? $"the loss {loss:G4} exceeded the divergence limit {limit:G4}" : "a weight became non-finite";
-        throw new TrainingDivergedException(
-            $"Training diverged at epoch {epoch}, batch {batch}: {what}; {where}. Lower the learning rate or check the data.",
-            epoch, batch, layer, history);
+        return new Divergence(layer, $"{what}; {where}");
     }
 
     /// <summary>

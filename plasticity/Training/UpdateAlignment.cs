@@ -1,4 +1,3 @@
-using BioSim.Engine.Simulation;
 using BioSim.Plasticity.Data;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Rules;
@@ -18,7 +17,6 @@ namespace BioSim.Plasticity.Training;
 public sealed class UpdateAlignment
 {
     private readonly Network _network;
-    private readonly ILoss _loss;
     private readonly ProbeBatch _probe;
     private readonly ParameterGradients _rule;
     private readonly ParameterGradients _backprop;
@@ -27,9 +25,7 @@ public sealed class UpdateAlignment
     /// <summary>Uses the first <paramref name="probe"/> rows of <paramref name="data"/> as the fixed probe batch.</summary>
     public UpdateAlignment(Network network, ILoss loss, Dataset data, int probe)
     {
-        _network = network;
-        _loss = loss;
-        _probe = new ProbeBatch(network, loss, data, probe);
+        (_network, _probe) = (network, new ProbeBatch(network, loss, data, probe));
         _rule = new ParameterGradients(network);
         _backprop = new ParameterGradients(network);
     }
@@ -45,17 +41,8 @@ public sealed class UpdateAlignment
     {
         if (cosine.Length < Layers || relativeError.Length < Layers)
             throw new ArgumentException($"{Layers} layers need room for {Layers} values each, got {cosine.Length} and {relativeError.Length}.");
-        var saved = new StateSnapshot();
-        rule.SaveState(saved, "");
-        _network.Forward(_probe.Inputs, ProbeRows, _probe.Tape);
-        _loss.Evaluate(_network, _probe.Tape, _probe.Targets);
-        if (rule is IInferenceRule settling) settling.SetTargets(_probe.Targets, ProbeRows);
-        rule.ComputeUpdates(_network, _probe.Tape, _rule);
-        rule.LoadState(saved, "");
-
-        // Backprop's gradient on the same weights and batch (the rule may have used the tape for passes of its own).
-        _network.Forward(_probe.Inputs, ProbeRows, _probe.Tape);
-        _loss.Evaluate(_network, _probe.Tape, _probe.Targets);
+        _probe.RunRule(rule, _rule, markErrors: false);
+        _probe.Forward();
         _reference.ComputeUpdates(_network, _probe.Tape, _backprop);
         for (int l = 0; l < Layers; l++) (cosine[l], relativeError[l]) = Compare(_rule.Weights[l], _backprop.Weights[l]);
     }

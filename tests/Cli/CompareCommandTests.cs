@@ -122,7 +122,7 @@ public sealed class CompareCommandTests
         var (fullTrain, fullTest) = BioSim.IO.Datasets.FashionMnist.Load();
         var train = new Dataset("train", 784, fullTrain.Inputs[..(200 * 784)], fullTrain.Labels![..200], 10);
         var test = new Dataset("test", 784, fullTest.Inputs[..(100 * 784)], fullTest.Labels![..100], 10);
-        var net = new Network(784, [new LayerSpec(20, "unit-clip", Bias: false), new LayerSpec(10, "unit-clip", Bias: false)], MatrixProducts.CreateDefault());
+        var net = new Network(784, [new LayerSpec(20, new UnitClip(), Bias: false), new LayerSpec(10, new UnitClip(), Bias: false)], MatrixProducts.CreateDefault());
         foreach (var layer in net.Layers)
         {
             double a = Math.Sqrt(6.0 / (layer.Inputs + layer.Outputs));
@@ -311,7 +311,7 @@ public sealed class CompareCommandTests
         var all = TeacherStudent.Linear(30, 10, 1200, 7, out _);
         var train = new Dataset("train", 30, all.Inputs[..(1000 * 30)], all.Targets![..(1000 * 10)], 10);
         var test = new Dataset("test", 30, all.Inputs[(1000 * 30)..], all.Targets![(1000 * 10)..], 10);
-        var net = new Network(30, [new LayerSpec(20, "identity", Bias: false), new LayerSpec(10, "identity", Bias: false)], MatrixProducts.CreateDefault());
+        var net = new Network(30, [new LayerSpec(20, new Identity(), Bias: false), new LayerSpec(10, new Identity(), Bias: false)], MatrixProducts.CreateDefault());
         foreach (var layer in net.Layers) net.Initialise(layer, new UniformDistribution(-0.01, 0.01), seed);
         var fa = new FeedbackAlignment { Feedback = new UniformDistribution(-0.5, 0.5) };
         fa.Prepare(net, seed);

@@ -41,7 +41,7 @@ public sealed class ComparisonReaderTests
         Assert.That(e.Rules.Select(r => r.Label), Is.EqualTo(new[] { "backprop", "fa-wide" }));
         var fa = (FeedbackAlignment)e.Rules[1].Create(Services.GetRequiredService<Catalogue>());
         Assert.That(fa.Feedback, Is.InstanceOf<BioSim.Engine.Random.UniformDistribution>());
-        Assert.That(e.Optimiser.BiasCorrection, Is.False);
+        Assert.That(((BioSim.Plasticity.Optimisers.Adam)e.Optimiser.Create(Services.GetRequiredService<Catalogue>())).BiasCorrection, Is.False);
         Assert.That(e.Alignment, Is.True);
     }
 
@@ -53,7 +53,7 @@ public sealed class ComparisonReaderTests
         var e = Read(Valid.Replace("\"layers\": [8, 2], \"activation\": \"tanh\"", "\"layers\": [5, 5], \"activation\": \"leaky-relu:0.1\", \"init\": \"orthogonal\""));
         Assert.That(e.Architecture.InitScheme, Is.EqualTo("orthogonal"));
         Assert.That(e.Architecture.TaskOutputs, Is.EqualTo(2));
-        Assert.That(((BioSim.Plasticity.Networks.MeanSquaredError)e.Architecture.CreateLoss()).TaskOutputs, Is.EqualTo(2));
+        Assert.That(((BioSim.Plasticity.Networks.MeanSquaredError)e.Architecture.CreateLoss(Services.GetRequiredService<BioSim.Engine.Plugins.Catalogue>())).TaskOutputs, Is.EqualTo(2));
 
         Assert.That(Error(j => j.Replace("\"activation\": \"tanh\"", "\"activation\": \"tanh\", \"init\": \"orthogonal\"")),
             Is.EqualTo("c.json: architecture.init: \"orthogonal\" needs square layers, but layer 1 maps 5 → 8; make every layer 5 wide or choose another init"));
@@ -103,7 +103,7 @@ public sealed class ComparisonReaderTests
             .Replace("\"layers\": [8, 2]", "\"layers\": [1000, 1], \"output_scale\": \"1/sqrt(n_in)\", \"init\": {\"normal\": [0, 1]}, \"bias\": false")
             .Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"output_l2\": 0.002,");
         var e = Read(json);
-        var (train, test) = RuleComparison.LoadData(e.Task);
+        var (train, test) = Services.GetRequiredService<RuleComparison>().LoadData(e.Task);
         var reference = BioSim.Plasticity.Data.TeacherStudent.Tanh(20, 10, 1, 50, 3, unitNormInputs: true);
         double rms = Math.Sqrt(reference.Targets!.Sum(v => (double)v * v) / 50);
         Assert.That(train.Inputs, Is.EqualTo(reference.Inputs));

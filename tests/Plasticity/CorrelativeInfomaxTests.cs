@@ -19,7 +19,7 @@ public sealed class CorrelativeInfomaxTests
 {
     private const int Batch = 6;
     private const int Inputs = 5;
-    private static readonly LayerSpec[] Layers = [new(7, "unit-clip"), new(6, "unit-clip"), new(4, "unit-clip")];
+    private static readonly LayerSpec[] Layers = [new(7, new UnitClip()), new(6, new UnitClip()), new(4, new UnitClip())];
 
     private static (Network Net, double[] X, double[] Y) Setup(IMatrixProduct product, bool bias = true)
     {
@@ -259,7 +259,7 @@ public sealed class CorrelativeInfomaxTests
         static double[] Array1(JsonElement e) => [.. e.EnumerateArray().Select(v => v.GetDouble())];
         static double[][] Arrays(JsonElement e) => [.. e.EnumerateArray().Select(Array1)];
         int batch = root.GetProperty("batch").GetInt32();
-        var net = new Network(5, [new LayerSpec(7, "unit-clip", Bias: false), new LayerSpec(6, "unit-clip", Bias: false), new LayerSpec(4, "unit-clip", Bias: false)], new ManagedMatrixProduct());
+        var net = new Network(5, [new LayerSpec(7, new UnitClip(), Bias: false), new LayerSpec(6, new UnitClip(), Bias: false), new LayerSpec(4, new UnitClip(), Bias: false)], new ManagedMatrixProduct());
         var w0 = Arrays(root.GetProperty("Wff0"));
         for (int l = 0; l < 3; l++) w0[l].CopyTo(net.Layers[l].Weights, 0);
         var rule = new CorrelativeInfomax
@@ -375,7 +375,7 @@ public sealed class CorrelativeInfomaxTests
     {
         const double eps = 0.15;
         const int steps = 3000;
-        var net = new Network(4, [new LayerSpec(6, "unit-clip", Bias: false), new LayerSpec(3, "unit-clip", Bias: false)], new ManagedMatrixProduct());
+        var net = new Network(4, [new LayerSpec(6, new UnitClip(), Bias: false), new LayerSpec(3, new UnitClip(), Bias: false)], new ManagedMatrixProduct());
         foreach (var layer in net.Layers) net.Initialise(layer, new UniformDistribution(-1, 1), 2);
         var rule = new CorrelativeInfomax { Lambda = lambda, Epsilon = eps, FreeIterations = 10, NudgedIterations = 4 };
         rule.Prepare(net, 3);

@@ -1,3 +1,6 @@
+using BioSim.Engine.Plugins;
+using BioSim.Plasticity;
+using Microsoft.Extensions.DependencyInjection;
 using BioSim.Engine.Random;
 using BioSim.Plasticity.Data;
 using BioSim.Engine.Numerics;
@@ -12,11 +15,11 @@ namespace BioSim.Tests.Plasticity;
 [TestFixture, Category("Unit")]
 public sealed class GaitPropTests
 {
-    private const string Leaky = "leaky-relu:0.1";
+    private static readonly LeakyRelu Leaky = new(0.1);
 
-    private static Network Square(int width, int layers, string output = Leaky, bool bias = true, ulong seed = 3)
+    private static Network Square(int width, int layers, Activation? output = null, bool bias = true, ulong seed = 3)
     {
-        var specs = Enumerable.Range(0, layers).Select(l => new LayerSpec(width, l == layers - 1 ? output : Leaky, bias)).ToArray();
+        var specs = Enumerable.Range(0, layers).Select(l => new LayerSpec(width, l == layers - 1 ? output ?? Leaky : Leaky, bias)).ToArray();
         var net = new Network(width, specs, new ManagedMatrixProduct());
         net.Initialise(seed);
         return net;
@@ -42,7 +45,7 @@ public sealed class GaitPropTests
         ex = Assert.Throws<ArgumentException>(() => new GaitProp().Prepare(output, 1));
         Assert.That(ex!.Message, Does.Contain("layer 2 (6 → 2)").And.Contain("MeanSquaredError(taskOutputs: 2)"));
 
-        var tanh = new Network(6, [new LayerSpec(6, Leaky), new LayerSpec(6, "tanh")], product);
+        var tanh = new Network(6, [new LayerSpec(6, Leaky), new LayerSpec(6, new Tanh())], product);
         ex = Assert.Throws<ArgumentException>(() => new GaitProp().Prepare(tanh, 1));
         Assert.That(ex!.Message, Does.Contain("layer 2 (6 → 6)").And.Contain("'tanh'").And.Contain("leaky-relu:0.1"));
 
@@ -58,11 +61,12 @@ public sealed class GaitPropTests
     [Test]
     public void LeakyReluSlopeIsPartOfItsName()
     {
-        var f = (LeakyRelu)Activations.Create("leaky-relu:0.1");
+        var catalogue = new ServiceCollection().AddPlasticity().BuildServiceProvider().GetRequiredService<Catalogue>();
+        var f = (LeakyRelu)catalogue.CreateActivation("leaky-relu:0.1");
         Assert.That(f.Slope, Is.EqualTo(0.1));
         Assert.That(f.Name, Is.EqualTo("leaky-relu:0.1"));
-        Assert.That(Activations.Create("leaky-relu").Name, Is.EqualTo("leaky-relu"));
-        var ex = Assert.Throws<ArgumentException>(() => Activations.Create("leaky-relu:-2"));
+        Assert.That(catalogue.CreateActivation("leaky-relu").Name, Is.EqualTo("leaky-relu"));
+        var ex = Assert.Throws<ArgumentException>(() => catalogue.CreateActivation("leaky-relu:-2"));
         Assert.That(ex!.Message, Does.Contain("'-2'").And.Contain("positive"));
     }
 
@@ -377,7 +381,7 @@ public sealed class GaitPropTests
     public void AdamWithoutBiasCorrectionIsTheOfficialCodesUpdate()
     {
         double[] gradients = [2.0, -1.0, 0.5, 0.0, 3.0];
-        var net = new Network(1, [new LayerSpec(1, "identity", Bias: false)], new ManagedMatrixProduct());
+        var net = new Network(1, [new LayerSpec(1, new Identity(), Bias: false)], new ManagedMatrixProduct());
         var adam = new Adam(1e-4, beta1: 0.9, beta2: 0.99, epsilon: 1e-8, biasCorrection: false);
         adam.Prepare(net);
         var g = new ParameterGradients(net);
@@ -416,7 +420,7 @@ public sealed class GaitPropTests
     [Test]
     public void MeanSquaredErrorIgnoresAuxiliaryUnits()
     {
-        var net = Square(4, 1, output: "identity");
+        var net = Square(4, 1, output: new Identity());
         var tape = net.CreateTape(2);
         net.Forward(Gaussian(8, 9, "x"), 2, tape);
         double[] y = [1.0, -1.0];

@@ -48,7 +48,7 @@ public sealed class LearningRateScheduleTests
     [Test]
     public void ScaleRatesGoesToTheRuleThatOwnsRatesOrElseToTheOptimiser()
     {
-        var net = new Network(3, [new LayerSpec(4, "unit-clip", Bias: false), new LayerSpec(2, "unit-clip", Bias: false)], new ManagedMatrixProduct());
+        var net = new Network(3, [new LayerSpec(4, new UnitClip(), Bias: false), new LayerSpec(2, new UnitClip(), Bias: false)], new ManagedMatrixProduct());
         net.Initialise(1);
         var infomax = new CorrelativeInfomax();
         var sgd = new SgdMomentum(1.0);
@@ -60,7 +60,7 @@ public sealed class LearningRateScheduleTests
 
         double Step(IOptimiser o, double scale)
         {
-            var one = new Network(1, [new LayerSpec(1, "identity", Bias: false)], new ManagedMatrixProduct());
+            var one = new Network(1, [new LayerSpec(1, new Identity(), Bias: false)], new ManagedMatrixProduct());
             o.Prepare(one);
             o.RateScale = scale;
             var g = new ParameterGradients(one);

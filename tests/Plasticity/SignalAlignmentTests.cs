@@ -20,7 +20,7 @@ public sealed class SignalAlignmentTests
 {
     private static (Network Net, Dataset Data) Setup(params int[] hidden)
     {
-        var layers = hidden.Select(h => new LayerSpec(h, "tanh")).Append(new LayerSpec(3, "identity")).ToList();
+        var layers = hidden.Select(h => new LayerSpec(h, new Tanh())).Append(new LayerSpec(3, new Identity())).ToList();
         var net = new Network(6, layers, new ManagedMatrixProduct());
         net.Initialise(11);
         var data = TeacherStudent.Tanh(6, 5, 3, 40, 2);

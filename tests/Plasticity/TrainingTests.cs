@@ -12,9 +12,9 @@ namespace BioSim.Tests.Plasticity;
 [TestFixture, Category("Unit")]
 public sealed class TrainingTests
 {
-    private static Network Net(IMatrixProduct? product = null, string output = "identity")
+    private static Network Net(IMatrixProduct? product = null, Activation? output = null)
     {
-        var net = new Network(8, [new LayerSpec(12, "tanh"), new LayerSpec(9, "leaky-relu"), new LayerSpec(3, output)], product ?? new ManagedMatrixProduct());
+        var net = new Network(8, [new LayerSpec(12, new Tanh()), new LayerSpec(9, new LeakyRelu()), new LayerSpec(3, output ?? new Identity())], product ?? new ManagedMatrixProduct());
         net.Initialise(4);
         return net;
     }
@@ -28,7 +28,7 @@ public sealed class TrainingTests
     {
         double Run(IOptimiser o, int steps)
         {
-            var net = new Network(1, [new LayerSpec(1, "identity", Bias: false)], new ManagedMatrixProduct());
+            var net = new Network(1, [new LayerSpec(1, new Identity(), Bias: false)], new ManagedMatrixProduct());
             o.Prepare(net);
             var g = new ParameterGradients(net);
             g.Weights[0][0] = 2.0;
@@ -43,28 +43,6 @@ public sealed class TrainingTests
     }
 
     [Test]
-    public void ActivationsByNameAndUnknownOnesListed()
-    {
-        Assert.That(Activations.Names, Is.EqualTo(new[] { "hard-sigmoid", "identity", "leaky-relu", "logistic", "relu", "softplus", "tanh", "unit-clip" }));
-        var ex = Assert.Throws<ArgumentException>(() => Activations.Create("swish"));
-        Assert.That(ex!.Message, Does.Contain("swish").And.Contain("hard-sigmoid, identity"));
-    }
-
-    /// <summary>Each activation's derivative against a central difference (h = 1e-6, error O(h²)) away from kinks.</summary>
-    [Test]
-    public void ActivationDerivativesMatchFiniteDifferences([ValueSource(typeof(Activations), nameof(Activations.Names))] string name)
-    {
-        var f = Activations.Create(name);
-        double[] z = [-3.7, -1.2, -0.4, 0.3, 0.9, 2.5];
-        double[] h = new double[6], d = new double[6], hp = new double[6], hm = new double[6];
-        f.Forward(z, h);
-        f.Derivative(z, h, d);
-        f.Forward(z.Select(v => v + 1e-6).ToArray(), hp);
-        f.Forward(z.Select(v => v - 1e-6).ToArray(), hm);
-        for (int i = 0; i < 6; i++) Assert.That(d[i], Is.EqualTo((hp[i] - hm[i]) / 2e-6).Within(1e-7), $"{name} at z = {z[i]}");
-    }
-
-    [Test]
     public void LayerSizeMismatchNamesTheLayer()
     {
         var net = Net();
@@ -75,7 +53,7 @@ public sealed class TrainingTests
         var wrongOutputs = TeacherStudent.Linear(8, 2, 10, 1, out _);
         ex = Assert.Throws<ArgumentException>(() => trainer.Train(wrongOutputs, null, new TrainingOptions()));
         Assert.That(ex!.Message, Does.Contain("layer 3 (9 → 3)"));
-        var bad = Assert.Throws<ArgumentException>(() => new Network(8, [new LayerSpec(4, "tanh"), new LayerSpec(0)], new ManagedMatrixProduct()));
+        var bad = Assert.Throws<ArgumentException>(() => new Network(8, [new LayerSpec(4, new Tanh()), new LayerSpec(0)], new ManagedMatrixProduct()));
         Assert.That(bad!.Message, Does.Contain("layer 2"));
     }
 

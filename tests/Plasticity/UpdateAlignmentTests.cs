@@ -22,7 +22,7 @@ public sealed class UpdateAlignmentTests
     public void FeedbackAlignmentOnALinearNetMatchesLoopsFromTheEquations()
     {
         const int n = 6, m = 5, k = 3, rows = 12;
-        var net = new Network(n, [new LayerSpec(m, "identity", Bias: false), new LayerSpec(k, "identity", Bias: false)], new ManagedMatrixProduct());
+        var net = new Network(n, [new LayerSpec(m, new Identity(), Bias: false), new LayerSpec(k, new Identity(), Bias: false)], new ManagedMatrixProduct());
         net.Initialise(5);
         var data = TeacherStudent.Tanh(n, 4, k, 20, 2);
         var fa = new FeedbackAlignment();
@@ -77,7 +77,7 @@ public sealed class UpdateAlignmentTests
         var data = TeacherStudent.Tanh(8, 5, 3, 40, 4);
         double[][] Train(bool measure)
         {
-            var net = new Network(8, [new LayerSpec(6, "unit-clip", Bias: false), new LayerSpec(3, "unit-clip", Bias: false)], new ManagedMatrixProduct());
+            var net = new Network(8, [new LayerSpec(6, new UnitClip(), Bias: false), new LayerSpec(3, new UnitClip(), Bias: false)], new ManagedMatrixProduct());
             foreach (var layer in net.Layers) net.Initialise(layer, new UniformDistribution(-0.5, 0.5), 2);
             var rule = new CorrelativeInfomax();
             rule.Prepare(net, 2);

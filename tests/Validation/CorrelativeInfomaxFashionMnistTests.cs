@@ -33,7 +33,7 @@ public sealed class CorrelativeInfomaxFashionMnistTests
         const int samples = 4000, tests = 1000;
         var subset = new Dataset("fashion-mnist train[0:4000]", 784, train.Inputs[..(samples * 784)], train.Labels![..samples], 10);
         var testSubset = new Dataset("fashion-mnist test[0:1000]", 784, test.Inputs[..(tests * 784)], test.Labels![..tests], 10);
-        var net = new Network(784, [new LayerSpec(500, "unit-clip", Bias: false), new LayerSpec(10, "unit-clip", Bias: false)], MatrixProducts.CreateDefault());
+        var net = new Network(784, [new LayerSpec(500, new UnitClip(), Bias: false), new LayerSpec(10, new UnitClip(), Bias: false)], MatrixProducts.CreateDefault());
         foreach (var layer in net.Layers)
         {
             double a = Math.Sqrt(6.0 / (layer.Inputs + layer.Outputs));

@@ -30,7 +30,7 @@ public sealed class FashionMnistRulesTests
     internal static double Train(ICreditAssignmentRule rule, int epochs, ulong seed)
     {
         var (train, test) = Data();
-        var net = new Network(784, [new LayerSpec(256, "tanh"), new LayerSpec(256, "tanh"), new LayerSpec(10, "identity")], MatrixProducts.CreateDefault());
+        var net = new Network(784, [new LayerSpec(256, new Tanh()), new LayerSpec(256, new Tanh()), new LayerSpec(10, new Identity())], MatrixProducts.CreateDefault());
         net.Initialise(seed);
         rule.Prepare(net, seed);
         var optimiser = new SgdMomentum(0.01, 0.9);

@@ -26,7 +26,7 @@ public sealed class FeedbackAlignmentLillicrapTests
     private static (double Error, double Angle) Run(string rule, ulong seed)
     {
         var product = new ManagedMatrixProduct();
-        var net = new Network(30, [new LayerSpec(20, "identity", Bias: false), new LayerSpec(10, "identity", Bias: false)], product);
+        var net = new Network(30, [new LayerSpec(20, new Identity(), Bias: false), new LayerSpec(10, new Identity(), Bias: false)], product);
         foreach (var layer in net.Layers) net.Initialise(layer, new UniformDistribution(-0.01, 0.01), seed);
         var fa = new FeedbackAlignment { Feedback = new UniformDistribution(-0.5, 0.5) };
         fa.Prepare(net, seed);

@@ -38,7 +38,7 @@ public sealed class FeedbackAlignmentSongTests
 
     private static (TrainingHistory History, double Cosine) Run(int p, double lambda, int steps, double eta = 0.1)
     {
-        var net = new Network(D, [new LayerSpec(p, "tanh", Bias: false), new LayerSpec(1, "identity", Bias: false, Scale: 1 / Math.Sqrt(p), L2: lambda / N)],
+        var net = new Network(D, [new LayerSpec(p, new Tanh(), Bias: false), new LayerSpec(1, new Identity(), Bias: false, Scale: 1 / Math.Sqrt(p), L2: lambda / N)],
             MatrixProducts.CreateDefault());
         foreach (var layer in net.Layers) net.Initialise(layer, new NormalDistribution(0, 1), 1);
         var fa = new FeedbackAlignment { Feedback = new NormalDistribution(0, 1) };

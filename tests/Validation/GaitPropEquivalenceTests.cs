@@ -25,7 +25,7 @@ public sealed class GaitPropEquivalenceTests
 
     private static (Network Net, NetworkTape Tape) Forward(bool orthogonal, ulong seed)
     {
-        var net = new Network(Width, [.. Enumerable.Range(0, Layers).Select(_ => new LayerSpec(Width, "leaky-relu:0.1"))], new ManagedMatrixProduct());
+        var net = new Network(Width, [.. Enumerable.Range(0, Layers).Select(_ => new LayerSpec(Width, new LeakyRelu(0.1)))], new ManagedMatrixProduct());
         if (orthogonal) GaitProp.InitialiseOrthogonal(net, seed);
         else
         {

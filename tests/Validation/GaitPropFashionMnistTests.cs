@@ -41,7 +41,7 @@ public sealed class GaitPropFashionMnistTests
     private static (double TestAccuracy, double TrainLoss) Run(ICreditAssignmentRule rule, int hidden, int epochs, ulong seed)
     {
         var (train, test) = Data();
-        var net = new Network(Width, [.. Enumerable.Range(0, hidden + 1).Select(_ => new LayerSpec(Width, "leaky-relu:0.1"))], MatrixProducts.CreateDefault());
+        var net = new Network(Width, [.. Enumerable.Range(0, hidden + 1).Select(_ => new LayerSpec(Width, new LeakyRelu(0.1)))], MatrixProducts.CreateDefault());
         GaitProp.InitialiseOrthogonal(net, seed);
         rule.Prepare(net, seed);
         var optimiser = new Adam(1e-4, beta1: 0.9, beta2: 0.99, epsilon: 1e-8, biasCorrection: false);

@@ -1,3 +1,5 @@
+using BioSim.Plasticity.Networks;
+using BioSim.Plasticity;
 using BioSim.Engine.NeuralOde;
 using BioSim.Engine.Numerics;
 using BioSim.Engine.Plugins;
@@ -38,6 +40,7 @@ public sealed class FitWorkflow(Catalogue catalogue)
         ArgumentNullException.ThrowIfNull(experiment);
         IFitModel model = Resolve<IFitModel>(experiment, experiment.ModelType, "$.model.type", "fit model");
         IGradientMethod method = Resolve<IGradientMethod>(experiment, experiment.Gradient, "$.gradient", "gradient method");
+        CheckActivation(experiment);
         FitData data = experiment.LoadData();
         IReadOnlyList<Trace> traces = data.Train;
         int d = traces[0].Dimension;
@@ -97,6 +100,29 @@ public sealed class FitWorkflow(Catalogue catalogue)
             FitOutput.WriteLossCurve(Path.Combine(outputDirectory, "loss.csv"), result.LossCurve);
         }
         return result;
+    }
+
+    /// <summary>The model's activation must be a registered name, or "name:value" for one with a parameter.</summary>
+    private void CheckActivation(FitExperiment experiment)
+    {
+        string name = experiment.Model.Activation;
+        try
+        {
+            catalogue.CreateActivation(name);
+        }
+        catch (ArgumentException e)
+        {
+            string reason = e is UnknownPluginException ? $"unknown activation '{name}'; known: {string.Join(", ", catalogue.Names<Activation>())}, or 'leaky-relu:α' for slope α"
+                : FirstSentence(e.Message);
+            throw new ExperimentException(experiment.File, "$.model.activation", reason);
+        }
+    }
+
+    /// <summary>An exception's message without the runtime's " (Parameter 'x')" suffix.</summary>
+    private static string FirstSentence(string message)
+    {
+        int cut = message.IndexOf(" (Parameter", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
     }
 
     private T Resolve<T>(FitExperiment experiment, string name, string path, string what) where T : class =>
