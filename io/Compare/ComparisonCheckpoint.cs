@@ -6,10 +6,6 @@ using BioSim.IO.Hdf5;
 
 namespace BioSim.IO.Compare;
 
-/// <summary>Who a comparison checkpoint belongs to and how the run stands (the file's attributes).</summary>
-/// <param name="Status">The run's status text ("running", "completed", "diverged: …").</param>
-public sealed record CheckpointHeader(string Status, string Rule, string Label, ulong Seed);
-
 /// <summary>
 /// The file format of one comparison run's checkpoint in HDF5: every array of a <see cref="StateSnapshot"/>
 /// (network/, rule/, optimiser/, history/) as a dataset under /reals or /integers, plus @epoch (the snapshot's step:

@@ -26,8 +26,3 @@ public interface ITrainingProblem
     /// <summary>Multiplies every learning rate of the problem by <paramref name="factor"/> (a schedule's factor for the coming step).</summary>
     void ScaleRates(double factor);
 }
-
-/// <summary>Where and how a training run failed: the component (layer, parameter block) and the reason.</summary>
-/// <param name="Component">The layer or parameter block first found not finite ("layer 2", "W").</param>
-/// <param name="Reason">A clause for the message: "the loss became NaN; first non-finite weights in layer 2".</param>
-public sealed record Divergence(string Component, string Reason);

@@ -1,9 +1,5 @@
 namespace BioSim.Plasticity.Training;
 
-/// <summary>One piece of a <see cref="LearningRateSchedule"/>: from 1-based epoch <paramref name="FromEpoch"/> on, the factor is
-/// <paramref name="FactorPerEpoch"/>^e (e the 0-based epoch), until the next segment starts.</summary>
-public readonly record struct RateSegment(int FromEpoch, double FactorPerEpoch);
-
 /// <summary>
 /// A per-epoch learning-rate schedule, piecewise exponential in the epoch: the rates of 0-based epoch e are
 /// base · f^e, with f the factor of the segment that e falls in. The exponent is the epoch itself, not the

@@ -1,0 +1,37 @@
+using BioSim.Engine.Plugins;
+using System.Reflection;
+using BioSim.Circuits;
+using BioSim.Engine.Random;
+using BioSim.Plasticity;
+using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.Optimisers;
+using BioSim.Plasticity.Rules;
+using BioSim.Plasticity.Training;
+
+namespace BioSim.IO.Compare;
+
+/// <summary>Layer sizes above the input, hidden and output activations, bias, initial-weight law and loss.</summary>
+/// <param name="Init">null for PyTorch's default (W, b ~ U[±1/√n_in]); otherwise the law of every W (b = 0).</param>
+/// <param name="InitScheme">"pytorch", "distribution" (<paramref name="Init"/>), "orthogonal" (random orthogonal W, b = 0; square
+/// layers only, as GAIT-prop's published runs start) or "xavier-uniform" (W ~ U[±√(6/(n_in + n_out))], b = 0; the correlative
+/// infomax code's start).</param>
+/// <param name="TaskOutputs">With mse, the output units that have targets (the first ones) when the output layer is wider than the
+/// task; the others are auxiliary units whose target is their own activity (GAIT-prop's square output layer). Null: all.</param>
+/// <param name="OutputScale">the fixed factor s on the output layer's W h (1; 1/√p for the mean-field two-layer nets of Song, Xu &amp; Lafferty 2021).</param>
+/// <param name="OutputL2">λ of the penalty (λ/2)‖W_L‖² on the output layer's weights (0), whose gradient λW_L every rule adds to its update.</param>
+public sealed record ArchitectureSpec(IReadOnlyList<int> Layers, string Activation, string OutputActivation, bool Bias, Distribution? Init, string Loss,
+    string InitScheme = "pytorch", int? TaskOutputs = null, double OutputScale = 1.0, double OutputL2 = 0.0)
+{
+    /// <summary>The layers above the input with their activations from <paramref name="catalogue"/>.</summary>
+    public IReadOnlyList<LayerSpec> LayerSpecs(Catalogue catalogue) =>
+        [.. Layers.Select((size, i) => i == Layers.Count - 1
+            ? new LayerSpec(size, catalogue.CreateActivation(OutputActivation), Bias, OutputScale, OutputL2)
+            : new LayerSpec(size, catalogue.CreateActivation(Activation), Bias))];
+
+    /// <summary>The loss from <paramref name="catalogue"/>, with targets for the first <see cref="TaskOutputs"/> units only when set.</summary>
+    public ILoss CreateLoss(Catalogue catalogue)
+    {
+        var loss = catalogue.CreateLoss(Loss);
+        return TaskOutputs is { } k ? loss.WithTaskOutputs(k) ?? throw new InvalidOperationException($"The loss '{Loss}' has no auxiliary output units.") : loss;
+    }
+}

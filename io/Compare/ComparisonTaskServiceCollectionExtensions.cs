@@ -1,0 +1,26 @@
+using BioSim.Engine.Plugins;
+using BioSim.IO.Datasets;
+using BioSim.Plasticity.Data;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BioSim.IO.Compare;
+
+/// <summary>Registers the comparison tasks by name.</summary>
+public static class ComparisonTaskServiceCollectionExtensions
+{
+    public static IServiceCollection AddComparisonTasks(this IServiceCollection services)
+    {
+        services.AddPlugin<ITask, FashionMnistTask>("fashion-mnist");
+        services.AddPlugin<ITask>("teacher-student/linear", () => new TeacherStudentTask(tanh: false));
+        services.AddPlugin<ITask>("teacher-student/tanh", () => new TeacherStudentTask(tanh: true));
+        return services;
+    }
+
+    /// <summary>The data of <paramref name="task"/> from the task the catalogue knows by its description; an unknown one lists the known ones.</summary>
+    public static (Dataset Train, Dataset Test) LoadTask(this Catalogue catalogue, TaskSpec task)
+    {
+        ArgumentNullException.ThrowIfNull(catalogue);
+        ArgumentNullException.ThrowIfNull(task);
+        return catalogue.Get<ITask>(task.Description, "task").Load(task);
+    }
+}

@@ -1,0 +1,27 @@
+using BioSim.Engine.Plugins;
+using System.Reflection;
+using BioSim.Circuits;
+using BioSim.Engine.Random;
+using BioSim.Plasticity;
+using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.Optimisers;
+using BioSim.Plasticity.Rules;
+using BioSim.Plasticity.Training;
+
+namespace BioSim.IO.Compare;
+
+/// <summary>An optimiser from the catalogue ("type"), its learning rate ("lr") and settings (its public settable properties).</summary>
+/// <param name="Description">The optimiser in words, for the summary ("SGD with momentum 0.9, lr 0.01").</param>
+public sealed record OptimiserSpec(string Type, double LearningRate, IReadOnlyList<(PropertyInfo Property, object? Value)> Options, string Description = "")
+{
+    /// <summary>A fresh optimiser with the settings applied.</summary>
+    public IOptimiser Create(Catalogue catalogue)
+    {
+        var optimiser = catalogue.CreateOptimiser(Type);
+        optimiser.LearningRate = LearningRate;
+        foreach (var (property, value) in Options) property.SetValue(optimiser, value);
+        return optimiser;
+    }
+
+    public override string ToString() => Description;
+}

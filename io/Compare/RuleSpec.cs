@@ -1,0 +1,30 @@
+using BioSim.Engine.Plugins;
+using System.Reflection;
+using BioSim.Circuits;
+using BioSim.Engine.Random;
+using BioSim.Plasticity;
+using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.Optimisers;
+using BioSim.Plasticity.Rules;
+using BioSim.Plasticity.Training;
+
+namespace BioSim.IO.Compare;
+
+/// <summary>A rule from the catalogue, under a label (unique in the comparison), with options set on its public properties.</summary>
+/// <param name="InitScheme">null: the architecture's initial weights; otherwise this rule's own ("init" in the rule's entry, with
+/// the values of <see cref="ArchitectureSpec.InitScheme"/>; e.g. GAIT-prop from orthogonal and from Xavier-uniform weights in one
+/// comparison). Its runs then start from other weights than the rest, which the summary names.</param>
+/// <param name="Init">the distribution when <paramref name="InitScheme"/> is "distribution".</param>
+/// <param name="OutputL2">null: the architecture's output_l2; otherwise this rule's (e.g. feedback alignment at λ = 0, 0.01 and 0.1
+/// side by side, Song, Xu &amp; Lafferty 2021).</param>
+public sealed record RuleSpec(string Name, string Label, IReadOnlyList<(PropertyInfo Property, object? Value)> Options, string? InitScheme = null, Distribution? Init = null,
+    double? OutputL2 = null)
+{
+    /// <summary>A fresh instance of the rule with the options applied.</summary>
+    public ICreditAssignmentRule Create(Catalogue catalogue)
+    {
+        var rule = catalogue.CreateRule(Name);
+        foreach (var (property, value) in Options) property.SetValue(rule, value);
+        return rule;
+    }
+}

@@ -1,0 +1,13 @@
+using System.Numerics.Tensors;
+
+namespace BioSim.Plasticity.Networks;
+
+/// <summary>f(z) = z.</summary>
+public sealed class Identity : Activation
+{
+    public override string Name => "identity";
+
+    public override void Forward(ReadOnlySpan<double> z, Span<double> h) => z.CopyTo(h);
+
+    public override void Derivative(ReadOnlySpan<double> z, ReadOnlySpan<double> h, Span<double> d) => d[..z.Length].Fill(1.0);
+}

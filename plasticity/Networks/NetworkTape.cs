@@ -1,0 +1,53 @@
+using BioSim.Engine.Random;
+using BioSim.Engine.Simulation;
+using BioSim.Engine.Numerics;
+
+namespace BioSim.Plasticity.Networks;
+
+/// <summary>
+/// What one forward and backward pass of a minibatch leaves behind: per layer l (0 = input, L = output)
+/// the pre-activations Z[l], activations H[l] and errors Delta[l] = ∂L/∂Z[l] as the rule sees them
+/// (batch × width, row-major), plus a scratch buffer for f′. Allocated once for the largest batch.
+/// </summary>
+public sealed class NetworkTape
+{
+    internal NetworkTape(Network network, int maxBatch)
+    {
+        if (maxBatch <= 0) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "The batch size must be positive.");
+        MaxBatch = maxBatch;
+        int L = network.Layers.Count;
+        Z = new double[L + 1][];
+        H = new double[L + 1][];
+        Delta = new double[L + 1][];
+        H[0] = new double[maxBatch * network.InputSize];
+        Z[0] = [];
+        Delta[0] = [];
+        int widest = 0;
+        for (int l = 1; l <= L; l++)
+        {
+            int w = network.Layers[l - 1].Outputs;
+            Z[l] = new double[maxBatch * w];
+            H[l] = new double[maxBatch * w];
+            Delta[l] = new double[maxBatch * w];
+            widest = Math.Max(widest, w);
+        }
+        Derivative = new double[maxBatch * widest];
+    }
+
+    public int MaxBatch { get; }
+
+    /// <summary>Rows in the current minibatch.</summary>
+    public int Batch { get; internal set; }
+
+    public double[][] Z { get; }
+
+    public double[][] H { get; }
+
+    public double[][] Delta { get; }
+
+    /// <summary>Scratch for f′(z) of one layer.</summary>
+    public double[] Derivative { get; }
+
+    /// <summary>The current minibatch's output (batch × OutputSize).</summary>
+    public ReadOnlySpan<double> Output => H[^1].AsSpan(0, Batch * (H[^1].Length / MaxBatch));
+}

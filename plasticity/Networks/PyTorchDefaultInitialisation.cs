@@ -1,0 +1,12 @@
+using BioSim.Engine.Random;
+using BioSim.Plasticity.Rules;
+
+namespace BioSim.Plasticity.Networks;
+
+/// <summary>PyTorch's default for linear layers: W and b ~ U[±1/√n_in] (<see cref="Network.Initialise(ulong)"/>).</summary>
+public sealed class PyTorchDefaultInitialisation : IWeightInitialisation
+{
+    public string Description => "U[±1/√n_in] for W and b";
+
+    public void Initialise(Network network, ulong seed) => network.Initialise(seed);
+}

@@ -1,0 +1,38 @@
+namespace BioSim.Plasticity.Networks;
+
+/// <summary>
+/// Softmax cross-entropy on the output layer's z (which must be linear, "identity"): p = softmax(z),
+/// L = −1/B Σ_rows Σ_k y_k log p_k, δ_L = (p − y)/B. Targets are one-hot (or any distribution).
+/// </summary>
+public sealed class SoftmaxCrossEntropy : ILoss
+{
+    public string Name => "softmax-cross-entropy";
+
+    public bool NeedsClassLabels => true;
+
+    public double Evaluate(Network network, NetworkTape tape, ReadOnlySpan<double> targets)
+    {
+        var layer = network.Layers[^1];
+        if (layer.Activation is not Identity)
+            throw new InvalidOperationException($"softmax-cross-entropy applies the softmax itself: {layer.Name} must have activation 'identity', not '{layer.Activation.Name}'.");
+        int L = network.Layers.Count, k = layer.Outputs;
+        double loss = 0, inv = 1.0 / tape.Batch;
+        for (int r = 0; r < tape.Batch; r++)
+        {
+            ReadOnlySpan<double> z = tape.Z[L].AsSpan(r * k, k), y = targets.Slice(r * k, k);
+            Span<double> delta = tape.Delta[L].AsSpan(r * k, k);
+            double max = double.NegativeInfinity;
+            for (int j = 0; j < k; j++) max = Math.Max(max, z[j]);
+            double s = 0;
+            for (int j = 0; j < k; j++) s += Math.Exp(z[j] - max);
+            double logS = Math.Log(s) + max;
+            for (int j = 0; j < k; j++)
+            {
+                double logP = z[j] - logS;
+                if (y[j] != 0) loss -= y[j] * logP;
+                delta[j] = (Math.Exp(logP) - y[j]) * inv;
+            }
+        }
+        return loss * inv;
+    }
+}

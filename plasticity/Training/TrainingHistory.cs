@@ -1,0 +1,16 @@
+using System.Numerics;
+using BioSim.Plasticity.Data;
+using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.Optimisers;
+using BioSim.Plasticity.Rules;
+
+namespace BioSim.Plasticity.Training;
+
+/// <summary>The learning curves so far.</summary>
+public sealed class TrainingHistory
+{
+    public List<EpochResult> Epochs { get; } = [];
+
+    /// <summary>Loss of every minibatch in order.</summary>
+    public List<double> BatchLosses { get; } = [];
+}
