@@ -222,7 +222,7 @@ public sealed class CablePopulation : IPopulation, IPopulationFactory<CablePopul
         // The membrane conductances and currents of a block of cells are scratch, one buffer per thread: a thread's cells
         // then keep only V and the mechanism states in its cache (100 benchmark cells: 0.42 MB instead of 0.75 MB).
         int blockLength = CellBlock * _n;
-        if (t_scratch is not { } scratch || scratch.Length < 2 * blockLength) t_scratch = scratch = new double[2 * blockLength];
+        if (_scratch is not { } scratch || scratch.Length < 2 * blockLength) _scratch = scratch = new double[2 * blockLength];
         // Cells go through the tree solve in blocks (see CableTree.Step), membrane terms and states cell by cell.
         for (int first = start; first < end; first += CellBlock)
         {
@@ -258,7 +258,7 @@ public sealed class CablePopulation : IPopulation, IPopulationFactory<CablePopul
 
     /// <summary>Conductance and current scratch of one block of cells, per thread (see <see cref="Advance"/>).</summary>
     [ThreadStatic]
-    private static double[]? t_scratch;
+    private static double[]? _scratch;
 
     /// <summary>Cells solved side by side in one tree step.</summary>
     private const int CellBlock = 4;

@@ -210,11 +210,11 @@ public sealed class ManagedMatrixProduct : IMatrixProduct
     /// <summary>Per-thread pack buffers that only grow.</summary>
     private static class Scratch<T>
     {
-        [ThreadStatic] private static T[]? a;
-        [ThreadStatic] private static T[]? b;
+        [ThreadStatic] private static T[]? _a;
+        [ThreadStatic] private static T[]? _b;
 
-        public static T[] A(int length) => a is { } x && x.Length >= length ? x : a = new T[length];
+        public static T[] A(int length) => _a is { } x && x.Length >= length ? x : _a = new T[length];
 
-        public static T[] B(int length) => b is { } x && x.Length >= length ? x : b = new T[length];
+        public static T[] B(int length) => _b is { } x && x.Length >= length ? x : _b = new T[length];
     }
 }

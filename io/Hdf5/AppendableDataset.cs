@@ -9,12 +9,12 @@ namespace BioSim.IO.Hdf5;
 /// </summary>
 public sealed unsafe class AppendableDataset<T> : Hdf5Object where T : unmanaged
 {
-    private readonly long memType;
+    private readonly long _memType;
 
     internal AppendableDataset(Hdf5File file, long id, string path, long memType, int rank, int columns, long rows)
         : base(file, id, path)
     {
-        this.memType = memType;
+        _memType = memType;
         Rank = rank;
         Columns = columns;
         Rows = rows;
@@ -82,7 +82,7 @@ public sealed unsafe class AppendableDataset<T> : Hdf5Object where T : unmanaged
             if (memSpace < 0) throw Fail("append to dataset", Path);
             try
             {
-                if (H5Dwrite(id, memType, memSpace, fileSpace, Default, data) < 0) throw Fail("append to dataset", Path);
+                if (H5Dwrite(id, _memType, memSpace, fileSpace, Default, data) < 0) throw Fail("append to dataset", Path);
             }
             finally
             {

@@ -26,9 +26,9 @@ internal static unsafe partial class H5Native
         ["libhdf5_serial.so.103", "libhdf5_serial.so", "libhdf5.so.103", "libhdf5.so"];
 
     private static readonly Lock InitLock = new();
-    private static nint handle;
-    private static bool loaded;
-    private static bool resolverSet;
+    private static nint _handle;
+    private static bool _loaded;
+    private static bool _resolverSet;
 
     // Global ids, valid after EnsureLoaded (the C macros H5T_NATIVE_DOUBLE etc. read these after H5open).
     internal static long NativeDouble;
@@ -62,19 +62,19 @@ internal static unsafe partial class H5Native
     /// names tried when it is not installed.</summary>
     internal static void EnsureLoaded()
     {
-        if (Volatile.Read(ref loaded)) return;
+        if (Volatile.Read(ref _loaded)) return;
         lock (InitLock)
         {
-            if (loaded) return;
+            if (_loaded) return;
             foreach (string name in Candidates)
-                if (NativeLibrary.TryLoad(name, out handle)) break;
-            if (handle == 0)
+                if (NativeLibrary.TryLoad(name, out _handle)) break;
+            if (_handle == 0)
                 throw new DllNotFoundException(
                     $"libhdf5 was not found (tried {string.Join(", ", Candidates)}); install the Debian package libhdf5-103-1");
-            if (!resolverSet)
+            if (!_resolverSet)
             {
                 NativeLibrary.SetDllImportResolver(typeof(H5Native).Assembly, Resolve);
-                resolverSet = true;
+                _resolverSet = true;
             }
             if (H5open() < 0) throw new Hdf5Exception("HDF5: H5open failed");
             // Errors become exceptions with the stack's deepest message; libhdf5 must not print to stderr. Should this
@@ -92,14 +92,14 @@ internal static unsafe partial class H5Native
             DatasetCreateClass = Global("H5P_CLS_DATASET_CREATE_ID_g");
             FileAccessClass = Global("H5P_CLS_FILE_ACCESS_ID_g");
             LinkCreateClass = Global("H5P_CLS_LINK_CREATE_ID_g");
-            Volatile.Write(ref loaded, true);
+            Volatile.Write(ref _loaded, true);
         }
     }
 
-    private static long Global(string symbol) => Marshal.ReadInt64(NativeLibrary.GetExport(handle, symbol));
+    private static long Global(string symbol) => Marshal.ReadInt64(NativeLibrary.GetExport(_handle, symbol));
 
     private static nint Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) =>
-        libraryName == Lib ? handle : 0;
+        libraryName == Lib ? _handle : 0;
 
     // ---- error stack ----------------------------------------------------------------------------
 
@@ -115,7 +115,7 @@ internal static unsafe partial class H5Native
         public byte* Description;
     }
 
-    [ThreadStatic] private static string? deepestError;
+    [ThreadStatic] private static string? _deepestError;
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int WalkError(uint n, ErrorRecord* record, void* clientData)
@@ -123,20 +123,20 @@ internal static unsafe partial class H5Native
         // Walking downward from the API call, the last record is where the failure started.
         string? function = Marshal.PtrToStringUTF8((nint)record->FunctionName);
         string? description = Marshal.PtrToStringUTF8((nint)record->Description);
-        deepestError = function is null ? description : $"{function}: {description}";
+        _deepestError = function is null ? description : $"{function}: {description}";
         return 0;
     }
 
     /// <summary>The innermost message of the current thread's HDF5 error stack, then clears it.</summary>
     internal static string? TakeErrorMessage()
     {
-        deepestError = null;
+        _deepestError = null;
         // A failed walk only leaves the caller's message without libhdf5's detail; a failed clear is harmless, since
         // the next API call clears the stack on entry.
         _ = H5Ewalk2(Default, 0, (nint)(delegate* unmanaged[Cdecl]<uint, ErrorRecord*, void*, int>)&WalkError, null);
         _ = H5Eclear2(Default);
-        string? message = deepestError;
-        deepestError = null;
+        string? message = _deepestError;
+        _deepestError = null;
         return message;
     }
 

@@ -14,7 +14,7 @@ namespace BioSim.IO.Hdf5;
 /// </remarks>
 public sealed class Hdf5File : Hdf5Location
 {
-    private readonly List<Hdf5Object> openObjects = [];
+    private readonly List<Hdf5Object> _openObjects = [];
 
     private Hdf5File(long id, string fileName, bool readOnly) : base(null, id, "/")
     {
@@ -74,15 +74,15 @@ public sealed class Hdf5File : Hdf5Location
         if (H5Fflush(Id, ScopeGlobal) < 0) throw Fail("flush", Path);
     }
 
-    internal void Track(Hdf5Object obj) => openObjects.Add(obj);
+    internal void Track(Hdf5Object obj) => _openObjects.Add(obj);
 
-    internal void Untrack(Hdf5Object obj) => openObjects.Remove(obj);
+    internal void Untrack(Hdf5Object obj) => _openObjects.Remove(obj);
 
     private protected override void OnDisposing()
     {
-        for (int i = openObjects.Count - 1; i >= 0; i--)
-            if (i < openObjects.Count) openObjects[i].Dispose();
-        openObjects.Clear();
+        for (int i = _openObjects.Count - 1; i >= 0; i--)
+            if (i < _openObjects.Count) _openObjects[i].Dispose();
+        _openObjects.Clear();
     }
 
     private protected override int CloseHandle(long handle) => H5Fclose(handle);

@@ -9,26 +9,26 @@ namespace BioSim.IO.Hdf5;
 /// </summary>
 public abstract unsafe class Hdf5Object : IDisposable
 {
-    private readonly Hdf5File? file;
-    private long id;
+    private readonly Hdf5File? _file;
+    private long _id;
 
     private protected Hdf5Object(Hdf5File? file, long id, string path)
     {
-        this.file = file;
-        this.id = id;
+        _file = file;
+        _id = id;
         Path = path;
         file?.Track(this);
     }
 
     /// <summary>The file this object lives in.</summary>
-    public Hdf5File File => file ?? (Hdf5File)this;
+    public Hdf5File File => _file ?? (Hdf5File)this;
 
     /// <summary>Absolute path of the object inside the file ("/" for the file itself).</summary>
     public string Path { get; }
 
-    internal long Id => id > 0 ? id : throw new ObjectDisposedException(Path, $"HDF5: '{Path}' in '{File.FileName}' is closed");
+    internal long Id => _id > 0 ? _id : throw new ObjectDisposedException(Path, $"HDF5: '{Path}' in '{File.FileName}' is closed");
 
-    internal bool IsOpen => id > 0;
+    internal bool IsOpen => _id > 0;
 
     private protected abstract int CloseHandle(long handle);
 
@@ -36,11 +36,11 @@ public abstract unsafe class Hdf5Object : IDisposable
     /// is not reported (Dispose must not throw): flush the file first to know that the data reached the disk.</summary>
     public void Dispose()
     {
-        long handle = id;
+        long handle = _id;
         if (handle <= 0) return;
         OnDisposing();
-        id = 0;
-        file?.Untrack(this);
+        _id = 0;
+        _file?.Untrack(this);
         // A failing close cannot be recovered from in Dispose; drop the error stack and go on.
         if (CloseHandle(handle) < 0) TakeErrorMessage();
         GC.SuppressFinalize(this);

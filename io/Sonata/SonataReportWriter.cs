@@ -18,16 +18,16 @@ namespace BioSim.IO.Sonata;
 /// </summary>
 public sealed class SonataReportWriter : IDisposable
 {
-    private readonly Hdf5File file;
-    private readonly Dictionary<string, ReportPopulationWriter> populations = new(StringComparer.Ordinal);
-    private bool disposed;
+    private readonly Hdf5File _file;
+    private readonly Dictionary<string, ReportPopulationWriter> _populations = new(StringComparer.Ordinal);
+    private bool _disposed;
 
     /// <param name="file">The file to write into, open for writing; it stays the caller's to close.</param>
     public SonataReportWriter(Hdf5File file)
     {
         ArgumentNullException.ThrowIfNull(file);
         if (file.IsReadOnly) throw new ArgumentException($"'{file.FileName}' is open read-only", nameof(file));
-        this.file = file;
+        _file = file;
     }
 
     /// <summary>Adds a population whose nodes each have one element (a point neuron's soma): one column per
@@ -46,15 +46,15 @@ public sealed class SonataReportWriter : IDisposable
         string population, ReadOnlySpan<ulong> nodeIds, ReadOnlySpan<ulong> indexPointers, ReadOnlySpan<uint> elementIds,
         SonataReportOptions options)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentException.ThrowIfNullOrEmpty(population);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         if (population.Contains('/')) throw new ArgumentException($"population name '{population}' must not contain '/'", nameof(population));
-        if (populations.ContainsKey(population)) throw new ArgumentException($"report population '{population}' was already added", nameof(population));
+        if (_populations.ContainsKey(population)) throw new ArgumentException($"report population '{population}' was already added", nameof(population));
         ValidateMapping(population, nodeIds, indexPointers, elementIds);
-        var writer = new ReportPopulationWriter(file, population, nodeIds, indexPointers, elementIds, options);
-        populations.Add(population, writer);
+        var writer = new ReportPopulationWriter(_file, population, nodeIds, indexPointers, elementIds, options);
+        _populations.Add(population, writer);
         return writer;
     }
 
@@ -62,10 +62,10 @@ public sealed class SonataReportWriter : IDisposable
     /// <paramref name="frames"/> frames and dropping the rest; start, dt and units are those in the file.</summary>
     public ReportPopulationWriter Reopen(string population, long frames)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        if (populations.ContainsKey(population)) throw new ArgumentException($"report population '{population}' is already open", nameof(population));
-        var writer = new ReportPopulationWriter(file, population, frames);
-        populations.Add(population, writer);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_populations.ContainsKey(population)) throw new ArgumentException($"report population '{population}' is already open", nameof(population));
+        var writer = new ReportPopulationWriter(_file, population, frames);
+        _populations.Add(population, writer);
         return writer;
     }
 
@@ -91,19 +91,19 @@ public sealed class SonataReportWriter : IDisposable
     /// not there.</summary>
     public void Flush()
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        file.Flush();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _file.Flush();
         bool changed = false;
-        foreach (ReportPopulationWriter population in populations.Values) changed |= population.UpdateTime();
-        if (changed) file.Flush();
+        foreach (ReportPopulationWriter population in _populations.Values) changed |= population.UpdateTime();
+        if (changed) _file.Flush();
     }
 
     /// <summary>Flushes (when the file is still open) and closes the population datasets; the file stays open.</summary>
     public void Dispose()
     {
-        if (disposed) return;
-        if (file.IsOpen) Flush();
-        disposed = true;
-        foreach (ReportPopulationWriter population in populations.Values) population.Close();
+        if (_disposed) return;
+        if (_file.IsOpen) Flush();
+        _disposed = true;
+        foreach (ReportPopulationWriter population in _populations.Values) population.Close();
     }
 }

@@ -18,10 +18,10 @@ public sealed class SonataSpikeWriter : IDisposable
     internal const sbyte SortingNone = 0;
     internal const sbyte SortingByTime = 2;
 
-    private readonly Hdf5File file;
-    private readonly AppendableDatasetOptions storage;
-    private readonly Dictionary<string, SpikePopulationWriter> populations = new(StringComparer.Ordinal);
-    private bool disposed;
+    private readonly Hdf5File _file;
+    private readonly AppendableDatasetOptions _storage;
+    private readonly Dictionary<string, SpikePopulationWriter> _populations = new(StringComparer.Ordinal);
+    private bool _disposed;
 
     /// <param name="file">An open, writable file; spikes go under <c>/spikes</c>.</param>
     /// <param name="storage">Chunking and compression of the timestamp and node-id datasets.</param>
@@ -29,20 +29,20 @@ public sealed class SonataSpikeWriter : IDisposable
     {
         ArgumentNullException.ThrowIfNull(file);
         if (file.IsReadOnly) throw new ArgumentException($"'{file.FileName}' is open read-only", nameof(file));
-        this.file = file;
-        this.storage = storage ?? new AppendableDatasetOptions();
+        _file = file;
+        _storage = storage ?? new AppendableDatasetOptions();
     }
 
     /// <summary>The writer of one population, created (with its group and datasets) on first use.</summary>
     public SpikePopulationWriter Population(string name)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentException.ThrowIfNullOrEmpty(name);
         if (name.Contains('/')) throw new ArgumentException($"population name '{name}' must not contain '/'", nameof(name));
-        if (!populations.TryGetValue(name, out SpikePopulationWriter? population))
+        if (!_populations.TryGetValue(name, out SpikePopulationWriter? population))
         {
-            population = new SpikePopulationWriter(file, name, storage);
-            populations.Add(name, population);
+            population = new SpikePopulationWriter(_file, name, _storage);
+            _populations.Add(name, population);
         }
         return population;
     }
@@ -54,10 +54,10 @@ public sealed class SonataSpikeWriter : IDisposable
     /// </summary>
     public SpikePopulationWriter Reopen(string name, long rows, double resumeTimeMs)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        if (populations.ContainsKey(name)) throw new ArgumentException($"spike population '{name}' is already open", nameof(name));
-        var population = new SpikePopulationWriter(file, name, rows, resumeTimeMs);
-        populations.Add(name, population);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_populations.ContainsKey(name)) throw new ArgumentException($"spike population '{name}' is already open", nameof(name));
+        var population = new SpikePopulationWriter(_file, name, rows, resumeTimeMs);
+        _populations.Add(name, population);
         return population;
     }
 
@@ -69,17 +69,17 @@ public sealed class SonataSpikeWriter : IDisposable
     /// <summary>Flushes the file: every block appended so far is on disk when this returns.</summary>
     public void Flush()
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        file.Flush();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _file.Flush();
     }
 
     /// <summary>Flushes (when the file is still open) and closes the population groups and datasets; the
     /// file stays open.</summary>
     public void Dispose()
     {
-        if (disposed) return;
-        disposed = true;
-        if (file.IsOpen) file.Flush();
-        foreach (SpikePopulationWriter population in populations.Values) population.Close();
+        if (_disposed) return;
+        _disposed = true;
+        if (_file.IsOpen) _file.Flush();
+        foreach (SpikePopulationWriter population in _populations.Values) population.Close();
     }
 }

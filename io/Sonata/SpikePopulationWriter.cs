@@ -5,21 +5,21 @@ namespace BioSim.IO.Sonata;
 /// <summary>Appends the spikes of one SONATA population; get it from <see cref="SonataSpikeWriter.Population"/>.</summary>
 public sealed class SpikePopulationWriter
 {
-    private readonly Hdf5Group group;
-    private readonly AppendableDataset<double> timestamps;
-    private readonly AppendableDataset<ulong> nodeIds;
-    private double lastTime = double.NegativeInfinity;
+    private readonly Hdf5Group _group;
+    private readonly AppendableDataset<double> _timestamps;
+    private readonly AppendableDataset<ulong> _nodeIds;
+    private double _lastTime = double.NegativeInfinity;
 
     internal SpikePopulationWriter(Hdf5File file, string name, AppendableDatasetOptions storage)
     {
         Name = name;
-        group = file.CreateGroup("/spikes/" + name);
+        _group = file.CreateGroup("/spikes/" + name);
         try
         {
-            group.SetEnumAttribute("sorting", SonataSpikeWriter.SortingNames, SonataSpikeWriter.SortingByTime);
-            timestamps = group.CreateAppendable<double>("timestamps", storage);
-            timestamps.SetAttribute("units", "ms");
-            nodeIds = group.CreateAppendable<ulong>("node_ids", storage);
+            _group.SetEnumAttribute("sorting", SonataSpikeWriter.SortingNames, SonataSpikeWriter.SortingByTime);
+            _timestamps = _group.CreateAppendable<double>("timestamps", storage);
+            _timestamps.SetAttribute("units", "ms");
+            _nodeIds = _group.CreateAppendable<ulong>("node_ids", storage);
         }
         catch
         {
@@ -31,17 +31,17 @@ public sealed class SpikePopulationWriter
     internal SpikePopulationWriter(Hdf5File file, string name, long rows, double resumeTimeMs)
     {
         Name = name;
-        group = file.OpenGroup("/spikes/" + name);
+        _group = file.OpenGroup("/spikes/" + name);
         try
         {
-            timestamps = group.OpenAppendable<double>("timestamps");
-            nodeIds = group.OpenAppendable<ulong>("node_ids");
-            if (timestamps.Rows < rows || nodeIds.Rows < rows)
-                throw new InvalidDataException($"{file.FileName}: /spikes/{name} holds {Math.Min(timestamps.Rows, nodeIds.Rows)} spikes, fewer than the {rows} its checkpoint recorded");
-            timestamps.Truncate(rows);
-            nodeIds.Truncate(rows);
+            _timestamps = _group.OpenAppendable<double>("timestamps");
+            _nodeIds = _group.OpenAppendable<ulong>("node_ids");
+            if (_timestamps.Rows < rows || _nodeIds.Rows < rows)
+                throw new InvalidDataException($"{file.FileName}: /spikes/{name} holds {Math.Min(_timestamps.Rows, _nodeIds.Rows)} spikes, fewer than the {rows} its checkpoint recorded");
+            _timestamps.Truncate(rows);
+            _nodeIds.Truncate(rows);
             // A file already marked unsorted stays so: the attribute is only ever changed to "none".
-            lastTime = resumeTimeMs;
+            _lastTime = resumeTimeMs;
         }
         catch
         {
@@ -54,7 +54,7 @@ public sealed class SpikePopulationWriter
     public string Name { get; }
 
     /// <summary>Spikes appended so far.</summary>
-    public long Count => timestamps.Rows;
+    public long Count => _timestamps.Rows;
 
     /// <summary>True while all spikes appended so far are in non-decreasing time order.</summary>
     public bool IsSortedByTime { get; private set; } = true;
@@ -69,28 +69,28 @@ public sealed class SpikePopulationWriter
         if (timestampsMs.IsEmpty) return;
         if (IsSortedByTime)
         {
-            double previous = lastTime;
+            double previous = _lastTime;
             foreach (double t in timestampsMs)
             {
                 // NaN fails the comparison too: then no order can be claimed.
                 if (!(t >= previous))
                 {
                     IsSortedByTime = false;
-                    group.SetEnumAttribute("sorting", SonataSpikeWriter.SortingNames, SonataSpikeWriter.SortingNone);
+                    _group.SetEnumAttribute("sorting", SonataSpikeWriter.SortingNames, SonataSpikeWriter.SortingNone);
                     break;
                 }
                 previous = t;
             }
-            lastTime = previous;
+            _lastTime = previous;
         }
-        timestamps.Append(timestampsMs);
-        nodeIds.Append(ids);
+        _timestamps.Append(timestampsMs);
+        _nodeIds.Append(ids);
     }
 
     internal void Close()
     {
-        timestamps?.Dispose();
-        nodeIds?.Dispose();
-        group.Dispose();
+        _timestamps?.Dispose();
+        _nodeIds?.Dispose();
+        _group.Dispose();
     }
 }

@@ -7,19 +7,19 @@ namespace BioSim.Tests.IO;
 [TestFixture, Category("Unit")]
 public sealed class Hdf5FileTests
 {
-    private string directory = "";
+    private string _directory = "";
 
     [SetUp]
     public void SetUp()
     {
-        directory = Path.Combine(Path.GetTempPath(), "biosim-hdf5-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
+        _directory = Path.Combine(Path.GetTempPath(), "biosim-hdf5-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_directory);
     }
 
     [TearDown]
-    public void TearDown() => Directory.Delete(directory, recursive: true);
+    public void TearDown() => Directory.Delete(_directory, recursive: true);
 
-    private string FilePath(string name) => Path.Combine(directory, name);
+    private string FilePath(string name) => Path.Combine(_directory, name);
 
     [Test]
     public void GroupsAttributesAndFixedDatasetsRoundTrip()

@@ -20,24 +20,24 @@ public sealed class SonataKillTests
 {
     private const int MinimumBlocks = 50;
 
-    private string directory = "";
+    private string _directory = "";
 
     [SetUp]
     public void SetUp()
     {
-        directory = Path.Combine(Path.GetTempPath(), "biosim-kill-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
+        _directory = Path.Combine(Path.GetTempPath(), "biosim-kill-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_directory);
     }
 
     [TearDown]
-    public void TearDown() => Directory.Delete(directory, recursive: true);
+    public void TearDown() => Directory.Delete(_directory, recursive: true);
 
     [TestCase(1)]
     [TestCase(2)]
     [TestCase(3)]
     public void EveryFlushedBlockSurvivesKill9(int run)
     {
-        string path = Path.Combine(directory, $"killed{run}.h5");
+        string path = Path.Combine(_directory, $"killed{run}.h5");
         long lastFlushed = RunChildAndKill(path);
         Assert.That(lastFlushed, Is.GreaterThanOrEqualTo(MinimumBlocks - 1));
         long blocks = lastFlushed + 1;

@@ -10,17 +10,17 @@ namespace BioSim.Tests.IO;
 [TestFixture]
 public sealed class SonataWriterTests
 {
-    private string directory = "";
+    private string _directory = "";
 
     [SetUp]
     public void SetUp()
     {
-        directory = Path.Combine(Path.GetTempPath(), "biosim-sonata-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
+        _directory = Path.Combine(Path.GetTempPath(), "biosim-sonata-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_directory);
     }
 
     [TearDown]
-    public void TearDown() => Directory.Delete(directory, recursive: true);
+    public void TearDown() => Directory.Delete(_directory, recursive: true);
 
     // Spikes of "exc" come in time order over two blocks; "inh" goes back in time in its second block.
     private static readonly double[] ExcTimes1 = [0.1, 0.35, 1.0 / 3.0 + 1];
@@ -46,7 +46,7 @@ public sealed class SonataWriterTests
 
     private string WriteSampleFile()
     {
-        string path = Path.Combine(directory, "run.h5");
+        string path = Path.Combine(_directory, "run.h5");
         using var file = Hdf5File.Create(path);
         using var spikes = new SonataSpikeWriter(file);
         using var reports = new SonataReportWriter(file);
@@ -106,7 +106,7 @@ public sealed class SonataWriterTests
     [Test, Category("Unit")]
     public void InconsistentMappingsAreRejected()
     {
-        using var file = Hdf5File.Create(Path.Combine(directory, "bad.h5"));
+        using var file = Hdf5File.Create(Path.Combine(_directory, "bad.h5"));
         using var reports = new SonataReportWriter(file);
         var options = new SonataReportOptions();
         Assert.Throws<ArgumentException>(() => reports.AddPopulation("a", [1, 2], [0, 1], [0, 0], options));

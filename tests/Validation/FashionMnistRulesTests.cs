@@ -19,12 +19,12 @@ namespace BioSim.Tests.Validation;
 [TestFixture]
 public sealed class FashionMnistRulesTests
 {
-    private static (Dataset Train, Dataset Test)? data;
+    private static (Dataset Train, Dataset Test)? _data;
 
     private static (Dataset Train, Dataset Test) Data()
     {
         if (!Directory.Exists(FashionMnist.DefaultDirectory)) Assert.Ignore("dataset-fashion-mnist is not installed");
-        return data ??= FashionMnist.Load();
+        return _data ??= FashionMnist.Load();
     }
 
     internal static double Train(ICreditAssignmentRule rule, int epochs, ulong seed)

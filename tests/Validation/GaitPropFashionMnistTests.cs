@@ -25,12 +25,12 @@ public sealed class GaitPropFashionMnistTests
 {
     private const int Train = 3000, Test = 2000, Width = 784, Classes = 10, Batch = 60;
 
-    private static (Dataset Train, Dataset Test)? data;
+    private static (Dataset Train, Dataset Test)? _data;
 
     private static (Dataset Train, Dataset Test) Data()
     {
         if (!Directory.Exists(FashionMnist.DefaultDirectory)) Assert.Ignore("dataset-fashion-mnist is not installed");
-        return data ??= Subsets(FashionMnist.Load());
+        return _data ??= Subsets(FashionMnist.Load());
     }
 
     private static (Dataset, Dataset) Subsets((Dataset Train, Dataset Test) full) => (First(full.Train, Train), First(full.Test, Test));
