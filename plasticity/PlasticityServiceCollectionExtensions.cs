@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace BioSim.Plasticity;
 
+/// <summary>Registers the plasticity catalogue: activations, losses, weight initialisations, optimisers, credit-assignment rules.</summary>
 public static class PlasticityServiceCollectionExtensions
 {
     /// <summary>Registers the built-in learning rules, optimisers, losses, activations and weight initialisations by the

@@ -24,5 +24,6 @@ public abstract class Activation
     public virtual Activation WithParameter(double value) =>
         throw new ArgumentException($"Activation '{Name}' takes no parameter; use '{Name}' without ':{value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}'.", nameof(value));
 
+    /// <summary>The <see cref="Name"/>.</summary>
     public override string ToString() => Name;
 }

@@ -25,10 +25,13 @@ public sealed class DenseLayer
     /// <summary>"layer 2 (256 → 10)", for error messages.</summary>
     public string Name => $"layer {Index} ({Inputs} → {Outputs})";
 
+    /// <summary>Width of the layer's input h_in (the layer below's Outputs, or the network's input size).</summary>
     public int Inputs { get; }
 
+    /// <summary>Number of units: the width of z and h.</summary>
     public int Outputs { get; }
 
+    /// <summary>The non-linearity f of h = f(z).</summary>
     public Activation Activation { get; }
 
     /// <summary>W, row-major Outputs × Inputs.</summary>

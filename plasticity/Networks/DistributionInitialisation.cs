@@ -10,8 +10,10 @@ public sealed class DistributionInitialisation : IWeightInitialisation
     /// <summary>The law of every weight (default N(0, 0.1²) until a file gives one).</summary>
     public Distribution Law { get; set; } = new NormalDistribution(0, 0.1);
 
+    /// <inheritdoc/>
     public string Description => $"W ~ {Law}";
 
+    /// <inheritdoc/>
     public void Initialise(Network network, ulong seed)
     {
         foreach (var layer in network.Layers) network.Initialise(layer, Law, seed);

@@ -6,6 +6,7 @@ namespace BioSim.Plasticity.Networks;
 /// </summary>
 public interface ILoss
 {
+    /// <summary>The name experiment files use ("mse").</summary>
     string Name { get; }
 
     /// <summary>Loss of the tape's current minibatch against <paramref name="targets"/> (batch × <see cref="TargetWidth"/>); writes tape.Delta[L].</summary>

@@ -12,10 +12,13 @@ public sealed class MeanSquaredError(int? taskOutputs = null) : ILoss
     public int? TaskOutputs { get; } = taskOutputs is null or > 0 ? taskOutputs
         : throw new ArgumentOutOfRangeException(nameof(taskOutputs), taskOutputs, "taskOutputs must be positive.");
 
+    /// <inheritdoc/>
     public string Name => "mse";
 
+    /// <inheritdoc/>
     public ILoss? WithTaskOutputs(int taskOutputs) => new MeanSquaredError(taskOutputs);
 
+    /// <inheritdoc/>
     public int TargetWidth(Network network)
     {
         int k = TaskOutputs ?? network.OutputSize;
@@ -24,6 +27,7 @@ public sealed class MeanSquaredError(int? taskOutputs = null) : ILoss
         return k;
     }
 
+    /// <inheritdoc/>
     public double Evaluate(Network network, NetworkTape tape, ReadOnlySpan<double> targets)
     {
         var layer = network.Layers[^1];

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using BioSim.Engine.Random;
 using BioSim.Engine.Simulation;
 using BioSim.Engine.Numerics;
@@ -34,12 +35,16 @@ public sealed class Network : IStateful
         }
     }
 
+    /// <summary>The batch matrix product every forward pass and rule uses.</summary>
     public IMatrixProduct Product { get; }
 
+    /// <summary>Width of the input x = h_0.</summary>
     public int InputSize { get; }
 
+    /// <summary>Width of the output layer L.</summary>
     public int OutputSize => _layers[^1].Outputs;
 
+    /// <summary>Layers 1 … L, at index l − 1.</summary>
     public IReadOnlyList<DenseLayer> Layers => _layers;
 
     /// <summary>Number of weight and bias values.</summary>
@@ -59,6 +64,7 @@ public sealed class Network : IStateful
     }
 
     /// <summary>W drawn from <paramref name="weights"/>, b set to zero.</summary>
+    [SuppressMessage("Performance", "CA1822", Justification = "Called as network.Initialise(layer, …) by initialisations, tests and benchmarks; it belongs with the network it initialises.")]
     public void Initialise(DenseLayer layer, Distribution weights, ulong seed, Distribution? bias = null)
     {
         var rng = new RandomStream(seed, "network", $"W{layer.Index}");
@@ -97,6 +103,7 @@ public sealed class Network : IStateful
         }
     }
 
+    /// <inheritdoc/>
     public void SaveState(StateSnapshot snapshot, string prefix)
     {
         foreach (var layer in _layers)
@@ -106,6 +113,7 @@ public sealed class Network : IStateful
         }
     }
 
+    /// <inheritdoc/>
     public void LoadState(StateSnapshot snapshot, string prefix)
     {
         foreach (var layer in _layers)

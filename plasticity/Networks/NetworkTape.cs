@@ -34,15 +34,19 @@ public sealed class NetworkTape
         Derivative = new double[maxBatch * widest];
     }
 
+    /// <summary>Most rows a minibatch on this tape can have.</summary>
     public int MaxBatch { get; }
 
     /// <summary>Rows in the current minibatch.</summary>
     public int Batch { get; internal set; }
 
+    /// <summary>Z[l]: pre-activations z_l (Batch × width of layer l, row-major); Z[0] is empty.</summary>
     public double[][] Z { get; }
 
+    /// <summary>H[l]: rates h_l = f(z_l) (Batch × width); H[0] is the input x.</summary>
     public double[][] H { get; }
 
+    /// <summary>Delta[l]: errors δ_l = ∂L/∂z_l (Batch × width) as the rule propagates them; Delta[0] is empty.</summary>
     public double[][] Delta { get; }
 
     /// <summary>Scratch for f′(z) of one layer.</summary>

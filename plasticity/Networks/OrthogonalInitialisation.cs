@@ -7,10 +7,13 @@ namespace BioSim.Plasticity.Networks;
 /// (<see cref="GaitProp.InitialiseOrthogonal"/>).</summary>
 public sealed class OrthogonalInitialisation : IWeightInitialisation
 {
+    /// <inheritdoc/>
     public string Description => "square layers; zero biases";
 
+    /// <inheritdoc/>
     public void Initialise(Network network, ulong seed) => GaitProp.InitialiseOrthogonal(network, seed);
 
+    /// <inheritdoc/>
     public string? Check(int inputs, IReadOnlyList<int> layers)
     {
         int width = inputs;

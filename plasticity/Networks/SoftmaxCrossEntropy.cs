@@ -6,10 +6,13 @@ namespace BioSim.Plasticity.Networks;
 /// </summary>
 public sealed class SoftmaxCrossEntropy : ILoss
 {
+    /// <inheritdoc/>
     public string Name => "softmax-cross-entropy";
 
+    /// <inheritdoc/>
     public bool NeedsClassLabels => true;
 
+    /// <inheritdoc/>
     public double Evaluate(Network network, NetworkTape tape, ReadOnlySpan<double> targets)
     {
         var layer = network.Layers[^1];

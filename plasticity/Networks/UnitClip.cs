@@ -8,13 +8,16 @@ namespace BioSim.Plasticity.Networks;
 /// </summary>
 public sealed class UnitClip : Activation
 {
+    /// <inheritdoc/>
     public override string Name => "unit-clip";
 
+    /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<double> z, Span<double> h)
     {
         for (int i = 0; i < z.Length; i++) h[i] = Math.Clamp(z[i], 0.0, 1.0);
     }
 
+    /// <inheritdoc/>
     public override void Derivative(ReadOnlySpan<double> z, ReadOnlySpan<double> h, Span<double> d)
     {
         for (int i = 0; i < z.Length; i++) d[i] = z[i] > 0.0 && z[i] < 1.0 ? 1.0 : 0.0;

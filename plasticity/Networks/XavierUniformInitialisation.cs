@@ -6,8 +6,10 @@ namespace BioSim.Plasticity.Networks;
 /// <summary>Xavier-uniform W ~ U[±√(6/(n_in + n_out))], b = 0: the correlative infomax code's start.</summary>
 public sealed class XavierUniformInitialisation : IWeightInitialisation
 {
+    /// <inheritdoc/>
     public string Description => "U[±√(6/(n_in + n_out))]; zero biases";
 
+    /// <inheritdoc/>
     public void Initialise(Network network, ulong seed)
     {
         foreach (var layer in network.Layers)

@@ -6,7 +6,7 @@ public sealed record FitModelSettings
     /// <summary>MLP: widths of the hidden layers (default one layer of 32).</summary>
     public IReadOnlyList<int> Hidden { get; init; } = [32];
 
-    /// <summary>MLP: the hidden nonlinearity, a name of <see cref="Networks.Activations"/> (default "tanh").</summary>
+    /// <summary>MLP: the hidden nonlinearity, the name of a registered <see cref="Networks.Activation"/> (default "tanh").</summary>
     public string Activation { get; init; } = "tanh";
 
     /// <summary>MLP: whether t is an input (default false).</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using BioSim.Engine.Simulation;
 using BioSim.Plasticity.Networks;
@@ -12,16 +13,22 @@ namespace BioSim.Plasticity.Optimisers;
 /// </summary>
 public sealed class Adam : ElementwiseOptimiser
 {
+    /// <summary>Adam with learning rate η, β₁, β₂, ε and bias correction as given (PyTorch's defaults).</summary>
+    /// <param name="learningRate">η &gt; 0.</param>
+    /// <param name="beta1">β₁ in [0, 1).</param>
+    /// <param name="beta2">β₂ in [0, 1).</param>
+    /// <param name="epsilon">ε &gt; 0.</param>
+    /// <param name="biasCorrection">Whether m and v are divided by 1 − βᵗ.</param>
     public Adam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, bool biasCorrection = true)
     {
         LearningRate = learningRate; Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; BiasCorrection = biasCorrection;
     }
 
     /// <summary>β₁ in [0, 1) (default 0.9).</summary>
-    public double Beta1 { get; set => field = value >= 0 && value < 1 ? value : throw new ArgumentOutOfRangeException("beta1", value, "beta1 must lie in [0, 1)."); }
+    public double Beta1 { get; [SuppressMessage("Usage", "CA2208", Justification = "Names the constructor argument and settings key 'beta1' that set this property.")] set => field = value >= 0 && value < 1 ? value : throw new ArgumentOutOfRangeException("beta1", value, "beta1 must lie in [0, 1)."); }
 
     /// <summary>β₂ in [0, 1) (default 0.999).</summary>
-    public double Beta2 { get; set => field = value >= 0 && value < 1 ? value : throw new ArgumentOutOfRangeException("beta2", value, "beta2 must lie in [0, 1)."); }
+    public double Beta2 { get; [SuppressMessage("Usage", "CA2208", Justification = "Names the constructor argument and settings key 'beta2' that set this property.")] set => field = value >= 0 && value < 1 ? value : throw new ArgumentOutOfRangeException("beta2", value, "beta2 must lie in [0, 1)."); }
 
     /// <summary>ε &gt; 0 (default 1e-8).</summary>
     public double Epsilon { get; set { CheckRate(value, "epsilon"); field = value; } }
@@ -29,10 +36,13 @@ public sealed class Adam : ElementwiseOptimiser
     /// <summary>Whether m and v are divided by 1 − βᵗ (default true).</summary>
     public bool BiasCorrection { get; set; }
 
+    /// <inheritdoc/>
     public override string Description => $"Adam (β {Beta1:G4}/{Beta2:G4}{(BiasCorrection ? "" : ", no bias correction")}), lr {LearningRate:G4}";
 
+    /// <inheritdoc/>
     protected override int MomentCount => 2;
 
+    /// <inheritdoc/>
     protected override void Update(int tensor, Span<double> parameters, ReadOnlySpan<double> gradient)
     {
         Span<double> m = Moments[0][tensor], v = Moments[1][tensor];

@@ -19,6 +19,7 @@ public abstract class ElementwiseOptimiser : IOptimiser
     /// <summary>Steps taken (t in Adam's bias correction).</summary>
     public long Steps { get; private set; }
 
+    /// <summary>Factor on the learning rate from the rate schedule (<see cref="Training.Trainer.ScaleRates"/>), positive and finite (default 1).</summary>
     public double RateScale
     {
         get;
@@ -26,6 +27,7 @@ public abstract class ElementwiseOptimiser : IOptimiser
             : throw new ArgumentOutOfRangeException(nameof(RateScale), value, "The rate scale must be positive and finite.");
     } = 1.0;
 
+    /// <summary>η, positive and finite (default 1e-3; each optimiser's constructor sets its own).</summary>
     public double LearningRate
     {
         get;
@@ -36,8 +38,10 @@ public abstract class ElementwiseOptimiser : IOptimiser
         }
     } = 1e-3;
 
+    /// <summary>The optimiser and its settings, for messages ("Adam (β 0.9/0.999), lr 0.001").</summary>
     public abstract string Description { get; }
 
+    /// <summary>The <see cref="Description"/>.</summary>
     public override string ToString() => Description;
 
     /// <summary>Number of moment arrays per parameter tensor.</summary>
@@ -46,6 +50,7 @@ public abstract class ElementwiseOptimiser : IOptimiser
     /// <summary>Moments[i][tensor].</summary>
     protected double[][][] Moments { get; private set; } = [];
 
+    /// <inheritdoc/>
     public void Prepare(Network network)
     {
         var names = new List<string>();
@@ -60,6 +65,7 @@ public abstract class ElementwiseOptimiser : IOptimiser
         Steps = 0;
     }
 
+    /// <inheritdoc/>
     public void Step(Network network, ParameterGradients gradients)
     {
         if (_names.Length == 0) throw new InvalidOperationException("Call Prepare(network) before the first step.");
@@ -96,6 +102,7 @@ public abstract class ElementwiseOptimiser : IOptimiser
     /// <summary>Updates parameter tensor <paramref name="tensor"/> in place from its gradient.</summary>
     protected abstract void Update(int tensor, Span<double> parameters, ReadOnlySpan<double> gradient);
 
+    /// <inheritdoc/>
     public void SaveState(StateSnapshot snapshot, string prefix)
     {
         snapshot.Put($"{prefix}steps", [Steps]);
@@ -103,6 +110,7 @@ public abstract class ElementwiseOptimiser : IOptimiser
             for (int t = 0; t < _names.Length; t++) snapshot.Put($"{prefix}m{i}/{_names[t]}", Moments[i][t]);
     }
 
+    /// <inheritdoc/>
     public void LoadState(StateSnapshot snapshot, string prefix)
     {
         Span<long> steps = stackalloc long[1];
@@ -112,6 +120,7 @@ public abstract class ElementwiseOptimiser : IOptimiser
             for (int t = 0; t < _names.Length; t++) snapshot.Get($"{prefix}m{i}/{_names[t]}", Moments[i][t]);
     }
 
+    /// <summary>Throws unless <paramref name="value"/> is positive and finite; <paramref name="name"/> is the setting's name in messages.</summary>
     protected static void CheckRate(double value, string name)
     {
         if (!(value > 0) || !double.IsFinite(value)) throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive and finite.");

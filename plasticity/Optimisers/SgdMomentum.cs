@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using BioSim.Engine.Simulation;
 using BioSim.Plasticity.Networks;
@@ -8,6 +9,9 @@ namespace BioSim.Plasticity.Optimisers;
 /// <summary>SGD with momentum μ (PyTorch): v ← μ v + g, θ ← θ − η v. μ = 0 is plain gradient descent.</summary>
 public sealed class SgdMomentum : ElementwiseOptimiser
 {
+    /// <summary>SGD with learning rate η and momentum μ.</summary>
+    /// <param name="learningRate">η &gt; 0.</param>
+    /// <param name="momentum">μ in [0, 1).</param>
     public SgdMomentum(double learningRate = 0.01, double momentum = 0.0)
     {
         LearningRate = learningRate;
@@ -18,13 +22,17 @@ public sealed class SgdMomentum : ElementwiseOptimiser
     public double Momentum
     {
         get;
+        [SuppressMessage("Usage", "CA2208", Justification = "Names the constructor argument and settings key 'momentum' that set this property.")]
         set => field = value >= 0 && value < 1 ? value : throw new ArgumentOutOfRangeException("momentum", value, "momentum must lie in [0, 1).");
     }
 
+    /// <inheritdoc/>
     public override string Description => Momentum == 0 ? $"SGD, lr {LearningRate:G4}" : $"SGD with momentum {Momentum:G4}, lr {LearningRate:G4}";
 
+    /// <inheritdoc/>
     protected override int MomentCount => 1;
 
+    /// <inheritdoc/>
     protected override void Update(int tensor, Span<double> parameters, ReadOnlySpan<double> gradient)
     {
         Span<double> v = Moments[0][tensor];

@@ -10,8 +10,10 @@ namespace BioSim.Plasticity.Rules;
 /// </summary>
 public sealed class Backpropagation : ErrorSignalRule
 {
+    /// <inheritdoc/>
     public override void Prepare(Network network, ulong seed) { }
 
+    /// <inheritdoc/>
     public override void PropagateErrors(Network network, NetworkTape tape)
     {
         for (int l = network.Layers.Count - 1; l >= 1; l--)
@@ -23,7 +25,9 @@ public sealed class Backpropagation : ErrorSignalRule
         }
     }
 
+    /// <inheritdoc/>
     public override void SaveState(StateSnapshot snapshot, string prefix) { }
 
+    /// <inheritdoc/>
     public override void LoadState(StateSnapshot snapshot, string prefix) { }
 }

@@ -42,7 +42,7 @@ namespace BioSim.Plasticity.Rules;
 /// tape.H the rates, so the trainer's arg-max over Z breaks ties between saturated rates by the potential.
 /// The loss the trainer reports for a training minibatch is that of the plain feed-forward pass it runs before the rule.
 /// Layers must have scale 1. Every product is a batch matrix product through the network's
-/// <see cref="Linear.IMatrixProduct"/>; the iterations allocate nothing.
+/// <see cref="BioSim.Engine.Numerics.IMatrixProduct"/>; the iterations allocate nothing.
 /// </summary>
 public sealed partial class CorrelativeInfomax : ICreditAssignmentRule, IInferenceRule, IRateScaledRule
 {
@@ -150,6 +150,7 @@ public sealed partial class CorrelativeInfomax : ICreditAssignmentRule, IInferen
         Check(RateScale >= 0 && double.IsFinite(RateScale), nameof(RateScale), RateScale, "≥ 0 and finite");
     }
 
+    /// <inheritdoc/>
     public void Prepare(Network network, ulong seed)
     {
         Validate();
@@ -199,6 +200,7 @@ public sealed partial class CorrelativeInfomax : ICreditAssignmentRule, IInferen
         return w;
     }
 
+    /// <inheritdoc/>
     public void SetTargets(ReadOnlySpan<double> targets, int batch)
     {
         if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "The batch must have at least one row.");
@@ -207,6 +209,7 @@ public sealed partial class CorrelativeInfomax : ICreditAssignmentRule, IInferen
         _targetRows = batch;
     }
 
+    /// <inheritdoc/>
     public void ComputeUpdates(Network network, NetworkTape tape, ParameterGradients gradients)
     {
         CheckNetwork(network);
@@ -295,6 +298,7 @@ public sealed partial class CorrelativeInfomax : ICreditAssignmentRule, IInferen
         }
     }
 
+    /// <inheritdoc/>
     public void Infer(Network network, NetworkTape tape)
     {
         CheckNetwork(network);
@@ -349,6 +353,7 @@ public sealed partial class CorrelativeInfomax : ICreditAssignmentRule, IInferen
         _capacity = batch;
     }
 
+    /// <inheritdoc/>
     public void SaveState(StateSnapshot snapshot, string prefix)
     {
         for (int i = 0; i < _feedback.Length; i++) snapshot.Put($"{prefix}Wb{i + 2}", _feedback[i]);
@@ -358,6 +363,7 @@ public sealed partial class CorrelativeInfomax : ICreditAssignmentRule, IInferen
         snapshot.Put($"{prefix}rate-scale", [RateScale]);
     }
 
+    /// <inheritdoc/>
     public void LoadState(StateSnapshot snapshot, string prefix)
     {
         for (int i = 0; i < _feedback.Length; i++) snapshot.Get($"{prefix}Wb{i + 2}", _feedback[i]);

@@ -20,6 +20,7 @@ public sealed class DirectFeedbackAlignment : ErrorSignalRule
     /// <summary>B_l for hidden layer l at index l − 1, stored n_l × n_L row-major.</summary>
     public IReadOnlyList<double[]> FeedbackWeights => _feedback;
 
+    /// <inheritdoc/>
     public override void Prepare(Network network, ulong seed)
     {
         int L = network.Layers.Count, nOut = network.OutputSize;
@@ -35,6 +36,7 @@ public sealed class DirectFeedbackAlignment : ErrorSignalRule
         }
     }
 
+    /// <inheritdoc/>
     public override void PropagateErrors(Network network, NetworkTape tape)
     {
         int L = network.Layers.Count, nOut = network.OutputSize;
@@ -51,11 +53,13 @@ public sealed class DirectFeedbackAlignment : ErrorSignalRule
         }
     }
 
+    /// <inheritdoc/>
     public override void SaveState(StateSnapshot snapshot, string prefix)
     {
         for (int i = 0; i < _feedback.Length; i++) snapshot.Put($"{prefix}D{i + 1}", _feedback[i]);
     }
 
+    /// <inheritdoc/>
     public override void LoadState(StateSnapshot snapshot, string prefix)
     {
         for (int i = 0; i < _feedback.Length; i++) snapshot.Get($"{prefix}D{i + 1}", _feedback[i]);

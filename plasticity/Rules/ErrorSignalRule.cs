@@ -10,18 +10,22 @@ namespace BioSim.Plasticity.Rules;
 /// </summary>
 public abstract class ErrorSignalRule : ICreditAssignmentRule
 {
+    /// <inheritdoc/>
     public abstract void Prepare(Network network, ulong seed);
 
     /// <summary>Fills tape.Delta[1 … L−1] from tape.Delta[L].</summary>
     public abstract void PropagateErrors(Network network, NetworkTape tape);
 
+    /// <inheritdoc/>
     public void ComputeUpdates(Network network, NetworkTape tape, ParameterGradients gradients)
     {
         PropagateErrors(network, tape);
         LayerUpdates.FromErrors(network, tape, gradients);
     }
 
+    /// <inheritdoc/>
     public abstract void SaveState(StateSnapshot snapshot, string prefix);
 
+    /// <inheritdoc/>
     public abstract void LoadState(StateSnapshot snapshot, string prefix);
 }

@@ -21,6 +21,7 @@ public sealed class FeedbackAlignment : ErrorSignalRule, IFeedbackMatrixRule
     /// <summary>B_l for l = 2 … L at index l − 2, stored n_{l−1} × n_l row-major (the shape of W_lᵀ).</summary>
     public IReadOnlyList<double[]> FeedbackWeights => _feedback;
 
+    /// <inheritdoc/>
     public override void Prepare(Network network, ulong seed)
     {
         _feedback = new double[network.Layers.Count - 1][];
@@ -36,6 +37,7 @@ public sealed class FeedbackAlignment : ErrorSignalRule, IFeedbackMatrixRule
         }
     }
 
+    /// <inheritdoc/>
     public override void PropagateErrors(Network network, NetworkTape tape)
     {
         if (_feedback.Length != network.Layers.Count - 1)
@@ -51,11 +53,13 @@ public sealed class FeedbackAlignment : ErrorSignalRule, IFeedbackMatrixRule
         }
     }
 
+    /// <inheritdoc/>
     public override void SaveState(StateSnapshot snapshot, string prefix)
     {
         for (int i = 0; i < _feedback.Length; i++) snapshot.Put($"{prefix}B{i + 2}", _feedback[i]);
     }
 
+    /// <inheritdoc/>
     public override void LoadState(StateSnapshot snapshot, string prefix)
     {
         for (int i = 0; i < _feedback.Length; i++) snapshot.Get($"{prefix}B{i + 2}", _feedback[i]);

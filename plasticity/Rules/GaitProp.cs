@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics.Tensors;
 using BioSim.Engine.Random;
 using BioSim.Engine.Simulation;
@@ -61,6 +62,8 @@ public sealed class GaitProp : ICreditAssignmentRule, IUpdateListener
     /// <summary>W_l⁻¹ (row-major n × n) for l = 2 … L at index l − 1; index 0 is empty (layer 1 is never inverted).</summary>
     public IReadOnlyList<double[]> Inverses => _inverse;
 
+    /// <inheritdoc/>
+    [SuppressMessage("Usage", "CA2208", Justification = "The bad value is a property of the rule (Gamma, Orthogonality), not an argument; the message names it.")]
     public void Prepare(Network network, ulong seed)
     {
         if (!(Gamma > 0 && Gamma <= 1))
@@ -90,6 +93,7 @@ public sealed class GaitProp : ICreditAssignmentRule, IUpdateListener
         }
     }
 
+    /// <inheritdoc/>
     public void ComputeUpdates(Network network, NetworkTape tape, ParameterGradients gradients)
     {
         CheckPrepared(network);
@@ -217,11 +221,13 @@ public sealed class GaitProp : ICreditAssignmentRule, IUpdateListener
         }
     }
 
+    /// <inheritdoc/>
     public void SaveState(StateSnapshot snapshot, string prefix)
     {
         for (int l = 1; l < _inverse.Length; l++) snapshot.Put($"{prefix}Winv{l + 1}", _inverse[l]);
     }
 
+    /// <inheritdoc/>
     public void LoadState(StateSnapshot snapshot, string prefix)
     {
         for (int l = 1; l < _inverse.Length; l++) snapshot.Get($"{prefix}Winv{l + 1}", _inverse[l]);

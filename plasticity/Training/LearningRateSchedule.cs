@@ -34,6 +34,7 @@ public sealed class LearningRateSchedule : ITrainingSchedule
     /// <summary>The official Supervised-CorInfoMax Fashion-MNIST schedule: 0.95^e (epochs 1-20), 0.9^e (21-25), 0.8^e (26 on).</summary>
     public static LearningRateSchedule CorInfoMaxFashion { get; } = new([new(1, 0.95), new(21, 0.9), new(26, 0.8)]);
 
+    /// <summary>The pieces of the schedule, in order of their first epoch.</summary>
     public IReadOnlyList<RateSegment> Segments => _segments;
 
     /// <inheritdoc/>

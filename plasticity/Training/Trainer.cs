@@ -21,6 +21,12 @@ public sealed class Trainer
     private double[] _evaluationInputs = [];
     private double[] _evaluationTargets = [];
 
+    /// <summary>A trainer whose buffers take minibatches of up to <paramref name="maxBatch"/> rows.</summary>
+    /// <param name="network">The network whose weights are trained.</param>
+    /// <param name="rule">How the output error reaches each layer.</param>
+    /// <param name="optimiser">How the updates are applied.</param>
+    /// <param name="loss">The loss and its output error δ_L.</param>
+    /// <param name="maxBatch">Most rows in a minibatch.</param>
     public Trainer(Network network, ICreditAssignmentRule rule, IOptimiser optimiser, ILoss loss, int maxBatch)
     {
         (Network, Rule, Optimiser, Loss) = (network, rule, optimiser, loss);
@@ -30,9 +36,13 @@ public sealed class Trainer
         _batchTargets = new double[maxBatch * loss.TargetWidth(network)];
     }
 
+    /// <summary>The network being trained.</summary>
     public Network Network { get; }
+    /// <summary>The credit-assignment rule.</summary>
     public ICreditAssignmentRule Rule { get; }
+    /// <summary>The optimiser.</summary>
     public IOptimiser Optimiser { get; }
+    /// <summary>The loss.</summary>
     public ILoss Loss { get; }
 
     /// <summary>The tape of the last step (activations and the errors the rule assigned).</summary>

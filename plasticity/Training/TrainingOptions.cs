@@ -48,6 +48,7 @@ public sealed record TrainingOptions
     /// <summary>Checked before every step.</summary>
     public CancellationToken Cancellation { get; init; }
 
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1.");
