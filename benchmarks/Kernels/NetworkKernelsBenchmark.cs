@@ -19,7 +19,7 @@ namespace BioSim.Benchmarks.Kernels;
 /// Sizes include 4001 (not a multiple of the SIMD width). [MemoryDiagnoser] must show no allocation.
 /// </summary>
 [MemoryDiagnoser]
-public class NetworkKernelsBenchmark
+public class NetworkKernelsBenchmark : IDisposable
 {
     private LifPopulation _population = null!;
     private Simulator _simulation = null!;
@@ -74,4 +74,11 @@ public class NetworkKernelsBenchmark
     /// <summary>A whole network step (update, sort, delivery, ring advance) of a recurrent LIF network.</summary>
     [Benchmark]
     public void NetworkStep() => _simulation.Step();
+
+    /// <summary>Releases the simulator's worker threads.</summary>
+    public void Dispose()
+    {
+        _simulation.Dispose();
+        GC.SuppressFinalize(this);
+    }
 }

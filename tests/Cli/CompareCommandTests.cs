@@ -47,7 +47,7 @@ public sealed class CompareCommandTests
     private static double[] Values(JsonNode? node) =>
         [.. node!.AsArray().Select(v => v!.GetValue<string>() == "nan" ? double.NaN : double.Parse(v.GetValue<string>(), CultureInfo.InvariantCulture))];
 
-    private (int Code, string Out, string Err) Compare(params string[] arguments)
+    private static (int Code, string Out, string Err) Compare(params string[] arguments)
     {
         var result = BiosimProcess.Run(["compare", .. arguments]);
         TestContext.Out.WriteLine(result.StandardOutput + result.StandardError);

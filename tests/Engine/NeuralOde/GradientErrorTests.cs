@@ -31,7 +31,7 @@ public sealed class GradientErrorTests
     public void NonFiniteStateNamesTheStepAndTime(IGradientMethod method)
     {
         var field = new MlpVectorField(2, [4]);
-        field.Parameters.Fill(0);
+        field.Parameters.Clear();
         field.Parameters[field.BiasOffset(1)] = double.PositiveInfinity;
         var problem = NeuralOdeFixtures.Problem(SolverSettings.Fixed(ButcherTableau.Heun, 0.1));
         var ex = Assert.Throws<NonFiniteStateException>(() => method.Compute(field, problem, new double[field.ParameterCount], default));

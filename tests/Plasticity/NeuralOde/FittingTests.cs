@@ -139,7 +139,7 @@ public sealed class FittingTests
         Assert.That(tauError, Is.LessThan(0.05));
     }
 
-    private static double TestLoss(IParametricVectorField field, List<TrajectoryProblem> test)
+    private static double TestLoss(MlpVectorField field, List<TrajectoryProblem> test)
     {
         double sum = 0;
         foreach (var problem in test) sum += new SymplecticAdjoint().Compute(field, problem, new double[field.ParameterCount], default).Loss;
