@@ -13,7 +13,7 @@ public sealed record Experiment
     /// <summary>The experiment JSON as written, stored with the results.</summary>
     public required string Json { get; init; }
 
-    /// <summary>"name": names the run and its output.</summary>
+    /// <summary>"name" (required); stored as the output file's "experiment_name" attribute.</summary>
     public required string Name { get; init; }
 
     /// <summary>"description": free text ("" when absent).</summary>
