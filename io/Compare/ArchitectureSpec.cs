@@ -11,10 +11,15 @@ using BioSim.Plasticity.Training;
 namespace BioSim.IO.Compare;
 
 /// <summary>Layer sizes above the input, hidden and output activations, bias, initial-weight law and loss.</summary>
+/// <param name="Layers">"layers": the sizes of the layers above the input, the last one the output layer.</param>
+/// <param name="Activation">"activation": the hidden layers' activation, by catalogue name ("tanh").</param>
+/// <param name="OutputActivation">"output_activation": the output layer's activation, by catalogue name ("identity").</param>
+/// <param name="Bias">"bias": whether every layer has a bias b (true).</param>
 /// <param name="Init">null for PyTorch's default (W, b ~ U[±1/√n_in]); otherwise the law of every W (b = 0).</param>
 /// <param name="InitScheme">"pytorch", "distribution" (<paramref name="Init"/>), "orthogonal" (random orthogonal W, b = 0; square
 /// layers only, as GAIT-prop's published runs start) or "xavier-uniform" (W ~ U[±√(6/(n_in + n_out))], b = 0; the correlative
 /// infomax code's start).</param>
+/// <param name="Loss">"loss": the loss, by catalogue name ("softmax-cross-entropy" for Fashion-MNIST, "mse" otherwise).</param>
 /// <param name="TaskOutputs">With mse, the output units that have targets (the first ones) when the output layer is wider than the
 /// task; the others are auxiliary units whose target is their own activity (GAIT-prop's square output layer). Null: all.</param>
 /// <param name="OutputScale">the fixed factor s on the output layer's W h (1; 1/√p for the mean-field two-layer nets of Song, Xu &amp; Lafferty 2021).</param>

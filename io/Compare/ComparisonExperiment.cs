@@ -24,24 +24,31 @@ public sealed record ComparisonExperiment
     /// <summary>The JSON text, stored with the results.</summary>
     public required string Json { get; init; }
 
+    /// <summary>"name", or the file name without extension when absent.</summary>
     public required string Name { get; init; }
 
+    /// <summary>"task": where the training and test data come from.</summary>
     public required TaskSpec Task { get; init; }
 
+    /// <summary>"architecture": the network every rule trains.</summary>
     public required ArchitectureSpec Architecture { get; init; }
 
+    /// <summary>"optimiser" with the top-level "lr".</summary>
     public required OptimiserSpec Optimiser { get; init; }
 
     /// <summary>Samples per minibatch.</summary>
     public required int Batch { get; init; }
 
+    /// <summary>"epochs": passes over the training set per run.</summary>
     public required int Epochs { get; init; }
 
     /// <summary>The per-epoch factor on every learning rate ("lr_schedule"), or null for constant rates.</summary>
     public LearningRateSchedule? Schedule { get; init; }
 
+    /// <summary>"seeds": one run per seed and rule; each seed fixes the initial weights and the data order.</summary>
     public required IReadOnlyList<ulong> Seeds { get; init; }
 
+    /// <summary>"rules": the rules compared, in the file's order.</summary>
     public required IReadOnlyList<RuleSpec> Rules { get; init; }
 
     /// <summary>Whether to measure the angle of each hidden layer's signal to backprop's at every epoch end.</summary>

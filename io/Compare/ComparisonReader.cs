@@ -41,8 +41,11 @@ public sealed class ComparisonReader(Catalogue catalogue)
     private static readonly string[] TopFields =
         ["name", "description", "task", "architecture", "optimiser", "lr", "batch", "epochs", "seeds", "rules", "alignment", "divergence_loss", "precision", "lr_schedule"];
 
+    /// <summary>Reads and validates the comparison file at <paramref name="path"/>.</summary>
     public ComparisonExperiment ReadFile(string path) => Read(JsonFields.ReadText(path, "comparison"), path);
 
+    /// <summary>Reads and validates comparison <paramref name="json"/>; <paramref name="file"/> names it in messages and gives
+    /// the default name.</summary>
     public ComparisonExperiment Read(string json, string file = "comparison") => JsonFields.ReadRoot(json, file, TopFields, (f, root) =>
     {
         if (root.TryGetProperty("precision", out var precision) && !(precision.ValueKind == JsonValueKind.String && precision.GetString() == "float64"))

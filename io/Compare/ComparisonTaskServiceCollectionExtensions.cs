@@ -8,6 +8,7 @@ namespace BioSim.IO.Compare;
 /// <summary>Registers the comparison tasks by name.</summary>
 public static class ComparisonTaskServiceCollectionExtensions
 {
+    /// <summary>Registers "fashion-mnist", "teacher-student/linear" and "teacher-student/tanh" as <see cref="ITask"/> plug-ins.</summary>
     public static IServiceCollection AddComparisonTasks(this IServiceCollection services)
     {
         services.AddPlugin<ITask, FashionMnistTask>("fashion-mnist");

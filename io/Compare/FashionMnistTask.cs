@@ -8,6 +8,7 @@ namespace BioSim.IO.Compare;
 /// <summary>Fashion-MNIST from its IDX files (optionally the first samples of each split); a missing data set says how to install it.</summary>
 public sealed class FashionMnistTask : ITask
 {
+    /// <inheritdoc/>
     public (Dataset Train, Dataset Test) Load(TaskSpec task)
     {
         ArgumentNullException.ThrowIfNull(task);

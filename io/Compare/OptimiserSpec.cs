@@ -11,6 +11,9 @@ using BioSim.Plasticity.Training;
 namespace BioSim.IO.Compare;
 
 /// <summary>An optimiser from the catalogue ("type"), its learning rate ("lr") and settings (its public settable properties).</summary>
+/// <param name="Type">"type": the optimiser's catalogue name ("sgd").</param>
+/// <param name="LearningRate">The top-level "lr".</param>
+/// <param name="Options">The settings from the other keys of "optimiser" (snake_case of the property names), with their values.</param>
 /// <param name="Description">The optimiser in words, for the summary ("SGD with momentum 0.9, lr 0.01").</param>
 public sealed record OptimiserSpec(string Type, double LearningRate, IReadOnlyList<(PropertyInfo Property, object? Value)> Options, string Description = "")
 {
@@ -23,5 +26,6 @@ public sealed record OptimiserSpec(string Type, double LearningRate, IReadOnlyLi
         return optimiser;
     }
 
+    /// <summary>The <see cref="Description"/>.</summary>
     public override string ToString() => Description;
 }

@@ -11,6 +11,9 @@ using BioSim.Plasticity.Training;
 namespace BioSim.IO.Compare;
 
 /// <summary>A rule from the catalogue, under a label (unique in the comparison), with options set on its public properties.</summary>
+/// <param name="Name">The rule's catalogue name (the entry itself, or its "name").</param>
+/// <param name="Label">"label" (the name when absent), which the results and checkpoints are keyed by.</param>
+/// <param name="Options">The settings from the entry's "options" (snake_case of the property names), with their values.</param>
 /// <param name="InitScheme">null: the architecture's initial weights; otherwise this rule's own ("init" in the rule's entry, with
 /// the values of <see cref="ArchitectureSpec.InitScheme"/>; e.g. GAIT-prop from orthogonal and from Xavier-uniform weights in one
 /// comparison). Its runs then start from other weights than the rest, which the summary names.</param>

@@ -9,6 +9,7 @@ namespace BioSim.IO.Compare;
 /// from the task's seed, the targets optionally scaled to a root mean square.</summary>
 public sealed class TeacherStudentTask(bool tanh) : ITask
 {
+    /// <inheritdoc/>
     public (Dataset Train, Dataset Test) Load(TaskSpec task)
     {
         ArgumentNullException.ThrowIfNull(task);

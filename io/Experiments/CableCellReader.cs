@@ -29,6 +29,7 @@ public sealed class CableCellReader(Catalogue catalogue)
 {
     private static readonly JsonSerializerOptions Strict = new() { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
 
+    /// <summary>Reads the cell description at <paramref name="path"/>; relative SWC paths are taken from its folder.</summary>
     public CableCell ReadFile(string path)
     {
         string json;
@@ -43,6 +44,8 @@ public sealed class CableCellReader(Catalogue catalogue)
         return Read(json, path);
     }
 
+    /// <summary>Reads cell description <paramref name="json"/>; <paramref name="file"/> names it in messages and locates
+    /// relative SWC paths.</summary>
     public CableCell Read(string json, string file = "cell")
     {
         JsonDocument doc;
@@ -126,7 +129,7 @@ public sealed class CableCellReader(Catalogue catalogue)
         return cell;
     }
 
-    private Morphology ReadMorphology(JsonElement m, string file)
+    private static Morphology ReadMorphology(JsonElement m, string file)
     {
         Known(m, "morphology", file, ["swc", "sections", "Ra", "cm"]);
         double ra = m.TryGetProperty("Ra", out var raValue) ? Positive(raValue, "morphology.Ra", file) : Morphology.DefaultRa;

@@ -13,8 +13,10 @@ public sealed record Experiment
     /// <summary>The experiment JSON as written, stored with the results.</summary>
     public required string Json { get; init; }
 
+    /// <summary>"name" (required); stored as the output file's "experiment_name" attribute.</summary>
     public required string Name { get; init; }
 
+    /// <summary>"description": free text ("" when absent).</summary>
     public string Description { get; init; } = "";
 
     /// <summary>Seed of every random stream of the run.</summary>
@@ -32,10 +34,13 @@ public sealed record Experiment
     /// <summary>Simulated time between two flushes of the output file (ms).</summary>
     public double FlushInterval { get; init; } = 100.0;
 
+    /// <summary>"populations": the neuron populations, in the file's order.</summary>
     public required IReadOnlyList<PopulationSpec> Populations { get; init; }
 
+    /// <summary>"projections": the synaptic projections between populations (none when absent).</summary>
     public required IReadOnlyList<ProjectionSpec> Projections { get; init; }
 
+    /// <summary>"record": what the run writes (when absent: the spikes of every population, no state probes).</summary>
     public required RecordSpec Record { get; init; }
 
     /// <summary>Number of steps: duration/dt rounded to the nearest integer.</summary>

@@ -27,8 +27,10 @@ public sealed class ExperimentReader(Catalogue catalogue)
     private static readonly string[] TopFields =
         ["name", "description", "seed", "dt", "duration", "threads", "flush_interval", "populations", "projections", "record"];
 
+    /// <summary>Reads and validates the experiment file at <paramref name="path"/>.</summary>
     public Experiment ReadFile(string path) => Read(JsonFields.ReadText(path, "experiment"), path);
 
+    /// <summary>Reads and validates experiment <paramref name="json"/>; <paramref name="file"/> names it in messages.</summary>
     public Experiment Read(string json, string file = "experiment") => JsonFields.ReadRoot(json, file, TopFields, (f, root) =>
     {
         double dt = f.PositiveNumber(root, "dt", "");

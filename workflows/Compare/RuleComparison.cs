@@ -30,6 +30,7 @@ namespace BioSim.Workflows.Compare;
 /// </summary>
 public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
 {
+    /// <summary>The file in the output directory that holds every finished run's curves.</summary>
     public const string CurvesFileName = "curves.h5";
 
     /// <summary>Loads the task's data through the task the catalogue knows by name; a missing Fashion-MNIST says how to install it.</summary>
@@ -48,6 +49,8 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         return network;
     }
 
+    /// <summary>Where the run of <paramref name="label"/> with <paramref name="seed"/> keeps its checkpoint:
+    /// &lt;<paramref name="outputDirectory"/>&gt;/checkpoints/&lt;label&gt;-seed&lt;s&gt;.h5.</summary>
     public static string CheckpointPath(string outputDirectory, string label, ulong seed) =>
         Path.Combine(outputDirectory, "checkpoints", $"{label}-seed{seed}.h5");
 

@@ -6,19 +6,25 @@ namespace BioSim.Workflows.Compare;
 /// <summary>The curves of one rule × seed run.</summary>
 public sealed class RunRecord(string label, string rule, ulong seed, int hiddenLayers, int layers = 0)
 {
+    /// <summary>The rule's label in the comparison (/runs/&lt;label&gt; in curves.h5, the checkpoint's file name).</summary>
     public string Label { get; } = label;
 
+    /// <summary>The rule's catalogue name.</summary>
     public string Rule { get; } = rule;
 
+    /// <summary>The run's seed (initial weights and data order; seed_&lt;s&gt; in curves.h5).</summary>
     public ulong Seed { get; } = seed;
 
+    /// <summary>Hidden layers with an alignment angle (all of them when alignment is measured, else 0).</summary>
     public int HiddenLayers { get; } = hiddenLayers;
 
     /// <summary>Layers with an update cosine (all of them when alignment is measured, else 0).</summary>
     public int Layers { get; } = layers;
 
+    /// <summary>The loss of every minibatch in training order (batch_loss).</summary>
     public List<double> BatchLosses { get; } = [];
 
+    /// <summary>Training loss, test loss and test accuracy at each epoch end (epoch_train_loss, epoch_test_loss, epoch_test_accuracy).</summary>
     public List<EpochResult> Epochs { get; } = [];
 
     /// <summary>Wall time of each epoch's training and evaluation (alignment and checkpoints excluded), s.</summary>
@@ -39,6 +45,7 @@ public sealed class RunRecord(string label, string rule, ulong seed, int hiddenL
     /// <summary>Running, completed, or diverged with the message (its text is what curves.h5 and checkpoints hold).</summary>
     public RunStatus Status { get; set; } = RunStatus.Running;
 
+    /// <summary>Whether <see cref="Status"/> is diverged.</summary>
     public bool Diverged => Status.Diverged;
 
     /// <summary>Batches per epoch (for progress).</summary>

@@ -16,6 +16,9 @@ namespace BioSim.Workflows.Runs;
 /// </summary>
 public sealed class ModelBuilder(Catalogue catalogue)
 {
+    /// <summary>Builds the populations, projections and simulator of <paramref name="experiment"/>.</summary>
+    /// <param name="experiment">A validated experiment; an unknown population model or bad population parameters are reported as an <see cref="ExperimentException"/> against its file.</param>
+    /// <param name="threads">Worker threads for the population updates; null: the experiment's "threads". Results do not depend on it.</param>
     /// <param name="minElementsForThreads">See <see cref="Simulator"/>: networks smaller than this step on one thread.</param>
     public BuiltModel Build(Experiment experiment, int? threads = null, int minElementsForThreads = Simulator.MinElementsForThreads)
     {
