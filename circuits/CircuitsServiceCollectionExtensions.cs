@@ -1,6 +1,6 @@
+using BioSim.Circuits.Cells;
 using BioSim.Circuits.Connectivity;
 using BioSim.Circuits.Mechanisms;
-using BioSim.Circuits.Cells;
 using BioSim.Circuits.Neurons.AdEx;
 using BioSim.Circuits.Neurons.Dendritic;
 using BioSim.Circuits.Neurons.HodgkinHuxley;

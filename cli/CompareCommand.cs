@@ -1,11 +1,11 @@
-using BioSim.Workflows.Compare;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using BioSim.IO.Compare;
-using BioSim.Engine.Numerics;
 using BioSim.Cli.Compare;
 using BioSim.Cli.Terminal;
+using BioSim.Engine.Numerics;
+using BioSim.IO.Compare;
+using BioSim.Workflows.Compare;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace BioSim.Cli;

@@ -4,8 +4,8 @@ using BenchmarkDotNet.Attributes;
 using BioSim.Engine.NeuralOde;
 using BioSim.Engine.Numerics;
 using BioSim.Engine.Ode;
-using BioSim.Plasticity.NeuralOde;
 using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.NeuralOde;
 using MeanSquaredError = BioSim.Engine.NeuralOde.MeanSquaredError;
 
 namespace BioSim.Benchmarks.NeuralOde;

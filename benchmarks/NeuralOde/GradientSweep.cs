@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Runtime.Intrinsics;
 using BioSim.Engine.NeuralOde;
 using BioSim.Engine.Ode;
-using BioSim.Plasticity.NeuralOde;
 using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.NeuralOde;
 using MeanSquaredError = BioSim.Engine.NeuralOde.MeanSquaredError;
 
 namespace BioSim.Benchmarks.NeuralOde;

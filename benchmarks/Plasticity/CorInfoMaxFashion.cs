@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.Intrinsics;
+using BioSim.Engine.Numerics;
 using BioSim.IO.Datasets;
 using BioSim.Plasticity.Data;
-using BioSim.Engine.Numerics;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
 using BioSim.Plasticity.Rules;

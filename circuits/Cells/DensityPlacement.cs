@@ -1,5 +1,4 @@
 using BioSim.Circuits.Mechanisms;
-using BioSim.Circuits.Morphology;
 
 namespace BioSim.Circuits.Cells;
 

@@ -1,5 +1,3 @@
-using BioSim.Engine.Random;
-
 namespace BioSim.Circuits.Connectivity;
 
 /// <summary>Parameters of all-to-all connectivity.</summary>

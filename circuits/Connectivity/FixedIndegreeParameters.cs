@@ -1,5 +1,3 @@
-using BioSim.Engine.Random;
-
 namespace BioSim.Circuits.Connectivity;
 
 /// <summary>Parameters of fixed in-degree connectivity.</summary>

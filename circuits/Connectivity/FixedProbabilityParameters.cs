@@ -1,5 +1,3 @@
-using BioSim.Engine.Random;
-
 namespace BioSim.Circuits.Connectivity;
 
 /// <summary>Parameters of Bernoulli (fixed-probability) connectivity.</summary>

@@ -1,5 +1,3 @@
-using BioSim.Engine.Ode;
-
 namespace BioSim.Engine.NeuralOde;
 
 /// <summary>What a gradient computation returns besides the gradients.</summary>

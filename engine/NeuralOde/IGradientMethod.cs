@@ -1,5 +1,3 @@
-using BioSim.Engine.Ode;
-
 namespace BioSim.Engine.NeuralOde;
 
 /// <summary>

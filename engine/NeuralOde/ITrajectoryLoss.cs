@@ -1,5 +1,3 @@
-using BioSim.Engine.Ode;
-
 namespace BioSim.Engine.NeuralOde;
 
 /// <summary>A loss on the states at the observation times.</summary>

@@ -1,5 +1,3 @@
-using BioSim.Engine.Ode;
-
 namespace BioSim.Engine.NeuralOde;
 
 /// <summary>Mean squared error (1 / (M d)) Σ_k Σ_i (x_i(t_k) − y_ki)² against targets y (M × d, row-major),

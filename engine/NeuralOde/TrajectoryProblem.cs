@@ -1,5 +1,3 @@
-using BioSim.Engine.Ode;
-
 namespace BioSim.Engine.NeuralOde;
 
 /// <summary>One trajectory to differentiate: start (t0, x0), observation times t_1 &lt; … &lt; t_M (each ≥ t0),

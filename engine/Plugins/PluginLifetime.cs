@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-
 namespace BioSim.Engine.Plugins;
 
 /// <summary>How long a resolved plug-in lives.</summary>

@@ -1,5 +1,3 @@
-using BioSim.Engine.Events;
-
 namespace BioSim.Engine.Simulation;
 
 /// <summary>Thrown when a state variable becomes NaN or infinite.</summary>

@@ -1,9 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using BioSim.Engine.Simulation;
-using BioSim.IO.Experiments;
-using BioSim.IO.Hdf5;
-
 namespace BioSim.IO.Compare;
 
 /// <summary>Who a comparison checkpoint belongs to and how the run stands (the file's attributes).</summary>

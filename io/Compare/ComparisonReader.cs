@@ -1,7 +1,6 @@
-using BioSim.Engine.Plugins;
 using System.Reflection;
 using System.Text.Json;
-using BioSim.Circuits;
+using BioSim.Engine.Plugins;
 using BioSim.Engine.Random;
 using BioSim.IO.Datasets;
 using BioSim.IO.Experiments;

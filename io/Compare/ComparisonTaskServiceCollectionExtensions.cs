@@ -1,5 +1,4 @@
 using BioSim.Engine.Plugins;
-using BioSim.IO.Datasets;
 using BioSim.Plasticity.Data;
 using Microsoft.Extensions.DependencyInjection;
 

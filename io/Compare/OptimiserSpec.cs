@@ -1,12 +1,7 @@
-using BioSim.Engine.Plugins;
 using System.Reflection;
-using BioSim.Circuits;
-using BioSim.Engine.Random;
+using BioSim.Engine.Plugins;
 using BioSim.Plasticity;
-using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
-using BioSim.Plasticity.Rules;
-using BioSim.Plasticity.Training;
 
 namespace BioSim.IO.Compare;
 

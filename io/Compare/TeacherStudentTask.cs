@@ -1,7 +1,4 @@
-using BioSim.Engine.Plugins;
-using BioSim.IO.Datasets;
 using BioSim.Plasticity.Data;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace BioSim.IO.Compare;
 

@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
-
 namespace BioSim.IO.Datasets;
 
 /// <summary>An IDX array of unsigned bytes: its shape (outermost first) and values in row-major order.</summary>

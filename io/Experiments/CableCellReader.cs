@@ -1,11 +1,10 @@
-using BioSim.Engine.Plugins;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using BioSim.Circuits;
 using BioSim.Circuits.Cells;
 using BioSim.Circuits.Mechanisms;
 using BioSim.Circuits.Morphology;
+using BioSim.Engine.Plugins;
 using BioSim.IO.Swc;
 
 namespace BioSim.IO.Experiments;

@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using BioSim.Circuits.Synapses;
-using BioSim.Engine.Random;
-
 namespace BioSim.IO.Experiments;
 
 /// <summary>A validated experiment: what to build, how long to run, what to record.</summary>

@@ -1,11 +1,10 @@
-using BioSim.Engine.Plugins;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using BioSim.Circuits;
-using BioSim.Circuits.Connectivity;
 using BioSim.Circuits.Cells;
+using BioSim.Circuits.Connectivity;
 using BioSim.Circuits.Populations;
 using BioSim.Circuits.Synapses;
+using BioSim.Engine.Plugins;
 using BioSim.Engine.Random;
 
 namespace BioSim.IO.Experiments;

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using BioSim.Circuits.Synapses;
 using BioSim.Engine.Random;
 
 namespace BioSim.IO.Experiments;

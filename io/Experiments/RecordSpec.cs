@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using BioSim.Circuits.Synapses;
-using BioSim.Engine.Random;
-
 namespace BioSim.IO.Experiments;
 
 /// <summary>What is written to the output file; <paramref name="Compression"/> is the gzip level (0 = off, 1–9) of every

@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using BioSim.Circuits.Synapses;
-using BioSim.Engine.Random;
-
 namespace BioSim.IO.Experiments;
 
 /// <summary>A state probe: one variable of some elements of a population, every <paramref name="Every"/> steps;

@@ -4,7 +4,6 @@ using BioSim.Engine.Ode;
 using BioSim.IO.Experiments;
 using BioSim.IO.Hdf5;
 using BioSim.IO.Sonata;
-using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.NeuralOde;
 
 namespace BioSim.IO.NeuralOde;

@@ -1,5 +1,3 @@
-using BioSim.IO.Hdf5;
-
 namespace BioSim.IO.Sonata;
 
 /// <summary>The spikes of one population as read back from a SONATA spike file.</summary>

@@ -1,5 +1,3 @@
-using BioSim.IO.Hdf5;
-
 namespace BioSim.IO.Sonata;
 
 /// <summary>One SONATA frame-oriented report population: frames × elements values.</summary>

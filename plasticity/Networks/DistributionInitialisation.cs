@@ -1,5 +1,4 @@
 using BioSim.Engine.Random;
-using BioSim.Plasticity.Rules;
 
 namespace BioSim.Plasticity.Networks;
 

@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace BioSim.Plasticity.Networks;
 
 /// <summary>f(z) = clip(z/6 + 1/2, 0, 1) (PyTorch's Hardsigmoid), f′ = 1/6 on (−3, 3), 0 outside.</summary>

@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
+using BioSim.Engine.Numerics;
 using BioSim.Engine.Random;
 using BioSim.Engine.Simulation;
-using BioSim.Engine.Numerics;
 
 namespace BioSim.Plasticity.Networks;
 

@@ -1,7 +1,3 @@
-using BioSim.Engine.Random;
-using BioSim.Engine.Simulation;
-using BioSim.Engine.Numerics;
-
 namespace BioSim.Plasticity.Networks;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using BioSim.Engine.Random;
 using BioSim.Plasticity.Rules;
 
 namespace BioSim.Plasticity.Networks;

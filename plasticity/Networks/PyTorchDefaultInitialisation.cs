@@ -1,6 +1,3 @@
-using BioSim.Engine.Random;
-using BioSim.Plasticity.Rules;
-
 namespace BioSim.Plasticity.Networks;
 
 /// <summary>PyTorch's default for linear layers: W and b ~ U[±1/√n_in] (<see cref="Network.Initialise(ulong)"/>).</summary>

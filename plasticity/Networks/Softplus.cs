@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace BioSim.Plasticity.Networks;
 
 /// <summary>f(z) = log(1 + e^z), evaluated without overflow as max(z, 0) + log1p(e^{−|z|}); f′ = 1/(1 + e^{−z}).</summary>

@@ -1,7 +1,6 @@
 using BioSim.Engine.NeuralOde;
 using BioSim.Engine.Numerics;
 using BioSim.Engine.Plugins;
-using BioSim.Plasticity.Networks;
 
 namespace BioSim.Plasticity.NeuralOde;
 

@@ -1,4 +1,3 @@
-using System.Numerics;
 using BioSim.Engine.Simulation;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Rules;

@@ -1,8 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
-using BioSim.Engine.Simulation;
-using BioSim.Plasticity.Networks;
-using BioSim.Plasticity.Rules;
 
 namespace BioSim.Plasticity.Optimisers;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics.Tensors;
+using BioSim.Engine.Numerics;
 using BioSim.Engine.Random;
 using BioSim.Engine.Simulation;
-using BioSim.Engine.Numerics;
 using BioSim.Plasticity.Networks;
 
 namespace BioSim.Plasticity.Rules;

@@ -1,4 +1,3 @@
-using BioSim.Engine.Simulation;
 using BioSim.Plasticity.Networks;
 
 namespace BioSim.Plasticity.Rules;

@@ -1,9 +1,3 @@
-using System.Numerics;
-using BioSim.Plasticity.Data;
-using BioSim.Plasticity.Networks;
-using BioSim.Plasticity.Optimisers;
-using BioSim.Plasticity.Rules;
-
 namespace BioSim.Plasticity.Training;
 
 /// <summary>One epoch's numbers. Accuracy is NaN for regression; test values are NaN without a test set.</summary>

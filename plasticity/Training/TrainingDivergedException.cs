@@ -1,9 +1,3 @@
-using System.Numerics;
-using BioSim.Plasticity.Data;
-using BioSim.Plasticity.Networks;
-using BioSim.Plasticity.Optimisers;
-using BioSim.Plasticity.Rules;
-
 namespace BioSim.Plasticity.Training;
 
 /// <summary>A run stopped because the loss or a weight became non-finite or exceeded the divergence limit.</summary>

@@ -1,9 +1,3 @@
-using System.Numerics;
-using BioSim.Plasticity.Data;
-using BioSim.Plasticity.Networks;
-using BioSim.Plasticity.Optimisers;
-using BioSim.Plasticity.Rules;
-
 namespace BioSim.Plasticity.Training;
 
 /// <summary>How a <see cref="Trainer"/> runs.</summary>

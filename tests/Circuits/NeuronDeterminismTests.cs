@@ -1,7 +1,3 @@
-using BioSim.Workflows.Compare;
-using BioSim.Workflows.Runs;
-using BioSim.Workflows;
-using BioSim.Engine.Plugins;
 using BioSim.Circuits.Connectivity;
 using BioSim.Circuits.Neurons.AdEx;
 using BioSim.Circuits.Neurons.Dendritic;

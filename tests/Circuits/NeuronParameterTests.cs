@@ -1,10 +1,10 @@
-using BioSim.Engine.Plugins;
 using BioSim.Circuits;
-using BioSim.Circuits.Populations;
 using BioSim.Circuits.Neurons.AdEx;
 using BioSim.Circuits.Neurons.HodgkinHuxley;
 using BioSim.Circuits.Neurons.LifCond;
+using BioSim.Circuits.Populations;
 using BioSim.Circuits.Synapses;
+using BioSim.Engine.Plugins;
 using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
 

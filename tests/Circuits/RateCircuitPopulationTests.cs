@@ -1,10 +1,8 @@
-using BioSim.Workflows.Compare;
-using BioSim.Workflows.Runs;
-using BioSim.Workflows;
 using BioSim.Circuits.Neurons.RateCircuit;
 using BioSim.Engine.Simulation;
-using BioSim.IO;
 using BioSim.IO.Experiments;
+using BioSim.Workflows;
+using BioSim.Workflows.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
 

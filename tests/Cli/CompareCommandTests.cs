@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using BioSim.Engine.Numerics;
 using BioSim.Engine.Random;
 using BioSim.IO.Hdf5;
 using BioSim.Plasticity.Data;
-using BioSim.Engine.Numerics;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
 using BioSim.Plasticity.Rules;

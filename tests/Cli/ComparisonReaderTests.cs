@@ -1,12 +1,9 @@
-using BioSim.Workflows.Compare;
-using BioSim.Workflows.Runs;
-using BioSim.Workflows;
 using BioSim.Engine.Plugins;
-using BioSim.Circuits;
-using BioSim.IO;
 using BioSim.IO.Compare;
 using BioSim.IO.Experiments;
 using BioSim.Plasticity.Rules;
+using BioSim.Workflows;
+using BioSim.Workflows.Compare;
 using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
 

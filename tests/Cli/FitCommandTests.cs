@@ -1,10 +1,10 @@
 using System.Text.Json;
+using BioSim.Circuits.Neurons.RateCircuit;
 using BioSim.Engine.NeuralOde;
 using BioSim.Engine.Ode;
 using BioSim.IO.Hdf5;
 using BioSim.IO.Sonata;
 using NUnit.Framework;
-using BioSim.Circuits.Neurons.RateCircuit;
 
 namespace BioSim.Tests.Cli;
 

@@ -1,11 +1,8 @@
-using BioSim.Workflows.Compare;
-using BioSim.Workflows.Runs;
-using BioSim.Workflows;
 using BioSim.Circuits.Cells;
 using BioSim.Circuits.Mechanisms;
-using BioSim.IO;
 using BioSim.IO.Experiments;
 using BioSim.IO.Swc;
+using BioSim.Workflows;
 using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
 

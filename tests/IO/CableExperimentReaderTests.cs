@@ -1,9 +1,6 @@
-using BioSim.Workflows.Compare;
-using BioSim.Workflows.Runs;
-using BioSim.Workflows;
 using BioSim.Circuits.Cells;
-using BioSim.IO;
 using BioSim.IO.Experiments;
+using BioSim.Workflows;
 using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
 

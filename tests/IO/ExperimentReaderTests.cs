@@ -1,11 +1,8 @@
-using BioSim.Workflows.Compare;
-using BioSim.Workflows.Runs;
-using BioSim.Workflows;
 using System.Text.Json.Nodes;
 using BioSim.Circuits.Neurons.Lif;
 using BioSim.Engine.Random;
-using BioSim.IO;
 using BioSim.IO.Experiments;
+using BioSim.Workflows;
 using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
 

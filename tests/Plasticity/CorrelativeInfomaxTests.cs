@@ -1,6 +1,6 @@
 using System.Text.Json;
-using BioSim.Engine.Random;
 using BioSim.Engine.Numerics;
+using BioSim.Engine.Random;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Rules;
 using MathNet.Numerics.LinearAlgebra;

@@ -1,9 +1,8 @@
+using BioSim.Engine.Numerics;
 using BioSim.Engine.Plugins;
-using BioSim.Circuits;
 using BioSim.Engine.Random;
 using BioSim.Engine.Simulation;
 using BioSim.Plasticity;
-using BioSim.Engine.Numerics;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Rules;
 using Microsoft.Extensions.DependencyInjection;

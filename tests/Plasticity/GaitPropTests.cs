@@ -1,13 +1,13 @@
-using BioSim.Engine.Plugins;
-using BioSim.Plasticity;
-using Microsoft.Extensions.DependencyInjection;
-using BioSim.Engine.Random;
-using BioSim.Plasticity.Data;
 using BioSim.Engine.Numerics;
+using BioSim.Engine.Plugins;
+using BioSim.Engine.Random;
+using BioSim.Plasticity;
+using BioSim.Plasticity.Data;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
 using BioSim.Plasticity.Rules;
 using BioSim.Plasticity.Training;
+using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
 
 namespace BioSim.Tests.Plasticity;

@@ -1,5 +1,5 @@
-using BioSim.Engine.Random;
 using BioSim.Engine.Numerics;
+using BioSim.Engine.Random;
 using NUnit.Framework;
 
 namespace BioSim.Tests.Plasticity;

@@ -1,6 +1,6 @@
+using BioSim.Engine.Numerics;
 using BioSim.Engine.Simulation;
 using BioSim.Plasticity.Data;
-using BioSim.Engine.Numerics;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
 using BioSim.Plasticity.Rules;

@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using BioSim.Engine.Numerics;
 using BioSim.Engine.Random;
 using BioSim.IO.Datasets;
 using BioSim.Plasticity.Data;
-using BioSim.Engine.Numerics;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
 using BioSim.Plasticity.Rules;

@@ -1,9 +1,7 @@
-using BioSim.Workflows.Compare;
-using BioSim.Workflows.Runs;
-using BioSim.Workflows;
 using System.Text.Json;
-using BioSim.IO;
 using BioSim.IO.Experiments;
+using BioSim.Workflows;
+using BioSim.Workflows.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using BioSim.Engine.Numerics;
 using BioSim.IO.Datasets;
 using BioSim.Plasticity.Data;
-using BioSim.Engine.Numerics;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
 using BioSim.Plasticity.Rules;

@@ -1,5 +1,5 @@
-using BioSim.Engine.Random;
 using BioSim.Engine.Numerics;
+using BioSim.Engine.Random;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Rules;
 using NUnit.Framework;

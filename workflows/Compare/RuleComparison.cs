@@ -1,12 +1,10 @@
-using BioSim.IO.Compare;
-using BioSim.Engine.Plugins;
-using BioSim.Engine.Random;
 using System.Diagnostics;
-using BioSim.Circuits;
+using BioSim.Engine.Numerics;
+using BioSim.Engine.Plugins;
+using BioSim.IO.Compare;
 using BioSim.IO.Hdf5;
 using BioSim.Plasticity;
 using BioSim.Plasticity.Data;
-using BioSim.Engine.Numerics;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Rules;
 using BioSim.Plasticity.Training;

@@ -1,10 +1,10 @@
-using BioSim.Plasticity.Networks;
-using BioSim.Plasticity;
 using BioSim.Engine.NeuralOde;
 using BioSim.Engine.Numerics;
 using BioSim.Engine.Plugins;
 using BioSim.IO.Experiments;
 using BioSim.IO.NeuralOde;
+using BioSim.Plasticity;
+using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.NeuralOde;
 using BioSim.Plasticity.Optimisers;
 using BioSim.Plasticity.Training;

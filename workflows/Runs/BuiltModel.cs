@@ -1,10 +1,4 @@
-using BioSim.IO.Experiments;
-using BioSim.Engine.Plugins;
-using BioSim.Circuits;
-using BioSim.Circuits.Connectivity;
-using BioSim.Circuits.Populations;
 using BioSim.Circuits.Projections;
-using BioSim.Engine.Random;
 using BioSim.Engine.Simulation;
 
 namespace BioSim.Workflows.Runs;

@@ -1,11 +1,10 @@
-using BioSim.IO.Experiments;
-using BioSim.Engine.Plugins;
-using BioSim.Circuits;
 using BioSim.Circuits.Connectivity;
 using BioSim.Circuits.Populations;
 using BioSim.Circuits.Projections;
+using BioSim.Engine.Plugins;
 using BioSim.Engine.Random;
 using BioSim.Engine.Simulation;
+using BioSim.IO.Experiments;
 
 namespace BioSim.Workflows.Runs;
 

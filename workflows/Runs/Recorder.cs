@@ -1,10 +1,7 @@
-using BioSim.IO.Runs;
-using System.Diagnostics;
-using System.Reflection;
 using BioSim.Circuits.Populations;
 using BioSim.Engine.Simulation;
 using BioSim.IO.Experiments;
-using BioSim.IO.Hdf5;
+using BioSim.IO.Runs;
 using BioSim.IO.Sonata;
 
 namespace BioSim.Workflows.Runs;

@@ -1,5 +1,4 @@
 using BioSim.Circuits.Populations;
-using static BioSim.Circuits.Neurons.ParameterChecks;
 
 namespace BioSim.Circuits.Neurons.Dendritic;
 

@@ -1,4 +1,3 @@
-using BioSim.Circuits.Populations;
 using static BioSim.Circuits.Neurons.ParameterChecks;
 
 namespace BioSim.Circuits.Neurons.Dendritic;

@@ -1,9 +1,9 @@
-using BioSim.Engine.Plugins;
 using BioSim.Circuits;
 using BioSim.Circuits.Cells;
 using BioSim.Circuits.Mechanisms;
 using BioSim.Circuits.Morphology;
 using BioSim.Engine.Cable;
+using BioSim.Engine.Plugins;
 using BioSim.Engine.Simulation;
 using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;

@@ -1,7 +1,7 @@
 using BioSim.Engine.NeuralOde;
 using BioSim.Engine.Ode;
-using NUnit.Framework;
 using BioSim.Plasticity.NeuralOde;
+using NUnit.Framework;
 
 namespace BioSim.Tests.Engine.NeuralOde;
 

@@ -1,8 +1,8 @@
 using BioSim.Engine.NeuralOde;
 using BioSim.Engine.Ode;
-using NUnit.Framework;
-using BioSim.Plasticity.NeuralOde;
 using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.NeuralOde;
+using NUnit.Framework;
 
 namespace BioSim.Tests.Engine.NeuralOde;
 

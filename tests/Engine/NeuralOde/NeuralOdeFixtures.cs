@@ -1,9 +1,9 @@
+using BioSim.Circuits.Neurons.RateCircuit;
 using BioSim.Engine.NeuralOde;
 using BioSim.Engine.Ode;
-using BioSim.Plasticity.NeuralOde;
 using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.NeuralOde;
 using MeanSquaredError = BioSim.Engine.NeuralOde.MeanSquaredError;
-using BioSim.Circuits.Neurons.RateCircuit;
 
 namespace BioSim.Tests.Engine.NeuralOde;
 

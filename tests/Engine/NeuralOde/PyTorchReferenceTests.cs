@@ -1,9 +1,9 @@
 using System.Text.Json;
 using BioSim.Engine.NeuralOde;
 using BioSim.Engine.Ode;
-using NUnit.Framework;
-using BioSim.Plasticity.NeuralOde;
 using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.NeuralOde;
+using NUnit.Framework;
 using MeanSquaredError = BioSim.Engine.NeuralOde.MeanSquaredError;
 
 namespace BioSim.Tests.Engine.NeuralOde;

@@ -1,6 +1,6 @@
 using BioSim.Engine.NeuralOde;
-using NUnit.Framework;
 using BioSim.Plasticity.Networks;
+using NUnit.Framework;
 
 namespace BioSim.Tests.Engine.NeuralOde;
 

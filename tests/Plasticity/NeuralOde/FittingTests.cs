@@ -1,13 +1,13 @@
+using BioSim.Circuits.Neurons.RateCircuit;
 using BioSim.Engine.NeuralOde;
 using BioSim.Engine.Ode;
+using BioSim.Plasticity.Networks;
+using BioSim.Plasticity.NeuralOde;
 using BioSim.Plasticity.Optimisers;
 using BioSim.Plasticity.Training;
 using BioSim.Tests.Engine.NeuralOde;
 using NUnit.Framework;
-using BioSim.Plasticity.NeuralOde;
-using BioSim.Plasticity.Networks;
 using MeanSquaredError = BioSim.Engine.NeuralOde.MeanSquaredError;
-using BioSim.Circuits.Neurons.RateCircuit;
 
 namespace BioSim.Tests.Plasticity.NeuralOde;
 
