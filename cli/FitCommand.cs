@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using BioSim.Cli.Terminal;
+using BioSim.IO.NeuralOde;
 using BioSim.Plasticity.Training;
 using BioSim.Workflows.Fit;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,22 +21,47 @@ internal static class FitCommand
     {
         var experiment = new Argument<FileInfo>("experiment") { Description = "The fit experiment (JSON): data, model, solver, gradient, training." };
         var output = new Option<string>("--output", "-o") { Description = "Directory for parameters.json, loss.csv and fit.png.", DefaultValueFactory = _ => "fit" };
-        var command = new Command("fit", "Fit a neural-ODE or rate-circuit model to trajectories in an HDF5 file.") { experiment, output };
-        command.SetAction(result => Program.Guard(() => Fit(services.GetRequiredService<FitWorkflow>(), result.GetValue(experiment)!, result.GetValue(output)!)));
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress output." };
+        var command = new Command("fit", "Fit a neural-ODE or rate-circuit model to trajectories in an HDF5 file.") { experiment, output, quiet };
+        command.SetAction(result => Program.Guard(() => Fit(services.GetRequiredService<FitWorkflow>(), result.GetValue(experiment)!, result.GetValue(output)!, result.GetValue(quiet))));
         return command;
     }
 
-    internal static int Fit(FitWorkflow workflow, FileInfo file, string output)
+    internal static int Fit(FitWorkflow workflow, FileInfo file, string output, bool quiet)
     {
         if (!file.Exists) return Program.Fail($"{file}: no such file", ExitCodes.IoError);
+        var experiment = FitExperiment.Read(file.FullName);
+        // The fit's products are the managed kernel's (FitWorkflow), so there is no thread count to set; the session gives
+        // the signals (SIGTERM, Ctrl-C stop the fit between steps) and the bar-or-log choice.
+        using var session = CommandSession.Start(threads: null, quiet);
+        long steps = 0, total = experiment.Iterations, logEvery = Math.Max(1, total / 10);
         FitResult fit;
         try
         {
-            fit = workflow.Run(file.FullName, output);
+            if (session.DrawsBar)
+            {
+                using var bar = CommandSession.NewBar("fitting");
+                fit = workflow.Run(experiment, output, loss =>
+                {
+                    steps++;
+                    bar.Tick((int)(1000 * steps / total), string.Create(CultureInfo.InvariantCulture, $"step {steps}/{total}, loss {loss:G4}"));
+                }, session.Cancellation);
+            }
+            else
+            {
+                fit = workflow.Run(experiment, output, loss =>
+                {
+                    if ((++steps == 1 || steps % logEvery == 0) && !quiet) Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"biosim: fit step {steps}/{total}: loss {loss:G4}"));
+                }, session.Cancellation);
+            }
         }
         catch (TrainingDivergedException e)
         {
             return Program.Fail($"training stopped after {e.History.BatchLosses.Count} steps: {e.Message}", ExitCodes.RunFailed);
+        }
+        catch (OperationCanceledException)
+        {
+            return Program.Fail($"interrupted after {steps} of {total} steps; nothing was written to {output}/ (fit has no checkpoints yet): run it again", ExitCodes.Cancelled);
         }
         FitPrediction shown = fit.Shown;
         Plot(Path.Combine(output, "fit.png"), shown.Name, shown.Times, shown.Observed, shown.Predicted, shown.Dimension);

@@ -14,7 +14,7 @@ internal static class ComparisonPlots
         var batches = multiplot.GetPlot(0);
         var epochs = multiplot.GetPlot(1);
         var palette = new ScottPlot.Palettes.Category10();
-        bool classification = result.Experiment.Task.Type == "fashion-mnist";
+        bool classification = result.Experiment.Task.Classification;
         for (int i = 0; i < result.Experiment.Rules.Count; i++)
         {
             string label = result.Experiment.Rules[i].Label;

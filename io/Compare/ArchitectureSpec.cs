@@ -1,5 +1,4 @@
 using BioSim.Engine.Plugins;
-using BioSim.Engine.Random;
 using BioSim.Plasticity;
 using BioSim.Plasticity.Networks;
 
@@ -10,17 +9,16 @@ namespace BioSim.IO.Compare;
 /// <param name="Activation">"activation": the hidden layers' activation, by catalogue name ("tanh").</param>
 /// <param name="OutputActivation">"output_activation": the output layer's activation, by catalogue name ("identity").</param>
 /// <param name="Bias">"bias": whether every layer has a bias b (true).</param>
-/// <param name="Init">null for PyTorch's default (W, b ~ U[±1/√n_in]); otherwise the law of every W (b = 0).</param>
-/// <param name="InitScheme">"pytorch", "distribution" (<paramref name="Init"/>), "orthogonal" (random orthogonal W, b = 0; square
-/// layers only, as GAIT-prop's published runs start) or "xavier-uniform" (W ~ U[±√(6/(n_in + n_out))], b = 0; the correlative
-/// infomax code's start).</param>
+/// <param name="Init">"init": the initialisation, by catalogue name ("pytorch", the default; "orthogonal": random orthogonal W,
+/// b = 0, square layers only, as GAIT-prop's published runs start; "xavier-uniform": W ~ U[±√(6/(n_in + n_out))], b = 0, the
+/// correlative infomax code's start), or a law of every W (b = 0), which is the "distribution" initialisation.</param>
 /// <param name="Loss">"loss": the loss, by catalogue name ("softmax-cross-entropy" for Fashion-MNIST, "mse" otherwise).</param>
 /// <param name="TaskOutputs">With mse, the output units that have targets (the first ones) when the output layer is wider than the
 /// task; the others are auxiliary units whose target is their own activity (GAIT-prop's square output layer). Null: all.</param>
 /// <param name="OutputScale">the fixed factor s on the output layer's W h (1; 1/√p for the mean-field two-layer nets of Song, Xu &amp; Lafferty 2021).</param>
 /// <param name="OutputL2">λ of the penalty (λ/2)‖W_L‖² on the output layer's weights (0), whose gradient λW_L every rule adds to its update.</param>
-public sealed record ArchitectureSpec(IReadOnlyList<int> Layers, string Activation, string OutputActivation, bool Bias, Distribution? Init, string Loss,
-    string InitScheme = "pytorch", int? TaskOutputs = null, double OutputScale = 1.0, double OutputL2 = 0.0)
+public sealed record ArchitectureSpec(IReadOnlyList<int> Layers, string Activation, string OutputActivation, bool Bias, InitialisationSpec Init, string Loss,
+    int? TaskOutputs = null, double OutputScale = 1.0, double OutputL2 = 0.0)
 {
     /// <summary>The layers above the input with their activations from <paramref name="catalogue"/>.</summary>
     public IReadOnlyList<LayerSpec> LayerSpecs(Catalogue catalogue) =>

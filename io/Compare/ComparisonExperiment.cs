@@ -6,7 +6,7 @@ namespace BioSim.IO.Compare;
 /// A comparison of learning rules (<c>biosim compare</c>): one task, one architecture, one optimiser
 /// and budget, several seeds and several rules. Every rule × seed run starts from the same weights and
 /// sees the data in the same order (both from the seed alone), unless a rule names an "init" of its own
-/// (<see cref="RuleSpec.InitScheme"/>). Read by <see cref="ComparisonReader"/>.
+/// (<see cref="RuleSpec.Init"/>). Read by <see cref="ComparisonReader"/>.
 /// </summary>
 public sealed record ComparisonExperiment
 {

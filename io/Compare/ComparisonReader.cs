@@ -1,8 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
 using BioSim.Engine.Plugins;
-using BioSim.Engine.Random;
-using BioSim.IO.Datasets;
 using BioSim.IO.Experiments;
 using BioSim.Plasticity;
 using BioSim.Plasticity.Networks;
@@ -123,41 +121,22 @@ public sealed class ComparisonReader(Catalogue catalogue)
         return new LearningRateSchedule(segments);
     }
 
+    /// <summary>The "task" object: its "type" names a task in the catalogue, which checks the other fields (its settings).</summary>
     private TaskSpec ReadTask(JsonFields f, JsonElement el)
     {
         const string path = "task";
         f.Object(el, path);
         string type = f.String(el, "type", path);
-        switch (type)
+        var task = catalogue.Find<ITask>(type)
+            ?? throw f.Error($"{path}.type", $"unknown task '{type}'; allowed: {string.Join(", ", catalogue.Names<ITask>())}");
+        object settings = f.TypedWithout(el, path, task.SettingsType, "type");
+        try
         {
-            case "fashion-mnist":
-            {
-                f.NoUnknown(el, path, ["type", "train_samples", "test_samples", "directory"]);
-                int? train = el.TryGetProperty("train_samples", out _) ? f.Integer(el, "train_samples", path, 1, 60_000) : null;
-                int? test = el.TryGetProperty("test_samples", out _) ? f.Integer(el, "test_samples", path, 1, 10_000) : null;
-                string dir = el.TryGetProperty("directory", out _) ? f.String(el, "directory", path) : FashionMnist.DefaultDirectory;
-                return new TaskSpec(type, "", 784, 0, FashionMnist.Classes, train, test, 0, dir);
-            }
-            case "teacher-student":
-            {
-                f.NoUnknown(el, path, ["type", "teacher", "inputs", "hidden", "outputs", "train_samples", "test_samples", "seed", "unit_norm_inputs", "target_rms"]);
-                string teacher = f.String(el, "teacher", path);
-                const string family = "teacher-student/";
-                if (!catalogue.Contains<ITask>(family + teacher))
-                    throw f.Error($"{path}.teacher", $"unknown teacher '{teacher}'; allowed: {string.Join(", ", catalogue.Names<ITask>().Where(n => n.StartsWith(family, StringComparison.Ordinal)).Select(n => n[family.Length..]))}");
-                int inputs = f.Integer(el, "inputs", path, 1, 1 << 20);
-                int outputs = f.Integer(el, "outputs", path, 1, 1 << 20);
-                int hidden = teacher == "tanh" ? f.Integer(el, "hidden", path, 1, 1 << 20) : 0;
-                if (teacher == "linear" && el.TryGetProperty("hidden", out _)) throw f.Error($"{path}.hidden", "the linear teacher y = T x has no hidden layer; remove the field or use \"teacher\": \"tanh\"");
-                int train = f.Integer(el, "train_samples", path, 1, 10_000_000);
-                int test = f.Integer(el, "test_samples", path, 1, 10_000_000);
-                ulong seed = el.TryGetProperty("seed", out _) ? f.Seed(el, "seed", path) : 0;
-                bool unitNorm = el.TryGetProperty("unit_norm_inputs", out _) && f.Boolean(el, "unit_norm_inputs", path);
-                double? rms = el.TryGetProperty("target_rms", out _) ? f.PositiveNumber(el, "target_rms", path) : null;
-                return new TaskSpec(type, teacher, inputs, hidden, outputs, train, test, seed, "", unitNorm, rms);
-            }
-            default:
-                throw f.Error($"{path}.type", $"unknown task '{type}'; allowed: {string.Join(", ", catalogue.Names<ITask>().Select(n => n.Split('/')[0]).Distinct())}");
+            return task.Describe(type, settings);
+        }
+        catch (ArgumentException e)
+        {
+            throw f.FieldError(path, e.Message);
         }
     }
 
@@ -195,7 +174,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
             i++;
         }
         if (layers.Count == 0) throw f.Error($"{path}.layers", $"give the sizes of the layers above the input, the last one {task.Outputs} (e.g. [256, 256, {task.Outputs}])");
-        string loss = el.TryGetProperty("loss", out _) ? f.String(el, "loss", path) : task.Type == "fashion-mnist" ? "softmax-cross-entropy" : "mse";
+        string loss = el.TryGetProperty("loss", out _) ? f.String(el, "loss", path) : task.Classification ? "softmax-cross-entropy" : "mse";
         if (!catalogue.Contains<ILoss>(loss)) throw f.Error($"{path}.loss", $"unknown loss '{loss}'; allowed: {string.Join(", ", catalogue.Names<ILoss>())}");
         var lossPlugin = catalogue.CreateLoss(loss);
         int? taskOutputs = null;
@@ -206,7 +185,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
         }
         else if (layers[^1] != task.Outputs)
         {
-            string what = task.Type == "fashion-mnist" ? $"{task.Outputs} classes" : $"{task.Outputs} outputs";
+            string what = task.Classification ? $"{task.Outputs} classes" : $"{task.Outputs} outputs";
             throw f.Error($"{path}.layers[{layers.Count - 1}]", $"the output layer (layer {layers.Count}, {(layers.Count == 1 ? task.Inputs : layers[^2])} → {layers[^1]}) has {layers[^1]} units but {task.Description} has {what}; make it {task.Outputs}" +
                 (layers[^1] > task.Outputs ? " (or use \"loss\": \"mse\", under which the extra units are auxiliary units whose target is their own activity)" : ""));
         }
@@ -216,10 +195,10 @@ public sealed class ComparisonReader(Catalogue catalogue)
         CheckActivation(f, output, $"{path}.output_activation");
         if (lossPlugin.NeedsClassLabels && output != "identity")
             throw f.Error($"{path}.output_activation", $"{loss} applies the softmax itself, so the output layer must be 'identity', not '{output}'");
-        if (lossPlugin.NeedsClassLabels && task.Type != "fashion-mnist")
+        if (lossPlugin.NeedsClassLabels && !task.Classification)
             throw f.Error($"{path}.loss", $"{loss} needs class labels; {task.Description} is a regression task: use mse");
         bool bias = !el.TryGetProperty("bias", out _) || f.Boolean(el, "bias", path);
-        var (scheme, init) = el.TryGetProperty("init", out var ini) ? ReadInit(f, ini, $"{path}.init", task, layers) : ("pytorch", null);
+        var init = el.TryGetProperty("init", out var ini) ? ReadInit(f, ini, $"{path}.init", task, layers) : InitialisationSpec.Default;
         double scale = 1.0;
         if (el.TryGetProperty("output_scale", out var os))
         {
@@ -229,7 +208,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
             else throw f.Error($"{path}.output_scale", $"must be a non-zero number or \"1/sqrt(n_in)\" (1/√{fanIn} here, the mean-field scaling of Song, Xu & Lafferty 2021), got {JsonFields.Kind(os)}");
         }
         double l2 = el.TryGetProperty("output_l2", out _) ? NonNegative(f, el, "output_l2", path) : 0.0;
-        return new ArchitectureSpec(layers, activation, output, bias, init, loss, scheme, taskOutputs, scale, l2);
+        return new ArchitectureSpec(layers, activation, output, bias, init, loss, taskOutputs, scale, l2);
     }
 
     private static double NonNegative(JsonFields f, JsonElement el, string name, string path)
@@ -238,21 +217,51 @@ public sealed class ComparisonReader(Catalogue catalogue)
         return x >= 0 ? x : throw f.Error($"{path}.{name}", $"must be ≥ 0 (λ of the penalty (λ/2)‖W_L‖²), got {x}");
     }
 
-    /// <summary>The initialisation that a file's number or distribution object stands for.</summary>
+    /// <summary>The initialisation a law stands for: a number or distribution object in place of a name is short for
+    /// {"type": "distribution", "law": …}.</summary>
     private const string LawInitialisation = "distribution";
 
-    /// <summary>An "init" value: the name of an initialisation from the catalogue ("pytorch", "orthogonal" (square layers
-    /// only), "xavier-uniform") or a distribution of every W.</summary>
-    private (string Scheme, Distribution? Init) ReadInit(JsonFields f, JsonElement ini, string path, TaskSpec task, IReadOnlyList<int> layers)
+    /// <summary>An "init" value: the name of an initialisation from the catalogue, {"type": name, settings…} for one with
+    /// settings, or a law of every W (a number or a distribution object), the "distribution" initialisation's shorthand.</summary>
+    private InitialisationSpec ReadInit(JsonFields f, JsonElement ini, string path, TaskSpec task, IReadOnlyList<int> layers)
     {
+        InitialisationSpec spec;
         if (ini.ValueKind == JsonValueKind.String && ini.GetString() is { } name && name != LawInitialisation && catalogue.Contains<IWeightInitialisation>(name))
+            spec = new InitialisationSpec(name, [], name);
+        else if (ini.ValueKind == JsonValueKind.Object && ini.TryGetProperty("type", out _))
         {
-            if (catalogue.CreateInitialisation(name).Check(task.Inputs, layers) is { } problem) throw f.Error(path, problem);
-            return (name, null);
+            string type = f.String(ini, "type", path);
+            if (!catalogue.Contains<IWeightInitialisation>(type))
+                throw f.Error($"{path}.type", $"unknown initialisation '{type}'; allowed: {string.Join(", ", catalogue.Names<IWeightInitialisation>())}");
+            var settings = Settings(f, ini, path, catalogue.CreateInitialisation(type));
+            spec = new InitialisationSpec(type, settings, $"{type}{(settings.Count == 0 ? "" : $" ({string.Join(", ", settings.Select(s => $"{JsonFields.SnakeCase(s.Property.Name)} {s.Value}"))})")}");
         }
-        var named = catalogue.Names<IWeightInitialisation>().Where(n => n != LawInitialisation).OrderBy(n => n == "pytorch" ? 0 : 1)
-            .Select(n => $"\"{n}\" ({catalogue.CreateInitialisation(n).Description})");
-        return (LawInitialisation, f.Distribution(ini, path, string.Join(", ", named)));
+        else
+        {
+            var named = catalogue.Names<IWeightInitialisation>().Where(n => n != LawInitialisation).OrderBy(n => n == "pytorch" ? 0 : 1)
+                .Select(n => $"\"{n}\" ({catalogue.CreateInitialisation(n).Description})");
+            var law = f.Distribution(ini, path, string.Join(", ", named));
+            var property = typeof(DistributionInitialisation).GetProperty(nameof(DistributionInitialisation.Law))!;
+            spec = new InitialisationSpec(LawInitialisation, [(property, law)], law.ToString());
+        }
+        if (spec.Create(catalogue).Check(task.Inputs, layers) is { } problem) throw f.Error(path, problem);
+        return spec;
+    }
+
+    /// <summary>The settings of plug-in <paramref name="instance"/> in object <paramref name="el"/>: its public settable properties
+    /// by snake_case name ("type" names the plug-in); anything else is an error listing the allowed keys.</summary>
+    private static List<(PropertyInfo Property, object? Value)> Settings(JsonFields f, JsonElement el, string path, object instance)
+    {
+        var settable = instance.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+            .Where(p => p.SetMethod is { IsPublic: true }).ToArray();
+        f.NoUnknown(el, path, ["type", .. settable.Select(p => JsonFields.SnakeCase(p.Name))]);
+        var settings = new List<(PropertyInfo Property, object? Value)>();
+        foreach (var property in settable)
+        {
+            string name = JsonFields.SnakeCase(property.Name);
+            if (el.TryGetProperty(name, out var v)) settings.Add((property, f.Value(v, $"{path}.{name}", property.PropertyType)));
+        }
+        return settings;
     }
 
     /// <summary>The "optimiser" object: a "type" from the catalogue and the optimiser's settings (its public settable
@@ -264,16 +273,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
         string type = f.String(el, "type", path);
         if (!catalogue.Contains<IOptimiser>(type))
             throw f.Error($"{path}.type", $"unknown optimiser '{type}'; allowed: {string.Join(", ", catalogue.Names<IOptimiser>())}");
-        var optimiser = catalogue.CreateOptimiser(type);
-        var settable = optimiser.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
-            .Where(p => p.SetMethod is { IsPublic: true }).ToArray();
-        f.NoUnknown(el, path, ["type", .. settable.Select(p => JsonFields.SnakeCase(p.Name))]);
-        var options = new List<(PropertyInfo, object?)>();
-        foreach (var property in settable)
-        {
-            string name = JsonFields.SnakeCase(property.Name);
-            if (el.TryGetProperty(name, out var v)) options.Add((property, f.Value(v, $"{path}.{name}", property.PropertyType)));
-        }
+        var options = Settings(f, el, path, catalogue.CreateOptimiser(type));
         var spec = new OptimiserSpec(type, lr, options);
         try
         {
@@ -329,11 +329,11 @@ public sealed class ComparisonReader(Catalogue catalogue)
                     options.Add((property, f.Value(o.Value, op, property.PropertyType)));
                 }
             }
-            var (scheme, init) = el.ValueKind == JsonValueKind.Object && el.TryGetProperty("init", out var ri)
+            var init = el.ValueKind == JsonValueKind.Object && el.TryGetProperty("init", out var ri)
                 ? ReadInit(f, ri, $"{path}.init", task, architecture.Layers)
-                : (null, null);
+                : null;
             double? l2 = el.ValueKind == JsonValueKind.Object && el.TryGetProperty("output_l2", out _) ? NonNegative(f, el, "output_l2", path) : null;
-            list.Add(new RuleSpec(name, label, options, scheme, init, l2));
+            list.Add(new RuleSpec(name, label, options, init, l2));
         }
         if (list.Count == 0) throw f.Error("rules", $"name at least one rule; known: {string.Join(", ", known)}");
         return list;

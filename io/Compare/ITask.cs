@@ -3,26 +3,26 @@ using BioSim.Plasticity.Data;
 namespace BioSim.IO.Compare;
 
 /// <summary>
-/// A comparison's task: where its training and held-out data come from, given the file's task settings. Registered by
-/// name in the catalogue (<see cref="TaskSpec.Description"/>: "fashion-mnist", "teacher-student/linear",
-/// "teacher-student/tanh"); the same settings give the same data.
+/// A comparison's task: where its training and held-out data come from. Registered by name in the catalogue
+/// ("fashion-mnist", "teacher-student"); a comparison file's "task" object names it in "type", and its other fields are
+/// the task's settings (<see cref="SettingsType"/>, read by the one JSON reader). The same settings give the same data.
+/// A new task is a settings record and a class deriving from <see cref="ComparisonTask{TSettings}"/>, registered with
+/// <c>services.AddPlugin&lt;ITask, MyTask&gt;("my-task")</c>.
 /// </summary>
 public interface ITask
 {
-    /// <summary>The training and test sets of <paramref name="task"/>.</summary>
+    /// <summary>The record the "task" object's fields other than "type" deserialise to (its property names are the file's keys).</summary>
+    Type SettingsType { get; }
+
+    /// <summary>Small settings that load quickly, for the contract tests and as documentation.</summary>
+    IReadOnlyList<object> Examples { get; }
+
+    /// <summary>Checks <paramref name="settings"/> (a <see cref="SettingsType"/>) and says what the task gives; a problem
+    /// throws an <see cref="ArgumentException"/> whose message is "field: problem".</summary>
+    /// <param name="type">The name the task is registered under.</param>
+    /// <param name="settings">The settings read from the file.</param>
+    TaskSpec Describe(string type, object settings);
+
+    /// <summary>The training and test sets of <paramref name="task"/> (from <see cref="Describe"/>).</summary>
     (Dataset Train, Dataset Test) Load(TaskSpec task);
-}
-
-/// <summary>Rows of a data set as a data set of their own.</summary>
-internal static class DatasetRows
-{
-    public static Dataset First(Dataset d, int? count) => count is { } c && c < d.Count ? Rows(d, 0, c, d.Name) : d;
-
-    public static Dataset Rows(Dataset d, int start, int count, string name)
-    {
-        var x = d.Inputs.AsSpan(start * d.InputSize, count * d.InputSize).ToArray();
-        return d.Labels is { } labels
-            ? new Dataset(name, d.InputSize, x, labels.AsSpan(start, count).ToArray(), d.OutputSize)
-            : new Dataset(name, d.InputSize, x, d.Targets.AsSpan(start * d.OutputSize, count * d.OutputSize).ToArray(), d.OutputSize);
-    }
 }

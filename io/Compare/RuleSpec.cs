@@ -1,6 +1,5 @@
 using System.Reflection;
 using BioSim.Engine.Plugins;
-using BioSim.Engine.Random;
 using BioSim.Plasticity;
 using BioSim.Plasticity.Rules;
 
@@ -10,13 +9,12 @@ namespace BioSim.IO.Compare;
 /// <param name="Name">The rule's catalogue name (the entry itself, or its "name").</param>
 /// <param name="Label">"label" (the name when absent), which the results and checkpoints are keyed by.</param>
 /// <param name="Options">The settings from the entry's "options" (snake_case of the property names), with their values.</param>
-/// <param name="InitScheme">null: the architecture's initial weights; otherwise this rule's own ("init" in the rule's entry, with
-/// the values of <see cref="ArchitectureSpec.InitScheme"/>; e.g. GAIT-prop from orthogonal and from Xavier-uniform weights in one
+/// <param name="Init">null: the architecture's initial weights; otherwise this rule's own ("init" in the rule's entry, with
+/// the values of <see cref="ArchitectureSpec.Init"/>; e.g. GAIT-prop from orthogonal and from Xavier-uniform weights in one
 /// comparison). Its runs then start from other weights than the rest, which the summary names.</param>
-/// <param name="Init">the distribution when <paramref name="InitScheme"/> is "distribution".</param>
 /// <param name="OutputL2">null: the architecture's output_l2; otherwise this rule's (e.g. feedback alignment at λ = 0, 0.01 and 0.1
 /// side by side, Song, Xu &amp; Lafferty 2021).</param>
-public sealed record RuleSpec(string Name, string Label, IReadOnlyList<(PropertyInfo Property, object? Value)> Options, string? InitScheme = null, Distribution? Init = null,
+public sealed record RuleSpec(string Name, string Label, IReadOnlyList<(PropertyInfo Property, object? Value)> Options, InitialisationSpec? Init = null,
     double? OutputL2 = null)
 {
     /// <summary>A fresh instance of the rule with the options applied.</summary>

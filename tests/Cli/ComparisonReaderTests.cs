@@ -48,7 +48,7 @@ public sealed class ComparisonReaderTests
     public void OrthogonalInitAndAuxiliaryOutputUnits()
     {
         var e = Read(Valid.Replace("\"layers\": [8, 2], \"activation\": \"tanh\"", "\"layers\": [5, 5], \"activation\": \"leaky-relu:0.1\", \"init\": \"orthogonal\""));
-        Assert.That(e.Architecture.InitScheme, Is.EqualTo("orthogonal"));
+        Assert.That(e.Architecture.Init.Name, Is.EqualTo("orthogonal"));
         Assert.That(e.Architecture.TaskOutputs, Is.EqualTo(2));
         Assert.That(((BioSim.Plasticity.Networks.MeanSquaredError)e.Architecture.CreateLoss(Services.GetRequiredService<BioSim.Engine.Plugins.Catalogue>())).TaskOutputs, Is.EqualTo(2));
 
@@ -64,7 +64,7 @@ public sealed class ComparisonReaderTests
     {
         var e = Read(Valid.Replace("\"activation\": \"tanh\"", "\"activation\": \"unit-clip\", \"init\": \"xavier-uniform\"")
             .Replace("\"rules\": [\"backprop\",", "\"rules\": [{\"name\": \"correlative-infomax\", \"options\": {\"forward_rates\": [0.3, 0.22]}},"));
-        Assert.That(e.Architecture.InitScheme, Is.EqualTo("xavier-uniform"));
+        Assert.That(e.Architecture.Init.Name, Is.EqualTo("xavier-uniform"));
         var rule = (CorrelativeInfomax)e.Rules[0].Create(Services.GetRequiredService<Catalogue>());
         Assert.That(rule.ForwardRates, Is.EqualTo(new[] { 0.3, 0.22 }));
         Assert.That(Error(j => j.Replace("\"rules\": [\"backprop\",", "\"rules\": [{\"name\": \"correlative-infomax\", \"options\": {\"forward_rates\": 0.3}},")),
@@ -77,13 +77,41 @@ public sealed class ComparisonReaderTests
     public void ARuleMayStartFromItsOwnInitialWeights()
     {
         var e = Read(Valid.Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"init\": \"xavier-uniform\","));
-        Assert.That((e.Rules[0].InitScheme, e.Rules[1].InitScheme), Is.EqualTo(((string?)null, "xavier-uniform")));
+        Assert.That((e.Rules[0].Init?.Name, e.Rules[1].Init?.Name), Is.EqualTo(((string?)null, "xavier-uniform")));
         e = Read(Valid.Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"init\": {\"normal\": [0, 1]},"));
-        Assert.That((e.Rules[1].InitScheme, e.Rules[1].Init), Is.EqualTo(("distribution", (BioSim.Engine.Random.Distribution)new BioSim.Engine.Random.NormalDistribution(0, 1))));
+        Assert.That(e.Rules[1].Init!.Name, Is.EqualTo("distribution"));
+        var law = ((BioSim.Plasticity.Networks.DistributionInitialisation)e.Rules[1].Init!.Create(Services.GetRequiredService<Catalogue>())).Law;
+        Assert.That(law, Is.EqualTo((BioSim.Engine.Random.Distribution)new BioSim.Engine.Random.NormalDistribution(0, 1)));
+        Assert.That(e.Rules[1].Init!.ToString(), Is.EqualTo(law.ToString()), "the summary names the law as the file gave it");
+        // The long form names the initialisation and its settings, like an optimiser.
+        e = Read(Valid.Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"init\": {\"type\": \"distribution\", \"law\": {\"uniform\": [-1, 1]}},"));
+        Assert.That(((BioSim.Plasticity.Networks.DistributionInitialisation)e.Rules[1].Init!.Create(Services.GetRequiredService<Catalogue>())).Law,
+            Is.EqualTo((BioSim.Engine.Random.Distribution)new BioSim.Engine.Random.UniformDistribution(-1, 1)));
+        Assert.That(Error(j => j.Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"init\": {\"type\": \"distribution\", \"lw\": 1},")),
+            Is.EqualTo("c.json: rules[1].init.lw: unknown field; allowed: type, law"));
+        Assert.That(Error(j => j.Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"init\": {\"type\": \"he\"},")),
+            Does.StartWith("c.json: rules[1].init.type: unknown initialisation 'he'; allowed: distribution, orthogonal, pytorch, xavier-uniform"));
         Assert.That(Error(j => j.Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"init\": \"orthogonal\",")),
             Is.EqualTo("c.json: rules[1].init: \"orthogonal\" needs square layers, but layer 1 maps 5 → 8; make every layer 5 wide or choose another init"));
         Assert.That(Error(j => j.Replace("\"label\": \"fa-wide\",", "\"label\": \"fa-wide\", \"init\": \"he\",")),
             Does.StartWith("c.json: rules[1].init: must be a number or a distribution, got the string \"he\"; give \"pytorch\""));
+    }
+
+    /// <summary>The task's own settings are checked by the task plug-in, with errors at the file's path.</summary>
+    [Test]
+    public void TaskSettingsAreCheckedByTheTask()
+    {
+        Assert.That(Error(j => j.Replace("\"teacher\": \"tanh\"", "\"teacher\": \"cubic\"")),
+            Is.EqualTo("c.json: task.teacher: unknown teacher 'cubic'; allowed: linear, tanh"));
+        Assert.That(Error(j => j.Replace("\"teacher\": \"tanh\"", "\"teacher\": \"linear\"")),
+            Does.StartWith("c.json: task.hidden: the linear teacher y = T x has no hidden layer"));
+        Assert.That(Error(j => j.Replace("\"hidden\": 4, ", "")), Does.StartWith("c.json: task.hidden: required by the tanh teacher"));
+        Assert.That(Error(j => j.Replace("\"train_samples\": 50", "\"train_samples\": 0")),
+            Is.EqualTo("c.json: task.train_samples: must be an integer in [1, 10000000], got 0"));
+        Assert.That(Error(j => j.Replace("\"hidden\": 4", "\"hiden\": 4")), Does.StartWith("c.json: task.hiden: unknown field; allowed: teacher, inputs, hidden"));
+        Assert.That(Error(j => j.Replace("\"type\": \"teacher-student\"", "\"type\": \"cifar-10\"")),
+            Is.EqualTo("c.json: task.type: unknown task 'cifar-10'; allowed: fashion-mnist, teacher-student"));
+        Assert.That(Error(j => j.Replace("\"outputs\": 2, ", "")), Does.StartWith("c.json: task: ").And.Contain("outputs"));
     }
 
     /// <summary>

@@ -101,6 +101,12 @@ public sealed class WorkflowsWithoutCliTests : TempDirectoryFixture
         var backprop = result.Runs[0];
         Assert.That(backprop.Epochs[1].TestLoss, Is.LessThan(backprop.Epochs[0].TestLoss));
         Assert.That(File.Exists(Path.Combine(Dir, RuleComparison.CurvesFileName)), Is.True);
+        // The summary table is the workflow's, not the CLI's: a C# user gets the same summary.md.
+        string summary = File.ReadAllText(result.SummaryFile);
+        Assert.That(result.SummaryFile, Is.EqualTo(Path.Combine(Dir, ComparisonSummary.FileName)));
+        Assert.That(summary, Does.StartWith("## lillicrap-teacher: teacher-student/"));
+        Assert.That(summary, Does.Contain("| backprop | 1 |").And.Contain("| feedback-alignment | 1 |"));
+        Assert.That(summary, Is.EqualTo(ComparisonSummary.Markdown(result)));
     }
 
     private static RunStatus StatusIn(string path)

@@ -3,7 +3,6 @@ using BioSim.Engine.Numerics;
 using BioSim.Engine.Plugins;
 using BioSim.IO.Compare;
 using BioSim.IO.Hdf5;
-using BioSim.Plasticity;
 using BioSim.Plasticity.Data;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Rules;
@@ -38,12 +37,10 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
     public Network CreateNetwork(ComparisonExperiment experiment, ulong seed, RuleSpec? rule = null)
     {
         var arch = experiment.Architecture;
-        if (rule?.InitScheme is { } own) arch = arch with { InitScheme = own, Init = rule.Init };
+        if (rule?.Init is { } own) arch = arch with { Init = own };
         if (rule?.OutputL2 is { } l2) arch = arch with { OutputL2 = l2 };
         var network = new Network(experiment.Task.Inputs, arch.LayerSpecs(catalogue), product);
-        var initialisation = catalogue.CreateInitialisation(arch.InitScheme);
-        if (arch.Init is { } law) ((DistributionInitialisation)initialisation).Law = law;
-        initialisation.Initialise(network, seed);
+        arch.Init.Create(catalogue).Initialise(network, seed);
         return network;
     }
 
@@ -79,7 +76,9 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         }
         curves.SetAttribute("status", (runs.Any(r => r.Diverged) ? RunStatus.CompletedWithDivergedRuns : RunStatus.Completed).ToString());
         curves.Flush();
-        return new ComparisonResult(experiment, runs, product.Name, curvesPath);
+        var result = new ComparisonResult(experiment, runs, product.Name, curvesPath, Path.Combine(outputDirectory, ComparisonSummary.FileName));
+        File.WriteAllText(result.SummaryFile, ComparisonSummary.Markdown(result));
+        return result;
     }
 
     private RunRecord RunOne(ComparisonExperiment experiment, RuleSpec spec, ulong seed, Dataset train, Dataset test,
