@@ -21,7 +21,7 @@ namespace BioSim.Circuits.Neurons.Lif;
 /// refractory period is also honoured inside the step. Input that arrives in a step is applied at its
 /// start. Neurons that neither spike nor leave refractoriness in a step take a SIMD fast path.
 /// </summary>
-public sealed class LifPopulation : IntegrateAndFirePopulation, IPopulationFactory<LifParameters, LifPopulation>
+public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulationFactory<LifParameters, LifPopulation>
 {
     private readonly LifParameters _p;
     private readonly double[][] _s;
@@ -181,90 +181,6 @@ public sealed class LifPopulation : IntegrateAndFirePopulation, IPopulationFacto
         return i;
     }
 
-    /// <summary>The synaptic part of the vectorised step for a fixed number of receptors.</summary>
-    private interface IReceptorKernel
-    {
-        /// <summary>Σ_k (s_k + arriving input_k)·q_k, the synapses' effect on V over the step; changes nothing.</summary>
-        Vector<double> Peek(nuint i);
-
-        /// <summary>Adds the arriving input to s, clears the input and decays s over the whole step.</summary>
-        void ApplyAndDecay(nuint i);
-
-        /// <summary>Adds the arriving input to s and clears it (before the scalar step takes over the vector).</summary>
-        void AddInput(nuint i);
-    }
-
-    private readonly struct NoReceptor : IReceptorKernel
-    {
-        public Vector<double> Peek(nuint i) => Vector<double>.Zero;
-
-        public void ApplyAndDecay(nuint i)
-        {
-        }
-
-        public void AddInput(nuint i)
-        {
-        }
-    }
-
-    private readonly ref struct OneReceptor(double[] s, DelayRing ring, double q, double p) : IReceptorKernel
-    {
-        private readonly ref double _s = ref MemoryMarshal.GetArrayDataReference(s);
-        private readonly ref double _in = ref MemoryMarshal.GetReference(ring.PeekCurrent());
-        // Zero-delay input goes straight into s, so the ring slot is often empty: then it is not read at all.
-        private readonly bool _hasInput = ring.CurrentHasInput;
-        private readonly Vector<double> _q = new(q), _p = new(p);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector<double> Peek(nuint i)
-        {
-            var x = Vector.LoadUnsafe(ref _s, i);
-            if (_hasInput) x += Vector.LoadUnsafe(ref _in, i);
-            return x * _q;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void ApplyAndDecay(nuint i)
-        {
-            var x = Vector.LoadUnsafe(ref _s, i);
-            if (_hasInput)
-            {
-                x += Vector.LoadUnsafe(ref _in, i);
-                Vector<double>.Zero.StoreUnsafe(ref _in, i);
-            }
-            (x * _p).StoreUnsafe(ref _s, i);
-        }
-
-        public void AddInput(nuint i)
-        {
-            if (!_hasInput) return;
-            (Vector.LoadUnsafe(ref _s, i) + Vector.LoadUnsafe(ref _in, i)).StoreUnsafe(ref _s, i);
-            Vector<double>.Zero.StoreUnsafe(ref _in, i);
-        }
-    }
-
-    private readonly ref struct TwoReceptors(double[] s1, DelayRing in1, double q1, double p1, double[] s2, DelayRing in2, double q2, double p2)
-        : IReceptorKernel
-    {
-        private readonly OneReceptor _first = new(s1, in1, q1, p1);
-        private readonly OneReceptor _second = new(s2, in2, q2, p2);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector<double> Peek(nuint i) => _first.Peek(i) + _second.Peek(i);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void ApplyAndDecay(nuint i)
-        {
-            _first.ApplyAndDecay(i);
-            _second.ApplyAndDecay(i);
-        }
-
-        public void AddInput(nuint i)
-        {
-            _first.AddInput(i);
-            _second.AddInput(i);
-        }
-    }
 
     /// <summary>The general step of one neuron: refractoriness ending, threshold crossings located exactly.</summary>
     private void AdvanceOne(int i, double t, double dt, double vInf, SpikeList spikes)
