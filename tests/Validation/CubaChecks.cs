@@ -42,7 +42,7 @@ internal sealed record CubaStatistics(ulong Seed, long Spikes, double RateHz, do
 /// population specs and driven by the fixed input spike trains of tests/data/brian2_cuba_frozen_input.json (written by
 /// tests/reference/brian2_cuba_frozen.py: Brian2, CUBA's neuron and synapse model, 'exact', input on the 0.1 ms grid,
 /// Brian2 stepping at 0.01 ms so that its grid-bound threshold and refractoriness come within 0.01 ms of BioSim's
-/// exact ones), each event carrying the weight and receptor of the experiment's projection from that population.
+/// exact ones), each event carrying the weight, receptor and delay of the experiment's projection from that population.
 /// Deterministic: V every 1 ms and every spike time are compared neuron by neuron.</item>
 /// </list>
 /// </summary>
@@ -163,9 +163,20 @@ internal static class CubaChecks
         var sim = builder.Build(small, threads: 1).Simulator;
 
         var populations = small.Populations.Select(p => sim.Population(p.Name)).ToDictionary(p => p.Name);
-        // Each event goes where the experiment's projection from that population would put it: its receptor, its weight.
-        var projectionOf = new Dictionary<(string Source, string Target), ProjectionSpec>();
-        foreach (var p in experiment.Projections) projectionOf[(p.Source, p.Target)] = p;
+        // Each event goes where the experiment's projection from that population would put it: its receptor, its weight,
+        // its delay (the reference has none, so a delay shows as events arriving late).
+        var projectionOf = new Dictionary<(string Source, string Target), (string Receptor, double Weight, int DelaySteps)>();
+        foreach (var p in experiment.Projections)
+        {
+            if (p.Weight is not ConstantDistribution weight || p.Delay is not ConstantDistribution delay)
+            {
+                throw new InvalidOperationException($"Projection '{p.Name}': the frozen-input check needs a constant weight and delay, as in examples/cuba.json.");
+            }
+            if (!projectionOf.TryAdd((p.Source, p.Target), (p.Receptor, weight.Value, (int)Math.Round(delay.Value / dt))))
+            {
+                throw new InvalidOperationException($"Two projections from '{p.Source}' to '{p.Target}': the frozen-input check expects one, as in examples/cuba.json.");
+            }
+        }
         foreach (var x in neurons) populations[x.Population].Variable("V")[x.Index] = x.V0;
 
         var next = new int[neurons.Count * 2];
@@ -212,12 +223,14 @@ internal static class CubaChecks
         return checks;
     }
 
-    /// <summary>Adds the events of arrival step <paramref name="step"/> to the input ring of the projection's receptor.</summary>
-    private static void Deliver(int[] arrivals, ref int next, long step, ProjectionSpec projection, BioSim.Engine.Simulation.IDynamics target, int neuron)
+    /// <summary>Adds the events of arrival step <paramref name="step"/> (delayed by the projection's delay) to the input
+    /// ring of the projection's receptor, for the step about to be taken.</summary>
+    private static void Deliver(int[] arrivals, ref int next, long step, (string Receptor, double Weight, int DelaySteps) projection,
+        BioSim.Engine.Simulation.IDynamics target, int neuron)
     {
-        while (next < arrivals.Length && arrivals[next] == step)
+        while (next < arrivals.Length && arrivals[next] + projection.DelaySteps == step)
         {
-            target.Input(projection.Receptor).Current[neuron] += ((ConstantDistribution)projection.Weight).Value;
+            target.Input(projection.Receptor).Current[neuron] += projection.Weight;
             next++;
         }
     }
