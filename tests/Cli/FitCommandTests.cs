@@ -89,10 +89,10 @@ public sealed class FitCommandTests : TempDirectoryFixture
     }
 
     /// <summary>SIGTERM (a scheduler stopping the job) or Ctrl-C stops a fit between steps through the shared command
-    /// session: exit code 130, a message saying how far it got, and no half-written parameters.json. Expected: the fit of
-    /// 10⁷ steps cannot finish in the test's time, so the only way to exit 130 is the signal.</summary>
+    /// session: exit code 75 (interrupted; fit restarts), a message saying how far it got, and no half-written parameters.json. Expected: the fit of
+    /// 10⁷ steps cannot finish in the test's time, so the only way to exit 75 is the signal.</summary>
     [Test]
-    public void TerminatedFitStopsWithExitCode130()
+    public void TerminatedFitStopsWithExitCode75()
     {
         WriteTraces();
         string experiment = Path.Combine(Dir, "long.json");
@@ -120,8 +120,8 @@ public sealed class FitCommandTests : TempDirectoryFixture
         global::System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(global::System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
         Assert.That(process.WaitForExit(60_000), Is.True, "SIGTERM stops the fit within a step");
         process.WaitForExit();
-        Assert.That(process.ExitCode, Is.EqualTo(130), stderr.ToString());
-        Assert.That(stderr.ToString(), Does.Contain("interrupted after").And.Contain("of 10000000 steps"));
+        Assert.That(process.ExitCode, Is.EqualTo(75), stderr.ToString());
+        Assert.That(stderr.ToString(), Does.Contain("interrupted; stopped after").And.Contain("of 10000000 steps"));
         Assert.That(File.Exists(Path.Combine(output, "parameters.json")), Is.False, "nothing half-written");
     }
 

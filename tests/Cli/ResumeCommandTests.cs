@@ -45,7 +45,7 @@ public sealed class ResumeCommandTests : TempDirectoryFixture
         AssertSameAsUninterrupted(experiment, killed);
     }
 
-    /// <summary>SIGTERM (what Slurm sends before preemption) stops the run after the block with exit code 130 and a
+    /// <summary>SIGTERM (what Slurm sends before preemption) stops the run after the block with exit code 75 (EX_TEMPFAIL) and a
     /// checkpoint at that moment; resume finishes it.</summary>
     [Test]
     public void TerminatedRunCheckpointsWhereItStoppedAndResumes()
@@ -55,7 +55,7 @@ public sealed class ResumeCommandTests : TempDirectoryFixture
         // A long interval: the only checkpoints are the one at the start and the one written on SIGTERM.
         int exit = StopHalfway(experiment, stopped, p => Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit(),
             checkpointEvery: "3600");
-        Assert.That(exit, Is.EqualTo(130));
+        Assert.That(exit, Is.EqualTo(75));
         double checkpointMs = LatestCheckpointMs(stopped);
         Assert.That(checkpointMs, Is.GreaterThan(0), "the checkpoint written on SIGTERM, not the one at the start");
         Assert.That(Status(stopped), Is.EqualTo(FormattableString.Invariant($"cancelled at t = {checkpointMs:0.###} ms")),

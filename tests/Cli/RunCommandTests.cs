@@ -182,7 +182,7 @@ public sealed class RunCommandTests : TempDirectoryFixture
         (long Threads, long Spikes) Run(string? slurm, params string[] options)
         {
             var (code, stdout, stderr) = BiosimProcess.RunWithEnvironment(
-                new Dictionary<string, string?> { ["SLURM_CPUS_PER_TASK"] = slurm }, ["run", experiment, "-o", output, "-q", "--json", .. options]);
+                new Dictionary<string, string?> { ["SLURM_CPUS_PER_TASK"] = slurm }, ["run", experiment, "-o", output, "-q", "--json", "--force", .. options]);
             Assert.That(code, Is.EqualTo(0), stderr);
             using var json = JsonDocument.Parse(stdout.TrimEnd().Split('\n')[^1]);
             return (json.RootElement.GetProperty("threads").GetInt64(), json.RootElement.GetProperty("spikes").GetInt64());
