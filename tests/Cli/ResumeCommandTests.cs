@@ -53,7 +53,7 @@ public sealed class ResumeCommandTests : TempDirectoryFixture
         string experiment = Experiment();
         string stopped = Path.Combine(Dir, "stopped.h5");
         // A long interval: the only checkpoints are the one at the start and the one written on SIGTERM.
-        int exit = StopHalfway(experiment, stopped, p => Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit(),
+        int exit = StopHalfway(experiment, stopped, p => BiosimProcess.Signal(p, "TERM"),
             checkpointEvery: "3600");
         Assert.That(exit, Is.EqualTo(75));
         double checkpointMs = LatestCheckpointMs(stopped);
@@ -102,27 +102,8 @@ public sealed class ResumeCommandTests : TempDirectoryFixture
         BiosimProcess.CubaVariant(Dir, j => { j["duration"] = 5000.0; j["flush_interval"] = 10.0; }, "cuba-5s.json");
 
     /// <summary>Starts a run, waits for its second progress line (≥ 500 ms simulated), applies <paramref name="stop"/>, returns the exit code.</summary>
-    private static int StopHalfway(string experiment, string output, Action<Process> stop, string checkpointEvery = "0")
-    {
-        using var process = Process.Start(BiosimProcess.StartInfo("run", experiment, "-o", output, "--checkpoint-every", checkpointEvery))!;
-        var stderr = new System.Text.StringBuilder();
-        process.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromMinutes(3))
-        {
-            lock (stderr)
-            {
-                if (stderr.ToString().Split("biosim: t = ").Length > 2) break;
-            }
-            Assert.That(process.HasExited, Is.False, () => $"biosim ended before it could be stopped: {stderr}");
-            Thread.Sleep(20);
-        }
-        stop(process);
-        process.WaitForExit();
-        return process.ExitCode;
-    }
+    private static int StopHalfway(string experiment, string output, Action<Process> stop, string checkpointEvery = "0") =>
+        BiosimProcess.StopAfterProgress(["run", experiment, "-o", output, "--checkpoint-every", checkpointEvery], stop).ExitCode;
 
     private void AssertSameAsUninterrupted(string experiment, string resumed)
     {

@@ -69,27 +69,9 @@ public sealed class RunCommandTests : TempDirectoryFixture
     {
         string longRun = BiosimProcess.CubaVariant(Dir, j => { j["duration"] = 60000.0; j["flush_interval"] = 20.0; }, "long.json");
         string killed = Path.Combine(Dir, "killed.h5");
-        using (var process = Process.Start(BiosimProcess.StartInfo("run", longRun, "-o", killed))!)
-        {
-            var stderr = new System.Text.StringBuilder();
-            process.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
-            process.BeginErrorReadLine();
-            process.BeginOutputReadLine();
-            var clock = Stopwatch.StartNew();
-            // Non-terminal runs log after the first block, then each 10 % of the duration: the second line comes
-            // after at least 6 s of simulated time.
-            while (clock.Elapsed < TimeSpan.FromMinutes(3))
-            {
-                lock (stderr)
-                {
-                    if (stderr.ToString().Split("biosim: t = ").Length > 2) break;
-                }
-                Assert.That(process.HasExited, Is.False, () => $"biosim ended early: {stderr}");
-                Thread.Sleep(50);
-            }
-            process.Kill(); // SIGKILL on Unix
-            process.WaitForExit();
-        }
+        // Non-terminal runs log after the first block, then each 10 % of the duration: the second line comes
+        // after at least 6 s of simulated time.
+        BiosimProcess.StopAfterProgress(["run", longRun, "-o", killed], p => p.Kill()); // SIGKILL on Unix
 
         using var attrs = JsonDocument.Parse(ExternalTools.RunPythonScript("run_attributes.py", killed));
         Assert.That(attrs.RootElement.GetProperty("status").GetString(), Is.EqualTo("running"));

@@ -36,31 +36,12 @@ public sealed class SignalContractTests : TempDirectoryFixture
 
     /// <summary>Starts biosim with <paramref name="environment"/>, waits for its second progress line, applies
     /// <paramref name="signal"/> and returns the exit code and stderr.</summary>
-    private static (int Code, string Stderr) SignalHalfway(string[] arguments, string signal, IReadOnlyDictionary<string, string>? environment = null)
-    {
-        var start = BiosimProcess.StartInfo(arguments);
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
-        using var process = Process.Start(start)!;
-        var stderr = new System.Text.StringBuilder();
-        process.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromMinutes(3))
+    private static (int Code, string Stderr) SignalHalfway(string[] arguments, string signal, IReadOnlyDictionary<string, string>? environment = null) =>
+        BiosimProcess.StopAfterProgress(arguments, p =>
         {
-            lock (stderr)
-            {
-                if (stderr.ToString().Split("biosim: t = ").Length > 2) break;
-            }
-            Assert.That(process.HasExited, Is.False, () => $"biosim ended before the signal: {stderr}");
-            Thread.Sleep(20);
-        }
-        if (signal == "KILL") process.Kill();
-        else Process.Start("kill", [$"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture)])!.WaitForExit();
-        Assert.That(process.WaitForExit(120_000), Is.True, "the signal ends the command");
-        process.WaitForExit();
-        lock (stderr) return (process.ExitCode, stderr.ToString());
-    }
+            if (signal == "KILL") p.Kill();
+            else BiosimProcess.Signal(p, signal);
+        }, environment: environment);
 
     [Test]
     public void SigtermCheckpointsAndExits75()
