@@ -43,10 +43,10 @@ internal static class BiosimProcess
         using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start biosim");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        if (!process.WaitForExit(IO.ExternalTools.HangLimit))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"biosim {string.Join(' ', arguments)} did not finish within 2 minutes");
+            Assert.Fail($"biosim {string.Join(' ', arguments)} did not finish within {IO.ExternalTools.HangLimit.TotalMinutes} minutes (a hang)");
         }
         process.WaitForExit();
         return (process.ExitCode, stdout.Result, stderr.Result);

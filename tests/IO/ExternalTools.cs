@@ -34,6 +34,10 @@ internal static class ExternalTools
         return result.StandardOutput;
     }
 
+    /// <summary>How long an external program may run before a test calls it hung: a guard against hangs, not a speed
+    /// check (tests stay deterministic; the longest single command, a comparison under a loaded machine, takes ~3 min).</summary>
+    public static readonly TimeSpan HangLimit = TimeSpan.FromMinutes(15);
+
     /// <summary>Runs <c>h5dump</c> with the given arguments; fails the test when h5dump is not installed.</summary>
     public static (int ExitCode, string StandardOutput, string StandardError) RunH5dump(params string[] arguments)
     {
@@ -81,10 +85,10 @@ internal static class ExternalTools
         using Process process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {program}");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        if (!process.WaitForExit(HangLimit))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"{program} {string.Join(' ', arguments)} did not finish within 2 minutes");
+            Assert.Fail($"{program} {string.Join(' ', arguments)} did not finish within {HangLimit.TotalMinutes} minutes (a hang)");
         }
         process.WaitForExit();
         return (process.ExitCode, stdout.Result, stderr.Result);
