@@ -187,4 +187,19 @@ public sealed class RunCommandTests : TempDirectoryFixture
         }
         Assert.That(File.Exists(output), Is.False, "a refused option writes nothing");
     }
+
+    /// <summary>A plot that cannot be written fails on its own line (exit 3) after the run, and the run's file is complete.</summary>
+    [Test]
+    public void APlotThatCannotBeWrittenKeepsTheRunAndSaysSo()
+    {
+        string experiment = BiosimProcess.CubaVariant(Dir, j => j["duration"] = 50.0);
+        string output = Path.Combine(Dir, "plotted.h5"), png = Path.Combine(Dir, "no-such-folder", "raster.png");
+        var (code, stdout, stderr) = BiosimProcess.Run("run", experiment, "-o", output, "-q", "--plot", png);
+        Assert.That(code, Is.EqualTo(3), stderr);
+        Assert.That(stdout, Does.Contain("Simulated 50 ms"));
+        Assert.That(stderr.Trim().Split('\n')[^1],
+            Is.EqualTo($"biosim: error: {png}: the folder '{Path.GetDirectoryName(png)}' does not exist; create it or choose another path for the plot ({output} is complete and unchanged)"));
+        using var file = BioSim.IO.Hdf5.Hdf5File.OpenReadOnly(output);
+        Assert.That(file.GetStringAttribute("status"), Is.EqualTo("completed"));
+    }
 }
