@@ -95,6 +95,11 @@ public sealed class ExperimentReader(Catalogue catalogue)
             object parameters = f.Typed(el, "parameters", path, model.ParametersType);
             string? problem = model.Validate(parameters);
             if (problem is not null) throw f.FieldError($"{path}.parameters", problem);
+            // A spike generator may name a spike file: only io reads files, so its spikes are read here.
+            if (parameters is Circuits.Stimuli.SpikeGeneratorParameters { file: not null } generator)
+            {
+                parameters = SpikeFileReader.Load(generator, size, f, $"{path}.parameters");
+            }
 
             var receptors = new List<ReceptorSpec>();
             if (el.TryGetProperty("receptors", out var recs))
