@@ -117,7 +117,9 @@ public sealed class ExperimentReader(Catalogue catalogue)
                     if (bad is not null) throw f.FieldError(rp, bad);
                     if (!model.ReceptorModels.Contains(spec.Model))
                     {
-                        throw f.Error($"{rp}.model", $"model '{modelName}' does not take '{spec.Model}' receptors; allowed: {string.Join(", ", model.ReceptorModels)}");
+                        throw f.Error($"{rp}.model", model.ReceptorModels.Count == 0
+                            ? $"model '{modelName}' has no receptors (no projection can target it); remove \"receptors\""
+                            : $"model '{modelName}' does not take '{spec.Model}' receptors; allowed: {string.Join(", ", model.ReceptorModels)}");
                     }
                     if (receptors.Any(x => x.Name == spec.Name)) throw f.Error($"{rp}.name", $"'{spec.Name}' is used by two receptors of this population");
                     receptors.Add(spec);
