@@ -72,6 +72,21 @@ public sealed record SpikeGeneratorParameters : IModelParameters
         return null;
     }
 
+    /// <summary>The first problem of these (valid) times with a population of <paramref name="size"/> neurons, as "field: problem",
+    /// or null: times must hold one train per neuron, ids must be below the size.</summary>
+    public string? ValidateFor(int size)
+    {
+        if (times is not null && times.Length != size) return $"times: {times.Length} trains for {size} neurons; give one list per neuron";
+        if (ids is not null)
+        {
+            for (int k = 0; k < ids.Length; k++)
+            {
+                if (ids[k] >= size) return $"ids: entry {k} is {ids[k]}, but the population has {size} neurons (ids 0 to {size - 1})";
+            }
+        }
+        return null;
+    }
+
     /// <summary>The first problem with one train's times: each finite, ≥ 0, non-decreasing.</summary>
     internal static string? Train(ReadOnlySpan<double> train, string field, string what)
     {

@@ -29,10 +29,11 @@ public sealed class SpikeGeneratorPopulation : GeneratorPopulation, IPopulationF
         {
             throw new ArgumentException($"{where}: file: spike files are read by the experiment reader, which turns them into ids and spike_times; give those here");
         }
+        string? misfit = parameters.ValidateFor(size);
+        if (misfit is not null) throw new ArgumentException($"{where}: {misfit}");
         _rowStart = new int[size + 1];
         if (parameters.times is { } trains)
         {
-            if (trains.Length != size) throw new ArgumentException($"{where}: times: {trains.Length} trains for {size} neurons; give one list per neuron");
             for (int i = 0; i < size; i++) _rowStart[i + 1] = _rowStart[i] + trains[i].Length;
             _times = new double[_rowStart[size]];
             for (int i = 0; i < size; i++) trains[i].CopyTo(_times, _rowStart[i]);
@@ -40,11 +41,7 @@ public sealed class SpikeGeneratorPopulation : GeneratorPopulation, IPopulationF
         else if (parameters.ids is { } ids && parameters.spike_times is { } flat)
         {
             // Counting sort by neuron, stable, so each neuron's times keep their (non-decreasing) order.
-            foreach (int id in ids)
-            {
-                if (id >= size) throw new ArgumentException($"{where}: ids: neuron {id} is not below the population's size {size}");
-                _rowStart[id + 1]++;
-            }
+            foreach (int id in ids) _rowStart[id + 1]++;
             for (int i = 0; i < size; i++) _rowStart[i + 1] += _rowStart[i];
             _times = new double[flat.Length];
             var fill = _rowStart[..size];

@@ -96,9 +96,11 @@ public sealed class ExperimentReader(Catalogue catalogue)
             string? problem = model.Validate(parameters);
             if (problem is not null) throw f.FieldError($"{path}.parameters", problem);
             // A spike generator may name a spike file: only io reads files, so its spikes are read here.
-            if (parameters is Circuits.Stimuli.SpikeGeneratorParameters { file: not null } generator)
+            if (parameters is Circuits.Stimuli.SpikeGeneratorParameters generator)
             {
-                parameters = SpikeFileReader.Load(generator, size, f, $"{path}.parameters");
+                parameters = generator.file is not null ? SpikeFileReader.Load(generator, size, f, $"{path}.parameters") : generator;
+                problem = generator.ValidateFor(size);
+                if (problem is not null) throw f.FieldError($"{path}.parameters", problem);
             }
 
             var receptors = new List<ReceptorSpec>();

@@ -1,3 +1,4 @@
+using BioSim.Circuits.Stimuli;
 using BioSim.IO.Experiments;
 using BioSim.Tests.Cli;
 using BioSim.Workflows.Runs;
@@ -89,11 +90,16 @@ public sealed class StimulusInputErrorTests : TempDirectoryFixture
         Assert.That(error.Message, Is.EqualTo("bad.json: populations[0].receptors[0].model: model 'poisson-generator' has no receptors (no projection can target it); remove \"receptors\""));
     }
 
+    /// <summary>Spike times that do not fit the population's size are named when the file is read, and again if a program
+    /// builds the population itself.</summary>
     [Test]
     public void TimesForAnotherNumberOfNeuronsAreNamed()
     {
-        var experiment = StimulusExperiments.Reader.Read(Json("spike-generator", """{"times": [[1.0], [2.0], [3.0]]}"""), "bad.json");
-        var error = Assert.Throws<ExperimentException>(() => StimulusExperiments.Builder.Build(experiment))!;
-        Assert.That(error.Message, Is.EqualTo("bad.json: populations[0]: Population 'in' (spike-generator): times: 3 trains for 2 neurons; give one list per neuron"));
+        var error = Assert.Throws<ExperimentException>(() => StimulusExperiments.Reader.Read(Json("spike-generator", """{"times": [[1.0], [2.0], [3.0]]}"""), "bad.json"))!;
+        Assert.That(error.Message, Is.EqualTo("bad.json: populations[0].parameters.times: 3 trains for 2 neurons; give one list per neuron"));
+        error = Assert.Throws<ExperimentException>(() => StimulusExperiments.Reader.Read(Json("spike-generator", """{"ids": [0, 2], "spike_times": [1.0, 2.0]}"""), "bad.json"))!;
+        Assert.That(error.Message, Is.EqualTo("bad.json: populations[0].parameters.ids: entry 1 is 2, but the population has 2 neurons (ids 0 to 1)"));
+        var direct = Assert.Throws<ArgumentException>(() => new SpikeGeneratorPopulation("in", 2, new SpikeGeneratorParameters { ids = [0, 2], spike_times = [1.0, 2.0] }, []))!;
+        Assert.That(direct.Message, Is.EqualTo("Population 'in' (spike-generator): ids: entry 1 is 2, but the population has 2 neurons (ids 0 to 1)"));
     }
 }
