@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using BioSim.Engine.Numerics;
 using BioSim.Engine.Random;
-using BioSim.IO.Datasets;
 using BioSim.Plasticity.Data;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
@@ -28,11 +27,10 @@ public sealed class CorrelativeInfomaxFashionMnistTests
     [Test, Category("Validation")]
     public void LearnsFashionMnistFromASubsetInOneEpoch()
     {
-        if (!Directory.Exists(FashionMnist.DefaultDirectory)) Assert.Ignore("dataset-fashion-mnist is not installed");
-        var (train, test) = FashionMnist.Load();
+        var (train, test) = FashionMnistData.Load();
         const int samples = 4000, tests = 1000;
-        var subset = new Dataset("fashion-mnist train[0:4000]", 784, train.Inputs[..(samples * 784)], train.Labels![..samples], 10);
-        var testSubset = new Dataset("fashion-mnist test[0:1000]", 784, test.Inputs[..(tests * 784)], test.Labels![..tests], 10);
+        var subset = FashionMnistData.First(train, samples);
+        var testSubset = FashionMnistData.First(test, tests);
         var net = new Network(784, [new LayerSpec(500, new UnitClip(), Bias: false), new LayerSpec(10, new UnitClip(), Bias: false)], MatrixProducts.CreateDefault());
         foreach (var layer in net.Layers)
         {
