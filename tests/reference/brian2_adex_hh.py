@@ -5,7 +5,13 @@ Run from the repository root with Debian's interpreter (the one that sees Brian2
 
     /usr/bin/python3 tests/reference/brian2_adex_hh.py
 
-It writes tests/data/brian2_adex_hh.json, read by tests/Circuits/Brian2ReferenceTests.cs.
+It writes tests/data/brian2_adex_hh.json, read by tests/Circuits/Brian2ReferenceTests.cs (a few minutes: rk4 at
+1 us for 350 ms of AdEx in the numpy target). Brian2ReferenceTests.ReferenceIsWhatBrian2Writes reruns a slice,
+
+    /usr/bin/python3 tests/reference/brian2_adex_hh.py --cases adex_step hh_step hh_cond --duration 25 -o slice.json
+
+whose traces and spikes are the leading part of the committed ones (-o: where to write; --cases: which cases;
+--duration: stop every case after this many ms).
 
 Cases
 -----
