@@ -19,6 +19,9 @@ the same distribution, and the C# test checks that its accuracy lies within mean
     git clone https://github.com/BariscanBozkurt/Supervised-CorInfoMax /tmp/cim && git -C /tmp/cim checkout e5fb839
     /usr/bin/python3 tests/reference/corinfomax_fashion_subset.py /tmp/cim --seeds 0 1 2 3 4 5 6 7 \\
         -o tests/data/corinfomax_fashion_subset.json
+Seeds are independent, so they may run in separate processes (--seeds 0 -o s0.json, ...) and be combined, the
+statistics recomputed over all of them:
+    /usr/bin/python3 tests/reference/corinfomax_fashion_subset.py --merge s0.json s1.json ... -o tests/data/corinfomax_fashion_subset.json
 """
 import argparse
 import datetime
@@ -74,13 +77,30 @@ def run(model_class, hard_sigmoid, seed, xtr, ytr, xte, yte):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("checkout", help="path of a Supervised-CorInfoMax checkout (commit e5fb839)")
+    p.add_argument("checkout", nargs="?", help="path of a Supervised-CorInfoMax checkout (commit e5fb839)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4, 5, 6, 7])
     p.add_argument("--samples", type=int, default=4000)
     p.add_argument("--tests", type=int, default=1000)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--merge", nargs="+", metavar="PART", help="combine the outputs of earlier runs (other seeds) instead of training")
     p.add_argument("-o", "--output", required=True)
     a = p.parse_args()
+    if a.merge:
+        parts = [json.load(open(x)) for x in a.merge]
+        for x in parts[1:]:
+            if x["setting"] != parts[0]["setting"] or x["torch_version"] != parts[0]["torch_version"]:
+                sys.exit(f"--merge: the parts differ in setting or torch version: {x['setting']} vs {parts[0]['setting']}")
+        pairs = sorted((sd, acc) for x in parts for sd, acc in zip(x["seeds"], x["test_accuracy"]["per_seed"]))
+        out = dict(parts[0])
+        out["commands"] = [c for x in parts for c in x.get("commands", [x.get("command")])]
+        out.pop("command", None)
+        out["seeds"] = [sd for sd, _ in pairs]
+        out["test_accuracy"] = summary([acc for _, acc in pairs])
+        out["wall_seconds"] = round(sum(x["wall_seconds"] for x in parts), 1)
+        write(out, a.output)
+        return
+    if a.checkout is None:
+        p.error("the checkout is required unless --merge is given")
     torch_utils, model_class = import_authors_code(a.checkout)
     torch.set_num_threads(a.threads)
     torch.set_default_dtype(torch.float64)
@@ -96,22 +116,29 @@ def main():
         print(f"seed {seed}: test accuracy {accuracies[-1]:.4f} ({time.perf_counter() - t0:.1f} s)", flush=True)
     out = {
         "generator": "tests/reference/corinfomax_fashion_subset.py",
-        "command": "/usr/bin/python3 tests/reference/corinfomax_fashion_subset.py " + " ".join(sys.argv[1:]),
+        "commands": ["/usr/bin/python3 tests/reference/corinfomax_fashion_subset.py " + " ".join(sys.argv[1:])],
         "authors_code": "github.com/BariscanBozkurt/Supervised-CorInfoMax e5fb839, src/ContrastiveModels.py",
         "torch_version": torch.__version__, "numpy_version": np.__version__, "date": datetime.date.today().isoformat(),
         "setting": {"layers": [784, 500, 10], "batch": 20, "lr_ff": [0.3, 0.22], "lr_fb": 0.07, "epochs": 1,
                     "train_samples": a.samples, "test_samples": a.tests, "dtype": "float64"},
         "seeds": a.seeds,
-        "test_accuracy": {"per_seed": accuracies, "mean": statistics.fmean(accuracies),
-                          "sd": statistics.stdev(accuracies) if len(accuracies) > 1 else 0.0,
-                          "min": min(accuracies), "max": max(accuracies)},
+        "test_accuracy": summary(accuracies),
         "wall_seconds": round(time.perf_counter() - start, 1),
     }
-    with open(a.output, "w") as f:
+    write(out, a.output)
+
+
+def summary(accuracies):
+    return {"per_seed": accuracies, "mean": statistics.fmean(accuracies),
+            "sd": statistics.stdev(accuracies) if len(accuracies) > 1 else 0.0, "min": min(accuracies), "max": max(accuracies)}
+
+
+def write(out, path):
+    with open(path, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")
     s = out["test_accuracy"]
-    print(f"test accuracy {s['mean']:.4f} +- {s['sd']:.4f} (min {s['min']:.4f}, max {s['max']:.4f}) over {len(a.seeds)} seeds")
+    print(f"test accuracy {s['mean']:.4f} +- {s['sd']:.4f} (min {s['min']:.4f}, max {s['max']:.4f}) over {len(out['seeds'])} seeds")
 
 
 if __name__ == "__main__":
