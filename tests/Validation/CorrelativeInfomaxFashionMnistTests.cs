@@ -22,7 +22,7 @@ namespace BioSim.Tests.Validation;
 /// Reference: tests/data/biosim_corinfomax_subset.json, written by tests/reference/biosim_corinfomax_subset.py, which
 /// runs this configuration through the CLI (`biosim compare`) for seeds 0–9: 0.549 ± 0.042 (sd; min 0.491, max 0.617;
 /// the CLI's seed 0 gives the test's 0.582 bit for bit). The band is mean ± K·sd with K = 3: with n = 10 seeds,
-/// (x − mean)/(sd·√(1 + 1/n)) of another draw (another BLAS kernel's rounding, which changes the trajectory) is
+/// (x − mean)/(sd·√(1 + 1/n)) of another draw (a change of the code that keeps the distribution) is
 /// t-distributed with 9 degrees of freedom, so a draw of the same distribution falls outside with probability about
 /// 2 %, while a rule that does not learn (0.045 before training) or learns markedly slower fails.
 /// </para>
@@ -30,7 +30,7 @@ namespace BioSim.Tests.Validation;
 /// Outside check of that reference: tests/data/corinfomax_fashion_subset.json, written by
 /// tests/reference/corinfomax_fashion_subset.py, runs the authors' own code (commit e5fb839, float64) on the same cut
 /// for seeds 0–4: 0.515 ± 0.110 (min 0.353, max 0.613). Its spread is wider than BioSim's (2.6× in sd on 5 seeds),
-/// its mean is not different: the test requires the two means to lie within 3 standard errors of their difference
+/// its mean agrees: the test requires the two means to lie within 3 standard errors of their difference
 /// (measured 0.034 against 3 × 0.050), so a BioSim reference regenerated after a change of the rule's behaviour must
 /// still agree with the authors' code. About 60 s on 2 cores under a load average of 29.
 /// </para>
@@ -73,13 +73,19 @@ public sealed class CorrelativeInfomaxFashionMnistTests
         int n = stats.GetProperty("per_seed").GetArrayLength();
         TestContext.Out.WriteLine($"reference (BioSim CLI, {n} seeds): {mean:F4} ± {sd:F4}; band [{mean - K * sd:F4}, {mean + K * sd:F4}]");
         Assert.That(accuracy, Is.EqualTo(mean).Within(K * sd));
+        // The reference's seed 0 is this run (the CLI drives the same code): measured equal, 0.5820, with OpenBLAS's
+        // Prescott kernel on 1 thread and its Haswell kernel (OPENBLAS_CORETYPE=Haswell) on 2; 0.005 (5 of the 1000 test
+        // images) leaves room for another kernel's rounding to flip a few predictions.
+        int seed0 = root.GetProperty("seeds").EnumerateArray().Select(x => x.GetInt32()).ToList().IndexOf(0);
+        Assert.That(seed0, Is.GreaterThanOrEqualTo(0), "the reference holds seed 0");
+        Assert.That(accuracy, Is.EqualTo(stats.GetProperty("per_seed")[seed0].GetDouble()).Within(0.005), "the reference's own seed 0");
 
         using var authors = JsonDocument.Parse(File.ReadAllText(TestPaths.Data("corinfomax_fashion_subset.json")));
-        var a = authors.RootElement.GetProperty("test_accuracy");
+        var theirs = authors.RootElement.GetProperty("test_accuracy");
         var setting = authors.RootElement.GetProperty("setting");
         Assert.That((setting.GetProperty("train_samples").GetInt32(), setting.GetProperty("test_samples").GetInt32()), Is.EqualTo((samples, tests)), "the authors' code's subset");
-        double meanA = a.GetProperty("mean").GetDouble(), sdA = a.GetProperty("sd").GetDouble();
-        int nA = a.GetProperty("per_seed").GetArrayLength();
+        double meanA = theirs.GetProperty("mean").GetDouble(), sdA = theirs.GetProperty("sd").GetDouble();
+        int nA = theirs.GetProperty("per_seed").GetArrayLength();
         double standardError = Math.Sqrt(sd * sd / n + sdA * sdA / nA);
         TestContext.Out.WriteLine($"authors' code ({nA} seeds): {meanA:F4} ± {sdA:F4}; means differ by {Math.Abs(mean - meanA):F4}, standard error {standardError:F4}");
         Assert.That(mean, Is.EqualTo(meanA).Within(3 * standardError), "BioSim's reference mean against the authors' code's");
