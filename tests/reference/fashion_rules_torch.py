@@ -24,7 +24,9 @@ same distribution, not the same run: the C# test checks that its accuracy lies w
 Run (about 8 s per epoch and rule with one thread on the development machine):
     /usr/bin/python3 tests/reference/fashion_rules_torch.py --seeds 1 2 3 4 5 6 7 8 --epochs 5 \\
         -o tests/data/fashion_rules_torch.json
---train N / --test M take the first N training and M test images (the whole sets by default).
+--train N / --test M take the first N training and M test images (the whole sets by default). Seeds are
+independent, so they may run in separate processes and be combined (statistics recomputed over all seeds):
+    /usr/bin/python3 tests/reference/fashion_rules_torch.py --merge a.json b.json -o tests/data/fashion_rules_torch.json
 """
 import argparse
 import datetime
@@ -132,25 +134,40 @@ def main():
     ap.add_argument("--train", type=int, default=60000)
     ap.add_argument("--test", type=int, default=10000)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--merge", nargs="+", metavar="PART", help="combine the outputs of earlier runs (other seeds) instead of training")
     ap.add_argument("-o", "--output", required=True)
     a = ap.parse_args()
     torch.set_default_dtype(torch.float64)
-    data = (images(f"{DIR}/train-images-idx3-ubyte.gz", a.train),
+    data = None if a.merge else (images(f"{DIR}/train-images-idx3-ubyte.gz", a.train),
             torch.tensor(idx(f"{DIR}/train-labels-idx1-ubyte.gz")[:a.train].astype(np.int64)),
             images(f"{DIR}/t10k-images-idx3-ubyte.gz", a.test),
             torch.tensor(idx(f"{DIR}/t10k-labels-idx1-ubyte.gz")[:a.test].astype(np.int64)))
-    runs = {r: {} for r in a.rules}
-    start = time.perf_counter()
-    for seed in a.seeds:
-        for rule in a.rules:
-            t0 = time.perf_counter()
-            runs[rule][str(seed)] = train(rule, seed, a.epochs, data, a.threads)
-            print(f"{rule} seed {seed}: test accuracy by epoch {', '.join(f'{x:.4f}' for x in runs[rule][str(seed)])} "
-                  f"({time.perf_counter() - t0:.1f} s)", flush=True)
+    if a.merge:
+        parts = [json.load(open(p)) for p in a.merge]
+        for p in parts[1:]:
+            if p["setting"] != parts[0]["setting"] or p["torch_version"] != parts[0]["torch_version"]:
+                sys.exit(f"--merge: the parts differ in setting or torch version: {p['setting']} vs {parts[0]['setting']}")
+        a.rules = list(parts[0]["test_accuracy_by_epoch"])
+        a.seeds = sorted(s for p in parts for s in p["seeds"])
+        runs = {r: {str(s): acc for p in parts for s, acc in p["test_accuracy_by_epoch"][r].items()} for r in a.rules}
+        a.epochs, a.train, a.test = (parts[0]["setting"][k] for k in ("epochs", "train_samples", "test_samples"))
+        wall = sum(p["wall_seconds"] for p in parts)
+        commands = [c for p in parts for c in (p["commands"] if "commands" in p else [p["command"]])]
+    else:
+        runs = {r: {} for r in a.rules}
+        start = time.perf_counter()
+        for seed in a.seeds:
+            for rule in a.rules:
+                t0 = time.perf_counter()
+                runs[rule][str(seed)] = train(rule, seed, a.epochs, data, a.threads)
+                print(f"{rule} seed {seed}: test accuracy by epoch {', '.join(f'{x:.4f}' for x in runs[rule][str(seed)])} "
+                      f"({time.perf_counter() - t0:.1f} s)", flush=True)
+        wall = round(time.perf_counter() - start, 1)
+        commands = ["/usr/bin/python3 tests/reference/fashion_rules_torch.py " + " ".join(sys.argv[1:])]
     final = {r: [runs[r][str(s)][-1] for s in a.seeds] for r in a.rules}
     out = {
         "generator": "tests/reference/fashion_rules_torch.py",
-        "command": "/usr/bin/python3 tests/reference/fashion_rules_torch.py " + " ".join(sys.argv[1:]),
+        "commands": commands,
         "torch_version": torch.__version__, "numpy_version": np.__version__, "date": datetime.date.today().isoformat(),
         "setting": {"layers": [784, 256, 256, 10], "activation": "tanh", "output": "identity", "loss": "softmax-cross-entropy",
                     "optimiser": "sgd", "lr": 0.01, "momentum": 0.9, "batch": 32, "epochs": a.epochs,
@@ -158,7 +175,7 @@ def main():
         "seeds": a.seeds,
         "test_accuracy_by_epoch": runs,
         "final_test_accuracy": {r: {"per_seed": final[r], **summary(final[r])} for r in a.rules},
-        "wall_seconds": round(time.perf_counter() - start, 1),
+        "wall_seconds": wall,
     }
     if "backprop" in final and "feedback-alignment" in final:
         gap = [b - f for b, f in zip(final["backprop"], final["feedback-alignment"])]
