@@ -64,6 +64,13 @@ internal static class BiosimProcess
     {
         var start = StartInfo(arguments);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
+        return StopAfterProgress(start, stop, lines, marker);
+    }
+
+    /// <summary>As <see cref="StopAfterProgress(string[], Action{Process}, int, string, IReadOnlyDictionary{string, string}?)"/> for
+    /// any program (an installed biosim, for example); <paramref name="start"/> must redirect stdout and stderr.</summary>
+    public static (int ExitCode, string Stderr) StopAfterProgress(ProcessStartInfo start, Action<Process> stop, int lines = 2, string marker = "biosim: t = ")
+    {
         using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start biosim");
         var stderr = new System.Text.StringBuilder();
         process.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
