@@ -4,6 +4,7 @@ using BioSim.Cli.Terminal;
 using BioSim.IO.NeuralOde;
 using BioSim.Plasticity.Training;
 using BioSim.Workflows.Fit;
+using BioSim.Workflows.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using ScottPlot;
 
@@ -22,39 +23,51 @@ internal static class FitCommand
         var experiment = new Argument<FileInfo>("experiment") { Description = "The fit experiment (JSON): data, model, solver, gradient, training." };
         var output = new Option<string>("--output", "-o") { Description = "Directory for parameters.json, loss.csv and fit.png.", DefaultValueFactory = _ => "fit" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress output." };
-        var force = new Option<bool>("--force") { Description = "Replace the fit in an output folder that holds one; without it such a folder is refused." };
-        var command = new Command("fit", "Fit a neural-ODE or rate-circuit model to trajectories in an HDF5 file.") { experiment, output, quiet, force };
+        var force = new Option<bool>("--force") { Description = "Replace the fit (or stopped fit) in an output folder that holds one; without it such a folder is refused." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the stopped fit in the output folder from its checkpoint (bit for bit the fit never stopped)." };
+        var every = new Option<double>("--checkpoint-every")
+        {
+            Description = $"Least wall time in seconds between checkpoints (default {FitWorkflow.DefaultCheckpointInterval.TotalSeconds:0}; 0: after every step); one is also written when the fit is stopped.",
+            DefaultValueFactory = _ => FitWorkflow.DefaultCheckpointInterval.TotalSeconds,
+        };
+        var command = new Command("fit", "Fit a neural-ODE or rate-circuit model to trajectories in an HDF5 file.") { experiment, output, quiet, force, resume, every };
         command.SetAction(result => Program.Guard(() => Fit(services.GetRequiredService<FitWorkflow>(), result.GetValue(experiment)!, result.GetValue(output)!,
-            result.GetValue(quiet), result.GetValue(force))));
+            result.GetValue(quiet), result.GetValue(force), result.GetValue(resume), result.GetValue(every))));
         return command;
     }
 
-    internal static int Fit(FitWorkflow workflow, FileInfo file, string output, bool quiet, bool overwrite)
+    internal static int Fit(FitWorkflow workflow, FileInfo file, string output, bool quiet, bool overwrite, bool resume, double checkpointEvery)
     {
+        CommandSession.Seconds("--checkpoint-every", checkpointEvery);
+        if (overwrite && resume) throw new UsageException("--force starts over and --resume continues: give one of them");
         if (!file.Exists) return Program.Fail($"{file}: no such file", ExitCodes.IoError);
         var experiment = FitExperiment.Read(file.FullName);
         // The fit's products are the managed kernel's (FitWorkflow), so there is no thread count to set; the session gives
         // the signals (SIGTERM, Ctrl-C stop the fit between steps) and the bar-or-log choice.
         using var session = CommandSession.Start(threads: null, quiet);
         long steps = 0, total = experiment.Iterations, logEvery = Math.Max(1, total / 10);
+        var interval = TimeSpan.FromSeconds(checkpointEvery);
+        bool first = true;
         FitResult fit;
         try
         {
             if (session.DrawsBar)
             {
                 using var bar = CommandSession.NewBar("fitting");
-                fit = workflow.Run(experiment, output, loss =>
+                fit = workflow.Run(experiment, output, (step, loss) =>
                 {
-                    steps++;
+                    steps = step;
                     bar.Tick((int)(1000 * steps / total), string.Create(CultureInfo.InvariantCulture, $"step {steps}/{total}, loss {loss:G4}"));
-                }, overwrite, session.Cancellation);
+                }, overwrite, resume, interval, session.Cancellation);
             }
             else
             {
-                fit = workflow.Run(experiment, output, loss =>
+                fit = workflow.Run(experiment, output, (step, loss) =>
                 {
-                    if ((++steps == 1 || steps % logEvery == 0) && !quiet) Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"biosim: fit step {steps}/{total}: loss {loss:G4}"));
-                }, overwrite, session.Cancellation);
+                    steps = step;
+                    if ((first || steps % logEvery == 0) && !quiet) Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"biosim: fit step {steps}/{total}: loss {loss:G4}"));
+                    first = false;
+                }, overwrite, resume, interval, session.Cancellation);
             }
         }
         catch (TrainingDivergedException e)
@@ -63,7 +76,12 @@ internal static class FitCommand
         }
         catch (OperationCanceledException)
         {
-            return session.Interrupted($"stopped after {steps} of {total} steps; nothing was written to {output}/ (fit has no checkpoints yet): run it again");
+            return session.Interrupted($"stopped after {steps} of {total} steps with a checkpoint in {Path.Combine(output, "checkpoint.h5")}: continue with biosim fit {file} -o {output} --resume");
+        }
+        catch (RunAlreadyCompleteException e)
+        {
+            Console.WriteLine(e.Message);
+            return ExitCodes.Ok;
         }
         FitPrediction shown = fit.Shown;
         Plot(Path.Combine(output, "fit.png"), shown.Name, shown.Times, shown.Observed, shown.Predicted, shown.Dimension);

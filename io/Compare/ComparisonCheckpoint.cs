@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using BioSim.Engine.Simulation;
 using BioSim.IO.Experiments;
 using BioSim.IO.Hdf5;
+using BioSim.IO.Runs;
 
 namespace BioSim.IO.Compare;
 
@@ -20,21 +21,13 @@ public static class ComparisonCheckpoint
         ArgumentNullException.ThrowIfNull(experiment);
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(snapshot);
-        string temporary = path + ".tmp";
-        using (var file = Hdf5File.Create(temporary))
+        SnapshotFile.Save(path, snapshot, "epoch", new Dictionary<string, string>
         {
-            file.SetAttribute("epoch", snapshot.Step);
-            file.SetAttribute("status", header.Status);
-            file.SetAttribute("rule", header.Rule);
-            file.SetAttribute("label", header.Label);
-            file.SetAttribute("seed", (long)header.Seed);
-            file.SetAttribute("experiment", Fingerprint(experiment.Json));
-            foreach (var (key, values) in snapshot.Reals) file.WriteDataset<double>($"reals/{key}", values);
-            foreach (var (key, values) in snapshot.Integers) file.WriteDataset<long>($"integers/{key}", values);
-            file.Flush();
-        }
-        File.Move(temporary, path, overwrite: true);
-    }
+            ["status"] = header.Status,
+            ["rule"] = header.Rule,
+            ["label"] = header.Label,
+            ["experiment"] = Fingerprint(experiment.Json),
+        }, new Dictionary<string, long> { ["seed"] = (long)header.Seed });    }
 
     /// <summary>The snapshot (Step: epochs completed) and status text of a checkpoint, which must come from the same
     /// comparison (its epoch count may differ).</summary>
@@ -44,10 +37,7 @@ public static class ComparisonCheckpoint
         using var file = Hdf5File.OpenReadOnly(path);
         if (file.GetStringAttribute("experiment") != Fingerprint(experiment.Json))
             throw new ExperimentException(experiment.File, "", $"{path} was written by a different comparison (only \"epochs\" may change between a run and its --resume); use another output folder or drop --resume");
-        var snapshot = new StateSnapshot { Step = file.GetLongAttribute("epoch") };
-        Collect(file, "reals", snapshot, integers: false);
-        Collect(file, "integers", snapshot, integers: true);
-        return (snapshot, file.GetStringAttribute("status"));
+        return (SnapshotFile.Read(file, "epoch"), file.GetStringAttribute("status"));
     }
 
     /// <summary>The comparison file without "epochs" (which a resumed comparison may raise), as compact JSON.</summary>
@@ -56,18 +46,5 @@ public static class ComparisonCheckpoint
         var node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!.AsObject();
         node.Remove("epochs");
         return node.ToJsonString();
-    }
-
-    private static void Collect(Hdf5Location location, string prefix, StateSnapshot snapshot, bool integers, string key = "")
-    {
-        if (!location.Exists(prefix)) return;
-        using var group = location.OpenGroup(prefix);
-        foreach (string member in group.ListMembers())
-        {
-            string k = key.Length == 0 ? member : $"{key}/{member}";
-            if (group.GetKind(member) == Hdf5ObjectKind.Group) Collect(group, member, snapshot, integers, k);
-            else if (integers) snapshot.Put(k, group.ReadDataset<long>(member));
-            else snapshot.Put(k, group.ReadDataset<double>(member));
-        }
     }
 }

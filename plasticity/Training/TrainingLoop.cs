@@ -8,7 +8,8 @@ namespace BioSim.Plasticity.Training;
 /// <see cref="ITrainingProblem"/>. The data order of epoch e is a Fisher-Yates permutation drawn from the Philox
 /// stream (seed, "trainer", "order") element e, so it depends on (seed, e) alone: a run continued from a
 /// checkpoint taken after epoch e (<see cref="TrainingOptions.FirstEpoch"/> = e + 1) sees the data it would have
-/// seen, whatever the thread count. The loop allocates its permutation once; a step allocates nothing here.
+/// seen, whatever the thread count; one taken after minibatch b of epoch e continues with FirstEpoch = e, FirstBatch = b.
+/// The loop allocates its permutation once; a step allocates nothing here.
 /// </summary>
 public static class TrainingLoop
 {
@@ -27,7 +28,9 @@ public static class TrainingLoop
         var order = new int[samples];
         var stream = new RandomStream(options.Seed, "trainer", "order");
         long batchesPerEpoch = (samples + options.BatchSize - 1) / options.BatchSize;
-        long step = (options.FirstEpoch - 1) * batchesPerEpoch;
+        if (options.FirstBatch >= batchesPerEpoch)
+            throw new ArgumentOutOfRangeException(nameof(options), options.FirstBatch, $"FirstBatch must be below the {batchesPerEpoch} minibatches of an epoch.");
+        long step = (options.FirstEpoch - 1) * batchesPerEpoch + options.FirstBatch;
         long totalSteps = Math.Min(options.Epochs * batchesPerEpoch, options.MaxSteps ?? long.MaxValue);
         double applied = double.NaN;
         for (int epoch = options.FirstEpoch; epoch <= options.Epochs && step < totalSteps; epoch++)
@@ -42,9 +45,10 @@ public static class TrainingLoop
                     (order[i], order[j]) = (order[j], order[i]);
                 }
             }
-            double sum = 0;
-            int batches = 0;
-            for (int start = 0; start < order.Length && step < totalSteps; start += options.BatchSize, step++)
+            bool resumed = epoch == options.FirstEpoch && options.FirstBatch > 0;
+            double sum = resumed ? options.FirstBatchLossSum : 0;
+            int batches = resumed ? options.FirstBatch : 0;
+            for (int start = batches * options.BatchSize; start < order.Length && step < totalSteps; start += options.BatchSize, step++)
             {
                 options.Cancellation.ThrowIfCancellationRequested();
                 if (options.Schedule is { } schedule)

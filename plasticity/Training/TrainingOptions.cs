@@ -24,6 +24,14 @@ public sealed record TrainingOptions
     /// <summary>The first epoch to run (default 1): a run continued from a checkpoint taken after epoch e starts at e + 1 with the same data order it would have had.</summary>
     public int FirstEpoch { get; init; } = 1;
 
+    /// <summary>Minibatches of <see cref="FirstEpoch"/> already done (default 0): a run continued from a checkpoint taken in
+    /// the middle of an epoch goes on with the next minibatch of the same data order, the schedule at the same step.</summary>
+    public int FirstBatch { get; init; }
+
+    /// <summary>With <see cref="FirstBatch"/>: the sum of the losses of those minibatches, so that the epoch's mean training
+    /// loss is the same as in a run never stopped.</summary>
+    public double FirstBatchLossSum { get; init; }
+
     /// <summary>Called after every minibatch with (epoch, batch, loss), e.g. for progress or to stop on cancellation by throwing.</summary>
     public Action<int, int, double>? BatchCompleted { get; init; }
 
@@ -49,6 +57,7 @@ public sealed record TrainingOptions
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
         if (EvaluationBatch < 1) throw new ArgumentOutOfRangeException(nameof(EvaluationBatch), EvaluationBatch, "EvaluationBatch must be at least 1.");
         if (FirstEpoch < 1 || FirstEpoch > Epochs) throw new ArgumentOutOfRangeException(nameof(FirstEpoch), FirstEpoch, $"FirstEpoch must lie in [1, Epochs = {Epochs}].");
+        if (FirstBatch < 0) throw new ArgumentOutOfRangeException(nameof(FirstBatch), FirstBatch, "FirstBatch must be at least 0.");
         if (MaxSteps is < 1) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps must be at least 1.");
     }
 }

@@ -105,8 +105,48 @@ public sealed class FitCommandTests : TempDirectoryFixture
         var (code, stderr) = BiosimProcess.StopAfterProgress(["fit", experiment, "-o", output], p => BiosimProcess.Signal(p, "TERM"),
             lines: 1, marker: "biosim: fit step 1/");
         Assert.That(code, Is.EqualTo(75), stderr);
-        Assert.That(stderr, Does.Contain("interrupted; stopped after").And.Contain("of 10000000 steps"));
+        Assert.That(stderr, Does.Contain("interrupted; stopped after").And.Contain($"of 10000000 steps with a checkpoint in {Path.Combine(output, "checkpoint.h5")}"));
         Assert.That(File.Exists(Path.Combine(output, "parameters.json")), Is.False, "nothing half-written");
+        Assert.That(File.Exists(Path.Combine(output, "checkpoint.h5")), Is.True, "the checkpoint written on SIGTERM");
+        var (again, _, err) = BiosimProcess.Run("fit", experiment, "-o", output);
+        Assert.That(again, Is.EqualTo(2));
+        Assert.That(err, Does.Contain("holds a stopped fit with a checkpoint: continue it with --resume"));
+    }
+
+    /// <summary>
+    /// A fit killed with SIGKILL (checkpoints after every step) and continued with --resume ends with the same fitted
+    /// parameters and loss curve, bit for bit (as text: every value printed round-trip), as the fit never stopped; resuming
+    /// the finished fit says it is complete. The kill lands after the 10 % progress line (step 150 of 1500), so the
+    /// resumed fit really continues from a checkpoint past step 0, which the first progress line of the resume shows.
+    /// </summary>
+    [Test]
+    public void KilledFitResumesToTheSameParameters()
+    {
+        WriteTraces();
+        string experiment = Path.Combine(Dir, "fit.json");
+        File.WriteAllText(experiment, """
+            { "data": { "file": "traces.h5", "populations": ["trial0", "trial1", "trial2"] },
+              "model": { "type": "rate-circuit" }, "solver": { "method": "rk4", "step": 0.05 }, "gradient": "symplectic-adjoint",
+              "training": { "iterations": 1500, "learning_rate": 0.1, "final_learning_rate": 0.001, "batch": 12, "window": 5, "seed": 1 } }
+            """);
+        string straight = Path.Combine(Dir, "straight"), killed = Path.Combine(Dir, "killed");
+        var (code, _, stderr) = BiosimProcess.Run("fit", experiment, "-o", straight, "-q");
+        Assert.That(code, Is.EqualTo(0), stderr);
+
+        BiosimProcess.StopAfterProgress(["fit", experiment, "-o", killed, "--checkpoint-every", "0"], p => p.Kill(), lines: 1, marker: "biosim: fit step 150/");
+        Assert.That(File.Exists(Path.Combine(killed, "checkpoint.h5")), Is.True);
+        Assert.That(File.Exists(Path.Combine(killed, "parameters.json")), Is.False);
+        (code, _, stderr) = BiosimProcess.Run("fit", experiment, "-o", killed, "--resume");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        long resumedAt = long.Parse(stderr.Split("biosim: fit step ")[1].Split('/')[0], global::System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(resumedAt, Is.GreaterThan(150), "the resumed fit's first step follows the checkpoint, not step 1");
+        Assert.That(File.ReadAllText(Path.Combine(killed, "loss.csv")), Is.EqualTo(File.ReadAllText(Path.Combine(straight, "loss.csv"))));
+        Assert.That(File.ReadAllText(Path.Combine(killed, "parameters.json")), Is.EqualTo(File.ReadAllText(Path.Combine(straight, "parameters.json"))));
+        Assert.That(File.Exists(Path.Combine(killed, "checkpoint.h5")), Is.False, "a finished fit keeps no checkpoint");
+
+        var (done, stdout, _) = BiosimProcess.Run("fit", experiment, "-o", killed, "--resume");
+        Assert.That(done, Is.EqualTo(0));
+        Assert.That(stdout.Trim(), Is.EqualTo($"{killed}: the fit is complete (parameters.json); there is nothing to resume"));
     }
 
     private sealed class System(IParametricVectorField vectorField) : IOdeSystem

@@ -16,7 +16,7 @@ namespace BioSim.Workflows.Fit;
 /// model and the gradient method by name through the catalogue, cuts the trajectories into windows and trains on the
 /// one <see cref="TrainingLoop"/> (<see cref="TrajectoryFitProblem"/>, the one <see cref="Adam"/>, a geometric
 /// learning-rate decay per step, <c>iterations</c> steps), then measures whole-trajectory errors and writes
-/// parameters.json and loss.csv. A C# program calls <see cref="Run(string, string?, Action{double}?, CancellationToken)"/>
+/// parameters.json and loss.csv. A C# program calls <see cref="Run(string, string?, Action{long, double}?, CancellationToken)"/>
 /// on the <see cref="FitWorkflow"/> that <c>AddBioSim()</c> registers.
 /// </summary>
 public sealed class FitWorkflow(Catalogue catalogue)
@@ -27,21 +27,43 @@ public sealed class FitWorkflow(Catalogue catalogue)
     /// these sizes), so fields get the managed entry point whatever the machine's GEMM is.</summary>
     private static readonly IMatrixProduct FieldProduct = new ManagedMatrixProduct();
 
-    /// <summary>Reads the fit file at <paramref name="experimentFile"/> and runs it (see <see cref="Run(FitExperiment, string?, Action{double}?, bool, CancellationToken)"/>).</summary>
-    public FitResult Run(string experimentFile, string? outputDirectory = null, Action<double>? progress = null, CancellationToken cancellation = default) =>
-        Run(FitExperiment.Read(experimentFile), outputDirectory, progress, overwrite: false, cancellation);
+    /// <summary>Reads the fit file at <paramref name="experimentFile"/> and runs it (see <see cref="Run(FitExperiment, string?, Action{long, double}?, bool, bool, TimeSpan?, CancellationToken)"/>).</summary>
+    public FitResult Run(string experimentFile, string? outputDirectory = null, Action<long, double>? progress = null, CancellationToken cancellation = default) =>
+        Run(FitExperiment.Read(experimentFile), outputDirectory, progress, cancellation: cancellation);
+
+    /// <summary>Wall time between a fit's checkpoints when none is given (one is also written when the fit is stopped).</summary>
+    public static readonly TimeSpan DefaultCheckpointInterval = TimeSpan.FromSeconds(30);
 
     /// <summary>Fits the model of <paramref name="experiment"/>; writes parameters.json and loss.csv into
     /// <paramref name="outputDirectory"/> when given; <paramref name="progress"/> sees the minibatch loss of every step.</summary>
     /// <exception cref="ExperimentException">An unknown model or gradient method, or data the model cannot take (file, JSON path, known names).</exception>
     /// <exception cref="TrainingDivergedException">The loss or the solution became non-finite; it carries the loss curve so far.</exception>
-    /// <exception cref="Runs.OutputExistsException"><paramref name="outputDirectory"/> holds a fit's parameters.json and
-    /// <paramref name="overwrite"/> is not set (checked before anything is computed).</exception>
-    public FitResult Run(FitExperiment experiment, string? outputDirectory = null, Action<double>? progress = null, bool overwrite = false, CancellationToken cancellation = default)
+    /// <exception cref="Runs.OutputExistsException"><paramref name="outputDirectory"/> holds a fit (parameters.json or a
+    /// checkpoint) and neither <paramref name="overwrite"/> nor <paramref name="resume"/> is set (checked before anything is computed).</exception>
+    /// <exception cref="Runs.RunAlreadyCompleteException"><paramref name="resume"/> on a folder whose fit finished.</exception>
+    /// <remarks>With an output folder, a checkpoint (&lt;output&gt;/checkpoint.h5: parameters, Adam's moments, the losses so
+    /// far and the position in the data order) is written every <paramref name="checkpointEvery"/> of wall time and when
+    /// <paramref name="cancellation"/> stops the fit; <paramref name="resume"/> continues from it, bit for bit the fit that
+    /// was never stopped; it is deleted when the fit finishes.</remarks>
+    public FitResult Run(FitExperiment experiment, string? outputDirectory = null, Action<long, double>? progress = null, bool overwrite = false,
+        bool resume = false, TimeSpan? checkpointEvery = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(experiment);
-        if (!overwrite && outputDirectory is not null && File.Exists(Path.Combine(outputDirectory, "parameters.json")))
-            throw new Runs.OutputExistsException($"{outputDirectory} holds a fit (parameters.json); pass --force to replace it or choose another output folder");
+        string? checkpointPath = outputDirectory is null ? null : Path.Combine(outputDirectory, FitCheckpoint.FileName);
+        bool finished = outputDirectory is not null && File.Exists(Path.Combine(outputDirectory, "parameters.json"));
+        bool stopped = checkpointPath is not null && File.Exists(checkpointPath);
+        if (resume && !stopped)
+        {
+            if (finished) throw new Runs.RunAlreadyCompleteException($"{outputDirectory}: the fit is complete (parameters.json); there is nothing to resume");
+            throw new IOException($"{outputDirectory ?? "(no output folder)"} holds no fit checkpoint ({FitCheckpoint.FileName}); start the fit without --resume");
+        }
+        if (!resume && !overwrite && (finished || stopped))
+        {
+            throw new Runs.OutputExistsException(stopped
+                ? $"{outputDirectory} holds a stopped fit with a checkpoint: continue it with --resume, or pass --force to start over"
+                : $"{outputDirectory} holds a fit (parameters.json); pass --force to replace it or choose another output folder");
+        }
+        if (!resume && stopped) File.Delete(checkpointPath!);
         IFitModel model = Resolve<IFitModel>(experiment, experiment.ModelType, "$.model.type", "fit model");
         IGradientMethod method = Resolve<IGradientMethod>(experiment, experiment.Gradient, "$.gradient", "gradient method");
         CheckActivation(experiment);
@@ -58,8 +80,13 @@ public sealed class FitWorkflow(Catalogue catalogue)
         IParametricVectorField field = model.Create(d, input, experiment.Model, FieldProduct);
         List<TrajectoryProblem> windows = FitWindows.Cut(traces, shift, experiment.Window, experiment.Solver);
 
-        var problem = new TrajectoryFitProblem(field, method, windows, new Adam(experiment.LearningRate), model.Constraint(field, experiment.Model));
+        var adam = new Adam(experiment.LearningRate);
+        var problem = new TrajectoryFitProblem(field, method, windows, adam, model.Constraint(field, experiment.Model));
         long batchesPerEpoch = (windows.Count + experiment.Batch - 1) / experiment.Batch;
+        if (outputDirectory is not null) Directory.CreateDirectory(outputDirectory);
+        var checkpoints = new FitCheckpointer(checkpointPath, experiment, field, adam, batchesPerEpoch, checkpointEvery ?? DefaultCheckpointInterval);
+        if (resume) checkpoints.Restore();
+        var (firstEpoch, firstBatch, lossSum) = checkpoints.Position;
         var options = new TrainingOptions
         {
             Epochs = (int)((experiment.Iterations + batchesPerEpoch - 1) / batchesPerEpoch),
@@ -69,9 +96,27 @@ public sealed class FitWorkflow(Catalogue catalogue)
             Schedule = new GeometricRateDecay(experiment.FinalLearningRate / experiment.LearningRate),
             Evaluate = false,
             Cancellation = cancellation,
-            BatchCompleted = progress is null ? null : (_, _, loss) => progress(loss),
+            FirstEpoch = firstEpoch,
+            FirstBatch = firstBatch,
+            FirstBatchLossSum = lossSum,
+            BatchCompleted = (epoch, batch, loss) =>
+            {
+                checkpoints.After(epoch, batch, loss);
+                progress?.Invoke(checkpoints.Steps, loss);
+            },
         };
-        TrainingHistory history = TrainingLoop.Run(problem, options);
+        if (checkpoints.Steps < experiment.Iterations)
+        {
+            try
+            {
+                TrainingLoop.Run(problem, options);
+            }
+            catch (OperationCanceledException)
+            {
+                checkpoints.Save();
+                throw;
+            }
+        }
 
         // Whole-trajectory MSE of the first training trajectory, from its observed first state.
         Trace first = traces[0];
@@ -94,7 +139,7 @@ public sealed class FitWorkflow(Catalogue catalogue)
             shown = new FitPrediction(held.Name, held.Times, heldTruth, Predict(field, held, heldTruth.AsSpan(0, d), 0, experiment.Solver), d);
         }
 
-        var result = new FitResult(experiment, field, model.Describe(field), history.BatchLosses, traces.Count, windows.Count,
+        var result = new FitResult(experiment, field, model.Describe(field), checkpoints.Losses, traces.Count, windows.Count,
             trajectoryMse, first.Name, heldOutMse, data.HeldOut.Count, shown);
         if (outputDirectory is not null)
         {
@@ -102,6 +147,7 @@ public sealed class FitWorkflow(Catalogue catalogue)
             FitOutput.WriteParameters(Path.Combine(outputDirectory, "parameters.json"), experiment, result.LossCurve[^1], trajectoryMse, heldOutMse,
                 result.Blocks, field.Parameters);
             FitOutput.WriteLossCurve(Path.Combine(outputDirectory, "loss.csv"), result.LossCurve);
+            File.Delete(checkpointPath!);
         }
         return result;
     }
