@@ -9,7 +9,7 @@ internal sealed class ComparisonLog(ComparisonExperiment experiment, bool quiet)
 {
     public void RunStarted(RunRecord run, int firstEpoch)
     {
-        if (!quiet) Console.Error.WriteLine($"biosim: {run.Label} seed {run.Seed}: {(firstEpoch > 1 ? $"resuming at epoch {firstEpoch}" : "starting")} ({experiment.Epochs} epochs of {run.BatchesPerEpoch} batches)");
+        if (!quiet) Console.Error.WriteLine($"biosim: {run.Label} seed {run.Seed}: {(run.FirstBatch > 0 ? $"resuming at epoch {firstEpoch}, minibatch {run.FirstBatch + 1}" : firstEpoch > 1 ? $"resuming at epoch {firstEpoch}" : "starting")} ({experiment.Epochs} epochs of {run.BatchesPerEpoch} batches)");
     }
 
     public void Batch(RunRecord run, int epoch, int batch, double loss) { }

@@ -458,6 +458,48 @@ public sealed class CompareCommandTests
         }
     }
 
+    /// <summary>
+    /// SIGTERM in the middle of an epoch: exit code 75 and a checkpoint of the running run at that point (@epoch: epochs
+    /// completed; position: the minibatches of the next one done), though the checkpoint interval (an hour) was far from due;
+    /// --resume continues from that minibatch ("resuming at epoch e, minibatch b + 1") and ends with the curves of a run
+    /// never stopped, bit for bit.
+    /// </summary>
+    [Test]
+    public void SigtermCheckpointsMidEpochAndResumesBitForBit()
+    {
+        string file = TanhTeacher("term.json", 3, j =>
+        {
+            j["task"]!["train_samples"] = 40000;   // 5000 minibatches of 8 per epoch
+            j["seeds"] = new JsonArray(4);
+            j["rules"] = JsonNode.Parse("""["feedback-alignment"]""");
+        });
+        string straight = Path.Combine(_dir, "straight"), stopped = Path.Combine(_dir, "stopped");
+        Assert.That(Compare(file, "-o", straight).Code, Is.EqualTo(0));
+        var (code, stderr) = BiosimProcess.StopAfterProgress(["compare", file, "-o", stopped, "--checkpoint-every", "3600"],
+            p => BiosimProcess.Signal(p, "TERM"), lines: 1, marker: "biosim: feedback-alignment seed 4 epoch 1:");
+        Assert.That(code, Is.EqualTo(75), stderr);
+        string path = Path.Combine(stopped, "checkpoints", "feedback-alignment-seed4.h5");
+        long epochs, batches;
+        using (var checkpoint = Hdf5File.OpenReadOnly(path))
+        {
+            epochs = checkpoint.GetLongAttribute("epoch");
+            batches = checkpoint.ReadDataset<long>("integers/position")[0];
+        }
+        TestContext.Out.WriteLine($"stopped after epoch {epochs} and {batches} minibatches of the next");
+        Assert.That(epochs * 5000 + batches, Is.GreaterThanOrEqualTo(5000), "the checkpoint holds the first epoch (its line was printed) and what came after");
+        Assert.That(epochs, Is.LessThan(3), "stopped before the end");
+        var (resumed, _, err) = Compare(file, "-o", stopped, "--resume");
+        Assert.That(resumed, Is.EqualTo(0), err);
+        Assert.That(err, Does.Contain(batches > 0
+            ? $"biosim: feedback-alignment seed 4: resuming at epoch {epochs + 1}, minibatch {batches + 1} "
+            : $"biosim: feedback-alignment seed 4: resuming at epoch {epochs + 1} "));
+        var a = Curves(straight)["runs"]!["feedback-alignment/seed_4"]!;
+        var b = Curves(stopped)["runs"]!["feedback-alignment/seed_4"]!;
+        foreach (string curve in new[] { "batch_loss", "epoch_train_loss", "epoch_test_loss" })
+            Assert.That(Values(b[curve]), Is.EqualTo(Values(a[curve])), curve);
+        Assert.That(b["alignment_deg"]!.ToJsonString(), Is.EqualTo(a["alignment_deg"]!.ToJsonString()));
+    }
+
     private static IEnumerable<string> Members(Hdf5Location file, string group)
     {
         foreach (string m in file.ListMembers(group))

@@ -123,10 +123,12 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
             BatchesPerEpoch = (train.Count + experiment.Batch - 1) / experiment.Batch,
         };
         string checkpoint = CheckpointPath(outputDirectory, spec.Label, seed);
-        int done = 0;
+        int done = 0, firstBatch = 0;
+        double firstBatchSum = 0;
         if (resume && File.Exists(checkpoint))
         {
-            done = RunCheckpoint.Load(checkpoint, experiment, network, rule, optimiser, run);
+            (done, firstBatch, firstBatchSum) = RunCheckpoint.Load(checkpoint, experiment, network, rule, optimiser, run);
+            run.FirstBatch = firstBatch;
             if (run.Diverged || done >= experiment.Epochs)
             {
                 if (!run.Diverged) run.Status = RunStatus.Completed;
@@ -140,10 +142,16 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         progress?.RunStarted(run, done + 1);
         var sinceCheckpoint = Stopwatch.StartNew();
         var clock = Stopwatch.StartNew();
+        // Where the data order stands, for a checkpoint when the run is stopped in the middle of an epoch.
+        int epoch = done + 1, batches = firstBatch;
+        double sum = firstBatchSum;
+        bool trained = false;
         var options = new TrainingOptions
         {
             Epochs = experiment.Epochs,
             FirstEpoch = done + 1,
+            FirstBatch = firstBatch,
+            FirstBatchLossSum = firstBatchSum,
             BatchSize = experiment.Batch,
             Seed = seed,
             DivergenceLoss = experiment.DivergenceLoss,
@@ -152,6 +160,7 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
             BatchCompleted = (e, b, l) =>
             {
                 run.BatchLosses.Add(l);
+                (epoch, batches, sum, trained) = (e, b, b == 1 ? l : sum + l, true);
                 progress?.Batch(run, e, b, l);
             },
             EpochCompleted = result =>
@@ -172,6 +181,17 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         try
         {
             trainer.Train(train, test, options);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped (SIGTERM, Ctrl-C) before a step: keep everything trained in this session. After an epoch's last
+            // minibatch that epoch has completed (and been probed); otherwise the position inside it is kept.
+            if (trained)
+            {
+                if (batches == run.BatchesPerEpoch) RunCheckpoint.Save(checkpoint, experiment, network, rule, optimiser, run, epoch);
+                else RunCheckpoint.Save(checkpoint, experiment, network, rule, optimiser, run, epoch - 1, batches, sum);
+            }
+            throw;
         }
         catch (TrainingDivergedException e)
         {

@@ -9,15 +9,18 @@ namespace BioSim.Workflows.Compare;
 
 /// <summary>
 /// A comparison run's state as a <see cref="StateSnapshot"/>: the network's weights (network/), the rule's state
-/// (rule/), the optimiser's moments (optimiser/) and the run's curves so far (history/), written and read in the
-/// file format of <see cref="ComparisonCheckpoint"/>.
+/// (rule/), the optimiser's moments (optimiser/), the run's curves so far (history/) and, for a run stopped in the middle
+/// of an epoch, the minibatches of that epoch done and their loss sum (integers position, reals position/loss_sum), written
+/// and read in the file format of <see cref="ComparisonCheckpoint"/>.
 /// </summary>
 internal static class RunCheckpoint
 {
     public static void Save(string path, ComparisonExperiment experiment, Network network, ICreditAssignmentRule rule,
-        IOptimiser optimiser, RunRecord run, int epochsDone)
+        IOptimiser optimiser, RunRecord run, int epochsDone, int batchesDone = 0, double batchLossSum = 0)
     {
         var snapshot = new StateSnapshot { Step = epochsDone };
+        snapshot.Put("position", [(long)batchesDone]);
+        snapshot.Put("position/loss_sum", [batchLossSum]);
         network.SaveState(snapshot, "network/");
         rule.SaveState(snapshot, "rule/");
         optimiser.SaveState(snapshot, "optimiser/");
@@ -33,8 +36,9 @@ internal static class RunCheckpoint
         ComparisonCheckpoint.Save(path, experiment, new CheckpointHeader(run.Status.ToString(), run.Rule, run.Label, run.Seed), snapshot);
     }
 
-    /// <summary>Restores network, rule, optimiser, curves and status; returns the epochs completed.</summary>
-    public static int Load(string path, ComparisonExperiment experiment, Network network, ICreditAssignmentRule rule,
+    /// <summary>Restores network, rule, optimiser, curves and status; returns the epochs completed and, for a run stopped
+    /// mid-epoch, the minibatches of the next epoch done and their loss sum (0, 0 otherwise and in older checkpoints).</summary>
+    public static (int EpochsDone, int BatchesDone, double BatchLossSum) Load(string path, ComparisonExperiment experiment, Network network, ICreditAssignmentRule rule,
         IOptimiser optimiser, RunRecord run)
     {
         var (snapshot, status) = ComparisonCheckpoint.Load(path, experiment);
@@ -54,7 +58,9 @@ internal static class RunCheckpoint
         }
         if (snapshot.Reals.TryGetValue("history/feedback_cosine", out var feedback)) AddRows(run.FeedbackCosine, feedback, network.Layers.Count - 1);
         run.Status = RunStatus.Parse(status);
-        return (int)snapshot.Step;
+        return snapshot.Integers.TryGetValue("position", out var position)
+            ? ((int)snapshot.Step, (int)position[0], snapshot.Reals["position/loss_sum"][0])
+            : ((int)snapshot.Step, 0, 0);
     }
 
     private static void AddRows(List<double[]> rows, double[] flat, int columns)

@@ -50,4 +50,8 @@ public sealed class RunRecord(string label, string rule, ulong seed, int hiddenL
 
     /// <summary>Batches per epoch (for progress).</summary>
     public int BatchesPerEpoch { get; set; }
+
+    /// <summary>Minibatches of the first epoch of this session that a checkpoint already holds (0 unless the run was stopped
+    /// in the middle of an epoch and resumed).</summary>
+    public int FirstBatch { get; set; }
 }
