@@ -1,0 +1,131 @@
+using BioSim.Engine.Events;
+using BioSim.Engine.Simulation;
+
+namespace BioSim.Circuits.Neurons.Lif;
+
+/// <summary>
+/// Exact spike timing (<see cref="SpikeTiming.Exact"/>): each neuron integrates the closed form up to every event that
+/// arrives inside the step, adds its weight to s_k at that time and continues (NEST's iaf_psc_exp_ps, Morrison et al. 2007).
+/// Neurons without events in the step take the grid step (identical when no input arrives).
+/// </summary>
+public sealed partial class LifPopulation
+{
+    /// <inheritdoc/>
+    public void EnableExactInput(double dt, int slotCount) => EnableTimedInput(dt, slotCount);
+
+    /// <summary>Neurons [start, end) in exact mode: runs of neurons without events take the grid step, the others
+    /// <see cref="AdvanceOneTimed"/>; spikes are added in index order.</summary>
+    private void AdvanceTimed(TimedEventBuffer queue, double t, double dt, int start, int end, SpikeList spikes)
+    {
+        var events = queue.Current;
+        int e = queue.FirstOf(start);
+        double vInf = _p.E_L + _p.R_m * _p.I_e;
+        int i = start;
+        while (i < end)
+        {
+            int next = e < events.Length ? Math.Min(events[e].Target, end) : end;
+            if (next > i) AdvanceRange(t, dt, i, next, spikes);
+            if (next >= end) break;
+            int last = e;
+            while (last < events.Length && events[last].Target == next) last++;
+            AdvanceOneTimed(next, t, dt, vInf, events[e..last], spikes);
+            e = last;
+            i = next + 1;
+        }
+    }
+
+    /// <summary>
+    /// One neuron with events inside the step (sorted by time). When it is not refractory and V stays below threshold at
+    /// the end of the step, the step is the superposition of the free step and each event's kernel over the rest of the
+    /// step (two exponentials per event). Otherwise the step is integrated piece by piece between events, V checked at
+    /// each event and at the end of the step, a crossing located in the piece where V reached threshold, and the end
+    /// of refractoriness honoured inside a piece.
+    /// </summary>
+    private void AdvanceOneTimed(int i, double t, double dt, double vInf, ReadOnlySpan<TimedEvent> events, SpikeList spikes)
+    {
+        int receptors = _s.Length;
+        Span<double> s = stackalloc double[receptors];
+        for (int k = 0; k < receptors; k++) s[k] = _s[k][i];
+        double v = Membrane[i];
+        double refractoryEnd = RefractoryEnd[i];
+        double tm = _p.tau_m;
+
+        if (refractoryEnd <= t && v < _p.V_th)
+        {
+            double vEnd = vInf + (v - vInf) * _pm;
+            Span<double> sEnd = stackalloc double[receptors];
+            for (int k = 0; k < receptors; k++)
+            {
+                vEnd += s[k] * _qs[k];
+                sEnd[k] = s[k] * _ps[k];
+            }
+            foreach (var ev in events)
+            {
+                double h = dt - Math.Clamp(ev.Time - t, 0, dt);
+                double tau = _tauSyn[ev.Port];
+                double em = Math.Exp(-h / tm), ek = Math.Exp(-h / tau);
+                vEnd += ev.Weight * (Math.Abs(tau - tm) < 1e-9 * tm ? h / tm * em : tau / (tau - tm) * (ek - em));
+                sEnd[ev.Port] += ev.Weight * ek;
+            }
+            if (vEnd < _p.V_th)
+            {
+                Membrane[i] = vEnd;
+                for (int k = 0; k < receptors; k++) _s[k][i] = sEnd[k];
+                return;
+            }
+        }
+
+        double elapsed = 0;
+        int emitted = 0;
+        for (int j = 0; ; j++)
+        {
+            double until = j < events.Length ? Math.Clamp(events[j].Time - t, elapsed, dt) : dt;
+            IntegratePiece(i, t, until, vInf, s, ref v, ref refractoryEnd, ref elapsed, ref emitted, spikes);
+            if (j == events.Length) break;
+            s[events[j].Port] += events[j].Weight;
+        }
+        Membrane[i] = v;
+        RefractoryEnd[i] = refractoryEnd;
+        for (int k = 0; k < receptors; k++) _s[k][i] = s[k];
+    }
+
+    /// <summary>Integrates neuron <paramref name="i"/> from t + <paramref name="elapsed"/> to t + <paramref name="until"/> on the closed
+    /// form: refractoriness ending inside, threshold crossings located (checked at the end of the piece), spikes emitted.</summary>
+    private void IntegratePiece(int i, double t, double until, double vInf, Span<double> s, ref double v, ref double refractoryEnd,
+        ref double elapsed, ref int emitted, SpikeList spikes)
+    {
+        while (true)
+        {
+            if (refractoryEnd > t + elapsed)
+            {
+                v = _p.V_reset;
+                double free = refractoryEnd - t;
+                if (free >= until)
+                {
+                    Decay(s, until - elapsed, false);
+                    elapsed = until;
+                    return;
+                }
+                Decay(s, free - elapsed, false);
+                elapsed = free;
+            }
+            double remaining = until - elapsed;
+            if (remaining <= 0) return;
+            double vEnd = Free(v, s, vInf, remaining);
+            if (vEnd < _p.V_th)
+            {
+                v = vEnd;
+                Decay(s, remaining, remaining == PreparedDt);
+                elapsed = until;
+                return;
+            }
+            if (double.IsNaN(vEnd)) throw new SimulationDivergedException(Name, "V", i, t + until);
+            double crossing = v >= _p.V_th ? 0 : LocateCrossing(v, s, vInf, remaining, vEnd);
+            elapsed += crossing;
+            Decay(s, crossing, false);
+            refractoryEnd = Fire(i, t, elapsed, ref emitted, spikes);
+            v = _p.V_reset;
+            if (_p.t_ref == 0 && elapsed >= until) return;
+        }
+    }
+}
