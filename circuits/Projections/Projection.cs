@@ -247,6 +247,11 @@ public sealed class Projection : ITransmitter
         {
             int i = ids[n];
             double t = times[n];
+            if (_delaysMs is null && _weights is null)
+            {
+                _queue.AddRow(_targets.AsSpan(_rowStart[i], _rowStart[i + 1] - _rowStart[i]), _port, t + _delay, _uniformWeight);
+                continue;
+            }
             for (int k = _rowStart[i]; k < _rowStart[i + 1]; k++)
             {
                 _queue.Add(_targets[k], _port, t + (_delaysMs is null ? _delay : _delaysMs[k]), Weight(k));

@@ -19,6 +19,8 @@ public sealed class TimedEventBuffer
 {
     private readonly TimedEvent[][] _slots;
     private readonly int[] _counts;
+    private long[] _keys = new long[64];
+    private TimedEvent[] _sorted = new TimedEvent[64];
     private int _head;
     private long _step;
 
@@ -96,20 +98,39 @@ public sealed class TimedEventBuffer
     /// </summary>
     public void Add(int target, int port, double time, double weight)
     {
-        long n = (long)Math.Floor(time / Dt);
-        long ahead = n - _step;
-        if (ahead < 1) ahead = 1;
-        if (ahead >= SlotCount)
-        {
-            throw new InvalidOperationException($"An event at t = {time} ms lies {ahead} steps ahead; this queue holds {SlotCount - 1} (the delays were not prepared for it).");
-        }
-        int s = _head + (int)ahead;
-        if (s >= SlotCount) s -= SlotCount;
+        int s = SlotOf(time);
         ref var slot = ref _slots[s];
         int count = _counts[s];
         if (count == slot.Length) Array.Resize(ref slot, count * 2);
         slot[count] = new TimedEvent(target, port, time, weight, count);
         _counts[s] = count + 1;
+    }
+
+    /// <summary>Queues one event of weight <paramref name="weight"/> at <paramref name="time"/> for each of <paramref name="targets"/>
+    /// (a spike's row with a uniform weight and delay), as <see cref="Add"/> does one by one.</summary>
+    public void AddRow(ReadOnlySpan<int> targets, int port, double time, double weight)
+    {
+        if (targets.IsEmpty) return;
+        int s = SlotOf(time);
+        ref var slot = ref _slots[s];
+        int count = _counts[s];
+        if (count + targets.Length > slot.Length) Array.Resize(ref slot, Math.Max(2 * slot.Length, count + targets.Length));
+        var events = slot.AsSpan(count, targets.Length);
+        for (int k = 0; k < targets.Length; k++) events[k] = new TimedEvent(targets[k], port, time, weight, count + k);
+        _counts[s] = count + targets.Length;
+    }
+
+    private int SlotOf(double time)
+    {
+        long n = (long)Math.Floor(time / Dt);
+        long ahead = n - _step;
+        if (ahead < 1) ahead = 1;
+        if (ahead >= SlotCount)
+        {
+            throw new InvalidOperationException($"An event at t = {time} ms lies {ahead} steps ahead; this buffer holds {SlotCount - 1} (the delays were not prepared for it).");
+        }
+        int s = _head + (int)ahead;
+        return s >= SlotCount ? s - SlotCount : s;
     }
 
     /// <summary>Drops the current step's events, moves to the next step and sorts its events.</summary>
@@ -123,14 +144,38 @@ public sealed class TimedEventBuffer
 
     private void SortCurrent()
     {
-        var events = _slots[_head].AsSpan(0, _counts[_head]);
-        if (events.Length > 1) events.Sort(static (a, b) =>
+        int count = _counts[_head];
+        if (count < 2) return;
+        var events = _slots[_head].AsSpan(0, count);
+        // By (target, order added): a sort of primitive keys (target, position), then the events gathered in that order;
+        // then each target's few events by (time, order added).
+        if (_keys.Length < count) _keys = new long[Math.Max(count, 2 * _keys.Length)];
+        if (_sorted.Length < count) _sorted = new TimedEvent[_keys.Length];
+        var keys = _keys.AsSpan(0, count);
+        for (int e = 0; e < count; e++) keys[e] = ((long)events[e].Target << 32) | (uint)e;
+        keys.Sort();
+        var sorted = _sorted.AsSpan(0, count);
+        for (int e = 0; e < count; e++) sorted[e] = events[(int)(keys[e] & 0xFFFFFFFF)];
+        // The gathered copy becomes the slot's storage (and the old storage the next scratch): no copy back.
+        (_slots[_head], _sorted) = (_sorted, _slots[_head]);
+        events = _slots[_head].AsSpan(0, count);
+        int start = 0;
+        for (int e = 1; e <= count; e++)
         {
-            int c = a.Target.CompareTo(b.Target);
-            if (c != 0) return c;
-            c = a.Time.CompareTo(b.Time);
-            return c != 0 ? c : a.Sequence.CompareTo(b.Sequence);
-        });
+            if (e < count && events[e].Target == events[start].Target) continue;
+            for (int a = start + 1; a < e; a++)
+            {
+                var x = events[a];
+                int b = a - 1;
+                while (b >= start && (events[b].Time > x.Time || (events[b].Time == x.Time && events[b].Sequence > x.Sequence)))
+                {
+                    events[b + 1] = events[b];
+                    b--;
+                }
+                events[b + 1] = x;
+            }
+            start = e;
+        }
     }
 
     /// <summary>Values <see cref="Save"/> writes: the step, the count, and five values per event up to <see cref="SnapshotCapacity"/>.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using BioSim.Engine.Events;
 using BioSim.Engine.Simulation;
 
@@ -13,24 +14,63 @@ public sealed partial class LifPopulation
     /// <inheritdoc/>
     public void EnableExactInput(double dt, int slotCount) => EnableTimedInput(dt, slotCount);
 
-    /// <summary>Neurons [start, end) in exact mode: runs of neurons without events take the grid step, the others
-    /// <see cref="AdvanceOneTimed"/>; spikes are added in index order.</summary>
-    private void AdvanceTimed(TimedEventBuffer queue, double t, double dt, int start, int end, SpikeList spikes)
+    /// <summary>
+    /// Neurons [start, end) in exact mode. The whole range takes the grid step (identical for neurons without events,
+    /// since the rings stay empty), then each neuron with events gets its state from before the step back, its grid-step
+    /// spikes removed, and takes <see cref="AdvanceOneTimed"/>; its spikes follow the range's (the simulation sorts every
+    /// step's spikes by time and index). This keeps the vectorised loop whole: splitting the range at every neuron with
+    /// events cost five times the grid step on CUBA.
+    /// </summary>
+    private void AdvanceTimed(TimedEventBuffer buffer, double t, double dt, int start, int end, SpikeList spikes)
     {
-        var events = queue.Current;
-        int e = queue.FirstOf(start);
-        double vInf = _p.E_L + _p.R_m * _p.I_e;
-        int i = start;
-        while (i < end)
+        var events = buffer.Current;
+        int first = buffer.FirstOf(start), stop = buffer.FirstOf(end);
+        if (first == stop)
         {
-            int next = e < events.Length ? Math.Min(events[e].Target, end) : end;
-            if (next > i) AdvanceRange(t, dt, i, next, spikes);
-            if (next >= end) break;
-            int last = e;
-            while (last < events.Length && events[last].Target == next) last++;
-            AdvanceOneTimed(next, t, dt, vInf, events[e..last], spikes);
-            e = last;
-            i = next + 1;
+            AdvanceRange(t, dt, start, end, spikes);
+            return;
+        }
+        int distinct = 1;
+        for (int e = first + 1; e < stop; e++) if (events[e].Target != events[e - 1].Target) distinct++;
+        int receptors = _s.Length, width = 2 + receptors;
+        int[] targets = ArrayPool<int>.Shared.Rent(distinct);
+        double[] saved = ArrayPool<double>.Shared.Rent(distinct * width);
+        try
+        {
+            int n = 0;
+            for (int e = first; e < stop; e++)
+            {
+                int i = events[e].Target;
+                if (n > 0 && targets[n - 1] == i) continue;
+                targets[n] = i;
+                var row = saved.AsSpan(n * width, width);
+                row[0] = Membrane[i];
+                row[1] = RefractoryEnd[i];
+                for (int k = 0; k < receptors; k++) row[2 + k] = _s[k][i];
+                n++;
+            }
+            int before = spikes.Count;
+            AdvanceRange(t, dt, start, end, spikes);
+            spikes.RemoveElements(before, targets.AsSpan(0, n));
+            double vInf = _p.E_L + _p.R_m * _p.I_e;
+            int from = first;
+            for (int m = 0; m < n; m++)
+            {
+                int i = targets[m];
+                var row = saved.AsSpan(m * width, width);
+                Membrane[i] = row[0];
+                RefractoryEnd[i] = row[1];
+                for (int k = 0; k < receptors; k++) _s[k][i] = row[2 + k];
+                int last = from;
+                while (last < stop && events[last].Target == i) last++;
+                AdvanceOneTimed(i, t, dt, vInf, events[from..last], spikes);
+                from = last;
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(targets);
+            ArrayPool<double>.Shared.Return(saved);
         }
     }
 
