@@ -19,7 +19,9 @@ public sealed class TimedEventBuffer
 {
     private readonly TimedEvent[][] _slots;
     private readonly int[] _counts;
-    private long[] _keys = new long[64];
+    private int[]? _chainHead;
+    private ulong[]? _bits;
+    private int[] _next = new int[64];
     private TimedEvent[] _sorted = new TimedEvent[64];
     private int _head;
     private long _step;
@@ -147,35 +149,54 @@ public sealed class TimedEventBuffer
         int count = _counts[_head];
         if (count < 2) return;
         var events = _slots[_head].AsSpan(0, count);
-        // By (target, order added): a sort of primitive keys (target, position), then the events gathered in that order;
-        // then each target's few events by (time, order added).
-        if (_keys.Length < count) _keys = new long[Math.Max(count, 2 * _keys.Length)];
-        if (_sorted.Length < count) _sorted = new TimedEvent[_keys.Length];
-        var keys = _keys.AsSpan(0, count);
-        for (int e = 0; e < count; e++) keys[e] = ((long)events[e].Target << 32) | (uint)e;
-        keys.Sort();
-        var sorted = _sorted.AsSpan(0, count);
-        for (int e = 0; e < count; e++) sorted[e] = events[(int)(keys[e] & 0xFFFFFFFF)];
-        // The gathered copy becomes the slot's storage (and the old storage the next scratch): no copy back.
-        (_slots[_head], _sorted) = (_sorted, _slots[_head]);
-        events = _slots[_head].AsSpan(0, count);
-        int start = 0;
-        for (int e = 1; e <= count; e++)
+        // Grouped by target without a comparison sort: each target's events are chained (newest first) and the targets
+        // marked in a bitmap, whose scan gives them in ascending order; each target's few events are then put in order
+        // of (time, order added). O(events + targets/64) a step.
+        if (_chainHead is null)
         {
-            if (e < count && events[e].Target == events[start].Target) continue;
-            for (int a = start + 1; a < e; a++)
-            {
-                var x = events[a];
-                int b = a - 1;
-                while (b >= start && (events[b].Time > x.Time || (events[b].Time == x.Time && events[b].Sequence > x.Sequence)))
-                {
-                    events[b + 1] = events[b];
-                    b--;
-                }
-                events[b + 1] = x;
-            }
-            start = e;
+            _chainHead = new int[Targets];
+            Array.Fill(_chainHead, -1);
+            _bits = new ulong[(Targets + 63) / 64];
         }
+        if (_next.Length < count) _next = new int[Math.Max(count, 2 * _next.Length)];
+        if (_sorted.Length < count) _sorted = new TimedEvent[Math.Max(count, 2 * _sorted.Length)];
+        for (int e = 0; e < count; e++)
+        {
+            int target = events[e].Target;
+            _next[e] = _chainHead[target];
+            _chainHead[target] = e;
+            _bits![target >> 6] |= 1UL << target;
+        }
+        var sorted = _sorted.AsSpan(0, count);
+        int w = 0;
+        for (int word = 0; word < _bits!.Length; word++)
+        {
+            ulong bits = _bits[word];
+            if (bits == 0) continue;
+            _bits[word] = 0;
+            while (bits != 0)
+            {
+                int target = (word << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+                int start = w;
+                for (int e = _chainHead[target]; e >= 0; e = _next[e])
+                {
+                    // Insertion by (time, order added): the chain runs newest first, so most events go to the front.
+                    var x = events[e];
+                    int b = w - 1;
+                    while (b >= start && (sorted[b].Time > x.Time || (sorted[b].Time == x.Time && sorted[b].Sequence > x.Sequence)))
+                    {
+                        sorted[b + 1] = sorted[b];
+                        b--;
+                    }
+                    sorted[b + 1] = x;
+                    w++;
+                }
+                _chainHead[target] = -1;
+            }
+        }
+        // The grouped copy becomes the slot's storage (and the old storage the next scratch): no copy back.
+        (_slots[_head], _sorted) = (_sorted, _slots[_head]);
     }
 
     /// <summary>Values <see cref="Save"/> writes: the step, the count, and five values per event up to <see cref="SnapshotCapacity"/>.</summary>

@@ -7,6 +7,9 @@ namespace BioSim.Engine.Simulation;
 /// over fixed-size chunks whose spikes are merged in chunk order, so the result does not depend on the
 /// thread count), the step's spikes are sorted by time, projections deliver them into the target
 /// rings (in the order they were added), then the rings advance and observers see the step.
+/// With <see cref="SpikeTiming.Exact"/> the projections deliver each spike at its time plus its continuous delay into
+/// the targets' timed-event buffers instead; the buffers sort each step's events by (target, time, delivery order),
+/// so exact mode is as independent of the thread count as grid mode.
 /// </summary>
 public sealed class Simulator : IStateful, IDisposable
 {

@@ -11,8 +11,16 @@ namespace BioSim.Circuits.Neurons.Lif;
 /// </summary>
 public sealed partial class LifPopulation
 {
+    // τ_k/(τ_k − τ_m) per receptor, NaN where τ_k = τ_m (the limit form applies there).
+    private double[] _gainCoefficient = [];
+
     /// <inheritdoc/>
-    public void EnableExactInput(double dt, int slotCount) => EnableTimedInput(dt, slotCount);
+    public void EnableExactInput(double dt, int slotCount)
+    {
+        EnableTimedInput(dt, slotCount);
+        double tm = _p.tau_m;
+        _gainCoefficient = _tauSyn.Select(tau => Math.Abs(tau - tm) < 1e-9 * tm ? double.NaN : tau / (tau - tm)).ToArray();
+    }
 
     /// <summary>
     /// Neurons [start, end) in exact mode. The whole range takes the grid step (identical for neurons without events,
@@ -32,11 +40,24 @@ public sealed partial class LifPopulation
         }
         int distinct = 1;
         for (int e = first + 1; e < stop; e++) if (events[e].Target != events[e - 1].Target) distinct++;
-        int receptors = _s.Length, width = 2 + receptors;
+        int receptors = _s.Length, width = 2 + receptors, count = stop - first;
         int[] targets = ArrayPool<int>.Shared.Rent(distinct);
         double[] saved = ArrayPool<double>.Shared.Rent(distinct * width);
+        double[] kernels = ArrayPool<double>.Shared.Rent(2 * count);
         try
         {
+            // e^{−h/τ_m} and e^{−h/τ_k} for each event, h the rest of the step after it, in one vectorised pass (the
+            // chunk's events are the same whatever the thread count, so the results are too).
+            var em = kernels.AsSpan(0, count);
+            var ek = kernels.AsSpan(count, count);
+            for (int e = 0; e < count; e++)
+            {
+                var ev = events[first + e];
+                double h = dt - Math.Clamp(ev.Time - t, 0, dt);
+                em[e] = -h / _p.tau_m;
+                ek[e] = -h / _tauSyn[ev.Port];
+            }
+            System.Numerics.Tensors.TensorPrimitives.Exp(kernels.AsSpan(0, 2 * count), kernels.AsSpan(0, 2 * count));
             int n = 0;
             for (int e = first; e < stop; e++)
             {
@@ -63,7 +84,7 @@ public sealed partial class LifPopulation
                 for (int k = 0; k < receptors; k++) _s[k][i] = row[2 + k];
                 int last = from;
                 while (last < stop && events[last].Target == i) last++;
-                AdvanceOneTimed(i, t, dt, vInf, events[from..last], spikes);
+                AdvanceOneTimed(i, t, dt, vInf, events[from..last], em[(from - first)..(last - first)], ek[(from - first)..(last - first)], spikes);
                 from = last;
             }
         }
@@ -71,6 +92,7 @@ public sealed partial class LifPopulation
         {
             ArrayPool<int>.Shared.Return(targets);
             ArrayPool<double>.Shared.Return(saved);
+            ArrayPool<double>.Shared.Return(kernels);
         }
     }
 
@@ -81,7 +103,8 @@ public sealed partial class LifPopulation
     /// each event and at the end of the step, a crossing located in the piece where V reached threshold, and the end
     /// of refractoriness honoured inside a piece.
     /// </summary>
-    private void AdvanceOneTimed(int i, double t, double dt, double vInf, ReadOnlySpan<TimedEvent> events, SpikeList spikes)
+    private void AdvanceOneTimed(int i, double t, double dt, double vInf, ReadOnlySpan<TimedEvent> events,
+        ReadOnlySpan<double> membraneKernel, ReadOnlySpan<double> synapseKernel, SpikeList spikes)
     {
         int receptors = _s.Length;
         Span<double> s = stackalloc double[receptors];
@@ -99,12 +122,13 @@ public sealed partial class LifPopulation
                 vEnd += s[k] * _qs[k];
                 sEnd[k] = s[k] * _ps[k];
             }
-            foreach (var ev in events)
+            for (int e = 0; e < events.Length; e++)
             {
-                double h = dt - Math.Clamp(ev.Time - t, 0, dt);
-                double tau = _tauSyn[ev.Port];
-                double em = Math.Exp(-h / tm), ek = Math.Exp(-h / tau);
-                vEnd += ev.Weight * (Math.Abs(tau - tm) < 1e-9 * tm ? h / tm * em : tau / (tau - tm) * (ek - em));
+                var ev = events[e];
+                double em = membraneKernel[e], ek = synapseKernel[e];
+                // The event's gain on V over the rest h of the step, τ/(τ − τ_m)(e^{−h/τ} − e^{−h/τ_m}), or (h/τ_m) e^{−h/τ_m} at τ = τ_m.
+                double c = _gainCoefficient[ev.Port];
+                vEnd += ev.Weight * (double.IsNaN(c) ? (dt - Math.Clamp(ev.Time - t, 0, dt)) / tm * em : c * (ek - em));
                 sEnd[ev.Port] += ev.Weight * ek;
             }
             if (vEnd < _p.V_th)

@@ -19,7 +19,8 @@ namespace BioSim.Circuits.Neurons.Lif;
 /// step applies exact propagators, and a threshold crossing is located inside the step on that closed
 /// form by a safeguarded Newton iteration: spike times are not rounded to the grid. The end of the
 /// refractory period is also honoured inside the step. Input that arrives in a step is applied at its
-/// start. Neurons that neither spike nor leave refractoriness in a step take a SIMD fast path.
+/// start (grid timing), or at its exact time inside the step (exact timing, see LifPopulation.Timed.cs). Neurons
+/// that neither spike nor leave refractoriness in a step take a SIMD fast path.
 /// </summary>
 public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulationFactory<LifParameters, LifPopulation>, IExactInput
 {
