@@ -79,12 +79,20 @@ public sealed partial class LifPopulation
             {
                 int i = targets[m];
                 var row = saved.AsSpan(m * width, width);
+                int last = from;
+                while (last < stop && events[last].Target == i) last++;
+                // Not refractory, below threshold at the start and no spike in the grid step: the exact step is the grid step
+                // (the free evolution over the whole step) plus each event's kernel over the rest of the step.
+                if (row[1] <= t && row[0] < _p.V_th && RefractoryEnd[i] == row[1]
+                    && TryAddEvents(i, t, dt, events[from..last], em[(from - first)..(last - first)], ek[(from - first)..(last - first)]))
+                {
+                    from = last;
+                    continue;
+                }
                 Membrane[i] = row[0];
                 RefractoryEnd[i] = row[1];
                 for (int k = 0; k < receptors; k++) _s[k][i] = row[2 + k];
-                int last = from;
-                while (last < stop && events[last].Target == i) last++;
-                AdvanceOneTimed(i, t, dt, vInf, events[from..last], em[(from - first)..(last - first)], ek[(from - first)..(last - first)], spikes);
+                AdvanceOneTimed(i, t, dt, vInf, events[from..last], spikes);
                 from = last;
             }
         }
@@ -97,48 +105,39 @@ public sealed partial class LifPopulation
     }
 
     /// <summary>
-    /// One neuron with events inside the step (sorted by time). When it is not refractory and V stays below threshold at
-    /// the end of the step, the step is the superposition of the free step and each event's kernel over the rest of the
-    /// step (two exponentials per event). Otherwise the step is integrated piece by piece between events, V checked at
-    /// each event and at the end of the step, a crossing located in the piece where V reached threshold, and the end
-    /// of refractoriness honoured inside a piece.
+    /// Adds the kernels of <paramref name="events"/> over the rest of the step to neuron <paramref name="i"/>'s grid step (its
+    /// free evolution over the whole step): V gains w τ_k/(τ_k − τ_m)(e^{−h/τ_k} − e^{−h/τ_m}) and s_k gains w e^{−h/τ_k}, h the
+    /// time from the event to the end of the step. Returns false, changing nothing, when V would end at or above threshold.
     /// </summary>
-    private void AdvanceOneTimed(int i, double t, double dt, double vInf, ReadOnlySpan<TimedEvent> events,
-        ReadOnlySpan<double> membraneKernel, ReadOnlySpan<double> synapseKernel, SpikeList spikes)
+    private bool TryAddEvents(int i, double t, double dt, ReadOnlySpan<TimedEvent> events, ReadOnlySpan<double> membraneKernel,
+        ReadOnlySpan<double> synapseKernel)
+    {
+        double vEnd = Membrane[i], tm = _p.tau_m;
+        for (int e = 0; e < events.Length; e++)
+        {
+            double em = membraneKernel[e], ek = synapseKernel[e];
+            // At τ_k = τ_m (coefficient NaN) the limit (h/τ_m) e^{−h/τ_m}.
+            double c = _gainCoefficient[events[e].Port];
+            vEnd += events[e].Weight * (double.IsNaN(c) ? (dt - Math.Clamp(events[e].Time - t, 0, dt)) / tm * em : c * (ek - em));
+        }
+        if (!(vEnd < _p.V_th)) return false;
+        Membrane[i] = vEnd;
+        for (int e = 0; e < events.Length; e++) _s[events[e].Port][i] += events[e].Weight * synapseKernel[e];
+        return true;
+    }
+
+    /// <summary>
+    /// One neuron with events inside the step (sorted by time) that spikes, is refractory, or starts above threshold: the
+    /// step is integrated piece by piece between events, V checked at each event and at the end of the step, a crossing
+    /// located in the piece where V reached threshold, and the end of refractoriness honoured inside a piece.
+    /// </summary>
+    private void AdvanceOneTimed(int i, double t, double dt, double vInf, ReadOnlySpan<TimedEvent> events, SpikeList spikes)
     {
         int receptors = _s.Length;
         Span<double> s = stackalloc double[receptors];
         for (int k = 0; k < receptors; k++) s[k] = _s[k][i];
         double v = Membrane[i];
         double refractoryEnd = RefractoryEnd[i];
-        double tm = _p.tau_m;
-
-        if (refractoryEnd <= t && v < _p.V_th)
-        {
-            double vEnd = vInf + (v - vInf) * _pm;
-            Span<double> sEnd = stackalloc double[receptors];
-            for (int k = 0; k < receptors; k++)
-            {
-                vEnd += s[k] * _qs[k];
-                sEnd[k] = s[k] * _ps[k];
-            }
-            for (int e = 0; e < events.Length; e++)
-            {
-                var ev = events[e];
-                double em = membraneKernel[e], ek = synapseKernel[e];
-                // The event's gain on V over the rest h of the step, τ/(τ − τ_m)(e^{−h/τ} − e^{−h/τ_m}), or (h/τ_m) e^{−h/τ_m} at τ = τ_m.
-                double c = _gainCoefficient[ev.Port];
-                vEnd += ev.Weight * (double.IsNaN(c) ? (dt - Math.Clamp(ev.Time - t, 0, dt)) / tm * em : c * (ek - em));
-                sEnd[ev.Port] += ev.Weight * ek;
-            }
-            if (vEnd < _p.V_th)
-            {
-                Membrane[i] = vEnd;
-                for (int k = 0; k < receptors; k++) _s[k][i] = sEnd[k];
-                return;
-            }
-        }
-
         double elapsed = 0;
         int emitted = 0;
         for (int j = 0; ; j++)
