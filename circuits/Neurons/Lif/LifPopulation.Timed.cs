@@ -46,18 +46,19 @@ public sealed partial class LifPopulation
         double[] kernels = ArrayPool<double>.Shared.Rent(2 * count);
         try
         {
-            // e^{−h/τ_m} and e^{−h/τ_k} for each event, h the rest of the step after it, in one vectorised pass (the
-            // chunk's events are the same whatever the thread count, so the results are too).
+            // e^{−h/τ_m} and e^{−h/τ_k} for each event, h the rest of the step after it. Math.Exp, not TensorPrimitives.Exp:
+            // the latter's short-span path uses MultiplyAddEstimate, whose rounding may change when the JIT recompiles it,
+            // and a resumed run must give the same bits.
             var em = kernels.AsSpan(0, count);
             var ek = kernels.AsSpan(count, count);
+            double tm = _p.tau_m;
             for (int e = 0; e < count; e++)
             {
-                var ev = events[first + e];
+                ref readonly var ev = ref events[first + e];
                 double h = dt - Math.Clamp(ev.Time - t, 0, dt);
-                em[e] = -h / _p.tau_m;
-                ek[e] = -h / _tauSyn[ev.Port];
+                em[e] = Math.Exp(-h / tm);
+                ek[e] = Math.Exp(-h / _tauSyn[ev.Port]);
             }
-            System.Numerics.Tensors.TensorPrimitives.Exp(kernels.AsSpan(0, 2 * count), kernels.AsSpan(0, 2 * count));
             int n = 0;
             for (int e = first; e < stop; e++)
             {
