@@ -8,6 +8,7 @@ using BioSim.Circuits.Neurons.Lif;
 using BioSim.Circuits.Neurons.LifCond;
 using BioSim.Circuits.Neurons.RateCircuit;
 using BioSim.Circuits.Populations;
+using BioSim.Circuits.Stimuli;
 using BioSim.Engine.Plugins;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -27,6 +28,8 @@ public static class CircuitsServiceCollectionExtensions
         services.AddPlugin<IPopulationModel, PopulationModel<InterneuronParameters, InterneuronPopulation>>("interneuron");
         services.AddPlugin<IPopulationModel, PopulationModel<RateCircuitParameters, RateCircuitPopulation>>("rate-circuit");
         services.AddPlugin<IPopulationModel, PopulationModel<CablePopulationParameters, CablePopulation>>("cable");
+        services.AddPlugin<IPopulationModel, PopulationModel<SpikeGeneratorParameters, SpikeGeneratorPopulation>>("spike-generator");
+        services.AddPlugin<IPopulationModel, PopulationModel<PoissonGeneratorParameters, PoissonGeneratorPopulation>>("poisson-generator");
         // Mechanisms carry their parameters: each resolution gives a new instance with the defaults (NEURON's names).
         services.AddPlugin<Mechanism, PassiveLeak>("pas", PluginLifetime.PerUse);
         services.AddPlugin<Mechanism, HhMechanism>("hh", PluginLifetime.PerUse);

@@ -26,13 +26,15 @@ internal static class CompareCommand
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress output." };
         var epochs = new Option<int?>("--epochs", "-e") { Description = "Train this many epochs instead of the file's \"epochs\" (e.g. 1 for a quick look); the learning-rate schedule and resuming work as with the file's budget." };
         var every = new Option<double>("--checkpoint-every") { Description = "Least wall time in seconds between a run's checkpoints (written at epoch ends and always after the last epoch; 0: after every epoch).", DefaultValueFactory = _ => 30.0 };
-        var command = new Command("compare", "Compare learning rules on the same network, data, seeds and budget.") { file, output, threads, resume, quiet, epochs, every };
+        var force = new Option<bool>("--force") { Description = "Replace a comparison already in the output folder (curves, summary and checkpoints); without it (or --resume) such a folder is refused." };
+        var command = new Command("compare", "Compare learning rules on the same network, data, seeds and budget.") { file, output, threads, resume, quiet, epochs, every, force };
         command.SetAction(result => Program.Guard(() =>
-            Run(services, result.GetValue(file)!, result.GetValue(output)!, result.GetValue(threads), result.GetValue(resume), result.GetValue(quiet), result.GetValue(epochs), result.GetValue(every))));
+            Run(services, result.GetValue(file)!, result.GetValue(output)!, result.GetValue(threads), result.GetValue(resume), result.GetValue(quiet), result.GetValue(epochs), result.GetValue(every),
+                result.GetValue(force))));
         return command;
     }
 
-    private static int Run(IServiceProvider services, FileInfo file, string output, int? threads, bool resume, bool quiet, int? epochs, double checkpointEvery)
+    private static int Run(IServiceProvider services, FileInfo file, string output, int? threads, bool resume, bool quiet, int? epochs, double checkpointEvery, bool overwrite)
     {
         CommandSession.AtLeastOne("--epochs", epochs);
         CommandSession.Seconds("--checkpoint-every", checkpointEvery);
@@ -53,16 +55,16 @@ internal static class CompareCommand
             if (session.DrawsBar)
             {
                 using var bar = CommandSession.NewBar("training");
-                result = runner.Run(experiment, output, resume, new ComparisonBar(bar, experiment, runs), session.Cancellation);
+                result = runner.Run(experiment, output, resume, overwrite, new ComparisonBar(bar, experiment, runs), session.Cancellation);
             }
             else
             {
-                result = runner.Run(experiment, output, resume, new ComparisonLog(experiment, quiet), session.Cancellation);
+                result = runner.Run(experiment, output, resume, overwrite, new ComparisonLog(experiment, quiet), session.Cancellation);
             }
         }
         catch (OperationCanceledException)
         {
-            return Program.Fail($"interrupted; {Path.Combine(output, "checkpoints")} holds every run up to its last checkpoint (at most --checkpoint-every = {checkpointEvery:G4} s of training before the interrupt): continue with biosim compare {file} -o {output} --resume", ExitCodes.Cancelled);
+            return session.Interrupted($"{Path.Combine(output, "checkpoints")} holds every run up to its last checkpoint (at most --checkpoint-every = {checkpointEvery:G4} s of training before the interrupt): continue with biosim compare {file} -o {output} --resume");
         }
         string table = File.ReadAllText(result.SummaryFile);
         Console.WriteLine(table);

@@ -15,6 +15,10 @@ internal static class ExitCodes
     /// <summary>A file could not be read or written (missing input, unwritable output, not an HDF5 file).</summary>
     public const int IoError = 3;
 
-    /// <summary>Interrupted (Ctrl-C / SIGTERM); the output holds every completed block.</summary>
+    /// <summary>Interrupted by SIGTERM or SIGUSR1 (EX_TEMPFAIL): a checkpoint was written and the command can be resumed (a
+    /// requeued job continues); the output holds everything up to it.</summary>
+    public const int Interrupted = 75;
+
+    /// <summary>Interrupted by Ctrl-C (the shell's 128 + SIGINT); as resumable as <see cref="Interrupted"/>.</summary>
     public const int Cancelled = 130;
 }

@@ -22,12 +22,14 @@ internal static class FitCommand
         var experiment = new Argument<FileInfo>("experiment") { Description = "The fit experiment (JSON): data, model, solver, gradient, training." };
         var output = new Option<string>("--output", "-o") { Description = "Directory for parameters.json, loss.csv and fit.png.", DefaultValueFactory = _ => "fit" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress output." };
-        var command = new Command("fit", "Fit a neural-ODE or rate-circuit model to trajectories in an HDF5 file.") { experiment, output, quiet };
-        command.SetAction(result => Program.Guard(() => Fit(services.GetRequiredService<FitWorkflow>(), result.GetValue(experiment)!, result.GetValue(output)!, result.GetValue(quiet))));
+        var force = new Option<bool>("--force") { Description = "Replace the fit in an output folder that holds one; without it such a folder is refused." };
+        var command = new Command("fit", "Fit a neural-ODE or rate-circuit model to trajectories in an HDF5 file.") { experiment, output, quiet, force };
+        command.SetAction(result => Program.Guard(() => Fit(services.GetRequiredService<FitWorkflow>(), result.GetValue(experiment)!, result.GetValue(output)!,
+            result.GetValue(quiet), result.GetValue(force))));
         return command;
     }
 
-    internal static int Fit(FitWorkflow workflow, FileInfo file, string output, bool quiet)
+    internal static int Fit(FitWorkflow workflow, FileInfo file, string output, bool quiet, bool overwrite)
     {
         if (!file.Exists) return Program.Fail($"{file}: no such file", ExitCodes.IoError);
         var experiment = FitExperiment.Read(file.FullName);
@@ -45,14 +47,14 @@ internal static class FitCommand
                 {
                     steps++;
                     bar.Tick((int)(1000 * steps / total), string.Create(CultureInfo.InvariantCulture, $"step {steps}/{total}, loss {loss:G4}"));
-                }, session.Cancellation);
+                }, overwrite, session.Cancellation);
             }
             else
             {
                 fit = workflow.Run(experiment, output, loss =>
                 {
                     if ((++steps == 1 || steps % logEvery == 0) && !quiet) Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"biosim: fit step {steps}/{total}: loss {loss:G4}"));
-                }, session.Cancellation);
+                }, overwrite, session.Cancellation);
             }
         }
         catch (TrainingDivergedException e)
@@ -61,7 +63,7 @@ internal static class FitCommand
         }
         catch (OperationCanceledException)
         {
-            return Program.Fail($"interrupted after {steps} of {total} steps; nothing was written to {output}/ (fit has no checkpoints yet): run it again", ExitCodes.Cancelled);
+            return session.Interrupted($"stopped after {steps} of {total} steps; nothing was written to {output}/ (fit has no checkpoints yet): run it again");
         }
         FitPrediction shown = fit.Shown;
         Plot(Path.Combine(output, "fit.png"), shown.Name, shown.Times, shown.Observed, shown.Predicted, shown.Dimension);

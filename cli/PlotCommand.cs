@@ -20,6 +20,23 @@ internal static class PlotCommand
 
     internal static int Plot(FileInfo path, string output, int maxNeurons = 500)
     {
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(output));
+        if (folder is not null && !Directory.Exists(folder))
+            return Program.Fail($"{output}: the folder '{folder}' does not exist; create it or choose another path for the plot ({path} is complete and unchanged)", ExitCodes.IoError);
+        try
+        {
+            return Draw(path, output, maxNeurons);
+        }
+        catch (Exception e) when (e is not (Hdf5Exception or InvalidDataException or FileNotFoundException))
+        {
+            // The plotting library (ScottPlot on SkiaSharp's native library) failed: say so, and that the data are safe.
+            return Program.Fail($"plotting {path} to {output} failed ({e.GetType().Name}: {e.Message.Split('\n')[0].TrimEnd('.')}); the data file is complete and " +
+                "unchanged; plot it with h5py or biosim plot on another machine", ExitCodes.IoError);
+        }
+    }
+
+    private static int Draw(FileInfo path, string output, int maxNeurons)
+    {
         if (!path.Exists) return Program.Fail($"{path}: no such file", ExitCodes.IoError);
         using var file = Hdf5File.OpenReadOnly(path.FullName);
         var spikes = SonataFileReader.ReadSpikes(file);

@@ -4,6 +4,7 @@ using BioSim.Engine.Simulation;
 using BioSim.IO.Experiments;
 using BioSim.IO.Hdf5;
 using BioSim.Workflows;
+using BioSim.Workflows.Runs;
 
 namespace BioSim.Cli;
 
@@ -46,6 +47,10 @@ internal static class Program
         catch (OperationCanceledException)
         {
             return Fail("interrupted; the output file holds every block completed before the interruption", ExitCodes.Cancelled);
+        }
+        catch (OutputExistsException e)
+        {
+            return Fail(e.Message, ExitCodes.BadInput);
         }
         catch (Hdf5Exception e)
         {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using BioSim.Cli.Terminal;
 using BioSim.IO.Experiments;
+using BioSim.Workflows;
 using BioSim.Workflows.Runs;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,7 +17,8 @@ internal static class RunCommand
         var output = new Option<string>("--output", "-o") { Description = "The HDF5 file to write.", DefaultValueFactory = _ => "out.h5" };
         var options = new CommonOptions();
         var plot = new Option<string?>("--plot") { Description = "Also draw the spike raster and state trace to this PNG (as biosim plot)." };
-        var command = new Command("run", "Run an experiment and write spikes and state reports to HDF5.") { experiment, output, plot };
+        var force = new Option<bool>("--force") { Description = "Replace an existing output file (its checkpoints included); without it an existing output is refused." };
+        var command = new Command("run", "Run an experiment and write spikes and state reports to HDF5.") { experiment, output, plot, force };
         options.AddTo(command);
         command.SetAction(result => Program.Guard(() =>
         {
@@ -24,8 +26,9 @@ internal static class RunCommand
             string path = result.GetValue(output)!;
             var spec = services.GetRequiredService<ExperimentReader>().ReadFile(file.FullName) with { File = file.ToString() };
             string banner = $"{spec.Name}: {spec.Populations.Sum(p => p.Size)} neurons, {spec.Duration.ToString(CultureInfo.InvariantCulture)} ms at dt = {spec.Dt.ToString(CultureInfo.InvariantCulture)} ms → {path}";
-            int code = Execute(services, result, options, banner, spec.Threads,
-                (runner, progress, threads, every, token) => runner.Run(spec, path, progress, threads, every, token));
+            bool overwrite = result.GetValue(force);
+            int code = Execute(services, result, options, banner, spec.Threads, path,
+                (runner, progress, threads, every, token, now) => runner.Run(spec, path, progress, threads, every, overwrite, now, token));
             string? png = result.GetValue(plot);
             return code == ExitCodes.Ok && png is not null ? PlotCommand.Plot(new FileInfo(path), png) : code;
         }));
@@ -42,8 +45,16 @@ internal static class RunCommand
         command.SetAction(result => Program.Guard(() =>
         {
             string path = result.GetValue(output)!.ToString();
-            return Execute(services, result, options, $"resuming {path}", null,
-                (runner, progress, threads, every, token) => runner.Resume(path, progress, threads, every, token));
+            try
+            {
+                return Execute(services, result, options, $"resuming {path}", null, path,
+                    (runner, progress, threads, every, token, now) => runner.Resume(path, progress, threads, every, now, token));
+            }
+            catch (RunAlreadyCompleteException e)
+            {
+                Console.WriteLine(e.Message);
+                return ExitCodes.Ok;
+            }
         }));
         return command;
     }
@@ -71,10 +82,11 @@ internal static class RunCommand
         }
     }
 
-    private delegate RunSummary Runner(ExperimentRunner runner, IProgress<RunProgress> progress, int? threads, TimeSpan? checkpointEvery, CancellationToken token);
+    private delegate RunSummary Runner(ExperimentRunner runner, IProgress<RunProgress> progress, int? threads, TimeSpan? checkpointEvery, CancellationToken token,
+        CheckpointRequest checkpointNow);
 
     /// <summary>The part run and resume share: options, one call into <see cref="ExperimentRunner"/>, progress and summary.</summary>
-    private static int Execute(IServiceProvider services, ParseResult result, CommonOptions options, string banner, int? experimentThreads, Runner run)
+    private static int Execute(IServiceProvider services, ParseResult result, CommonOptions options, string banner, int? experimentThreads, string output, Runner run)
     {
         using var session = CommandSession.Start(result.GetValue(options.Threads), result.GetValue(options.Quiet));
         double? every = result.GetValue(options.CheckpointEvery);
@@ -84,23 +96,30 @@ internal static class RunCommand
         var runner = services.GetRequiredService<ExperimentRunner>();
         RunSummary summary;
         Console.Error.WriteLine($"biosim: {banner}");
-        if (session.DrawsBar)
+        try
         {
-            using var bar = CommandSession.NewBar("simulating");
-            var progress = CommandSession.Progress<RunProgress>(p =>
-                bar.Tick((int)(1000 * p.TimeMs / p.DurationMs), $"t = {p.TimeMs:0} / {p.DurationMs:0} ms, {p.Spikes} spikes"));
-            summary = run(runner, progress, session.Threads, checkpointEvery, session.Cancellation);
-        }
-        else
-        {
-            double nextLog = 0;
-            var progress = CommandSession.Progress<RunProgress>(p =>
+            if (session.DrawsBar)
             {
-                if (session.Quiet || p.TimeMs < nextLog) return;
-                nextLog = p.TimeMs + p.DurationMs / 10;
-                Console.Error.WriteLine($"biosim: t = {p.TimeMs:0.#} / {p.DurationMs:0.#} ms, {p.Spikes} spikes, {p.Elapsed.TotalSeconds:0.00} s");
-            });
-            summary = run(runner, progress, session.Threads, checkpointEvery, session.Cancellation);
+                using var bar = CommandSession.NewBar("simulating");
+                var progress = CommandSession.Progress<RunProgress>(p =>
+                    bar.Tick((int)(1000 * p.TimeMs / p.DurationMs), $"t = {p.TimeMs:0} / {p.DurationMs:0} ms, {p.Spikes} spikes"));
+                summary = run(runner, progress, session.Threads, checkpointEvery, session.Cancellation, session.CheckpointNow);
+            }
+            else
+            {
+                double nextLog = 0;
+                var progress = CommandSession.Progress<RunProgress>(p =>
+                {
+                    if (session.Quiet || p.TimeMs < nextLog) return;
+                    nextLog = p.TimeMs + p.DurationMs / 10;
+                    Console.Error.WriteLine($"biosim: t = {p.TimeMs:0.#} / {p.DurationMs:0.#} ms, {p.Spikes} spikes, {p.Elapsed.TotalSeconds:0.00} s");
+                });
+                summary = run(runner, progress, session.Threads, checkpointEvery, session.Cancellation, session.CheckpointNow);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return session.Interrupted($"{output} holds every block up to a checkpoint written at the interruption: continue with biosim resume {output}");
         }
         PrintSummary(summary);
         if (result.GetValue(options.Json))

@@ -117,6 +117,10 @@ def run_biosim(dll, n, seed, duration_ms, workdir, record_state, threads=1):
     out_path = os.path.join(workdir, f"cuba_{n}.h5")
     with open(exp_path, "w") as f:
         json.dump(exp, f, indent=1)
+    # biosim refuses to replace an existing output (it may hold a resumable run); each repetition starts clean, and the
+    # deletion is done here rather than with --force so that builds from before that option can be measured too.
+    if os.path.exists(out_path):
+        os.remove(out_path)
     cmd = ["/usr/bin/time", "-v", "dotnet", dll, "run", exp_path, "-o", out_path, "--json", "--quiet", "-t", str(threads)]
     log("biosim: " + " ".join(cmd[2:]))
     t0 = time.perf_counter()

@@ -18,6 +18,7 @@ number on a loaded machine.
 import argparse
 import json
 import os
+import shutil
 import platform
 import resource
 import subprocess
@@ -59,6 +60,8 @@ def biosim_epochs(a, work):
     with open(path, "w") as f:
         json.dump(spec, f)
     out_dir = os.path.join(work, "out")
+    # biosim compare refuses a folder that holds a comparison (it may be resumable): start clean each time.
+    shutil.rmtree(out_dir, ignore_errors=True)
     _, err, wall, cpu = run(["dotnet", a.biosim, "compare", path, "-o", out_dir, "--threads", str(a.threads)])
     import h5py
     res = {}

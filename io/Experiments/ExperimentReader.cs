@@ -117,6 +117,13 @@ public sealed class ExperimentReader(Catalogue catalogue)
             object parameters = f.Typed(el, "parameters", path, model.ParametersType);
             string? problem = model.Validate(parameters);
             if (problem is not null) throw f.FieldError($"{path}.parameters", problem);
+            // A spike generator may name a spike file: only io reads files, so its spikes are read here.
+            if (parameters is Circuits.Stimuli.SpikeGeneratorParameters generator)
+            {
+                parameters = generator.file is not null ? SpikeFileReader.Load(generator, size, f, $"{path}.parameters") : generator;
+                problem = generator.ValidateFor(size);
+                if (problem is not null) throw f.FieldError($"{path}.parameters", problem);
+            }
 
             var receptors = new List<ReceptorSpec>();
             if (el.TryGetProperty("receptors", out var recs))
@@ -134,7 +141,9 @@ public sealed class ExperimentReader(Catalogue catalogue)
                     if (bad is not null) throw f.FieldError(rp, bad);
                     if (!model.ReceptorModels.Contains(spec.Model))
                     {
-                        throw f.Error($"{rp}.model", $"model '{modelName}' does not take '{spec.Model}' receptors; allowed: {string.Join(", ", model.ReceptorModels)}");
+                        throw f.Error($"{rp}.model", model.ReceptorModels.Count == 0
+                            ? $"model '{modelName}' has no receptors (no projection can target it); remove \"receptors\""
+                            : $"model '{modelName}' does not take '{spec.Model}' receptors; allowed: {string.Join(", ", model.ReceptorModels)}");
                     }
                     if (receptors.Any(x => x.Name == spec.Name)) throw f.Error($"{rp}.name", $"'{spec.Name}' is used by two receptors of this population");
                     receptors.Add(spec);

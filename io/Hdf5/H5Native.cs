@@ -133,7 +133,9 @@ internal static unsafe partial class H5Native
         _deepestError = null;
         // A failed walk only leaves the caller's message without libhdf5's detail; a failed clear is harmless, since
         // the next API call clears the stack on entry.
-        _ = H5Ewalk2(Default, 0, (nint)(delegate* unmanaged[Cdecl]<uint, ErrorRecord*, void*, int>)&WalkError, null);
+        // H5E_WALK_DOWNWARD (1): from the API call to the function where the error was first detected, so the last
+        // record visited is the cause (H5E_WALK_UPWARD, 0, would end at the API call's generic "unable to open file").
+        _ = H5Ewalk2(Default, 1, (nint)(delegate* unmanaged[Cdecl]<uint, ErrorRecord*, void*, int>)&WalkError, null);
         _ = H5Eclear2(Default);
         string? message = _deepestError;
         _deepestError = null;

@@ -33,8 +33,9 @@ public sealed class Hdf5File : Hdf5Location
     {
         ArgumentException.ThrowIfNullOrEmpty(fileName);
         EnsureLoaded();
+        if (Directory.Exists(fileName)) throw new Hdf5Exception($"HDF5: cannot create '{fileName}': it is a directory; give the path of a file");
         long id = H5Fcreate(fileName, AccTrunc, Default, Default);
-        if (id < 0) throw Hdf5Exception.For("create file", "/", fileName);
+        if (id < 0) throw Hdf5Exception.ForFile("create", fileName);
         var file = new Hdf5File(id, fileName, readOnly: false);
         // Write the superblock now: a run killed before its first flush then leaves an empty, valid file
         // instead of a truncated one.
@@ -63,7 +64,7 @@ public sealed class Hdf5File : Hdf5Location
         if (!System.IO.File.Exists(fileName))
             throw new FileNotFoundException($"HDF5: cannot open '{fileName}': the file does not exist", fileName);
         long id = H5Fopen(fileName, readOnly ? AccRdOnly : AccRdWr, Default);
-        if (id < 0) throw Hdf5Exception.For("open file", "/", fileName);
+        if (id < 0) throw Hdf5Exception.ForFile(readOnly ? "open" : "open for writing", fileName);
         return new Hdf5File(id, fileName, readOnly);
     }
 

@@ -13,6 +13,7 @@ using BioSim.Circuits.Neurons.LifCond;
 using BioSim.Circuits.Neurons.RateCircuit;
 using BioSim.Circuits.Populations;
 using BioSim.Circuits.Projections;
+using BioSim.Circuits.Stimuli;
 using BioSim.Circuits.Synapses;
 using BioSim.Engine.Events;
 using BioSim.Engine.Plugins;
@@ -57,9 +58,15 @@ public sealed class CatalogueContractTests
             "interneuron" => (new InterneuronParameters(), [new ReceptorSpec("dendrite", ReceptorSpec.ExpCurrent, 5.0)], 2500, 0.05),
             "rate-circuit" => (RateCircuit(24), [], 24, 0),
             "cable" => (new CablePopulationParameters(Cell(null)), [], 40, 0.002),
+            "spike-generator" => (new SpikeGeneratorParameters { times = SpikeTrains(2500) }, [], 2500, 0),
+            "poisson-generator" => (new PoissonGeneratorParameters { rate = 40.0, rate_times = [10.0], rates = [120.0] }, [], 2500, 0),
             _ => (Activator.CreateInstance(Plugins.Find<IPopulationModel>(model)!.ParametersType)!, [], 2500, 0),
         };
     }
+
+    /// <summary>Off-grid spike times for a spike generator: neuron i fires 1 + i % 4 times within the 30 ms of a contract run.</summary>
+    private static double[][] SpikeTrains(int n) =>
+        [.. Enumerable.Range(0, n).Select(i => Enumerable.Range(0, 1 + i % 4).Select(k => 0.0137 * (i % 97) + 7.31 * k).ToArray())];
 
     private static RateCircuitParameters RateCircuit(int n)
     {

@@ -92,7 +92,7 @@ public sealed class CompareCommandTests
     [Test]
     public void ScheduleScalesEveryRuleAsTheBenchmarkLoopDoes()
     {
-        if (!File.Exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) Assert.Fail("install dataset-fashion-mnist (.ci/setup does)");
+        IO.ExternalTools.RequireFashionMnist();
         string file = Variant("compare-infomax.json", j =>
         {
             j["task"] = JsonNode.Parse("""{"type": "fashion-mnist", "train_samples": 200, "test_samples": 100}""");
@@ -401,7 +401,11 @@ public sealed class CompareCommandTests
     /// <summary>
     /// A comparison killed with SIGKILL after its first checkpoint, then run again with --resume, must end with the
     /// same curves as one never interrupted (the kill lands wherever it lands: mid-epoch, mid-checkpoint or later;
-    /// the result may not depend on it).
+    /// the result may not depend on it). Equal curves alone would also follow from a resume that silently trained
+    /// from scratch, so the checkpoints the killed process left are read (@epoch: epochs completed, at least 1 for
+    /// the first run, which is what the kill waited for) and the resumed command must say that each run continues
+    /// right after its checkpoint ("resuming at epoch e + 1"), starts afresh only where there was none, and skips
+    /// a run whose checkpoint holds all 5 epochs.
     /// </summary>
     [Test]
     public void ResumeAfterKillMinusNineEqualsAnUninterruptedRun()
@@ -419,12 +423,31 @@ public sealed class CompareCommandTests
         {
             string first = Path.Combine(killed, "checkpoints", "feedback-alignment-seed4.h5");
             while (!File.Exists(first) && !process.HasExited) Thread.Sleep(20);
-            if (!process.HasExited) process.Kill();
+            Assert.That(process.HasExited, Is.False, "the comparison finished before the kill: nothing to resume");
+            process.Kill();
             process.WaitForExit();
             TestContext.Out.WriteLine($"killed with exit code {process.ExitCode}");
         }
+        var epochs = new Dictionary<string, long>();
+        foreach (string label in new[] { "feedback-alignment", "backprop" })
+        {
+            string path = Path.Combine(killed, "checkpoints", $"{label}-seed4.h5");
+            if (!File.Exists(path)) continue;   // killed before this run's first checkpoint
+            using var checkpoint = Hdf5File.OpenReadOnly(path);
+            epochs[label] = checkpoint.GetLongAttribute("epoch");
+        }
+        TestContext.Out.WriteLine($"checkpoints left by the kill: {string.Join(", ", epochs.Select(e => $"{e.Key} after epoch {e.Value}"))}");
+        Assert.That(epochs.GetValueOrDefault("feedback-alignment"), Is.InRange(1, 5), "the first run's checkpoint holds at least one epoch");
         var (code, _, stderr) = Compare(file, "-o", killed, "--resume");
         Assert.That(code, Is.EqualTo(0), stderr);
+        foreach (string label in new[] { "feedback-alignment", "backprop" })
+        {
+            long done = epochs.GetValueOrDefault(label);
+            string started = $"biosim: {label} seed 4: ";
+            if (done == 0) Assert.That(stderr, Does.Contain(started + "starting"), label);
+            else if (done < 5) Assert.That(stderr, Does.Contain($"{started}resuming at epoch {done + 1} "), label);
+            else Assert.That(stderr, Does.Not.Contain(started), $"{label}: its checkpoint holds all 5 epochs, nothing to train");
+        }
         var a = Curves(straight)["runs"]!.AsObject();
         var b = Curves(killed)["runs"]!.AsObject();
         foreach (var (key, run) in a)
@@ -452,7 +475,7 @@ public sealed class CompareCommandTests
     [Test]
     public void SameCurvesWhateverTheThreadCount()
     {
-        if (!File.Exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) Assert.Fail("install dataset-fashion-mnist (.ci/setup does)");
+        IO.ExternalTools.RequireFashionMnist();
         string file = Variant("compare-fashion.json", j =>
         {
             j["task"] = JsonNode.Parse("""{"type": "fashion-mnist", "train_samples": 3000, "test_samples": 1000}""");
@@ -461,11 +484,16 @@ public sealed class CompareCommandTests
             j["seeds"] = new JsonArray(1);
             j["rules"] = JsonNode.Parse("""["backprop", "direct-feedback-alignment"]""");
         }, "fashion.json");
+        // OpenBLAS is what this test is about: without it the command would fall back to the managed kernel and
+        // compare that with itself, so a missing libopenblas0 fails here instead.
+        IO.ExternalTools.OpenBlas();
         string one = Path.Combine(_dir, "t1"), two = Path.Combine(_dir, "t2");
-        Assert.That(Compare(file, "-o", one, "--threads", "1").Code, Is.EqualTo(0));
-        var (code, _, stderr) = Compare(file, "-o", two, "--threads", "2");
-        Assert.That(code, Is.EqualTo(0));
-        Assert.That(stderr, Does.Contain("2 threads").Or.Contain("managed"), "the second run used two OpenBLAS threads");
+        var (code, _, stderr) = Compare(file, "-o", one, "--threads", "1");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stderr, Does.Match(@"OpenBLAS \([^)]*, 1 threads\)"), "the first run used one OpenBLAS thread");
+        (code, _, stderr) = Compare(file, "-o", two, "--threads", "2");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stderr, Does.Match(@"OpenBLAS \([^)]*, 2 threads\)"), "the second run used two OpenBLAS threads");
         var a = Curves(one)["runs"]!.AsObject();
         var b = Curves(two)["runs"]!.AsObject();
         foreach (var (key, run) in a)

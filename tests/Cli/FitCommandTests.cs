@@ -89,10 +89,10 @@ public sealed class FitCommandTests : TempDirectoryFixture
     }
 
     /// <summary>SIGTERM (a scheduler stopping the job) or Ctrl-C stops a fit between steps through the shared command
-    /// session: exit code 130, a message saying how far it got, and no half-written parameters.json. Expected: the fit of
-    /// 10⁷ steps cannot finish in the test's time, so the only way to exit 130 is the signal.</summary>
+    /// session: exit code 75 (interrupted; fit restarts), a message saying how far it got, and no half-written parameters.json. Expected: the fit of
+    /// 10⁷ steps cannot finish in the test's time, so the only way to exit 75 is the signal.</summary>
     [Test]
-    public void TerminatedFitStopsWithExitCode130()
+    public void TerminatedFitStopsWithExitCode75()
     {
         WriteTraces();
         string experiment = Path.Combine(Dir, "long.json");
@@ -102,26 +102,10 @@ public sealed class FitCommandTests : TempDirectoryFixture
               "training": { "iterations": 10000000, "learning_rate": 0.01, "batch": 4, "window": 5, "seed": 1 } }
             """);
         string output = Path.Combine(Dir, "long-out");
-        using var process = global::System.Diagnostics.Process.Start(BiosimProcess.StartInfo("fit", experiment, "-o", output))!;
-        var stderr = new global::System.Text.StringBuilder();
-        process.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        var clock = global::System.Diagnostics.Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromMinutes(2) && !process.HasExited)
-        {
-            lock (stderr)
-            {
-                if (stderr.ToString().Contains("biosim: fit step 1/", StringComparison.Ordinal)) break;
-            }
-            Thread.Sleep(20);
-        }
-        Assert.That(process.HasExited, Is.False, $"the fit ended before the signal:\n{stderr}");
-        global::System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(global::System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
-        Assert.That(process.WaitForExit(60_000), Is.True, "SIGTERM stops the fit within a step");
-        process.WaitForExit();
-        Assert.That(process.ExitCode, Is.EqualTo(130), stderr.ToString());
-        Assert.That(stderr.ToString(), Does.Contain("interrupted after").And.Contain("of 10000000 steps"));
+        var (code, stderr) = BiosimProcess.StopAfterProgress(["fit", experiment, "-o", output], p => BiosimProcess.Signal(p, "TERM"),
+            lines: 1, marker: "biosim: fit step 1/");
+        Assert.That(code, Is.EqualTo(75), stderr);
+        Assert.That(stderr, Does.Contain("interrupted; stopped after").And.Contain("of 10000000 steps"));
         Assert.That(File.Exists(Path.Combine(output, "parameters.json")), Is.False, "nothing half-written");
     }
 

@@ -69,27 +69,9 @@ public sealed class RunCommandTests : TempDirectoryFixture
     {
         string longRun = BiosimProcess.CubaVariant(Dir, j => { j["duration"] = 60000.0; j["flush_interval"] = 20.0; }, "long.json");
         string killed = Path.Combine(Dir, "killed.h5");
-        using (var process = Process.Start(BiosimProcess.StartInfo("run", longRun, "-o", killed))!)
-        {
-            var stderr = new System.Text.StringBuilder();
-            process.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
-            process.BeginErrorReadLine();
-            process.BeginOutputReadLine();
-            var clock = Stopwatch.StartNew();
-            // Non-terminal runs log after the first block, then each 10 % of the duration: the second line comes
-            // after at least 6 s of simulated time.
-            while (clock.Elapsed < TimeSpan.FromMinutes(3))
-            {
-                lock (stderr)
-                {
-                    if (stderr.ToString().Split("biosim: t = ").Length > 2) break;
-                }
-                Assert.That(process.HasExited, Is.False, () => $"biosim ended early: {stderr}");
-                Thread.Sleep(50);
-            }
-            process.Kill(); // SIGKILL on Unix
-            process.WaitForExit();
-        }
+        // Non-terminal runs log after the first block, then each 10 % of the duration: the second line comes
+        // after at least 6 s of simulated time.
+        BiosimProcess.StopAfterProgress(["run", longRun, "-o", killed], p => p.Kill()); // SIGKILL on Unix
 
         using var attrs = JsonDocument.Parse(ExternalTools.RunPythonScript("run_attributes.py", killed));
         Assert.That(attrs.RootElement.GetProperty("status").GetString(), Is.EqualTo("running"));
@@ -131,7 +113,7 @@ public sealed class RunCommandTests : TempDirectoryFixture
         Expect(malformed, 2, "malformed.json", "line 2");
 
         Expect(BiosimProcess.CubaVariant(Dir, j => Population0(j, p => p["model"] = "izhikevich"), "model.json"), 2,
-            "model.json", "populations[0].model", "izhikevich", "allowed: adex, hh, interneuron, lif, lif-cond, pyramidal");
+            "model.json", "populations[0].model", "izhikevich", "allowed: adex, hh, interneuron, lif, lif-cond, poisson-generator, pyramidal");
         Expect(BiosimProcess.CubaVariant(Dir, j => Population0(j, p => p["parameters"]!["tau_m"] = -20.0), "tau.json"), 2,
             "populations[0].parameters.tau_m", "positive");
         Expect(BiosimProcess.CubaVariant(Dir, j => Population0(j, p => p["parameters"]!["tau_mem"] = 20.0), "unknown.json"), 2,
@@ -182,7 +164,7 @@ public sealed class RunCommandTests : TempDirectoryFixture
         (long Threads, long Spikes) Run(string? slurm, params string[] options)
         {
             var (code, stdout, stderr) = BiosimProcess.RunWithEnvironment(
-                new Dictionary<string, string?> { ["SLURM_CPUS_PER_TASK"] = slurm }, ["run", experiment, "-o", output, "-q", "--json", .. options]);
+                new Dictionary<string, string?> { ["SLURM_CPUS_PER_TASK"] = slurm }, ["run", experiment, "-o", output, "-q", "--json", "--force", .. options]);
             Assert.That(code, Is.EqualTo(0), stderr);
             using var json = JsonDocument.Parse(stdout.TrimEnd().Split('\n')[^1]);
             return (json.RootElement.GetProperty("threads").GetInt64(), json.RootElement.GetProperty("spikes").GetInt64());
@@ -204,5 +186,20 @@ public sealed class RunCommandTests : TempDirectoryFixture
             Assert.That((stdout, stderr), Is.EqualTo(("", "biosim: error: --threads must be at least 1, got 0\n")), arguments[0]);
         }
         Assert.That(File.Exists(output), Is.False, "a refused option writes nothing");
+    }
+
+    /// <summary>A plot that cannot be written fails on its own line (exit 3) after the run, and the run's file is complete.</summary>
+    [Test]
+    public void APlotThatCannotBeWrittenKeepsTheRunAndSaysSo()
+    {
+        string experiment = BiosimProcess.CubaVariant(Dir, j => j["duration"] = 50.0);
+        string output = Path.Combine(Dir, "plotted.h5"), png = Path.Combine(Dir, "no-such-folder", "raster.png");
+        var (code, stdout, stderr) = BiosimProcess.Run("run", experiment, "-o", output, "-q", "--plot", png);
+        Assert.That(code, Is.EqualTo(3), stderr);
+        Assert.That(stdout, Does.Contain("Simulated 50 ms"));
+        Assert.That(stderr.Trim().Split('\n')[^1],
+            Is.EqualTo($"biosim: error: {png}: the folder '{Path.GetDirectoryName(png)}' does not exist; create it or choose another path for the plot ({output} is complete and unchanged)"));
+        using var file = BioSim.IO.Hdf5.Hdf5File.OpenReadOnly(output);
+        Assert.That(file.GetStringAttribute("status"), Is.EqualTo("completed"));
     }
 }

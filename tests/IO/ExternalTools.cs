@@ -1,12 +1,16 @@
 using System.Diagnostics;
+using BioSim.Engine.Numerics;
+using BioSim.IO.Datasets;
 using NUnit.Framework;
 
 namespace BioSim.Tests.IO;
 
 /// <summary>
 /// Runs the outside readers the HDF5 tests check against: Debian's /usr/bin/python3 with h5py
-/// (python3-h5py; the <c>python3</c> on PATH is another interpreter without it) and h5dump (hdf5-tools).
-/// A missing tool fails the test: CI installs them (.ci/setup), so a skip would hide a broken machine.
+/// (python3-h5py; the <c>python3</c> on PATH is another interpreter without it) and h5dump (hdf5-tools),
+/// and gives the tests the system's OpenBLAS (libopenblas0) and Fashion-MNIST (dataset-fashion-mnist).
+/// A missing tool, library or data set fails the test naming the Debian package: CI installs them
+/// (.ci/setup), so a skip would hide a broken machine (and .ci/run fails on any skip that is not [Explicit]).
 /// </summary>
 internal static class ExternalTools
 {
@@ -30,12 +34,43 @@ internal static class ExternalTools
         return result.StandardOutput;
     }
 
+    /// <summary>How long an external program may run before a test calls it hung: a guard against hangs, not a speed
+    /// check (tests stay deterministic; the longest single command, a comparison under a loaded machine, takes ~3 min).</summary>
+    public static readonly TimeSpan HangLimit = TimeSpan.FromMinutes(15);
+
     /// <summary>Runs <c>h5dump</c> with the given arguments; fails the test when h5dump is not installed.</summary>
     public static (int ExitCode, string StandardOutput, string StandardError) RunH5dump(params string[] arguments)
     {
         string? h5dump = FindOnPath("h5dump");
         if (h5dump is null) Assert.Fail("h5dump is missing; install the Debian package hdf5-tools (.ci/setup does)");
         return Run(h5dump!, arguments);
+    }
+
+    /// <summary>The system OpenBLAS; fails the test when libopenblas.so.0 cannot be loaded.</summary>
+    public static OpenBlasMatrixProduct OpenBlas()
+    {
+        if (!OpenBlasMatrixProduct.IsAvailable)
+            Assert.Fail("OpenBLAS (libopenblas.so.0) could not be loaded; install the Debian package libopenblas0 (.ci/setup does)");
+        return new OpenBlasMatrixProduct();
+    }
+
+    /// <summary>The kernel a test case names: "managed" (the widest managed kernel) or "openblas" (<see cref="OpenBlas"/>).</summary>
+    public static IMatrixProduct MatrixProduct(string kernel) => kernel switch
+    {
+        "managed" => new ManagedMatrixProduct(),
+        "openblas" => OpenBlas(),
+        _ => throw new ArgumentOutOfRangeException(nameof(kernel), kernel, "managed or openblas"),
+    };
+
+    /// <summary>Fails the test when the Debian package's Fashion-MNIST files are not in <see cref="FashionMnist.DefaultDirectory"/>.</summary>
+    public static void RequireFashionMnist()
+    {
+        // The loader takes each file gzipped (as the package installs it) or raw.
+        string[] stems = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
+        string[] missing = [.. stems.Where(f => !File.Exists(Path.Combine(FashionMnist.DefaultDirectory, f + ".gz"))
+            && !File.Exists(Path.Combine(FashionMnist.DefaultDirectory, f))).Select(f => f + ".gz")];
+        if (missing.Length > 0)
+            Assert.Fail($"Fashion-MNIST is missing ({string.Join(", ", missing)} not in {FashionMnist.DefaultDirectory}); install the Debian package dataset-fashion-mnist (.ci/setup does)");
     }
 
     public static (int ExitCode, string StandardOutput, string StandardError) Run(string program, IEnumerable<string> arguments)
@@ -50,10 +85,10 @@ internal static class ExternalTools
         using Process process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {program}");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        if (!process.WaitForExit(HangLimit))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"{program} {string.Join(' ', arguments)} did not finish within 2 minutes");
+            Assert.Fail($"{program} {string.Join(' ', arguments)} did not finish within {HangLimit.TotalMinutes} minutes (a hang)");
         }
         process.WaitForExit();
         return (process.ExitCode, stdout.Result, stderr.Result);

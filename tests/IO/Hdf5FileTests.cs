@@ -187,7 +187,38 @@ public sealed class Hdf5FileTests
         var notHdf5 = FilePath("text.h5");
         File.WriteAllText(notHdf5, "not hdf5");
         var bad = Assert.Throws<Hdf5Exception>(() => Hdf5File.OpenReadOnly(notHdf5))!;
-        Assert.That(bad.Message, Does.StartWith($"HDF5: cannot open file '/' in '{notHdf5}'"));
+        Assert.That(bad.Message, Is.EqualTo($"HDF5: cannot open '{notHdf5}': not an HDF5 file (no HDF5 file signature); give a file that BioSim, h5py or another HDF5 program wrote"));
+    }
+
+    /// <summary>
+    /// A file operation's error names the cause, as h5py does (its messages for the same files, checked by hand: "file
+    /// signature not found", "truncated file: eof = 3000, …, stored_eof = …", "errno = 21 … Is a directory", "errno = 2 … No
+    /// such file or directory"), not "cannot create file '/'" for all of them.
+    /// </summary>
+    [Test]
+    public void FileErrorsNameTheCause()
+    {
+        string good = FilePath("good.h5");
+        using (var file = Hdf5File.Create(good))
+        using (var data = file.CreateAppendable<double>("data")) data.AppendRows(new double[4096], 4096);
+        string truncated = FilePath("truncated.h5");
+        File.WriteAllBytes(truncated, File.ReadAllBytes(good)[..3000]);
+        var cut = Assert.Throws<Hdf5Exception>(() => Hdf5File.OpenReadOnly(truncated))!;
+        Assert.That(cut.Message, Does.StartWith($"HDF5: cannot open '{truncated}': the file is truncated: it ends at byte 3000 but its header records "));
+        Assert.That(cut.Message, Does.Contain($"records {new FileInfo(good).Length} bytes"));
+
+        string folder = Path.GetDirectoryName(good)!;
+        var directory = Assert.Throws<Hdf5Exception>(() => Hdf5File.Create(folder))!;
+        Assert.That(directory.Message, Is.EqualTo($"HDF5: cannot create '{folder}': it is a directory; give the path of a file"));
+
+        string nowhere = Path.Combine(folder, "no-such-folder", "x.h5");
+        var missingFolder = Assert.Throws<Hdf5Exception>(() => Hdf5File.Create(nowhere))!;
+        Assert.That(missingFolder.Message, Is.EqualTo($"HDF5: cannot create '{nowhere}': its folder does not exist; create it or choose another path"));
+
+        // /proc refuses new files whoever runs the test (root included), as a permission problem would.
+        var refused = Assert.Throws<Hdf5Exception>(() => Hdf5File.Create("/proc/biosim-test.h5"))!;
+        Assert.That(refused.Message, Does.StartWith("HDF5: cannot create '/proc/biosim-test.h5': "));
+        Assert.That(refused.Message, Does.Not.Contain("'/' in"));
     }
 
     [Test]

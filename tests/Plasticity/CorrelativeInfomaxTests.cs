@@ -3,6 +3,7 @@ using BioSim.Engine.Numerics;
 using BioSim.Engine.Random;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Rules;
+using BioSim.Tests.IO;
 using MathNet.Numerics.LinearAlgebra;
 using NUnit.Framework;
 
@@ -199,8 +200,7 @@ public sealed class CorrelativeInfomaxTests
     [TestCase("managed"), TestCase("openblas")]
     public void MatchesTheNaiveLoopReimplementation(string kind)
     {
-        IMatrixProduct product = kind == "managed" ? new ManagedMatrixProduct()
-            : OpenBlasMatrixProduct.IsAvailable ? new OpenBlasMatrixProduct() : throw new IgnoreException("libopenblas0 is not installed");
+        IMatrixProduct product = ExternalTools.MatrixProduct(kind);   // fails naming libopenblas0 when OpenBLAS is missing
         var (net, x, y) = Setup(product);
         var rule = Rule();
         rule.Prepare(net, 5);

@@ -5,6 +5,7 @@ using BioSim.Engine.Simulation;
 using BioSim.Plasticity;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Rules;
+using BioSim.Tests.IO;
 using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
 
@@ -36,8 +37,7 @@ public sealed class CreditAssignmentTests
         yield return new TestCaseData("openblas").SetArgDisplayNames("OpenBLAS");
     }
 
-    private static IMatrixProduct Product(string kind) => kind == "managed" ? new ManagedMatrixProduct()
-        : OpenBlasMatrixProduct.IsAvailable ? new OpenBlasMatrixProduct() : throw new IgnoreException("libopenblas0 is not installed");
+    private static IMatrixProduct Product(string kind) => ExternalTools.MatrixProduct(kind);   // fails naming libopenblas0 when OpenBLAS is missing
 
     private static (Network Net, NetworkTape Tape, double[] X, double[] Y) Setup(IMatrixProduct product, ILoss loss, LayerSpec[]? layers = null)
     {

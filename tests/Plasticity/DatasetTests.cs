@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using BioSim.IO.Datasets;
+using BioSim.Tests.IO;
 using NUnit.Framework;
 
 namespace BioSim.Tests.Plasticity;
@@ -55,7 +56,7 @@ public sealed class DatasetTests
     [Test]
     public void LoadsTheDebianPackage()
     {
-        if (!Directory.Exists(FashionMnist.DefaultDirectory)) Assert.Ignore("dataset-fashion-mnist is not installed");
+        ExternalTools.RequireFashionMnist();   // fails naming dataset-fashion-mnist when the files are missing
         var (train, test) = FashionMnist.Load();
         Assert.That((train.Count, test.Count, train.InputSize, train.OutputSize), Is.EqualTo((60000, 10000, 784, 10)));
         Assert.That(Enumerable.Range(0, 10).Select(c => train.Labels!.Count(l => l == c)), Is.All.EqualTo(6000));

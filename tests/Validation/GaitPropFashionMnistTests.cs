@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using BioSim.Engine.Numerics;
-using BioSim.IO.Datasets;
 using BioSim.Plasticity.Data;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
@@ -29,14 +28,9 @@ public sealed class GaitPropFashionMnistTests
 
     private static (Dataset Train, Dataset Test) Data()
     {
-        if (!Directory.Exists(FashionMnist.DefaultDirectory)) Assert.Ignore("dataset-fashion-mnist is not installed");
-        return _data ??= Subsets(FashionMnist.Load());
+        var (train, test) = FashionMnistData.Load();
+        return _data ??= (FashionMnistData.First(train, Train), FashionMnistData.First(test, Test));
     }
-
-    private static (Dataset, Dataset) Subsets((Dataset Train, Dataset Test) full) => (First(full.Train, Train), First(full.Test, Test));
-
-    private static Dataset First(Dataset d, int count) =>
-        new($"{d.Name}[..{count}]", d.InputSize, d.Inputs[..(count * d.InputSize)], d.Labels![..count], d.OutputSize);
 
     private static (double TestAccuracy, double TrainLoss) Run(ICreditAssignmentRule rule, int hidden, int epochs, ulong seed)
     {

@@ -72,6 +72,24 @@ public sealed class NeuronCellsTests
         Assert.That(maxDv, Is.LessThan(0.1), "V within 0.1 mV");
     }
 
+    /// <summary>
+    /// The committed file is what NEURON writes today: tests/reference/neuron_cells.py is rerun in full (all 18 runs,
+    /// ~1 s) and compared with it. Geometry, nseg, stimuli and settings must be equal; the script rounds V to 1e-6 mV
+    /// and spike times to 1e-10 ms, and NEURON's fixed-step and CVODE runs are deterministic, so a trace may differ by
+    /// at most one rounding unit (a value at a rounding boundary under another libm) and a spike time by 1e-9 ms.
+    /// Measured (2026-12-07, NEURON 8.2.2 on this machine): the regenerated file is byte for byte the committed one.
+    /// </summary>
+    [Test]
+    public void ReferenceIsWhatNeuronWrites()
+    {
+        using var committed = ReferenceScripts.Committed("neuron_cells.json");
+        using var fresh = ReferenceScripts.Regenerate("neuron_cells.py");
+        var (relative, where) = ReferenceScripts.AssertSame(committed.RootElement, fresh.RootElement,
+            (path, _) => path.Contains(".traces[", StringComparison.Ordinal) ? 1e-6 : path.Contains(".spikes[", StringComparison.Ordinal) ? 1e-9 : 0,
+            new HashSet<string> { "neuron_version" });
+        TestContext.Out.WriteLine($"regenerated with {fresh.RootElement.GetProperty("neuron_version").GetString()}; largest relative difference {relative:E2} {where}");
+    }
+
     private static JsonElement FindRun(string cell, string stimulus, string method)
     {
         foreach (var r in Reference.Value.RootElement.GetProperty("runs").EnumerateArray())

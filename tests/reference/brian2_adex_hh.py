@@ -5,7 +5,13 @@ Run from the repository root with Debian's interpreter (the one that sees Brian2
 
     /usr/bin/python3 tests/reference/brian2_adex_hh.py
 
-It writes tests/data/brian2_adex_hh.json, read by tests/Circuits/Brian2ReferenceTests.cs.
+It writes tests/data/brian2_adex_hh.json, read by tests/Circuits/Brian2ReferenceTests.cs (a few minutes: rk4 at
+1 us for 350 ms of AdEx in the numpy target). Brian2ReferenceTests.ReferenceIsWhatBrian2Writes reruns a slice,
+
+    /usr/bin/python3 tests/reference/brian2_adex_hh.py --cases adex_step hh_step hh_cond --duration 25 -o slice.json
+
+whose traces and spikes are the leading part of the committed ones (-o: where to write; --cases: which cases;
+--duration: stop every case after this many ms).
 
 Cases
 -----
@@ -34,6 +40,7 @@ Conventions that the C# test must know
   on the listed arrival times, which lie on the 0.1 ms grid; the script checks this on the g trace.
 * Traces are sampled every sample_dt_ms, value at time k * sample_dt_ms (before that step's update).
 """
+import argparse
 import datetime
 import json
 import math
@@ -143,33 +150,66 @@ def run(G, inputs, weight_nS, duration, dt, sample_dt, extra):
     return out
 
 
-def main():
-    cases = {}
-    c = adex(800.0, [], 0.0, 0.0, 5.0, 200.0, 0.001, 0.1)
-    c.update(model="adex", method="rk4", dt_ms=0.001, duration_ms=200.0, I_e_pA=800.0, receptor=None, params=ADEX)
-    cases["adex_step"] = c
-    cond_inputs = [20.0, 50.0, 52.0, 54.0, 56.0, 58.0, 60.0, 100.0, 100.5, 101.0, 101.5, 102.0, 102.5, 103.0]
-    c = adex(400.0, cond_inputs, 6.0, 0.0, 5.0, 150.0, 0.001, 0.1)
-    c.update(model="adex", method="rk4", dt_ms=0.001, duration_ms=150.0, I_e_pA=400.0,
+def adex_step(duration=None):
+    d = min(200.0, duration or 200.0)
+    c = adex(800.0, [], 0.0, 0.0, 5.0, d, 0.001, 0.1)
+    c.update(model="adex", method="rk4", dt_ms=0.001, duration_ms=d, I_e_pA=800.0, receptor=None, params=ADEX)
+    return c
+
+
+ADEX_COND_INPUTS = [20.0, 50.0, 52.0, 54.0, 56.0, 58.0, 60.0, 100.0, 100.5, 101.0, 101.5, 102.0, 102.5, 103.0]
+HH_COND_INPUTS = [5.0, 20.0, 20.5, 21.0, 21.5]
+
+
+def adex_cond(duration=None):
+    d = min(150.0, duration or 150.0)
+    inputs = [t for t in ADEX_COND_INPUTS if t < d]
+    c = adex(400.0, inputs, 6.0, 0.0, 5.0, d, 0.001, 0.1)
+    c.update(model="adex", method="rk4", dt_ms=0.001, duration_ms=d, I_e_pA=400.0,
              receptor=dict(model="exp-conductance", tau_ms=5.0, E_mV=0.0), params=ADEX)
-    cases["adex_cond"] = c
-    c = hh(10.0, [], 0.0, 0.0, 2.0, 50.0, 0.01, 0.1)
-    c.update(model="hh", method="exponential_euler", dt_ms=0.01, duration_ms=50.0, I_uA_per_cm2=10.0, receptor=None, params=HH)
-    cases["hh_step"] = c
-    hh_inputs = [5.0, 20.0, 20.5, 21.0, 21.5]
-    c = hh(0.0, hh_inputs, 0.6, 0.0, 2.0, 40.0, 0.01, 0.1)
-    c.update(model="hh", method="exponential_euler", dt_ms=0.01, duration_ms=40.0, I_uA_per_cm2=0.0,
+    return c
+
+
+def hh_step(duration=None):
+    d = min(50.0, duration or 50.0)
+    c = hh(10.0, [], 0.0, 0.0, 2.0, d, 0.01, 0.1)
+    c.update(model="hh", method="exponential_euler", dt_ms=0.01, duration_ms=d, I_uA_per_cm2=10.0, receptor=None, params=HH)
+    return c
+
+
+def hh_cond(duration=None):
+    d = min(40.0, duration or 40.0)
+    inputs = [t for t in HH_COND_INPUTS if t < d]
+    c = hh(0.0, inputs, 0.6, 0.0, 2.0, d, 0.01, 0.1)
+    c.update(model="hh", method="exponential_euler", dt_ms=0.01, duration_ms=d, I_uA_per_cm2=0.0,
              receptor=dict(model="exp-conductance", tau_ms=2.0, E_mV=0.0), params=HH)
-    cases["hh_cond"] = c
-    doc = dict(command="/usr/bin/python3 tests/reference/brian2_adex_hh.py", brian2_version=b2.__version__,
-               numpy_version=np.__version__, python=sys.version.split()[0],
+    return c
+
+
+CASE_RUNNERS = {"adex_step": adex_step, "adex_cond": adex_cond, "hh_step": hh_step, "hh_cond": hh_cond}
+CASES = list(CASE_RUNNERS)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-o", "--output", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "brian2_adex_hh.json"),
+                        help="where to write the JSON (default: tests/data/brian2_adex_hh.json)")
+    parser.add_argument("--cases", nargs="+", choices=CASES, default=CASES,
+                        help="run only these cases (a slice for the regeneration test; the committed file has all four)")
+    parser.add_argument("--duration", type=float, default=None,
+                        help="stop every case after this many ms (default: each case's full duration); the traces and "
+                             "spikes of a shortened run are the leading part of the full run's")
+    args = parser.parse_args()
+    cases = {}
+    for name in args.cases:
+        cases[name] = CASE_RUNNERS[name](args.duration)
+    doc = dict(command="/usr/bin/python3 tests/reference/brian2_adex_hh.py" + "".join(" " + a for a in sys.argv[1:]),
+               brian2_version=b2.__version__, numpy_version=np.__version__, python=sys.version.split()[0],
                date=datetime.date.today().isoformat(),
                units=dict(V="mV", t="ms", w="pA", weight="nS", I="pA"),
                notes=__doc__.split("Conventions that the C# test must know")[1].strip().lstrip("-").strip(),
                cases=cases)
-    here = os.path.dirname(os.path.abspath(__file__))
-    path = os.path.join(here, "..", "data", "brian2_adex_hh.json")
-    with open(path, "w") as f:
+    with open(args.output, "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
     for name, c in cases.items():

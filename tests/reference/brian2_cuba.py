@@ -6,7 +6,10 @@ benchmark 2), reproduced line for line below, with two knobs added:
 
 * ``--seed`` / ``--seeds``: Brian2's ``seed()`` fixes the initial voltages and the connectivity;
 * ``--n``: network size N (80 % excitatory), with connection probability p = 80 / N so every neuron
-  keeps ~80 inputs on average (N = 4000 gives p = 0.02, the original example).
+  keeps ~80 inputs on average (N = 4000 gives p = 0.02, the original example);
+* ``--we``, ``--wi``, ``--taui``, ``--refractory``, ``--vr``: one of CUBA's parameters changed, to measure
+  how far Brian2 itself moves the statistics when it is wrong (the perturbations of
+  tests/Validation/CubaPerturbationTests.cs); the reference uses the defaults.
 
 Model (units ms, mV):
     dv/dt  = (ge + gi - (v - El)) / taum   (unless refractory)
@@ -22,6 +25,8 @@ Statistics written to JSON (over the whole run, all neurons):
     cv_isi_mean    mean over neurons with >= 3 spikes of std(ISI)/mean(ISI)
     cv_isi_median  median of the same
     fano_10ms      var/mean of the population spike count in 10 ms bins
+    v_mean_mv      mean of v over all neurons and all steps (v read after each step's reset, i.e. at
+                   t = dt, 2 dt, ..., T; refractory neurons count at Vr)
 plus the excitatory and inhibitory rates apart and the fraction of neurons that spiked at least 3 times.
 
 Brian2, numpy and h5py are installed for /usr/bin/python3 only: run it as
@@ -44,27 +49,34 @@ from brian2 import (NeuronGroup, Synapses, SpikeMonitor, Network, defaultclock, 
                     ms, mV, second)
 
 
-def build_cuba(n, method="exact", delay_ms=0.0):
+# CUBA.py's values (ms, mV); --we, --wi, --taui, --refractory, --vr override one of them.
+CUBA = {"taum": 20.0, "taue": 5.0, "taui": 10.0, "Vt": -50.0, "Vr": -60.0, "El": -49.0,
+        "we": 60 * 0.27 / 10, "wi": -20 * 4.5 / 10, "refractory": 5.0}
+
+
+def build_cuba(n, method="exact", delay_ms=0.0, overrides=None):
     """Build Brian2's examples/CUBA.py at size N (p = 80 / N) in the current scope and device; return the objects
     a Network needs, (P, Pe, Pi, Ce, Ci, s_mon), and n_exc. The constants go in each group's namespace, so that the
     caller may run the network from any frame (benchmarks/compare/cuba_brian2.py runs it on the cpp_standalone device).
-    Call brian2's seed() first: it fixes the initial voltages and the connectivity."""
+    overrides: a dict of CUBA keys to change (ms, mV). Call brian2's seed() first: it fixes the initial voltages
+    and the connectivity."""
+    c = dict(CUBA, **(overrides or {}))
     namespace = {
-        "taum": 20 * ms,
-        "taue": 5 * ms,
-        "taui": 10 * ms,
-        "Vt": -50 * mV,
-        "Vr": -60 * mV,
-        "El": -49 * mV,
-        "we": (60 * 0.27 / 10) * mV,  # excitatory synaptic weight (voltage)
-        "wi": (-20 * 4.5 / 10) * mV,  # inhibitory synaptic weight
+        "taum": c["taum"] * ms,
+        "taue": c["taue"] * ms,
+        "taui": c["taui"] * ms,
+        "Vt": c["Vt"] * mV,
+        "Vr": c["Vr"] * mV,
+        "El": c["El"] * mV,
+        "we": c["we"] * mV,  # excitatory synaptic weight (voltage), (60 * 0.27 / 10) mV in CUBA.py
+        "wi": c["wi"] * mV,  # inhibitory synaptic weight, (-20 * 4.5 / 10) mV in CUBA.py
     }
     eqs = '''
     dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
     dge/dt = -ge/taue : volt
     dgi/dt = -gi/taui : volt
     '''
-    P = NeuronGroup(n, eqs, threshold='v>Vt', reset='v = Vr', refractory=5 * ms, method=method, namespace=namespace)
+    P = NeuronGroup(n, eqs, threshold='v>Vt', reset='v = Vr', refractory=c["refractory"] * ms, method=method, namespace=namespace)
     P.v = 'Vr + rand() * (Vt - Vr)'
     P.ge = 0 * mV
     P.gi = 0 * mV
@@ -85,20 +97,27 @@ def build_cuba(n, method="exact", delay_ms=0.0):
 
 
 def run_cuba(n, seed_value, duration_ms=1000.0, dt_ms=0.1, target="cython", method="exact",
-             delay_ms=0.0):
-    """Run one CUBA network; return spike indices (int array) and times (ms, float array)."""
+             delay_ms=0.0, overrides=None):
+    """Run one CUBA network; return spike indices (int array), times (ms, float array), n_exc, the number of
+    synapses and the mean of v (mV) over neurons and steps."""
     prefs.codegen.target = target
     brian2.start_scope()
     defaultclock.dt = dt_ms * ms
     seed(seed_value)
-    objects, n_exc = build_cuba(n, method, delay_ms)
-    _, _, _, Ce, Ci, s_mon = objects
+    objects, n_exc = build_cuba(n, method, delay_ms, overrides)
+    P, _, _, Ce, Ci, s_mon = objects
+    v_sum = [0.0, 0]
 
-    net = Network(*objects)
+    @brian2.network_operation(when="end")
+    def accumulate_v():  # reads v only: draws no random number, changes nothing
+        v_sum[0] += float(np.mean(P.v_[:]))
+        v_sum[1] += 1
+
+    net = Network(*objects, accumulate_v)
     net.run(duration_ms * ms)
     synapses = int(len(Ce) + len(Ci))
     return (np.asarray(s_mon.i[:], dtype=np.int64), np.asarray(s_mon.t[:] / ms, dtype=float),
-            n_exc, synapses)
+            n_exc, synapses, 1000.0 * v_sum[0] / v_sum[1])
 
 
 def statistics_of(i, t, n, n_exc, duration_ms, bin_ms=10.0):
@@ -150,26 +169,35 @@ def main(argv=None):
                     help="Brian2 integration method (sensitivity checks; the reference is exact)")
     ap.add_argument("--delay", type=float, default=0.0,
                     help="synaptic delay in ms (sensitivity checks; the reference has none)")
+    for key, help_text in (("we", "excitatory weight, mV"), ("wi", "inhibitory weight, mV"),
+                           ("taui", "inhibitory time constant, ms"), ("refractory", "refractory period, ms"),
+                           ("vr", "reset potential, mV")):
+        ap.add_argument("--" + key, type=float, default=None,
+                        help=f"{help_text} (perturbation checks; default CUBA.py's)")
     ap.add_argument("-o", "--output", default=None, help="JSON file (default: stdout)")
     args = ap.parse_args(argv)
+    overrides = {name: getattr(args, key) for key, name in
+                 (("we", "we"), ("wi", "wi"), ("taui", "taui"), ("refractory", "refractory"), ("vr", "Vr"))
+                 if getattr(args, key) is not None}
 
     seeds = args.seeds if args.seeds else [args.seed if args.seed is not None else 1]
     per_seed = []
     for s in seeds:
         t0 = time.perf_counter()
-        i, t, n_exc, synapses = run_cuba(args.n, s, args.duration, args.dt, args.target,
-                                          args.method, args.delay)
+        i, t, n_exc, synapses, v_mean = run_cuba(args.n, s, args.duration, args.dt, args.target,
+                                                  args.method, args.delay, overrides)
         wall = time.perf_counter() - t0
         st = statistics_of(i, t, args.n, n_exc, args.duration)
+        st["v_mean_mv"] = v_mean
         st.update({"seed": s, "synapses": synapses, "wall_s": round(wall, 2)})
         per_seed.append(st)
         print(f"seed {s}: rate {st['rate_hz']:.3f} Hz, spikes {st['spikes']}, "
               f"CV mean {st['cv_isi_mean']:.3f} median {st['cv_isi_median']:.3f}, "
-              f"Fano {st['fano_10ms']:.2f}, synapses {synapses}, {wall:.1f} s", file=sys.stderr)
+              f"Fano {st['fano_10ms']:.2f}, v mean {v_mean:.4f} mV, synapses {synapses}, {wall:.1f} s", file=sys.stderr)
 
     summary = {}
     for key in ("rate_hz", "rate_exc_hz", "rate_inh_hz", "spikes", "cv_isi_mean", "cv_isi_median",
-                "fano_10ms", "rate_after_100ms_hz", "fano_10ms_after_100ms", "synapses", "wall_s"):
+                "fano_10ms", "rate_after_100ms_hz", "fano_10ms_after_100ms", "v_mean_mv", "synapses", "wall_s"):
         vals = [float(r[key]) for r in per_seed]
         summary[key] = {"mean": statistics.fmean(vals),
                         "sd": statistics.stdev(vals) if len(vals) > 1 else 0.0,
@@ -182,6 +210,8 @@ def main(argv=None):
         "codegen_target": args.target,
         "method": args.method,
         "delay_ms": args.delay,
+        "parameters": dict(CUBA, **overrides),
+        "overrides": overrides,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command_line": " ".join([os.path.relpath(sys.argv[0])] + sys.argv[1:]) if argv is None
                         else " ".join(argv),
@@ -193,7 +223,8 @@ def main(argv=None):
         "seeds": seeds,
         "statistics": ("rate_hz = spikes/(N*T); cv_isi over neurons with >= 3 spikes; "
                        "fano_10ms = var/mean of population counts in 10 ms bins; whole run, all neurons; "
-                       "*_after_100ms: the same over [100 ms, T) only; wall_s includes build and code "
+                       "*_after_100ms: the same over [100 ms, T) only; v_mean_mv = mean of v over neurons and "
+                       "steps, read after each step; wall_s includes build and code "
                        "generation (the first cython run also compiles, ~50 s)"),
         "summary": summary,
         "per_seed": per_seed,

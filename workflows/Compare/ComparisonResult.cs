@@ -2,7 +2,7 @@ using BioSim.IO.Compare;
 
 namespace BioSim.Workflows.Compare;
 
-/// <summary>The result of <see cref="RuleComparison.Run"/>.</summary>
+/// <summary>The result of <see cref="RuleComparison"/>.Run.</summary>
 /// <param name="Experiment">The comparison as read.</param>
 /// <param name="Runs">Every rule × seed run, finished or diverged.</param>
 /// <param name="MatrixProduct">The matrix-product kernel the runs used.</param>

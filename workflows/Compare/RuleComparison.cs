@@ -44,14 +44,39 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         return network;
     }
 
+    /// <summary>Refuses (or, with <paramref name="overwrite"/>, deletes) a comparison already in <paramref name="outputDirectory"/>.</summary>
+    private static void ClearOrRefuse(string outputDirectory, bool overwrite)
+    {
+        string curves = Path.Combine(outputDirectory, CurvesFileName), folder = Path.Combine(outputDirectory, "checkpoints");
+        string[] checkpoints = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.h5") : [];
+        if (!File.Exists(curves) && checkpoints.Length == 0) return;
+        if (!overwrite)
+            throw new Runs.OutputExistsException($"{outputDirectory} holds a comparison ({(File.Exists(curves) ? CurvesFileName + ", " : "")}{checkpoints.Length} checkpoints): continue it with --resume, or pass --force to replace it");
+        foreach (string f in checkpoints) File.Delete(f);
+        File.Delete(curves);
+        File.Delete(Path.Combine(outputDirectory, ComparisonSummary.FileName));
+    }
+
     /// <summary>Where the run of <paramref name="label"/> with <paramref name="seed"/> keeps its checkpoint:
     /// &lt;<paramref name="outputDirectory"/>&gt;/checkpoints/&lt;label&gt;-seed&lt;s&gt;.h5.</summary>
     public static string CheckpointPath(string outputDirectory, string label, ulong seed) =>
         Path.Combine(outputDirectory, "checkpoints", $"{label}-seed{seed}.h5");
 
-    /// <summary>Runs every rule × seed (rules outer, seeds inner), continuing from checkpoints when <paramref name="resume"/> is set.</summary>
-    public ComparisonResult Run(ComparisonExperiment experiment, string outputDirectory, bool resume, IComparisonProgress? progress, CancellationToken cancel)
+    /// <summary>Runs every rule × seed (rules outer, seeds inner), continuing from checkpoints when <paramref name="resume"/> is set;
+    /// a folder that holds a comparison is refused unless resuming (<see cref="Run(ComparisonExperiment, string, bool, bool, IComparisonProgress?, CancellationToken)"/>
+    /// replaces one).</summary>
+    public ComparisonResult Run(ComparisonExperiment experiment, string outputDirectory, bool resume, IComparisonProgress? progress, CancellationToken cancel) =>
+        Run(experiment, outputDirectory, resume, overwrite: false, progress, cancel);
+
+    /// <summary>As <see cref="Run(ComparisonExperiment, string, bool, IComparisonProgress?, CancellationToken)"/>; with
+    /// <paramref name="overwrite"/> (and not <paramref name="resume"/>) a comparison already in the folder is replaced: its
+    /// curves, summary and checkpoints are deleted first.</summary>
+    /// <exception cref="Runs.OutputExistsException">The folder holds a comparison and neither <paramref name="resume"/> nor
+    /// <paramref name="overwrite"/> is set (checked before anything is computed).</exception>
+    public ComparisonResult Run(ComparisonExperiment experiment, string outputDirectory, bool resume, bool overwrite, IComparisonProgress? progress, CancellationToken cancel)
     {
+        ArgumentNullException.ThrowIfNull(experiment);
+        if (!resume) ClearOrRefuse(outputDirectory, overwrite);
         Directory.CreateDirectory(Path.Combine(outputDirectory, "checkpoints"));
         var (train, test) = catalogue.LoadTask(experiment.Task);
         string curvesPath = Path.Combine(outputDirectory, CurvesFileName);

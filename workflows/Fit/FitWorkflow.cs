@@ -27,17 +27,21 @@ public sealed class FitWorkflow(Catalogue catalogue)
     /// these sizes), so fields get the managed entry point whatever the machine's GEMM is.</summary>
     private static readonly IMatrixProduct FieldProduct = new ManagedMatrixProduct();
 
-    /// <summary>Reads the fit file at <paramref name="experimentFile"/> and runs it (see <see cref="Run(FitExperiment, string?, Action{double}?, CancellationToken)"/>).</summary>
+    /// <summary>Reads the fit file at <paramref name="experimentFile"/> and runs it (see <see cref="Run(FitExperiment, string?, Action{double}?, bool, CancellationToken)"/>).</summary>
     public FitResult Run(string experimentFile, string? outputDirectory = null, Action<double>? progress = null, CancellationToken cancellation = default) =>
-        Run(FitExperiment.Read(experimentFile), outputDirectory, progress, cancellation);
+        Run(FitExperiment.Read(experimentFile), outputDirectory, progress, overwrite: false, cancellation);
 
     /// <summary>Fits the model of <paramref name="experiment"/>; writes parameters.json and loss.csv into
     /// <paramref name="outputDirectory"/> when given; <paramref name="progress"/> sees the minibatch loss of every step.</summary>
     /// <exception cref="ExperimentException">An unknown model or gradient method, or data the model cannot take (file, JSON path, known names).</exception>
     /// <exception cref="TrainingDivergedException">The loss or the solution became non-finite; it carries the loss curve so far.</exception>
-    public FitResult Run(FitExperiment experiment, string? outputDirectory = null, Action<double>? progress = null, CancellationToken cancellation = default)
+    /// <exception cref="Runs.OutputExistsException"><paramref name="outputDirectory"/> holds a fit's parameters.json and
+    /// <paramref name="overwrite"/> is not set (checked before anything is computed).</exception>
+    public FitResult Run(FitExperiment experiment, string? outputDirectory = null, Action<double>? progress = null, bool overwrite = false, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(experiment);
+        if (!overwrite && outputDirectory is not null && File.Exists(Path.Combine(outputDirectory, "parameters.json")))
+            throw new Runs.OutputExistsException($"{outputDirectory} holds a fit (parameters.json); pass --force to replace it or choose another output folder");
         IFitModel model = Resolve<IFitModel>(experiment, experiment.ModelType, "$.model.type", "fit model");
         IGradientMethod method = Resolve<IGradientMethod>(experiment, experiment.Gradient, "$.gradient", "gradient method");
         CheckActivation(experiment);

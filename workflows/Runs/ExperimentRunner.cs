@@ -24,7 +24,8 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
     /// <summary>Wall time between checkpoints when none is given (there is always one at the start and one when a run is stopped).</summary>
     public static readonly TimeSpan DefaultCheckpointInterval = TimeSpan.FromMinutes(5);
 
-    /// <summary>Runs <paramref name="experiment"/> from t = 0 to its end, writing <paramref name="output"/> (replaced if it exists).</summary>
+    /// <summary>Runs <paramref name="experiment"/> from t = 0 to its end, writing <paramref name="output"/>, which must not exist
+    /// unless <paramref name="overwrite"/> is set.</summary>
     /// <param name="experiment">The experiment, as <see cref="ExperimentReader"/> reads it.</param>
     /// <param name="output">The HDF5 file to write; its folder must exist.</param>
     /// <param name="progress">Told after every block (flush interval); called on the running thread.</param>
@@ -34,11 +35,17 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
     /// the first step and when the run is cancelled (SIGTERM from a cluster's scheduler, Ctrl-C).</param>
     /// <param name="cancellation">Stops the run at the next block end, after a checkpoint: the file says "cancelled at t = …",
     /// <see cref="Resume"/> continues it, and <see cref="OperationCanceledException"/> is thrown.</param>
+    /// <param name="overwrite">Replace an existing <paramref name="output"/> (checkpoints included); otherwise an existing file is
+    /// refused with <see cref="OutputExistsException"/> before anything is built or written.</param>
+    /// <param name="checkpointNow">Asks for a checkpoint at the next block end without stopping (SIGUSR1).</param>
     /// <returns>What the run did; its <see cref="RunSummary.Status"/> is <see cref="RunStatus.Completed"/>.</returns>
     /// <exception cref="SimulationDivergedException">The state stopped being finite; the file holds every step before, and says "diverged: …".</exception>
+    /// <exception cref="OutputExistsException"><paramref name="output"/> exists and <paramref name="overwrite"/> is not set.</exception>
     public RunSummary Run(Experiment experiment, string output, IProgress<RunProgress>? progress = null, int? threads = null,
-        TimeSpan? checkpointEvery = null, CancellationToken cancellation = default)
+        TimeSpan? checkpointEvery = null, bool overwrite = false, CheckpointRequest? checkpointNow = null, CancellationToken cancellation = default)
     {
+        ArgumentNullException.ThrowIfNull(experiment);
+        if (!overwrite && (File.Exists(output) || Directory.Exists(output))) throw new OutputExistsException(DescribeExisting(output));
         var total = Stopwatch.StartNew();
         var built = builder.Build(experiment, threads);
         var buildTime = total.Elapsed;
@@ -58,6 +65,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         file.SetAttribute("dt", experiment.Dt);
         file.SetAttribute("duration", experiment.Duration);
         file.SetAttribute("status", RunStatus.Running.ToString());
+        file.SetAttribute("simulated", 0.0);
 
         var recorder = new Recorder(experiment, sim);
         using var spikes = new SonataSpikeWriter(file, new AppendableDatasetOptions { DeflateLevel = experiment.Record.Compression });
@@ -68,7 +76,32 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         var checkpoints = new RunCheckpoints(file);
         recorder.Checkpoint(checkpoints);
         return Loop(experiment, output, file, sim, recorder, spikes, reports, checkpoints, built.SynapseCount, buildTime, progress,
-            checkpointEvery ?? DefaultCheckpointInterval, cancellation);
+            checkpointEvery ?? DefaultCheckpointInterval, checkpointNow, cancellation);
+    }
+
+    private static string ComparisonFolder(string curves) => Path.GetDirectoryName(curves) is { Length: > 0 } d ? d : ".";
+
+    /// <summary>What an existing output holds and what to do with it, for the refusal to overwrite it.</summary>
+    private static string DescribeExisting(string output)
+    {
+        const string replace = "pass --force to replace it (its checkpoints included) or choose another output";
+        if (Directory.Exists(output)) return $"{output} is a directory; give the path of the HDF5 file to write";
+        try
+        {
+            using var file = Hdf5File.OpenReadOnly(output);
+            if (!file.HasAttribute("experiment") || !file.HasAttribute("status")) return $"{output} exists and is not the output of a BioSim run; {replace}";
+            var status = RunStatus.Parse(file.GetStringAttribute("status"));
+            string simulated = file.HasAttribute("simulated") ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" (simulated {file.GetDoubleAttribute("simulated"):0.###} ms)") : "";
+            if (status.State == RunState.Completed) return $"{output} holds a completed run{simulated}; {replace}";
+            return RunCheckpoints.ReadLatest(file) is { } checkpoint
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{output} holds a run that stopped ({status}) with a checkpoint at t = {checkpoint.TimeMs:0.###} ms: continue it with `biosim resume {output}`, or {replace}")
+                : $"{output} holds a run that stopped ({status}) before its first checkpoint; {replace}";
+        }
+        catch (Exception e) when (e is Hdf5Exception or IOException or InvalidDataException)
+        {
+            return $"{output} exists and is not a readable BioSim output; {replace}";
+        }
     }
 
     /// <summary>
@@ -81,14 +114,23 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
     /// <param name="threads">As for <see cref="Run"/>.</param>
     /// <param name="checkpointEvery">As for <see cref="Run"/>.</param>
     /// <param name="cancellation">As for <see cref="Run"/>: a resumed run can be stopped and resumed again.</param>
+    /// <param name="checkpointNow">As for <see cref="Run"/>.</param>
+    /// <exception cref="RunAlreadyCompleteException">The run reached its end; nothing is simulated or written.</exception>
     public RunSummary Resume(string output, IProgress<RunProgress>? progress = null, int? threads = null,
-        TimeSpan? checkpointEvery = null, CancellationToken cancellation = default)
+        TimeSpan? checkpointEvery = null, CheckpointRequest? checkpointNow = null, CancellationToken cancellation = default)
     {
         var total = Stopwatch.StartNew();
         if (!File.Exists(output)) throw new IOException($"{output}: no such file; give the output file of the run to resume");
         using var file = Hdf5File.OpenReadWrite(output);
+        if (file.HasAttribute("matrix_product") && file.HasAttribute("epochs"))
+            throw new InvalidDataException($"{output}: this is the curves file of a rule comparison, not a run; continue the comparison with `biosim compare FILE -o {ComparisonFolder(output)} --resume`");
         if (!file.HasAttribute("experiment"))
             throw new InvalidDataException($"{output}: not a BioSim run (no 'experiment' attribute); give the output file of `biosim run`");
+        if (file.HasAttribute("status") && RunStatus.Parse(file.GetStringAttribute("status")).State == RunState.Completed)
+        {
+            string simulated = file.HasAttribute("simulated") ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" (simulated {file.GetDoubleAttribute("simulated"):0.###} ms)") : "";
+            throw new RunAlreadyCompleteException($"{output}: the run is complete{simulated}; there is nothing to resume");
+        }
         string origin = file.HasAttribute("experiment_file") ? file.GetStringAttribute("experiment_file") : output;
         var experiment = reader.Read(file.GetStringAttribute("experiment"), origin);
         var checkpoint = RunCheckpoints.ReadLatest(file)
@@ -107,12 +149,12 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         sim.AddObserver(recorder);
         reports.Flush();
         return Loop(experiment, output, file, sim, recorder, spikes, reports, new RunCheckpoints(file), built.SynapseCount, buildTime, progress,
-            checkpointEvery ?? DefaultCheckpointInterval, cancellation);
+            checkpointEvery ?? DefaultCheckpointInterval, checkpointNow, cancellation);
     }
 
     private static RunSummary Loop(Experiment experiment, string output, Hdf5File file, Simulator sim, Recorder recorder,
         SonataSpikeWriter spikes, SonataReportWriter reports, RunCheckpoints checkpoints, long synapses, TimeSpan buildTime,
-        IProgress<RunProgress>? progress, TimeSpan checkpointEvery, CancellationToken cancellation)
+        IProgress<RunProgress>? progress, TimeSpan checkpointEvery, CheckpointRequest? checkpointNow, CancellationToken cancellation)
     {
         long steps = experiment.Steps;
         long stepsPerBlock = Math.Max(1, (long)Math.Round(experiment.FlushInterval / experiment.Dt));
@@ -126,8 +168,11 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
                 cancellation.ThrowIfCancellationRequested();
                 long block = Math.Min(stepsPerBlock, steps - sim.StepIndex);
                 sim.Run(block);
+                // The simulated time stays current with every flushed block, so a killed file says how far it got.
+                file.SetAttribute("simulated", sim.Time);
                 recorder.WriteBlock(spikes, reports);
-                if (sim.StepIndex < steps && sinceCheckpoint.Elapsed >= checkpointEvery)
+                bool asked = checkpointNow?.Take() == true;
+                if (sim.StepIndex < steps && (asked || sinceCheckpoint.Elapsed >= checkpointEvery))
                 {
                     recorder.Checkpoint(checkpoints);
                     sinceCheckpoint.Restart();

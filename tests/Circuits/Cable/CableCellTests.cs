@@ -64,7 +64,10 @@ public sealed class CableCellTests
             sim.Step();
             peak = Math.Max(peak, synapse.State("B")[0] - synapse.State("A")[0]);
         }
-        Assert.That(peak, Is.EqualTo(0.01).Within(1e-6));
+        TestContext.Out.WriteLine($"Exp2Syn peak {peak:R} µS for weight 0.01 µS: relative error {peak / 0.01 - 1:E2}");
+        // The normalisation makes the continuous peak the weight; sampled every 1 µs the maximum falls short by the
+        // grid's offset from the true peak time: measured −9.2e-9 relative. Asserted 1e-7 relative (11 times).
+        Assert.That(peak, Is.EqualTo(0.01).Within(1e-9));
     }
 
     [Test]

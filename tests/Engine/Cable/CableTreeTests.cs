@@ -7,13 +7,17 @@ namespace BioSim.Tests.Engine.Cable;
 [TestFixture, Category("Unit")]
 public sealed class CableTreeTests
 {
+    /// <summary>Measured worst |ΔV|/(1 + |V|) against the dense solve: 6.6e-14 (n = 2), at most 1.2e-15 otherwise (AVX2
+    /// machine); 1e-12 is 15 times the worst.</summary>
+    private const double Tolerance = 1e-12;
+
     /// <summary>
     /// Reference: one step assembled as a dense linear system and solved by MathNet's LU,
     /// (c_j C + A + G) ΔV = −A V − I with c_j = 1/dt (backward Euler, V += ΔV) or 2/dt (Crank-Nicolson, V += 2ΔV),
     /// where A is the axial conductance matrix (A_ii = Σ g, A_ij = −g on every edge) and G the membrane conductance.
     /// Random trees of 1 to 300 nodes with zero-capacitance nodes (as NEURON's section ends), stepped as one cell and
     /// as blocks of three cells side by side; the tree step hangs the tree from its centre, so this checks that the
-    /// re-rooted elimination solves the original system. Agreement to round-off (1e-10 relative).
+    /// re-rooted elimination solves the original system. Agreement to round-off (<see cref="Tolerance"/>).
     /// </summary>
     [TestCase(CableMethod.BackwardEuler)]
     [TestCase(CableMethod.CrankNicolson)]
@@ -76,10 +80,13 @@ public sealed class CableTreeTests
             var currentSingle = current[..n];
             tree.Step(single, gSingle, currentSingle, dt, method);
             tree.Step(v, g, current, cells, dt, method);
+            double worst = 0;
             for (int k = 0; k < v.Length; k++)
             {
-                Assert.That(v[k], Is.EqualTo(expected[k]).Within(1e-10 * (1 + Math.Abs(expected[k]))), $"n = {n}, cell {k / n}, node {k % n}");
+                worst = Math.Max(worst, Math.Abs(v[k] - expected[k]) / (1 + Math.Abs(expected[k])));
+                Assert.That(v[k], Is.EqualTo(expected[k]).Within(Tolerance * (1 + Math.Abs(expected[k]))), $"n = {n}, cell {k / n}, node {k % n}");
             }
+            TestContext.Out.WriteLine($"{method}, n = {n}: worst |ΔV|/(1 + |V|) against the dense solve {worst:E2}");
             // A block of cells does exactly the arithmetic of one cell.
             for (int i = 0; i < n; i++) Assert.That(v[i], Is.EqualTo(single[i]), $"n = {n}, node {i}: block and single step differ");
         }
