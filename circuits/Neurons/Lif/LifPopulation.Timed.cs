@@ -1,4 +1,3 @@
-using System.Buffers;
 using BioSim.Engine.Events;
 using BioSim.Engine.Simulation;
 
@@ -11,6 +10,16 @@ namespace BioSim.Circuits.Neurons.Lif;
 /// </summary>
 public sealed partial class LifPopulation
 {
+    /// <summary>Working arrays of one chunk's exact step (grown when needed, kept between steps).</summary>
+    private sealed class TimedScratch
+    {
+        public int[] Targets = [];
+        public double[] Saved = [];
+        public double[] Kernels = [];
+    }
+
+    private TimedScratch[] _scratch = [];
+
     // τ_k/(τ_k − τ_m) per receptor, NaN where τ_k = τ_m (the limit form applies there).
     private double[] _gainCoefficient = [];
 
@@ -18,6 +27,7 @@ public sealed partial class LifPopulation
     public void EnableExactInput(double dt, int slotCount)
     {
         EnableTimedInput(dt, slotCount);
+        _scratch = Enumerable.Range(0, (Size + Simulator.ChunkSize - 1) / Simulator.ChunkSize).Select(_ => new TimedScratch()).ToArray();
         double tm = _p.tau_m;
         _gainCoefficient = _tauSyn.Select(tau => Math.Abs(tau - tm) < 1e-9 * tm ? double.NaN : tau / (tau - tm)).ToArray();
     }
@@ -41,10 +51,11 @@ public sealed partial class LifPopulation
         int distinct = 1;
         for (int e = first + 1; e < stop; e++) if (events[e].Target != events[e - 1].Target) distinct++;
         int receptors = _s.Length, width = 2 + receptors, count = stop - first;
-        int[] targets = ArrayPool<int>.Shared.Rent(distinct);
-        double[] saved = ArrayPool<double>.Shared.Rent(distinct * width);
-        double[] kernels = ArrayPool<double>.Shared.Rent(2 * count);
-        try
+        // Scratch of this chunk (chunks are disjoint and fixed, so parallel calls never share one).
+        var scratch = _scratch[Math.Min(start / Simulator.ChunkSize, _scratch.Length - 1)];
+        int[] targets = scratch.Targets.Length >= distinct ? scratch.Targets : scratch.Targets = new int[2 * distinct];
+        double[] saved = scratch.Saved.Length >= distinct * width ? scratch.Saved : scratch.Saved = new double[2 * distinct * width];
+        double[] kernels = scratch.Kernels.Length >= 2 * count ? scratch.Kernels : scratch.Kernels = new double[4 * count];
         {
             // e^{−h/τ_m} and e^{−h/τ_k} for each event, h the rest of the step after it. Math.Exp, not TensorPrimitives.Exp:
             // the latter's short-span path uses MultiplyAddEstimate, whose rounding may change when the JIT recompiles it,
@@ -96,12 +107,6 @@ public sealed partial class LifPopulation
                 AdvanceOneTimed(i, t, dt, vInf, events[from..last], spikes);
                 from = last;
             }
-        }
-        finally
-        {
-            ArrayPool<int>.Shared.Return(targets);
-            ArrayPool<double>.Shared.Return(saved);
-            ArrayPool<double>.Shared.Return(kernels);
         }
     }
 
