@@ -33,11 +33,12 @@ public sealed partial class LifPopulation
     }
 
     /// <summary>
-    /// Neurons [start, end) in exact mode. The whole range takes the grid step (identical for neurons without events,
-    /// since the rings stay empty), then each neuron with events gets its state from before the step back, its grid-step
-    /// spikes removed, and takes <see cref="AdvanceOneTimed"/>; its spikes follow the range's (the simulation sorts every
-    /// step's spikes by time and index). This keeps the vectorised loop whole: splitting the range at every neuron with
-    /// events cost five times the grid step on CUBA.
+    /// Neurons [start, end) in exact mode. The whole range takes the grid step (exact for neurons without events, since
+    /// the rings stay empty). A neuron with events that was neither refractory nor at threshold and did not fire then adds
+    /// the events' kernels (<see cref="TryAddEvents"/>) when V stays below threshold; any other neuron with events gets its
+    /// state from before the step back, its grid-step spikes removed, and takes <see cref="AdvanceOneTimed"/>, its spikes
+    /// following the range's (the simulation sorts every step's spikes by time and index). This keeps the vectorised loop
+    /// whole: splitting the range at every neuron with events cost five times the grid step on CUBA.
     /// </summary>
     private void AdvanceTimed(TimedEventBuffer buffer, double t, double dt, int start, int end, SpikeList spikes)
     {
@@ -56,57 +57,55 @@ public sealed partial class LifPopulation
         int[] targets = scratch.Targets.Length >= distinct ? scratch.Targets : scratch.Targets = new int[2 * distinct];
         double[] saved = scratch.Saved.Length >= distinct * width ? scratch.Saved : scratch.Saved = new double[2 * distinct * width];
         double[] kernels = scratch.Kernels.Length >= 2 * count ? scratch.Kernels : scratch.Kernels = new double[4 * count];
+        // e^{−h/τ_m} and e^{−h/τ_k} for each event, h the rest of the step after it. Math.Exp, not TensorPrimitives.Exp:
+        // the latter's short-span path uses MultiplyAddEstimate, whose rounding may change when the JIT recompiles it,
+        // and a resumed run must give the same bits.
+        var em = kernels.AsSpan(0, count);
+        var ek = kernels.AsSpan(count, count);
+        double tm = _p.tau_m;
+        for (int e = 0; e < count; e++)
         {
-            // e^{−h/τ_m} and e^{−h/τ_k} for each event, h the rest of the step after it. Math.Exp, not TensorPrimitives.Exp:
-            // the latter's short-span path uses MultiplyAddEstimate, whose rounding may change when the JIT recompiles it,
-            // and a resumed run must give the same bits.
-            var em = kernels.AsSpan(0, count);
-            var ek = kernels.AsSpan(count, count);
-            double tm = _p.tau_m;
-            for (int e = 0; e < count; e++)
+            ref readonly var ev = ref events[first + e];
+            double h = dt - Math.Clamp(ev.Time - t, 0, dt);
+            em[e] = Math.Exp(-h / tm);
+            ek[e] = Math.Exp(-h / _tauSyn[ev.Port]);
+        }
+        int n = 0;
+        for (int e = first; e < stop; e++)
+        {
+            int i = events[e].Target;
+            if (n > 0 && targets[n - 1] == i) continue;
+            targets[n] = i;
+            var row = saved.AsSpan(n * width, width);
+            row[0] = Membrane[i];
+            row[1] = RefractoryEnd[i];
+            for (int k = 0; k < receptors; k++) row[2 + k] = _s[k][i];
+            n++;
+        }
+        int before = spikes.Count;
+        AdvanceRange(t, dt, start, end, spikes);
+        spikes.RemoveElements(before, targets.AsSpan(0, n));
+        double vInf = _p.E_L + _p.R_m * _p.I_e;
+        int from = first;
+        for (int m = 0; m < n; m++)
+        {
+            int i = targets[m];
+            var row = saved.AsSpan(m * width, width);
+            int last = from;
+            while (last < stop && events[last].Target == i) last++;
+            // Not refractory, below threshold at the start and no spike in the grid step: the exact step is the grid step
+            // (the free evolution over the whole step) plus each event's kernel over the rest of the step.
+            if (row[1] <= t && row[0] < _p.V_th && RefractoryEnd[i] == row[1]
+                && TryAddEvents(i, t, dt, events[from..last], em[(from - first)..(last - first)], ek[(from - first)..(last - first)]))
             {
-                ref readonly var ev = ref events[first + e];
-                double h = dt - Math.Clamp(ev.Time - t, 0, dt);
-                em[e] = Math.Exp(-h / tm);
-                ek[e] = Math.Exp(-h / _tauSyn[ev.Port]);
-            }
-            int n = 0;
-            for (int e = first; e < stop; e++)
-            {
-                int i = events[e].Target;
-                if (n > 0 && targets[n - 1] == i) continue;
-                targets[n] = i;
-                var row = saved.AsSpan(n * width, width);
-                row[0] = Membrane[i];
-                row[1] = RefractoryEnd[i];
-                for (int k = 0; k < receptors; k++) row[2 + k] = _s[k][i];
-                n++;
-            }
-            int before = spikes.Count;
-            AdvanceRange(t, dt, start, end, spikes);
-            spikes.RemoveElements(before, targets.AsSpan(0, n));
-            double vInf = _p.E_L + _p.R_m * _p.I_e;
-            int from = first;
-            for (int m = 0; m < n; m++)
-            {
-                int i = targets[m];
-                var row = saved.AsSpan(m * width, width);
-                int last = from;
-                while (last < stop && events[last].Target == i) last++;
-                // Not refractory, below threshold at the start and no spike in the grid step: the exact step is the grid step
-                // (the free evolution over the whole step) plus each event's kernel over the rest of the step.
-                if (row[1] <= t && row[0] < _p.V_th && RefractoryEnd[i] == row[1]
-                    && TryAddEvents(i, t, dt, events[from..last], em[(from - first)..(last - first)], ek[(from - first)..(last - first)]))
-                {
-                    from = last;
-                    continue;
-                }
-                Membrane[i] = row[0];
-                RefractoryEnd[i] = row[1];
-                for (int k = 0; k < receptors; k++) _s[k][i] = row[2 + k];
-                AdvanceOneTimed(i, t, dt, vInf, events[from..last], spikes);
                 from = last;
+                continue;
             }
+            Membrane[i] = row[0];
+            RefractoryEnd[i] = row[1];
+            for (int k = 0; k < receptors; k++) _s[k][i] = row[2 + k];
+            AdvanceOneTimed(i, t, dt, vInf, events[from..last], spikes);
+            from = last;
         }
     }
 
