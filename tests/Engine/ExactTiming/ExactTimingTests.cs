@@ -146,6 +146,7 @@ public sealed class ExactTimingTests : TempDirectoryFixture
         {
             var spikes = SingleNeuron(SpikeTiming.Exact, dt);
             Assert.That(spikes, Has.Count.EqualTo(reference.Count), $"dt = {dt} ms");
+            TestContext.Out.WriteLine($"dt = {dt} ms: {spikes.Count} spikes, largest difference to the reference {spikes.Zip(reference).Max(p => Math.Abs(p.First - p.Second)):g3} ms");
             for (int k = 0; k < spikes.Count; k++) Assert.That(spikes[k], Is.EqualTo(reference[k]).Within(1e-9), $"spike {k} at dt = {dt} ms");
         }
     }
