@@ -292,25 +292,32 @@ public sealed class ExactTimingTests : TempDirectoryFixture
 
     /// <summary>
     /// examples/cuba.json in exact mode, with the delays of one step that exact mode needs (the example's are 0): the mean
-    /// rate over 1 s is within 10% of Brian2's (5.66 Hz, mean of the seeds in tests/data/brian2_cuba_reference.json).
+    /// rate over 1 s, averaged over seeds 1–4, is within 10% of Brian2's mean over its seeds 1–20
+    /// (tests/data/brian2_cuba_reference.json). One seed is not enough: the network's rate varies from seed to seed by
+    /// ±0.2 Hz in Brian2 too (5.23–6.08 Hz), and the example's seed 12345 sits at the top of that range (6.08 Hz).
     /// </summary>
     [Test]
     public void CubaInExactModeKeepsBrian2sRate()
     {
-        var json = Cuba();
-        foreach (var p in json["projections"]!.AsArray()) p!["delay"] = 0.1;
-        var experiment = Services.GetRequiredService<ExperimentReader>().Read(json.ToJsonString(), "cuba-exact.json");
-        Assert.That(experiment.Timing, Is.EqualTo(SpikeTiming.Exact));
-        var model = Services.GetRequiredService<ModelBuilder>().Build(experiment);
-        using var simulation = model.Simulator;
-        long spikes = 0;
-        simulation.AddObserver(new CountingObserver(n => spikes += n));
-        simulation.Run(experiment.Steps);
-        double rate = spikes / (4000 * experiment.Duration / 1000);
+        var rates = new List<double>();
+        foreach (ulong seed in (ulong[])[1, 2, 3, 4])
+        {
+            var json = Cuba();
+            json["seed"] = seed;
+            foreach (var p in json["projections"]!.AsArray()) p!["delay"] = 0.1;
+            var experiment = Services.GetRequiredService<ExperimentReader>().Read(json.ToJsonString(), "cuba-exact.json");
+            Assert.That(experiment.Timing, Is.EqualTo(SpikeTiming.Exact));
+            var model = Services.GetRequiredService<ModelBuilder>().Build(experiment);
+            using var simulation = model.Simulator;
+            long spikes = 0;
+            simulation.AddObserver(new CountingObserver(n => spikes += n));
+            simulation.Run(experiment.Steps);
+            rates.Add(spikes / (4000 * experiment.Duration / 1000));
+        }
         var reference = JsonNode.Parse(File.ReadAllText(Path.Combine(TestPaths.Root, "tests", "data", "brian2_cuba_reference.json")))!;
         double brian2 = reference["summary"]!["rate_hz"]!["mean"]!.GetValue<double>();
-        TestContext.Out.WriteLine($"CUBA exact mode: {rate:0.000} Hz; Brian2 {brian2:0.000} Hz");
-        Assert.That(rate, Is.EqualTo(brian2).Within(10).Percent);
+        TestContext.Out.WriteLine($"CUBA exact mode, seeds 1-4: {string.Join(", ", rates.Select(r => r.ToString("0.000")))} Hz, mean {rates.Average():0.000} Hz; Brian2 {brian2:0.000} Hz");
+        Assert.That(rates.Average(), Is.EqualTo(brian2).Within(10).Percent);
     }
 
     /// <summary>A delay shorter than the step in exact mode is one clear error naming the file and the field (NEST requires
