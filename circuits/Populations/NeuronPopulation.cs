@@ -179,6 +179,18 @@ public abstract class NeuronPopulation : IPopulation
         }
     }
 
+    /// <summary>The timed-event queue of exact spike timing, feeding every receptor (null in grid mode).</summary>
+    public TimedEventBuffer? TimedInput { get; private set; }
+
+    /// <summary>Creates <see cref="TimedInput"/> for step <paramref name="dt"/> (ms) holding <paramref name="slotCount"/> steps (a model
+    /// that integrates up to each event's time calls it from its <see cref="IExactInput.EnableExactInput"/>). Its checkpoint
+    /// holds up to max(4096, 4 × size × slots) pending events.</summary>
+    protected void EnableTimedInput(double dt, int slotCount)
+    {
+        int capacity = (int)Math.Min(1 << 26, Math.Max(4096L, 4L * Size * slotCount));
+        TimedInput = new TimedEventBuffer(Size, Math.Max(1, Receptors.Count), dt, slotCount, capacity);
+    }
+
     /// <summary>Computes the model's propagators for step <paramref name="dt"/>.</summary>
     protected abstract void PrepareModel(double dt);
 
@@ -203,6 +215,7 @@ public abstract class NeuronPopulation : IPopulation
     public void EndStep()
     {
         foreach (var r in _rings) r.Advance(ZeroesInputWhileReading);
+        TimedInput?.Advance();
     }
 
     /// <summary>Copies every recorded variable (under prefix + its name), every hidden state array and the pending input of each
@@ -217,6 +230,12 @@ public abstract class NeuronPopulation : IPopulation
             _rings[k].Save(buffer);
             snapshot.Put($"{prefix}input/{InputNames[k]}", buffer);
         }
+        if (TimedInput is not null)
+        {
+            var events = new double[TimedInput.StateLength];
+            TimedInput.Save(events);
+            snapshot.Put(prefix + "timed_input", events);
+        }
     }
 
     /// <inheritdoc/>
@@ -229,6 +248,12 @@ public abstract class NeuronPopulation : IPopulation
             var buffer = new double[_rings[k].StateLength];
             snapshot.Get($"{prefix}input/{InputNames[k]}", buffer);
             _rings[k].Load(buffer);
+        }
+        if (TimedInput is not null)
+        {
+            var events = new double[TimedInput.StateLength];
+            snapshot.Get(prefix + "timed_input", events);
+            TimedInput.Load(events);
         }
     }
 }

@@ -23,6 +23,9 @@ public sealed class Projection : ITransmitter
     private int _uniformDelaySteps;
     private DelayRing? _ring;
     private double[]? _direct;
+    private bool _exact;
+    private TimedEventBuffer? _queue;
+    private int _port;
 
     /// <summary>A projection with one weight per synapse (stored per synapse).</summary>
     /// <param name="name">The projection's name, for messages.</param>
@@ -132,6 +135,8 @@ public sealed class Projection : ITransmitter
     {
         _ring = null; // the target's rings are rebuilt when the longest delay changes
         _direct = null;
+        _exact = false;
+        _queue = null;
         if (_delaysMs is null)
         {
             _uniformDelaySteps = Steps(_delay, dt);
@@ -146,12 +151,61 @@ public sealed class Projection : ITransmitter
         }
     }
 
+    /// <summary>The longest delay, ms.</summary>
+    public double MaxDelayMs
+    {
+        get
+        {
+            if (_delaysMs is null) return _delay;
+            double max = 0;
+            foreach (double d in _delaysMs) max = Math.Max(max, d);
+            return max;
+        }
+    }
+
+    /// <summary>The shortest delay, ms.</summary>
+    public double MinDelayMs
+    {
+        get
+        {
+            if (_delaysMs is null) return _delay;
+            double min = double.PositiveInfinity;
+            foreach (double d in _delaysMs) min = Math.Min(min, d);
+            return _delaysMs.Length == 0 ? _delay : min;
+        }
+    }
+
+    /// <summary>
+    /// Prepares exact spike timing: delays are kept in ms (a spike at t_s arrives at t_s + d) and events go into the
+    /// target's timed-event queue. Throws an <see cref="ArgumentException"/> when a delay is shorter than
+    /// <paramref name="dt"/> (spikes are exchanged once per step, as in NEST) or the target takes no timed input.
+    /// </summary>
+    public void PrepareExact(double dt)
+    {
+        Prepare(dt);
+        if (MinDelayMs < dt)
+        {
+            throw new ArgumentException($"Projection '{Name}': with exact spike timing every delay must be at least one step (dt = {dt} ms); the shortest is {MinDelayMs} ms.");
+        }
+        if (Target is not IExactInput)
+        {
+            throw new ArgumentException($"Projection '{Name}': population '{Target.Name}' ({Target.GetType().Name}) does not support exact spike timing.");
+        }
+        _exact = true;
+        _port = Target.InputNames.ToList().IndexOf(Receptor);
+    }
+
     /// <summary>For each spike of the source in this step, adds the weight of every synapse of its row to the target's input slot
     /// that arrives after the synapse's delay; with zero delay, straight into the target's state where the model allows it
     /// (<see cref="Populations.NeuronPopulation.DirectInput"/>).</summary>
     public void Transmit(SpikeList spikes)
     {
         if (spikes.Count == 0) return;
+        if (_exact)
+        {
+            TransmitExact(spikes);
+            return;
+        }
         _ring ??= Target.Input(Receptor);
         var ids = spikes.Ids;
         if (_delaySteps is null)
@@ -179,6 +233,29 @@ public sealed class Projection : ITransmitter
         {
             int i = ids[n];
             for (int k = _rowStart[i]; k < _rowStart[i + 1]; k++) _ring.Slot(_delaySteps[k])[_targets[k]] += Weight(k);
+        }
+    }
+
+    /// <summary>Exact timing: one timed event per synapse of each spike's row, at the spike's time plus the synapse's delay.</summary>
+    private void TransmitExact(SpikeList spikes)
+    {
+        _queue ??= ((IExactInput)Target).TimedInput
+            ?? throw new InvalidOperationException($"Projection '{Name}': population '{Target.Name}' was not prepared for exact timing.");
+        var ids = spikes.Ids;
+        var times = spikes.Times;
+        for (int n = 0; n < ids.Length; n++)
+        {
+            int i = ids[n];
+            double t = times[n];
+            if (_delaysMs is null && _weights is null)
+            {
+                _queue.AddRow(_targets.AsSpan(_rowStart[i], _rowStart[i + 1] - _rowStart[i]), _port, t + _delay, _uniformWeight);
+                continue;
+            }
+            for (int k = _rowStart[i]; k < _rowStart[i + 1]; k++)
+            {
+                _queue.Add(_targets[k], _port, t + (_delaysMs is null ? _delay : _delaysMs[k]), Weight(k));
+            }
         }
     }
 }

@@ -67,6 +67,23 @@ public sealed class SpikeList
         }
     }
 
+    /// <summary>Removes the spikes at positions ≥ <paramref name="from"/> whose element is in <paramref name="sortedIds"/>; both
+    /// those spikes and <paramref name="sortedIds"/> must be in ascending element order. The others keep their order.</summary>
+    public void RemoveElements(int from, ReadOnlySpan<int> sortedIds)
+    {
+        int keep = from, j = 0;
+        for (int k = from; k < Count; k++)
+        {
+            int id = _ids[k];
+            while (j < sortedIds.Length && sortedIds[j] < id) j++;
+            if (j < sortedIds.Length && sortedIds[j] == id) continue;
+            _ids[keep] = id;
+            _times[keep] = _times[k];
+            keep++;
+        }
+        Count = keep;
+    }
+
     /// <summary>Empties the list and keeps its storage for the next step.</summary>
     public void Clear() => Count = 0;
 }

@@ -41,7 +41,9 @@ public interface IDynamics : IStateful
 
     /// <summary>
     /// Advances elements [<paramref name="start"/>, <paramref name="end"/>) from <paramref name="t"/> to t + dt, taking
-    /// the input that arrives at t, and adds every spike with its exact time to <paramref name="spikes"/> in index order.
+    /// the input that arrives at t, and adds every spike with its exact time to <paramref name="spikes"/> in index order
+    /// (in exact timing a population may add its neurons that had timed input after the others: the simulation sorts each
+    /// step's spikes by time and index).
     /// Called for disjoint ranges in parallel; must touch only those elements. Throws
     /// <see cref="SimulationDivergedException"/> when the state stops being finite.
     /// </summary>

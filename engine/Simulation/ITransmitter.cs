@@ -16,4 +16,11 @@ public interface ITransmitter
 
     /// <summary>Delivers the spikes emitted by the source in the current step.</summary>
     void Transmit(SpikeList spikes);
+
+    /// <summary>Longest delay, ms (sizes the timed-event queues of <see cref="SpikeTiming.Exact"/>).</summary>
+    double MaxDelayMs => throw new NotSupportedException($"{GetType().Name} does not support exact spike timing.");
+
+    /// <summary>Prepares exact-time delivery for step <paramref name="dt"/> (ms): continuous delays, each at least one step,
+    /// into the target's <see cref="IExactInput.TimedInput"/>; a transmitter that cannot throws.</summary>
+    void PrepareExact(double dt) => throw new NotSupportedException($"{GetType().Name} does not support exact spike timing.");
 }

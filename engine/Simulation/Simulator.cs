@@ -7,6 +7,9 @@ namespace BioSim.Engine.Simulation;
 /// over fixed-size chunks whose spikes are merged in chunk order, so the result does not depend on the
 /// thread count), the step's spikes are sorted by time, projections deliver them into the target
 /// rings (in the order they were added), then the rings advance and observers see the step.
+/// With <see cref="SpikeTiming.Exact"/> the projections deliver each spike at its time plus its continuous delay into
+/// the targets' timed-event buffers instead; the buffers sort each step's events by (target, time, delivery order),
+/// so exact mode is as independent of the thread count as grid mode.
 /// </summary>
 public sealed class Simulator : IStateful, IDisposable
 {
@@ -33,9 +36,12 @@ public sealed class Simulator : IStateful, IDisposable
     /// <param name="threads">Most threads a step may use, the caller's included (≥ 1). The result does not depend on it.</param>
     /// <param name="minElementsForThreads">Fewest elements for which steps use threads (default
     /// <see cref="MinElementsForThreads"/>; 0 always uses them, as the thread-count contract tests do).</param>
+    /// <param name="timing">Grid (delays rounded to steps, the default) or exact spike timing; in exact mode every
+    /// population that implements <see cref="IExactInput"/> takes timed input, and every transmitter must support it.</param>
     public Simulator(IEnumerable<IDynamics> populations, IEnumerable<ITransmitter> transmitters, double dt, int threads = 1,
-        int minElementsForThreads = MinElementsForThreads)
+        int minElementsForThreads = MinElementsForThreads, SpikeTiming timing = SpikeTiming.Grid)
     {
+        Timing = timing;
         if (!(dt > 0) || double.IsInfinity(dt)) throw new ArgumentOutOfRangeException(nameof(dt), $"dt must be positive and finite, got {dt}.");
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         Dt = dt;
@@ -49,16 +55,30 @@ public sealed class Simulator : IStateful, IDisposable
         }
         _transmitterSource = new int[_transmitters.Length];
         int maxDelay = 0;
+        double maxDelayMs = 0;
         for (int k = 0; k < _transmitters.Length; k++)
         {
             if (!byName.TryGetValue(_transmitters[k].Source, out _transmitterSource[k]))
             {
                 throw new ArgumentException($"A projection's source '{_transmitters[k].Source}' is not a population.");
             }
-            _transmitters[k].Prepare(dt);
-            maxDelay = Math.Max(maxDelay, _transmitters[k].MaxDelaySteps(dt));
+            if (timing == SpikeTiming.Exact)
+            {
+                _transmitters[k].PrepareExact(dt);
+                maxDelayMs = Math.Max(maxDelayMs, _transmitters[k].MaxDelayMs);
+            }
+            else
+            {
+                _transmitters[k].Prepare(dt);
+                maxDelay = Math.Max(maxDelay, _transmitters[k].MaxDelaySteps(dt));
+            }
         }
-        foreach (var p in _populations) p.Prepare(dt, maxDelay);
+        foreach (var p in _populations)
+        {
+            p.Prepare(dt, maxDelay);
+            // A spike lies in (n dt, (n + 1) dt]; with delay d it arrives at most ⌈d/dt⌉ + 1 steps after step n + 1.
+            if (timing == SpikeTiming.Exact && p is IExactInput exact) exact.EnableExactInput(dt, (int)Math.Ceiling(maxDelayMs / dt) + 3);
+        }
 
         _spikes = _populations.Select(_ => new SpikeList(256)).ToArray();
         var chunks = new List<(int, int, int)>();
@@ -79,6 +99,9 @@ public sealed class Simulator : IStateful, IDisposable
 
     /// <summary>Time step, ms.</summary>
     public double Dt { get; }
+
+    /// <summary>Grid or exact spike timing, as given to the constructor.</summary>
+    public SpikeTiming Timing { get; }
 
     /// <summary>Most threads a step may use, the caller's included, as given to the constructor. Fewer run when there
     /// are fewer chunks, and one when the network is below the threshold for threads.</summary>

@@ -30,6 +30,9 @@ public sealed record Experiment
     /// <summary>Simulated time between two flushes of the output file (ms).</summary>
     public double FlushInterval { get; init; } = 100.0;
 
+    /// <summary>"timing": "grid" (default; delays rounded to the step) or "exact" (continuous delays, input taken at its exact time).</summary>
+    public BioSim.Engine.Simulation.SpikeTiming Timing { get; init; } = BioSim.Engine.Simulation.SpikeTiming.Grid;
+
     /// <summary>"populations": the neuron populations, in the file's order.</summary>
     public required IReadOnlyList<PopulationSpec> Populations { get; init; }
 

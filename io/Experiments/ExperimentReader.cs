@@ -24,7 +24,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
     };
 
     private static readonly string[] TopFields =
-        ["name", "description", "seed", "dt", "duration", "threads", "flush_interval", "populations", "projections", "record"];
+        ["name", "description", "seed", "dt", "duration", "threads", "flush_interval", "timing", "populations", "projections", "record"];
 
     /// <summary>Reads and validates the experiment file at <paramref name="path"/>.</summary>
     public Experiment ReadFile(string path) => Read(JsonFields.ReadText(path, "experiment"), path);
@@ -42,6 +42,27 @@ public sealed class ExperimentReader(Catalogue catalogue)
         var record = root.TryGetProperty("record", out var rec) ? ReadRecord(f, rec, "record", populations) : new RecordSpec(names.ToArray(), []);
         int threads = root.TryGetProperty("threads", out _) ? f.Integer(root, "threads", "", 1, 1024) : 1;
         double flush = root.TryGetProperty("flush_interval", out _) ? f.PositiveNumber(root, "flush_interval", "") : 100.0;
+        var timing = Engine.Simulation.SpikeTiming.Grid;
+        if (root.TryGetProperty("timing", out _))
+        {
+            timing = f.String(root, "timing", "") switch
+            {
+                "grid" => Engine.Simulation.SpikeTiming.Grid,
+                "exact" => Engine.Simulation.SpikeTiming.Exact,
+                string other => throw f.Error("timing", $"unknown timing '{other}'; allowed: grid (delays rounded to the step), exact (continuous delays, input at its exact time)"),
+            };
+        }
+        if (timing == Engine.Simulation.SpikeTiming.Exact)
+        {
+            for (int k = 0; k < projections.Count; k++)
+            {
+                // Spikes are exchanged once per step, so a spike must not arrive within the step it was emitted in (NEST requires the same).
+                if (projections[k].Delay.Minimum < dt)
+                {
+                    throw f.Error($"projections[{k}].delay", $"with \"timing\": \"exact\" every delay must be at least one step (dt = {dt} ms); the smallest possible here is {projections[k].Delay.Minimum} ms");
+                }
+            }
+        }
         if (Math.Abs(duration / dt - Math.Round(duration / dt)) > 1e-9 * (duration / dt))
         {
             throw new ExperimentException(file, "duration", $"{duration} ms is not a whole number of steps of dt = {dt} ms; make it a multiple of dt");
@@ -57,6 +78,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
             Duration = duration,
             Threads = threads,
             FlushInterval = flush,
+            Timing = timing,
             Populations = populations,
             Projections = projections,
             Record = record,

@@ -71,7 +71,17 @@ public sealed class ModelBuilder(Catalogue catalogue)
                     Draw(spec.Weight, pattern, new RandomStream(experiment.Seed, spec.Name, "weight")), uniformDelay, delays));
         }
 
-        var simulation = new Simulator(populations, projections, experiment.Dt, threads ?? experiment.Threads, minElementsForThreads);
+        if (experiment.Timing == SpikeTiming.Exact)
+        {
+            foreach (var projection in projections)
+            {
+                if (projection.Target is IExactInput) continue;
+                var spec = experiment.Populations.First(p => p.Name == projection.Target.Name);
+                throw new ExperimentException(experiment.File, "timing",
+                    $"model '{spec.Model}' of population '{spec.Name}' (target of projection '{projection.Name}') does not support \"timing\": \"exact\"; only lif does; use \"grid\"");
+            }
+        }
+        var simulation = new Simulator(populations, projections, experiment.Dt, threads ?? experiment.Threads, minElementsForThreads, experiment.Timing);
         return new BuiltModel(simulation, populations, projections);
     }
 

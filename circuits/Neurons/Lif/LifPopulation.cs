@@ -19,9 +19,10 @@ namespace BioSim.Circuits.Neurons.Lif;
 /// step applies exact propagators, and a threshold crossing is located inside the step on that closed
 /// form by a safeguarded Newton iteration: spike times are not rounded to the grid. The end of the
 /// refractory period is also honoured inside the step. Input that arrives in a step is applied at its
-/// start. Neurons that neither spike nor leave refractoriness in a step take a SIMD fast path.
+/// start (grid timing), or at its exact time inside the step (exact timing, see LifPopulation.Timed.cs). Neurons
+/// that neither spike nor leave refractoriness in a step take a SIMD fast path.
 /// </summary>
-public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulationFactory<LifParameters, LifPopulation>
+public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulationFactory<LifParameters, LifPopulation>, IExactInput
 {
     private readonly LifParameters _p;
     private readonly double[][] _s;
@@ -95,6 +96,17 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
     public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
     {
         RequirePrepared(dt);
+        if (TimedInput is { } timed)
+        {
+            AdvanceTimed(timed, t, dt, start, end, spikes);
+            return;
+        }
+        AdvanceRange(t, dt, start, end, spikes);
+    }
+
+    /// <summary>The grid step of neurons [start, end): input from the rings at the start of the step.</summary>
+    private void AdvanceRange(double t, double dt, int start, int end, SpikeList spikes)
+    {
         var rings = Rings;
         double vInf = _p.E_L + _p.R_m * _p.I_e;
         int i = Vector.IsHardwareAccelerated

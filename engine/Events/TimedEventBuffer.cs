@@ -1,0 +1,256 @@
+namespace BioSim.Engine.Events;
+
+/// <summary>One synaptic event with its exact arrival time: target element, input port (receptor), time (ms) and weight.</summary>
+/// <param name="Target">Index of the target element within its population.</param>
+/// <param name="Port">Receptor index of the target population.</param>
+/// <param name="Time">Absolute arrival time, ms (spike time plus the continuous delay).</param>
+/// <param name="Weight">The weight, in the receptor's unit.</param>
+/// <param name="Sequence">Position among the events of its step in the order they were added (ties of time keep it).</param>
+public readonly record struct TimedEvent(int Target, int Port, double Time, double Weight, int Sequence);
+
+/// <summary>
+/// Synaptic input waiting to arrive at a group of targets at exact (off-grid) times: the exact-timing counterpart of
+/// <see cref="DelayRing"/> (NEST's precise-spike buffers, Morrison et al. 2007). One slot per step holds the events
+/// that arrive inside that step; when the queue moves to a step, its events are sorted by (target, time, order added),
+/// so each target finds its own events contiguous and in time order. The order added is the delivery order, which
+/// the simulation keeps independent of the thread count; so is the sort.
+/// </summary>
+public sealed class TimedEventBuffer
+{
+    private readonly TimedEvent[][] _slots;
+    private readonly int[] _counts;
+    private int[]? _chainHead;
+    private ulong[]? _bits;
+    private int[] _next = new int[64];
+    private TimedEvent[] _sorted = new TimedEvent[64];
+    private int _head;
+    private long _step;
+
+    /// <param name="targets">Number of target elements.</param>
+    /// <param name="ports">Number of input ports (receptors) of each target.</param>
+    /// <param name="dt">Step, ms; events are binned into the step whose interval [n dt, (n + 1) dt) holds their time.</param>
+    /// <param name="slotCount">Steps held: the longest delay in steps plus three (the step being advanced, the step the
+    /// source's spike lies in, and rounding).</param>
+    /// <param name="snapshotCapacity">Pending events a snapshot can hold (checkpoint arrays have a fixed length).</param>
+    public TimedEventBuffer(int targets, int ports, double dt, int slotCount, int snapshotCapacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(targets);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ports, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(slotCount, 2);
+        if (!(dt > 0)) throw new ArgumentOutOfRangeException(nameof(dt), $"dt must be positive, got {dt}.");
+        Targets = targets;
+        Ports = ports;
+        Dt = dt;
+        SlotCount = slotCount;
+        SnapshotCapacity = snapshotCapacity;
+        _slots = new TimedEvent[slotCount][];
+        for (int k = 0; k < slotCount; k++) _slots[k] = new TimedEvent[16];
+        _counts = new int[slotCount];
+    }
+
+    /// <summary>Number of target elements.</summary>
+    public int Targets { get; }
+
+    /// <summary>Number of input ports per target.</summary>
+    public int Ports { get; }
+
+    /// <summary>Step, ms.</summary>
+    public double Dt { get; }
+
+    /// <summary>Steps the queue holds.</summary>
+    public int SlotCount { get; }
+
+    /// <summary>Pending events a snapshot holds at most.</summary>
+    public int SnapshotCapacity { get; }
+
+    /// <summary>Index of the step whose events are <see cref="Current"/>.</summary>
+    public long Step => _step;
+
+    /// <summary>The events arriving during the current step, sorted by (target, time, order added).</summary>
+    public ReadOnlySpan<TimedEvent> Current => _slots[_head].AsSpan(0, _counts[_head]);
+
+    /// <summary>Pending events in every slot.</summary>
+    public int PendingCount
+    {
+        get
+        {
+            int n = 0;
+            foreach (int c in _counts) n += c;
+            return n;
+        }
+    }
+
+    /// <summary>Index in <see cref="Current"/> of the first event whose target is ≥ <paramref name="target"/>.</summary>
+    public int FirstOf(int target)
+    {
+        var events = Current;
+        int lo = 0, hi = events.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (events[mid].Target < target) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>
+    /// Queues an event arriving at <paramref name="time"/> (ms) for a later step than the current one: the step
+    /// ⌊time/dt⌋ (a time that rounds into the current step or earlier goes to the next step, where the target takes
+    /// it at the step's start). Throws when the time lies beyond the steps the queue holds.
+    /// </summary>
+    public void Add(int target, int port, double time, double weight)
+    {
+        int s = SlotOf(time);
+        ref var slot = ref _slots[s];
+        int count = _counts[s];
+        if (count == slot.Length) Array.Resize(ref slot, count * 2);
+        slot[count] = new TimedEvent(target, port, time, weight, count);
+        _counts[s] = count + 1;
+    }
+
+    /// <summary>Queues one event of weight <paramref name="weight"/> at <paramref name="time"/> for each of <paramref name="targets"/>
+    /// (a spike's row with a uniform weight and delay), as <see cref="Add"/> does one by one.</summary>
+    public void AddRow(ReadOnlySpan<int> targets, int port, double time, double weight)
+    {
+        if (targets.IsEmpty) return;
+        int s = SlotOf(time);
+        ref var slot = ref _slots[s];
+        int count = _counts[s];
+        if (count + targets.Length > slot.Length) Array.Resize(ref slot, Math.Max(2 * slot.Length, count + targets.Length));
+        var events = slot.AsSpan(count, targets.Length);
+        for (int k = 0; k < targets.Length; k++) events[k] = new TimedEvent(targets[k], port, time, weight, count + k);
+        _counts[s] = count + targets.Length;
+    }
+
+    private int SlotOf(double time)
+    {
+        long n = (long)Math.Floor(time / Dt);
+        long ahead = n - _step;
+        if (ahead < 1) ahead = 1;
+        if (ahead >= SlotCount)
+        {
+            throw new InvalidOperationException($"An event at t = {time} ms lies {ahead} steps ahead; this buffer holds {SlotCount - 1} (the delays were not prepared for it).");
+        }
+        int s = _head + (int)ahead;
+        return s >= SlotCount ? s - SlotCount : s;
+    }
+
+    /// <summary>Drops the current step's events, moves to the next step and sorts its events.</summary>
+    public void Advance()
+    {
+        _counts[_head] = 0;
+        _head = _head + 1 == SlotCount ? 0 : _head + 1;
+        _step++;
+        SortCurrent();
+    }
+
+    private void SortCurrent()
+    {
+        int count = _counts[_head];
+        if (count < 2) return;
+        var events = _slots[_head].AsSpan(0, count);
+        // Grouped by target without a comparison sort: each target's events are chained (newest first) and the targets
+        // marked in a bitmap, whose scan gives them in ascending order; each target's few events are then put in order
+        // of (time, order added). O(events + targets/64) a step.
+        if (_chainHead is null)
+        {
+            _chainHead = new int[Targets];
+            Array.Fill(_chainHead, -1);
+            _bits = new ulong[(Targets + 63) / 64];
+        }
+        if (_next.Length < count) _next = new int[Math.Max(count, 2 * _next.Length)];
+        if (_sorted.Length < count) _sorted = new TimedEvent[Math.Max(count, 2 * _sorted.Length)];
+        for (int e = 0; e < count; e++)
+        {
+            int target = events[e].Target;
+            _next[e] = _chainHead[target];
+            _chainHead[target] = e;
+            _bits![target >> 6] |= 1UL << target;
+        }
+        var sorted = _sorted.AsSpan(0, count);
+        int w = 0;
+        for (int word = 0; word < _bits!.Length; word++)
+        {
+            ulong bits = _bits[word];
+            if (bits == 0) continue;
+            _bits[word] = 0;
+            while (bits != 0)
+            {
+                int target = (word << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+                int start = w;
+                for (int e = _chainHead[target]; e >= 0; e = _next[e])
+                {
+                    // Insertion by (time, order added): the chain runs newest first, so most events go to the front.
+                    var x = events[e];
+                    int b = w - 1;
+                    while (b >= start && (sorted[b].Time > x.Time || (sorted[b].Time == x.Time && sorted[b].Sequence > x.Sequence)))
+                    {
+                        sorted[b + 1] = sorted[b];
+                        b--;
+                    }
+                    sorted[b + 1] = x;
+                    w++;
+                }
+                _chainHead[target] = -1;
+            }
+        }
+        // The grouped copy becomes the slot's storage (and the old storage the next scratch): no copy back.
+        (_slots[_head], _sorted) = (_sorted, _slots[_head]);
+    }
+
+    /// <summary>Values <see cref="Save"/> writes: the step, the count, and five values per event up to <see cref="SnapshotCapacity"/>.</summary>
+    public int StateLength => 2 + 5 * SnapshotCapacity;
+
+    /// <summary>
+    /// Writes the pending events (slot by slot from the current one, each slot in its stored order) into
+    /// <paramref name="destination"/> of length <see cref="StateLength"/>: step, count, then per event its slot offset,
+    /// target, port, time and weight (integers stored exactly as doubles). Throws when more events are pending than the
+    /// snapshot holds.
+    /// </summary>
+    public void Save(Span<double> destination)
+    {
+        int pending = PendingCount;
+        if (pending > SnapshotCapacity)
+        {
+            throw new InvalidOperationException($"{pending} timed synaptic events are pending, more than the {SnapshotCapacity} a checkpoint of this population holds.");
+        }
+        destination.Clear();
+        destination[0] = _step;
+        destination[1] = pending;
+        int w = 2;
+        for (int k = 0; k < SlotCount; k++)
+        {
+            int s = (_head + k) % SlotCount;
+            for (int e = 0; e < _counts[s]; e++)
+            {
+                var ev = _slots[s][e];
+                destination[w++] = k;
+                destination[w++] = ev.Target;
+                destination[w++] = ev.Port;
+                destination[w++] = ev.Time;
+                destination[w++] = ev.Weight;
+            }
+        }
+    }
+
+    /// <summary>Restores what <see cref="Save"/> wrote (the current slot in its sorted order, the others in the order added).</summary>
+    public void Load(ReadOnlySpan<double> source)
+    {
+        Array.Clear(_counts);
+        _head = 0;
+        _step = (long)source[0];
+        int pending = (int)source[1];
+        int r = 2;
+        for (int e = 0; e < pending; e++)
+        {
+            int s = (int)source[r];
+            ref var slot = ref _slots[s];
+            int count = _counts[s];
+            if (count == slot.Length) Array.Resize(ref slot, count * 2);
+            slot[count] = new TimedEvent((int)source[r + 1], (int)source[r + 2], source[r + 3], source[r + 4], count);
+            _counts[s] = count + 1;
+            r += 5;
+        }
+    }
+}
