@@ -1,6 +1,6 @@
 namespace BioSim.Engine.Simulation;
 
-/// <summary>Thrown when a state variable becomes NaN or infinite.</summary>
+/// <summary>Thrown when a state variable becomes NaN or infinite, or leaves the range its model declares plausible.</summary>
 public sealed class SimulationDivergedException : Exception
 {
     /// <param name="population">Name of the population.</param>
@@ -10,6 +10,25 @@ public sealed class SimulationDivergedException : Exception
     public SimulationDivergedException(string population, string variable, int index, double time)
         : base($"Numerical blow-up in population '{population}': {variable}[{index}] is not finite at t = {time:0.###} ms; " +
                "reduce dt, check the parameters, or check the input weights.")
+    {
+        Population = population;
+        Variable = variable;
+        Index = index;
+        Time = time;
+    }
+
+    /// <summary>A state that is finite but left the range its model declares plausible (a blow-up that has not reached
+    /// infinity yet): names the value, the range and what to do.</summary>
+    /// <param name="population">Name of the population.</param>
+    /// <param name="variable">The state variable (e.g. "V").</param>
+    /// <param name="index">Index of the element within the population.</param>
+    /// <param name="time">Time at the end of the step, ms.</param>
+    /// <param name="value">The value found.</param>
+    /// <param name="range">The plausible range in words, with units ("[−1000, 1000] mV").</param>
+    /// <param name="advice">What to change.</param>
+    public SimulationDivergedException(string population, string variable, int index, double time, double value, string range, string advice)
+        : base(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Numerical blow-up in population '{population}': {variable}[{index}] = {value:G4} left its plausible range {range} at t = {time:0.###} ms; {advice}"))
     {
         Population = population;
         Variable = variable;

@@ -31,6 +31,11 @@ namespace BioSim.Circuits.Neurons.HodgkinHuxley;
 /// </summary>
 public sealed class HhPopulation : NeuronPopulation, IPopulationFactory<HhParameters, HhPopulation>
 {
+    /// <summary>|V| beyond this (mV) is no membrane potential: the reversal potentials lie within ±100 mV, so only a
+    /// runaway input (a weight in the wrong unit, say) gets there, and the run stops as a divergence instead of completing
+    /// with V = 1e298 mV.</summary>
+    public const double PlausibleVoltage = 1000;
+
     private readonly HhParameters _p;
     private readonly double[] _v;
     private readonly double[] _m;
@@ -119,6 +124,11 @@ public sealed class HhPopulation : NeuronPopulation, IPopulationFactory<HhParame
             double nNew = an / sn + (n - an / sn) * Math.Exp(-qdt * sn);
 
             if (!double.IsFinite(vNew)) throw new SimulationDivergedException(Name, "V", i, t + dt);
+            if (Math.Abs(vNew) > PlausibleVoltage)
+            {
+                throw new SimulationDivergedException(Name, "V", i, t + dt, vNew, $"[−{PlausibleVoltage}, {PlausibleVoltage}] mV",
+                    "the input drives V far beyond every reversal potential: check the synaptic weights (pA for exp-current, nS for exp-conductance) and I_e");
+            }
             if (v < vTh && vNew >= vTh)
             {
                 double f0 = (current - g * v) / _c;

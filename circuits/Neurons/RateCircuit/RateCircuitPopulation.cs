@@ -90,12 +90,46 @@ public sealed class RateCircuitPopulation : NeuronPopulation, IDynamics, IPopula
     public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
     {
         if (start != 0 || end != Size) throw new InvalidOperationException($"Population '{Name}' (rate-circuit) must be advanced as one range, not [{start}, {end}).");
+        _limit ??= Limits();
         _stepper.Step(_system, t, _x, dt, _next, default);
         for (int i = 0; i < _next.Length; i++)
         {
             if (!double.IsFinite(_next[i])) throw new SimulationDivergedException(Name, "x", i, t + dt);
+            if (Math.Abs(_next[i]) > _limit[i])
+            {
+                double tauMin = Parameters.tau.Min();
+                string stability = dt > Rk4StabilityLimit * tauMin
+                    ? $"dt = {dt:G4} ms is beyond RK4's stability limit for the fastest unit (dt ≤ 2.785 τ = {Rk4StabilityLimit * tauMin:G4} ms): lower dt"
+                    : "lower dt or check W, b and the inputs";
+                throw new SimulationDivergedException(Name, "x", i, t + dt, _next[i], $"|x| ≤ {_limit[i]:G4}", stability);
+            }
         }
         _next.CopyTo(_x, 0);
+    }
+
+    /// <summary>RK4's stability limit on the negative real axis: |1 + z + z²/2 + z³/6 + z⁴/24| ≤ 1 for z ∈ [−2.785, 0].</summary>
+    private const double Rk4StabilityLimit = 2.785;
+
+    private double[]? _limit;
+
+    /// <summary>
+    /// Each unit's plausible range: the exact solution of τ dx/dt = −x + W tanh(x) + U u(t) + b satisfies
+    /// |x_i(t)| ≤ max(|x_i(t₀)|, B_i) with B_i = Σ_j |W_ij| + |b_i| + Σ_k |U_ik| Σ_m |a_km| (tanh and the sinusoids are bounded),
+    /// so twice that (plus 1e-9) is a range no correct integration leaves; RK4 beyond its stability limit does, long before
+    /// it overflows. From the state when stepping starts (after a resume the bound is at least as tight as the first run's,
+    /// and still holds for the exact solution).
+    /// </summary>
+    private double[] Limits()
+    {
+        var p = Parameters;
+        var limits = new double[Size];
+        for (int i = 0; i < Size; i++)
+        {
+            double bound = p.W[i].Sum(Math.Abs) + Math.Abs(p.b?[i] ?? 0);
+            for (int k = 0; k < p.Inputs; k++) bound += Math.Abs(p.U![i][k]) * p.input_amplitude![k].Sum(Math.Abs);
+            limits[i] = 2 * Math.Max(bound, Math.Abs(_x[i])) + 1e-9;
+        }
+        return limits;
     }
 
     private sealed class FieldAsSystem(IParametricVectorField vectorField) : IOdeSystem

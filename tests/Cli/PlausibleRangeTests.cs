@@ -1,0 +1,63 @@
+using System.Text.Json.Nodes;
+using BioSim.IO.Hdf5;
+using NUnit.Framework;
+
+namespace BioSim.Tests.Cli;
+
+/// <summary>
+/// A state that grows without bound but stays finite is a divergence, not a completed run: exit code 1, the file says
+/// "diverged: …", and the message names population, variable, neuron, value, the model's plausible range and time.
+/// The two cases a new user found (issue 14): `hh` driven far beyond its reversal potentials (V reached 1e298 mV and the
+/// run ended "completed"), and a rate circuit stepped beyond RK4's stability limit (dt = 2 ms, x reached 4e69). Expected
+/// ranges: hh |V| ≤ 1000 mV (HhPopulation.PlausibleVoltage); the rate circuit's exact solution never leaves
+/// max(|x(0)|, Σ|W_ij| + |b_i| + …) and RK4 on a linear decay is stable for dt ≤ 2.785 τ (its stability polynomial).
+/// </summary>
+[TestFixture, Category("Validation")]
+public sealed class PlausibleRangeTests : TempDirectoryFixture
+{
+    private static string StatusOf(string path)
+    {
+        using var file = Hdf5File.OpenReadOnly(path);
+        return file.GetStringAttribute("status");
+    }
+
+    [Test]
+    public void HhDrivenBeyondItsReversalPotentialsDiverges()
+    {
+        string experiment = Path.Combine(Dir, "hh.json");
+        File.WriteAllText(experiment, """
+            {"name": "hh-runaway", "seed": 1, "dt": 0.025, "duration": 50.0,
+             "populations": [{"name": "cell", "size": 2, "model": "hh", "parameters": {"I_e": 1e9}}],
+             "projections": [], "record": {"spikes": ["cell"]}}
+            """);
+        string output = Path.Combine(Dir, "hh.h5");
+        var (code, _, stderr) = BiosimProcess.Run("run", experiment, "-o", output, "-q");
+        Assert.That(code, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain("Numerical blow-up in population 'cell': V[0] = ").And.Contain("left its plausible range [−1000, 1000] mV at t = 0.025 ms"));
+        Assert.That(StatusOf(output), Does.StartWith("diverged: "));
+    }
+
+    [Test]
+    public void ARateCircuitBeyondRk4sStabilityLimitDiverges()
+    {
+        var json = JsonNode.Parse(File.ReadAllText(TestPaths.Example("rate-circuit.json")),
+            documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })!.AsObject();
+        json["dt"] = 2.0;
+        json["duration"] = 200.0;
+        string experiment = Path.Combine(Dir, "rate-dt2.json");
+        File.WriteAllText(experiment, json.ToJsonString());
+        string output = Path.Combine(Dir, "rate.h5");
+        var (code, _, stderr) = BiosimProcess.Run("run", experiment, "-o", output, "-q");
+        Assert.That(code, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain("left its plausible range |x| ≤ ")
+            .And.Contain("dt = 2 ms is beyond RK4's stability limit for the fastest unit (dt ≤ 2.785 τ = 1.393 ms): lower dt"));
+        Assert.That(StatusOf(output), Does.StartWith("diverged: "));
+
+        // The example's own dt (0.01 ms) stays inside the range and completes.
+        json["dt"] = 0.01;
+        json["duration"] = 6.0;
+        File.WriteAllText(experiment, json.ToJsonString());
+        (code, _, stderr) = BiosimProcess.Run("run", experiment, "-o", Path.Combine(Dir, "rate-ok.h5"), "-q");
+        Assert.That(code, Is.EqualTo(0), stderr);
+    }
+}
