@@ -5,7 +5,7 @@ namespace BioSim.IO.Runs;
 
 /// <summary>
 /// A <see cref="StateSnapshot"/> as a file of its own (a training checkpoint): every array as a dataset under /reals or
-/// /integers, the snapshot's step and string attributes at the root. Written to a temporary file and renamed, so a kill
+/// /integers, the snapshot's step, the build's version (@biosim_version) and string attributes at the root. Written to a temporary file and renamed, so a kill
 /// leaves either the old or the new file.
 /// </summary>
 public static class SnapshotFile
@@ -21,6 +21,7 @@ public static class SnapshotFile
         using (var file = Hdf5File.Create(temporary))
         {
             file.SetAttribute(stepName, snapshot.Step);
+            file.SetAttribute("biosim_version", BioSimVersion.Text);
             foreach (var (name, value) in attributes) file.SetAttribute(name, value);
             foreach (var (name, value) in numbers ?? new Dictionary<string, long>()) file.SetAttribute(name, value);
             foreach (var (key, values) in snapshot.Reals) file.WriteDataset<double>($"reals/{key}", values);
@@ -30,10 +31,13 @@ public static class SnapshotFile
         File.Move(temporary, path, overwrite: true);
     }
 
-    /// <summary>The snapshot in <paramref name="file"/> (Step from @<paramref name="stepName"/>).</summary>
+    /// <summary>The snapshot in <paramref name="file"/> (Step from @<paramref name="stepName"/>); a checkpoint written by another
+    /// build is refused (<see cref="BioSimVersion.CheckResumable"/>).</summary>
     public static StateSnapshot Read(Hdf5File file, string stepName)
     {
         ArgumentNullException.ThrowIfNull(file);
+        BioSimVersion.CheckResumable(file.FileName, file.HasAttribute("biosim_version") ? file.GetStringAttribute("biosim_version") : null,
+            "start over with --force");
         var snapshot = new StateSnapshot { Step = file.GetLongAttribute(stepName) };
         Collect(file, "reals", snapshot, integers: false);
         Collect(file, "integers", snapshot, integers: true);

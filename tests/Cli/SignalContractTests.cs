@@ -175,4 +175,34 @@ public sealed class SignalContractTests : TempDirectoryFixture
         Assert.That(code, Is.EqualTo(2));
         Assert.That(stderr, Does.Contain("this is the curves file of a rule comparison").And.Contain($"-o {folder} --resume"));
     }
+
+    /// <summary>A checkpoint written by another build is refused (only the build that wrote it resumes it bit for bit), for a
+    /// run's file and for a comparison's checkpoint; nothing is written.</summary>
+    [Test]
+    public void ACheckpointFromAnotherBuildIsRefused()
+    {
+        string output = Path.Combine(Dir, "out.h5");
+        var (stopped, err) = SignalHalfway(["run", Experiment(), "-o", output, "--checkpoint-every", "3600"], "TERM");
+        Assert.That(stopped, Is.EqualTo(75), err);
+        using (var file = Hdf5File.OpenReadWrite(output)) file.SetAttribute("biosim_version", "0.0.9+0000000");
+        byte[] before = File.ReadAllBytes(output);
+        var (code, _, stderr) = BiosimProcess.Run("resume", output, "-q");
+        Assert.That(code, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain($"{output}: the checkpoint was written by BioSim 0.0.9+0000000; this is ").And.Contain("resume with that build, or start the run again"));
+        Assert.That(File.ReadAllBytes(output), Is.EqualTo(before), "nothing written");
+
+        string folder = Path.Combine(Dir, "cmp"), comparison = Path.Combine(Dir, "teacher.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(TestPaths.Example("compare-teacher.json")), documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })!.AsObject();
+        json["epochs"] = 1;
+        json["seeds"] = new System.Text.Json.Nodes.JsonArray(1);
+        File.WriteAllText(comparison, json.ToJsonString());
+        Assert.That(BiosimProcess.Run("compare", comparison, "-o", folder, "-q").ExitCode, Is.EqualTo(0));
+        string checkpoint = Directory.GetFiles(Path.Combine(folder, "checkpoints"), "*.h5")[0];
+        using (var file = Hdf5File.OpenReadWrite(checkpoint)) file.SetAttribute("biosim_version", "0.0.9+0000000");
+        json["epochs"] = 2;
+        File.WriteAllText(comparison, json.ToJsonString());
+        (code, _, stderr) = BiosimProcess.Run("compare", comparison, "-o", folder, "-q", "--resume");
+        Assert.That(code, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain($"{checkpoint}: the checkpoint was written by BioSim 0.0.9+0000000"));
+    }
 }

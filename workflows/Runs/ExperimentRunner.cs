@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using BioSim.Engine.Simulation;
 using BioSim.IO.Experiments;
 using BioSim.IO.Hdf5;
@@ -18,8 +17,7 @@ namespace BioSim.Workflows.Runs;
 public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader reader)
 {
     /// <summary>BioSim's version with its commit (the informational version), written into every output file.</summary>
-    public static string SoftwareVersion { get; } =
-        typeof(ExperimentRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+    public static string SoftwareVersion => BioSimVersion.Text;
 
     /// <summary>Wall time between checkpoints when none is given (there is always one at the start and one when a run is stopped).</summary>
     public static readonly TimeSpan DefaultCheckpointInterval = TimeSpan.FromMinutes(5);
@@ -133,6 +131,8 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         }
         string origin = file.HasAttribute("experiment_file") ? file.GetStringAttribute("experiment_file") : output;
         var experiment = reader.Read(file.GetStringAttribute("experiment"), origin);
+        BioSimVersion.CheckResumable(output, file.HasAttribute("biosim_version") ? file.GetStringAttribute("biosim_version") : null,
+            "start the run again with `biosim run EXPERIMENT -o " + output + " --force`");
         var checkpoint = RunCheckpoints.ReadLatest(file)
             ?? throw new InvalidDataException($"{output}: holds no complete checkpoint (it was stopped before the first one was written); start it again with `biosim run`");
 
