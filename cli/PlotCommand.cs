@@ -52,6 +52,8 @@ internal static class PlotCommand
             var raster = multiplot.GetPlot(panel++);
             int offset = 0;
             var palette = new ScottPlot.Palettes.Category10();
+            var bandCentres = new List<double>();
+            var bandNames = new List<string>();
             for (int p = 0; p < spikes.Count; p++)
             {
                 var s = spikes[p];
@@ -67,11 +69,21 @@ internal static class PlotCommand
                 points.MarkerSize = 2;
                 points.LegendText = s.Population;
                 int shown = s.NodeIds.Length == 0 ? 0 : (int)Math.Min((ulong)maxNeurons, s.NodeIds.Max() + 1);
+                // Each population is a band of rows labelled with its name at its centre, with a divider above it.
+                bandCentres.Add(offset + Math.Max(shown, 1) / 2.0);
+                bandNames.Add(s.Population);
                 offset += shown;
+                if (p < spikes.Count - 1)
+                {
+                    var divider = raster.Add.HorizontalLine(offset - 0.5);
+                    divider.LineColor = ScottPlot.Colors.Gray;
+                    divider.LinePattern = LinePattern.Dashed;
+                }
             }
+            raster.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. bandCentres], [.. bandNames]);
             raster.Title($"Spike raster (first {maxNeurons} neurons of each population)");
             raster.XLabel("time (ms)");
-            raster.YLabel("neuron");
+            raster.YLabel("population (neurons within each band)");
             raster.ShowLegend();
         }
         if (reports.Count > 0)
