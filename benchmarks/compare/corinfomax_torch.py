@@ -22,7 +22,8 @@ import time
 import numpy as np
 import torch
 
-from fashion_mnist import DIR, idx  # next to this script
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "reference"))
+from fashion_mnist import DIR, idx  # tests/reference: shared with the PyTorch references
 
 
 def main():

@@ -12,27 +12,19 @@ Run with Debian's interpreter (the only one that sees python3-torch):
     /usr/bin/python3 benchmarks/compare/fashion_torch.py --rule backprop --epochs 1 --threads 2
 """
 import argparse
+import sys
+import os
 import json
 import time
 
 import numpy as np
 import torch
 
-from fashion_mnist import DIR, idx  # next to this script
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "reference"))
+from fashion_mnist import DIR, idx  # tests/reference: shared with the PyTorch references
+from fashion_rules_torch import FALinear  # the same autograd function as the reference
 
 
-class FALinear(torch.autograd.Function):
-    """y = x W^T + b; the input gradient uses the fixed matrix B (shape of W) instead of W."""
-
-    @staticmethod
-    def forward(ctx, x, w, b, fb):
-        ctx.save_for_backward(x, fb)
-        return x @ w.T + b
-
-    @staticmethod
-    def backward(ctx, g):
-        x, fb = ctx.saved_tensors
-        return g @ fb, g.T @ x, g.sum(0), None
 
 
 def main():

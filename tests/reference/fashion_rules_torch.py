@@ -30,7 +30,6 @@ independent, so they may run in separate processes and be combined (statistics r
 """
 import argparse
 import datetime
-import gzip
 import json
 import statistics
 import sys
@@ -39,16 +38,9 @@ import time
 import numpy as np
 import torch
 
-DIR = "/usr/share/datasets/fashion-mnist"
+from fashion_mnist import DIR, idx  # next to this script
+
 RULES = ["backprop", "feedback-alignment", "direct-feedback-alignment"]
-
-
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def images(path, count):

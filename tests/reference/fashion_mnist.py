@@ -1,5 +1,6 @@
-"""Fashion-MNIST as the Debian package dataset-fashion-mnist installs it, for the PyTorch anchors
-(fashion_torch.py, corinfomax_torch.py): the folder and a reader of its gzipped IDX files."""
+"""Fashion-MNIST as the Debian package dataset-fashion-mnist installs it, for the PyTorch references and anchors
+(tests/reference/fashion_rules_torch.py; benchmarks/compare/fashion_torch.py and corinfomax_torch.py import it from here):
+the folder and a reader of its gzipped IDX files."""
 import gzip
 
 import numpy as np
