@@ -156,44 +156,4 @@ public sealed partial class LifPopulation
         RefractoryEnd[i] = refractoryEnd;
         for (int k = 0; k < receptors; k++) _s[k][i] = s[k];
     }
-
-    /// <summary>Integrates neuron <paramref name="i"/> from t + <paramref name="elapsed"/> to t + <paramref name="until"/> on the closed
-    /// form: refractoriness ending inside, threshold crossings located (checked at the end of the piece), spikes emitted.</summary>
-    private void IntegratePiece(int i, double t, double until, double vInf, Span<double> s, ref double v, ref double refractoryEnd,
-        ref double elapsed, ref int emitted, SpikeList spikes)
-    {
-        while (true)
-        {
-            if (refractoryEnd > t + elapsed)
-            {
-                v = _p.V_reset;
-                double free = refractoryEnd - t;
-                if (free >= until)
-                {
-                    Decay(s, until - elapsed, false);
-                    elapsed = until;
-                    return;
-                }
-                Decay(s, free - elapsed, false);
-                elapsed = free;
-            }
-            double remaining = until - elapsed;
-            if (remaining <= 0) return;
-            double vEnd = Free(v, s, vInf, remaining);
-            if (vEnd < _p.V_th)
-            {
-                v = vEnd;
-                Decay(s, remaining, remaining == PreparedDt);
-                elapsed = until;
-                return;
-            }
-            if (double.IsNaN(vEnd)) throw new SimulationDivergedException(Name, "V", i, t + until);
-            double crossing = v >= _p.V_th ? 0 : LocateCrossing(v, s, vInf, remaining, vEnd);
-            elapsed += crossing;
-            Decay(s, crossing, false);
-            refractoryEnd = Fire(i, t, elapsed, ref emitted, spikes);
-            v = _p.V_reset;
-            if (_p.t_ref == 0 && elapsed >= until) return;
-        }
-    }
 }

@@ -194,51 +194,48 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
     }
 
 
-    /// <summary>The general step of one neuron: refractoriness ending, threshold crossings located exactly.</summary>
-    private void AdvanceOne(int i, double t, double dt, double vInf, SpikeList spikes)
+    /// <summary>The general step of one neuron: refractoriness ending, threshold crossings located exactly (one piece, the
+    /// whole step; the exact-timing step cuts it at input arrivals).</summary>
+    private void AdvanceOne(int i, double t, double dt, double vInf, SpikeList spikes) => AdvanceOneTimed(i, t, dt, vInf, [], spikes);
+
+    /// <summary>Integrates neuron <paramref name="i"/> from t + <paramref name="elapsed"/> to t + <paramref name="until"/> on the closed
+    /// form: refractoriness ending inside, threshold crossings located (checked at the end of the piece), spikes emitted.</summary>
+    private void IntegratePiece(int i, double t, double until, double vInf, Span<double> s, ref double v, ref double refractoryEnd,
+        ref double elapsed, ref int emitted, SpikeList spikes)
     {
-        int receptors = _s.Length;
-        Span<double> s = stackalloc double[receptors];
-        for (int k = 0; k < receptors; k++) s[k] = _s[k][i];
-        double v = Membrane[i];
-        double elapsed = 0;            // time into the step already integrated
-        double refractoryEnd = RefractoryEnd[i];
-        int emitted = 0;
         while (true)
         {
             if (refractoryEnd > t + elapsed)
             {
                 v = _p.V_reset;
-                double until = refractoryEnd - t;
-                if (until >= dt)
+                double free = refractoryEnd - t;
+                if (free >= until)
                 {
-                    Decay(s, dt - elapsed, elapsed == 0);
-                    break;
+                    Decay(s, until - elapsed, until - elapsed == PreparedDt);
+                    elapsed = until;
+                    return;
                 }
-                Decay(s, until - elapsed, false);
-                elapsed = until;
+                Decay(s, free - elapsed, false);
+                elapsed = free;
             }
-
-            double remaining = dt - elapsed;
+            double remaining = until - elapsed;
+            if (remaining <= 0) return;
             double vEnd = Free(v, s, vInf, remaining);
             if (vEnd < _p.V_th)
             {
                 v = vEnd;
-                Decay(s, remaining, elapsed == 0);
-                break;
+                Decay(s, remaining, remaining == PreparedDt);
+                elapsed = until;
+                return;
             }
-            if (double.IsNaN(vEnd)) throw new SimulationDivergedException(Name, "V", i, t + dt);
-
+            if (double.IsNaN(vEnd)) throw new SimulationDivergedException(Name, "V", i, t + until);
             double crossing = v >= _p.V_th ? 0 : LocateCrossing(v, s, vInf, remaining, vEnd);
             elapsed += crossing;
             Decay(s, crossing, false);
             refractoryEnd = Fire(i, t, elapsed, ref emitted, spikes);
             v = _p.V_reset;
-            if (_p.t_ref == 0 && elapsed >= dt) break;
+            if (_p.t_ref == 0 && elapsed >= until) return;
         }
-        Membrane[i] = v;
-        RefractoryEnd[i] = refractoryEnd;
-        for (int k = 0; k < receptors; k++) _s[k][i] = s[k];
     }
 
     /// <summary>V after free evolution for time h from V = v with synaptic drives s (closed form).</summary>
