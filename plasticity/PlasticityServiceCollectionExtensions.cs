@@ -1,15 +1,17 @@
 using System.Globalization;
+using BioSim.Circuits.Plasticity;
 using BioSim.Engine.Numerics;
 using BioSim.Engine.Plugins;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
 using BioSim.Plasticity.Rules;
+using BioSim.Plasticity.Synaptic;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace BioSim.Plasticity;
 
-/// <summary>Registers the plasticity catalogue: activations, losses, weight initialisations, optimisers, credit-assignment rules.</summary>
+/// <summary>Registers the plasticity catalogue: activations, losses, weight initialisations, optimisers, credit-assignment rules, synaptic rules that run inside a simulation.</summary>
 public static class PlasticityServiceCollectionExtensions
 {
     /// <summary>Registers the built-in learning rules, optimisers, losses, activations and weight initialisations by the
@@ -22,6 +24,9 @@ public static class PlasticityServiceCollectionExtensions
         services.AddPlugin<ICreditAssignmentRule, DirectFeedbackAlignment>("direct-feedback-alignment", PluginLifetime.PerUse);
         services.AddPlugin<ICreditAssignmentRule, GaitProp>("gait-prop", PluginLifetime.PerUse);
         services.AddPlugin<ICreditAssignmentRule, CorrelativeInfomax>("correlative-infomax", PluginLifetime.PerUse);
+
+        services.AddPlugin<ISynapticRule, Stdp>("stdp");
+        services.AddPlugin<ISynapticRule, TripletStdp>("stdp-triplet");
 
         services.AddPlugin<IOptimiser>("sgd", () => new SgdMomentum(), PluginLifetime.PerUse);
         services.AddPlugin<IOptimiser>("adam", () => new Adam(), PluginLifetime.PerUse);

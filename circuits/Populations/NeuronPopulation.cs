@@ -47,6 +47,9 @@ public abstract class NeuronPopulation : IPopulation
     /// <inheritdoc/>
     public string Name { get; }
 
+    /// <summary>Whether the neurons emit spikes: true unless the model is a rate model.</summary>
+    public virtual bool EmitsSpikes => true;
+
     /// <inheritdoc/>
     public int Size { get; }
 

@@ -11,11 +11,11 @@ namespace BioSim.Circuits.Projections;
 /// between synapses, plus 2 (delay in steps) when delays do. A projection whose weights are all equal
 /// stores the one value (GeNN calls this a global weight), which is what the CUBA benchmark uses.
 /// </summary>
-public sealed class Projection : ITransmitter
+public sealed partial class Projection : ITransmitter
 {
     private readonly int[] _rowStart;
     private readonly int[] _targets;
-    private readonly double[]? _weights;
+    private double[]? _weights;
     private readonly double _uniformWeight;
     private readonly double _delay;
     private readonly double[]? _delaysMs;
@@ -140,6 +140,7 @@ public sealed class Projection : ITransmitter
         if (_delaysMs is null)
         {
             _uniformDelaySteps = Steps(_delay, dt);
+            PreparePlasticity(dt);
             return;
         }
         _delaySteps = new ushort[_delaysMs.Length];
@@ -149,6 +150,7 @@ public sealed class Projection : ITransmitter
             if (steps > ushort.MaxValue) throw new ArgumentException($"Projection '{Name}': delay {_delaysMs[k]} ms is more than {ushort.MaxValue} steps of {dt} ms.");
             _delaySteps[k] = (ushort)steps;
         }
+        PreparePlasticity(dt);
     }
 
     /// <summary>The longest delay, ms.</summary>
@@ -193,6 +195,7 @@ public sealed class Projection : ITransmitter
         }
         _exact = true;
         _port = Target.InputNames.ToList().IndexOf(Receptor);
+        PreparePlasticity(dt);
     }
 
     /// <summary>For each spike of the source in this step, adds the weight of every synapse of its row to the target's input slot

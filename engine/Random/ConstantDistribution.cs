@@ -11,4 +11,7 @@ public sealed record ConstantDistribution(double Value) : Distribution
 
     /// <summary><see cref="Value"/>.</summary>
     public override double Minimum => Value;
+
+    /// <inheritdoc/>
+    public override double Maximum => Value;
 }

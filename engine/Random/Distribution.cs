@@ -11,4 +11,7 @@ public abstract record Distribution
 
     /// <summary>Smallest value a draw can take (−∞ when unbounded), for range checks such as "delays ≥ 0".</summary>
     public abstract double Minimum { get; }
+
+    /// <summary>Largest value a draw can take (+∞ when unbounded), for range checks such as weight bounds.</summary>
+    public abstract double Maximum { get; }
 }

@@ -8,4 +8,7 @@ public sealed record NormalDistribution(double Mean, double Sd) : Distribution
 
     /// <summary>−∞ (a normal is unbounded), or <see cref="Mean"/> when Sd = 0 and every draw is the mean.</summary>
     public override double Minimum => Sd == 0 ? Mean : double.NegativeInfinity;
+
+    /// <inheritdoc/>
+    public override double Maximum => Sd == 0 ? Mean : double.PositiveInfinity;
 }

@@ -8,4 +8,7 @@ public sealed record UniformDistribution(double Low, double High) : Distribution
 
     /// <summary><see cref="Low"/>: the interval is closed below.</summary>
     public override double Minimum => Low;
+
+    /// <inheritdoc/>
+    public override double Maximum => High;
 }

@@ -21,6 +21,10 @@ public interface IDynamics : IStateful
     /// </summary>
     int ParallelChunk => Simulator.ChunkSize;
 
+    /// <summary>Whether the elements emit spikes (false for rate models); a rule that needs postsynaptic spikes, such as
+    /// STDP, cannot act on a projection onto a population that does not.</summary>
+    bool EmitsSpikes => true;
+
     /// <summary>Names of the state variables a probe can record (e.g. "V").</summary>
     IReadOnlyList<string> VariableNames { get; }
 

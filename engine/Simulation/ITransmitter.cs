@@ -23,4 +23,14 @@ public interface ITransmitter
     /// <summary>Prepares exact-time delivery for step <paramref name="dt"/> (ms): continuous delays, each at least one step,
     /// into the target's <see cref="IExactInput.TimedInput"/>; a transmitter that cannot throws.</summary>
     void PrepareExact(double dt) => throw new NotSupportedException($"{GetType().Name} does not support exact spike timing.");
+
+    /// <summary>The target population's name when the transmitter runs a plasticity rule that needs the target's spikes
+    /// (the simulation then calls <see cref="Learn"/> every step); null for a static transmitter.</summary>
+    string? LearnsFrom => null;
+
+    /// <summary>Runs the transmitter's plasticity over step <paramref name="step"/>, after delivery: <paramref name="pre"/>
+    /// are the source's spikes of the step, <paramref name="post"/> the target's.</summary>
+    void Learn(SpikeList pre, SpikeList post, long step)
+    {
+    }
 }

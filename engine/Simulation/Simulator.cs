@@ -9,7 +9,8 @@ namespace BioSim.Engine.Simulation;
 /// rings (in the order they were added), then the rings advance and observers see the step.
 /// With <see cref="SpikeTiming.Exact"/> the projections deliver each spike at its time plus its continuous delay into
 /// the targets' timed-event buffers instead; the buffers sort each step's events by (target, time, delivery order),
-/// so exact mode is as independent of the thread count as grid mode.
+/// so exact mode is as independent of the thread count as grid mode. Transmitters that learn (a projection with a
+/// plasticity rule) then see the step's spikes of their source and target, one after the other in the order added.
 /// </summary>
 public sealed class Simulator : IStateful, IDisposable
 {
@@ -19,6 +20,7 @@ public sealed class Simulator : IStateful, IDisposable
     private readonly IDynamics[] _populations;
     private readonly ITransmitter[] _transmitters;
     private readonly int[] _transmitterSource;
+    private readonly int[] _transmitterLearnsFrom;
     private readonly List<IStepObserver> _observers = [];
     private readonly SpikeList[] _spikes;
     private readonly (int Population, int Start, int End)[] _chunks;
@@ -54,6 +56,7 @@ public sealed class Simulator : IStateful, IDisposable
             if (!byName.TryAdd(_populations[p].Name, p)) throw new ArgumentException($"Two populations are named '{_populations[p].Name}'.");
         }
         _transmitterSource = new int[_transmitters.Length];
+        _transmitterLearnsFrom = new int[_transmitters.Length];
         int maxDelay = 0;
         double maxDelayMs = 0;
         for (int k = 0; k < _transmitters.Length; k++)
@@ -61,6 +64,11 @@ public sealed class Simulator : IStateful, IDisposable
             if (!byName.TryGetValue(_transmitters[k].Source, out _transmitterSource[k]))
             {
                 throw new ArgumentException($"A projection's source '{_transmitters[k].Source}' is not a population.");
+            }
+            _transmitterLearnsFrom[k] = -1;
+            if (_transmitters[k].LearnsFrom is { } learnsFrom && !byName.TryGetValue(learnsFrom, out _transmitterLearnsFrom[k]))
+            {
+                throw new ArgumentException($"A projection's target '{learnsFrom}' is not a population.");
             }
             if (timing == SpikeTiming.Exact)
             {
@@ -152,6 +160,11 @@ public sealed class Simulator : IStateful, IDisposable
         for (int p = 0; p < _spikes.Length; p++) _spikes[p].SortByTime();
         // Deliver before the rings advance: a delay of d steps lands d + 1 slots after the one just consumed.
         for (int k = 0; k < _transmitters.Length; k++) _transmitters[k].Transmit(_spikes[_transmitterSource[k]]);
+        // Plasticity after delivery, so a spike carries the weight its synapse had before this step's changes.
+        for (int k = 0; k < _transmitters.Length; k++)
+        {
+            if (_transmitterLearnsFrom[k] >= 0) _transmitters[k].Learn(_spikes[_transmitterSource[k]], _spikes[_transmitterLearnsFrom[k]], StepIndex);
+        }
         for (int p = 0; p < _populations.Length; p++) _populations[p].EndStep();
 
         StepIndex++;
@@ -183,6 +196,10 @@ public sealed class Simulator : IStateful, IDisposable
         snapshot.Put(prefix + "clock/step", [StepIndex]);
         snapshot.Put(prefix + "clock/dt", [Dt]);
         foreach (var p in _populations) p.SaveState(snapshot, $"{prefix}populations/{p.Name}/");
+        for (int k = 0; k < _transmitters.Length; k++)
+        {
+            if (_transmitters[k] is IStateful stateful) stateful.SaveState(snapshot, $"{prefix}projections/{k}/");
+        }
     }
 
     /// <summary>Restores what <see cref="SaveState"/> wrote. Throws <see cref="InvalidOperationException"/> when the
@@ -196,6 +213,10 @@ public sealed class Simulator : IStateful, IDisposable
         Span<long> step = stackalloc long[1];
         snapshot.Get(prefix + "clock/step", step);
         foreach (var p in _populations) p.LoadState(snapshot, $"{prefix}populations/{p.Name}/");
+        for (int k = 0; k < _transmitters.Length; k++)
+        {
+            if (_transmitters[k] is IStateful stateful) stateful.LoadState(snapshot, $"{prefix}projections/{k}/");
+        }
         StepIndex = step[0];
     }
 

@@ -39,7 +39,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
         var projections = root.TryGetProperty("projections", out _)
             ? ReadProjections(f, f.Array(root, "projections", ""), populations)
             : [];
-        var record = root.TryGetProperty("record", out var rec) ? ReadRecord(f, rec, "record", populations) : new RecordSpec(names.ToArray(), []);
+        var record = root.TryGetProperty("record", out var rec) ? ReadRecord(f, rec, "record", populations, projections) : new RecordSpec(names.ToArray(), []);
         int threads = root.TryGetProperty("threads", out _) ? f.Integer(root, "threads", "", 1, 1024) : 1;
         double flush = root.TryGetProperty("flush_interval", out _) ? f.PositiveNumber(root, "flush_interval", "") : 100.0;
         var timing = Engine.Simulation.SpikeTiming.Grid;
@@ -220,7 +220,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
         {
             string path = $"projections[{index++}]";
             f.Object(el, path);
-            f.NoUnknown(el, path, ["name", "source", "target", "receptor", "connectivity", "weight", "delay"]);
+            f.NoUnknown(el, path, ["name", "source", "target", "receptor", "connectivity", "weight", "delay", "plasticity"]);
             string source = f.String(el, "source", path);
             string target = f.String(el, "target", path);
             var src = populations.FirstOrDefault(p => p.Name == source)
@@ -247,15 +247,42 @@ public sealed class ExperimentReader(Catalogue catalogue)
             if (!(delay.Minimum >= 0)) throw f.Error($"{path}.delay", "delays must be ≥ 0 ms; use a constant or a uniform range with a non-negative lower bound");
             string name = el.TryGetProperty("name", out _) ? f.String(el, "name", path) : $"{source}->{target}:{receptor}";
             if (list.Any(p => p.Name == name)) name = $"{name}#{index - 1}";
-            list.Add(new ProjectionSpec(name, source, target, receptor, ruleName, ruleParameters, weight, delay));
+            var (plasticity, plasticityParameters) = el.TryGetProperty("plasticity", out var pl)
+                ? ReadPlasticity(f, pl, $"{path}.plasticity", weight)
+                : (null, null);
+            list.Add(new ProjectionSpec(name, source, target, receptor, ruleName, ruleParameters, weight, delay, plasticity, plasticityParameters));
         }
         return list;
     }
 
-    private RecordSpec ReadRecord(JsonFields f, JsonElement rec, string path, List<PopulationSpec> populations)
+    /// <summary>
+    /// A projection's <c>"plasticity": {"rule": name, parameters…}</c>: the rule from the catalogue, its parameters read into
+    /// the rule's record and checked, and the initial weights checked against the rule's bounds.
+    /// </summary>
+    private (string, object) ReadPlasticity(JsonFields f, JsonElement el, string path, Distribution weight)
+    {
+        f.Object(el, path);
+        var names = catalogue.Names<Circuits.Plasticity.ISynapticRule>();
+        if (!el.TryGetProperty("rule", out _)) throw f.Error($"{path}.rule", $"missing; name the rule, e.g. {{\"rule\": \"stdp\", \"w_max\": 1.0}}; rules: {string.Join(", ", names)}");
+        string ruleName = f.String(el, "rule", path);
+        var rule = catalogue.Find<Circuits.Plasticity.ISynapticRule>(ruleName)
+            ?? throw f.Error($"{path}.rule", $"unknown plasticity rule '{ruleName}'; allowed: {string.Join(", ", names)}");
+        object parameters = f.TypedWithout(el, path, rule.ParametersType, "rule");
+        string? problem = rule.Validate(parameters);
+        if (problem is not null) throw f.FieldError(path, problem);
+        var (min, max) = rule.WeightBounds(parameters);
+        if (weight.Minimum < min || weight.Maximum > max)
+        {
+            throw f.Error(path.Replace(".plasticity", ".weight", StringComparison.Ordinal),
+                $"initial weights can fall outside the rule's bounds [w_min, w_max] = [{min}, {max}] (they range over [{weight.Minimum}, {weight.Maximum}]); choose weights within the bounds");
+        }
+        return (ruleName, parameters);
+    }
+
+    private RecordSpec ReadRecord(JsonFields f, JsonElement rec, string path, List<PopulationSpec> populations, List<ProjectionSpec> projections)
     {
         f.Object(rec, path);
-        f.NoUnknown(rec, path, ["spikes", "state", "compression"]);
+        f.NoUnknown(rec, path, ["spikes", "state", "weights", "compression"]);
         var spikes = new List<string>();
         if (rec.TryGetProperty("spikes", out var s))
         {
@@ -318,7 +345,44 @@ public sealed class ExperimentReader(Catalogue catalogue)
             }
         }
         int compression = rec.TryGetProperty("compression", out _) ? f.Integer(rec, "compression", path, 0, 9) : 0;
-        return new RecordSpec(spikes, state, compression);
+        var weights = rec.TryGetProperty("weights", out _) ? ReadWeightProbes(f, f.Array(rec, "weights", path), $"{path}.weights", projections) : [];
+        return new RecordSpec(spikes, state, compression) { Weights = weights };
+    }
+
+    /// <summary><c>"weights": [{"projection": name, "every": steps, "synapses": "all" | [i, …]}]</c>.</summary>
+    private static List<WeightProbeSpec> ReadWeightProbes(JsonFields f, JsonElement array, string basePath, List<ProjectionSpec> projections)
+    {
+        var list = new List<WeightProbeSpec>();
+        int i = 0;
+        foreach (var el in array.EnumerateArray())
+        {
+            string p = $"{basePath}[{i++}]";
+            f.Object(el, p);
+            f.NoUnknown(el, p, ["projection", "every", "synapses"]);
+            string name = f.String(el, "projection", p);
+            if (!projections.Any(x => x.Name == name))
+            {
+                throw f.Error($"{p}.projection", $"no projection named '{name}'; projections: {string.Join(", ", projections.Select(x => x.Name))} (name one with \"name\")");
+            }
+            if (name.Contains('/')) throw f.Error($"{p}.projection", $"'{name}' contains '/', which cannot name an HDF5 group; rename the projection");
+            if (list.Any(x => x.Projection == name)) throw f.Error($"{p}.projection", $"projection '{name}' already has a weight report");
+            int? every = el.TryGetProperty("every", out _) ? f.Integer(el, "every", p, 1, int.MaxValue) : null;
+            List<int>? synapses = null;
+            if (el.TryGetProperty("synapses", out var s) && !(s.ValueKind == JsonValueKind.String && s.GetString() == "all"))
+            {
+                synapses = [];
+                int k = 0;
+                foreach (var id in f.Array(el, "synapses", p).EnumerateArray())
+                {
+                    if (!id.TryGetInt32(out int v) || v < 0) throw f.Error($"{p}.synapses[{k}]", $"must be a synapse index ≥ 0 (CSR order: by source, then target), got {id.GetRawText()}");
+                    synapses.Add(v);
+                    k++;
+                }
+                if (synapses.Count == 0) throw f.Error($"{p}.synapses", "is empty; give \"all\" or synapse indices");
+            }
+            list.Add(new WeightProbeSpec(name, every, synapses));
+        }
+        return list;
     }
 
     internal static string FirstSentence(string message)

@@ -8,7 +8,7 @@ namespace BioSim.IO.Runs;
 /// Layout: <c>/checkpoint/slot0</c> and <c>/checkpoint/slot1</c>, written in turn, each with the engine's
 /// whole state (<c>reals/&lt;key&gt;</c> float64, <c>integers/&lt;key&gt;</c> int64, the keys listed in the string
 /// datasets <c>real_keys</c> and <c>integer_keys</c>), how much of each spike and state report belonged to
-/// that moment (<c>spike_rows/&lt;population&gt;</c>, <c>report_frames/&lt;population&gt;</c>), the spike count
+/// that moment (<c>spike_rows/&lt;population&gt;</c>, <c>report_frames/&lt;population&gt;</c>, <c>weight_frames/&lt;projection&gt;</c>), the spike count
 /// of every population, and the attributes <c>step</c>, <c>time</c> (ms) and <c>complete</c>.
 /// <para>
 /// A slot is marked incomplete and flushed before it is overwritten, and complete (then named in the
@@ -22,7 +22,11 @@ public sealed class RunCheckpoints(Hdf5File file)
     private int _next = -1;
 
     /// <summary>What a checkpoint holds besides the engine state.</summary>
-    public sealed record Position(IReadOnlyDictionary<string, long> SpikeRows, IReadOnlyDictionary<string, long> ReportFrames, long[] SpikeCounts);
+    public sealed record Position(IReadOnlyDictionary<string, long> SpikeRows, IReadOnlyDictionary<string, long> ReportFrames, long[] SpikeCounts)
+    {
+        /// <summary>Frames of each weight report (by projection) that belong to the checkpoint.</summary>
+        public IReadOnlyDictionary<string, long> WeightFrames { get; init; } = new Dictionary<string, long>();
+    }
 
     /// <summary>Writes a checkpoint into the slot not holding the latest one, and flushes the file.</summary>
     public void Write(StateSnapshot state, double timeMs, Position position)
@@ -49,6 +53,7 @@ public sealed class RunCheckpoints(Hdf5File file)
         foreach (var (key, values) in state.Integers) Put(slot, "integers/" + key, values, fresh);
         foreach (var (name, rows) in position.SpikeRows) Put(slot, "spike_rows/" + name, [rows], fresh);
         foreach (var (name, frames) in position.ReportFrames) Put(slot, "report_frames/" + name, [frames], fresh);
+        foreach (var (name, frames) in position.WeightFrames) Put(slot, "weight_frames/" + name, [frames], fresh);
         Put(slot, "spike_counts", position.SpikeCounts, fresh);
         slot.SetAttribute("step", state.Step);
         slot.SetAttribute("time", timeMs);
@@ -75,7 +80,10 @@ public sealed class RunCheckpoints(Hdf5File file)
             foreach (string key in Keys(slot, "integer_keys")) state.Put(key, slot.ReadDataset<long>("integers/" + key));
             var spikeRows = ReadCounts(slot, "spike_rows");
             var reportFrames = ReadCounts(slot, "report_frames");
-            return (state, slot.GetDoubleAttribute("time"), new Position(spikeRows, reportFrames, slot.ReadDataset<long>("spike_counts")));
+            return (state, slot.GetDoubleAttribute("time"), new Position(spikeRows, reportFrames, slot.ReadDataset<long>("spike_counts"))
+            {
+                WeightFrames = ReadCounts(slot, "weight_frames"),
+            });
         }
         return null;
     }
@@ -107,16 +115,12 @@ public sealed class RunCheckpoints(Hdf5File file)
             throw new InvalidOperationException($"{slot.File.FileName}: checkpoint {slot.Path} holds other state than this run's ({dataset} differ)");
     }
 
+    /// <summary>Writes one state array. Arrays are chunked with an unlimited length, so an array whose length changes between
+    /// checkpoints (events in flight, pending synaptic arrivals) is cut back and rewritten in place.</summary>
     private static void Put<T>(Hdf5Group slot, string path, ReadOnlySpan<T> values, bool fresh) where T : unmanaged
     {
-        if (fresh)
-        {
-            slot.WriteDataset(path, values);
-            return;
-        }
-        using var dataset = slot.OpenDataset(path);
-        if (dataset.ElementCount != values.Length)
-            throw new InvalidOperationException($"{slot.File.FileName}: checkpoint dataset {slot.Path}/{path} holds {dataset.ElementCount} values, the state now {values.Length}");
-        dataset.Write(values);
+        using var dataset = fresh ? slot.CreateAppendable<T>(path) : slot.OpenAppendable<T>(path);
+        dataset.Truncate(0);
+        dataset.Append(values);
     }
 }

@@ -65,10 +65,10 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         file.SetAttribute("status", RunStatus.Running.ToString());
         file.SetAttribute("simulated", 0.0);
 
-        var recorder = new Recorder(experiment, sim);
+        using var recorder = new Recorder(experiment, sim, built.Projections);
         using var spikes = new SonataSpikeWriter(file, new AppendableDatasetOptions { DeflateLevel = experiment.Record.Compression });
         using var reports = new SonataReportWriter(file);
-        recorder.Open(spikes, reports);
+        recorder.Open(file, spikes, reports);
         sim.AddObserver(recorder);
         file.Flush();
         var checkpoints = new RunCheckpoints(file);
@@ -142,10 +142,10 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         sim.Restore(checkpoint.State);
         file.SetAttribute("status", RunStatus.Running.ToString());
 
-        var recorder = new Recorder(experiment, sim);
+        using var recorder = new Recorder(experiment, sim, built.Projections);
         using var spikes = new SonataSpikeWriter(file, new AppendableDatasetOptions { DeflateLevel = experiment.Record.Compression });
         using var reports = new SonataReportWriter(file);
-        recorder.Reopen(spikes, reports, checkpoint.TimeMs, checkpoint.Position);
+        recorder.Reopen(file, spikes, reports, checkpoint.TimeMs, checkpoint.Position);
         sim.AddObserver(recorder);
         reports.Flush();
         return Loop(experiment, output, file, sim, recorder, spikes, reports, new RunCheckpoints(file), built.SynapseCount, buildTime, progress,
@@ -191,6 +191,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
             file.Flush();
             throw;
         }
+        recorder.WriteFinalWeights(file);
         file.SetAttribute("status", status.ToString());
         file.SetAttribute("simulated", sim.Time);
         file.Flush();

@@ -1,4 +1,5 @@
 using BioSim.Circuits.Connectivity;
+using BioSim.Circuits.Plasticity;
 using BioSim.Circuits.Populations;
 using BioSim.Circuits.Projections;
 using BioSim.Engine.Plugins;
@@ -56,8 +57,9 @@ public sealed class ModelBuilder(Catalogue catalogue)
         }
 
         var projections = new List<Projection>();
-        foreach (var spec in experiment.Projections)
+        for (int index = 0; index < experiment.Projections.Count; index++)
         {
+            var spec = experiment.Projections[index];
             var source = populations.First(p => p.Name == spec.Source);
             var target = populations.First(p => p.Name == spec.Target);
             var rule = catalogue.Find<IConnectivityRule>(spec.Rule)!;
@@ -69,6 +71,7 @@ public sealed class ModelBuilder(Catalogue catalogue)
                 ? new Projection(spec.Name, spec.Source, target, spec.Receptor, pattern, w.Value, uniformDelay, delays)
                 : new Projection(spec.Name, spec.Source, target, spec.Receptor, pattern,
                     Draw(spec.Weight, pattern, new RandomStream(experiment.Seed, spec.Name, "weight")), uniformDelay, delays));
+            if (spec.Plasticity is not null) AttachPlasticity(experiment, index, projections[^1], source);
         }
 
         if (experiment.Timing == SpikeTiming.Exact)
@@ -83,6 +86,21 @@ public sealed class ModelBuilder(Catalogue catalogue)
         }
         var simulation = new Simulator(populations, projections, experiment.Dt, threads ?? experiment.Threads, minElementsForThreads, experiment.Timing);
         return new BuiltModel(simulation, populations, projections);
+    }
+
+    /// <summary>Attaches the synaptic rule that projection <paramref name="index"/> names; a rule that needs the target's spikes
+    /// on a projection onto a rate model is an error at <c>projections[index].plasticity</c>.</summary>
+    private void AttachPlasticity(Experiment experiment, int index, Projection projection, IDynamics source)
+    {
+        var spec = experiment.Projections[index];
+        var rule = catalogue.Find<ISynapticRule>(spec.Plasticity!)!;
+        if (rule.NeedsPostsynapticSpikes && !projection.Target.EmitsSpikes)
+        {
+            var model = experiment.Populations.First(p => p.Name == spec.Target).Model;
+            throw new ExperimentException(experiment.File, $"projections[{index}].plasticity",
+                $"rule '{spec.Plasticity}' needs the spikes of the target, but population '{spec.Target}' (model '{model}') is a rate model that emits none; use a spiking target");
+        }
+        projection.AttachPlasticity(rule.Create(spec.PlasticityParameters!), source);
     }
 
     /// <summary>One value per synapse, each source row drawing from its own element stream.</summary>

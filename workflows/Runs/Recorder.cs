@@ -1,4 +1,6 @@
 using BioSim.Circuits.Populations;
+using BioSim.Circuits.Projections;
+using BioSim.IO.Hdf5;
 using BioSim.Engine.Simulation;
 using BioSim.IO.Experiments;
 using BioSim.IO.Runs;
@@ -6,9 +8,10 @@ using BioSim.IO.Sonata;
 
 namespace BioSim.Workflows.Runs;
 
-/// <summary>Collects the spikes and probed values of each step into buffers that are written once per block.</summary>
-internal sealed class Recorder(Experiment experiment, Simulator sim) : IStepObserver
+/// <summary>Collects the spikes, probed values and recorded weights of each step into buffers that are written once per block.</summary>
+internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyList<Projection> projections) : IStepObserver, IDisposable
 {
+    private readonly List<WeightProbe> _weightProbes = [];
     private readonly int[] _spikePopulations = experiment.Record.Spikes.Select(name => IndexOf(sim, name)).ToArray();
     private readonly List<double>[] _times = experiment.Record.Spikes.Select(_ => new List<double>()).ToArray();
     private readonly List<ulong>[] _ids = experiment.Record.Spikes.Select(_ => new List<ulong>()).ToArray();
@@ -18,8 +21,25 @@ internal sealed class Recorder(Experiment experiment, Simulator sim) : IStepObse
 
     public long TotalSpikes => _counts.Sum();
 
-    public void Open(SonataSpikeWriter spikes, SonataReportWriter reports)
+    public void Open(Hdf5File file, SonataSpikeWriter spikes, SonataReportWriter reports)
     {
+        for (int k = 0; k < experiment.Record.Weights.Count; k++)
+        {
+            var spec = experiment.Record.Weights[k];
+            var projection = projections.First(p => p.Name == spec.Projection);
+            int[] synapses = spec.Synapses?.ToArray() ?? Enumerable.Range(0, projection.SynapseCount).ToArray();
+            foreach (int s in synapses)
+            {
+                if (s >= projection.SynapseCount)
+                {
+                    throw new ExperimentException(experiment.File, $"record.weights[{k}].synapses",
+                        $"synapse {s} does not exist; projection '{projection.Name}' has {projection.SynapseCount} synapses (0 to {projection.SynapseCount - 1})");
+                }
+            }
+            var (sources, targets) = Endpoints(projection);
+            var writer = new WeightReportWriter(file, projection.Name, sources, targets, synapses.Select(s => (ulong)s).ToArray(), "");
+            _weightProbes.Add(new WeightProbe(projection, synapses, Every(spec), writer));
+        }
         _spikeWriters = spikes;
         foreach (string name in experiment.Record.Spikes) spikes.Population(name);
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -45,8 +65,16 @@ internal sealed class Recorder(Experiment experiment, Simulator sim) : IStepObse
     }
 
     /// <summary>Reopens the writers of a run being resumed at <paramref name="timeMs"/>, cutting them back to the checkpoint.</summary>
-    public void Reopen(SonataSpikeWriter spikes, SonataReportWriter reports, double timeMs, RunCheckpoints.Position position)
+    public void Reopen(Hdf5File file, SonataSpikeWriter spikes, SonataReportWriter reports, double timeMs, RunCheckpoints.Position position)
     {
+        foreach (var spec in experiment.Record.Weights)
+        {
+            var projection = projections.First(p => p.Name == spec.Projection);
+            int[] synapses = spec.Synapses?.ToArray() ?? Enumerable.Range(0, projection.SynapseCount).ToArray();
+            if (!position.WeightFrames.TryGetValue(spec.Projection, out long frames))
+                throw new InvalidDataException($"the checkpoint does not say how much of the weight report of '{spec.Projection}' it covers");
+            _weightProbes.Add(new WeightProbe(projection, synapses, Every(spec), new WeightReportWriter(file, projection.Name, frames)));
+        }
         if (position.SpikeCounts.Length != _counts.Length)
             throw new InvalidDataException($"the checkpoint counts spikes of {position.SpikeCounts.Length} populations, the experiment has {_counts.Length}");
         position.SpikeCounts.CopyTo(_counts, 0);
@@ -68,7 +96,8 @@ internal sealed class Recorder(Experiment experiment, Simulator sim) : IStepObse
         foreach (string name in experiment.Record.Spikes) spikeRows[name] = _spikeWriters!.Population(name).Count;
         var frames = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var probe in _probes) frames[probe.Writer.Name] = probe.Writer.Frames;
-        checkpoints.Write(sim.Snapshot(), sim.Time, new RunCheckpoints.Position(spikeRows, frames, (long[])_counts.Clone()));
+        var weightFrames = _weightProbes.ToDictionary(p => p.Writer.Name, p => p.Writer.Frames, StringComparer.Ordinal);
+        checkpoints.Write(sim.Snapshot(), sim.Time, new RunCheckpoints.Position(spikeRows, frames, (long[])_counts.Clone()) { WeightFrames = weightFrames });
     }
 
     /// <summary>
@@ -103,6 +132,7 @@ internal sealed class Recorder(Experiment experiment, Simulator sim) : IStepObse
             }
         }
         foreach (var probe in _probes) probe.Sample(sim.StepIndex);
+        foreach (var probe in _weightProbes) probe.Sample(sim.StepIndex, t);
     }
 
     public void WriteBlock(SonataSpikeWriter spikes, SonataReportWriter reports)
@@ -115,8 +145,56 @@ internal sealed class Recorder(Experiment experiment, Simulator sim) : IStepObse
             _ids[r].Clear();
         }
         foreach (var probe in _probes) probe.Drain();
+        foreach (var probe in _weightProbes) probe.Drain();
         reports.Flush();
         spikes.Flush();
+    }
+
+    /// <summary>At the end of a completed run: the final weights of every plastic or recorded projection, under
+    /// <c>/weights/&lt;projection&gt;/final</c> (with the synapses' source and target ids when no report wrote them).</summary>
+    public void WriteFinalWeights(Hdf5File file)
+    {
+        foreach (var projection in projections)
+        {
+            var probe = _weightProbes.FirstOrDefault(p => p.Projection == projection);
+            if (probe is null && projection.Plasticity is null) continue;
+            var weights = new double[projection.SynapseCount];
+            for (int k = 0; k < weights.Length; k++) weights[k] = projection.Weight(k);
+            if (probe is not null)
+            {
+                probe.Writer.WriteFinal(weights);
+                continue;
+            }
+            if (projection.Name.Contains('/')) continue;
+            var (sources, targets) = Endpoints(projection);
+            using var group = file.CreateGroup("/weights/" + projection.Name);
+            group.WriteDataset("source_ids", sources);
+            group.WriteDataset("target_ids", targets);
+            group.WriteDataset("final", weights);
+        }
+        file.Flush();
+    }
+
+    /// <summary>Source and target neuron of every synapse, in CSR order.</summary>
+    private static (ulong[] Sources, ulong[] Targets) Endpoints(Projection projection)
+    {
+        var sources = new ulong[projection.SynapseCount];
+        var targets = new ulong[projection.SynapseCount];
+        var rows = projection.RowStart;
+        for (int i = 0; i + 1 < rows.Length; i++)
+        {
+            for (int k = rows[i]; k < rows[i + 1]; k++) sources[k] = (ulong)i;
+        }
+        for (int k = 0; k < targets.Length; k++) targets[k] = (ulong)projection.Targets[k];
+        return (sources, targets);
+    }
+
+    /// <summary>Steps between two frames of a weight report: as given, or one flush interval.</summary>
+    private int Every(WeightProbeSpec spec) => spec.Every ?? (int)Math.Max(1, Math.Round(experiment.FlushInterval / experiment.Dt));
+
+    public void Dispose()
+    {
+        foreach (var probe in _weightProbes) probe.Dispose();
     }
 
     public IReadOnlyList<PopulationSummary> Summaries(double simulatedMs) =>

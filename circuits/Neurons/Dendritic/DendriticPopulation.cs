@@ -26,6 +26,9 @@ namespace BioSim.Circuits.Neurons.Dendritic;
 /// </summary>
 public abstract class DendriticPopulation : NeuronPopulation
 {
+    /// <summary>False: a rate model emits no spikes.</summary>
+    public override bool EmitsSpikes => false;
+
     private readonly string[] _dendrites;
     private readonly double[] _coupling;
     private readonly double[][] _drive;

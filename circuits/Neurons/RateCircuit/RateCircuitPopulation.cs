@@ -18,6 +18,9 @@ namespace BioSim.Circuits.Neurons.RateCircuit;
 /// </summary>
 public sealed class RateCircuitPopulation : NeuronPopulation, IDynamics, IPopulationFactory<RateCircuitParameters, RateCircuitPopulation>
 {
+    /// <summary>False: a rate model emits no spikes.</summary>
+    public override bool EmitsSpikes => false;
+
     private readonly RateCircuitField _field;
     private readonly ExplicitRungeKutta _stepper;
     private readonly FieldAsSystem _system;
