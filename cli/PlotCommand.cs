@@ -5,7 +5,9 @@ using ScottPlot;
 
 namespace BioSim.Cli;
 
-/// <summary><c>biosim plot out.h5 -o raster.png</c>: a spike raster, and the first recorded state trace when there is one.</summary>
+/// <summary><c>biosim plot out.h5 -o raster.png</c>: a spike raster, the first recorded state trace when there is one, and for the
+/// first projection with plastic or recorded weights (<c>/weights/&lt;projection&gt;</c>) the histogram of its final weights and
+/// the traces of up to ten recorded synapses.</summary>
 internal static class PlotCommand
 {
     public static Command Create()
@@ -41,10 +43,13 @@ internal static class PlotCommand
         using var file = Hdf5File.OpenReadOnly(path.FullName);
         var spikes = SonataFileReader.ReadSpikes(file);
         var reports = SonataFileReader.ReadReports(file);
-        if (spikes.Count == 0 && reports.Count == 0) return Program.Fail($"{path}: holds neither /spikes nor /report; nothing to plot", ExitCodes.BadInput);
+        var weights = WeightGroup(file);
+        if (spikes.Count == 0 && reports.Count == 0 && weights is null) return Program.Fail($"{path}: holds neither /spikes nor /report nor /weights; nothing to plot", ExitCodes.BadInput);
 
         var multiplot = new Multiplot();
-        int panels = (spikes.Count > 0 ? 1 : 0) + (reports.Count > 0 ? 1 : 0);
+        bool weightTraces = weights is not null && file.Exists(weights + "/data");
+        bool weightHistogram = weights is not null && file.Exists(weights + "/final");
+        int panels = (spikes.Count > 0 ? 1 : 0) + (reports.Count > 0 ? 1 : 0) + (weightHistogram ? 1 : 0) + (weightTraces ? 1 : 0);
         multiplot.AddPlots(panels);
         int panel = 0;
         if (spikes.Count > 0)
@@ -70,7 +75,7 @@ internal static class PlotCommand
                 points.LegendText = s.Population;
                 int shown = s.NodeIds.Length == 0 ? 0 : (int)Math.Min((ulong)maxNeurons, s.NodeIds.Max() + 1);
                 // Each population is a band of rows labelled with its name at its centre, with a divider above it.
-                bandCentres.Add(offset + Math.Max(shown, 1) / 2.0);
+                bandCentres.Add(offset + (Math.Max(shown, 1) - 1) / 2.0);
                 bandNames.Add(s.Population);
                 offset += shown;
                 if (p < spikes.Count - 1)
@@ -102,9 +107,57 @@ internal static class PlotCommand
             trace.XLabel("time (ms)");
             trace.YLabel($"{r.Variable} ({r.Units})");
             trace.ShowLegend();
+            panel++;
         }
+        if (weightHistogram) DrawWeightHistogram(multiplot.GetPlot(panel++), file, weights!);
+        if (weightTraces) DrawWeightTraces(multiplot.GetPlot(panel), file, weights!);
         multiplot.SavePng(output, 1400, 500 * panels);
         Console.WriteLine($"wrote {output}");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The group of the first projection under <c>/weights</c> (by name), or null.</summary>
+    private static string? WeightGroup(Hdf5File file)
+    {
+        if (!file.Exists("/weights")) return null;
+        var names = file.ListMembers("/weights").Order(StringComparer.Ordinal).ToArray();
+        return names.Length == 0 ? null : "/weights/" + names[0];
+    }
+
+    /// <summary>Histogram of the final weights in 40 bins between their smallest and largest value.</summary>
+    private static void DrawWeightHistogram(Plot plot, Hdf5File file, string group)
+    {
+        double[] final = file.ReadDataset<double>(group + "/final");
+        double min = final.Min(), max = final.Max();
+        if (max == min) max = min + 1;
+        var histogram = ScottPlot.Statistics.Histogram.WithBinCount(40, min, max);
+        histogram.AddRange(final);
+        var bars = plot.Add.Bars(histogram.Bins, histogram.Counts);
+        foreach (var bar in bars.Bars) bar.Size = histogram.FirstBinSize * 0.9;
+        string name = group["/weights/".Length..];
+        plot.Title($"Final weights of {name} ({final.Length} synapses)");
+        plot.XLabel("weight");
+        plot.YLabel("synapses");
+    }
+
+    /// <summary>The weight of the first ten recorded synapses over time.</summary>
+    private static void DrawWeightTraces(Plot plot, Hdf5File file, string group)
+    {
+        using var data = file.OpenDataset(group + "/data");
+        double[] time = file.ReadDataset<double>(group + "/time");
+        double[] values = data.Read<double>();
+        ulong[] synapses = file.ReadDataset<ulong>(group + "/synapse_ids");
+        int columns = synapses.Length;
+        int frames = Math.Min(time.Length, columns == 0 ? 0 : values.Length / columns);
+        for (int c = 0; c < Math.Min(columns, 10); c++)
+        {
+            double[] ys = Enumerable.Range(0, frames).Select(f => values[f * columns + c]).ToArray();
+            var line = plot.Add.ScatterLine(time[..frames], ys);
+            line.LegendText = $"synapse {synapses[c]}";
+        }
+        plot.Title($"Weights of {group["/weights/".Length..]} over time (first {Math.Min(columns, 10)} recorded synapses)");
+        plot.XLabel("time (ms)");
+        plot.YLabel("weight");
+        plot.ShowLegend();
     }
 }

@@ -86,7 +86,7 @@ def summarise(w, spike_times_s, duration_s, sim_seconds):
             "rate_last_hz": float(np.sum(t >= duration_s - 10.0) / 10.0), "sim_seconds": sim_seconds}
 
 
-def run_seed(s, duration_s, target):
+def run_seed(s, duration_s, target, dt_ms=0.1):
     if target == "cpp_standalone":
         build_dir = tempfile.mkdtemp(prefix="brian2_stdp_")
         set_device("cpp_standalone", directory=build_dir, build_on_run=False)
@@ -94,7 +94,7 @@ def run_seed(s, duration_s, target):
         device.activate(directory=build_dir, build_on_run=False)
     else:
         prefs.codegen.target = target
-    defaultclock.dt = 0.1 * ms
+    defaultclock.dt = dt_ms * ms
     seed(s)
     net, S, mon = build(duration_s)
     net.run(duration_s * second, report=None)
@@ -112,15 +112,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, nargs="+", default=[1])
     ap.add_argument("--duration", type=float, default=100.0, help="seconds (default 100, as the example)")
+    ap.add_argument("--dt", type=float, default=0.1, help="ms (default 0.1, as the example; smaller shows the grid's bias)")
     ap.add_argument("--target", default="cython", choices=["cython", "numpy", "cpp_standalone"])
     ap.add_argument("-o", "--output")
     args = ap.parse_args()
     runs = {}
     for s in args.seeds:
-        runs[str(s)] = run_seed(s, args.duration, args.target)
+        runs[str(s)] = run_seed(s, args.duration, args.target, args.dt)
         print(f"seed {s}: {runs[str(s)]}", file=sys.stderr, flush=True)
     result = {"source": "tests/reference/brian2_stdp_song.py (Brian2 examples/synapses/STDP.py)",
-              "brian2": brian2.__version__, "target": args.target, "duration_s": args.duration,
+              "brian2": brian2.__version__, "target": args.target, "duration_s": args.duration, "dt_ms": args.dt,
               "date": datetime.date.today().isoformat(), "params": PARAMS, "seeds": runs}
     text = json.dumps(result, indent=1)
     if args.output:
