@@ -27,18 +27,24 @@ internal static class CompareCommand
         var epochs = new Option<int?>("--epochs", "-e") { Description = "Train this many epochs instead of the file's \"epochs\" (e.g. 1 for a quick look); the learning-rate schedule and resuming work as with the file's budget." };
         var every = new Option<double>("--checkpoint-every") { Description = "Least wall time in seconds between a run's checkpoints (written at epoch ends and always after the last epoch; 0: after every epoch).", DefaultValueFactory = _ => 30.0 };
         var force = new Option<bool>("--force") { Description = "Replace a comparison already in the output folder (curves, summary and checkpoints); without it (or --resume) such a folder is refused." };
-        var command = new Command("compare", "Compare learning rules on the same network, data, seeds and budget.") { file, output, threads, resume, quiet, epochs, every, force };
+        var everyEpochs = new Option<int?>("--checkpoint-epochs") { Description = "Also checkpoint each run at every epoch that is a multiple of this, whatever the wall time." };
+        var command = new Command("compare", "Compare learning rules on the same network, data, seeds and budget.") { file, output, threads, resume, quiet, epochs, every, everyEpochs, force };
         command.SetAction(result => Program.Guard(() =>
             Run(services, result.GetValue(file)!, result.GetValue(output)!, result.GetValue(threads), result.GetValue(resume), result.GetValue(quiet), result.GetValue(epochs), result.GetValue(every),
-                result.GetValue(force))));
+                result.GetValue(force), result.GetValue(everyEpochs))));
         return command;
     }
 
-    private static int Run(IServiceProvider services, FileInfo file, string output, int? threads, bool resume, bool quiet, int? epochs, double checkpointEvery, bool overwrite)
+    private static int Run(IServiceProvider services, FileInfo file, string output, int? threads, bool resume, bool quiet, int? epochs, double checkpointEvery, bool overwrite,
+        int? checkpointEpochs)
     {
         CommandSession.AtLeastOne("--epochs", epochs);
+        CommandSession.AtLeastOne("--checkpoint-epochs", checkpointEpochs);
         CommandSession.Seconds("--checkpoint-every", checkpointEvery);
-        var experiment = services.GetRequiredService<ComparisonReader>().ReadFile(file.FullName) with { File = file.ToString(), CheckpointSeconds = checkpointEvery };
+        var experiment = services.GetRequiredService<ComparisonReader>().ReadFile(file.FullName) with
+        {
+            File = file.ToString(), CheckpointSeconds = checkpointEvery, CheckpointEpochs = checkpointEpochs,
+        };
         if (epochs is { } budget) experiment = experiment with { Epochs = budget };
         using var session = CommandSession.Start(threads, quiet);
         var product = services.GetRequiredService<IMatrixProduct>();

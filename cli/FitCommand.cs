@@ -30,15 +30,18 @@ internal static class FitCommand
             Description = $"Least wall time in seconds between checkpoints (default {FitWorkflow.DefaultCheckpointInterval.TotalSeconds:0}; 0: after every step); one is also written when the fit is stopped.",
             DefaultValueFactory = _ => FitWorkflow.DefaultCheckpointInterval.TotalSeconds,
         };
-        var command = new Command("fit", "Fit a neural-ODE or rate-circuit model to trajectories in an HDF5 file.") { experiment, output, quiet, force, resume, every };
+        var everyEpochs = new Option<int?>("--checkpoint-epochs") { Description = "Also checkpoint after every epoch (pass over the training windows) that is a multiple of this, whatever the wall time." };
+        var command = new Command("fit", "Fit a neural-ODE or rate-circuit model to trajectories in an HDF5 file.") { experiment, output, quiet, force, resume, every, everyEpochs };
         command.SetAction(result => Program.Guard(() => Fit(services.GetRequiredService<FitWorkflow>(), result.GetValue(experiment)!, result.GetValue(output)!,
-            result.GetValue(quiet), result.GetValue(force), result.GetValue(resume), result.GetValue(every))));
+            result.GetValue(quiet), result.GetValue(force), result.GetValue(resume), result.GetValue(every), result.GetValue(everyEpochs))));
         return command;
     }
 
-    internal static int Fit(FitWorkflow workflow, FileInfo file, string output, bool quiet, bool overwrite, bool resume, double checkpointEvery)
+    internal static int Fit(FitWorkflow workflow, FileInfo file, string output, bool quiet, bool overwrite, bool resume, double checkpointEvery,
+        int? checkpointEpochs = null)
     {
         CommandSession.Seconds("--checkpoint-every", checkpointEvery);
+        CommandSession.AtLeastOne("--checkpoint-epochs", checkpointEpochs);
         if (overwrite && resume) throw new UsageException("--force starts over and --resume continues: give one of them");
         if (!file.Exists) return Program.Fail($"{file}: no such file", ExitCodes.IoError);
         var experiment = FitExperiment.Read(file.FullName);
@@ -58,7 +61,7 @@ internal static class FitCommand
                 {
                     steps = step;
                     bar.Tick((int)(1000 * steps / total), string.Create(CultureInfo.InvariantCulture, $"step {steps}/{total}, loss {loss:G4}"));
-                }, overwrite, resume, interval, session.Cancellation);
+                }, overwrite, resume, interval, checkpointEpochs, session.Cancellation);
             }
             else
             {
@@ -67,7 +70,7 @@ internal static class FitCommand
                     steps = step;
                     if ((first || steps % logEvery == 0) && !quiet) Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"biosim: fit step {steps}/{total}: loss {loss:G4}"));
                     first = false;
-                }, overwrite, resume, interval, session.Cancellation);
+                }, overwrite, resume, interval, checkpointEpochs, session.Cancellation);
             }
         }
         catch (TrainingDivergedException e)

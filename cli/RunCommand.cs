@@ -28,7 +28,7 @@ internal static class RunCommand
             string banner = $"{spec.Name}: {spec.Populations.Sum(p => p.Size)} neurons, {spec.Duration.ToString(CultureInfo.InvariantCulture)} ms at dt = {spec.Dt.ToString(CultureInfo.InvariantCulture)} ms → {path}";
             bool overwrite = result.GetValue(force);
             int code = Execute(services, result, options, banner, spec.Threads, path,
-                (runner, progress, threads, every, token, now) => runner.Run(spec, path, progress, threads, every, overwrite, now, token));
+                (runner, progress, threads, every, token, now, modelMs) => runner.Run(spec, path, progress, threads, every, overwrite, now, modelMs, token));
             string? png = result.GetValue(plot);
             return code == ExitCodes.Ok && png is not null ? PlotCommand.Plot(new FileInfo(path), png) : code;
         }));
@@ -48,7 +48,7 @@ internal static class RunCommand
             try
             {
                 return Execute(services, result, options, $"resuming {path}", null, path,
-                    (runner, progress, threads, every, token, now) => runner.Resume(path, progress, threads, every, now, token));
+                    (runner, progress, threads, every, token, now, modelMs) => runner.Resume(path, progress, threads, every, now, modelMs, token));
             }
             catch (RunAlreadyCompleteException e)
             {
@@ -73,17 +73,23 @@ internal static class RunCommand
             Description = $"Seconds of wall time between checkpoints in the output file (default {ExperimentRunner.DefaultCheckpointInterval.TotalSeconds:0}; 0: after every block). One is also written at the start and when the run is stopped by SIGTERM or Ctrl-C.",
         };
 
+        public Option<double?> CheckpointModelTime { get; } = new("--checkpoint-model-time")
+        {
+            Description = "Also checkpoint after this much simulated time (ms) since the last checkpoint (at the first block end past it), whatever the wall time.",
+        };
+
         public void AddTo(Command command)
         {
             command.Options.Add(Threads);
             command.Options.Add(Quiet);
             command.Options.Add(Json);
             command.Options.Add(CheckpointEvery);
+            command.Options.Add(CheckpointModelTime);
         }
     }
 
     private delegate RunSummary Runner(ExperimentRunner runner, IProgress<RunProgress> progress, int? threads, TimeSpan? checkpointEvery, CancellationToken token,
-        CheckpointRequest checkpointNow);
+        CheckpointRequest checkpointNow, double? checkpointModelMs);
 
     /// <summary>The part run and resume share: options, one call into <see cref="ExperimentRunner"/>, progress and summary.</summary>
     private static int Execute(IServiceProvider services, ParseResult result, CommonOptions options, string banner, int? experimentThreads, string output, Runner run)
@@ -92,6 +98,9 @@ internal static class RunCommand
         double? every = result.GetValue(options.CheckpointEvery);
         CommandSession.Seconds("--checkpoint-every", every);
         TimeSpan? checkpointEvery = every is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
+        double? modelMs = result.GetValue(options.CheckpointModelTime);
+        if (modelMs is { } m && !(m > 0 && double.IsFinite(m)))
+            throw new UsageException($"--checkpoint-model-time: must be a positive number of ms of simulated time, got {m}");
 
         var runner = services.GetRequiredService<ExperimentRunner>();
         RunSummary summary;
@@ -103,7 +112,7 @@ internal static class RunCommand
                 using var bar = CommandSession.NewBar("simulating");
                 var progress = CommandSession.Progress<RunProgress>(p =>
                     bar.Tick((int)(1000 * p.TimeMs / p.DurationMs), $"t = {p.TimeMs:0} / {p.DurationMs:0} ms, {p.Spikes} spikes"));
-                summary = run(runner, progress, session.Threads, checkpointEvery, session.Cancellation, session.CheckpointNow);
+                summary = run(runner, progress, session.Threads, checkpointEvery, session.Cancellation, session.CheckpointNow, modelMs);
             }
             else
             {
@@ -114,7 +123,7 @@ internal static class RunCommand
                     nextLog = p.TimeMs + p.DurationMs / 10;
                     Console.Error.WriteLine($"biosim: t = {p.TimeMs:0.#} / {p.DurationMs:0.#} ms, {p.Spikes} spikes, {p.Elapsed.TotalSeconds:0.00} s");
                 });
-                summary = run(runner, progress, session.Threads, checkpointEvery, session.Cancellation, session.CheckpointNow);
+                summary = run(runner, progress, session.Threads, checkpointEvery, session.Cancellation, session.CheckpointNow, modelMs);
             }
         }
         catch (OperationCanceledException)

@@ -53,6 +53,10 @@ public sealed record ComparisonExperiment
     /// epoch); 0 writes one after every epoch. Not from the file: <c>biosim compare --checkpoint-every</c> (default 30).</summary>
     public double CheckpointSeconds { get; init; }
 
+    /// <summary>Also checkpoint at every epoch that is a multiple of this (null: by wall time only). Not from the file:
+    /// <c>biosim compare --checkpoint-epochs</c>.</summary>
+    public int? CheckpointEpochs { get; init; }
+
     /// <summary>Runs whose minibatch loss exceeds this (or is not finite) stop as diverged.</summary>
     public double DivergenceLoss { get; init; } = 1e10;
 }

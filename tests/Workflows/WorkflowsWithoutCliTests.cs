@@ -35,6 +35,38 @@ public sealed class WorkflowsWithoutCliTests : TempDirectoryFixture
     /// <see cref="ExperimentRunner.Resume"/>: the file says "cancelled at t = 100 ms" in between, and in the end holds
     /// the same spikes, bit for bit, as the run that was never stopped.
     /// </summary>
+    /// <summary>
+    /// Checkpoints by model time (<c>biosim run --checkpoint-model-time</c>): with the wall-time interval an hour, a 200 ms run
+    /// in 20 ms blocks checkpointed every 60 ms of model time holds its checkpoints at 60, 120 and 180 ms (the two newest,
+    /// 180 and 120, are kept in the file's two slots); without it, only the one at t = 0.
+    /// </summary>
+    [Test]
+    public void CheckpointsFollowModelTimeWhenAsked()
+    {
+        using var services = BioSimServiceCollectionExtensions.BuildBioSimServices();
+        var runner = services.GetRequiredService<ExperimentRunner>();
+        var experiment = ShortCuba(services.GetRequiredService<ExperimentReader>());
+        string byModel = Path.Combine(Dir, "by-model.h5");
+        runner.Run(experiment, byModel, checkpointEvery: TimeSpan.FromHours(1), checkpointEveryModelMs: 60);
+        Assert.That(CheckpointTimes(byModel), Is.EqualTo(new[] { 120.0, 180.0 }));
+        string byWall = Path.Combine(Dir, "by-wall.h5");
+        runner.Run(experiment, byWall, checkpointEvery: TimeSpan.FromHours(1));
+        Assert.That(CheckpointTimes(byWall), Is.EqualTo(new[] { 0.0 }));
+    }
+
+    /// <summary>The times (ms) of the complete checkpoints in a run's file, ascending.</summary>
+    private static double[] CheckpointTimes(string path)
+    {
+        using var file = Hdf5File.OpenReadOnly(path);
+        var times = new List<double>();
+        foreach (string slot in file.ListMembers("/checkpoint"))
+        {
+            using var group = file.OpenGroup("/checkpoint/" + slot);
+            if (group.GetLongAttribute("complete") == 1) times.Add(Math.Round(group.GetDoubleAttribute("time"), 9));
+        }
+        return times.Order().ToArray();
+    }
+
     [Test]
     public void RunAndResumeAnExperiment()
     {

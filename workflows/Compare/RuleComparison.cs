@@ -169,7 +169,8 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
                 run.Epochs.Add(result);
                 Probe(run, network, alignment, updates, rule);
                 if (result.Epoch == experiment.Epochs) run.Status = RunStatus.Completed;
-                if (result.Epoch == experiment.Epochs || sinceCheckpoint.Elapsed.TotalSeconds >= experiment.CheckpointSeconds)
+                if (result.Epoch == experiment.Epochs || sinceCheckpoint.Elapsed.TotalSeconds >= experiment.CheckpointSeconds
+                    || (experiment.CheckpointEpochs is { } every && result.Epoch % every == 0))
                 {
                     RunCheckpoint.Save(checkpoint, experiment, network, rule, optimiser, run, result.Epoch);
                     sinceCheckpoint.Restart();

@@ -8,11 +8,12 @@ namespace BioSim.Workflows.Fit;
 
 /// <summary>
 /// Keeps a fit's checkpoint (<see cref="FitCheckpoint"/>) current: after a minibatch when the wall-time interval has passed,
+/// after every epoch that is a multiple of <c>everyEpochs</c> when given,
 /// and on demand (a stop); restores one for <c>--resume</c>. It tracks where the data order stands (epoch, minibatch, the
 /// epoch's loss sum) from the training loop's minibatch callback, so a resumed fit takes the same steps on the same data.
 /// </summary>
 internal sealed class FitCheckpointer(string? path, FitExperiment experiment, IParametricVectorField field, Adam optimiser, long batchesPerEpoch,
-    TimeSpan interval)
+    TimeSpan interval, int? everyEpochs = null)
 {
     private readonly Stopwatch _sinceSave = Stopwatch.StartNew();
     private int _epoch = 1, _batch;
@@ -47,8 +48,9 @@ internal sealed class FitCheckpointer(string? path, FitExperiment experiment, IP
         Losses.Add(loss);
         _sum = batch == 1 ? loss : _sum + loss;
         (_epoch, _batch) = (epoch, batch);
-        if (batch == batchesPerEpoch) (_epoch, _batch, _sum) = (epoch + 1, 0, 0);
-        if (path is not null && _sinceSave.Elapsed >= interval) Save();
+        bool epochEnd = batch == batchesPerEpoch;
+        if (epochEnd) (_epoch, _batch, _sum) = (epoch + 1, 0, 0);
+        if (path is not null && (_sinceSave.Elapsed >= interval || (epochEnd && everyEpochs is { } m && epoch % m == 0))) Save();
     }
 
     /// <summary>Writes the checkpoint now (no-op without an output folder).</summary>

@@ -27,7 +27,7 @@ public sealed class FitWorkflow(Catalogue catalogue)
     /// these sizes), so fields get the managed entry point whatever the machine's GEMM is.</summary>
     private static readonly IMatrixProduct FieldProduct = new ManagedMatrixProduct();
 
-    /// <summary>Reads the fit file at <paramref name="experimentFile"/> and runs it (see <see cref="Run(FitExperiment, string?, Action{long, double}?, bool, bool, TimeSpan?, CancellationToken)"/>).</summary>
+    /// <summary>Reads the fit file at <paramref name="experimentFile"/> and runs it (see <see cref="Run(FitExperiment, string?, Action{long, double}?, bool, bool, TimeSpan?, int?, CancellationToken)"/>).</summary>
     public FitResult Run(string experimentFile, string? outputDirectory = null, Action<long, double>? progress = null, CancellationToken cancellation = default) =>
         Run(FitExperiment.Read(experimentFile), outputDirectory, progress, cancellation: cancellation);
 
@@ -44,9 +44,10 @@ public sealed class FitWorkflow(Catalogue catalogue)
     /// <remarks>With an output folder, a checkpoint (&lt;output&gt;/checkpoint.h5: parameters, Adam's moments, the losses so
     /// far and the position in the data order) is written every <paramref name="checkpointEvery"/> of wall time and when
     /// <paramref name="cancellation"/> stops the fit; <paramref name="resume"/> continues from it, bit for bit the fit that
-    /// was never stopped; it is deleted when the fit finishes.</remarks>
+    /// was never stopped; it is deleted when the fit finishes. <paramref name="checkpointEpochs"/> also writes one after every
+    /// epoch (pass over the windows) that is a multiple of it.</remarks>
     public FitResult Run(FitExperiment experiment, string? outputDirectory = null, Action<long, double>? progress = null, bool overwrite = false,
-        bool resume = false, TimeSpan? checkpointEvery = null, CancellationToken cancellation = default)
+        bool resume = false, TimeSpan? checkpointEvery = null, int? checkpointEpochs = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(experiment);
         string? checkpointPath = outputDirectory is null ? null : Path.Combine(outputDirectory, FitCheckpoint.FileName);
@@ -84,7 +85,7 @@ public sealed class FitWorkflow(Catalogue catalogue)
         var problem = new TrajectoryFitProblem(field, method, windows, adam, model.Constraint(field, experiment.Model));
         long batchesPerEpoch = (windows.Count + experiment.Batch - 1) / experiment.Batch;
         if (outputDirectory is not null) Directory.CreateDirectory(outputDirectory);
-        var checkpoints = new FitCheckpointer(checkpointPath, experiment, field, adam, batchesPerEpoch, checkpointEvery ?? DefaultCheckpointInterval);
+        var checkpoints = new FitCheckpointer(checkpointPath, experiment, field, adam, batchesPerEpoch, checkpointEvery ?? DefaultCheckpointInterval, checkpointEpochs);
         if (resume) checkpoints.Restore();
         var (firstEpoch, firstBatch, lossSum) = checkpoints.Position;
         var options = new TrainingOptions

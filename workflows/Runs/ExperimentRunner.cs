@@ -37,10 +37,13 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
     /// refused with <see cref="OutputExistsException"/> before anything is built or written.</param>
     /// <param name="checkpointNow">Asks for a checkpoint at the next block end without stopping (SIGUSR1).</param>
     /// <returns>What the run did; its <see cref="RunSummary.Status"/> is <see cref="RunStatus.Completed"/>.</returns>
+    /// <param name="checkpointEveryModelMs">Also checkpoint at the first block end after this much model time (ms) since the last
+    /// checkpoint (null: by wall time only).</param>
     /// <exception cref="SimulationDivergedException">The state stopped being finite; the file holds every step before, and says "diverged: …".</exception>
     /// <exception cref="OutputExistsException"><paramref name="output"/> exists and <paramref name="overwrite"/> is not set.</exception>
     public RunSummary Run(Experiment experiment, string output, IProgress<RunProgress>? progress = null, int? threads = null,
-        TimeSpan? checkpointEvery = null, bool overwrite = false, CheckpointRequest? checkpointNow = null, CancellationToken cancellation = default)
+        TimeSpan? checkpointEvery = null, bool overwrite = false, CheckpointRequest? checkpointNow = null, double? checkpointEveryModelMs = null,
+        CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(experiment);
         if (!overwrite && (File.Exists(output) || Directory.Exists(output))) throw new OutputExistsException(DescribeExisting(output));
@@ -74,8 +77,12 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         var checkpoints = new RunCheckpoints(file);
         recorder.Checkpoint(checkpoints);
         return Loop(experiment, output, file, sim, recorder, spikes, reports, checkpoints, built.SynapseCount, buildTime, progress,
-            checkpointEvery ?? DefaultCheckpointInterval, checkpointNow, cancellation);
+            new Cadence(checkpointEvery ?? DefaultCheckpointInterval, checkpointEveryModelMs), checkpointNow, cancellation);
     }
+
+    /// <summary>When the loop writes a checkpoint: after <paramref name="Wall"/> of wall time, or <paramref name="ModelMs"/> of model
+    /// time, since the last one, whichever comes first (at block ends).</summary>
+    private readonly record struct Cadence(TimeSpan Wall, double? ModelMs);
 
     private static string ComparisonFolder(string curves) => Path.GetDirectoryName(curves) is { Length: > 0 } d ? d : ".";
 
@@ -113,9 +120,11 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
     /// <param name="checkpointEvery">As for <see cref="Run"/>.</param>
     /// <param name="cancellation">As for <see cref="Run"/>: a resumed run can be stopped and resumed again.</param>
     /// <param name="checkpointNow">As for <see cref="Run"/>.</param>
+    /// <param name="checkpointEveryModelMs">As for <see cref="Run"/>.</param>
     /// <exception cref="RunAlreadyCompleteException">The run reached its end; nothing is simulated or written.</exception>
     public RunSummary Resume(string output, IProgress<RunProgress>? progress = null, int? threads = null,
-        TimeSpan? checkpointEvery = null, CheckpointRequest? checkpointNow = null, CancellationToken cancellation = default)
+        TimeSpan? checkpointEvery = null, CheckpointRequest? checkpointNow = null, double? checkpointEveryModelMs = null,
+        CancellationToken cancellation = default)
     {
         var total = Stopwatch.StartNew();
         if (!File.Exists(output)) throw new IOException($"{output}: no such file; give the output file of the run to resume");
@@ -149,13 +158,14 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         sim.AddObserver(recorder);
         reports.Flush();
         return Loop(experiment, output, file, sim, recorder, spikes, reports, new RunCheckpoints(file), built.SynapseCount, buildTime, progress,
-            checkpointEvery ?? DefaultCheckpointInterval, checkpointNow, cancellation);
+            new Cadence(checkpointEvery ?? DefaultCheckpointInterval, checkpointEveryModelMs), checkpointNow, cancellation);
     }
 
     private static RunSummary Loop(Experiment experiment, string output, Hdf5File file, Simulator sim, Recorder recorder,
         SonataSpikeWriter spikes, SonataReportWriter reports, RunCheckpoints checkpoints, long synapses, TimeSpan buildTime,
-        IProgress<RunProgress>? progress, TimeSpan checkpointEvery, CheckpointRequest? checkpointNow, CancellationToken cancellation)
+        IProgress<RunProgress>? progress, Cadence cadence, CheckpointRequest? checkpointNow, CancellationToken cancellation)
     {
+        double lastCheckpointMs = sim.Time;
         long steps = experiment.Steps;
         long stepsPerBlock = Math.Max(1, (long)Math.Round(experiment.FlushInterval / experiment.Dt));
         var simulation = Stopwatch.StartNew();
@@ -172,10 +182,12 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
                 file.SetAttribute("simulated", sim.Time);
                 recorder.WriteBlock(spikes, reports);
                 bool asked = checkpointNow?.Take() == true;
-                if (sim.StepIndex < steps && (asked || sinceCheckpoint.Elapsed >= checkpointEvery))
+                bool modelDue = cadence.ModelMs is { } every && sim.Time - lastCheckpointMs >= every - 1e-9 * every;
+                if (sim.StepIndex < steps && (asked || modelDue || sinceCheckpoint.Elapsed >= cadence.Wall))
                 {
                     recorder.Checkpoint(checkpoints);
                     sinceCheckpoint.Restart();
+                    lastCheckpointMs = sim.Time;
                 }
                 progress?.Report(new RunProgress(sim.Time, experiment.Duration, recorder.TotalSpikes, simulation.Elapsed));
             }
