@@ -112,7 +112,18 @@ public sealed class SweepPath
         return node;
     }
 
-    /// <summary>Replaces the value at this path (which must exist, see <see cref="Find"/>) by a copy of <paramref name="value"/>.</summary>
+    /// <summary>Whether this path's last step is a key that <paramref name="root"/> lacks in an object that exists: an optional
+    /// field the base file leaves at its default, which <see cref="Set"/> can add (the base file's reader then judges the key).</summary>
+    public bool IsAbsentKeyOfExistingObject(JsonNode root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        if (_segments[^1] is not string last) return false;
+        var parentPath = new SweepPath(Text, _segments[..^1]);
+        JsonNode? parent = _segments.Length == 1 ? root : parentPath.Find(root, out _);
+        return parent is JsonObject obj && !obj.ContainsKey(last);
+    }
+
+    /// <summary>Replaces the value at this path (whose parent must exist, see <see cref="Find"/>) by a copy of <paramref name="value"/>.</summary>
     /// <exception cref="InvalidOperationException">The path does not exist in <paramref name="root"/>.</exception>
     public void Set(JsonNode root, JsonNode? value)
     {

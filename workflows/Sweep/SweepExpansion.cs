@@ -50,8 +50,11 @@ internal static class SweepExpansion
             .Concat(sweep.List.SelectMany(s => s));
         foreach (var setting in all)
         {
-            var existing = setting.Path.Find(baseRoot, out string? problem)
-                ?? throw new ExperimentException(sweep.File, Field(setting.Source), $"{setting.Path.Text} is not a field of {baseName}: {problem}");
+            var existing = setting.Path.Find(baseRoot, out string? problem);
+            // An optional field the base file leaves out (its last key, in an object that exists) may be set: the base
+            // reader below then refuses a key that is not a field of its kind (a typo) with the list of allowed ones.
+            if (existing is null && setting.Path.IsAbsentKeyOfExistingObject(baseRoot)) continue;
+            if (existing is null) throw new ExperimentException(sweep.File, Field(setting.Source), $"{setting.Path.Text} is not a field of {baseName}: {problem}");
             if (!SameKind(existing, setting.Value))
                 throw new ExperimentException(sweep.File, setting.Source,
                     $"{Show(setting.Value)} is {SweepPath.Kind(setting.Value)}, but {setting.Path.Text} in {baseName} is {SweepPath.Kind(existing)} ({Show(existing)})");

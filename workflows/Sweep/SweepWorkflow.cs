@@ -33,6 +33,9 @@ public sealed class SweepWorkflow
     /// <summary>The task's parameters' file name.</summary>
     public const string ParametersFileName = "parameters.json";
 
+    /// <summary>result.json may hold an infinite loss or a NaN: written as the strings "Infinity", "NaN" (as Python's json reads them back with float()).</summary>
+    private static readonly JsonSerializerOptions ResultOptions = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     private readonly IReadOnlyList<ISweepTarget> _targets;
 
     /// <summary>A sweep workflow over the three base kinds (resolved by dependency injection).</summary>
@@ -198,7 +201,7 @@ public sealed class SweepWorkflow
         {
             var result = target.Run(folder, context);
             result["seconds"] = clock.Elapsed.TotalSeconds;
-            File.WriteAllText(Path.Combine(folder, ResultFileName), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            File.WriteAllText(Path.Combine(folder, ResultFileName), result.ToJsonString(ResultOptions));
             End(folder, "done", null, 0, clock);
             context.Log.WriteLine($"done in {clock.Elapsed.TotalSeconds:0.00} s");
             return new SweepTaskRun(index, SweepTaskState.Done, null, clock.Elapsed.TotalSeconds, Skipped: false, 0);
@@ -276,7 +279,12 @@ public sealed class SweepWorkflow
             string result = Path.Combine(status[i].Folder, ResultFileName);
             if (status[i].State == SweepTaskState.Done && File.Exists(result)) Flatten(JsonNode.Parse(File.ReadAllText(result)), "", rows[i], metrics);
         }
-        foreach (string m in metrics) columns.Add(new(m, [.. rows.Select(r => r.TryGetValue(m, out double v) ? v : double.NaN)], null));
+        foreach (string m in metrics)
+        {
+            // A result named like a parameter (a comparison's "epochs") is told apart by a prefix.
+            string name = columns.Any(c => c.Name == m) ? "result." + m : m;
+            columns.Add(new(name, [.. rows.Select(r => r.TryGetValue(m, out double v) ? v : double.NaN)], null));
+        }
         columns.Add(new("error", null, [.. status.Select(s => s.State == SweepTaskState.Failed ? s.Detail ?? "" : "")]));
         SweepTable.Write(Path.Combine(directory, "sweep.csv"), Path.Combine(directory, "sweep.h5"), columns, new Dictionary<string, string>
         {
@@ -300,6 +308,10 @@ public sealed class SweepWorkflow
             case JsonValue v when v.GetValueKind() == JsonValueKind.Number:
                 if (!names.Contains(prefix)) names.Add(prefix);
                 row[prefix] = v.GetValue<double>();
+                break;
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() is "NaN" or "Infinity" or "-Infinity":
+                if (!names.Contains(prefix)) names.Add(prefix);
+                row[prefix] = double.Parse(v.GetValue<string>(), CultureInfo.InvariantCulture);
                 break;
             default:
                 break;
