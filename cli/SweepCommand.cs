@@ -305,12 +305,13 @@ internal static class SweepCommand
             string? m = result.GetValue(metric), p = result.GetValue(parameter);
             if (!result.GetValue(plot) && (m is not null || p is not null)) throw new UsageException("--metric and --parameter choose what --plot draws; add --plot");
             if (!result.GetValue(plot)) return ExitCodes.Ok;
-            var metrics = columns.SkipWhile(c => c.Name != "seed").Skip(1 + manifest.Parameters.Count).Where(c => c.Numbers is not null).Select(c => c.Name).ToList();
+            var fixedColumns = new HashSet<string>(["task", "state", "seed", "error", .. manifest.Parameters.Select(p => p is "task" or "state" or "error" ? "parameter." + p : p)]);
+            var metrics = columns.Where(c => c.Numbers is not null && !fixedColumns.Contains(c.Name)).Select(c => c.Name).ToList();
             m ??= metrics.Contains("rate_hz") ? "rate_hz" : metrics.FirstOrDefault(c => c is not ("seconds" or "build_s" or "simulation_s"));
             p ??= manifest.Parameters.Count > 0 ? manifest.Parameters[0] : null;
             var y = columns.FirstOrDefault(c => c.Name == m && c.Numbers is not null)
                 ?? throw new UsageException($"--metric {m}: not a result column of {folder}; columns: {string.Join(", ", metrics)}");
-            var x = columns.FirstOrDefault(c => c.Name == p && manifest.Parameters.Contains(c.Name))
+            var x = columns.FirstOrDefault(c => (c.Name == p || c.Name == "parameter." + p) && manifest.Parameters.Contains(p))
                 ?? throw new UsageException($"--parameter {p}: not a swept parameter of {folder}; parameters: {string.Join(", ", manifest.Parameters)}");
             if (x.Numbers is null) throw new UsageException($"--parameter {p}: its values are not numbers, so they cannot be an axis");
             string png = Path.Combine(folder, "sweep.png");
@@ -323,8 +324,13 @@ internal static class SweepCommand
     /// standard deviation (MathNet) over the tasks that share a point (repeats with other seeds).</summary>
     private static int Plot(string png, SweepManifest manifest, IReadOnlyList<SweepColumn> columns, SweepColumn x, SweepColumn y)
     {
-        var others = manifest.Parameters.Where(p => p != x.Name).Select(p => columns.First(c => c.Name == p)).ToList();
         int n = x.Numbers!.Length;
+        // Lines for the other parameters that vary on their own: not seeds (repeats, averaged), not constants, and not
+        // those set together with the x parameter (a list entry's linked weights).
+        var others = columns.Where(c => c != x && manifest.Parameters.Any(p => c.Name == p || c.Name == "parameter." + p)
+            && !c.Name.EndsWith("seed", StringComparison.Ordinal) && !c.Name.EndsWith("seeds", StringComparison.Ordinal)
+            && Enumerable.Range(0, n).Select(c.Cell).Distinct().Count() > 1
+            && Enumerable.Range(0, n).GroupBy(i => x.Numbers[i]).Any(g => g.Select(c.Cell).Distinct().Count() > 1)).ToList();
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         int series = 0;
@@ -335,7 +341,7 @@ internal static class SweepCommand
             double[] mean = [.. points.Select(g => g.Select(i => y.Numbers![i]).Mean())];
             double[] sd = [.. points.Select(g => g.Count() > 1 ? g.Select(i => y.Numbers![i]).StandardDeviation() : 0)];
             var line = plot.Add.Scatter(xs, mean, palette.GetColor(series++ % 10));
-            line.LegendText = group.Key.Length == 0 ? y.Name : group.Key;
+            if (others.Count > 0) line.LegendText = group.Key;
             if (sd.Any(v => v > 0)) plot.Add.ErrorBar(xs, mean, sd);
         }
         if (series == 0) return Program.Fail($"no finished task has a value of {y.Name}; nothing to plot", ExitCodes.RunFailed);

@@ -263,13 +263,16 @@ public sealed class SweepWorkflow
             parameters[i] = p["parameters"]!.AsObject();
             seeds[i] = p["seed"] is JsonValue s ? s.GetValue<double>() : double.NaN;
         }
-        columns.Add(new("seed", seeds, null));
+        // A sweep over the seed itself has it as a parameter column instead.
+        if (!manifest.Parameters.Contains("seed")) columns.Add(new("seed", seeds, null));
         foreach (string path in manifest.Parameters)
         {
             var values = parameters.Select(p => p[path]).ToArray();
+            // A parameter named like a fixed column ("task" of a comparison) is told apart by a prefix.
+            string name = path is "task" or "state" or "error" ? "parameter." + path : path;
             columns.Add(values.All(v => v?.GetValueKind() == JsonValueKind.Number)
-                ? new SweepColumn(path, [.. values.Select(v => v!.GetValue<double>())], null)
-                : new SweepColumn(path, null, [.. values.Select(v => v is JsonValue t && t.GetValueKind() == JsonValueKind.String ? t.GetValue<string>() : v?.ToJsonString() ?? "")]));
+                ? new SweepColumn(name, [.. values.Select(v => v!.GetValue<double>())], null)
+                : new SweepColumn(name, null, [.. values.Select(v => v is JsonValue t && t.GetValueKind() == JsonValueKind.String ? t.GetValue<string>() : v?.ToJsonString() ?? "")]));
         }
         var metrics = new List<string>();
         var rows = new Dictionary<string, double>[n];
