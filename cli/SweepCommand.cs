@@ -54,6 +54,12 @@ internal static class SweepCommand
             var sweepFile = result.GetValue(file)!;
             if (!sweepFile.Exists) return Program.Fail($"{sweepFile}: no such file", ExitCodes.IoError);
             string dir = result.GetValue(output)!;
+            // --local: the workers start now, so that their start-up overlaps the expansion and its checks.
+            var definition = SweepReader.ReadFile(sweepFile.ToString());
+            int threadsPerTask = result.GetValue(threads) ?? definition.Threads;
+            long taskCount = Math.Max(1, definition.List.Count) * definition.Grid.Aggregate(1L, (n, a) => n * a.Values.Count);
+            int slots = (int)Math.Min(taskCount, Slots(result.GetValue(parallel) ?? definition.Parallel, threadsPerTask));
+            using var scheduler = isLocal ? LocalScheduler.Start(slots, () => WorkerStart(dir, threadsPerTask)) : null;
             var plan = workflow.Plan(sweepFile.ToString());
             var d = plan.Definition;
             var settings = new SweepManifest
@@ -78,7 +84,7 @@ internal static class SweepCommand
             Console.Error.WriteLine($"biosim: sweep {manifest.Name}: {manifest.Tasks} tasks of {Path.GetFileName(manifest.BaseFile)} ({manifest.Kind}; {string.Join(", ", plan.Parameters)}), {manifest.Threads} thread(s) each → {dir}/");
             return isSlurm
                 ? Submit(workflow, manifest, dir, null, result.GetValue(dryRun))
-                : RunLocal(workflow, manifest, dir, [.. workflow.Status(dir).Where(s => s.Unfinished).Select(s => s.Index)], result.GetValue(parallel), result.GetValue(threads), result.GetValue(quiet));
+                : RunLocal(workflow, scheduler!, manifest, dir, [.. workflow.Status(dir).Where(s => s.Unfinished).Select(s => s.Index)], threadsPerTask, result.GetValue(quiet));
         }));
         return command;
     }
@@ -137,9 +143,9 @@ internal static class SweepCommand
             }
             if (result.GetValue(parallel) is { } k) manifest = manifest with { Parallel = k };
             if (result.GetValue(threads) is { } t) manifest = manifest with { Threads = t };
-            return isSlurm
-                ? Submit(workflow, manifest, folder, todo, result.GetValue(dryRun))
-                : RunLocal(workflow, manifest, folder, todo, result.GetValue(parallel), result.GetValue(threads), result.GetValue(quiet));
+            if (isSlurm) return Submit(workflow, manifest, folder, todo, result.GetValue(dryRun));
+            using var scheduler = LocalScheduler.Start(Math.Min(todo.Length, Slots(manifest.Parallel, manifest.Threads)), () => WorkerStart(folder, manifest.Threads));
+            return RunLocal(workflow, scheduler, manifest, folder, todo, manifest.Threads, result.GetValue(quiet));
         }));
         return command;
     }
@@ -181,16 +187,21 @@ internal static class SweepCommand
 
     /// <summary>Runs <paramref name="tasks"/> here through worker processes, at most K at a time; SIGTERM or Ctrl-C leaves every
     /// running task checkpointed (exit 75 / 130), and <c>biosim sweep resubmit DIR</c> continues.</summary>
-    private static int RunLocal(SweepWorkflow workflow, SweepManifest manifest, string dir, int[] tasks, int? parallel, int? threadsOption, bool quiet)
+    private static int RunLocal(SweepWorkflow workflow, LocalScheduler scheduler, SweepManifest manifest, string dir, int[] tasks, int threads, bool quiet)
     {
         using var session = CommandSession.Start(null, quiet);
-        int threads = threadsOption ?? manifest.Threads;
-        int slots = parallel ?? manifest.Parallel ?? Math.Max(1, Environment.ProcessorCount / threads);
         int done = 0;
         var clock = Stopwatch.StartNew();
-        if (!quiet) Console.Error.WriteLine($"biosim: running {tasks.Length} of {manifest.Tasks} tasks, {Math.Min(slots, tasks.Length)} at a time");
+        if (!quiet) Console.Error.WriteLine($"biosim: running {tasks.Length} of {manifest.Tasks} tasks, {Math.Min(scheduler.Slots, tasks.Length)} at a time");
         var failures = new List<string>();
-        bool interrupted = LocalScheduler.Run(tasks, slots, () => WorkerStart(dir, threads), (task, code, seconds) =>
+        var context = Context(manifest, session, TextWriter.Null) with { Threads = threads };
+        int InProcess(int task)
+        {
+            using var log = new StreamWriter(Path.Combine(dir, manifest.TaskFolderName(task), SweepWorkflow.LogFileName), append: true);
+            var run = workflow.RunTask(dir, task, context with { Log = log });
+            return run.State == SweepTaskState.Stopped ? ExitCodes.Interrupted : run.ExitCode;
+        }
+        bool interrupted = scheduler.Run(tasks, InProcess, (task, code, seconds) =>
         {
             lock (failures)
             {
@@ -212,6 +223,9 @@ internal static class SweepCommand
         foreach (var s in status.Where(s => s.State == SweepTaskState.Failed)) Console.Error.WriteLine($"biosim: error: {manifest.TaskFolderName(s.Index)}: {s.Detail}");
         return status.Any(s => s.State == SweepTaskState.Failed) ? ExitCodes.RunFailed : status.All(s => s.State == SweepTaskState.Done) ? ExitCodes.Ok : ExitCodes.RunFailed;
     }
+
+    /// <summary>Tasks at a time: the option or sweep file's, else the cores over the threads per task.</summary>
+    private static int Slots(int? parallel, int threads) => parallel ?? Math.Max(1, Environment.ProcessorCount / threads);
 
     /// <summary>This program again (the apphost, or dotnet with biosim.dll) as <c>biosim sweep worker DIR</c>.</summary>
     private static ProcessStartInfo WorkerStart(string dir, int threads)
@@ -267,12 +281,14 @@ internal static class SweepCommand
         command.SetAction(result => Program.Guard(() =>
         {
             string folder = result.GetValue(dir)!;
-            var manifest = SweepManifest.Read(folder);
             using var session = CommandSession.Start(result.GetValue(threads), quiet: true);
+            // Started before the sweep folder is written (its start-up overlaps the expansion): the manifest is read with the first task.
+            SweepManifest? manifest = null;
             string? line;
             while (!session.Cancellation.IsCancellationRequested && (line = Console.In.ReadLine()) is not null)
             {
                 int n = int.Parse(line, CultureInfo.InvariantCulture);
+                manifest ??= SweepManifest.Read(folder);
                 SweepTaskRun run;
                 using (var log = new StreamWriter(Path.Combine(folder, manifest.TaskFolderName(n), SweepWorkflow.LogFileName), append: true))
                 {
