@@ -164,6 +164,39 @@ public sealed class SweepCommandTests : TempDirectoryFixture
     }
 
     [Test]
+    public void ASigkilledTaskIsStoppedInStatusAndContinuesBitForBit()
+    {
+        // A checkpoint after every 20 ms block ("checkpoint_every": 0), so the kill leaves one past the start.
+        string sweep = CubaSweep(3000.0, [-4.0], extra: """, "checkpoint_every": 0""");
+        string dir = Path.Combine(Dir, "killed");
+        Assert.That(BiosimProcess.Run("sweep", sweep, "-o", dir, "--slurm", "--dry-run").ExitCode, Is.EqualTo(0));
+        using (var process = Process.Start(BiosimProcess.StartInfo("sweep", "task", dir, "0"))!)
+        {
+            process.BeginErrorReadLine();
+            process.BeginOutputReadLine();
+            string log = Path.Combine(dir, "task-0000", "log");
+            var clock = Stopwatch.StartNew();
+            while (!(File.Exists(log) && File.ReadAllText(log).Split("t = ").Length > 3))
+            {
+                Assert.That(process.HasExited, Is.False, "the task ended before it could be killed");
+                Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromMinutes(3)), "no progress logged");
+                Thread.Sleep(20);
+            }
+            process.Kill();
+            process.WaitForExit();
+        }
+        // status.json still says "running", but its process is gone: the task is stopped at its newest checkpoint.
+        Assert.That(File.ReadAllText(Path.Combine(dir, "task-0000", "status.json")), Does.Contain("\"state\":\"running\""));
+        Assert.That(StatusLines(dir)[0], Does.Match(@"^task-0000  stopped .*\(killed; checkpoint at t = [1-9]\d* ms\)"));
+        var (code, _, stderr) = BiosimProcess.Run("sweep", "task", dir, "0");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stderr, Does.Contain("resuming"));
+        string alone = Path.Combine(Dir, "alone.h5");
+        Assert.That(BiosimProcess.Run("run", Path.Combine(dir, "task-0000", "experiment.json"), "-o", alone, "-q").ExitCode, Is.EqualTo(0));
+        AssertSameRun(alone, Path.Combine(dir, "task-0000", "out.h5"));
+    }
+
+    [Test]
     public void StatusNamesAFailedTaskWithItsErrorLine()
     {
         // hh driven at 1e9 µA/cm² leaves its plausible range at once (PlausibleRangeTests): that task fails, the other is done.
