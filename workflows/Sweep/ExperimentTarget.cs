@@ -77,7 +77,7 @@ internal sealed class ExperimentTarget(ExperimentReader reader, ExperimentRunner
             context.Log.WriteLine($"resuming {output} from its {stopped.Detail}");
             try
             {
-                summary = runner.Resume(output, progress, context.Threads, context.CheckpointEvery, context.CheckpointNow, context.Cancellation);
+                summary = runner.Resume(output, progress, context.Threads, context.CheckpointEvery, context.CheckpointNow, cancellation: context.Cancellation);
             }
             catch (InvalidDataException e)
             {
@@ -88,7 +88,7 @@ internal sealed class ExperimentTarget(ExperimentReader reader, ExperimentRunner
         if (summary is null)
         {
             var spec = reader.ReadFile(Path.Combine(taskFolder, FileName));
-            summary = runner.Run(spec, output, progress, context.Threads, context.CheckpointEvery, overwrite: true, context.CheckpointNow, context.Cancellation);
+            summary = runner.Run(spec, output, progress, context.Threads, context.CheckpointEvery, overwrite: true, context.CheckpointNow, cancellation: context.Cancellation);
         }
         var populations = new JsonObject();
         foreach (var p in summary.Populations)

@@ -52,7 +52,7 @@ internal sealed class FitTarget(FitWorkflow workflow) : ISweepTarget
             if (step % logEvery != 0) return;
             context.Log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fit step {step}/{experiment.Iterations}: loss {loss:G4}"));
             context.Log.Flush();
-        }, overwrite: !resume, resume, context.CheckpointEvery, context.Cancellation);
+        }, overwrite: !resume, resume, context.CheckpointEvery, cancellation: context.Cancellation);
         return new JsonObject
         {
             ["status"] = "completed",
