@@ -52,9 +52,12 @@ public sealed record FitExperiment(string File, JsonElement DataSpec, string Mod
     private static readonly string[] TrainingFields = ["iterations", "learning_rate", "final_learning_rate", "batch", "window", "seed"];
 
     /// <summary>Reads and validates a fit experiment; errors name the file, the JSON path, the value and the allowed values.</summary>
-    public static FitExperiment Read(string path)
+    public static FitExperiment Read(string path) => Parse(JsonFields.ReadText(path, "fit"), path);
+
+    /// <summary>Reads and validates fit <paramref name="text"/> as if it were the file at <paramref name="path"/> (which names it in
+    /// messages and locates a relative data file), without reading that file (a sweep checks its expanded files before writing them).</summary>
+    public static FitExperiment Parse(string text, string path)
     {
-        string text = JsonFields.ReadText(path, "fit");
         using var document = JsonFields.Parse(text, path);
         JsonElement root = document.RootElement;
         var f = new JsonFields(path);
