@@ -34,6 +34,7 @@ public abstract class SlurmFixture
 
     private readonly Dictionary<string, int> _daemonPids = [];
     private readonly List<string> _jobs = [];
+    private bool _cleanedUp;
 
     /// <summary>The fixture's temporary directory (Slurm's state under slurm/, the wrapper under bin/).</summary>
     protected string Root { get; private set; } = "";
@@ -65,36 +66,61 @@ public abstract class SlurmFixture
         File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
 
-        var (code, stdout, stderr) = Privileged("start", FreePort(), FreePort());
-        // Record every PID the script wrote, also after a failed start (its own trap stops them; teardown checks).
-        foreach (string name in Daemons)
+        try
         {
-            string pidFile = Path.Combine(SlurmDir, "run", name + ".pid");
-            if (File.Exists(pidFile)) _daemonPids[name] = int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture);
+            var (code, stdout, stderr) = Privileged("start", FreePort(), FreePort());
+            // Record every PID the script wrote, also after a failed start (its own trap stops them; Cleanup checks).
+            foreach (string name in Daemons)
+            {
+                string pidFile = Path.Combine(SlurmDir, "run", name + ".pid");
+                if (File.Exists(pidFile)) _daemonPids[name] = int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture);
+            }
+            if (code != 0 && !IsRoot && stderr.Contains("sudo", StringComparison.Ordinal))
+                Assert.Fail($"a local Slurm needs root (SlurmUser=root) or passwordless sudo:\n{stderr}");
+            Assert.That(code, Is.EqualTo(0), $"slurm-local.sh start failed:\n{stdout}{stderr}{Logs()}");
+            Assert.That(_daemonPids.Keys, Is.EquivalentTo(Daemons), "every daemon's PID is recorded");
+            TestContext.Progress.WriteLine(stderr.Trim());
         }
-        if (code != 0 && !IsRoot && stderr.Contains("sudo", StringComparison.Ordinal))
-            Assert.Fail($"a local Slurm needs root (SlurmUser=root) or passwordless sudo:\n{stderr}");
-        Assert.That(code, Is.EqualTo(0), $"slurm-local.sh start failed:\n{stdout}{stderr}{Logs()}");
-        Assert.That(_daemonPids.Keys, Is.EquivalentTo(Daemons), "every daemon's PID is recorded");
-        TestContext.Progress.WriteLine(stderr.Trim());
+        catch
+        {
+            // NUnit runs a level's OneTimeTearDown only when its OneTimeSetUp succeeded: stop what was started here.
+            Cleanup();
+            throw;
+        }
     }
 
     [OneTimeTearDown]
     public void StopSlurm()
     {
-        if (Root == "") return;
-        var (code, stdout, stderr) = Privileged("stop", 0, 0);
-        var survivors = new List<string>();
+        var problems = Cleanup();
+        Assert.That(problems, Is.Empty);
+    }
+
+    /// <summary>
+    /// Stops this fixture's Slurm once: slurm-local.sh stop (cancels every job, ends the recorded PIDs and any job process
+    /// that escaped tracking), then SIGKILL to any recorded daemon PID still alive, then deletes <see cref="Root"/>.
+    /// </summary>
+    /// <returns>What went wrong (a failed stop, daemons that had to be killed here), for the teardown to report.</returns>
+    private List<string> Cleanup()
+    {
+        var problems = new List<string>();
+        if (_cleanedUp || Root == "") return problems;
+        _cleanedUp = true;
+        if (File.Exists(Conf))
+        {
+            var (code, stdout, stderr) = Privileged("stop", 0, 0);
+            if (code != 0) problems.Add($"slurm-local.sh stop failed:\n{stdout}{stderr}");
+        }
         foreach (var (name, pid) in _daemonPids)
         {
             if (!IsProcess(pid, name)) continue;
-            survivors.Add($"{name} ({pid})");
-            Process.Start(IsRoot ? "kill" : "sudo", IsRoot ? ["-KILL", pid.ToString(CultureInfo.InvariantCulture)] : ["-n", "kill", "-KILL", pid.ToString(CultureInfo.InvariantCulture)])!.WaitForExit();
+            problems.Add($"{name} ({pid}) was still alive after slurm-local.sh stop and is killed now");
+            string id = pid.ToString(CultureInfo.InvariantCulture);
+            Process.Start(IsRoot ? "kill" : "sudo", IsRoot ? ["-KILL", id] : ["-n", "kill", "-KILL", id])!.WaitForExit();
         }
         if (IsRoot) Directory.Delete(Root, recursive: true);
         else Process.Start("sudo", ["-n", "rm", "-rf", Root])!.WaitForExit();
-        Assert.That(code, Is.EqualTo(0), $"slurm-local.sh stop failed:\n{stdout}{stderr}");
-        Assert.That(survivors, Is.Empty, "daemons still alive after slurm-local.sh stop (killed now)");
+        return problems;
     }
 
     [SetUp]
