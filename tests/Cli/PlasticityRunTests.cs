@@ -35,21 +35,32 @@ public sealed class PlasticityRunTests : TempDirectoryFixture
         return path;
     }
 
+    /// <summary>SIGKILL three times at moments drawn from a seeded generator (after 1-3 progress lines of the first process, 1-2 of
+    /// each resumed one, resumed on 2 threads and then 1), each time from the newest checkpoint, then resumed to the end.</summary>
     [Test]
     public void KilledStdpRunResumesToTheSameWeightsAsAnUninterruptedRun()
     {
         string experiment = Experiment();
         string killed = Path.Combine(Dir, "killed.h5");
-        BiosimProcess.StopAfterProgress(["run", experiment, "-o", killed, "--checkpoint-every", "0"], p => p.Kill());
-        double checkpointMs;
-        using (var file = Hdf5File.OpenReadOnly(killed))
+        var moments = new Random(14);
+        BiosimProcess.StopAfterProgress(["run", experiment, "-o", killed, "--checkpoint-every", "0"], p => p.Kill(), lines: moments.Next(1, 4));
+        double previous = 0;
+        for (int kill = 1; kill <= 3; kill++)
         {
-            var checkpoint = RunCheckpoints.ReadLatest(file);
-            Assert.That(checkpoint, Is.Not.Null, "the killed run left a checkpoint");
-            checkpointMs = checkpoint!.Value.TimeMs;
-            Assert.That(checkpoint.Value.State.Reals.Keys, Has.Some.EndsWith("projections/0/weights"), "weights are checkpointed");
+            double checkpointMs;
+            using (var file = Hdf5File.OpenReadOnly(killed))
+            {
+                var checkpoint = RunCheckpoints.ReadLatest(file);
+                Assert.That(checkpoint, Is.Not.Null, "the killed run left a checkpoint");
+                checkpointMs = checkpoint!.Value.TimeMs;
+                Assert.That(checkpoint.Value.State.Reals.Keys, Has.Some.EndsWith("projections/0/weights"), "weights are checkpointed");
+            }
+            TestContext.Out.WriteLine($"kill {kill}: newest checkpoint at t = {checkpointMs} ms");
+            Assert.That(checkpointMs, Is.GreaterThan(previous).And.LessThan(6000), "each process got further before it was killed");
+            previous = checkpointMs;
+            if (kill == 3) break;
+            BiosimProcess.StopAfterProgress(["resume", killed, "--checkpoint-every", "0", "-t", kill == 1 ? "2" : "1"], p => p.Kill(), lines: moments.Next(1, 3));
         }
-        Assert.That(checkpointMs, Is.GreaterThan(0).And.LessThan(6000));
 
         var (code, _, stderr) = BiosimProcess.Run("resume", killed, "-t", "2");
         Assert.That(code, Is.EqualTo(0), stderr);
