@@ -37,6 +37,27 @@ public sealed class PlausibleRangeTests : TempDirectoryFixture
         Assert.That(StatusOf(output), Does.StartWith("diverged: "));
     }
 
+    /// <summary>A LIF neuron under a runaway inhibitory input (−1e6 mV per spike, 40 Hz) stops the run at the first step its
+    /// V falls below −1000 mV, instead of completing with V near −1e6 mV.</summary>
+    [Test]
+    public void LifDrivenFarBelowRestDiverges()
+    {
+        string experiment = Path.Combine(Dir, "lif.json");
+        File.WriteAllText(experiment, """
+            {"name": "lif-runaway", "seed": 1, "dt": 0.1, "duration": 100.0,
+             "populations": [{"name": "in", "size": 1, "model": "spike-generator", "parameters": {"times": [[5.05]]}},
+                             {"name": "cell", "size": 2, "model": "lif", "receptors": [{"name": "i", "model": "exp-current", "tau": 10}]}],
+             "projections": [{"source": "in", "target": "cell", "receptor": "i", "connectivity": {"rule": "all-to-all"}, "weight": -1e6, "delay": 1.0}],
+             "record": {"spikes": ["cell"]}}
+            """);
+        string output = Path.Combine(Dir, "lif.h5");
+        var (code, _, stderr) = BiosimProcess.Run("run", experiment, "-o", output, "-q");
+        Assert.That(code, Is.EqualTo(1), stderr);
+        // The spike at 5.05 ms reaches the cells at 6.05 ms (grid: the step starting at 6.1 ms); V leaves the range in that step.
+        Assert.That(stderr, Does.Contain("Numerical blow-up in population 'cell': V[0] = ").And.Contain("left its plausible range [-1000, V_th] mV at t = 6.2 ms"));
+        Assert.That(StatusOf(output), Does.StartWith("diverged: "));
+    }
+
     [Test]
     public void ARateCircuitBeyondRk4sStabilityLimitDiverges()
     {

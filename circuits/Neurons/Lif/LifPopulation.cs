@@ -59,6 +59,10 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
     /// <summary>exp-current only (weights in mV).</summary>
     public static IReadOnlyList<string> ReceptorModels { get; } = [ReceptorSpec.ExpCurrent];
 
+    /// <summary>The lowest V (mV) the model accepts: far below any reversal potential, reached only by a runaway
+    /// inhibitory input (V above threshold always fires and resets, so there is no upper bound to check).</summary>
+    public const double PlausibleFloor = -1000;
+
     /// <summary>Builds the population; the model draws no random numbers, so <paramref name="seed"/> is unused.</summary>
     public static LifPopulation Create(string name, int size, LifParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed) =>
         new(name, size, parameters, receptors);
@@ -169,6 +173,7 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
         var pm = new Vector<double>(_pm);
         var vth = new Vector<double>(_p.V_th);
         var vReset = new Vector<double>(_p.V_reset);
+        var floor = new Vector<double>(PlausibleFloor);
         var stepStart = new Vector<double>(t);
         var stepEnd = new Vector<double>(t + dt);
         ref double v0 = ref MemoryMarshal.GetArrayDataReference(Membrane);
@@ -182,10 +187,10 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
             var vNew = vInfV + (v - vInfV) * pm + syn.Peek(n);
             // Refractory for the whole step: V stays at V_reset, synapses decay as usual.
             var whole = Vector.GreaterThanOrEqual(refractoryEnd, stepEnd);
-            // Refractoriness ends inside the step, or V reaches threshold (~(vNew < V_th) also catches NaN):
-            // these neurons take the exact scalar path.
+            // Refractoriness ends inside the step, or V reaches threshold (~(vNew < V_th) also catches NaN) or falls below
+            // the plausible floor: these neurons take the exact scalar path (which fires, or stops the run).
             var partial = Vector.AndNot(Vector.GreaterThan(refractoryEnd, stepStart), whole);
-            var crossing = Vector.AndNot(Vector.OnesComplement(Vector.LessThan(vNew, vth)), whole);
+            var crossing = Vector.AndNot(Vector.BitwiseOr(Vector.OnesComplement(Vector.LessThan(vNew, vth)), Vector.LessThan(vNew, floor)), whole);
             if (Vector.BitwiseOr(partial, crossing) != Vector<long>.Zero) return i;
             Vector.ConditionalSelect(whole, vReset, vNew).StoreUnsafe(ref v0, n);
             syn.ApplyAndDecay(n);
@@ -221,6 +226,11 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
             double remaining = until - elapsed;
             if (remaining <= 0) return;
             double vEnd = Free(v, s, vInf, remaining);
+            if (vEnd < PlausibleFloor)
+            {
+                throw new SimulationDivergedException(Name, "V", i, t + until, vEnd, $"[{PlausibleFloor}, V_th] mV",
+                    "an inhibitory input drives V far below every reversal potential: check the sign and size of the weights (mV) and I_e");
+            }
             if (vEnd < _p.V_th)
             {
                 v = vEnd;
