@@ -53,7 +53,11 @@ public sealed partial class HhPopulation
     private CellWorkspaces<Workspace>? _workspaces;
 
     /// <inheritdoc/>
-    public void EnableExactInput(double dt, int slotCount) => EnableTimedInput(dt, slotCount);
+    public void EnableExactInput(double dt, int slotCount)
+    {
+        EnableTimedInput(dt, slotCount);
+        _workspaces = new CellWorkspaces<Workspace>(Size, () => new Workspace(this));
+    }
 
     /// <inheritdoc/>
     public bool UsesLocalSteps => _local is not null;
@@ -77,13 +81,14 @@ public sealed partial class HhPopulation
         _local = options;
         _stepSize = AddHiddenState("local_step_size", 0);
         _stepCount = AddHiddenState("local_steps", 0);
-        _workspaces = null;
+        // Made here, before any step, so that parallel chunks never race to create it.
+        _workspaces = new CellWorkspaces<Workspace>(Size, () => new Workspace(this));
     }
 
     /// <summary>Neurons [start, end) piece by piece between their events of this step (none in grid mode).</summary>
     private void AdvanceByPieces(double t, double dt, int start, int end, SpikeList spikes)
     {
-        var ws = (_workspaces ??= new CellWorkspaces<Workspace>(Size, () => new Workspace(this))).For(start);
+        var ws = _workspaces!.For(start);
         var buffer = TimedInput;
         ReadOnlySpan<TimedEvent> events = buffer is null ? default : buffer.Current;
         int e = buffer is null ? 0 : buffer.FirstOf(start);

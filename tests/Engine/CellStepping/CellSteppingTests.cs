@@ -244,4 +244,24 @@ public sealed class CellSteppingTests
         Assert.That(resumed.V, Is.EqualTo(straight.V));
         for (int i = 0; i < straight.Spikes.Length; i++) Assert.That(resumed.Spikes[i], Is.EqualTo(straight.Spikes[i]), $"neuron {i}");
     }
+
+    /// <summary>STYLE.md: no allocation inside a step. With local adaptive steps (exact and grid timing) and with exact
+    /// timing on the fixed scheme, a step of the network allocates nothing once its buffers have grown (the per-chunk
+    /// stepper, vector field and state buffers are made once).</summary>
+    [TestCase("lif-cond", true, SpikeTiming.Exact)]
+    [TestCase("adex", true, SpikeTiming.Exact)]
+    [TestCase("hh", true, SpikeTiming.Exact)]
+    [TestCase("hh", true, SpikeTiming.Grid)]
+    [TestCase("lif-cond", false, SpikeTiming.Exact)]
+    [TestCase("adex", false, SpikeTiming.Exact)]
+    [TestCase("hh", false, SpikeTiming.Exact)]
+    public void StepsDoNotAllocate(string model, bool adaptive, SpikeTiming timing)
+    {
+        var options = adaptive ? new AdaptiveOptions { RelativeTolerance = 1e-6, AbsoluteTolerance = 1e-6 } : null;
+        using var simulation = Build(model, timing, 0.1, options);
+        simulation.Run(1000);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        simulation.Run(1000);
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+    }
 }
