@@ -6,6 +6,9 @@ using BioSim.Circuits.Projections;
 using BioSim.Circuits.Synapses;
 using BioSim.Engine.Ode;
 using BioSim.Engine.Simulation;
+using BioSim.IO.Hdf5;
+using BioSim.IO.Runs;
+using BioSim.Tests.Cli;
 using BioSim.Tests.Engine.ExactTiming;
 using NUnit.Framework;
 
@@ -19,7 +22,7 @@ namespace BioSim.Tests.Engine.CellStepping;
 /// (exp-current synapses, τ = 2 ms), plus a constant I_e; every arrival is off the grid.
 /// </summary>
 [TestFixture, Category("Validation")]
-public sealed class CellSteppingTests
+public sealed class CellSteppingTests : TempDirectoryFixture
 {
     private const double Delay = 1.0137;
     private static readonly double[][] Trains = TimedSource.Poisson(30, 20, 400, seed: 12);
@@ -57,19 +60,24 @@ public sealed class CellSteppingTests
 
     /// <summary>Spike times of each target neuron over <paramref name="duration"/> ms, the adaptive steps taken and the final V.</summary>
     internal static (List<double>[] Spikes, long Steps, double[] V) Run(string model, SpikeTiming timing, double dt, AdaptiveOptions? adaptive,
-        double duration, int size = 3, int threads = 1, bool resumeHalfway = false)
+        double duration, int size = 3, int threads = 1, string? checkpoint = null)
     {
         var spikes = Enumerable.Range(0, size).Select(_ => new List<double>()).ToArray();
         var simulation = Build(model, timing, dt, adaptive, size, threads);
         simulation.AddObserver(new Collector(spikes));
         long steps = (long)Math.Round(duration / dt);
         simulation.Run(steps / 2);
-        if (resumeHalfway)
+        if (checkpoint is not null)
         {
-            var snapshot = simulation.Snapshot();
+            // Through the HDF5 checkpoint a run writes (io/Runs), into a freshly built network.
+            using (var file = Hdf5File.Create(checkpoint))
+            {
+                new RunCheckpoints(file).Write(simulation.Snapshot(), simulation.Time,
+                    new RunCheckpoints.Position(new Dictionary<string, long>(), new Dictionary<string, long>(), [0]));
+            }
             simulation.Dispose();
             simulation = Build(model, timing, dt, adaptive, size, threads);
-            simulation.Restore(snapshot);
+            using (var file = Hdf5File.OpenReadOnly(checkpoint)) simulation.Restore(RunCheckpoints.ReadLatest(file)!.Value.State);
             simulation.AddObserver(new Collector(spikes));
         }
         simulation.Run(steps - steps / 2);
@@ -224,8 +232,8 @@ public sealed class CellSteppingTests
     }
 
     /// <summary>
-    /// A snapshot halfway (state, pending timed events, each cell's step size and step count), restored into a freshly
-    /// built network, continues bit for bit as the uninterrupted run: local adaptive steps (exact and grid timing) and
+    /// A checkpoint halfway (state, pending timed events, each cell's step size and step count), written to HDF5 and
+    /// restored into a freshly built network, continues bit for bit as the uninterrupted run: local adaptive steps (exact and grid timing) and
     /// exact timing with the fixed scheme, 100 ms.
     /// </summary>
     [TestCase("lif-cond", true, SpikeTiming.Exact)]
@@ -238,7 +246,7 @@ public sealed class CellSteppingTests
     {
         var options = adaptive ? new AdaptiveOptions { RelativeTolerance = 1e-6, AbsoluteTolerance = 1e-6 } : null;
         var straight = Run(model, timing, 0.1, options, 100);
-        var resumed = Run(model, timing, 0.1, options, 100, resumeHalfway: true);
+        var resumed = Run(model, timing, 0.1, options, 100, checkpoint: Path.Combine(Dir, $"{model}-{adaptive}-{timing}.h5"));
         Assert.That(Count(straight.Spikes), Is.GreaterThan(0));
         Assert.That(resumed.Steps, Is.EqualTo(straight.Steps));
         Assert.That(resumed.V, Is.EqualTo(straight.V));
