@@ -49,7 +49,7 @@ public sealed class CableEndNodeTests : TempDirectoryFixture
     /// <summary>
     /// Every compartment of both cells, every step (2400 frames × 201 compartments per cell), against NEURON at the same dt
     /// and method. Measured before the fix (point processes at x = 0 or 1 on the centre of the first or last segment,
-    /// 2.5 µm from the end): max |ΔV| 2.10 mV over all compartments (spikes 3-11 µs earlier or later, within one step). After it: 2.1e-11 mV, the round-off
+    /// 2.5 µm from the end): max |ΔV| 2.10 mV over all compartments (the fix moves BioSim's spike times by 5-13 µs; before and after they are within one step of NEURON's). After it: 2.1e-11 mV, the round-off
     /// level of <see cref="CableRunTests"/>; bound 1e-6 mV, as there. Spikes: the same count, each within one step.
     /// </summary>
     [Test]
