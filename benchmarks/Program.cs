@@ -8,6 +8,7 @@ internal static class Program
     /// <summary>
     /// Runs the BenchmarkDotNet kernels: <c>dotnet run -c Release --project benchmarks -- --filter '*'</c>;
     /// <c>cable-compare [threads]</c> runs the BioSim half of benchmarks/compare/cable_neuron.py, and
+    /// <c>cellstep-compare</c> hh with per-cell adaptive steps against its fixed step (see <see cref="CellStepping.HhStepCompare"/>),
     /// <c>neuralode-sweep</c> the neural-ODE gradient sweep (see <see cref="NeuralOde.GradientSweep"/>), and
     /// <c>corinfomax-fashion [epochs] [seed] [training samples] [test samples]</c> correlative infomax on Fashion-MNIST (see <see cref="Plasticity.CorInfoMaxFashion"/>).
     /// </summary>
@@ -20,6 +21,9 @@ internal static class Program
                 break;
             case ["corinfomax-fashion", ..]:
                 Plasticity.CorInfoMaxFashion.Run(Argument(args, 1, 1), Argument(args, 2, 0UL), Argument(args, 3, 60000), Argument(args, 4, 10000));
+                break;
+            case ["cellstep-compare", ..]:
+                CellStepping.HhStepCompare.Run();
                 break;
             case ["cable-compare", ..]:
                 Cable.CableCompare.Run(Argument(args, 1, 1));

@@ -143,6 +143,7 @@ internal static class RunCommand
                 sim_s = summary.SimulationTime.TotalSeconds,
                 threads = session.Threads ?? experimentThreads,
                 output = summary.Output,
+                populations = summary.Populations.Select(p => new { name = p.Name, size = p.Size, spikes = p.Spikes, rate_hz = p.MeanRateHz, adaptive_steps = p.AdaptiveSteps }),
             }));
         }
         return ExitCodes.Ok;
@@ -151,7 +152,11 @@ internal static class RunCommand
     private static void PrintSummary(RunSummary s)
     {
         Console.WriteLine($"Simulated {s.SimulatedMs:0.###} ms in {s.Steps} steps: {s.Neurons} neurons, {s.Synapses} synapses.");
-        foreach (var p in s.Populations) Console.WriteLine($"  {p.Name,-12} {p.Size,8} neurons {p.Spikes,10} spikes {p.MeanRateHz,8:0.00} Hz");
+        foreach (var p in s.Populations)
+        {
+            string steps = p.AdaptiveSteps is long n ? $", {n} adaptive steps ({(double)n / p.Size:0.#} per cell)" : "";
+            Console.WriteLine($"  {p.Name,-12} {p.Size,8} neurons {p.Spikes,10} spikes {p.MeanRateHz,8:0.00} Hz{steps}");
+        }
         Console.WriteLine($"  {"all",-12} {s.Neurons,8} neurons {s.Spikes,10} spikes {s.MeanRateHz,8:0.00} Hz");
         Console.WriteLine($"Build {s.BuildTime.TotalSeconds:0.000} s, simulation {s.SimulationTime.TotalSeconds:0.000} s; wrote {s.Output}");
     }

@@ -26,6 +26,7 @@ public sealed class CablePopulation : IPopulation, IPopulationFactory<CablePopul
     private readonly Mechanism[] _receivers;
     private readonly string[] _inputNames;
     private readonly Dictionary<string, Mechanism> _pointProcesses = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _pointNodes = new(StringComparer.Ordinal);
     private readonly double[] _v;
     private readonly double[] _detectorV;
     private readonly int _n, _detector;
@@ -59,10 +60,11 @@ public sealed class CablePopulation : IPopulation, IPopulationFactory<CablePopul
         var inputNames = new List<string>();
         foreach (var p in cell.PointProcesses)
         {
-            int node = _layout.SegmentNode(morphology[p.Section], p.X);
+            int node = _layout.Node(morphology[p.Section], p.X);   // x = 0 or 1: the section's zero-area end node, as NEURON
             var instance = p.Mechanism.Instantiate([node], [_layout.NodeArea[node]], cells);
             mechanisms.Add(instance);
             _pointProcesses.Add(p.Name, instance);
+            _pointNodes.Add(p.Name, node);
             if (instance.ReceivesEvents)
             {
                 receivers.Add(instance);
@@ -143,6 +145,10 @@ public sealed class CablePopulation : IPopulation, IPopulationFactory<CablePopul
     /// <summary>The instance of point process <paramref name="name"/> (its states, e.g. a synapse's g, for all cells).</summary>
     public Mechanism PointProcess(string name) => _pointProcesses.TryGetValue(name, out var m) ? m
         : throw new KeyNotFoundException($"Population '{Name}' has no point process '{name}'; it has: {string.Join(", ", _pointProcesses.Keys)}.");
+
+    /// <summary>The node point process <paramref name="name"/> acts on (at x = 0 or 1 of its section, the zero-area end node).</summary>
+    public int PointNode(string name) => _pointNodes.TryGetValue(name, out int node) ? node
+        : throw new KeyNotFoundException($"Population '{Name}' has no point process '{name}'; it has: {string.Join(", ", _pointNodes.Keys)}.");
 
     /// <summary>One variable, "V" (mV), the potential at each cell's spike detector.</summary>
     public IReadOnlyList<string> VariableNames { get; } = ["V"];

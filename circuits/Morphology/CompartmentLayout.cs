@@ -98,14 +98,15 @@ public sealed class CompartmentLayout
     /// <summary>The centre nodes (those with membrane) of <paramref name="section"/>.</summary>
     public IEnumerable<int> MembraneNodes(Section section) => Enumerable.Range(_firstNode[section.Index], _nseg[section.Index]);
 
-    /// <summary>The node NEURON uses for position <paramref name="x"/> (0 to 1) of <paramref name="section"/>.</summary>
+    /// <summary>The node NEURON uses for position <paramref name="x"/> (0 to 1) of <paramref name="section"/>: the centre node of the segment holding x inside
+    /// the section, the zero-area end node at x = 1, and at x = 0 the node the section starts from (the root's 0 end node, or the parent's node it hangs from).</summary>
     public int Node(Section section, double x)
     {
         if (!(x >= 0 && x <= 1)) throw new ArgumentOutOfRangeException(nameof(x), $"Position on section '{section.Name}' must be in [0, 1], got {x}.");
         return NodeAt(section.Index, x);
     }
 
-    /// <summary>The membrane node of the segment holding <paramref name="x"/> (for point processes: ends map to the nearest segment).</summary>
+    /// <summary>The membrane node of the segment holding <paramref name="x"/> (ends map to the nearest segment; point processes use <see cref="Node"/>, whose ends are the zero-area end nodes).</summary>
     public int SegmentNode(Section section, double x)
     {
         if (!(x >= 0 && x <= 1)) throw new ArgumentOutOfRangeException(nameof(x), $"Position on section '{section.Name}' must be in [0, 1], got {x}.");

@@ -102,7 +102,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
             f.Object(el, path);
             bool cable = el.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String
                 && catalogue.Find<IPopulationModel>(m.GetString()!)?.ParametersType == typeof(CablePopulationParameters);
-            f.NoUnknown(el, path, cable ? ["name", "size", "model", "cell", "method"] : ["name", "size", "model", "parameters", "receptors", "initial"]);
+            f.NoUnknown(el, path, cable ? ["name", "size", "model", "cell", "method"] : ["name", "size", "model", "parameters", "receptors", "initial", "integration"]);
             string name = f.String(el, "name", path);
             if (!seen.Add(name)) throw f.Error($"{path}.name", $"'{name}' is used by two populations; names must be unique");
             int size = f.Integer(el, "size", path, 1, int.MaxValue);
@@ -156,10 +156,38 @@ public sealed class ExperimentReader(Catalogue catalogue)
                 f.Object(init, $"{path}.initial");
                 foreach (var prop in init.EnumerateObject()) initial[prop.Name] = f.Distribution(prop.Value, $"{path}.initial.{prop.Name}");
             }
-            list.Add(new PopulationSpec(name, size, modelName, parameters, receptors, initial));
+            list.Add(new PopulationSpec(name, size, modelName, parameters, receptors, initial) { Integration = ReadIntegration(f, el, path) });
         }
         if (list.Count == 0) throw f.Error(basePath, "at least one population is needed");
         return list;
+    }
+
+    /// <summary>
+    /// A population's <c>"integration"</c>: absent or <c>{"method": "fixed"}</c> for the model's fixed-step scheme;
+    /// <c>{"method": "adaptive", "rtol": r, "atol": a}</c> (rtol in (0, 1), default 1e-6; atol &gt; 0, default 1e-6, in the
+    /// units of the state) for each cell's own Dormand-Prince steps between its input events.
+    /// </summary>
+    private static Engine.Ode.AdaptiveOptions? ReadIntegration(JsonFields f, JsonElement el, string path)
+    {
+        if (!el.TryGetProperty("integration", out var integration)) return null;
+        string ip = $"{path}.integration";
+        f.Object(integration, ip);
+        f.NoUnknown(integration, ip, ["method", "rtol", "atol"]);
+        string method = f.String(integration, "method", ip);
+        if (method == "fixed")
+        {
+            if (integration.TryGetProperty("rtol", out _) || integration.TryGetProperty("atol", out _))
+            {
+                throw f.Error(ip, "\"rtol\" and \"atol\" apply to \"method\": \"adaptive\" only");
+            }
+            return null;
+        }
+        if (method != "adaptive") throw f.Error($"{ip}.method", $"unknown method '{method}'; allowed: adaptive, fixed");
+        double rtol = integration.TryGetProperty("rtol", out _) ? f.Number(integration, "rtol", ip) : 1e-6;
+        double atol = integration.TryGetProperty("atol", out _) ? f.Number(integration, "atol", ip) : 1e-6;
+        if (!(rtol > 0 && rtol < 1)) throw f.Error($"{ip}.rtol", $"must lie in (0, 1), got {rtol}");
+        if (!(atol > 0) || double.IsInfinity(atol)) throw f.Error($"{ip}.atol", $"must be positive and finite, got {atol}");
+        return new Engine.Ode.AdaptiveOptions { RelativeTolerance = rtol, AbsoluteTolerance = atol };
     }
 
     /// <summary>The model names, point models first, then multi-compartment cells (each group sorted).</summary>

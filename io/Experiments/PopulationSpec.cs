@@ -7,4 +7,9 @@ namespace BioSim.IO.Experiments;
 /// for cable cells), receptors, initial values per variable.</summary>
 public sealed record PopulationSpec(
     string Name, int Size, string Model, object Parameters, IReadOnlyList<ReceptorSpec> Receptors,
-    IReadOnlyDictionary<string, Distribution> Initial);
+    IReadOnlyDictionary<string, Distribution> Initial)
+{
+    /// <summary>The population's <c>"integration"</c>: null for the model's fixed-step scheme, or the tolerances of
+    /// each cell's own adaptive steps (<c>{"method": "adaptive", "rtol": …, "atol": …}</c>).</summary>
+    public Engine.Ode.AdaptiveOptions? Integration { get; init; }
+}

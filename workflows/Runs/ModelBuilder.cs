@@ -37,6 +37,15 @@ public sealed class ModelBuilder(Catalogue catalogue)
                 // Checks that need the size as well as the parameters (a rate circuit's W must be size × size).
                 throw new ExperimentException(experiment.File, $"populations[{experiment.Populations.ToList().IndexOf(spec)}]", e.Message);
             }
+            if (spec.Integration is { } integration)
+            {
+                if (population is not ILocalStepping local)
+                {
+                    throw new ExperimentException(experiment.File, $"populations[{experiment.Populations.ToList().IndexOf(spec)}].integration",
+                        $"model '{spec.Model}' does not take adaptive steps per cell (adex, hh and lif-cond do); remove \"integration\"");
+                }
+                local.UseLocalSteps(integration);
+            }
             foreach (var (variable, distribution) in spec.Initial)
             {
                 if (!population.VariableNames.Contains(variable))
@@ -81,7 +90,7 @@ public sealed class ModelBuilder(Catalogue catalogue)
                 if (projection.Target is IExactInput) continue;
                 var spec = experiment.Populations.First(p => p.Name == projection.Target.Name);
                 throw new ExperimentException(experiment.File, "timing",
-                    $"model '{spec.Model}' of population '{spec.Name}' (target of projection '{projection.Name}') does not support \"timing\": \"exact\"; only lif does; use \"grid\"");
+                    $"model '{spec.Model}' of population '{spec.Name}' (target of projection '{projection.Name}') does not support \"timing\": \"exact\"; only adex, hh, lif and lif-cond do; use \"grid\"");
             }
         }
         var simulation = new Simulator(populations, projections, experiment.Dt, threads ?? experiment.Threads, minElementsForThreads, experiment.Timing);

@@ -5,4 +5,6 @@ namespace BioSim.Workflows.Runs;
 /// <param name="Size">Its neurons.</param>
 /// <param name="Spikes">Its spikes over the whole run.</param>
 /// <param name="MeanRateHz">Its mean firing rate (Hz).</param>
-public sealed record PopulationSummary(string Name, int Size, long Spikes, double MeanRateHz);
+/// <param name="AdaptiveSteps">With <c>"integration": {"method": "adaptive"}</c>, the accepted adaptive steps of all its cells
+/// from t = 0 (checkpointed, so a resumed run counts the steps before the checkpoint too); null with the fixed-step scheme.</param>
+public sealed record PopulationSummary(string Name, int Size, long Spikes, double MeanRateHz, long? AdaptiveSteps = null);

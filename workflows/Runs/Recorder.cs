@@ -198,7 +198,8 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
     }
 
     public IReadOnlyList<PopulationSummary> Summaries(double simulatedMs) =>
-        sim.Populations.Select((p, i) => new PopulationSummary(p.Name, p.Size, _counts[i], simulatedMs > 0 ? _counts[i] / (p.Size * simulatedMs / 1000.0) : 0)).ToArray();
+        sim.Populations.Select((p, i) => new PopulationSummary(p.Name, p.Size, _counts[i], simulatedMs > 0 ? _counts[i] / (p.Size * simulatedMs / 1000.0) : 0,
+            p is Engine.Simulation.ILocalStepping { UsesLocalSteps: true } local ? local.LocalStepsTaken : null)).ToArray();
 
     private static int IndexOf(Simulator sim, string name)
     {

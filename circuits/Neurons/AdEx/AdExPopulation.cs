@@ -32,7 +32,7 @@ namespace BioSim.Circuits.Neurons.AdEx;
 /// and such an overshoot cannot kick w by a·(overshoot)·h/τ_w (with V_peak = 0 an unclamped stage can
 /// reach 1e8 mV). A state that is still not finite raises <see cref="SimulationDivergedException"/>.
 /// </summary>
-public sealed class AdExPopulation : IntegrateAndFirePopulation, IPopulationFactory<AdExParameters, AdExPopulation>
+public sealed partial class AdExPopulation : IntegrateAndFirePopulation, IPopulationFactory<AdExParameters, AdExPopulation>, IExactInput, ILocalStepping
 {
     private const double MinSubstepFraction = 1.0 / (1 << 20);
 
@@ -89,6 +89,11 @@ public sealed class AdExPopulation : IntegrateAndFirePopulation, IPopulationFact
         RequirePrepared(dt);
         int receptors = _s.Length;
         ApplyArrivingInput(_s, start, end);
+        if (TimedInput is not null || _local is not null)
+        {
+            AdvanceByPieces(t, dt, start, end, spikes);
+            return;
+        }
 
         double deltaT = _p.Delta_T, vPeak = _p.V_peak;
         for (int i = start; i < end; i++)

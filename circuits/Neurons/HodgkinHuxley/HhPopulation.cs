@@ -29,7 +29,7 @@ namespace BioSim.Circuits.Neurons.HodgkinHuxley;
 /// interpolant of V and dV/dt at both ends of the step. There is no refractory period: the next event
 /// needs V to fall below V_th first.
 /// </summary>
-public sealed class HhPopulation : NeuronPopulation, IPopulationFactory<HhParameters, HhPopulation>
+public sealed partial class HhPopulation : NeuronPopulation, IPopulationFactory<HhParameters, HhPopulation>, IExactInput, ILocalStepping
 {
     /// <summary>|V| beyond this (mV) is no membrane potential: the reversal potentials lie within ±100 mV, so only a
     /// runaway input (a weight in the wrong unit, say) gets there, and the run stops as a divergence instead of completing
@@ -99,6 +99,11 @@ public sealed class HhPopulation : NeuronPopulation, IPopulationFactory<HhParame
         RequirePrepared(dt);
         int receptors = _s.Length;
         ApplyArrivingInput(_s, start, end);
+        if (TimedInput is not null || _local is not null)
+        {
+            AdvanceByPieces(t, dt, start, end, spikes);
+            return;
+        }
 
         double qdt = _q10 * dt, vTh = _p.V_th;
         for (int i = start; i < end; i++)

@@ -26,7 +26,7 @@ namespace BioSim.Circuits.Neurons.LifCond;
 /// is as in <see cref="Lif.LifPopulation"/>: its end is honoured inside the step, and input that arrives
 /// during it still builds up the conductances.
 /// </summary>
-public sealed class LifCondPopulation : IntegrateAndFirePopulation, IPopulationFactory<LifCondParameters, LifCondPopulation>
+public sealed partial class LifCondPopulation : IntegrateAndFirePopulation, IPopulationFactory<LifCondParameters, LifCondPopulation>, IExactInput, ILocalStepping
 {
     private readonly LifCondParameters _p;
     private readonly double[][] _s;
@@ -84,6 +84,11 @@ public sealed class LifCondPopulation : IntegrateAndFirePopulation, IPopulationF
         RequirePrepared(dt);
         int receptors = _s.Length;
         ApplyArrivingInput(_s, start, end);
+        if (TimedInput is not null || _local is not null)
+        {
+            AdvanceByPieces(t, dt, start, end, spikes);
+            return;
+        }
 
         double gL = _p.g_L, leakDrive = _p.g_L * _p.E_L + _p.I_e, vTh = _p.V_th, dtOverC = dt / _p.C_m;
         for (int i = start; i < end; i++)

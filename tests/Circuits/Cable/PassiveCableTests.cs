@@ -13,13 +13,12 @@ namespace BioSim.Tests.Circuits.Cable;
 /// r_a = 4 Ra/(π d²) and R_∞ = r_a λ; a sealed end of length L seen from its other end has
 /// R_in = R_∞ coth(L/λ) and V(x)/V(0) = cosh((L − x)/λ)/cosh(L/λ).
 /// <para>
-/// As in NEURON, a clamp placed at x = 0 sits on the node of the first segment, x₀ = L/(2 nseg) from the end, and
-/// the section's 0 end is a node without membrane, so V(0) = V(x₀). Cable theory for a current injected at x₀ of a
-/// sealed cable gives V(x) = I R_∞ cosh(x₀/λ) cosh((L − x)/λ)/sinh(L/λ) for x ≥ x₀: against that (the model the
-/// discretisation approximates) the tests below measure the spatial discretisation error alone, 2e-7 to 3e-6 at the
-/// nseg used (of order (Δx/λ)²/12), and assert 16 to 50 times the measured value (measured on an AVX2 machine, 2 cores;
-/// the solver is deterministic, so another machine differs by round-off only). Against the end-injection formulas the difference is
-/// the injection offset, −tanh(L/λ) x₀/λ (−6.3e-4 for the input resistance at nseg 1001), not an error of the solver.
+/// As in NEURON, a clamp placed at x = 0 sits on the section's zero-area 0-end node (issue 12, item 5; before, it sat on
+/// the first segment's centre, L/(2 nseg) from the end), so the injection is at the sealed end itself and the formulas
+/// below are the end-injection ones, V(x) = I R_∞ cosh((L − x)/λ)/sinh(L/λ). The tests measure the spatial discretisation
+/// error alone (of order (Δx/λ)²/12) and assert well above the measured value (the solver is deterministic, so another
+/// machine differs by round-off only).
+/// </para>
 /// </para>
 /// </summary>
 [TestFixture, Category("Validation")]
@@ -51,19 +50,20 @@ public sealed class PassiveCableTests
         return population;
     }
 
-    /// <summary>Position (µm) of the node a clamp at x = 0 of the one-section cable is placed on: the first segment's centre.</summary>
+    /// <summary>Position (µm) of the node a clamp at x = 0 of the one-section cable is placed on: the zero-area 0 end, 0 µm.</summary>
     private static double InjectionPoint(CablePopulation population, double length)
     {
         var layout = population.Layout;
-        int node = layout.SegmentNode(layout.Morphology["cable"], 0);
-        Assert.That(node, Is.EqualTo(layout.MembraneNodes(layout.Morphology["cable"]).First()), "the clamp at 0 is on the first segment's node");
+        int node = population.PointNode("stim");
+        Assert.That(node, Is.EqualTo(layout.Node(layout.Morphology["cable"], 0)), "the clamp at 0 is on the section's 0-end node");
+        Assert.That(layout.NodeArea[node], Is.EqualTo(0), "the 0-end node has no membrane");
         return layout.NodeX[node] * length;
     }
 
     /// <summary>
-    /// R_in = R_∞ cosh(x₀/λ) cosh((L − x₀)/λ)/sinh(L/λ) at the injection point x₀ = 0.5 µm (→ R_∞ coth(L/λ) as x₀ → 0).
-    /// Measured error −2.2e-7; tolerance 1e-5, 45 times that. The end-injection R_∞ coth(L/λ) is 6.27e-4 above the
-    /// measured value: the predicted offset tanh(L/λ) x₀/λ = 6.28e-4.
+    /// R_in = R_∞ cosh(x₀/λ) cosh((L − x₀)/λ)/sinh(L/λ) at the injection point x₀ = 0 (the 0-end node): R_∞ coth(L/λ).
+    /// Measured error 2.8e-7 (with the clamp on the first segment's centre, x₀ = 0.5 µm, the measured value was 6.27e-4
+    /// below R_∞ coth(L/λ), the offset tanh(L/λ) x₀/λ); tolerance 1e-5, 36 times the error.
     /// </summary>
     [Test]
     public void SealedEndInputResistanceMatchesRCoth()
@@ -80,8 +80,8 @@ public sealed class PassiveCableTests
     }
 
     /// <summary>
-    /// The profile V(x)/V(0) = cosh((L − x)/λ)/cosh((L − x₀)/λ) on every node up to 3λ (V(0) = V(x₀), x₀ = 1.77 µm;
-    /// with cosh(L/λ) in the denominator it would be off by the injection offset, 2.5e-3): measured worst 3.1e-6,
+    /// The profile V(x)/V(0) = cosh((L − x)/λ)/cosh((L − x₀)/λ) on every node up to 3λ, x₀ = 0 (the clamp on the
+    /// 0-end node, so this is cosh((L − x)/λ)/cosh(L/λ)): measured worst 3.1e-6,
     /// tolerance 5e-5 (16 times). The λ fitted to ln(V − E) over those nodes: measured 1.2e-6 from the analytic λ
     /// (the fit of a cosh by a line: the far end adds e^{−14}), tolerance 2e-5 (16 times).
     /// </summary>

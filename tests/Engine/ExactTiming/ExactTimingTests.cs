@@ -337,7 +337,7 @@ public sealed class ExactTimingTests : TempDirectoryFixture
         Assert.DoesNotThrow(() => reader.Read(json.ToJsonString(), "cuba-grid.json"), "zero delays stay valid in grid mode");
     }
 
-    /// <summary>A model that does not integrate to exact arrival times (here lif-cond) as the target of a projection in exact
+    /// <summary>A model that does not integrate to exact arrival times (here interneuron; lif-cond, adex and hh now do) as the target of a projection in exact
     /// mode is rejected, naming the model and the population.</summary>
     [Test]
     public void ModelWithoutExactTimingIsRejectedByName()
@@ -346,12 +346,12 @@ public sealed class ExactTimingTests : TempDirectoryFixture
             { "name": "cond", "seed": 1, "dt": 0.1, "duration": 10, "timing": "exact",
               "populations": [
                 {"name": "a", "size": 10, "model": "lif"},
-                {"name": "b", "size": 10, "model": "lif-cond", "receptors": [{"name": "e", "model": "exp-conductance", "tau": 5, "E": 0}]}],
-              "projections": [{"source": "a", "target": "b", "receptor": "e", "connectivity": {"rule": "one-to-one"}, "weight": 1, "delay": 1}] }
+                {"name": "b", "size": 10, "model": "interneuron", "receptors": [{"name": "dendrite_e", "model": "exp-current", "tau": 5}]}],
+              "projections": [{"source": "a", "target": "b", "receptor": "dendrite_e", "connectivity": {"rule": "one-to-one"}, "weight": 1, "delay": 1}] }
             """)!;
         var experiment = Services.GetRequiredService<ExperimentReader>().Read(json.ToJsonString(), "cond.json");
         var error = Assert.Throws<ExperimentException>(() => Services.GetRequiredService<ModelBuilder>().Build(experiment))!;
-        Assert.That(error.Message, Does.Contain("cond.json").And.Contain("lif-cond").And.Contain("'b'").And.Contain("exact"));
+        Assert.That(error.Message, Does.Contain("cond.json").And.Contain("interneuron").And.Contain("'b'").And.Contain("exact"));
     }
 
     /// <summary>Collects the spikes of population <paramref name="population"/> (by index) after each step.</summary>
