@@ -19,6 +19,9 @@ namespace BioSim.Circuits.Cells;
 /// </summary>
 public sealed class CablePopulation : IPopulation, IPopulationFactory<CablePopulationParameters, CablePopulation>
 {
+    /// <summary>|V| beyond this (mV) at the spike detector is far past every reversal potential: stopped as a divergence.</summary>
+    public const double PlausibleVoltage = 1000;
+
     private readonly CableCell _cell;
     private readonly CompartmentLayout _layout;
     private readonly CableTree _tree;
@@ -255,7 +258,8 @@ public sealed class CablePopulation : IPopulation, IPopulationFactory<CablePopul
                 var v = _v.AsSpan(c * _n, _n);
                 foreach (var m in _mechanisms) m.Advance(c, v, dt);
                 double before = _detectorV[c], after = v[_detector];
-                if (!double.IsFinite(after)) throw new SimulationDivergedException(Name, "V", c, t + dt);
+                SimulationDivergedException.ThrowIfImplausible(Name, "V", c, t + dt, after, -PlausibleVoltage, PlausibleVoltage, "mV",
+                    "the input drives V far beyond every reversal potential: check the synapses' weights (µS) and the clamps' amplitudes (nA)");
                 if (before < threshold && after >= threshold) spikes.Add(c, t + dt * (threshold - before) / (after - before));
                 _detectorV[c] = after;
             }

@@ -57,4 +57,25 @@ public sealed class SimulationDivergedException : Exception
 
     /// <summary>Time at which the value was found not finite, ms.</summary>
     public double Time { get; }
+
+    /// <summary>Throws when <paramref name="value"/> is not finite, or lies outside [<paramref name="low"/>, <paramref name="high"/>]
+    /// (in <paramref name="unit"/>), the range the model declares plausible for <paramref name="variable"/>.</summary>
+    /// <param name="population">Name of the population.</param>
+    /// <param name="variable">The state variable.</param>
+    /// <param name="index">Index of the element.</param>
+    /// <param name="time">Time, ms.</param>
+    /// <param name="value">The value to check.</param>
+    /// <param name="low">Lowest plausible value (−∞ for none).</param>
+    /// <param name="high">Highest plausible value (+∞ for none).</param>
+    /// <param name="unit">The variable's unit, for the message.</param>
+    /// <param name="advice">What to change when the range is left.</param>
+    public static void ThrowIfImplausible(string population, string variable, int index, double time, double value, double low, double high,
+        string unit, string advice)
+    {
+        if (!double.IsFinite(value)) throw new SimulationDivergedException(population, variable, index, time);
+        if (value >= low && value <= high) return;
+        string range = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"[{(double.IsNegativeInfinity(low) ? "−∞" : low.ToString("G6", System.Globalization.CultureInfo.InvariantCulture))}, {(double.IsPositiveInfinity(high) ? "∞" : high.ToString("G6", System.Globalization.CultureInfo.InvariantCulture))}] {unit}");
+        throw new SimulationDivergedException(population, variable, index, time, value, range, advice);
+    }
 }

@@ -58,6 +58,23 @@ public sealed class PlausibleRangeTests : TempDirectoryFixture
         Assert.That(StatusOf(output), Does.StartWith("diverged: "));
     }
 
+    /// <summary>lif-cond and adex under a runaway negative current (I_e = −1e9 pA) stop at |V| beyond 1000 mV, naming the range,
+    /// in grid mode and with adaptive steps per cell alike.</summary>
+    [TestCase("lif-cond", "", "[-1000, 1000] mV")]
+    [TestCase("adex", "", "[-1000, ∞] mV")]
+    [TestCase("lif-cond", ", \"integration\": {\"method\": \"adaptive\"}", "[-1000, 1000] mV")]
+    public void ConductanceAndAdExNeuronsDrivenFarBelowRestDiverge(string model, string integration, string range)
+    {
+        string experiment = Path.Combine(Dir, "runaway.json");
+        File.WriteAllText(experiment, """{"name": "runaway", "seed": 1, "dt": 0.1, "duration": 20.0, "populations": [{"name": "cell", "size": 2, "model": """
+            + $"\"{model}\", \"parameters\": {{\"I_e\": -1e9}}{integration}" + """}], "record": {"spikes": ["cell"]}}""");
+        string output = Path.Combine(Dir, "runaway.h5");
+        var (code, _, stderr) = BiosimProcess.Run("run", experiment, "-o", output, "-q");
+        Assert.That(code, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain("Numerical blow-up in population 'cell': V[0] = ").And.Contain($"left its plausible range {range}"));
+        Assert.That(StatusOf(output), Does.StartWith("diverged: "));
+    }
+
     [Test]
     public void ARateCircuitBeyondRk4sStabilityLimitDiverges()
     {

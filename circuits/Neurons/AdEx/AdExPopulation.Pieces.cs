@@ -125,8 +125,8 @@ public sealed partial class AdExPopulation
                 s[events[e].Port] += events[e].Weight;
                 e++;
             }
-            if (!double.IsFinite(v)) throw new SimulationDivergedException(Name, "V", i, t + dt);
-            if (!double.IsFinite(w)) throw new SimulationDivergedException(Name, "w", i, t + dt);
+            SimulationDivergedException.ThrowIfImplausible(Name, "V", i, t + dt, v, -PlausibleVoltage, double.PositiveInfinity, "mV", PlausibleAdvice);
+            SimulationDivergedException.ThrowIfImplausible(Name, "w", i, t + dt, w, -PlausibleAdaptation, PlausibleAdaptation, "pA", PlausibleAdvice);
             Membrane[i] = v;
             _w[i] = w;
             RefractoryEnd[i] = refractoryEnd;

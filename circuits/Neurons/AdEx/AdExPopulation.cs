@@ -34,6 +34,14 @@ namespace BioSim.Circuits.Neurons.AdEx;
 /// </summary>
 public sealed partial class AdExPopulation : IntegrateAndFirePopulation, IPopulationFactory<AdExParameters, AdExPopulation>, IExactInput, ILocalStepping
 {
+    /// <summary>V below −this (mV) is far past every reversal potential (above, a spike resets it): a runaway input.</summary>
+    public const double PlausibleVoltage = 1000;
+
+    /// <summary>|w| beyond this (pA, 1 µA) is far past any adaptation current: a runaway input or b.</summary>
+    public const double PlausibleAdaptation = 1e6;
+
+    private const string PlausibleAdvice = "the input drives the neuron far beyond its physiological range: check the synaptic weights (pA for exp-current, nS for exp-conductance), I_e, a and b";
+
     private const double MinSubstepFraction = 1.0 / (1 << 20);
 
     private readonly AdExParameters _p;
@@ -200,8 +208,8 @@ public sealed partial class AdExPopulation : IntegrateAndFirePopulation, IPopula
             w = wCrossing + _p.b;
             h = dt;
         }
-        if (!double.IsFinite(v)) throw new SimulationDivergedException(Name, "V", i, t + dt);
-        if (!double.IsFinite(w)) throw new SimulationDivergedException(Name, "w", i, t + dt);
+        SimulationDivergedException.ThrowIfImplausible(Name, "V", i, t + dt, v, -PlausibleVoltage, double.PositiveInfinity, "mV", PlausibleAdvice);
+        SimulationDivergedException.ThrowIfImplausible(Name, "w", i, t + dt, w, -PlausibleAdaptation, PlausibleAdaptation, "pA", PlausibleAdvice);
         Membrane[i] = v;
         _w[i] = w;
         RefractoryEnd[i] = refractoryEnd;

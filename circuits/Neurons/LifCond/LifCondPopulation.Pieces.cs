@@ -113,7 +113,7 @@ public sealed partial class LifCondPopulation
                 s[events[e].Port] += events[e].Weight;
                 e++;
             }
-            if (!double.IsFinite(v)) throw new SimulationDivergedException(Name, "V", i, t + dt);
+            SimulationDivergedException.ThrowIfImplausible(Name, "V", i, t + dt, v, -PlausibleVoltage, PlausibleVoltage, "mV", PlausibleAdvice);
             Membrane[i] = v;
             RefractoryEnd[i] = refractoryEnd;
             for (int k = 0; k < receptors; k++) _s[k][i] = s[k];
@@ -140,12 +140,12 @@ public sealed partial class LifCondPopulation
             if (!(remaining > 0)) break;
             Interval(s, elapsed - from, remaining, out double g, out double vInf);
             double vEnd = vInf + (v - vInf) * Math.Exp(-remaining * g / _p.C_m);
+            SimulationDivergedException.ThrowIfImplausible(Name, "V", i, t + to, vEnd, -PlausibleVoltage, PlausibleVoltage, "mV", PlausibleAdvice);
             if (vEnd < _p.V_th)
             {
                 v = vEnd;
                 break;
             }
-            if (!double.IsFinite(vEnd)) throw new SimulationDivergedException(Name, "V", i, t + to);
             double theta = v >= _p.V_th ? 0 : CrossingTime(v, g, vInf, remaining);
             for (int iteration = 0; iteration < 3 && theta > 0; iteration++)
             {

@@ -28,6 +28,11 @@ namespace BioSim.Circuits.Neurons.LifCond;
 /// </summary>
 public sealed partial class LifCondPopulation : IntegrateAndFirePopulation, IPopulationFactory<LifCondParameters, LifCondPopulation>, IExactInput, ILocalStepping
 {
+    /// <summary>|V| beyond this (mV) is far past every reversal potential: a runaway input, stopped as a divergence.</summary>
+    public const double PlausibleVoltage = 1000;
+
+    private const string PlausibleAdvice = "the input drives V far beyond every reversal potential: check the synaptic weights (pA for exp-current, nS for exp-conductance) and I_e";
+
     private readonly LifCondParameters _p;
     private readonly double[][] _s;
     private readonly double[] _tau;
@@ -107,7 +112,8 @@ public sealed partial class LifCondPopulation : IntegrateAndFirePopulation, IPop
             }
             double vInf = drive / g;
             double vNew = vInf + (Membrane[i] - vInf) * Math.Exp(-dtOverC * g);
-            if (vNew < vTh)
+            // Below threshold and within the plausible range: the quiet step; otherwise the general one fires or stops the run.
+            if (vNew < vTh && vNew >= -PlausibleVoltage)
             {
                 Membrane[i] = vNew;
                 for (int k = 0; k < receptors; k++) _s[k][i] *= _pFull[k];
@@ -137,12 +143,12 @@ public sealed partial class LifCondPopulation : IntegrateAndFirePopulation, IPop
             double remaining = dt - elapsed;
             Interval(i, elapsed, remaining, out double g, out double vInf);
             double vEnd = vInf + (v - vInf) * Math.Exp(-remaining * g / _p.C_m);
+            SimulationDivergedException.ThrowIfImplausible(Name, "V", i, t + dt, vEnd, -PlausibleVoltage, PlausibleVoltage, "mV", PlausibleAdvice);
             if (vEnd < _p.V_th)
             {
                 v = vEnd;
                 break;
             }
-            if (!double.IsFinite(vEnd)) throw new SimulationDivergedException(Name, "V", i, t + dt);
 
             double theta = v >= _p.V_th ? 0 : CrossingTime(v, g, vInf, remaining);
             for (int iteration = 0; iteration < 3 && theta > 0; iteration++)
