@@ -399,8 +399,8 @@ public sealed class CompareCommandTests
     }
 
     /// <summary>
-    /// A comparison killed with SIGKILL after its first checkpoint, then run again with --resume, must end with the
-    /// same curves as one never interrupted (the kill lands wherever it lands: mid-epoch, mid-checkpoint or later;
+    /// A comparison killed with SIGKILL after its first checkpoint, resumed and killed again after its next epoch, then run
+    /// again with --resume, must end with the same curves as one never interrupted (the kill lands wherever it lands: mid-epoch, mid-checkpoint or later;
     /// the result may not depend on it). Equal curves alone would also follow from a resume that silently trained
     /// from scratch, so the checkpoints the killed process left are read (@epoch: epochs completed, at least 1 for
     /// the first run, which is what the kill waited for) and the resumed command must say that each run continues
@@ -428,16 +428,27 @@ public sealed class CompareCommandTests
             process.WaitForExit();
             TestContext.Out.WriteLine($"killed with exit code {process.ExitCode}");
         }
-        var epochs = new Dictionary<string, long>();
-        foreach (string label in new[] { "feedback-alignment", "backprop" })
+        Dictionary<string, long> Epochs()
         {
-            string path = Path.Combine(killed, "checkpoints", $"{label}-seed4.h5");
-            if (!File.Exists(path)) continue;   // killed before this run's first checkpoint
-            using var checkpoint = Hdf5File.OpenReadOnly(path);
-            epochs[label] = checkpoint.GetLongAttribute("epoch");
+            var done = new Dictionary<string, long>();
+            foreach (string label in new[] { "feedback-alignment", "backprop" })
+            {
+                string path = Path.Combine(killed, "checkpoints", $"{label}-seed4.h5");
+                if (!File.Exists(path)) continue;   // killed before this run's first checkpoint
+                using var checkpoint = Hdf5File.OpenReadOnly(path);
+                done[label] = checkpoint.GetLongAttribute("epoch");
+            }
+            return done;
         }
+        var epochs = Epochs();
         TestContext.Out.WriteLine($"checkpoints left by the kill: {string.Join(", ", epochs.Select(e => $"{e.Key} after epoch {e.Value}"))}");
         Assert.That(epochs.GetValueOrDefault("feedback-alignment"), Is.InRange(1, 5), "the first run's checkpoint holds at least one epoch");
+        // A second SIGKILL, of the resumed comparison, after its next completed epoch.
+        BiosimProcess.StopAfterProgress(["compare", file, "-o", killed, "--resume", "--checkpoint-every", "0"], p => p.Kill(), lines: 1, marker: ": train loss ");
+        var before = epochs;
+        epochs = Epochs();
+        TestContext.Out.WriteLine($"checkpoints left by the second kill: {string.Join(", ", epochs.Select(e => $"{e.Key} after epoch {e.Value}"))}");
+        Assert.That(epochs.Sum(e => e.Value), Is.GreaterThan(before.Sum(e => e.Value)), "the resumed comparison got further before the second kill");
         var (code, _, stderr) = Compare(file, "-o", killed, "--resume");
         Assert.That(code, Is.EqualTo(0), stderr);
         foreach (string label in new[] { "feedback-alignment", "backprop" })

@@ -114,7 +114,7 @@ public sealed class FitCommandTests : TempDirectoryFixture
     }
 
     /// <summary>
-    /// A fit killed with SIGKILL (checkpoints after every step) and continued with --resume ends with the same fitted
+    /// A fit killed with SIGKILL (checkpoints after every step), resumed and killed twice more, and continued with --resume ends with the same fitted
     /// parameters and loss curve, bit for bit (as text: every value printed round-trip), as the fit never stopped; resuming
     /// the finished fit says it is complete. The kill lands after the 10 % progress line (step 150 of 1500), so the
     /// resumed fit really continues from a checkpoint past step 0, which the first progress line of the resume shows.
@@ -136,10 +136,19 @@ public sealed class FitCommandTests : TempDirectoryFixture
         BiosimProcess.StopAfterProgress(["fit", experiment, "-o", killed, "--checkpoint-every", "0"], p => p.Kill(), lines: 1, marker: "biosim: fit step 150/");
         Assert.That(File.Exists(Path.Combine(killed, "checkpoint.h5")), Is.True);
         Assert.That(File.Exists(Path.Combine(killed, "parameters.json")), Is.False);
+        // Two more SIGKILLs of resumed fits, after 1-2 progress lines each (drawn from a seeded generator): each resumes
+        // from the checkpoint the last one left.
+        var moments = new Random(3);
+        for (int kill = 0; kill < 2; kill++)
+        {
+            BiosimProcess.StopAfterProgress(["fit", experiment, "-o", killed, "--resume", "--checkpoint-every", "0"], p => p.Kill(),
+                lines: moments.Next(1, 3), marker: "biosim: fit step ");
+            Assert.That(File.Exists(Path.Combine(killed, "parameters.json")), Is.False, "killed before the end");
+        }
         (code, _, stderr) = BiosimProcess.Run("fit", experiment, "-o", killed, "--resume");
         Assert.That(code, Is.EqualTo(0), stderr);
         long resumedAt = long.Parse(stderr.Split("biosim: fit step ")[1].Split('/')[0], global::System.Globalization.CultureInfo.InvariantCulture);
-        Assert.That(resumedAt, Is.GreaterThan(150), "the resumed fit's first step follows the checkpoint, not step 1");
+        Assert.That(resumedAt, Is.GreaterThan(300), "the last resumed fit's first step follows the checkpoints of the killed resumes, not step 1 or 150");
         Assert.That(File.ReadAllText(Path.Combine(killed, "loss.csv")), Is.EqualTo(File.ReadAllText(Path.Combine(straight, "loss.csv"))));
         Assert.That(File.ReadAllText(Path.Combine(killed, "parameters.json")), Is.EqualTo(File.ReadAllText(Path.Combine(straight, "parameters.json"))));
         Assert.That(File.Exists(Path.Combine(killed, "checkpoint.h5")), Is.False, "a finished fit keeps no checkpoint");
