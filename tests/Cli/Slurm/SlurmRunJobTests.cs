@@ -123,6 +123,43 @@ public sealed class SlurmRunJobTests : SlurmFixture
     }
 
     /// <summary>
+    /// A real time limit: a job of about 40 s of wall time submitted with <c>--time=1 --signal=B:USR1@50</c>, so that slurmctld
+    /// itself sends SIGUSR1 to the batch shell 10-40 s into every start (its time-limit check runs periodically); each time
+    /// biosim checkpoints and requeues its own job, which continues from the checkpoint, until the run completes, never
+    /// killed by the limit. The output equals an uninterrupted run's bit for bit. (400 CUBA neurons, 6000 s of model time,
+    /// the inhibitory population's spikes recorded.)
+    /// </summary>
+    [Test]
+    public void AJobLongerThanItsTimeLimitRequeuesItselfAtTheWarningSignalAndCompletes()
+    {
+        string experiment = BiosimProcess.CubaVariant(Dir, j =>
+        {
+            j["duration"] = 6_000_000.0;
+            j["flush_interval"] = 1000.0;
+            foreach (var p in j["populations"]!.AsArray()) p!["size"] = p["name"]!.GetValue<string>() == "exc" ? 320 : 80;
+            foreach (var p in j["projections"]!.AsArray())
+            {
+                if (p!["connectivity"]?["p"] is not null) p["connectivity"]!["p"] = 0.25;
+            }
+            j["record"] = System.Text.Json.Nodes.JsonNode.Parse("""{"spikes": ["inh"]}""");
+        }, "cuba-long.json");
+        string reference = Path.Combine(Dir, "reference.h5");
+        var (code, _, stderr) = BiosimProcess.Run("run", experiment, "-o", reference, "-q");
+        Assert.That(code, Is.EqualTo(0), stderr);
+
+        string log = Path.Combine(Dir, "job.log");
+        string job = Submit(RunJobScript(experiment), "--time=1", "--signal=B:USR1@50", $"--output={log}");
+        var fields = WaitUntilFinished(job, log);
+        string text = File.ReadAllText(log);
+        TestContext.Out.WriteLine(text);
+        Assert.That(fields["JobState"], Is.EqualTo("COMPLETED"), text);
+        Assert.That(int.Parse(fields["Restarts"], CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(1), "requeued by biosim at the time-limit warning");
+        Assert.That(text, Does.Contain($"biosim: requeued Slurm job {job}"));
+        Assert.That(text, Does.Not.Contain("DUE TO TIME LIMIT"), "never killed by the limit");
+        AssertSameTraces(reference, Path.Combine(Dir, "out-0.h5"));
+    }
+
+    /// <summary>
     /// The second start resumed (its banner) from where the first stopped: its first progress line is one block after a
     /// checkpoint at or past the first start's last progress line (≥ 10 % of the duration). Starting over would print
     /// t = 10 ms.
