@@ -75,6 +75,24 @@ public sealed class PlausibleRangeTests : TempDirectoryFixture
         Assert.That(StatusOf(output), Does.StartWith("diverged: "));
     }
 
+    /// <summary>A cable cell under a runaway clamp (examples/ball-and-stick.json with the IClamp at 1e6 nA from 20 ms) stops when
+    /// V at its spike detector leaves [−1000, 1000] mV.</summary>
+    [Test]
+    public void CableCellDrivenBeyondItsReversalPotentialsDiverges()
+    {
+        var json = JsonNode.Parse(File.ReadAllText(TestPaths.Example("ball-and-stick.json")),
+            documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })!.AsObject();
+        string text = json.ToJsonString().Replace("\"amp\":0.12", "\"amp\":1e6", StringComparison.Ordinal);
+        Assert.That(text, Does.Contain("\"amp\":1e6"), "the clamp's amplitude was replaced");
+        string experiment = Path.Combine(Dir, "cable.json");
+        File.WriteAllText(experiment, text);
+        string output = Path.Combine(Dir, "cable.h5");
+        var (code, _, stderr) = BiosimProcess.Run("run", experiment, "-o", output, "-q");
+        Assert.That(code, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain("Numerical blow-up in population").And.Contain("left its plausible range [-1000, 1000] mV"));
+        Assert.That(StatusOf(output), Does.StartWith("diverged: "));
+    }
+
     [Test]
     public void ARateCircuitBeyondRk4sStabilityLimitDiverges()
     {
