@@ -10,7 +10,7 @@ namespace BioSim.Circuits.Projections;
 /// <para>
 /// A presynaptic spike at t_s reaches synapse k at t_s + d_k: the continuous delay with exact timing, and the delay
 /// rounded to steps (as the target receives it) on the grid. Arrivals later than the current step wait in a ring of
-/// step slots, one per step up to the longest delay; each slot is handed over in (time, order added) order, merged with
+/// step slots, one per step up to the longest delay; each slot is handed over in (time, synapse) order, merged with
 /// the target's spikes of the step (presynaptic first at equal times). A spike carries the weight its synapse has when
 /// the spike is sent (its emission step); changes made while it travels apply to later spikes (Brian2 reads the
 /// weight at arrival; the two agree for delays within one step, as in the STDP examples).
@@ -23,7 +23,7 @@ public sealed partial class Projection : IStateful
     private PlasticSynapses? _synapses;
     private double[]? _arrivalDelay;      // per synapse (ms), or null when uniform
     private double _uniformArrivalDelay;
-    private ArrivalSlot[] _arrivals = [];
+    private SpikeList[] _arrivals = [];   // per step slot: synapse (or source row) and arrival time
     private double _dt;
 
     /// <summary>The rule attached by <see cref="AttachPlasticity"/>, or null.</summary>
@@ -74,7 +74,7 @@ public sealed partial class Projection : IStateful
         double longest = _arrivalDelay is null ? _uniformArrivalDelay : _arrivalDelay.DefaultIfEmpty(0).Max();
         // A spike in step n arriving after d lies at most ⌈d/dt⌉ + 1 steps later.
         int slots = (int)Math.Ceiling(longest / dt) + 3;
-        if (_arrivals.Length != slots) _arrivals = Enumerable.Range(0, slots).Select(_ => new ArrivalSlot()).ToArray();
+        if (_arrivals.Length != slots) _arrivals = Enumerable.Range(0, slots).Select(_ => new SpikeList(16)).ToArray();
         _plasticity.Bind(_synapses);
     }
 
@@ -116,7 +116,7 @@ public sealed partial class Projection : IStateful
         {
             if (p == postIds.Length || (e < slot.Count && slot.Times[e] <= postTimes[p]))
             {
-                int index = slot.Indices[e];
+                int index = slot.Ids[e];
                 double t = slot.Times[e];
                 if (_arrivalDelay is null)
                 {
@@ -139,7 +139,7 @@ public sealed partial class Projection : IStateful
     }
 
     /// <summary>The slot of the step that holds time <paramref name="a"/> (ms), never before the current step.</summary>
-    private ArrivalSlot SlotFor(double a, long step)
+    private SpikeList SlotFor(double a, long step)
     {
         long m = Math.Max(step, (long)Math.Ceiling(a / _dt) - 1);
         if (m - step >= _arrivals.Length) throw new InvalidOperationException($"Projection '{Name}': an arrival at {a} ms lies beyond the arrival ring ({_arrivals.Length} steps).");
@@ -162,7 +162,7 @@ public sealed partial class Projection : IStateful
             for (int e = 0; e < _arrivals[s].Count; e++)
             {
                 slots[w] = s;
-                indices[w] = _arrivals[s].Indices[e];
+                indices[w] = _arrivals[s].Ids[e];
                 times[w] = _arrivals[s].Times[e];
                 w++;
             }
@@ -192,51 +192,5 @@ public sealed partial class Projection : IStateful
             _arrivals[slots[e]].Add((int)indices[e], times[e]);
         }
         _plasticity.LoadState(snapshot, prefix + "rule/");
-    }
-
-    /// <summary>The arrivals of one step: synapse (or source row) and time, kept in the order added until sorted.</summary>
-    private sealed class ArrivalSlot
-    {
-        private int[] _indices = new int[16];
-        private double[] _times = new double[16];
-
-        public int Count { get; private set; }
-
-        public ReadOnlySpan<int> Indices => _indices.AsSpan(0, Count);
-
-        public ReadOnlySpan<double> Times => _times.AsSpan(0, Count);
-
-        public void Add(int index, double time)
-        {
-            if (Count == _indices.Length)
-            {
-                Array.Resize(ref _indices, Count * 2);
-                Array.Resize(ref _times, Count * 2);
-            }
-            _indices[Count] = index;
-            _times[Count] = time;
-            Count++;
-        }
-
-        /// <summary>Stable insertion sort by time: the slot fills nearly in order (spikes of one step come time-sorted).</summary>
-        public void SortByTime()
-        {
-            for (int a = 1; a < Count; a++)
-            {
-                double t = _times[a];
-                int index = _indices[a];
-                int b = a - 1;
-                while (b >= 0 && _times[b] > t)
-                {
-                    _times[b + 1] = _times[b];
-                    _indices[b + 1] = _indices[b];
-                    b--;
-                }
-                _times[b + 1] = t;
-                _indices[b + 1] = index;
-            }
-        }
-
-        public void Clear() => Count = 0;
     }
 }

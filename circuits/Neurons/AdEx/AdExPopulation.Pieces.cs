@@ -135,7 +135,7 @@ public sealed partial class AdExPopulation
     }
 
     /// <summary>Synaptic current <paramref name="age"/> ms after the synaptic variables were <paramref name="s0"/>, as I_syn = A − B·V.</summary>
-    private void SynapticAt(double[] s0, double age, out double a, out double b)
+    private void SynapticAt(ReadOnlySpan<double> s0, double age, out double a, out double b)
     {
         a = 0;
         b = 0;
@@ -152,7 +152,7 @@ public sealed partial class AdExPopulation
     /// RK4 sub-steps of at most <paramref name="dt"/>, halved where V moves by more than Δ_T, the crossing of V_peak on the
     /// cubic Hermite interpolant of the crossing sub-step. <paramref name="s"/> holds the synaptic variables at the start.
     /// </summary>
-    private void PieceRk4(int i, double t, double dt, double from, double to, double[] s, ref double v, ref double w,
+    private void PieceRk4(int i, double t, double dt, double from, double to, ReadOnlySpan<double> s, ref double v, ref double w,
         ref double refractoryEnd, ref int emitted, SpikeList spikes)
     {
         double hMin = dt * MinSubstepFraction;

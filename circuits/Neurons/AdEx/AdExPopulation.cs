@@ -142,91 +142,18 @@ public sealed partial class AdExPopulation : IntegrateAndFirePopulation, IPopula
     /// </summary>
     private void AdvanceGeneral(int i, double t, double dt, SpikeList spikes)
     {
+        // The whole step is the exact-timing piece [0, dt] with no event: one copy of the sub-stepping and crossing loop.
+        Span<double> s = stackalloc double[_s.Length];
+        for (int k = 0; k < _s.Length; k++) s[k] = _s[k][i];
         double v = Membrane[i], w = _w[i], refractoryEnd = RefractoryEnd[i];
-        double hMin = dt * MinSubstepFraction;
-        double elapsed = 0, h = dt;
         int emitted = 0;
-        while (elapsed < dt)
-        {
-            if (refractoryEnd > t + elapsed)
-            {
-                // V is held at V_reset, so w relaxes exactly towards a (V_reset − E_L).
-                double until = Math.Min(refractoryEnd - t, dt);
-                double wInf = _p.a * (_p.V_reset - _p.E_L);
-                v = _p.V_reset;
-                w = wInf + (w - wInf) * Math.Exp(-(until - elapsed) / _p.tau_w);
-                elapsed = until;
-                continue;
-            }
-            bool last = h >= dt - elapsed;
-            double hTry = last ? dt - elapsed : h;
-            Synaptic(i, elapsed, out double a0, out double b0);
-            Synaptic(i, elapsed + 0.5 * hTry, out double aMid, out double bMid);
-            Synaptic(i, elapsed + hTry, out double a1, out double b1);
-            Rk4(v, w, hTry, a0, b0, aMid, bMid, a1, b1, out double v1, out double w1);
-            if (!double.IsFinite(v1) || !double.IsFinite(w1))
-            {
-                if (hTry <= hMin) throw new SimulationDivergedException(Name, double.IsFinite(v1) ? "w" : "V", i, t + elapsed + hTry);
-                h = 0.5 * hTry;
-                continue;
-            }
-            if (v1 < _p.V_peak)
-            {
-                if (Math.Abs(v1 - v) <= _p.Delta_T || hTry <= hMin)
-                {
-                    v = v1;
-                    w = w1;
-                    elapsed = last ? dt : elapsed + hTry;
-                }
-                else
-                {
-                    h = 0.5 * hTry;
-                }
-                continue;
-            }
-            if (v1 - _p.V_peak > Math.Max(_p.V_peak - v, _p.Delta_T) && hTry > hMin)
-            {
-                h = 0.5 * hTry;
-                continue;
-            }
-
-            double theta = HermiteCrossing.Locate(v, DvDt(v, w, a0, b0), v1, DvDt(v1, w1, a1, b1), hTry, _p.V_peak);
-            double wCrossing = w;
-            if (theta >= hTry)
-            {
-                wCrossing = w1;
-            }
-            else if (theta > 0)
-            {
-                Synaptic(i, elapsed + 0.5 * theta, out aMid, out bMid);
-                Synaptic(i, elapsed + theta, out a1, out b1);
-                Rk4(v, w, theta, a0, b0, aMid, bMid, a1, b1, out _, out wCrossing);
-            }
-            elapsed = last && theta >= hTry ? dt : elapsed + theta;
-            refractoryEnd = Fire(i, t, elapsed, ref emitted, spikes);
-            v = _p.V_reset;
-            w = wCrossing + _p.b;
-            h = dt;
-        }
+        PieceRk4(i, t, dt, 0, dt, s, ref v, ref w, ref refractoryEnd, ref emitted, spikes);
         SimulationDivergedException.ThrowIfImplausible(Name, "V", i, t + dt, v, -PlausibleVoltage, double.PositiveInfinity, "mV", PlausibleAdvice);
         SimulationDivergedException.ThrowIfImplausible(Name, "w", i, t + dt, w, -PlausibleAdaptation, PlausibleAdaptation, "pA", PlausibleAdvice);
         Membrane[i] = v;
         _w[i] = w;
         RefractoryEnd[i] = refractoryEnd;
         for (int k = 0; k < _s.Length; k++) _s[k][i] *= _pFull[k];
-    }
-
-    /// <summary>Synaptic current at <paramref name="offset"/> ms into the step, as I_syn = A − B·V.</summary>
-    private void Synaptic(int i, double offset, out double a, out double b)
-    {
-        a = 0;
-        b = 0;
-        for (int k = 0; k < _s.Length; k++)
-        {
-            double s = _s[k][i] * Math.Exp(-offset / _tau[k]);
-            a += s * _aCoefficient[k];
-            b += s * _bCoefficient[k];
-        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
