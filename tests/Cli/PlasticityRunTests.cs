@@ -108,8 +108,9 @@ public sealed class PlasticityRunTests : TempDirectoryFixture
         Assert.That(error.Message, Does.Contain("song.json").And.Contain(field).And.Contain(problem));
     }
 
-    /// <summary>STDP needs the target's spikes: a projection onto a rate model (the dendritic pyramidal cell) is refused
-    /// when the network is built, naming the field, the population and its model.</summary>
+    /// <summary>STDP needs the target's spikes: a projection onto a pure rate model (the dendritic pyramidal cell with
+    /// rate_scale 0, which emits no Poisson spikes) is refused when the network is built, naming the field, the population
+    /// and its model; with its default rate_scale the same projection is accepted (the cell's Poisson spikes drive the rule).</summary>
     [Test]
     public void StdpOntoARateModelIsRefused()
     {
@@ -117,7 +118,7 @@ public sealed class PlasticityRunTests : TempDirectoryFixture
             { "name": "rate-target", "seed": 1, "dt": 0.1, "duration": 10,
               "populations": [
                 {"name": "a", "size": 4, "model": "poisson-generator", "parameters": {"rate": 10}},
-                {"name": "b", "size": 2, "model": "pyramidal", "receptors": [{"name": "basal", "model": "exp-current", "tau": 5}]}],
+                {"name": "b", "size": 2, "model": "pyramidal", "parameters": {"rate_scale": 0}, "receptors": [{"name": "basal", "model": "exp-current", "tau": 5}]}],
               "projections": [{"source": "a", "target": "b", "receptor": "basal", "connectivity": {"rule": "all-to-all"}, "weight": 0.5,
                                "plasticity": {"rule": "stdp", "w_max": 1}}] }
             """)!;
@@ -125,6 +126,10 @@ public sealed class PlasticityRunTests : TempDirectoryFixture
         var error = Assert.Throws<ExperimentException>(() => Services.GetRequiredService<ModelBuilder>().Build(experiment))!;
         Assert.That(error.Message, Does.Contain("rate-target.json").And.Contain("projections[0].plasticity")
             .And.Contain("'b' (model 'pyramidal')").And.Contain("emits none"));
+        json["populations"]![1]!["parameters"]!.AsObject().Remove("rate_scale");
+        experiment = Services.GetRequiredService<ExperimentReader>().Read(json.ToJsonString(), "spiking-target.json");
+        using var simulation = Services.GetRequiredService<ModelBuilder>().Build(experiment).Simulator;
+        simulation.Run(100);
     }
 
     /// <summary>A weight report of a projection that does not exist, or of synapses beyond the projection, names the field.</summary>

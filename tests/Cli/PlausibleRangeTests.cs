@@ -93,6 +93,26 @@ public sealed class PlausibleRangeTests : TempDirectoryFixture
         Assert.That(StatusOf(output), Does.StartWith("diverged: "));
     }
 
+    /// <summary>A dendritic pyramidal cell under a runaway somatic current (a 1e9 spike into an exp-current receptor at the soma)
+    /// stops when U leaves [−1000, 1000] mV.</summary>
+    [Test]
+    public void PyramidalCellDrivenFarBeyondItsRangeDiverges()
+    {
+        string experiment = Path.Combine(Dir, "pyramidal.json");
+        File.WriteAllText(experiment, """
+            {"name": "pyramidal-runaway", "seed": 1, "dt": 0.1, "duration": 20.0,
+             "populations": [{"name": "in", "size": 1, "model": "spike-generator", "parameters": {"times": [[2.05]]}},
+                             {"name": "cell", "size": 2, "model": "pyramidal", "receptors": [{"name": "soma", "model": "exp-current", "tau": 5}]}],
+             "projections": [{"source": "in", "target": "cell", "receptor": "soma", "connectivity": {"rule": "all-to-all"}, "weight": 1e9, "delay": 1.0}],
+             "record": {"spikes": ["cell"]}}
+            """);
+        string output = Path.Combine(Dir, "pyramidal.h5");
+        var (code, _, stderr) = BiosimProcess.Run("run", experiment, "-o", output, "-q");
+        Assert.That(code, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain("Numerical blow-up in population 'cell': U[0] = ").And.Contain("left its plausible range [-1000, 1000] mV"));
+        Assert.That(StatusOf(output), Does.StartWith("diverged: "));
+    }
+
     [Test]
     public void ARateCircuitBeyondRk4sStabilityLimitDiverges()
     {

@@ -107,7 +107,7 @@ public sealed class ModelBuilder(Catalogue catalogue)
         {
             var model = experiment.Populations.First(p => p.Name == spec.Target).Model;
             throw new ExperimentException(experiment.File, $"projections[{index}].plasticity",
-                $"rule '{spec.Plasticity}' needs the spikes of the target, but population '{spec.Target}' (model '{model}') is a rate model that emits none; use a spiking target");
+                $"rule '{spec.Plasticity}' needs the spikes of the target, but population '{spec.Target}' (model '{model}') is a rate model that emits none (rate_scale 0 for the dendritic models); use a spiking target");
         }
         projection.AttachPlasticity(rule.Create(spec.PlasticityParameters!), source);
     }

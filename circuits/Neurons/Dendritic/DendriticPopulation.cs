@@ -26,8 +26,11 @@ namespace BioSim.Circuits.Neurons.Dendritic;
 /// </summary>
 public abstract class DendriticPopulation : NeuronPopulation
 {
-    /// <summary>False: a rate model emits no spikes.</summary>
-    public override bool EmitsSpikes => false;
+    /// <summary>|U| beyond this (mV) is far past every reversal potential of the model: a runaway input, stopped as a divergence.</summary>
+    public const double PlausiblePotential = 1000;
+
+    /// <summary>Whether the neurons emit their Poisson spikes: only with rate_scale &gt; 0 (with 0 it is a pure rate model).</summary>
+    public override bool EmitsSpikes => _rateScale > 0;
 
     private readonly string[] _dendrites;
     private readonly double[] _coupling;
@@ -165,7 +168,8 @@ public abstract class DendriticPopulation : NeuronPopulation
             }
             double uInf = num / g;
             double u = uInf + (_u[i] - uInf) * Math.Exp(-dt * g / _c);
-            if (!double.IsFinite(u)) throw new Engine.Simulation.SimulationDivergedException(Name, "U", i, t + dt);
+            Engine.Simulation.SimulationDivergedException.ThrowIfImplausible(Name, "U", i, t + dt, u, -PlausiblePotential, PlausiblePotential, "mV",
+                "the input drives U far beyond every reversal potential and the model's range: check the weights and the input rates");
             _u[i] = u;
             UpdateOutputs(i);
             if (_rate[i] > 0)
