@@ -20,7 +20,8 @@ internal static class SweepCommand
 {
     public static Command Create(IServiceProvider services)
     {
-        var workflow = ActivatorUtilities.CreateInstance<SweepWorkflow>(services);
+        // Built on first use: its comparison target loads OpenBLAS, which every other biosim command would pay for at start-up.
+        var workflow = new Lazy<SweepWorkflow>(() => ActivatorUtilities.CreateInstance<SweepWorkflow>(services));
         var file = new Argument<FileInfo>("sweep") { Description = "The sweep file (JSON): a base file and a grid and/or list of parameter values; see examples/sweep-*.json." };
         var output = new Option<string>("--output", "-o") { Description = "The sweep folder to write (task-NNNN/ per task).", Required = true };
         var local = new Option<bool>("--local") { Description = "Run the tasks on this machine, --parallel at a time." };
@@ -60,7 +61,7 @@ internal static class SweepCommand
             long taskCount = Math.Max(1, definition.List.Count) * definition.Grid.Aggregate(1L, (n, a) => n * a.Values.Count);
             int slots = (int)Math.Min(taskCount, Slots(result.GetValue(parallel) ?? definition.Parallel, threadsPerTask));
             using var scheduler = isLocal ? LocalScheduler.Start(slots, () => WorkerStart(dir, threadsPerTask)) : null;
-            var plan = workflow.Plan(sweepFile.ToString());
+            var plan = workflow.Value.Plan(sweepFile.ToString());
             var d = plan.Definition;
             var settings = new SweepManifest
             {
@@ -80,16 +81,16 @@ internal static class SweepCommand
             };
             if (isSlurm && Path.GetFullPath(dir).Any(char.IsWhiteSpace))
                 throw new UsageException($"{Path.GetFullPath(dir)}: #SBATCH lines cannot name a folder with white space; choose another -o folder for a Slurm sweep");
-            var manifest = workflow.Write(plan, dir, settings, result.GetValue(force), result.GetValue(resume));
+            var manifest = workflow.Value.Write(plan, dir, settings, result.GetValue(force), result.GetValue(resume));
             Console.Error.WriteLine($"biosim: sweep {manifest.Name}: {manifest.Tasks} tasks of {Path.GetFileName(manifest.BaseFile)} ({manifest.Kind}; {string.Join(", ", plan.Parameters)}), {manifest.Threads} thread(s) each → {dir}/");
             return isSlurm
                 ? Submit(workflow, manifest, dir, null, result.GetValue(dryRun))
-                : RunLocal(workflow, scheduler!, manifest, dir, [.. workflow.Status(dir).Where(s => s.Unfinished).Select(s => s.Index)], threadsPerTask, result.GetValue(quiet));
+                : RunLocal(workflow, scheduler!, manifest, dir, [.. workflow.Value.Status(dir).Where(s => s.Unfinished).Select(s => s.Index)], threadsPerTask, result.GetValue(quiet));
         }));
         return command;
     }
 
-    private static Command CreateStatus(SweepWorkflow workflow)
+    private static Command CreateStatus(Lazy<SweepWorkflow> workflow)
     {
         var dir = new Argument<string>("dir") { Description = "The sweep folder." };
         var command = new Command("status", "List every task of a sweep as done, running, stopped (resumable), failed (with its error line) or missing.") { dir };
@@ -97,7 +98,7 @@ internal static class SweepCommand
         {
             string folder = result.GetValue(dir)!;
             var manifest = SweepManifest.Read(folder);
-            var status = workflow.Status(folder);
+            var status = workflow.Value.Status(folder);
             foreach (var s in status)
             {
                 string parameters = File.Exists(Path.Combine(s.Folder, SweepWorkflow.ParametersFileName))
@@ -115,7 +116,7 @@ internal static class SweepCommand
     private static string Summary(IReadOnlyList<SweepTaskStatus> status) =>
         $"{status.Count} tasks: " + string.Join(", ", Enum.GetValues<SweepTaskState>().Select(state => $"{status.Count(s => s.State == state)} {state.ToString().ToLowerInvariant()}"));
 
-    private static Command CreateResubmit(SweepWorkflow workflow)
+    private static Command CreateResubmit(Lazy<SweepWorkflow> workflow)
     {
         var dir = new Argument<string>("dir") { Description = "The sweep folder." };
         var local = new Option<bool>("--local") { Description = "Run the unfinished tasks here (default for a sweep started with --local)." };
@@ -132,7 +133,7 @@ internal static class SweepCommand
             var manifest = SweepManifest.Read(folder);
             if (result.GetValue(local) && result.GetValue(slurm)) throw new UsageException("give at most one of --local and --slurm");
             bool isSlurm = result.GetValue(slurm) || (!result.GetValue(local) && manifest.Mode == "slurm");
-            var status = workflow.Status(folder);
+            var status = workflow.Value.Status(folder);
             var running = status.Where(s => s.State == SweepTaskState.Running).ToList();
             if (running.Count > 0) Console.Error.WriteLine($"biosim: {running.Count} tasks are running and are left to finish: {string.Join(", ", running.Select(r => r.Index))}");
             int[] todo = [.. status.Where(s => s.Unfinished || (result.GetValue(failed) && s.State == SweepTaskState.Failed)).Select(s => s.Index)];
@@ -151,7 +152,7 @@ internal static class SweepCommand
     }
 
     /// <summary>Writes DIR/sweep.sbatch and submits it (all tasks, or <paramref name="tasks"/>); --dry-run prints the command instead.</summary>
-    private static int Submit(SweepWorkflow workflow, SweepManifest manifest, string dir, int[]? tasks, bool dryRun)
+    private static int Submit(Lazy<SweepWorkflow> workflow, SweepManifest manifest, string dir, int[]? tasks, bool dryRun)
     {
         _ = workflow;
         string script = Path.Combine(dir, SlurmScript.FileName);
@@ -187,7 +188,7 @@ internal static class SweepCommand
 
     /// <summary>Runs <paramref name="tasks"/> here through worker processes, at most K at a time; SIGTERM or Ctrl-C leaves every
     /// running task checkpointed (exit 75 / 130), and <c>biosim sweep resubmit DIR</c> continues.</summary>
-    private static int RunLocal(SweepWorkflow workflow, LocalScheduler scheduler, SweepManifest manifest, string dir, int[] tasks, int threads, bool quiet)
+    private static int RunLocal(Lazy<SweepWorkflow> workflow, LocalScheduler scheduler, SweepManifest manifest, string dir, int[] tasks, int threads, bool quiet)
     {
         using var session = CommandSession.Start(null, quiet);
         int done = 0;
@@ -198,7 +199,7 @@ internal static class SweepCommand
         int InProcess(int task)
         {
             using var log = new StreamWriter(Path.Combine(dir, manifest.TaskFolderName(task), SweepWorkflow.LogFileName), append: true);
-            var run = workflow.RunTask(dir, task, context with { Log = log });
+            var run = workflow.Value.RunTask(dir, task, context with { Log = log });
             return run.State == SweepTaskState.Stopped ? ExitCodes.Interrupted : run.ExitCode;
         }
         bool interrupted = scheduler.Run(tasks, InProcess, (task, code, seconds) =>
@@ -217,7 +218,7 @@ internal static class SweepCommand
                 if (!quiet) Console.Error.WriteLine($"biosim: {manifest.TaskFolderName(task)} {what} ({done}/{tasks.Length})");
             }
         }, session.Cancellation);
-        var status = workflow.Status(dir);
+        var status = workflow.Value.Status(dir);
         if (interrupted) return session.Interrupted($"running tasks stopped with checkpoints; {Summary(status)}; continue with biosim sweep resubmit {dir}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sweep {manifest.Name}: {Summary(status)} in {clock.Elapsed.TotalSeconds:0.0} s; table: biosim sweep collect {dir}"));
         foreach (var s in status.Where(s => s.State == SweepTaskState.Failed)) Console.Error.WriteLine($"biosim: error: {manifest.TaskFolderName(s.Index)}: {s.Detail}");
@@ -237,7 +238,7 @@ internal static class SweepCommand
         return start;
     }
 
-    private static Command CreateTask(SweepWorkflow workflow)
+    private static Command CreateTask(Lazy<SweepWorkflow> workflow)
     {
         var dir = new Argument<string>("dir") { Description = "The sweep folder." };
         var index = new Argument<int>("task") { Description = "The task number (0-based; $SLURM_ARRAY_TASK_ID in a job array)." };
@@ -252,7 +253,7 @@ internal static class SweepCommand
             using var session = CommandSession.Start(result.GetValue(threads), quiet: true);
             using var log = new StreamWriter(Path.Combine(folder, manifest.TaskFolderName(n), SweepWorkflow.LogFileName), append: true);
             using var tee = new TeeWriter(log, Console.Error);
-            var run = workflow.RunTask(folder, n, Context(manifest, session, tee));
+            var run = workflow.Value.RunTask(folder, n, Context(manifest, session, tee));
             if (run.Skipped) Console.Error.WriteLine($"biosim: {manifest.TaskFolderName(n)} is {(run.State == SweepTaskState.Done ? "done already" : run.Detail)}; nothing to do");
             if (run.State == SweepTaskState.Stopped) return session.Interrupted($"{manifest.TaskFolderName(n)} holds a checkpoint; it continues when the task runs again");
             if (run.State == SweepTaskState.Failed) return Program.Fail($"{manifest.TaskFolderName(n)}: {run.Detail}", run.ExitCode);
@@ -272,7 +273,7 @@ internal static class SweepCommand
 
     /// <summary><c>biosim sweep worker DIR</c> (internal to --local): runs the task numbers read from stdin one after another,
     /// answering "N exit-code seconds" on stdout, until stdin ends or a signal stops it (exit 75 / 130).</summary>
-    private static Command CreateWorker(SweepWorkflow workflow)
+    private static Command CreateWorker(Lazy<SweepWorkflow> workflow)
     {
         var dir = new Argument<string>("dir");
         var threads = new Option<int?>("--threads", "-t");
@@ -292,7 +293,7 @@ internal static class SweepCommand
                 SweepTaskRun run;
                 using (var log = new StreamWriter(Path.Combine(folder, manifest.TaskFolderName(n), SweepWorkflow.LogFileName), append: true))
                 {
-                    run = workflow.RunTask(folder, n, Context(manifest, session, log));
+                    run = workflow.Value.RunTask(folder, n, Context(manifest, session, log));
                 }
                 int code = run.State == SweepTaskState.Stopped ? ExitCodes.Interrupted : run.ExitCode;
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{n} {code} {run.Seconds:R}"));
@@ -304,7 +305,7 @@ internal static class SweepCommand
         return command;
     }
 
-    private static Command CreateCollect(SweepWorkflow workflow)
+    private static Command CreateCollect(Lazy<SweepWorkflow> workflow)
     {
         var dir = new Argument<string>("dir") { Description = "The sweep folder." };
         var metric = new Option<string?>("--metric", "-m") { Description = "The result column to plot (default: rate_hz for experiments, else the first result)." };
@@ -315,7 +316,7 @@ internal static class SweepCommand
         {
             string folder = result.GetValue(dir)!;
             var manifest = SweepManifest.Read(folder);
-            var columns = workflow.Collect(folder);
+            var columns = workflow.Value.Collect(folder);
             Console.Write(File.ReadAllText(Path.Combine(folder, "sweep.csv")));
             Console.WriteLine($"wrote {Path.Combine(folder, "sweep.csv")} and {Path.Combine(folder, "sweep.h5")}");
             string? m = result.GetValue(metric), p = result.GetValue(parameter);
