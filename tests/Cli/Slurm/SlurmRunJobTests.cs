@@ -123,6 +123,38 @@ public sealed class SlurmRunJobTests : SlurmFixture
     }
 
     /// <summary>
+    /// Real preemption (<c>PreemptType=preempt/partition_prio</c>, <c>PreemptMode=REQUEUE</c>, see slurm-local.sh): a
+    /// biosim job holding the whole node in the low-tier partition is preempted by a job submitted to the high-tier
+    /// partition. Slurm itself sends SIGTERM and requeues it; biosim checkpoints and exits 75 before KillWait's SIGKILL,
+    /// the urgent job runs, then the biosim job starts again, resumes and ends with the uninterrupted run's traces bit
+    /// for bit.
+    /// </summary>
+    [Test]
+    public void AJobPreemptedByAHigherPriorityPartitionIsRequeuedBySlurmAndResumes()
+    {
+        string log = Path.Combine(Dir, "job.log");
+        string cpus = $"--cpus-per-task={Environment.ProcessorCount}";
+        string job = Submit(RunJobScript(_experiment), cpus, "--partition=debug", $"--output={log}");
+        WaitForProgress(log);
+        string urgentScript = Path.Combine(Dir, "urgent.sh");
+        File.WriteAllText(urgentScript, "#!/bin/bash\necho urgent ran\nsleep 3\n");
+        string urgent = Submit(urgentScript, cpus, "--partition=urgent", $"--output={Dir}/urgent.log");
+
+        var fields = WaitUntilFinished(job, log);
+        var urgentFields = WaitUntilFinished(urgent);
+        string text = File.ReadAllText(log);
+        Assert.That(urgentFields["JobState"], Is.EqualTo("COMPLETED"));
+        Assert.That(fields["JobState"], Is.EqualTo("COMPLETED"), text);
+        Assert.That(fields["Restarts"], Is.EqualTo("1"), "requeued once, by Slurm's preemption");
+        string first = text[..text.LastIndexOf("biosim-job: start", StringComparison.Ordinal)];
+        Assert.That(first, Does.Contain("interrupted; ").And.Contain("checkpoint written at the interruption"),
+            "the preemption's SIGTERM reached biosim, which wrote a checkpoint before SIGKILL");
+        Assert.That(first, Does.Not.Contain("biosim: requeued Slurm job"), "Slurm requeued it; biosim never requeues on SIGTERM");
+        AssertResumedWhereItStopped(first, LatestStart(text));
+        AssertSameTraces(_reference, Path.Combine(Dir, "out-0.h5"));
+    }
+
+    /// <summary>
     /// A real time limit: a job of about 40 s of wall time submitted with <c>--time=1 --signal=B:USR1@50</c>, so that slurmctld
     /// itself sends SIGUSR1 to the batch shell 10-40 s into every start (its time-limit check runs periodically); each time
     /// biosim checkpoints and requeues its own job, which continues from the checkpoint, until the run completes, never

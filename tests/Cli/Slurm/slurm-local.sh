@@ -107,7 +107,12 @@ KillWait=$KILLWAIT
 MinJobAge=300
 JobRequeue=1
 NodeName=$HOST NodeAddr=127.0.0.1 NodeHostname=$HOST CPUs=$cpus RealMemory=$mem State=UNKNOWN
-PartitionName=debug Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
+# preemption by partition priority: a job in 'urgent' that needs the node requeues the jobs of 'debug' running there
+# (they get SIGTERM, then SIGKILL after KillWait, and start again from the queue)
+PreemptType=preempt/partition_prio
+PreemptMode=REQUEUE
+PartitionName=debug Nodes=$HOST Default=YES MaxTime=INFINITE State=UP PriorityTier=1
+PartitionName=urgent Nodes=$HOST MaxTime=INFINITE State=UP PriorityTier=10 PreemptMode=OFF
 CONF
 }
 
