@@ -27,6 +27,7 @@ public static class PlasticityServiceCollectionExtensions
 
         services.AddPlugin<ISynapticRule, Stdp>("stdp");
         services.AddPlugin<ISynapticRule, TripletStdp>("stdp-triplet");
+        services.AddPlugin<ISynapticRule, UrbanczikSenn>("urbanczik-senn");
 
         services.AddPlugin<IOptimiser>("sgd", () => new SgdMomentum(), PluginLifetime.PerUse);
         services.AddPlugin<IOptimiser>("adam", () => new Adam(), PluginLifetime.PerUse);

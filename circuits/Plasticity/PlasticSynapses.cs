@@ -72,4 +72,7 @@ public sealed class PlasticSynapses
 
     /// <summary>The simulation's step, ms.</summary>
     public double Dt { get; }
+
+    /// <summary>The target's input port (receptor) the synapses feed, as the projection names it; empty when unknown.</summary>
+    public string Receptor { get; init; } = "";
 }

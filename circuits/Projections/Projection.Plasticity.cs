@@ -60,7 +60,7 @@ public sealed partial class Projection : IStateful
     {
         if (_plasticity is null) return;
         _dt = dt;
-        _synapses = new PlasticSynapses(_rowStart, _targets, _weights!, _sourcePopulation!, Target, dt);
+        _synapses = new PlasticSynapses(_rowStart, _targets, _weights!, _sourcePopulation!, Target, dt) { Receptor = Receptor };
         if (_delaysMs is null)
         {
             _arrivalDelay = null;

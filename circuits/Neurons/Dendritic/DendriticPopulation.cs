@@ -124,6 +124,34 @@ public abstract class DendriticPopulation : NeuronPopulation
     /// <summary>φ(U) without the rate scale.</summary>
     public double Phi(double u) => _phi.Phi(u);
 
+    /// <summary>rate_scale, the rate at φ = 1 (Hz).</summary>
+    public double RateScale => _rateScale;
+
+    /// <summary>The index (in <see cref="Dendrites"/>) of the dendrite receptor <paramref name="receptor"/> feeds, or −1 when it
+    /// feeds the soma or is not one of this population's receptors.</summary>
+    public int DendriteOf(string receptor)
+    {
+        for (int k = 0; k < Receptors.Count; k++)
+        {
+            if (Receptors[k].Name == receptor) return _target[k];
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// The dendritic prediction of neuron <paramref name="neuron"/>'s somatic potential from dendrite
+    /// <paramref name="dendrite"/>: V* = (g_L E_L + g_d V_d)/(g_L + Σ_d' g_d'), the soma's steady state with that dendrite's
+    /// potential as it was over the last step, every other dendrite at rest (0) and no nudging or somatic input. With
+    /// E_L = 0 it is Urbanczik &amp; Senn's (2014) V*_w = g_D/(g_L + g_D) V_w for one dendrite, and the basal prediction
+    /// û_B = g_B/(g_lk + g_B + g_A) v_B of Sacramento et al. (2018) for the pyramidal neuron.
+    /// </summary>
+    public double Prediction(int neuron, int dendrite)
+    {
+        double g = _gL;
+        foreach (double c in _coupling) g += c;
+        return (_gL * _eL + _coupling[dendrite] * _vDend[dendrite][neuron]) / g;
+    }
+
     /// <summary>The receptor decays e^{−dt/τ_k} over one step.</summary>
     protected override void PrepareModel(double dt)
     {
