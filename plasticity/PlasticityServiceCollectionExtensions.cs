@@ -2,6 +2,7 @@ using System.Globalization;
 using BioSim.Circuits.Plasticity;
 using BioSim.Engine.Numerics;
 using BioSim.Engine.Plugins;
+using BioSim.Plasticity.Estimators;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
 using BioSim.Plasticity.Rules;
@@ -28,6 +29,9 @@ public static class PlasticityServiceCollectionExtensions
         services.AddPlugin<ISynapticRule, Stdp>("stdp");
         services.AddPlugin<ISynapticRule, TripletStdp>("stdp-triplet");
         services.AddPlugin<ISynapticRule, UrbanczikSenn>("urbanczik-senn");
+
+        services.AddPlugin<IDiscreteGradientEstimator>("straight-through", () => new StraightThrough());
+        services.AddPlugin<IDiscreteGradientEstimator>("reinmax", () => new ReinMax());
 
         services.AddPlugin<IOptimiser>("sgd", () => new SgdMomentum(), PluginLifetime.PerUse);
         services.AddPlugin<IOptimiser>("adam", () => new Adam(), PluginLifetime.PerUse);
