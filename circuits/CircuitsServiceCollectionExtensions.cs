@@ -1,4 +1,5 @@
 using BioSim.Circuits.Cells;
+using BioSim.Circuits.Cores;
 using BioSim.Circuits.Connectivity;
 using BioSim.Circuits.Mechanisms;
 using BioSim.Circuits.Neurons.AdEx;
@@ -30,6 +31,7 @@ public static class CircuitsServiceCollectionExtensions
         services.AddPlugin<IPopulationModel, PopulationModel<CablePopulationParameters, CablePopulation>>("cable");
         services.AddPlugin<IPopulationModel, PopulationModel<SpikeGeneratorParameters, SpikeGeneratorPopulation>>("spike-generator");
         services.AddPlugin<IPopulationModel, PopulationModel<PoissonGeneratorParameters, PoissonGeneratorPopulation>>("poisson-generator");
+        services.AddPlugin<IPopulationModel, PopulationModel<NeurosynapticCoresParameters, NeurosynapticCoresPopulation>>("neurosynaptic-cores");
         // Mechanisms carry their parameters: each resolution gives a new instance with the defaults (NEURON's names).
         services.AddPlugin<Mechanism, PassiveLeak>("pas", PluginLifetime.PerUse);
         services.AddPlugin<Mechanism, HhMechanism>("hh", PluginLifetime.PerUse);

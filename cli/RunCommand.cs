@@ -143,7 +143,8 @@ internal static class RunCommand
                 sim_s = summary.SimulationTime.TotalSeconds,
                 threads = session.Threads ?? experimentThreads,
                 output = summary.Output,
-                populations = summary.Populations.Select(p => new { name = p.Name, size = p.Size, spikes = p.Spikes, rate_hz = p.MeanRateHz, adaptive_steps = p.AdaptiveSteps }),
+                populations = summary.Populations.Select(p => new { name = p.Name, size = p.Size, spikes = p.Spikes, rate_hz = p.MeanRateHz, adaptive_steps = p.AdaptiveSteps,
+                    counters = p.Counters?.ToDictionary(c => c.Name, c => c.Value) }),
             }));
         }
         return ExitCodes.Ok;
@@ -156,6 +157,7 @@ internal static class RunCommand
         {
             string steps = p.AdaptiveSteps is long n ? $", {n} adaptive steps ({(double)n / p.Size:0.#} per cell)" : "";
             Console.WriteLine($"  {p.Name,-12} {p.Size,8} neurons {p.Spikes,10} spikes {p.MeanRateHz,8:0.00} Hz{steps}");
+            if (p.Counters is { } counters) Console.WriteLine($"  {"",-12} {string.Join(", ", counters.Select(c => $"{c.Name} {c.Value:G6}"))}");
         }
         Console.WriteLine($"  {"all",-12} {s.Neurons,8} neurons {s.Spikes,10} spikes {s.MeanRateHz,8:0.00} Hz");
         Console.WriteLine($"Build {s.BuildTime.TotalSeconds:0.000} s, simulation {s.SimulationTime.TotalSeconds:0.000} s; wrote {s.Output}");

@@ -3,6 +3,7 @@ using System.Text.Json;
 using BioSim.Circuits;
 using BioSim.Circuits.Cells;
 using BioSim.Circuits.Connectivity;
+using BioSim.Circuits.Cores;
 using BioSim.Circuits.Mechanisms;
 using BioSim.Circuits.Morphology;
 using BioSim.Circuits.Neurons.AdEx;
@@ -60,6 +61,7 @@ public sealed class CatalogueContractTests
             "cable" => (new CablePopulationParameters(Cell(null)), [], 40, 0.002),
             "spike-generator" => (new SpikeGeneratorParameters { times = SpikeTrains(2500) }, [], 2500, 0),
             "poisson-generator" => (new PoissonGeneratorParameters { rate = 40.0, rate_times = [10.0], rates = [120.0] }, [], 2500, 0),
+            "neurosynaptic-cores" => (Cores(10), [], 2560, 1.0),
             _ => (Activator.CreateInstance(Plugins.Find<IPopulationModel>(model)!.ParametersType)!, [], 2500, 0),
         };
     }
@@ -67,6 +69,34 @@ public sealed class CatalogueContractTests
     /// <summary>Off-grid spike times for a spike generator: neuron i fires 1 + i % 4 times within the 30 ms of a contract run.</summary>
     private static double[][] SpikeTrains(int n) =>
         [.. Enumerable.Range(0, n).Select(i => Enumerable.Range(0, 1 + i % 4).Select(k => 0.0137 * (i % 97) + 7.31 * k).ToArray())];
+
+    /// <summary>Cores whose neurons fire on their leak (λ 1, α 3) and excite each other through random crossbars and routes.</summary>
+    private static NeurosynapticCoresParameters Cores(int cores)
+    {
+        var random = new RandomStream(6, "contract", "cores").ForElement(0);
+        var specs = new CoreSpec[cores];
+        for (int c = 0; c < cores; c++)
+        {
+            var rows = new string[CoreSpec.Size];
+            var digits = new char[CoreSpec.Size / 4];
+            for (int i = 0; i < rows.Length; i++)
+            {
+                for (int d = 0; d < digits.Length; d++) digits[d] = random.NextDouble() < 0.1 ? "0123456789ABCDEF"[(int)random.NextUInt32(16)] : '0';
+                rows[i] = new string(digits);
+            }
+            specs[c] = new CoreSpec
+            {
+                crossbar = rows,
+                axon_types = [.. Enumerable.Range(0, CoreSpec.Size).Select(i => i % 4)],
+                weights = [[1, 2, -1, 0]],
+                leak = [1],
+                threshold = [.. Enumerable.Range(0, CoreSpec.Size).Select(j => 3 + j % 5)],
+                reset = c % 2 == 0 ? "zero" : "linear",
+                routes = [.. Enumerable.Range(0, CoreSpec.Size).Where(j => j % 3 != 0).Select(j => new[] { j, (int)random.NextUInt32((uint)cores), (int)random.NextUInt32(CoreSpec.Size), 1 + j % 15 })],
+            };
+        }
+        return new NeurosynapticCoresParameters { cores = specs };
+    }
 
     private static RateCircuitParameters RateCircuit(int n)
     {

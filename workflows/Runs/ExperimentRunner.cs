@@ -204,6 +204,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
             throw;
         }
         recorder.WriteFinalWeights(file);
+        recorder.WriteCounters(file);
         file.SetAttribute("status", status.ToString());
         file.SetAttribute("simulated", sim.Time);
         file.Flush();

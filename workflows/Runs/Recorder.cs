@@ -199,7 +199,21 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
 
     public IReadOnlyList<PopulationSummary> Summaries(double simulatedMs) =>
         sim.Populations.Select((p, i) => new PopulationSummary(p.Name, p.Size, _counts[i], simulatedMs > 0 ? _counts[i] / (p.Size * simulatedMs / 1000.0) : 0,
-            p is Engine.Simulation.ILocalStepping { UsesLocalSteps: true } local ? local.LocalStepsTaken : null)).ToArray();
+            p is Engine.Simulation.ILocalStepping { UsesLocalSteps: true } local ? local.LocalStepsTaken : null,
+            (p as Engine.Simulation.IEventCounters)?.Counters)).ToArray();
+
+    /// <summary>Writes the event counters of the populations that keep them as attributes of <c>/counters/&lt;population&gt;</c>
+    /// (synaptic events, spikes, active core-ticks, the energy estimate in pJ for neurosynaptic cores).</summary>
+    public void WriteCounters(Hdf5File file)
+    {
+        foreach (var population in sim.Populations)
+        {
+            if (population is not Engine.Simulation.IEventCounters counting) continue;
+            using var group = file.OpenOrCreateGroup("/counters/" + population.Name);
+            foreach (var (name, value) in counting.Counters) group.SetAttribute(name, value);
+        }
+        file.Flush();
+    }
 
     private static int IndexOf(Simulator sim, string name)
     {

@@ -1,0 +1,390 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Numerics;
+using BioSim.Circuits.Populations;
+using BioSim.Circuits.Synapses;
+using BioSim.Engine.Events;
+using BioSim.Engine.Simulation;
+
+namespace BioSim.Circuits.Cores;
+
+/// <summary>
+/// A network of neurosynaptic cores (model <c>"neurosynaptic-cores"</c>; <see cref="CoreSpec"/> for one core's
+/// dynamics) running in the simulation loop like any population: the cores tick every <see cref="NeurosynapticCoresParameters.tick"/>
+/// ms (a whole number of steps; the tick k happens in the step that ends at k·tick, and its spikes carry that time),
+/// and steps between ticks only collect input. Element 256·c + j is neuron j of core c (its spikes, its potential "V")
+/// and axon j of core c (the input port "axons": a spike delivered there with a non-zero weight activates the axon at
+/// the next tick).
+/// <para>
+/// <b>Bit-packed cores.</b> The crossbar is stored by neuron as a 256-bit column (4 words) of the axons it connects, and the
+/// axon types as four 256-bit masks. A tick forms the active-axon mask A (the delay-ring slot of this tick, OR the input
+/// collected since the last tick), splits it by type (A_G = A ∧ T_G, 16 word operations), and gives neuron j the input
+/// Σ_G s_j,G · popcount(A_G ∧ c_j): 16 AND + POPCNT per neuron. A neuron's spike is routed after all cores ticked (in
+/// core and neuron order, single-threaded) by setting one bit in the target core's ring of 16 tick slots, so the cores of
+/// one tick run in parallel and the result does not depend on the thread count.
+/// </para>
+/// <para>
+/// <b>Event counts</b> for an energy estimate: synaptic events (Σ_j popcount(A ∧ c_j) per tick: an active axon meeting a
+/// connection), spikes, and active core-ticks (a core with an active axon or a spike in the tick), with the energy
+/// constants of the parameters (<see cref="EnergyPicojoules"/>).
+/// </para>
+/// </summary>
+public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFactory<NeurosynapticCoresParameters, NeurosynapticCoresPopulation>, IEventCounters
+{
+    private const int N = CoreSpec.Size, Words = N / 64, Slots = 16;
+    private const int VMax = (1 << 19) - 1, VMin = -(1 << 19);
+
+    private readonly NeurosynapticCoresParameters _p;
+    private readonly int _cores;
+    private readonly ulong[] _columns;       // [core][neuron][word]: the axons neuron j connects
+    private readonly ulong[] _typeMasks;     // [core][type][word]
+    private readonly int[] _weights;         // [core][neuron][type]
+    private readonly int[] _leak, _threshold, _floor;
+    private readonly byte[] _reset;          // 0 zero, 1 linear, 2 none
+    private readonly int[] _resetValue;
+    private readonly bool[] _memoryless;
+    private readonly int[] _routeCore, _routeAxon, _routeDelay;   // per element; core −1: output only
+    private readonly double[] _v;           // V of every neuron: whole numbers, exact in a double (|V| < 2¹⁹)
+    private readonly ulong[] _ring;          // [core][slot][word]: axons active at a future tick
+    private readonly ulong[] _collected;     // [core][word]: external input since the last tick
+    private readonly ulong[] _fired;         // [core][word]: neurons that spiked in this tick
+    private readonly long[] _synapticEvents, _spikes, _activeTicks;   // per core
+    private DelayRing? _input;
+    private int _stepsPerTick;
+    private double _dt = double.NaN;
+    private long _step;                      // steps taken (the index of the current step)
+
+    /// <summary>Builds the cores of <paramref name="p"/>; the size must be 256 × the number of cores.</summary>
+    public NeurosynapticCoresPopulation(string name, int size, NeurosynapticCoresParameters p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A population needs a non-empty name.", nameof(name));
+        string? invalid = p.Validate();
+        if (invalid is not null) throw new ArgumentException($"Population '{name}' (neurosynaptic-cores): {invalid}.");
+        if (size != N * p.cores.Length)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Population '{name}' (neurosynaptic-cores): size {size} does not match {p.cores.Length} cores of {N} neurons; set size to {N * p.cores.Length}."));
+        }
+        Name = name;
+        Size = size;
+        _p = p;
+        _cores = p.cores.Length;
+        _columns = new ulong[_cores * N * Words];
+        _typeMasks = new ulong[_cores * 4 * Words];
+        _weights = new int[size * 4];
+        _leak = new int[size];
+        _threshold = new int[size];
+        _floor = new int[_cores];
+        _reset = new byte[_cores];
+        _resetValue = new int[_cores];
+        _memoryless = new bool[_cores];
+        _routeCore = new int[size];
+        _routeAxon = new int[size];
+        _routeDelay = new int[size];
+        _v = new double[size];
+        _ring = new ulong[_cores * Slots * Words];
+        _collected = new ulong[_cores * Words];
+        _fired = new ulong[_cores * Words];
+        _synapticEvents = new long[_cores];
+        _spikes = new long[_cores];
+        _activeTicks = new long[_cores];
+        for (int c = 0; c < _cores; c++) Load(c, p.cores[c]);
+    }
+
+    private void Load(int c, CoreSpec spec)
+    {
+        for (int i = 0; i < N; i++)
+        {
+            int type = spec.axon_types is { } types && i < types.Length ? types[i] : 0;
+            _typeMasks[(c * 4 + type) * Words + i / 64] |= 1UL << (i % 64);
+        }
+        if (spec.crossbar is { } rows)
+        {
+            for (int i = 0; i < rows.Length; i++)
+            {
+                string row = rows[i] ?? "";
+                for (int d = 0; d < row.Length; d++)
+                {
+                    int nibble = Convert.ToInt32(row[d].ToString(), 16);
+                    for (int b = 0; b < 4; b++)
+                    {
+                        if ((nibble & (8 >> b)) == 0) continue;
+                        int j = 4 * d + b;
+                        _columns[(c * N + j) * Words + i / 64] |= 1UL << (i % 64);
+                    }
+                }
+            }
+        }
+        for (int j = 0; j < N; j++)
+        {
+            int e = c * N + j;
+            int[] w = spec.weights is { } ws ? (ws.Length == 1 ? ws[0] : j < ws.Length ? ws[j] : [1, 1, 1, 1]) : [1, 1, 1, 1];
+            for (int g = 0; g < 4; g++) _weights[e * 4 + g] = w[g];
+            _leak[e] = PerNeuron(spec.leak, j, 0);
+            _threshold[e] = PerNeuron(spec.threshold, j, 1);
+            _routeCore[e] = -1;
+        }
+        _reset[c] = spec.reset switch { "zero" => 0, "linear" => 1, _ => 2 };
+        _resetValue[c] = spec.reset_value;
+        _floor[c] = spec.floor ?? VMin;
+        _memoryless[c] = spec.memoryless;
+        foreach (int[] route in spec.routes ?? [])
+        {
+            int e = c * N + route[0];
+            _routeCore[e] = route[1];
+            _routeAxon[e] = route[2];
+            _routeDelay[e] = route[3];
+        }
+    }
+
+    private static int PerNeuron(int[]? values, int j, int fallback) =>
+        values is null ? fallback : values.Length == 1 ? values[0] : j < values.Length ? values[j] : fallback;
+
+    /// <inheritdoc/>
+    public static IReadOnlyList<string> ReceptorModels => [];
+
+    /// <inheritdoc/>
+    public static NeurosynapticCoresPopulation Create(string name, int size, NeurosynapticCoresParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(receptors);
+        if (receptors.Count > 0)
+        {
+            throw new ArgumentException($"Population '{name}' (neurosynaptic-cores): cores take spikes on their axons (the input port \"axons\"), not through receptors; remove \"receptors\".");
+        }
+        return new NeurosynapticCoresPopulation(name, size, parameters);
+    }
+
+    /// <summary>The one input port, "axons".</summary>
+    public static IReadOnlyList<string> InputPorts(NeurosynapticCoresParameters parameters, IReadOnlyList<ReceptorSpec> receptors) => ["axons"];
+
+    /// <inheritdoc/>
+    public string Name { get; }
+
+    /// <inheritdoc/>
+    public int Size { get; }
+
+    /// <summary>One core per parallel work item.</summary>
+    public int ParallelChunk => N;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> VariableNames { get; } = ["V"];
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> InputNames { get; } = ["axons"];
+
+    /// <summary>The number of cores.</summary>
+    public int Cores => _cores;
+
+    /// <summary>Synaptic events so far (an active axon meeting a crossbar connection at a tick).</summary>
+    public long SynapticEvents => _synapticEvents.Sum();
+
+    /// <summary>Spikes so far.</summary>
+    public long Spikes => _spikes.Sum();
+
+    /// <summary>Core-ticks with an active axon or a spike so far.</summary>
+    public long ActiveCoreTicks => _activeTicks.Sum();
+
+    /// <summary>The energy estimate so far (pJ): events, spikes and active core-ticks times their constants.</summary>
+    public double EnergyPicojoules =>
+        SynapticEvents * _p.energy_per_synaptic_event + Spikes * _p.energy_per_spike + ActiveCoreTicks * _p.energy_per_active_core_tick;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<(string Name, double Value)> Counters =>
+    [
+        ("synaptic_events", SynapticEvents), ("spikes", Spikes), ("active_core_ticks", ActiveCoreTicks), ("energy_pj", EnergyPicojoules),
+    ];
+
+    /// <inheritdoc/>
+    public string UnitOf(string variable) => variable == "V" ? "1" : throw Unknown(variable);
+
+    /// <inheritdoc/>
+    public double[] Variable(string name) => name == "V" ? _v : throw Unknown(name);
+
+    private KeyNotFoundException Unknown(string variable) =>
+        new($"Population '{Name}' (neurosynaptic-cores) has no variable '{variable}'; it has: V.");
+
+    /// <inheritdoc/>
+    public DelayRing Input(string name) => name == "axons"
+        ? _input ?? throw new InvalidOperationException($"Population '{Name}': call Prepare before asking for its input.")
+        : throw new KeyNotFoundException($"Population '{Name}' (neurosynaptic-cores) has no input '{name}'; it has: axons.");
+
+    /// <inheritdoc/>
+    public ProbeLayout Probe(string variable, IReadOnlyList<int>? elements, IReadOnlyList<string>? sections)
+    {
+        if (sections is not null) throw new ArgumentException($"population '{Name}' has no sections; only multi-compartment cells do");
+        if (variable != "V") throw new ArgumentException($"population '{Name}' has no variable '{variable}'; it has: V");
+        return ProbeLayout.PerElement("V", "1", _v, elements?.ToArray() ?? Enumerable.Range(0, Size).ToArray());
+    }
+
+    /// <inheritdoc/>
+    public void Prepare(double dt, int maxDelaySteps)
+    {
+        if (!(dt > 0) || double.IsInfinity(dt)) throw new ArgumentOutOfRangeException(nameof(dt), $"dt must be positive and finite, got {dt}.");
+        double ratio = _p.tick / dt;
+        int steps = (int)Math.Round(ratio);
+        if (steps < 1 || Math.Abs(ratio - steps) > 1e-9 * ratio)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Population '{Name}' (neurosynaptic-cores): the tick ({_p.tick} ms) must be a whole multiple of dt ({dt} ms); set dt to {_p.tick} ms or a divisor of it."));
+        }
+        _stepsPerTick = steps;
+        if (_input is null || _dt != dt || _input.SlotCount != maxDelaySteps + 2) _input = new DelayRing(Size, maxDelaySteps);
+        _dt = dt;
+    }
+
+    /// <summary>Collects the axons' input of the step for cores [start/256, end/256) and, in the step that ends at a tick,
+    /// ticks them; their spikes carry the tick's time.</summary>
+    [SuppressMessage("Naming", "CA1716:Identifiers should not match keywords",
+        Justification = "Implements IDynamics.Advance, whose start and end bound the half-open element range [start, end).")]
+    public void Advance(double t, double dt, int start, int end, SpikeList spikes)
+    {
+        if (dt != _dt || _input is null) throw new InvalidOperationException($"Population '{Name}' was prepared for dt = {_dt} ms, not {dt} ms.");
+        ArgumentNullException.ThrowIfNull(spikes);
+        if (start % N != 0 || (end % N != 0 && end != Size)) throw new ArgumentException("Cores advance whole: the range must hold whole cores.");
+        bool hasInput = _input.CurrentHasInput;
+        var input = _input.PeekCurrent();
+        bool tick = (_step + 1) % _stepsPerTick == 0;
+        long tickIndex = (_step + 1) / _stepsPerTick;
+        double tickTime = (_step + 1) * dt;
+        for (int c = start / N; c < end / N; c++)
+        {
+            if (hasInput) Collect(c, input.Slice(c * N, N));
+            if (tick) Tick(c, tickIndex, tickTime, spikes);
+        }
+    }
+
+    private void Collect(int c, ReadOnlySpan<double> input)
+    {
+        for (int i = 0; i < N; i++)
+        {
+            if (input[i] != 0) _collected[c * Words + i / 64] |= 1UL << (i % 64);
+        }
+    }
+
+    private void Tick(int c, long tickIndex, double tickTime, SpikeList spikes)
+    {
+        Span<ulong> active = stackalloc ulong[Words];
+        var slot = _ring.AsSpan((c * Slots + (int)(tickIndex % Slots)) * Words, Words);
+        var collected = _collected.AsSpan(c * Words, Words);
+        bool any = false;
+        for (int w = 0; w < Words; w++)
+        {
+            active[w] = slot[w] | collected[w];
+            any |= active[w] != 0;
+        }
+        slot.Clear();
+        collected.Clear();
+        Span<ulong> byType = stackalloc ulong[4 * Words];
+        for (int g = 0; g < 4; g++)
+        {
+            for (int w = 0; w < Words; w++) byType[g * Words + w] = active[w] & _typeMasks[(c * 4 + g) * Words + w];
+        }
+        long events = 0;
+        int fired = 0;
+        bool memoryless = _memoryless[c];
+        byte reset = _reset[c];
+        int floor = _floor[c], resetValue = _resetValue[c];
+        var firedWords = _fired.AsSpan(c * Words, Words);
+        for (int j = 0; j < N; j++)
+        {
+            int e = c * N + j;
+            var column = _columns.AsSpan(e * Words, Words);
+            int input = 0;
+            if (any)
+            {
+                for (int g = 0; g < 4; g++)
+                {
+                    int count = 0;
+                    for (int w = 0; w < Words; w++) count += BitOperations.PopCount(byType[g * Words + w] & column[w]);
+                    input += count * _weights[e * 4 + g];
+                    events += count;
+                }
+            }
+            double v = (memoryless ? 0 : _v[e]) + input + _leak[e];
+            if (v >= _threshold[e])
+            {
+                spikes.Add(e, tickTime);
+                firedWords[j / 64] |= 1UL << (j % 64);
+                fired++;
+                v = reset switch { 0 => resetValue, 1 => v - _threshold[e], _ => v };
+            }
+            _v[e] = memoryless ? 0 : Math.Clamp(v, Math.Max(floor, VMin), VMax);
+        }
+        _synapticEvents[c] += events;
+        _spikes[c] += fired;
+        if (any || fired > 0) _activeTicks[c]++;
+    }
+
+    /// <summary>Routes the tick's spikes (core and neuron order) into the target cores' rings, then moves the input ring on.</summary>
+    public void EndStep()
+    {
+        bool tick = (_step + 1) % _stepsPerTick == 0;
+        if (tick)
+        {
+            long tickIndex = (_step + 1) / _stepsPerTick;
+            for (int c = 0; c < _cores; c++)
+            {
+                for (int w = 0; w < Words; w++)
+                {
+                    ulong bits = _fired[c * Words + w];
+                    while (bits != 0)
+                    {
+                        int j = w * 64 + BitOperations.TrailingZeroCount(bits);
+                        bits &= bits - 1;
+                        int e = c * N + j;
+                        int target = _routeCore[e];
+                        if (target < 0) continue;
+                        int axon = _routeAxon[e];
+                        int slot = (int)((tickIndex + _routeDelay[e]) % Slots);
+                        _ring[(target * Slots + slot) * Words + axon / 64] |= 1UL << (axon % 64);
+                    }
+                    _fired[c * Words + w] = 0;
+                }
+            }
+        }
+        _input?.Advance();
+        _step++;
+    }
+
+    /// <inheritdoc/>
+    public void SaveState(StateSnapshot snapshot, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        snapshot.Put(prefix + "V", _v);
+        snapshot.Put(prefix + "ring", Array.ConvertAll(_ring, x => unchecked((long)x)));
+        snapshot.Put(prefix + "collected", Array.ConvertAll(_collected, x => unchecked((long)x)));
+        snapshot.Put(prefix + "counters", [.. _synapticEvents, .. _spikes, .. _activeTicks, _step]);
+        if (_input is not null)
+        {
+            var buffer = new double[_input.StateLength];
+            _input.Save(buffer);
+            snapshot.Put(prefix + "input/axons", buffer);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void LoadState(StateSnapshot snapshot, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        snapshot.Get(prefix + "V", _v);
+        var ring = new long[_ring.Length];
+        snapshot.Get(prefix + "ring", ring);
+        for (int i = 0; i < ring.Length; i++) _ring[i] = unchecked((ulong)ring[i]);
+        var collected = new long[_collected.Length];
+        snapshot.Get(prefix + "collected", collected);
+        for (int i = 0; i < collected.Length; i++) _collected[i] = unchecked((ulong)collected[i]);
+        var counters = new long[3 * _cores + 1];
+        snapshot.Get(prefix + "counters", counters);
+        counters.AsSpan(0, _cores).CopyTo(_synapticEvents);
+        counters.AsSpan(_cores, _cores).CopyTo(_spikes);
+        counters.AsSpan(2 * _cores, _cores).CopyTo(_activeTicks);
+        _step = counters[^1];
+        if (_input is not null)
+        {
+            var buffer = new double[_input.StateLength];
+            snapshot.Get(prefix + "input/axons", buffer);
+            _input.Load(buffer);
+        }
+    }
+}
