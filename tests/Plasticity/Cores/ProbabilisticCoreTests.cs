@@ -99,3 +99,28 @@ public sealed class ProbabilisticCoreTests
         Assert.That(worst, Is.LessThan(0.08));
     }
 }
+
+/// <summary>
+/// The 5-core network of Esser et al. (2015) on Fashion-MNIST (Debian dataset-fashion-mnist), trained as probabilities
+/// through the one training loop (Adam, lr 0.01, batch 64, 3 epochs): the probabilistic network's test accuracy reaches
+/// the 0.85 (measured 0.824 after one epoch, 0.853 after two, on machine B; about 30 s per epoch there under load).
+/// </summary>
+[TestFixture, Category("Validation")]
+public sealed class CoreFashionTrainingTests
+{
+    [Test]
+    public void FiveCoresTrainedAsProbabilitiesReach85PercentOnFashionMnist()
+    {
+        var (train, test) = BioSim.IO.Datasets.FashionMnist.Load();
+        var net = new ProbabilisticCoreNetwork(CoreTopology.FiveCoreFrame(new RandomStream(1, "cores", "topology")), 784, 10, 25, MatrixProducts.CreateDefault());
+        net.Initialise(new RandomStream(1, "cores", "init"));
+        var problem = new CoreTrainingProblem(net, train, test, new BioSim.Plasticity.Optimisers.Adam(learningRate: 0.01));
+        var history = BioSim.Plasticity.Training.TrainingLoop.Run(problem, new BioSim.Plasticity.Training.TrainingOptions
+        {
+            Epochs = 3, BatchSize = 64, Seed = 1,
+            EpochCompleted = e => TestContext.Progress.WriteLine($"epoch {e.Epoch}: train loss {e.TrainLoss:F4}, test accuracy {e.TestAccuracy:F4}"),
+        });
+        Assert.That(history.Epochs[^1].TestAccuracy, Is.GreaterThanOrEqualTo(0.85));
+        Assert.That(net.Parameters.All(p => p >= -255 && p <= 255), Is.True);
+    }
+}
