@@ -185,6 +185,20 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
     /// <summary>Core-ticks with an active axon or a spike so far.</summary>
     public long ActiveCoreTicks => _activeTicks.Sum();
 
+    /// <summary>Synaptic events of core <paramref name="core"/> so far.</summary>
+    public long SynapticEventsOf(int core) => _synapticEvents[core];
+
+    /// <summary>
+    /// Activates axons of core <paramref name="core"/> for its next tick, as spikes arriving on them would (bit i of word w
+    /// is axon 64·w + i): the direct input path of a deployment that feeds its samples tick by tick. Call between steps.
+    /// </summary>
+    public void Stimulate(int core, ReadOnlySpan<ulong> axons)
+    {
+        if ((uint)core >= (uint)_cores) throw new ArgumentOutOfRangeException(nameof(core), core, $"the population has {_cores} cores");
+        if (axons.Length != Words) throw new ArgumentException($"give the 256 axons as {Words} words", nameof(axons));
+        for (int w = 0; w < Words; w++) _collected[core * Words + w] |= axons[w];
+    }
+
     /// <summary>The energy estimate so far (pJ): events, spikes and active core-ticks times their constants.</summary>
     public double EnergyPicojoules =>
         SynapticEvents * _p.energy_per_synaptic_event + Spikes * _p.energy_per_spike + ActiveCoreTicks * _p.energy_per_active_core_tick;

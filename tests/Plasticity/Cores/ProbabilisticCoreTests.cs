@@ -102,7 +102,7 @@ public sealed class ProbabilisticCoreTests
 
 /// <summary>
 /// The 5-core network of Esser et al. (2015) on Fashion-MNIST (Debian dataset-fashion-mnist), trained as probabilities
-/// through the one training loop (Adam, lr 0.01, batch 64, 3 epochs): the probabilistic network's test accuracy reaches
+/// through the one training loop (Adam, lr 0.01 halved every epoch, batch 64, 3 epochs): the probabilistic network's test accuracy reaches
 /// the 0.85 (measured 0.824 after one epoch, 0.853 after two, on machine B; about 30 s per epoch there under load).
 /// </summary>
 [TestFixture, Category("Validation")]
@@ -117,10 +117,22 @@ public sealed class CoreFashionTrainingTests
         var problem = new CoreTrainingProblem(net, train, test, new BioSim.Plasticity.Optimisers.Adam(learningRate: 0.01));
         var history = BioSim.Plasticity.Training.TrainingLoop.Run(problem, new BioSim.Plasticity.Training.TrainingOptions
         {
-            Epochs = 3, BatchSize = 64, Seed = 1,
+            Epochs = 3, BatchSize = 64, Seed = 1, Schedule = new BioSim.Plasticity.Training.LearningRateSchedule([new(1, 0.5)]),
             EpochCompleted = e => TestContext.Progress.WriteLine($"epoch {e.Epoch}: train loss {e.TrainLoss:F4}, test accuracy {e.TestAccuracy:F4}"),
         });
-        Assert.That(history.Epochs[^1].TestAccuracy, Is.GreaterThanOrEqualTo(0.85));
+        double shadow = history.Epochs[^1].TestAccuracy;
+        Assert.That(shadow, Is.GreaterThanOrEqualTo(0.85));
         Assert.That(net.Parameters.All(p => p >= -255 && p <= 255), Is.True);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var ensembles = CoreDeployment.Run(net, test, 64, [1, 4, 16, 64], seed: 1, threads: 2);
+        foreach (var e in ensembles)
+        {
+            TestContext.Progress.WriteLine($"{e.Copies} copies: accuracy {e.TestAccuracy:F4}, {e.EnergyMicrojoulesPerImage:F3} µJ per image ({e.SynapticEventsPerImage:F0} events)");
+        }
+        TestContext.Progress.WriteLine($"deployment of 64 copies on {test.Count} images: {clock.Elapsed.TotalSeconds:F1} s");
+        for (int k = 1; k < ensembles.Count; k++) Assert.That(ensembles[k].TestAccuracy, Is.GreaterThan(ensembles[k - 1].TestAccuracy), "ensembles improve strictly");
+        Assert.That(ensembles[0].TestAccuracy, Is.LessThan(shadow - 0.05), "one copy is far below the probabilistic network");
+        Assert.That(ensembles[^1].TestAccuracy, Is.GreaterThanOrEqualTo(shadow - 0.015), "64 copies are within 1.5 points of it");
     }
 }
