@@ -22,6 +22,7 @@ internal static class Program
             FitCommand.Create(services),
             CompareCommand.Create(services),
             SweepCommand.Create(services),
+            CoresCommand.Create(services),
         };
         return root.Parse(args).Invoke();
     }

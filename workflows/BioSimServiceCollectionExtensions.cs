@@ -18,6 +18,7 @@ public static class BioSimServiceCollectionExtensions
         services.AddSingleton<Runs.ExperimentRunner>();
         services.AddSingleton<Compare.RuleComparison>();
         Fit.FitServiceCollectionExtensions.AddFit(services);
+        services.AddSingleton(provider => new Cores.CoresWorkflow(provider.GetRequiredService<Engine.Numerics.IMatrixProduct>()));
         return services;
     }
 
