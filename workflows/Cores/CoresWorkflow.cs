@@ -54,6 +54,25 @@ public sealed class CoresWorkflow(IMatrixProduct gemm)
             file.WriteDataset("parameters", net.Parameters);
             file.SetAttribute("seed", (long)experiment.Seed);
             file.SetAttribute("topology", experiment.Topology);
+            file.SetAttribute("threshold", (long)experiment.Threshold);
+            file.SetAttribute("per_class", (long)experiment.PerClass);
+            // The topology as data, so that other tools (the PyTorch reference in benchmarks/compare/cores_compare.py) can
+            // rebuild the network: per core its layer, the layer input each axon reads, the axon types, the neurons'
+            // weights per type, and where its c (axons × neurons, row-major) and b start in "parameters".
+            int index = 0;
+            for (int l = 0; l < net.Layers.Count; l++)
+            {
+                foreach (var core in net.Layers[l])
+                {
+                    using var group = file.CreateGroup($"cores/{index++}");
+                    group.SetAttribute("layer", (long)l);
+                    group.SetAttribute("offset", (long)core.Offset);
+                    group.SetAttribute("neurons", (long)core.Neurons);
+                    group.WriteDataset("inputs", Array.ConvertAll(core.Inputs, i => (long)i));
+                    group.WriteDataset("axon_types", Array.ConvertAll(core.AxonTypes, i => (long)i));
+                    group.WriteDataset("weights", Array.ConvertAll(core.NeuronWeights, i => (long)i));
+                }
+            }
         }
         File.Move(network + ".partial", network, overwrite: true);
         var lines = new List<string> { "epoch,train_loss,test_loss,test_accuracy" };
