@@ -44,6 +44,7 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
     private readonly int[] _resetValue;
     private readonly bool[] _memoryless;
     private readonly int[] _routeCore, _routeAxon, _routeDelay;   // per element; core −1: output only
+    private readonly int[] _liveStart, _live;   // per core, the neurons a tick must compute (CSR)
     private readonly double[] _v;           // V of every neuron: whole numbers, exact in a double (|V| < 2¹⁹)
     private readonly ulong[] _ring;          // [core][slot][word]: axons active at a future tick
     private readonly ulong[] _collected;     // [core][word]: external input since the last tick
@@ -90,6 +91,21 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         _spikes = new long[_cores];
         _activeTicks = new long[_cores];
         for (int c = 0; c < _cores; c++) Load(c, p.cores[c]);
+        // A memoryless neuron with no crossbar connection and no leak stays at 0 and never reaches its threshold (≥ 1):
+        // ticks skip it (in the deployed 5-core network, 192 of each input core's 256 neurons).
+        _liveStart = new int[_cores + 1];
+        var live = new List<int>();
+        for (int c = 0; c < _cores; c++)
+        {
+            for (int j = 0; j < N; j++)
+            {
+                int e = c * N + j;
+                bool connected = _columns.AsSpan(e * Words, Words).ContainsAnyExcept(0UL);
+                if (connected || _leak[e] != 0 || !_memoryless[c]) live.Add(j);
+            }
+            _liveStart[c + 1] = live.Count;
+        }
+        _live = [.. live];
     }
 
     private void Load(int c, CoreSpec spec)
@@ -290,9 +306,13 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         slot.Clear();
         collected.Clear();
         Span<ulong> byType = stackalloc ulong[4 * Words];
+        Span<int> types = stackalloc int[4];
+        int activeTypes = 0;
         for (int g = 0; g < 4; g++)
         {
-            for (int w = 0; w < Words; w++) byType[g * Words + w] = active[w] & _typeMasks[(c * 4 + g) * Words + w];
+            ulong anyOfType = 0;
+            for (int w = 0; w < Words; w++) anyOfType |= byType[activeTypes * Words + w] = active[w] & _typeMasks[(c * 4 + g) * Words + w];
+            if (anyOfType != 0) types[activeTypes++] = g;
         }
         long events = 0;
         int fired = 0;
@@ -300,20 +320,18 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         byte reset = _reset[c];
         int floor = _floor[c], resetValue = _resetValue[c];
         var firedWords = _fired.AsSpan(c * Words, Words);
-        for (int j = 0; j < N; j++)
+        foreach (int j in _live.AsSpan(_liveStart[c], _liveStart[c + 1] - _liveStart[c]))
         {
             int e = c * N + j;
             var column = _columns.AsSpan(e * Words, Words);
             int input = 0;
-            if (any)
+            for (int t = 0; t < activeTypes; t++)
             {
-                for (int g = 0; g < 4; g++)
-                {
-                    int count = 0;
-                    for (int w = 0; w < Words; w++) count += BitOperations.PopCount(byType[g * Words + w] & column[w]);
-                    input += count * _weights[e * 4 + g];
-                    events += count;
-                }
+                var typed = byType.Slice(t * Words, Words);
+                int count = BitOperations.PopCount(typed[0] & column[0]) + BitOperations.PopCount(typed[1] & column[1])
+                    + BitOperations.PopCount(typed[2] & column[2]) + BitOperations.PopCount(typed[3] & column[3]);
+                input += count * _weights[e * 4 + types[t]];
+                events += count;
             }
             double v = (memoryless ? 0 : _v[e]) + input + _leak[e];
             if (v >= _threshold[e])

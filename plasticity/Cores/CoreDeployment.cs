@@ -130,16 +130,27 @@ public static class CoreDeployment
         var firstLayer = network.Layers[0];
         int[] outputOffset = [.. network.Layers[^1].Select((c, i) => network.Layers[^1].Take(i).Sum(x => x.Neurons))];
         var pixel = new bool[data.InputSize];
+        // A value p spikes when a uniform 32-bit word u < p·2³² (exact to 2⁻³²); four words per Philox block.
+        var levels = new uint[data.InputSize];
         for (int tick = 0; tick < data.Count + layers - 1; tick++)
         {
             if (tick < data.Count)
             {
                 var values = data.Inputs.AsSpan(tick * data.InputSize, data.InputSize);
+                for (int i = 0; i < levels.Length; i++) levels[i] = (uint)Math.Min(uint.MaxValue, Math.Round(Math.Clamp(values[i], 0f, 1f) * 4294967296.0));
+                ulong blocksPerSample = (ulong)(data.InputSize + 3) / 4;
                 for (int copy = 0; copy < copies; copy++)
                 {
                     var draws = inputStream.ForElement((uint)copy);
-                    draws.Position = (ulong)tick * (ulong)data.InputSize;
-                    for (int i = 0; i < pixel.Length; i++) pixel[i] = draws.NextDouble() < values[i];
+                    draws.Position = (ulong)tick * blocksPerSample;
+                    for (int i = 0; i < pixel.Length; i += 4)
+                    {
+                        var (u0, u1, u2, u3) = draws.NextBlock();
+                        pixel[i] = u0 < levels[i];
+                        if (i + 1 < pixel.Length) pixel[i + 1] = u1 < levels[i + 1];
+                        if (i + 2 < pixel.Length) pixel[i + 2] = u2 < levels[i + 2];
+                        if (i + 3 < pixel.Length) pixel[i + 3] = u3 < levels[i + 3];
+                    }
                     for (int k = 0; k < firstLayer.Length; k++)
                     {
                         axons.Clear();
