@@ -2,12 +2,14 @@ using BioSim.IO.Hdf5;
 using BioSim.IO.Sonata;
 using BioSim.Tests.Hdf5Writer;
 
-// Usage: BioSim.Hdf5Writer FILE
+// Usage: BioSim.Hdf5Writer FILE            (tests/IO/SonataKillTests.cs)
+//        BioSim.Hdf5Writer FILE --stress   (the kill harness: StressWriter)
 // Appends one block of spikes and one block of report frames, flushes, prints "flushed <block>", forever.
 // The kill -9 test reads these lines, kills this process, and checks the flushed blocks in FILE.
+if (args.Length == 2 && args[1] == "--stress") return StressWriter.Run(args[0]);
 if (args.Length != 1)
 {
-    Console.Error.WriteLine("usage: BioSim.Hdf5Writer FILE");
+    Console.Error.WriteLine("usage: BioSim.Hdf5Writer FILE [--stress]");
     return 2;
 }
 
