@@ -84,6 +84,8 @@ def prefix(stage, d, n):
 
 
 def check(f, blocks, checkpoint):
+    if blocks == 0 and checkpoint < 0:
+        return  # killed before its first flush: the objects need not exist yet (the file must still open and read)
     stage = "attributes"
     try:
         simulated = float(f.attrs["simulated"])

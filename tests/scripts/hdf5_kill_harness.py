@@ -14,6 +14,8 @@ After each kill the file is checked with h5py (hdf5_kill_check.py: the flushed p
 and the newest complete checkpoint; opened plainly, or as a SWMR reader when its superblock still says "open for
 writing", as after a killed SWMR writer), then a copy after `h5clear -s --increment=0` with plain h5py and with h5dump
 (-H, the header, and the flushed prefix of /spikes/exc/timestamps).
+With --strace WRITES, each kill is instead delivered by strace on entry to the writer's N-th pwrite64 (N seeded, from
+1..WRITES): the file then holds exactly the writer's first N - 1 writes, most of them inside H5Fflush, reproducibly.
 Prints one line per failure and a summary; exit code 1 when any kill left a file that fails a check.
 Build the writer first: dotnet build tests/Hdf5Writer -c Release (WRITER_DLL: tests/Hdf5Writer/bin/Release/net10.0/BioSim.Hdf5Writer.dll).
 """
@@ -66,6 +68,28 @@ def kill_once(dll, path, rng):
     return kind, flushed + 1, checkpoint, where
 
 
+def kill_at_write(dll, path, rng, most):
+    """Runs the writer under strace, which delivers SIGKILL on entry to its N-th pwrite64 (N drawn from 1..most): the
+    process dies with exactly its first N - 1 writes in the file, wherever in a flush that is. The writer's sequence of
+    writes does not depend on timing, so a kill is reproducible from N."""
+    n = rng.randint(1, most)
+    proc = subprocess.Popen(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=pwrite64",
+                             "-e", f"inject=pwrite64:signal=KILL:when={n}", "dotnet", dll, path, "--stress"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = proc.communicate()
+    lines = [x.strip() for x in out.splitlines()]
+    # strace ends as its tracee did: killed by SIGKILL (or exit status 137)
+    if proc.returncode not in (-signal.SIGKILL, 128 + signal.SIGKILL):
+        raise RuntimeError(f"the writer under strace ended with {proc.returncode} without SIGKILL: {err[-500:]}")
+    flushed = max((int(x.split()[1]) for x in lines if x.startswith("flushed ")), default=-1)
+    checkpoint = max((int(x.split()[1]) for x in lines if x.startswith("checkpoint ")), default=-1)
+    last = lines[-1] if lines else ""
+    where = ("flush" if last.startswith("begin ")
+             else "checkpoint" if last.startswith("flushed ") and int(last.split()[1]) % 3 == 2
+             else "append")
+    return f"write {n}", flushed + 1, checkpoint, where
+
+
 def h5dump_check(path, spikes):
     for args in (["-H", path], ["-d", "/spikes/exc/timestamps", "-s", "0", "-c", str(max(spikes, 1)), path]):
         r = subprocess.run(["h5dump", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -81,6 +105,8 @@ def main():
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--dir", default=None)
     parser.add_argument("--keep", action="store_true", help="keep every file that fails a check (in --dir)")
+    parser.add_argument("--strace", type=int, default=0, metavar="WRITES",
+                        help="kill at the N-th pwrite64 instead, N drawn from 1..WRITES (strace fault injection; ~52 writes a block)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     directory = args.dir or tempfile.mkdtemp(prefix="biosim-kill-harness-")
@@ -92,7 +118,10 @@ def main():
     started = time.time()
     for k in range(args.kills):
         path = os.path.join(directory, f"kill{k}.h5")
-        kind, blocks, checkpoint, where = kill_once(args.dll, path, rng)
+        if args.strace:
+            kind, blocks, checkpoint, where = kill_at_write(args.dll, path, rng, args.strace)
+        else:
+            kind, blocks, checkpoint, where = kill_once(args.dll, path, rng)
         counts["kills"] += 1
         landed[where] += 1
         # As a user would: h5py plainly, or as a SWMR reader when the superblock still says "open for writing".
