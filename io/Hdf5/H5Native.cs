@@ -164,6 +164,8 @@ internal static unsafe partial class H5Native
     [LibraryImport(Lib)] internal static partial int H5Fclose(long id);
     [LibraryImport(Lib)] internal static partial int H5Fstart_swmr_write(long id);
     [LibraryImport(Lib)] internal static partial int H5Fincrement_filesize(long id, ulong increment);
+    [LibraryImport(Lib)] internal static partial int H5Fget_intent(long id, uint* intent);
+    [LibraryImport(Lib)] internal static partial int H5Fget_info2(long id, void* info);
 
     // ---- property lists -------------------------------------------------------------------------
     [LibraryImport(Lib)] internal static partial long H5Pcreate(long cls);

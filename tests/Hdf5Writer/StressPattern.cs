@@ -41,11 +41,11 @@ public static class StressPattern
 
     public static double Weight(long block, int synapse) => (block * 3 + synapse) / 9.0;
 
-    /// <summary>Checkpoint arrays after block <paramref name="block"/>: "v" (fixed length) and "pending" (its length
+    /// <summary>Checkpoint arrays after block <paramref name="block"/> (−1: before the first block): "v" (fixed length) and "pending" (its length
     /// changes from checkpoint to checkpoint, as the delayed spikes in flight do), and the integers "rng".</summary>
     public static double State(long block, int i) => (block * 1_000_003 + i) / 11.0;
 
-    public static int PendingLength(long block) => (int)(block % 7) * 150 + 20;
+    public static int PendingLength(long block) => (int)((block + 7) % 7) * 150 + 20;
 
     public static double Pending(long block, int i) => (block + i) / 3.0;
 

@@ -15,7 +15,7 @@ public static class StressWriter
 {
     public static int Run(string path)
     {
-        using var file = Hdf5File.Create(path);
+        using var file = Hdf5File.Create(path, swmr: true);
         file.SetAttribute("experiment", "{\"stress\": true, \"padding\": \"" + new string('x', 1500) + "\"}");
         file.SetAttribute("status", "running");
         file.SetAttribute("simulated", 0.0);
@@ -35,14 +35,15 @@ public static class StressWriter
         for (int i = 0; i < synapses.Length; i++) synapses[i] = (ulong)i;
         using var weights = new WeightReportWriter(file, "ee", synapses, synapses, synapses, "nS");
         var checkpoints = new RunCheckpoints(file);
-        file.Flush();
-
         var times = new double[StressPattern.SpikePopulations.Max(p => p.PerBlock)];
         var ids = new ulong[times.Length];
         var frames = new double[StressPattern.FramesPerBlock * StressPattern.Reports.Max(r => r.Elements)];
         var weightFrame = new double[StressPattern.Synapses];
         var state = new double[StressPattern.StateLength];
         var rng = new long[64];
+        // As a run: a checkpoint before the first block (it creates both slots), then SWMR writing, every object existing.
+        Checkpoint(-1);
+        if (!file.StartSwmrWrite()) throw new InvalidOperationException("a file created with swmr: true must switch to SWMR writing");
         for (long block = 0; ; block++)
         {
             for (int p = 0; p < populations.Length; p++)
@@ -70,27 +71,30 @@ public static class StressWriter
             reports.Flush(); // the whole file, then mapping/time, then the file again (as a run's block end does)
             Say($"flushed {block}");
 
-            if (block % StressPattern.CheckpointEvery == StressPattern.CheckpointEvery - 1)
-            {
-                var snapshot = new StateSnapshot { Step = block };
-                for (int i = 0; i < state.Length; i++) state[i] = StressPattern.State(block, i);
-                var pending = new double[StressPattern.PendingLength(block)];
-                for (int i = 0; i < pending.Length; i++) pending[i] = StressPattern.Pending(block, i);
-                for (int i = 0; i < rng.Length; i++) rng[i] = StressPattern.Rng(block, i);
-                snapshot.Put("v", state);
-                snapshot.Put("pending", pending);
-                snapshot.Put("rng", rng);
-                var spikeRows = new Dictionary<string, long>();
-                foreach (var population in populations) spikeRows[population.Name] = population.Count;
-                var reportFrames = new Dictionary<string, long>();
-                foreach (var report in reportWriters) reportFrames[report.Name] = report.Frames;
-                checkpoints.Write(snapshot, (block + 1) * StressPattern.BlockMs,
-                    new RunCheckpoints.Position(spikeRows, reportFrames, [.. populations.Select(p => p.Count)])
-                    {
-                        WeightFrames = new Dictionary<string, long> { ["ee"] = weights.Frames },
-                    });
-                Say($"checkpoint {block}");
-            }
+            if (block % StressPattern.CheckpointEvery == StressPattern.CheckpointEvery - 1) Checkpoint(block);
+        }
+
+        // The state at the end of block `block` (-1: before the first, as a run's first checkpoint).
+        void Checkpoint(long block)
+        {
+            var snapshot = new StateSnapshot { Step = block };
+            for (int i = 0; i < state.Length; i++) state[i] = StressPattern.State(block, i);
+            var pending = new double[StressPattern.PendingLength(block)];
+            for (int i = 0; i < pending.Length; i++) pending[i] = StressPattern.Pending(block, i);
+            for (int i = 0; i < rng.Length; i++) rng[i] = StressPattern.Rng(block, i);
+            snapshot.Put("v", state);
+            snapshot.Put("pending", pending);
+            snapshot.Put("rng", rng);
+            var spikeRows = new Dictionary<string, long>();
+            foreach (var population in populations) spikeRows[population.Name] = population.Count;
+            var reportFrames = new Dictionary<string, long>();
+            foreach (var report in reportWriters) reportFrames[report.Name] = report.Frames;
+            checkpoints.Write(snapshot, (block + 1) * StressPattern.BlockMs,
+                new RunCheckpoints.Position(spikeRows, reportFrames, [.. populations.Select(p => p.Count)])
+                {
+                    WeightFrames = new Dictionary<string, long> { ["ee"] = weights.Frames },
+                });
+            Say($"checkpoint {block}");
         }
     }
 

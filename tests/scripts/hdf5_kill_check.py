@@ -66,7 +66,7 @@ def weights(blocks):
 
 
 def pending_length(block):
-    return (block % 7) * 150 + 20
+    return ((block + 7) % 7) * 150 + 20
 
 
 def same(stage, name, actual, expected):
