@@ -13,7 +13,9 @@ namespace BioSim.IO.Runs;
 /// <para>
 /// A slot is marked incomplete and flushed before it is overwritten, and complete (then named in the
 /// attribute <c>latest</c> of <c>/checkpoint</c>) only after its data are flushed; so a process killed while
-/// writing one leaves the other slot, complete and a little older, to resume from.
+/// writing one leaves the other slot, complete and a little older, to resume from. The first checkpoint creates both
+/// slots with all their datasets, so that every later one rewrites in place (a run's file is in SWMR mode by then, whose
+/// write ordering covers appends and overwrites, not new objects: <see cref="Hdf5File"/>).
 /// </para>
 /// </summary>
 public sealed class RunCheckpoints(Hdf5File file)

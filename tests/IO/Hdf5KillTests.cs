@@ -15,13 +15,15 @@ namespace BioSim.Tests.IO;
 /// sequence of writes does not depend on timing, so each case is reproducible, and most writes are issued inside
 /// H5Fflush (the test counts them). The expected values are recomputed by tests/scripts/hdf5_kill_check.py (h5py) from
 /// the same formulas (StressPattern.cs). The write indices are drawn from a seeded generator over the first ~80 blocks
-/// (52 writes a block), plus 293, 7306 and 7427: with the pre-SWMR writer (commit 9cfd5f5) these left, in turn, a file
-/// whose header h5dump could not read (a kill inside the flush that created the second checkpoint slot), one whose
-/// flushed report rows h5py could not read and one whose flushed spikes it could not read ("addr overflow": a chunk
-/// index node written past the end-of-allocation address of the superblock, which the flush had not reached), as
-/// tests/scripts/hdf5_kill_harness.py --strace found (see
-/// benchmarks/RESULTS.md). Each killed file is then opened by BioSim itself: read-only (as a SWMR reader) and for
-/// writing (repaired as <c>h5clear -s --increment=0</c> does), after which plain h5py and <c>h5dump -H</c> read it.
+/// (52 writes a block), plus 293, 7306 and 7427: in the first version of this writer (no checkpoint before the first
+/// block) and with the pre-SWMR io (commit 9cfd5f5), kills there left, in turn, a file whose header h5dump could not read
+/// (inside the flush that created the second checkpoint slot), one whose flushed report rows h5py could not read and one
+/// whose flushed spikes it could not read ("addr overflow": a chunk index node written past the end-of-allocation
+/// address in the superblock, which the flush had not reached yet). tests/scripts/hdf5_kill_harness.py --strace 8000
+/// --seed 2 found, on that commit, 6 files of 300 whose flushed rows h5py could not read, 4 whose header h5dump could not
+/// read and 38 with a dataset unreadable as a whole; with the SWMR writer, none. Each killed file is then opened by
+/// BioSim itself: read-only (as a SWMR reader) and for writing (repaired as <c>h5clear -s --increment=0</c> does), after
+/// which plain h5py and <c>h5dump -H</c> read it.
 /// </summary>
 [TestFixture, Category("Validation")]
 public sealed class Hdf5KillTests
