@@ -34,7 +34,7 @@ public sealed unsafe class AppendableDataset<T> : Hdf5Object where T : unmanaged
     {
         if (Rank != 1)
             throw new InvalidOperationException($"HDF5: dataset '{Path}' is 2-D; use AppendRows");
-        fixed (T* p = values) WriteRows(p, values.Length);
+        fixed (T* p = values) WriteRows(p, Rows, values.Length);
     }
 
     /// <summary>Appends <paramref name="rows"/> rows to a 2-D dataset; <paramref name="values"/> holds them
@@ -46,7 +46,7 @@ public sealed unsafe class AppendableDataset<T> : Hdf5Object where T : unmanaged
             throw new ArgumentException(
                 $"HDF5: {rows} rows of dataset '{Path}' need {(long)rows * Columns} values ({Columns} per row); {values.Length} given",
                 nameof(values));
-        fixed (T* p = values) WriteRows(p, rows);
+        fixed (T* p = values) WriteRows(p, Rows, rows);
     }
 
     /// <summary>Shrinks the dataset to its first <paramref name="rows"/> rows (resuming a run from a checkpoint
@@ -61,18 +61,32 @@ public sealed unsafe class AppendableDataset<T> : Hdf5Object where T : unmanaged
         Rows = rows;
     }
 
+    /// <summary>Makes a 1-D dataset hold exactly <paramref name="values"/>, overwriting its rows in place: chunks that still
+    /// hold rows keep their place in the file (only chunks wholly past the new length are freed), where truncating to 0 and
+    /// appending would free and allocate every chunk (and a file written in SWMR mode does not reuse freed space).</summary>
+    public void Replace(ReadOnlySpan<T> values)
+    {
+        if (Rank != 1)
+            throw new InvalidOperationException($"HDF5: dataset '{Path}' is 2-D; Replace takes a 1-D dataset");
+        if (values.Length < Rows) Truncate(values.Length);
+        fixed (T* p = values) WriteRows(p, 0, values.Length);
+    }
+
     /// <summary>Flushes the whole file (H5Fflush, global scope), so every row appended so far survives a
     /// killed process.</summary>
     public void Flush() => File.Flush();
 
-    private void WriteRows(T* data, long count)
+    /// <summary>Writes <paramref name="count"/> rows from row <paramref name="first"/> on (at most <see cref="Rows"/>), extending
+    /// the dataset when they reach past its end.</summary>
+    private void WriteRows(T* data, long first, long count)
     {
         if (count == 0) return;
         long id = Id;
-        ulong* size = stackalloc ulong[2] { (ulong)(Rows + count), (ulong)Columns };
-        ulong* start = stackalloc ulong[2] { (ulong)Rows, 0 };
+        long rows = Math.Max(Rows, first + count);
+        ulong* size = stackalloc ulong[2] { (ulong)rows, (ulong)Columns };
+        ulong* start = stackalloc ulong[2] { (ulong)first, 0 };
         ulong* block = stackalloc ulong[2] { (ulong)count, (ulong)Columns };
-        if (H5Dset_extent(id, size) < 0) throw Fail("extend dataset", Path);
+        if (rows > Rows && H5Dset_extent(id, size) < 0) throw Fail("extend dataset", Path);
         long fileSpace = H5Dget_space(id);
         if (fileSpace < 0) throw Fail("extend dataset", Path);
         try
@@ -94,7 +108,7 @@ public sealed unsafe class AppendableDataset<T> : Hdf5Object where T : unmanaged
         {
             _ = H5Sclose(fileSpace);
         }
-        Rows += count;
+        Rows = rows;
     }
 
     private protected override int CloseHandle(long handle) => H5Dclose(handle);

@@ -42,6 +42,7 @@ internal static unsafe partial class H5Native
     internal static long CString;
     internal static long DatasetCreateClass;
     internal static long FileAccessClass;
+    internal static long FileCreateClass;
     internal static long LinkCreateClass;
 
     internal const long Default = 0;          // H5P_DEFAULT, H5E_DEFAULT
@@ -49,6 +50,9 @@ internal static unsafe partial class H5Native
     internal const uint AccRdOnly = 0x0000;   // H5F_ACC_RDONLY
     internal const uint AccRdWr = 0x0001;     // H5F_ACC_RDWR
     internal const uint AccTrunc = 0x0002;    // H5F_ACC_TRUNC
+    internal const uint AccSwmrWrite = 0x0020; // H5F_ACC_SWMR_WRITE
+    internal const uint AccSwmrRead = 0x0040; // H5F_ACC_SWMR_READ
+    internal const int LibverLatest = 2;      // H5F_LIBVER_LATEST (= H5F_LIBVER_V110 in 1.10)
     internal const int ScopeGlobal = 1;       // H5F_SCOPE_GLOBAL
     internal const int SelectSet = 0;         // H5S_SELECT_SET
     internal const int ScalarSpace = 0;       // H5S_SCALAR
@@ -91,6 +95,7 @@ internal static unsafe partial class H5Native
             CString = Global("H5T_C_S1_g");
             DatasetCreateClass = Global("H5P_CLS_DATASET_CREATE_ID_g");
             FileAccessClass = Global("H5P_CLS_FILE_ACCESS_ID_g");
+            FileCreateClass = Global("H5P_CLS_FILE_CREATE_ID_g");
             LinkCreateClass = Global("H5P_CLS_LINK_CREATE_ID_g");
             Volatile.Write(ref _loaded, true);
         }
@@ -157,6 +162,10 @@ internal static unsafe partial class H5Native
     internal static partial long H5Fopen(string name, uint flags, long fapl);
     [LibraryImport(Lib)] internal static partial int H5Fflush(long id, int scope);
     [LibraryImport(Lib)] internal static partial int H5Fclose(long id);
+    [LibraryImport(Lib)] internal static partial int H5Fstart_swmr_write(long id);
+    [LibraryImport(Lib)] internal static partial int H5Fincrement_filesize(long id, ulong increment);
+    [LibraryImport(Lib)] internal static partial int H5Fget_intent(long id, uint* intent);
+    [LibraryImport(Lib)] internal static partial int H5Fget_info2(long id, void* info);
 
     // ---- property lists -------------------------------------------------------------------------
     [LibraryImport(Lib)] internal static partial long H5Pcreate(long cls);
@@ -165,6 +174,10 @@ internal static unsafe partial class H5Native
     [LibraryImport(Lib)] internal static partial int H5Pset_deflate(long plist, uint level);
     [LibraryImport(Lib)] internal static partial int H5Pset_shuffle(long plist);
     [LibraryImport(Lib)] internal static partial int H5Pset_create_intermediate_group(long plist, uint create);
+    [LibraryImport(Lib)] internal static partial int H5Pset_libver_bounds(long fapl, int low, int high);
+    [LibraryImport(Lib)] internal static partial int H5Pset_attr_phase_change(long ocpl, uint maxCompact, uint minDense);
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int H5Pset(long plist, string name, void* value);
 
     // ---- groups, links, objects -----------------------------------------------------------------
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
@@ -206,6 +219,7 @@ internal static unsafe partial class H5Native
     [LibraryImport(Lib)] internal static partial nuint H5Tget_size(long type);
     [LibraryImport(Lib)] internal static partial int H5Tset_cset(long type, int cset);
     [LibraryImport(Lib)] internal static partial int H5Tget_class(long type);
+    [LibraryImport(Lib)] internal static partial int H5Tequal(long type1, long type2);
     [LibraryImport(Lib)] internal static partial int H5Tis_variable_str(long type);
     [LibraryImport(Lib)] internal static partial long H5Tenum_create(long baseType);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]

@@ -12,11 +12,11 @@ public sealed class Hdf5Exception : IOException
 
     /// <summary>A failure to create or open the file itself, with libhdf5's innermost message turned into the cause and
     /// its fix ("not an HDF5 file", "truncated", "a directory", "permission denied", …; h5py names the same causes).</summary>
-    internal static Hdf5Exception ForFile(string operation, string file)
-    {
-        string? detail = H5Native.TakeErrorMessage();
-        return new Hdf5Exception($"HDF5: cannot {operation} '{file}': {Cause(detail)}");
-    }
+    internal static Hdf5Exception ForFile(string operation, string file) => ForFile(operation, file, H5Native.TakeErrorMessage());
+
+    /// <summary>As <see cref="ForFile(string, string)"/> with libhdf5's innermost message already taken.</summary>
+    internal static Hdf5Exception ForFile(string operation, string file, string? detail) =>
+        new($"HDF5: cannot {operation} '{file}': {Cause(detail)}");
 
     /// <summary>The cause in words for libhdf5's innermost message <paramref name="detail"/> of a file operation.</summary>
     internal static string Cause(string? detail)

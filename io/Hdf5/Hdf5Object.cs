@@ -219,7 +219,9 @@ public abstract unsafe class Hdf5Object : IDisposable
     {
         long handle = Id;
         int exists = H5Aexists(handle, name);
-        if (exists < 0 || (exists > 0 && H5Adelete(handle, name) < 0)) throw Fail($"replace attribute '{name}' of", Path);
+        if (exists < 0) throw Fail($"replace attribute '{name}' of", Path);
+        if (exists > 0 && TryOverwriteAttribute(handle, name, fileType, memType, rank, length, data)) return;
+        if (exists > 0 && H5Adelete(handle, name) < 0) throw Fail($"replace attribute '{name}' of", Path);
         long space = rank == 0 ? H5Screate(ScalarSpace) : H5Screate_simple(1, &length, null);
         if (space < 0) throw Fail($"create attribute '{name}' of", Path);
         try
@@ -239,6 +241,35 @@ public abstract unsafe class Hdf5Object : IDisposable
         finally
         {
             _ = H5Sclose(space); // memory only: a failed close leaks an id, loses no data
+        }
+    }
+
+    /// <summary>Writes the new value over an existing attribute of the same type and shape, in place: one object-header (or
+    /// heap) entry changes, where deleting and creating it again would change several (the run's root attributes such as
+    /// <c>simulated</c> are rewritten after every block). False, with nothing written, when type or shape differ.</summary>
+    private bool TryOverwriteAttribute(long handle, string name, long fileType, long memType, int rank, ulong length, void* data)
+    {
+        long attr = H5Aopen(handle, name, Default);
+        if (attr < 0) throw Fail($"replace attribute '{name}' of", Path);
+        long type = H5Aget_type(attr);
+        long space = H5Aget_space(attr);
+        try
+        {
+            if (type < 0 || space < 0) throw Fail($"replace attribute '{name}' of", Path);
+            int storedRank = H5Sget_simple_extent_ndims(space);
+            long count = H5Sget_simple_extent_npoints(space);
+            int equal = H5Tequal(type, fileType);
+            if (storedRank < 0 || count < 0 || equal < 0) throw Fail($"replace attribute '{name}' of", Path);
+            if (equal == 0 || storedRank != rank || (ulong)count != (rank == 0 ? 1 : length)) return false;
+            if (count > 0 && H5Awrite(attr, memType, data) < 0) throw Fail($"write attribute '{name}' of", Path);
+            return true;
+        }
+        finally
+        {
+            // Memory only (H5Awrite has already put the value in the file's metadata): a failed close leaks an id.
+            if (space >= 0) _ = H5Sclose(space);
+            if (type >= 0) _ = H5Tclose(type);
+            _ = H5Aclose(attr);
         }
     }
 

@@ -13,7 +13,9 @@ namespace BioSim.IO.Runs;
 /// <para>
 /// A slot is marked incomplete and flushed before it is overwritten, and complete (then named in the
 /// attribute <c>latest</c> of <c>/checkpoint</c>) only after its data are flushed; so a process killed while
-/// writing one leaves the other slot, complete and a little older, to resume from.
+/// writing one leaves the other slot, complete and a little older, to resume from. The first checkpoint creates both
+/// slots with all their datasets, so that every later one rewrites in place (a run's file is in SWMR mode by then, whose
+/// write ordering covers appends and overwrites, not new objects: <see cref="Hdf5File"/>).
 /// </para>
 /// </summary>
 public sealed class RunCheckpoints(Hdf5File file)
@@ -33,28 +35,31 @@ public sealed class RunCheckpoints(Hdf5File file)
     {
         if (_next < 0) _next = Latest(file) is { } latest ? 1 - latest : 0;
         using var root = file.OpenOrCreateGroup(Root);
+        // Both slots, with every dataset, are created by the first checkpoint: later ones only rewrite data and attributes in
+        // place, so a run creates no object after its start (SWMR orders writes to existing objects, not the creation of new ones).
+        bool created = false;
+        foreach (int s in (int[])[_next, 1 - _next])
+        {
+            if (file.Exists($"{Root}/slot{s}")) continue;
+            CreateSlot($"{Root}/slot{s}", state, position);
+            created = true;
+        }
         string path = $"{Root}/slot{_next}";
-        bool fresh = !file.Exists(path);
-        using var slot = file.OpenOrCreateGroup(path);
+        using var slot = file.OpenGroup(path);
         slot.SetAttribute("complete", 0L);
         file.Flush();
 
-        if (fresh)
-        {
-            slot.WriteDataset("real_keys", string.Join('\n', state.Reals.Keys));
-            slot.WriteDataset("integer_keys", string.Join('\n', state.Integers.Keys));
-        }
-        else
+        if (!created)
         {
             RequireSameKeys(slot, "real_keys", state.Reals.Keys);
             RequireSameKeys(slot, "integer_keys", state.Integers.Keys);
         }
-        foreach (var (key, values) in state.Reals) Put(slot, "reals/" + key, values, fresh);
-        foreach (var (key, values) in state.Integers) Put(slot, "integers/" + key, values, fresh);
-        foreach (var (name, rows) in position.SpikeRows) Put(slot, "spike_rows/" + name, [rows], fresh);
-        foreach (var (name, frames) in position.ReportFrames) Put(slot, "report_frames/" + name, [frames], fresh);
-        foreach (var (name, frames) in position.WeightFrames) Put(slot, "weight_frames/" + name, [frames], fresh);
-        Put(slot, "spike_counts", position.SpikeCounts, fresh);
+        foreach (var (key, values) in state.Reals) Put(slot, "reals/" + key, values);
+        foreach (var (key, values) in state.Integers) Put(slot, "integers/" + key, values);
+        foreach (var (name, rows) in position.SpikeRows) Put(slot, "spike_rows/" + name, [rows]);
+        foreach (var (name, frames) in position.ReportFrames) Put(slot, "report_frames/" + name, [frames]);
+        foreach (var (name, frames) in position.WeightFrames) Put(slot, "weight_frames/" + name, [frames]);
+        Put(slot, "spike_counts", position.SpikeCounts);
         slot.SetAttribute("step", state.Step);
         slot.SetAttribute("time", timeMs);
         file.Flush();
@@ -63,6 +68,24 @@ public sealed class RunCheckpoints(Hdf5File file)
         root.SetAttribute("latest", (long)_next);
         file.Flush();
         _next = 1 - _next;
+    }
+
+    /// <summary>Creates an incomplete slot with the datasets (empty) and the attributes a checkpoint of <paramref name="state"/>
+    /// and <paramref name="position"/> writes.</summary>
+    private void CreateSlot(string path, StateSnapshot state, Position position)
+    {
+        using var slot = file.CreateGroup(path);
+        slot.SetAttribute("complete", 0L);
+        slot.SetAttribute("step", 0L);
+        slot.SetAttribute("time", 0.0);
+        slot.WriteDataset("real_keys", string.Join('\n', state.Reals.Keys));
+        slot.WriteDataset("integer_keys", string.Join('\n', state.Integers.Keys));
+        foreach (string key in state.Reals.Keys) slot.CreateAppendable<double>("reals/" + key).Dispose();
+        foreach (string key in state.Integers.Keys) slot.CreateAppendable<long>("integers/" + key).Dispose();
+        foreach (string name in position.SpikeRows.Keys) slot.CreateAppendable<long>("spike_rows/" + name).Dispose();
+        foreach (string name in position.ReportFrames.Keys) slot.CreateAppendable<long>("report_frames/" + name).Dispose();
+        foreach (string name in position.WeightFrames.Keys) slot.CreateAppendable<long>("weight_frames/" + name).Dispose();
+        slot.CreateAppendable<long>("spike_counts").Dispose();
     }
 
     /// <summary>The newest complete checkpoint in <paramref name="file"/>, or null when it has none.</summary>
@@ -116,11 +139,10 @@ public sealed class RunCheckpoints(Hdf5File file)
     }
 
     /// <summary>Writes one state array. Arrays are chunked with an unlimited length, so an array whose length changes between
-    /// checkpoints (events in flight, pending synaptic arrivals) is cut back and rewritten in place.</summary>
-    private static void Put<T>(Hdf5Group slot, string path, ReadOnlySpan<T> values, bool fresh) where T : unmanaged
+    /// checkpoints (events in flight, pending synaptic arrivals) is rewritten in place, cut back or extended.</summary>
+    private static void Put<T>(Hdf5Group slot, string path, ReadOnlySpan<T> values) where T : unmanaged
     {
-        using var dataset = fresh ? slot.CreateAppendable<T>(path) : slot.OpenAppendable<T>(path);
-        dataset.Truncate(0);
-        dataset.Append(values);
+        using var dataset = slot.OpenAppendable<T>(path);
+        dataset.Replace(values);
     }
 }

@@ -246,4 +246,52 @@ public sealed class Hdf5FileTests
         using var again = Hdf5File.OpenReadWrite(path);
         Assert.That(again.ReadDataset<double>("/g/d"), Is.EqualTo(new double[] { 1, 2, 3 }));
     }
+
+    /// <summary>
+    /// What a killed writer leaves, made without a kill: a copy of a file taken after a flush while its writer still has it
+    /// open holds exactly the flushed state, with the superblock's "open for writing" flags set (the 1.10 format writes
+    /// them; h5py and h5dump refuse such a file). BioSim opens it read-only (as a SWMR reader once the writer had switched to
+    /// SWMR, ignoring the flags before) and for writing (repaired as h5clear -s --increment=0 does, after which it appends
+    /// and h5py opens it plainly), both for a copy taken before <see cref="Hdf5File.StartSwmrWrite"/> and one taken after.
+    /// A truncated or foreign file still fails with its own cause (FileErrorsNameTheCause).
+    /// </summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public void AFileLeftOpenForWritingOpensForReadingAndIsRepairedForWriting(bool swmrStarted)
+    {
+        string path = FilePath("writing.h5");
+        string left = FilePath("left.h5");
+        using (var file = Hdf5File.Create(path, swmr: true))
+        using (var data = file.CreateAppendable<double>("/report/data", columns: 3))
+        {
+            file.SetAttribute("simulated", 0.0);
+            if (swmrStarted) Assert.That(file.StartSwmrWrite(), Is.True, "a file created with swmr: true switches to SWMR writing");
+            data.AppendRows([1, 2, 3, 4, 5, 6], 2);
+            file.SetAttribute("simulated", 2.0);
+            file.Flush();
+            // cp, not File.Copy: .NET takes a shared flock on the source, which libhdf5's own lock on a file it writes refuses.
+            Assert.That(ExternalTools.Run("/bin/cp", [path, left]).ExitCode, Is.EqualTo(0));
+        }
+        // h5py refuses it plainly, as it refuses a killed writer's file (libhdf5's message names h5clear).
+        var refused = ExternalTools.Run(ExternalTools.Python, ["-c", $"import h5py; h5py.File('{left}', 'r')"]);
+        Assert.That(refused.StandardError, Does.Contain("h5clear"));
+
+        using (var read = Hdf5File.OpenReadOnly(left))
+        {
+            Assert.That(read.ReadDataset<double>("/report/data"), Is.EqualTo(new double[] { 1, 2, 3, 4, 5, 6 }));
+            Assert.That(read.GetDoubleAttribute("simulated"), Is.EqualTo(2.0));
+        }
+        using (var write = Hdf5File.OpenReadWrite(left))
+        {
+            using var data = write.OpenAppendable<double>("/report/data");
+            Assert.That(write.StartSwmrWrite(), Is.True, "the repaired file is still in the 1.10 format");
+            data.AppendRows([7, 8, 9], 1);
+            write.SetAttribute("simulated", 3.0);
+        }
+        // Closed normally: h5py opens it plainly, with the appended row.
+        var plain = ExternalTools.Run(ExternalTools.Python,
+            ["-c", $"import h5py; f = h5py.File('{left}', 'r'); print(f['report/data'][()].ravel().tolist(), float(f.attrs['simulated']))"]);
+        Assert.That(plain.ExitCode, Is.EqualTo(0), plain.StandardError);
+        Assert.That(plain.StandardOutput.Trim(), Is.EqualTo("[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0] 3.0"));
+    }
 }

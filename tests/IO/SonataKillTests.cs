@@ -11,9 +11,10 @@ namespace BioSim.Tests.IO;
 /// The child (tests/Hdf5Writer) appends one block of spikes and report frames, flushes, prints
 /// "flushed &lt;block&gt;", forever; we kill it after at least <see cref="MinimumBlocks"/> blocks and compare
 /// the flushed prefix of every dataset, as h5py reads it, with <see cref="KillTestPattern"/> recomputed
-/// here. Rows beyond the last completed flush are allowed and not read: they may be fill values, and when
-/// the kill lands inside H5Fflush their chunk index may point past the end of the file (h5py then fails
-/// with "addr overflow" on a whole-dataset read; seen about once in 50 kills).
+/// here. Rows beyond the last completed flush are allowed and not read (they may be fill values or part of a
+/// block). The file is written in SWMR mode, so h5py opens it as a SWMR reader (a killed writer's superblock still
+/// says "open for writing"; sonata_dump.py does what the README tells users). These kills land where the timing
+/// puts them; <see cref="Hdf5KillTests"/> kills at chosen writes, inside H5Fflush among them (issue 14).
 /// </summary>
 [TestFixture, Category("Validation")]
 public sealed class SonataKillTests

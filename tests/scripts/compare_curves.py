@@ -8,6 +8,7 @@ import json
 import sys
 
 import h5py
+from h5open import open_h5  # plain, or as a SWMR reader for a file a killed run left
 
 
 def text(v):
@@ -15,7 +16,7 @@ def text(v):
 
 
 out = {"attrs": {}, "runs": {}}
-with h5py.File(sys.argv[1], "r") as f:
+with open_h5(sys.argv[1]) as f:
     for k, v in f.attrs.items():
         out["attrs"][k] = text(v)
     for label in f["runs"]:

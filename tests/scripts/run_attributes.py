@@ -7,9 +7,10 @@ import json
 import sys
 
 import h5py
+from h5open import open_h5  # plain, or as a SWMR reader for a file a killed run left
 import numpy as np
 
-with h5py.File(sys.argv[1], "r") as f:
+with open_h5(sys.argv[1]) as f:
     out = {}
     for name, value in f.attrs.items():
         if isinstance(value, bytes):

@@ -12,16 +12,17 @@ Floats are printed with Python's repr (shortest string that round-trips), so com
 
 --killed SPIKES FRAMES: the file was left by a writer killed with SIGKILL after it had flushed SPIKES
 spikes and FRAMES report frames per population. Only those prefixes are read and printed (datasets must
-be at least that long): rows beyond the last completed flush may be fill values, and when the kill hit
-inside H5Fflush their chunk addresses may even lie past the end of the file ("addr overflow"), so a
+be at least that long): rows beyond the last completed flush may be fill values or half a block, so a
 reader of a killed run reads what was flushed, as mapping/time tells for reports. mapping/time must
 cover at least FRAMES frames and at most the frames in data.
+The file is opened plainly, or as a SWMR reader when its superblock says "open for writing" (h5open.py).
 Run with Debian's /usr/bin/python3 (python3-h5py).
 """
 import json
 import sys
 
 import h5py
+from h5open import open_h5  # plain, or as a SWMR reader for a file a killed run left
 import numpy as np
 
 
@@ -133,7 +134,7 @@ def main():
         killed = (int(sys.argv[3]), int(sys.argv[4]))
     elif len(sys.argv) != 2:
         fail("usage: sonata_dump.py FILE [--killed SPIKES FRAMES]")
-    with h5py.File(sys.argv[1], "r") as f:
+    with open_h5(sys.argv[1]) as f:
         result = {"spikes": spikes(f["spikes"], killed) if "spikes" in f else {},
                   "report": reports(f["report"], killed) if "report" in f else {}}
     json.dump(result, sys.stdout)

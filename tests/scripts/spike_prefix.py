@@ -9,8 +9,9 @@ import json
 import sys
 
 import h5py
+from h5open import open_h5  # plain, or as a SWMR reader for a file a killed run left
 
 path, population, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-with h5py.File(path, "r") as f:
+with open_h5(path) as f:
     group = f[f"spikes/{population}"]
     print(json.dumps({"timestamps": group["timestamps"][:n].tolist(), "node_ids": group["node_ids"][:n].tolist()}))

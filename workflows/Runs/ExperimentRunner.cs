@@ -57,7 +57,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         {
             throw new IOException($"{output}: the directory '{directory}' does not exist; create it or choose another output path");
         }
-        using var file = Hdf5File.Create(output);
+        using var file = Hdf5File.Create(output, swmr: true);
         file.SetAttribute("experiment", experiment.Json);
         file.SetAttribute("experiment_name", experiment.Name);
         file.SetAttribute("experiment_file", File.Exists(experiment.File) ? Path.GetFullPath(experiment.File) : experiment.File);
@@ -76,6 +76,9 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         file.Flush();
         var checkpoints = new RunCheckpoints(file);
         recorder.Checkpoint(checkpoints);
+        // Every object the run writes exists now (the first checkpoint creates both slots): from here a kill at any moment
+        // leaves every flushed block readable (Hdf5File's remarks).
+        file.StartSwmrWrite();
         return Loop(experiment, output, file, sim, recorder, spikes, reports, checkpoints, built.SynapseCount, buildTime, progress,
             new Cadence(checkpointEvery ?? DefaultCheckpointInterval, checkpointEveryModelMs), checkpointNow, cancellation);
     }
@@ -157,6 +160,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         recorder.Reopen(file, spikes, reports, checkpoint.TimeMs, checkpoint.Position);
         sim.AddObserver(recorder);
         reports.Flush();
+        file.StartSwmrWrite(); // as in Run; a file written before BioSim wrote SWMR files goes on without
         return Loop(experiment, output, file, sim, recorder, spikes, reports, new RunCheckpoints(file), built.SynapseCount, buildTime, progress,
             new Cadence(checkpointEvery ?? DefaultCheckpointInterval, checkpointEveryModelMs), checkpointNow, cancellation);
     }
