@@ -40,6 +40,14 @@ public sealed class ExperimentReader(Catalogue catalogue)
             ? ReadProjections(f, f.Array(root, "projections", ""), populations)
             : [];
         var record = root.TryGetProperty("record", out var rec) ? ReadRecord(f, rec, "record", populations, projections) : new RecordSpec(names.ToArray(), []);
+        for (int k = 0; k < record.Weights.Count; k++)
+        {
+            var weighed = projections.First(p => p.Name == record.Weights[k].Projection);
+            if (catalogue.Find<IPopulationModel>(populations.First(p => p.Name == weighed.Source).Model)!.IsCurrentSource)
+            {
+                throw f.Error($"record.weights[{k}].projection", $"'{weighed.Name}' is the projection of current device '{weighed.Source}': its weights scale a current and never change; record the target's \"I_stim\" instead");
+            }
+        }
         int threads = root.TryGetProperty("threads", out _) ? f.Integer(root, "threads", "", 1, 1024) : 1;
         double flush = root.TryGetProperty("flush_interval", out _) ? f.PositiveNumber(root, "flush_interval", "") : 100.0;
         var timing = Engine.Simulation.SpikeTiming.Grid;
