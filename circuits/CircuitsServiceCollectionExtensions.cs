@@ -32,6 +32,8 @@ public static class CircuitsServiceCollectionExtensions
         services.AddPlugin<IPopulationModel, PopulationModel<SpikeGeneratorParameters, SpikeGeneratorPopulation>>("spike-generator");
         services.AddPlugin<IPopulationModel, PopulationModel<PoissonGeneratorParameters, PoissonGeneratorPopulation>>("poisson-generator");
         services.AddPlugin<IPopulationModel, PopulationModel<NeurosynapticCoresParameters, NeurosynapticCoresPopulation>>("neurosynaptic-cores");
+        services.AddPlugin<IPopulationModel, PopulationModel<StepCurrentParameters, StepCurrentPopulation>>("step-current-generator");
+        services.AddPlugin<IPopulationModel, PopulationModel<NoiseCurrentParameters, NoiseCurrentPopulation>>("noise-generator");
         // Mechanisms carry their parameters: each resolution gives a new instance with the defaults (NEURON's names).
         services.AddPlugin<Mechanism, PassiveLeak>("pas", PluginLifetime.PerUse);
         services.AddPlugin<Mechanism, HhMechanism>("hh", PluginLifetime.PerUse);

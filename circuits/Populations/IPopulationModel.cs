@@ -19,6 +19,12 @@ public interface IPopulationModel
     /// <summary>True for multi-compartment cells: probes record their compartments and may be restricted to sections.</summary>
     bool Compartmental { get; }
 
+    /// <summary>True for a current device (<see cref="Stimuli.ICurrentSource"/>): its projections inject current instead of spikes.</summary>
+    bool IsCurrentSource => false;
+
+    /// <summary>True when the model's neurons take an injected current from a current device (<see cref="Stimuli.ICurrentTarget"/>).</summary>
+    bool TakesCurrent => false;
+
     /// <summary>The first invalid parameter as "field: problem", or null.</summary>
     string? Validate(object parameters);
 

@@ -18,6 +18,10 @@ public abstract class NeuronPopulation : IPopulation
     private readonly List<string> _hiddenNames = [];
     private readonly string[] _inputNames;
     private DelayRing[] _rings = [];
+    private readonly List<Stimuli.CurrentProjection> _currentInputs = [];
+    private readonly List<TimedEvent> _currentEvents = [];
+    private double[]? _injected;
+    private long _currentStep;
 
     /// <param name="name">The population's name (non-empty), as experiment files, reports and error messages use it.</param>
     /// <param name="size">Number of neurons, &gt; 0.</param>
@@ -168,6 +172,7 @@ public abstract class NeuronPopulation : IPopulation
         }
         PreparedDt = dt;
         PrepareModel(dt);
+        PrimeCurrent();
     }
 
     /// <summary>Adds the input that arrives at the start of this step to the receptor variables <paramref name="synapses"/>
@@ -192,6 +197,77 @@ public abstract class NeuronPopulation : IPopulation
     {
         int capacity = (int)Math.Min(1 << 26, Math.Max(4096L, 4L * Size * slotCount));
         TimedInput = new TimedEventBuffer(Size, Math.Max(1, Receptors.Count), dt, slotCount, capacity);
+        PrimeCurrent();
+    }
+
+    /// <summary>
+    /// Connects a current device: from now on the neurons take the injected current I_stim (pA, recordable as "I_stim"),
+    /// the sum of what every attached <see cref="Stimuli.CurrentProjection"/> delivers. A model that takes current exposes
+    /// this through <see cref="Stimuli.ICurrentTarget"/> and adds I_stim[i] (<see cref="Injected"/>) to its membrane
+    /// equation; in exact timing a change of I_stim arrives as an event of port <see cref="CurrentPort"/> (apply it with
+    /// <see cref="TryApplyCurrent"/>). Call before the simulation is built.
+    /// </summary>
+    protected void AttachCurrentInput(Stimuli.CurrentProjection projection)
+    {
+        ArgumentNullException.ThrowIfNull(projection);
+        _injected ??= AddVariable("I_stim", "pA");
+        _currentInputs.Add(projection);
+    }
+
+    /// <summary>I_stim (pA) of each neuron, or null when no current device is connected.</summary>
+    protected double[]? InjectedCurrent => _injected;
+
+    /// <summary>The injected current (pA) of neuron <paramref name="i"/> now; 0 without current devices.</summary>
+    protected double Injected(int i) => _injected is null ? 0 : _injected[i];
+
+    /// <summary>The input port of timed current changes: one past the receptors.</summary>
+    protected int CurrentPort => Receptors.Count;
+
+    /// <summary>When <paramref name="e"/> is a change of the injected current (port <see cref="CurrentPort"/>), adds its jump to
+    /// I_stim of its target and returns true; otherwise returns false (a synaptic event, for the model to apply).</summary>
+    protected bool TryApplyCurrent(in TimedEvent e)
+    {
+        if (e.Port != Receptors.Count) return false;
+        _injected![e.Target] += e.Weight;
+        return true;
+    }
+
+    /// <summary>The window of arrival times (ms) whose changes the step <paramref name="step"/> takes: in exact timing the step's
+    /// own interval [n dt, (n + 1) dt); in grid timing those that come after the previous step's start and at or before this
+    /// step's start (a change off the grid holds from the next step, NEST's allow_offgrid_times; 1e-9 dt of slack keeps
+    /// n·dt computed in floating point on the grid). Step 0 starts the window at −∞.</summary>
+    private (double From, double To) CurrentWindow(long step)
+    {
+        double dt = PreparedDt;
+        if (TimedInput is not null) return (step == 0 ? double.NegativeInfinity : step * dt, (step + 1) * dt);
+        const double slack = 1e-9;
+        return (step == 0 ? double.NegativeInfinity : (step - 1 + slack) * dt, (step + slack) * dt);
+    }
+
+    /// <summary>Sets I_stim to 0 and takes the changes of step 0: into I_stim at once (grid), or as timed events of the current
+    /// step (exact). A resumed run then loads I_stim, the step count and the queued events from its checkpoint.</summary>
+    private void PrimeCurrent()
+    {
+        if (_injected is null) return;
+        Array.Clear(_injected);
+        _currentStep = 0;
+        _currentEvents.Clear();
+        var events = TimedInput is null ? null : _currentEvents;
+        var (from, to) = CurrentWindow(0);
+        foreach (var projection in _currentInputs) projection.Deliver(from, to, _injected, CurrentPort, events);
+        TimedInput?.AddToCurrent(_currentEvents);
+    }
+
+    /// <summary>Takes the current changes of the next step (called at the end of a step, before the queues move on).</summary>
+    private void AdvanceCurrent()
+    {
+        _currentStep++;
+        var (from, to) = CurrentWindow(_currentStep);
+        var buffer = TimedInput;
+        _currentEvents.Clear();
+        foreach (var projection in _currentInputs) projection.Deliver(from, to, _injected!, CurrentPort, buffer is null ? null : _currentEvents);
+        if (buffer is null) return;
+        foreach (var e in _currentEvents) buffer.Add(e.Target, e.Port, e.Time, e.Weight);
     }
 
     /// <summary>Computes the model's propagators for step <paramref name="dt"/>.</summary>
@@ -218,6 +294,7 @@ public abstract class NeuronPopulation : IPopulation
     public void EndStep()
     {
         foreach (var r in _rings) r.Advance(ZeroesInputWhileReading);
+        if (_injected is not null) AdvanceCurrent();
         TimedInput?.Advance();
     }
 
@@ -239,6 +316,7 @@ public abstract class NeuronPopulation : IPopulation
             TimedInput.Save(events);
             snapshot.Put(prefix + "timed_input", events);
         }
+        if (_injected is not null) snapshot.Put(prefix + "current_input/step", [_currentStep]);
     }
 
     /// <inheritdoc/>
@@ -257,6 +335,12 @@ public abstract class NeuronPopulation : IPopulation
             var events = new double[TimedInput.StateLength];
             snapshot.Get(prefix + "timed_input", events);
             TimedInput.Load(events);
+        }
+        if (_injected is not null)
+        {
+            Span<long> step = stackalloc long[1];
+            snapshot.Get(prefix + "current_input/step", step);
+            _currentStep = step[0];
         }
     }
 }

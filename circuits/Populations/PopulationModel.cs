@@ -20,6 +20,12 @@ public sealed class PopulationModel<TParameters, TPopulation> : IPopulationModel
     public bool Compartmental => TPopulation.Compartmental;
 
     /// <inheritdoc/>
+    public bool IsCurrentSource => typeof(Stimuli.ICurrentSource).IsAssignableFrom(typeof(TPopulation));
+
+    /// <inheritdoc/>
+    public bool TakesCurrent => typeof(Stimuli.ICurrentTarget).IsAssignableFrom(typeof(TPopulation));
+
+    /// <inheritdoc/>
     public string? Validate(object parameters) => Typed(parameters).Validate();
 
     /// <inheritdoc/>

@@ -122,6 +122,23 @@ public sealed class TimedEventBuffer
         _counts[s] = count + targets.Length;
     }
 
+    /// <summary>
+    /// Queues <paramref name="events"/> (their <see cref="TimedEvent.Sequence"/> ignored) into the current step, which has not
+    /// been advanced yet, and sorts it again: for input a population knows before its first step (a current device's changes
+    /// inside step 0), since <see cref="Add"/> only reaches later steps.
+    /// </summary>
+    public void AddToCurrent(IReadOnlyList<TimedEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0) return;
+        ref var slot = ref _slots[_head];
+        int count = _counts[_head];
+        if (count + events.Count > slot.Length) Array.Resize(ref slot, Math.Max(2 * slot.Length, count + events.Count));
+        for (int k = 0; k < events.Count; k++) slot[count + k] = events[k] with { Sequence = count + k };
+        _counts[_head] = count + events.Count;
+        SortCurrent();
+    }
+
     private int SlotOf(double time)
     {
         long n = (long)Math.Floor(time / Dt);

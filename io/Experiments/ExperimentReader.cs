@@ -40,6 +40,14 @@ public sealed class ExperimentReader(Catalogue catalogue)
             ? ReadProjections(f, f.Array(root, "projections", ""), populations)
             : [];
         var record = root.TryGetProperty("record", out var rec) ? ReadRecord(f, rec, "record", populations, projections) : new RecordSpec(names.ToArray(), []);
+        for (int k = 0; k < record.Weights.Count; k++)
+        {
+            var weighed = projections.First(p => p.Name == record.Weights[k].Projection);
+            if (catalogue.Find<IPopulationModel>(populations.First(p => p.Name == weighed.Source).Model)!.IsCurrentSource)
+            {
+                throw f.Error($"record.weights[{k}].projection", $"'{weighed.Name}' is the projection of current device '{weighed.Source}': its weights scale a current and never change; record the target's \"I_stim\" instead");
+            }
+        }
         int threads = root.TryGetProperty("threads", out _) ? f.Integer(root, "threads", "", 1, 1024) : 1;
         double flush = root.TryGetProperty("flush_interval", out _) ? f.PositiveNumber(root, "flush_interval", "") : 100.0;
         var timing = Engine.Simulation.SpikeTiming.Grid;
@@ -56,6 +64,8 @@ public sealed class ExperimentReader(Catalogue catalogue)
         {
             for (int k = 0; k < projections.Count; k++)
             {
+                // A current device's changes are queued by the target itself, so they need no delay.
+                if (catalogue.Find<IPopulationModel>(populations.First(p => p.Name == projections[k].Source).Model)!.IsCurrentSource) continue;
                 // Spikes are exchanged once per step, so a spike must not arrive within the step it was emitted in (NEST requires the same).
                 if (projections[k].Delay.Minimum < dt)
                 {
@@ -117,6 +127,13 @@ public sealed class ExperimentReader(Catalogue catalogue)
             object parameters = f.Typed(el, "parameters", path, model.ParametersType);
             string? problem = model.Validate(parameters);
             if (problem is not null) throw f.FieldError($"{path}.parameters", problem);
+            // A step-current device may name a schedule file: only io reads files, so it is read here.
+            if (parameters is Circuits.Stimuli.StepCurrentParameters { file: not null } steps)
+            {
+                parameters = StepCurrentFileReader.Load(steps, f, $"{path}.parameters");
+                problem = model.Validate(parameters);
+                if (problem is not null) throw f.FieldError($"{path}.parameters", problem);
+            }
             // A spike generator may name a spike file: only io reads files, so its spikes are read here.
             if (parameters is Circuits.Stimuli.SpikeGeneratorParameters generator)
             {
@@ -255,6 +272,12 @@ public sealed class ExperimentReader(Catalogue catalogue)
                 ?? throw f.Error($"{path}.source", $"no population named '{source}'; populations: {string.Join(", ", populations.Select(p => p.Name))}");
             var tgt = populations.FirstOrDefault(p => p.Name == target)
                 ?? throw f.Error($"{path}.target", $"no population named '{target}'; populations: {string.Join(", ", populations.Select(p => p.Name))}");
+            var srcModel = catalogue.Find<IPopulationModel>(src.Model)!;
+            if (srcModel.IsCurrentSource)
+            {
+                list.Add(ReadCurrentProjection(f, el, path, src, tgt, list));
+                continue;
+            }
             string receptor = f.String(el, "receptor", path);
             if (!InputNames(tgt).Contains(receptor))
             {
@@ -282,6 +305,48 @@ public sealed class ExperimentReader(Catalogue catalogue)
         }
         return list;
     }
+
+    /// <summary>
+    /// A projection from a current device (step-current-generator, noise-generator): <c>"receptor"</c> is optional and, when
+    /// given, must be "current"; the target must take current; the weight (a number or a distribution) scales the device's
+    /// pA onto each target; the delay (default 0) must be one number of ms; no plasticity.
+    /// </summary>
+    private ProjectionSpec ReadCurrentProjection(JsonFields f, JsonElement el, string path, PopulationSpec src, PopulationSpec tgt, List<ProjectionSpec> list)
+    {
+        var tgtModel = catalogue.Find<IPopulationModel>(tgt.Model)!;
+        if (!tgtModel.TakesCurrent)
+        {
+            var takers = catalogue.Names<IPopulationModel>().Where(n => catalogue.Find<IPopulationModel>(n)!.TakesCurrent);
+            throw f.Error($"{path}.target", $"population '{tgt.Name}' (model '{tgt.Model}') cannot take the current of device '{src.Name}' ({src.Model}); current devices drive: {string.Join(", ", takers)}");
+        }
+        if (el.TryGetProperty("receptor", out _) && f.String(el, "receptor", path) != CurrentPort)
+        {
+            throw f.Error($"{path}.receptor", $"'{src.Name}' is a current device ({src.Model}); its current enters the membrane directly: give \"receptor\": \"{CurrentPort}\" or leave it out");
+        }
+        if (el.TryGetProperty("plasticity", out _)) throw f.Error($"{path}.plasticity", $"'{src.Name}' is a current device ({src.Model}); its projections carry a current, not synapses a rule could change; remove \"plasticity\"");
+        var conn = el.TryGetProperty("connectivity", out var c)
+            ? c
+            : throw f.Error($"{path}.connectivity", $"missing; give e.g. {{\"rule\": \"all-to-all\"}}; rules: {string.Join(", ", catalogue.Names<IConnectivityRule>())}");
+        f.Object(conn, $"{path}.connectivity");
+        string ruleName = f.String(conn, "rule", $"{path}.connectivity");
+        var rule = catalogue.Find<IConnectivityRule>(ruleName)
+            ?? throw f.Error($"{path}.connectivity.rule", $"unknown rule '{ruleName}'; allowed: {string.Join(", ", catalogue.Names<IConnectivityRule>())}");
+        object ruleParameters = f.TypedWithout(conn, $"{path}.connectivity", rule.ParametersType, "rule");
+        string? problem = rule.Validate(ruleParameters, src.Size, tgt.Size);
+        if (problem is not null) throw f.FieldError($"{path}.connectivity", problem);
+        var weight = f.Distribution(el.TryGetProperty("weight", out var w) ? w : throw f.Error($"{path}.weight", "missing; give a number (it scales the device's current, 1 for the current as given) or a distribution"), $"{path}.weight");
+        var delay = el.TryGetProperty("delay", out var d) ? f.Distribution(d, $"{path}.delay") : new ConstantDistribution(0);
+        if (delay is not ConstantDistribution constant || !(constant.Value >= 0))
+        {
+            throw f.Error($"{path}.delay", $"a current device's projection takes one delay ≥ 0 ms (a number), got {d.GetRawText()}");
+        }
+        string name = el.TryGetProperty("name", out _) ? f.String(el, "name", path) : $"{src.Name}->{tgt.Name}:{CurrentPort}";
+        if (list.Any(p => p.Name == name)) name = $"{name}#{list.Count}";
+        return new ProjectionSpec(name, src.Name, tgt.Name, CurrentPort, ruleName, ruleParameters, weight, delay);
+    }
+
+    /// <summary>The receptor name of a current device's projections.</summary>
+    private const string CurrentPort = "current";
 
     /// <summary>
     /// A projection's <c>"plasticity": {"rule": name, parameters…}</c>: the rule from the catalogue, its parameters read into

@@ -62,6 +62,8 @@ public sealed class CatalogueContractTests
             "spike-generator" => (new SpikeGeneratorParameters { times = SpikeTrains(2500) }, [], 2500, 0),
             "poisson-generator" => (new PoissonGeneratorParameters { rate = 40.0, rate_times = [10.0], rates = [120.0] }, [], 2500, 0),
             "neurosynaptic-cores" => (Cores(10), [], 2560, 1.0),
+            "step-current-generator" => (new StepCurrentParameters { amplitude_times = [1.0, 5.5], amplitude_values = [100.0, 0.0] }, [], 2500, 0),
+            "noise-generator" => (new NoiseCurrentParameters { mean = 10.0, std = 5.0, dt_noise = 0.5 }, [], 2500, 0),
             _ => (Activator.CreateInstance(Plugins.Find<IPopulationModel>(model)!.ParametersType)!, [], 2500, 0),
         };
     }

@@ -2,6 +2,7 @@ using BioSim.Circuits.Connectivity;
 using BioSim.Circuits.Plasticity;
 using BioSim.Circuits.Populations;
 using BioSim.Circuits.Projections;
+using BioSim.Circuits.Stimuli;
 using BioSim.Engine.Plugins;
 using BioSim.Engine.Random;
 using BioSim.Engine.Simulation;
@@ -74,6 +75,19 @@ public sealed class ModelBuilder(Catalogue catalogue)
             var rule = catalogue.Find<IConnectivityRule>(spec.Rule)!;
             var pattern = rule.Build(spec.RuleParameters, source.Size, target.Size, ReferenceEquals(source, target),
                 new RandomStream(experiment.Seed, spec.Name, "connectivity"));
+            if (source is ICurrentSource device)
+            {
+                // A current device's projection: the target computes the current it injects (see CurrentProjection).
+                if (target is not ICurrentTarget currentTarget)
+                {
+                    throw new ExperimentException(experiment.File, $"projections[{index}].target", $"population '{target.Name}' cannot take the current of device '{source.Name}'");
+                }
+                double[]? currentWeights = spec.Weight is ConstantDistribution ? null : Draw(spec.Weight, pattern, new RandomStream(experiment.Seed, spec.Name, "weight"));
+                double uniform = spec.Weight is ConstantDistribution cw ? cw.Value : 0;
+                double delay = spec.Delay is ConstantDistribution cd ? cd.Value : 0;
+                currentTarget.AttachCurrent(new CurrentProjection(spec.Name, device, target.Name, target.Size, pattern, currentWeights, uniform, delay));
+                continue;
+            }
             double[]? delays = spec.Delay.IsConstant ? null : Draw(spec.Delay, pattern, new RandomStream(experiment.Seed, spec.Name, "delay"));
             double uniformDelay = spec.Delay is ConstantDistribution c ? c.Value : 0;
             projections.Add(spec.Weight is ConstantDistribution w

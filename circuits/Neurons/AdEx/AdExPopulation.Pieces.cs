@@ -30,12 +30,13 @@ public sealed partial class AdExPopulation
     {
         public double[] S = [];
         public double T0;
+        public double Current;
 
         public int Dimension => 2;
 
         public void Derivatives(double t, ReadOnlySpan<double> y, Span<double> dydt)
         {
-            owner.SynapticAt(S, t - T0, out double a, out double b);
+            owner.SynapticAt(S, t - T0, Current, out double a, out double b);
             dydt[0] = owner.DvDt(y[0], y[1], a, b);
             dydt[1] = owner.DwDt(y[0], y[1]);
         }
@@ -122,7 +123,7 @@ public sealed partial class AdExPopulation
                 for (int k = 0; k < receptors; k++) s[k] *= Math.Exp(-(until - elapsed) / _tau[k]);
                 elapsed = until;
                 if (!hasEvent) break;
-                s[events[e].Port] += events[e].Weight;
+                if (!TryApplyCurrent(events[e])) s[events[e].Port] += events[e].Weight;
                 e++;
             }
             SimulationDivergedException.ThrowIfImplausible(Name, "V", i, t + dt, v, -PlausibleVoltage, double.PositiveInfinity, "mV", PlausibleAdvice);
@@ -134,10 +135,11 @@ public sealed partial class AdExPopulation
         }
     }
 
-    /// <summary>Synaptic current <paramref name="age"/> ms after the synaptic variables were <paramref name="s0"/>, as I_syn = A − B·V.</summary>
-    private void SynapticAt(ReadOnlySpan<double> s0, double age, out double a, out double b)
+    /// <summary>Synaptic current <paramref name="age"/> ms after the synaptic variables were <paramref name="s0"/>, plus the injected
+    /// <paramref name="current"/> (pA), as I_syn = A − B·V.</summary>
+    private void SynapticAt(ReadOnlySpan<double> s0, double age, double current, out double a, out double b)
     {
-        a = 0;
+        a = current;
         b = 0;
         for (int k = 0; k < s0.Length; k++)
         {
@@ -156,6 +158,7 @@ public sealed partial class AdExPopulation
         ref double refractoryEnd, ref int emitted, SpikeList spikes)
     {
         double hMin = dt * MinSubstepFraction;
+        double current = Injected(i);
         double elapsed = from, h = dt;
         while (elapsed < to)
         {
@@ -171,9 +174,9 @@ public sealed partial class AdExPopulation
             bool last = h >= to - elapsed;
             double hTry = last ? to - elapsed : h;
             double offset = elapsed - from;
-            SynapticAt(s, offset, out double a0, out double b0);
-            SynapticAt(s, offset + 0.5 * hTry, out double aMid, out double bMid);
-            SynapticAt(s, offset + hTry, out double a1, out double b1);
+            SynapticAt(s, offset, current, out double a0, out double b0);
+            SynapticAt(s, offset + 0.5 * hTry, current, out double aMid, out double bMid);
+            SynapticAt(s, offset + hTry, current, out double a1, out double b1);
             Rk4(v, w, hTry, a0, b0, aMid, bMid, a1, b1, out double v1, out double w1);
             if (!double.IsFinite(v1) || !double.IsFinite(w1))
             {
@@ -208,8 +211,8 @@ public sealed partial class AdExPopulation
             }
             else if (theta > 0)
             {
-                SynapticAt(s, offset + 0.5 * theta, out aMid, out bMid);
-                SynapticAt(s, offset + theta, out a1, out b1);
+                SynapticAt(s, offset + 0.5 * theta, current, out aMid, out bMid);
+                SynapticAt(s, offset + theta, current, out a1, out b1);
                 Rk4(v, w, theta, a0, b0, aMid, bMid, a1, b1, out _, out wCrossing);
             }
             elapsed = last && theta >= hTry ? to : elapsed + theta;
@@ -227,6 +230,7 @@ public sealed partial class AdExPopulation
         var cell = ws.Cell;
         cell.S = ws.S;
         cell.T0 = t + from;
+        cell.Current = Injected(i);
         double elapsed = from;
         long steps = 0;
         while (elapsed < to)

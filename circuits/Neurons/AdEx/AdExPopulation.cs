@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using BioSim.Circuits.Populations;
+using BioSim.Circuits.Stimuli;
 using BioSim.Circuits.Synapses;
 using BioSim.Engine.Events;
 using BioSim.Engine.Simulation;
@@ -10,7 +11,7 @@ namespace BioSim.Circuits.Neurons.AdEx;
 /// Adaptive exponential integrate-and-fire neurons (Brette &amp; Gerstner 2005, J Neurophysiol 94:3637),
 /// as NEST's aeif_cond_exp / aeif_psc_exp define them:
 /// <code>
-///   C_m dV/dt = −g_L (V − E_L) + g_L Δ_T exp((V − V_T)/Δ_T) − w + I_e + Σ_cur I_k + Σ_cond g_k (E_k − V)
+///   C_m dV/dt = −g_L (V − E_L) + g_L Δ_T exp((V − V_T)/Δ_T) − w + I_e + I_stim + Σ_cur I_k + Σ_cond g_k (E_k − V)
 ///   τ_w dw/dt = a (V − E_L) − w
 ///   τ_k dI_k/dt = −I_k,  τ_k dg_k/dt = −g_k;   I_k += weight (pA), g_k += weight (nS) on each arriving spike
 ///   V ≥ V_peak → spike; V ← V_reset, w ← w + b; V held at V_reset for t_ref (w keeps evolving)
@@ -32,7 +33,7 @@ namespace BioSim.Circuits.Neurons.AdEx;
 /// and such an overshoot cannot kick w by a·(overshoot)·h/τ_w (with V_peak = 0 an unclamped stage can
 /// reach 1e8 mV). A state that is still not finite raises <see cref="SimulationDivergedException"/>.
 /// </summary>
-public sealed partial class AdExPopulation : IntegrateAndFirePopulation, IPopulationFactory<AdExParameters, AdExPopulation>, IExactInput, ILocalStepping
+public sealed partial class AdExPopulation : IntegrateAndFirePopulation, IPopulationFactory<AdExParameters, AdExPopulation>, IExactInput, ILocalStepping, ICurrentTarget
 {
     /// <summary>V below −this (mV) is far past every reversal potential (above, a spike resets it): a runaway input.</summary>
     public const double PlausibleVoltage = 1000;
@@ -104,6 +105,7 @@ public sealed partial class AdExPopulation : IntegrateAndFirePopulation, IPopula
         }
 
         double deltaT = _p.Delta_T, vPeak = _p.V_peak;
+        var injected = InjectedCurrent;
         for (int i = start; i < end; i++)
         {
             if (RefractoryEnd[i] > t)
@@ -111,7 +113,9 @@ public sealed partial class AdExPopulation : IntegrateAndFirePopulation, IPopula
                 AdvanceGeneral(i, t, dt, spikes);
                 continue;
             }
-            double a0 = 0, b0 = 0, aMid = 0, bMid = 0, a1 = 0, b1 = 0;
+            // The injected current (constant over the step) adds to the synaptic drive A.
+            double current = injected is null ? 0 : injected[i];
+            double a0 = current, b0 = 0, aMid = current, bMid = 0, a1 = current, b1 = 0;
             for (int k = 0; k < receptors; k++)
             {
                 double s0 = _s[k][i], ac = _aCoefficient[k], bc = _bCoefficient[k];
@@ -155,6 +159,9 @@ public sealed partial class AdExPopulation : IntegrateAndFirePopulation, IPopula
         RefractoryEnd[i] = refractoryEnd;
         for (int k = 0; k < _s.Length; k++) _s[k][i] *= _pFull[k];
     }
+
+    /// <inheritdoc/>
+    public void AttachCurrent(CurrentProjection projection) => AttachCurrentInput(projection);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private double DvDt(double v, double w, double a, double b)

@@ -28,12 +28,13 @@ public sealed partial class HhPopulation
     {
         public double[] S = [];
         public double T0;
+        public double Current;
 
         public int Dimension => 4;
 
         public void Derivatives(double t, ReadOnlySpan<double> y, Span<double> dydt)
         {
-            owner.SynapticAt(S, t - T0, out double gSyn, out double iSyn);
+            owner.SynapticAt(S, t - T0, Current, out double gSyn, out double iSyn);
             double v = y[0], m = y[1], h = y[2], n = y[3];
             owner.Membrane(m, h, n, gSyn, iSyn, out double g, out double current);
             dydt[0] = (current - g * v) / owner._c;
@@ -112,7 +113,7 @@ public sealed partial class HhPopulation
                 for (int k = 0; k < receptors; k++) s[k] *= Math.Exp(-(until - elapsed) / _tau[k]);
                 elapsed = until;
                 if (!hasEvent) break;
-                s[events[e].Port] += events[e].Weight;
+                if (!TryApplyCurrent(events[e])) s[events[e].Port] += events[e].Weight;
                 e++;
             }
             double vEnd = y[0];
@@ -130,11 +131,12 @@ public sealed partial class HhPopulation
         }
     }
 
-    /// <summary>Synaptic conductance and current <paramref name="age"/> ms after the synaptic variables were <paramref name="s0"/>.</summary>
-    private void SynapticAt(double[] s0, double age, out double gSyn, out double iSyn)
+    /// <summary>Synaptic conductance and current <paramref name="age"/> ms after the synaptic variables were <paramref name="s0"/>,
+    /// the injected <paramref name="current"/> (pA) included in the current.</summary>
+    private void SynapticAt(double[] s0, double age, double current, out double gSyn, out double iSyn)
     {
         gSyn = 0;
-        iSyn = 0;
+        iSyn = current;
         for (int k = 0; k < s0.Length; k++)
         {
             double s = s0[k] * Math.Exp(-age / _tau[k]);
@@ -150,7 +152,7 @@ public sealed partial class HhPopulation
         double step = to - from;
         if (!(step > 0)) return;
         double v = y[0], m = y[1], h = y[2], n = y[3];
-        SynapticAt(s, 0, out double gSyn, out double iSyn);
+        SynapticAt(s, 0, Injected(i), out double gSyn, out double iSyn);
         Membrane(m, h, n, gSyn, iSyn, out double g, out double current);
         double vInf = current / g;
         double vNew = vInf + (v - vInf) * Math.Exp(-step * g / _c);
@@ -163,7 +165,7 @@ public sealed partial class HhPopulation
         if (v < _p.V_th && vNew >= _p.V_th)
         {
             double f0 = (current - g * v) / _c;
-            SynapticAt(s, step, out double gSynEnd, out double iSynEnd);
+            SynapticAt(s, step, Injected(i), out double gSynEnd, out double iSynEnd);
             Membrane(mNew, hNew, nNew, gSynEnd, iSynEnd, out double g1, out double current1);
             double f1 = (current1 - g1 * vNew) / _c;
             spikes.Add(i, t + from + HermiteCrossing.Locate(v, f0, vNew, f1, step, _p.V_th));
@@ -181,6 +183,7 @@ public sealed partial class HhPopulation
         var cell = ws.Cell;
         cell.S = ws.S;
         cell.T0 = t + from;
+        cell.Current = Injected(i);
         double elapsed = from;
         long steps = 0;
         bool armed = true;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using BioSim.Circuits.Populations;
+using BioSim.Circuits.Stimuli;
 using BioSim.Circuits.Synapses;
 using BioSim.Engine.Events;
 using BioSim.Engine.Simulation;
@@ -10,7 +11,7 @@ namespace BioSim.Circuits.Neurons.HodgkinHuxley;
 /// Single-compartment Hodgkin-Huxley neurons with the kinetics of NEURON's built-in <c>hh</c> mechanism
 /// (hh.mod, after Hodgkin &amp; Huxley 1952, J Physiol 117:500; V in mV, rates in 1/ms):
 /// <code>
-///   C dV/dt = −ḡ_Na m³h (V − E_Na) − ḡ_K n⁴ (V − E_K) − g_L (V − E_L) + I_e + Σ_cur I_k + Σ_cond g_k (E_k − V)
+///   C dV/dt = −ḡ_Na m³h (V − E_Na) − ḡ_K n⁴ (V − E_K) − g_L (V − E_L) + I_e + I_stim + Σ_cur I_k + Σ_cond g_k (E_k − V)
 ///   dx/dt = q10 (α_x (1 − x) − β_x x),  x ∈ {m, h, n},  q10 = 3^((celsius − 6.3)/10)
 ///   α_m = 0.1 vtrap(−(V + 40), 10)   β_m = 4 e^{−(V + 65)/18}
 ///   α_h = 0.07 e^{−(V + 65)/20}       β_h = 1/(e^{−(V + 35)/10} + 1)
@@ -29,7 +30,7 @@ namespace BioSim.Circuits.Neurons.HodgkinHuxley;
 /// interpolant of V and dV/dt at both ends of the step. There is no refractory period: the next event
 /// needs V to fall below V_th first.
 /// </summary>
-public sealed partial class HhPopulation : NeuronPopulation, IPopulationFactory<HhParameters, HhPopulation>, IExactInput, ILocalStepping
+public sealed partial class HhPopulation : NeuronPopulation, IPopulationFactory<HhParameters, HhPopulation>, IExactInput, ILocalStepping, ICurrentTarget
 {
     /// <summary>|V| beyond this (mV) is no membrane potential: the reversal potentials lie within ±100 mV, so only a
     /// runaway input (a weight in the wrong unit, say) gets there, and the run stops as a divergence instead of completing
@@ -106,11 +107,14 @@ public sealed partial class HhPopulation : NeuronPopulation, IPopulationFactory<
         }
 
         double qdt = _q10 * dt, vTh = _p.V_th;
+        var injected = InjectedCurrent;
         for (int i = start; i < end; i++)
         {
             double v = _v[i], m = _m[i], h = _h[i], n = _n[i];
             // The synaptic drive at the start of the step (frozen over it), then the exact decay.
-            double gSyn = 0, iSyn = 0;
+            // The injected current (constant over the step) adds to the synaptic current.
+            double stimulus = injected is null ? 0 : injected[i];
+            double gSyn = 0, iSyn = stimulus;
             for (int k = 0; k < receptors; k++)
             {
                 double s = _s[k][i];
@@ -137,7 +141,7 @@ public sealed partial class HhPopulation : NeuronPopulation, IPopulationFactory<
             if (v < vTh && vNew >= vTh)
             {
                 double f0 = (current - g * v) / _c;
-                double gSynEnd = 0, iSynEnd = 0;
+                double gSynEnd = 0, iSynEnd = stimulus;
                 for (int k = 0; k < receptors; k++)
                 {
                     double s = _s[k][i];
@@ -154,6 +158,9 @@ public sealed partial class HhPopulation : NeuronPopulation, IPopulationFactory<
             _n[i] = nNew;
         }
     }
+
+    /// <inheritdoc/>
+    public void AttachCurrent(CurrentProjection projection) => AttachCurrentInput(projection);
 
     /// <summary>Total conductance G (nS) and the current G·V_∞ (pA) that the membrane equation is linear in.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -68,7 +68,7 @@ public sealed partial class LifPopulation
             ref readonly var ev = ref events[first + e];
             double h = dt - Math.Clamp(ev.Time - t, 0, dt);
             em[e] = Math.Exp(-h / tm);
-            ek[e] = Math.Exp(-h / _tauSyn[ev.Port]);
+            ek[e] = ev.Port < _tauSyn.Length ? Math.Exp(-h / _tauSyn[ev.Port]) : 0; // the current port has no synaptic decay
         }
         int n = 0;
         for (int e = first; e < stop; e++)
@@ -104,7 +104,7 @@ public sealed partial class LifPopulation
             Membrane[i] = row[0];
             RefractoryEnd[i] = row[1];
             for (int k = 0; k < receptors; k++) _s[k][i] = row[2 + k];
-            AdvanceOneTimed(i, t, dt, vInf, events[from..last], spikes);
+            AdvanceOneTimed(i, t, dt, VInfOf(i, vInf), events[from..last], spikes);
             from = last;
         }
     }
@@ -121,13 +121,22 @@ public sealed partial class LifPopulation
         for (int e = 0; e < events.Length; e++)
         {
             double em = membraneKernel[e], ek = synapseKernel[e];
+            if (events[e].Port == CurrentPort)
+            {
+                // A step ΔI of the injected current: V gains R_m ΔI (1 − e^{−h/τ_m}) by the end of the step.
+                vEnd += _p.R_m * 1e-3 * events[e].Weight * (1 - em);
+                continue;
+            }
             // At τ_k = τ_m (coefficient NaN) the limit (h/τ_m) e^{−h/τ_m}.
             double c = _gainCoefficient[events[e].Port];
             vEnd += events[e].Weight * (double.IsNaN(c) ? (dt - Math.Clamp(events[e].Time - t, 0, dt)) / tm * em : c * (ek - em));
         }
         if (!(vEnd < _p.V_th)) return false;
         Membrane[i] = vEnd;
-        for (int e = 0; e < events.Length; e++) _s[events[e].Port][i] += events[e].Weight * synapseKernel[e];
+        for (int e = 0; e < events.Length; e++)
+        {
+            if (!TryApplyCurrent(events[e])) _s[events[e].Port][i] += events[e].Weight * synapseKernel[e];
+        }
         return true;
     }
 
@@ -150,7 +159,8 @@ public sealed partial class LifPopulation
             double until = j < events.Length ? Math.Clamp(events[j].Time - t, elapsed, dt) : dt;
             IntegratePiece(i, t, until, vInf, s, ref v, ref refractoryEnd, ref elapsed, ref emitted, spikes);
             if (j == events.Length) break;
-            s[events[j].Port] += events[j].Weight;
+            if (TryApplyCurrent(events[j])) vInf += _p.R_m * 1e-3 * events[j].Weight; // V_∞ follows the injected current
+            else s[events[j].Port] += events[j].Weight;
         }
         Membrane[i] = v;
         RefractoryEnd[i] = refractoryEnd;

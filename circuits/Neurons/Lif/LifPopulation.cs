@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using BioSim.Circuits.Populations;
+using BioSim.Circuits.Stimuli;
 using BioSim.Circuits.Synapses;
 using BioSim.Engine.Events;
 using BioSim.Engine.Simulation;
@@ -22,7 +23,7 @@ namespace BioSim.Circuits.Neurons.Lif;
 /// start (grid timing), or at its exact time inside the step (exact timing, see LifPopulation.Timed.cs). Neurons
 /// that neither spike nor leave refractoriness in a step take a SIMD fast path.
 /// </summary>
-public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulationFactory<LifParameters, LifPopulation>, IExactInput
+public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulationFactory<LifParameters, LifPopulation>, IExactInput, ICurrentTarget
 {
     private readonly LifParameters _p;
     private readonly double[][] _s;
@@ -113,7 +114,8 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
     {
         var rings = Rings;
         double vInf = _p.E_L + _p.R_m * _p.I_e;
-        int i = Vector.IsHardwareAccelerated
+        // With a current device each neuron has its own V_∞ (E_L + R_m (I_e + I_stim)): the scalar step, which takes it per neuron.
+        int i = Vector.IsHardwareAccelerated && InjectedCurrent is null
             ? _s.Length switch
             {
                 0 => AdvanceVectorised(new NoReceptor(), t, dt, start, end, vInf, spikes),
@@ -133,9 +135,16 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
                 System.Numerics.Tensors.TensorPrimitives.Add(syn, input, syn);
                 input.Clear();
             }
-            for (; i < end; i++) AdvanceOne(i, t, dt, vInf, spikes);
+            for (; i < end; i++) AdvanceOne(i, t, dt, VInfOf(i, vInf), spikes);
         }
     }
+
+    /// <summary>V_∞ (mV) of neuron <paramref name="i"/>: <paramref name="vInf"/> = E_L + R_m I_e, plus R_m I_stim (I_stim in pA, R_m in MΩ)
+    /// when a current device is connected.</summary>
+    private double VInfOf(int i, double vInf) => InjectedCurrent is { } current ? vInf + _p.R_m * 1e-3 * current[i] : vInf;
+
+    /// <inheritdoc/>
+    public void AttachCurrent(CurrentProjection projection) => AttachCurrentInput(projection);
 
     /// <summary>
     /// The SIMD fast path over whole vectors of neurons in [start, end): applies the arriving input, advances V

@@ -32,12 +32,13 @@ public sealed partial class LifCondPopulation
         private readonly double[] _tau = owner._tau, _e = owner._eCoefficient, _g = owner._gCoefficient;
         public double[] S = [];
         public double T0;
+        public double Current;
 
         public int Dimension => 1;
 
         public void Derivatives(double t, ReadOnlySpan<double> y, Span<double> dydt)
         {
-            double g = _p.g_L, drive = _p.g_L * _p.E_L + _p.I_e, age = t - T0;
+            double g = _p.g_L, drive = _p.g_L * _p.E_L + _p.I_e + Current, age = t - T0;
             for (int k = 0; k < S.Length; k++)
             {
                 double s = S[k] * Math.Exp(-age / _tau[k]);
@@ -110,7 +111,7 @@ public sealed partial class LifCondPopulation
                 else PieceLocalSteps(ws, i, t, elapsed, until, ref v, ref refractoryEnd, ref emitted, spikes);
                 elapsed = until;
                 if (!hasEvent) break;
-                s[events[e].Port] += events[e].Weight;
+                if (!TryApplyCurrent(events[e])) s[events[e].Port] += events[e].Weight;
                 e++;
             }
             SimulationDivergedException.ThrowIfImplausible(Name, "V", i, t + dt, v, -PlausibleVoltage, PlausibleVoltage, "mV", PlausibleAdvice);
@@ -138,7 +139,7 @@ public sealed partial class LifCondPopulation
             }
             double remaining = to - elapsed;
             if (!(remaining > 0)) break;
-            Interval(s, elapsed - from, remaining, out double g, out double vInf);
+            Interval(s, Injected(i), elapsed - from, remaining, out double g, out double vInf);
             double vEnd = vInf + (v - vInf) * Math.Exp(-remaining * g / _p.C_m);
             SimulationDivergedException.ThrowIfImplausible(Name, "V", i, t + to, vEnd, -PlausibleVoltage, PlausibleVoltage, "mV", PlausibleAdvice);
             if (vEnd < _p.V_th)
@@ -149,7 +150,7 @@ public sealed partial class LifCondPopulation
             double theta = v >= _p.V_th ? 0 : CrossingTime(v, g, vInf, remaining);
             for (int iteration = 0; iteration < 3 && theta > 0; iteration++)
             {
-                Interval(s, elapsed - from, theta, out double gTheta, out double vInfTheta);
+                Interval(s, Injected(i), elapsed - from, theta, out double gTheta, out double vInfTheta);
                 if (!(vInfTheta > _p.V_th)) break;
                 theta = CrossingTime(v, gTheta, vInfTheta, remaining);
             }
@@ -161,11 +162,12 @@ public sealed partial class LifCondPopulation
         for (int k = 0; k < s.Length; k++) s[k] *= Math.Exp(-(to - from) / _tau[k]);
     }
 
-    /// <summary><see cref="Interval(int, double, double, out double, out double)"/> with the synaptic variables given at offset 0.</summary>
-    private void Interval(double[] s0, double offset, double h, out double g, out double vInf)
+    /// <summary><see cref="Interval(int, double, double, out double, out double)"/> with the synaptic variables given at offset 0
+    /// and the injected current <paramref name="current"/> (pA).</summary>
+    private void Interval(double[] s0, double current, double offset, double h, out double g, out double vInf)
     {
         g = _p.g_L;
-        double drive = _p.g_L * _p.E_L + _p.I_e;
+        double drive = _p.g_L * _p.E_L + _p.I_e + current;
         for (int k = 0; k < s0.Length; k++)
         {
             double s = s0[k] * Math.Exp(-offset / _tau[k]) * AverageFactor(_tau[k], h);
@@ -181,6 +183,7 @@ public sealed partial class LifCondPopulation
         var cell = ws.Cell;
         cell.S = ws.S;
         cell.T0 = t + from;
+        cell.Current = Injected(i);
         double elapsed = from;
         long steps = 0;
         while (true)

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using BioSim.Circuits.Populations;
+using BioSim.Circuits.Stimuli;
 using BioSim.Circuits.Synapses;
 using BioSim.Engine.Events;
 using BioSim.Engine.Simulation;
@@ -10,7 +11,7 @@ namespace BioSim.Circuits.Neurons.LifCond;
 /// Leaky integrate-and-fire neurons with conductance-based exponential synapses, the neuron of the COBA
 /// benchmark (Brette et al. 2007; Vogels &amp; Abbott 2005):
 /// <code>
-///   C_m dV/dt = g_L (E_L − V) + Σ_cond g_k (E_k − V) + Σ_cur I_k + I_e     (unless refractory: V = V_reset)
+///   C_m dV/dt = g_L (E_L − V) + Σ_cond g_k (E_k − V) + Σ_cur I_k + I_e + I_stim     (unless refractory: V = V_reset)
 ///   τ_k dg_k/dt = −g_k,  g_k += weight (nS);   τ_k dI_k/dt = −I_k,  I_k += weight (pA)
 ///   V ≥ V_th → spike, V ← V_reset for t_ref
 /// </code>
@@ -26,7 +27,7 @@ namespace BioSim.Circuits.Neurons.LifCond;
 /// is as in <see cref="Lif.LifPopulation"/>: its end is honoured inside the step, and input that arrives
 /// during it still builds up the conductances.
 /// </summary>
-public sealed partial class LifCondPopulation : IntegrateAndFirePopulation, IPopulationFactory<LifCondParameters, LifCondPopulation>, IExactInput, ILocalStepping
+public sealed partial class LifCondPopulation : IntegrateAndFirePopulation, IPopulationFactory<LifCondParameters, LifCondPopulation>, IExactInput, ILocalStepping, ICurrentTarget
 {
     /// <summary>|V| beyond this (mV) is far past every reversal potential: a runaway input, stopped as a divergence.</summary>
     public const double PlausibleVoltage = 1000;
@@ -96,6 +97,7 @@ public sealed partial class LifCondPopulation : IntegrateAndFirePopulation, IPop
         }
 
         double gL = _p.g_L, leakDrive = _p.g_L * _p.E_L + _p.I_e, vTh = _p.V_th, dtOverC = dt / _p.C_m;
+        var injected = InjectedCurrent;
         for (int i = start; i < end; i++)
         {
             if (RefractoryEnd[i] > t)
@@ -103,7 +105,7 @@ public sealed partial class LifCondPopulation : IntegrateAndFirePopulation, IPop
                 AdvanceGeneral(i, t, dt, spikes);
                 continue;
             }
-            double g = gL, drive = leakDrive;
+            double g = gL, drive = injected is null ? leakDrive : leakDrive + injected[i];
             for (int k = 0; k < receptors; k++)
             {
                 double s = _s[k][i] * _averageFull[k];
@@ -168,6 +170,9 @@ public sealed partial class LifCondPopulation : IntegrateAndFirePopulation, IPop
         for (int k = 0; k < _s.Length; k++) _s[k][i] *= _pFull[k];
     }
 
+    /// <inheritdoc/>
+    public void AttachCurrent(CurrentProjection projection) => AttachCurrentInput(projection);
+
     /// <summary>Time for V to go from v to V_th under the frozen G and V_∞ (V_∞ &gt; V_th), clamped to [0, h].</summary>
     private double CrossingTime(double v, double g, double vInf, double h)
     {
@@ -182,7 +187,7 @@ public sealed partial class LifCondPopulation : IntegrateAndFirePopulation, IPop
     private void Interval(int i, double offset, double h, out double g, out double vInf)
     {
         g = _p.g_L;
-        double drive = _p.g_L * _p.E_L + _p.I_e;
+        double drive = _p.g_L * _p.E_L + _p.I_e + Injected(i);
         for (int k = 0; k < _s.Length; k++)
         {
             double s = _s[k][i] * Math.Exp(-offset / _tau[k]) * AverageFactor(_tau[k], h);
