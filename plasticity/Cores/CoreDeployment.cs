@@ -104,6 +104,31 @@ public static class CoreDeployment
         return new NeurosynapticCoresParameters { cores = specs };
     }
 
+    /// <summary>A core's axon → input map as runs of consecutive axons reading consecutive inputs (at most 64 long): a 16 × 16
+    /// image window is 16 runs of 16.</summary>
+    private static (int Axon, int Input, int Length)[] Runs(ProbabilisticCore core)
+    {
+        var runs = new List<(int, int, int)>();
+        int a = 0;
+        while (a < core.Axons)
+        {
+            int length = 1;
+            while (a + length < core.Axons && length < 64 && core.Inputs[a + length] == core.Inputs[a] + length) length++;
+            runs.Add((a, core.Inputs[a], length));
+            a += length;
+        }
+        return [.. runs];
+    }
+
+    /// <summary><paramref name="length"/> (≤ 64) bits of <paramref name="bits"/> from bit <paramref name="start"/>, in the low bits.</summary>
+    private static ulong Bits(ulong[] bits, int start, int length)
+    {
+        int word = start / 64, shift = start % 64;
+        ulong value = bits[word] >> shift;
+        if (shift > 0 && shift + length > 64 && word + 1 < bits.Length) value |= bits[word + 1] << (64 - shift);
+        return length == 64 ? value : value & ((1UL << length) - 1);
+    }
+
     /// <summary>
     /// Runs <paramref name="copies"/> sampled copies on <paramref name="data"/> in the engine (one tick per sample, then one
     /// per further layer) and returns the accuracy and energy of the ensembles of the first N copies for each N in
@@ -129,7 +154,8 @@ public static class CoreDeployment
         Span<ulong> axons = stackalloc ulong[4];
         var firstLayer = network.Layers[0];
         int[] outputOffset = [.. network.Layers[^1].Select((c, i) => network.Layers[^1].Take(i).Sum(x => x.Neurons))];
-        var pixel = new bool[data.InputSize];
+        var pixels = new ulong[(data.InputSize + 63) / 64];
+        var runs = firstLayer.Select(Runs).ToArray();
         // A value p spikes when a uniform 32-bit word u < p·2³² (exact to 2⁻³²); four words per Philox block.
         var levels = new uint[data.InputSize];
         for (int tick = 0; tick < data.Count + layers - 1; tick++)
@@ -143,21 +169,25 @@ public static class CoreDeployment
                 {
                     var draws = inputStream.ForElement((uint)copy);
                     draws.Position = (ulong)tick * blocksPerSample;
-                    for (int i = 0; i < pixel.Length; i += 4)
+                    Array.Clear(pixels);
+                    int inputs = levels.Length;
+                    for (int i = 0; i < inputs; i += 4)
                     {
                         var (u0, u1, u2, u3) = draws.NextBlock();
-                        pixel[i] = u0 < levels[i];
-                        if (i + 1 < pixel.Length) pixel[i + 1] = u1 < levels[i + 1];
-                        if (i + 2 < pixel.Length) pixel[i + 2] = u2 < levels[i + 2];
-                        if (i + 3 < pixel.Length) pixel[i + 3] = u3 < levels[i + 3];
+                        ulong bits = (u0 < levels[i] ? 1UL : 0)
+                            | (i + 1 < inputs && u1 < levels[i + 1] ? 2UL : 0)
+                            | (i + 2 < inputs && u2 < levels[i + 2] ? 4UL : 0)
+                            | (i + 3 < inputs && u3 < levels[i + 3] ? 8UL : 0);
+                        pixels[i / 64] |= bits << (i % 64);
                     }
                     for (int k = 0; k < firstLayer.Length; k++)
                     {
                         axons.Clear();
-                        var core = firstLayer[k];
-                        for (int a = 0; a < core.Axons; a++)
+                        foreach (var (axon, input, length) in runs[k])
                         {
-                            if (pixel[core.Inputs[a]]) axons[a / 64] |= 1UL << (a % 64);
+                            ulong bits = Bits(pixels, input, length);
+                            axons[axon / 64] |= bits << (axon % 64);
+                            if (axon % 64 + length > 64) axons[axon / 64 + 1] |= bits >> (64 - axon % 64);
                         }
                         population.Stimulate(copy * perCopy + k, axons);
                     }
