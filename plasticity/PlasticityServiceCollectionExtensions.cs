@@ -1,7 +1,9 @@
 using System.Globalization;
+using BioSim.Circuits.Microcircuit;
 using BioSim.Circuits.Plasticity;
 using BioSim.Engine.Numerics;
 using BioSim.Engine.Plugins;
+using BioSim.Plasticity.Dendritic;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
 using BioSim.Plasticity.Rules;
@@ -27,6 +29,7 @@ public static class PlasticityServiceCollectionExtensions
 
         services.AddPlugin<ISynapticRule, Stdp>("stdp");
         services.AddPlugin<ISynapticRule, TripletStdp>("stdp-triplet");
+        services.AddPlugin<IMicrocircuitRule, DendriticErrorRule>("dendritic-error");
 
         services.AddPlugin<IOptimiser>("sgd", () => new SgdMomentum(), PluginLifetime.PerUse);
         services.AddPlugin<IOptimiser>("adam", () => new Adam(), PluginLifetime.PerUse);
