@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using BioSim.Circuits.Populations;
+using BioSim.Circuits.Synapses;
 using BioSim.Engine.Events;
 using BioSim.Engine.Random;
 using BioSim.Engine.Simulation;
@@ -31,7 +32,7 @@ namespace BioSim.Circuits.Microcircuit;
 /// <c>u_I_l</c>, <c>r_I_l</c>, <c>v_D_l</c>, <c>r_0</c>), row-major dense weight matrices (rows = receiving cells), the target
 /// and whether it is on; all of it is saved in checkpoints. No allocation per step.
 /// </summary>
-public sealed class CorticalMicrocircuit : IPopulation
+public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<MicrocircuitParameters, CorticalMicrocircuit>
 {
     private readonly int[] _n;
     private readonly int _top;
@@ -52,19 +53,19 @@ public sealed class CorticalMicrocircuit : IPopulation
     private IMicrocircuitPlasticity? _plasticity;
 
     /// <summary>A circuit at rest (every potential 0, input rates 0, no target) with random weights: every matrix entry
-    /// uniform in [−s, s]/√(fan-in) with s = <paramref name="initialScale"/>, drawn from streams keyed by
-    /// (<paramref name="seed"/>, <paramref name="name"/>, the matrix's name).</summary>
+    /// uniform in [−s, s]/√(fan-in) with s = initial_scale, drawn from streams keyed by (<paramref name="seed"/>,
+    /// <paramref name="name"/>, the matrix's name). <c>self_predicting</c>, <c>patterns</c> and <c>teacher_scale</c> are
+    /// applied by <see cref="Create"/> (the experiment-file path), not here.</summary>
     /// <param name="name">The component's name, as reports use it; it keys the random streams.</param>
     /// <param name="parameters">The parameters, checked here (a problem throws an <see cref="ArgumentException"/> naming the field).</param>
     /// <param name="seed">The experiment's seed.</param>
-    /// <param name="initialScale">s, the scale of the initial weights (≥ 0).</param>
-    public CorticalMicrocircuit(string name, MicrocircuitParameters parameters, ulong seed = 0, double initialScale = 1.0)
+    public CorticalMicrocircuit(string name, MicrocircuitParameters parameters, ulong seed = 0)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A microcircuit needs a non-empty name.", nameof(name));
         string? problem = parameters.Validate();
         if (problem is not null) throw new ArgumentException($"Microcircuit '{name}': {problem}.", nameof(parameters));
-        if (!(initialScale >= 0) || double.IsInfinity(initialScale)) throw new ArgumentOutOfRangeException(nameof(initialScale), $"The initial weight scale must be ≥ 0 and finite, got {initialScale}.");
+        double initialScale = parameters.initial_scale;
         Name = name;
         Parameters = parameters;
         _n = [.. parameters.layers];
@@ -120,6 +121,48 @@ public sealed class CorticalMicrocircuit : IPopulation
         _target = new double[_n[_top]];
         for (int l = 1; l <= _top; l++) Size += _n[l] + (l < _top ? _n[l + 1] : 0);
         Refresh();
+    }
+
+    /// <summary>None: nothing projects into a microcircuit (its input is its samples).</summary>
+    public static IReadOnlyList<string> ReceptorModels => [];
+
+    /// <summary>The circuit an experiment file describes (model "microcircuit"): <paramref name="size"/> must be the
+    /// number of cells (<see cref="Size"/>); with <c>self_predicting</c> the lateral weights start in the self-predicting
+    /// state; with <c>patterns</c> &gt; 0 the circuit presents that many random input patterns (rates uniform in [0, 1), from
+    /// the stream (seed, name, "patterns")) in turn, with targets from a random teacher of the same shape
+    /// (named name + "/teacher", initial_scale = teacher_scale) when teacher_scale &gt; 0.</summary>
+    /// <param name="name">The component's name.</param>
+    /// <param name="size">The number of cells the experiment file states.</param>
+    /// <param name="parameters">The parameters.</param>
+    /// <param name="receptors">Must be empty.</param>
+    /// <param name="seed">The experiment's seed.</param>
+    public static CorticalMicrocircuit Create(string name, int size, MicrocircuitParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(receptors);
+        var circuit = new CorticalMicrocircuit(name, parameters, seed);
+        if (size != circuit.Size)
+        {
+            throw new ArgumentException($"Microcircuit '{name}': size must be {circuit.Size}, the pyramidal cells of layers 1 … {circuit.OutputLayer} and the interneurons of the hidden layers for layers [{string.Join(", ", parameters.layers)}]; got {size}.", nameof(size));
+        }
+        if (receptors.Count > 0) throw new ArgumentException($"Microcircuit '{name}' takes no receptors (its input is its samples).", nameof(receptors));
+        if (parameters.self_predicting) SelfPredictingState.Apply(circuit);
+        if (parameters.patterns > 0)
+        {
+            int n0 = parameters.layers[0], nL = parameters.layers[^1];
+            var inputs = new double[parameters.patterns * n0];
+            var stream = new RandomStream(seed, name, "patterns");
+            for (int i = 0; i < inputs.Length; i++) inputs[i] = stream.NextDouble();
+            double[]? targets = null;
+            if (parameters.teacher_scale > 0)
+            {
+                var teacher = new CorticalMicrocircuit(name + "/teacher", parameters with { initial_scale = parameters.teacher_scale, self_predicting = false, patterns = 0, teacher_scale = 0 }, seed);
+                targets = new double[parameters.patterns * nL];
+                for (int k = 0; k < parameters.patterns; k++) teacher.FeedforwardPass(inputs.AsSpan(k * n0, n0), targets.AsSpan(k * nL, nL));
+            }
+            circuit.UseSamples(new SampleTable(inputs, n0, targets, targets is null ? 0 : nL));
+        }
+        return circuit;
     }
 
     /// <inheritdoc/>
@@ -187,6 +230,34 @@ public sealed class CorticalMicrocircuit : IPopulation
 
     /// <summary>W^IP_l, pyramidal-to-interneuron weights of hidden layer <paramref name="layer"/>, row-major n_{l+1} × n_l (live).</summary>
     public double[] PyramidalToInterneuron(int layer) => Layer(_pyrToInter, layer, 1, _top - 1, "pyramidal-to-interneuron weights");
+
+    /// <summary>
+    /// The output potentials of the feedforward pass the circuit computes when its apical potentials are zero (the
+    /// self-predicting fixed point without a target): û_l = k_l W^PP_{l,l−1} φ(û_{l−1}), φ(û_0) = the input rates, with
+    /// k_l = g_B/(g_lk + g_B + g_A) in hidden layers and g_B/(g_lk + g_B) at the output. For predictions (test error) and
+    /// teachers; allocates its scratch, so it is not for the hot loop.
+    /// </summary>
+    public void FeedforwardPass(ReadOnlySpan<double> input, Span<double> output)
+    {
+        if (input.Length != _n[0]) throw new ArgumentException($"Microcircuit '{Name}': the input layer has {_n[0]} cells, got {input.Length} rates.", nameof(input));
+        if (output.Length != _n[_top]) throw new ArgumentException($"Microcircuit '{Name}': the output layer has {_n[_top]} cells, got room for {output.Length}.", nameof(output));
+        var p = Parameters;
+        double[] r = input.ToArray();
+        for (int l = 1; l <= _top; l++)
+        {
+            var u = new double[_n[l]];
+            MatVec(_forward[l], r, u);
+            double k = l == _top ? p.g_B / _gOut : p.g_B / _gHidden;
+            for (int i = 0; i < u.Length; i++) u[i] *= k;
+            if (l == _top)
+            {
+                u.CopyTo(output);
+                break;
+            }
+            r = new double[_n[l]];
+            _phi.Apply(u, r);
+        }
+    }
 
     /// <summary>Clamps the input rates r₀ to <paramref name="rates"/> and recomputes the first layer's basal potentials.</summary>
     public void SetInput(ReadOnlySpan<double> rates)
@@ -264,10 +335,12 @@ public sealed class CorticalMicrocircuit : IPopulation
         return ProbeLayout.PerElement(variable, UnitOf(variable), values, chosen);
     }
 
-    /// <summary>The exact relaxation factors and noise amplitudes for step <paramref name="dt"/>, and the steps per sample.</summary>
+    /// <summary>The exact relaxation factors and noise amplitudes for step <paramref name="dt"/>, and the steps per sample;
+    /// rates and dendrites are recomputed (<see cref="Refresh"/>), so potentials set before (an experiment's "initial") take effect.</summary>
     public void Prepare(double dt, int maxDelaySteps)
     {
         _dt = dt;
+        Refresh();
         (_decayHidden, _noiseHidden) = Propagator(_gHidden, dt);
         (_decayOut, _noiseOut) = Propagator(_gOut, dt);
         (_decayOutNudged, _noiseOutNudged) = Propagator(_gOutNudged, dt);

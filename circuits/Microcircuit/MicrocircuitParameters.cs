@@ -43,6 +43,22 @@ public sealed record MicrocircuitParameters : IModelParameters
     /// Default 100.</summary>
     public double sample_duration { get; init; } = 100.0;
 
+    /// <summary>initial_scale, s of the initial weights: every matrix entry uniform in [−s, s]/√(fan-in), ≥ 0. Default 1.</summary>
+    public double initial_scale { get; init; } = 1.0;
+
+    /// <summary>self_predicting, whether the lateral weights start in the analytic self-predicting state
+    /// (<see cref="SelfPredictingState"/>) instead of at random. Default false.</summary>
+    public bool self_predicting { get; init; }
+
+    /// <summary>patterns, how many random input patterns (rates uniform in [0, 1)) the circuit presents to itself in turn,
+    /// each for sample_duration, ≥ 0; 0: the input stays at rest (or is set from C#). Default 0.</summary>
+    public int patterns { get; init; }
+
+    /// <summary>teacher_scale, with patterns &gt; 0: the targets are the output potentials of a random teacher circuit of
+    /// the same shape whose weights have this initial_scale (the teacher-student regression task), ≥ 0; 0: no target
+    /// (e.g. learning the self-predicting state). Default 0.</summary>
+    public double teacher_scale { get; init; }
+
     /// <summary>The first invalid field as "field: problem", or null.</summary>
     public string? Validate() =>
         (layers is { Length: >= 2 } ? null : $"layers: needs at least an input and an output layer, got {layers?.Length ?? 0}")
@@ -50,5 +66,8 @@ public sealed record MicrocircuitParameters : IModelParameters
         ?? Positive(g_lk, "g_lk", "1/ms") ?? NonNegative(g_B, "g_B", "1/ms") ?? NonNegative(g_A, "g_A", "1/ms")
         ?? NonNegative(g_D, "g_D", "1/ms") ?? NonNegative(g_som, "g_som", "1/ms")
         ?? (RateTransfer.Find(phi) is not null ? null : $"phi: '{phi}' is not a rate function; allowed: {string.Join(", ", RateTransfer.Names)}")
-        ?? NonNegative(noise, "noise", "mV/√ms") ?? Positive(sample_duration, "sample_duration", "ms");
+        ?? NonNegative(noise, "noise", "mV/√ms") ?? Positive(sample_duration, "sample_duration", "ms")
+        ?? NonNegative(initial_scale, "initial_scale", "(dimensionless)") ?? (patterns >= 0 ? null : $"patterns: must be ≥ 0, got {patterns}")
+        ?? NonNegative(teacher_scale, "teacher_scale", "(dimensionless)")
+        ?? (teacher_scale > 0 && patterns == 0 ? "teacher_scale: a teacher needs input patterns; set patterns > 0" : null);
 }

@@ -17,8 +17,8 @@ public sealed class MicrocircuitCheckpointTests
 {
     private static (CorticalMicrocircuit Circuit, Simulator Simulator) Build()
     {
-        var p = new MicrocircuitParameters { layers = [6, 5, 4], noise = 0.1 };
-        var c = new CorticalMicrocircuit("mc", p, 5, 1.5);
+        var p = new MicrocircuitParameters { layers = [6, 5, 4], noise = 0.1, initial_scale = 1.5 };
+        var c = new CorticalMicrocircuit("mc", p, 5);
         c.UseSamples(new SampleTable(Uniform(1, "x", 4 * 6), 6, Uniform(1, "y", 4 * 4, -1, 1), 4));
         c.Attach(new DendriticErrorRule().Create(new DendriticErrorParameters
         {

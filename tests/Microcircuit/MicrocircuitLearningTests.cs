@@ -47,7 +47,7 @@ public sealed class MicrocircuitLearningTests
     public void AStudentLearnsARandomTeacherAndKeepsTheSelfPredictingState()
     {
         const int samples = 300, tests = 50;
-        var teacher = new CorticalMicrocircuit("teacher", new MicrocircuitParameters { layers = [30, 20, 10] }, 101, 3.0);
+        var teacher = new CorticalMicrocircuit("teacher", new MicrocircuitParameters { layers = [30, 20, 10], initial_scale = 3.0 }, 101);
         var x = Uniform(3, "train", samples * 30);
         var y = new double[samples * 10];
         for (int s = 0; s < samples; s++) FeedforwardPotentials(teacher, x.AsSpan(s * 30, 30))[2].CopyTo(y, s * 10);
@@ -55,7 +55,7 @@ public sealed class MicrocircuitLearningTests
         var yTest = new double[tests * 10];
         for (int s = 0; s < tests; s++) FeedforwardPotentials(teacher, xTest.AsSpan(s * 30, 30))[2].CopyTo(yTest, s * 10);
 
-        var c = new CorticalMicrocircuit("student", new MicrocircuitParameters { layers = [30, 20, 10] }, 7, 3.0);
+        var c = new CorticalMicrocircuit("student", new MicrocircuitParameters { layers = [30, 20, 10], initial_scale = 3.0 }, 7);
         SelfPredictingState.Apply(c);
         c.UseSamples(new SampleTable(x, 30, y, 10));
         c.Attach(new DendriticErrorRule().Create(new DendriticErrorParameters

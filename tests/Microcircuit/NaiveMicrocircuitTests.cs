@@ -183,14 +183,14 @@ public sealed class NaiveMicrocircuitTests
     {
         const ulong seed = 21;
         const double dt = 0.1;
-        var p = new MicrocircuitParameters { layers = [7, 5, 4, 3], noise = 0.05, sample_duration = 100 };
+        var p = new MicrocircuitParameters { layers = [7, 5, 4, 3], noise = 0.05, sample_duration = 100, initial_scale = 2.0 };
         var rule = new DendriticErrorParameters
         {
             eta_PP = [0.01, 0.02, 0.03], eta_IP = [0.011, 0.012], eta_PI = [0.021, 0.022], eta_down = [0.005, 0.006], tau_w = 30,
         };
         var inputs = Uniform(seed, "inputs", 3 * 7);
         var targets = Uniform(seed, "targets", 3 * 3, -1, 2);
-        var c = new CorticalMicrocircuit("mc", p, seed, 2.0);
+        var c = new CorticalMicrocircuit("mc", p, seed);
         var naive = new Naive(c, rule, seed);
         c.UseSamples(new SampleTable(inputs, 7, targets, 3));
         c.Attach(new DendriticErrorRule().Create(rule));
@@ -219,7 +219,7 @@ public sealed class NaiveMicrocircuitTests
             }
         }
         // Every matrix moved well beyond the tolerance, so the agreement is not that of unchanged weights.
-        var fresh = new CorticalMicrocircuit("mc", p, seed, 2.0);
+        var fresh = new CorticalMicrocircuit("mc", p, seed);
         for (int l = 1; l <= 3; l++)
         {
             double moved = c.Forward(l).Zip(fresh.Forward(l), (x, y) => Math.Abs(x - y)).Max();
