@@ -43,6 +43,7 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
     private readonly RandomStream[][] _noisePyr, _noiseInter;
     private readonly Dictionary<string, (double[] Values, string Unit)> _variables = new(StringComparer.Ordinal);
     private readonly List<string> _variableNames = [];
+    private readonly (string Pyramidal, string Interneuron)[] _names;
     private readonly double _gHidden, _gOut, _gOutNudged, _gInter;
     private double _dt = double.NaN;
     private double _decayHidden, _decayOut, _decayOutNudged, _decayInter;
@@ -91,6 +92,7 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
         _pyrToInter = new double[layers][];
         _noisePyr = new RandomStream[layers][];
         _noiseInter = new RandomStream[layers][];
+        _names = [.. Enumerable.Range(0, layers).Select(l => ($"u_{l}", $"u_I_{l}"))];
         _r[0] = Register("r_0", "1", _n[0]);
         _u[0] = _vB[0] = _vA[0] = _uI[0] = _rI[0] = _vD[0] = _forward[0] = _topDown[0] = _interToApical[0] = _pyrToInter[0] = [];
         _noisePyr[0] = _noiseInter[0] = [];
@@ -374,16 +376,16 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
         for (int l = 1; l < _top; l++)
         {
             Relax(_uI[l], _vD[l], p.g_D, _u[l + 1], p.g_som, _gInter, _decayInter, _noiseInterneuron, _noiseInter[l], position);
-            Check(_uI[l], $"u_I_{l}", t + dt);
+            Check(_uI[l], _names[l].Interneuron, t + dt);
         }
         for (int l = 1; l < _top; l++)
         {
             Relax(_u[l], _vB[l], p.g_B, _vA[l], p.g_A, _gHidden, _decayHidden, _noiseHidden, _noisePyr[l], position);
-            Check(_u[l], $"u_{l}", t + dt);
+            Check(_u[l], _names[l].Pyramidal, t + dt);
         }
         if (Nudged) Relax(_u[_top], _vB[_top], p.g_B, _target, p.g_som, _gOutNudged, _decayOutNudged, _noiseOutNudged, _noisePyr[_top], position);
         else Relax(_u[_top], _vB[_top], p.g_B, _target, 0, _gOut, _decayOut, _noiseOut, _noisePyr[_top], position);
-        Check(_u[_top], $"u_{_top}", t + dt);
+        Check(_u[_top], _names[_top].Pyramidal, t + dt);
         for (int l = 1; l <= _top; l++)
         {
             _phi.Apply(_u[l], _r[l]);

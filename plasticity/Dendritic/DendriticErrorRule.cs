@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using BioSim.Circuits.Microcircuit;
 using BioSim.Engine.Simulation;
 
@@ -124,12 +126,37 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
                 int columns = m.Columns;
                 for (int i = 0; i < m.Rows; i++)
                 {
-                    var w = m.Weights.AsSpan(i * columns, columns);
-                    var filtered = m.Filtered.AsSpan(i * columns, columns);
-                    TensorPrimitives.Multiply(filtered, _decay, filtered);
-                    TensorPrimitives.MultiplyAdd(pre, b * m.Error[i], filtered, filtered);
-                    TensorPrimitives.MultiplyAdd(filtered, step, w, w);
+                    Update(m.Weights.AsSpan(i * columns, columns), m.Filtered.AsSpan(i * columns, columns), pre, _decay, b * m.Error[i], step);
                 }
+            }
+        }
+
+        /// <summary>One row, one pass over memory: Δ ← a Δ + c·pre, W ← W + s Δ (the weight rows of large layers do not fit in
+        /// cache, so three separate passes cost three times the memory traffic).</summary>
+        private static void Update(Span<double> w, Span<double> filtered, ReadOnlySpan<double> pre, double a, double c, double s)
+        {
+            int j = 0;
+            if (Vector.IsHardwareAccelerated && w.Length >= Vector<double>.Count)
+            {
+                var va = new Vector<double>(a);
+                var vc = new Vector<double>(c);
+                var vs = new Vector<double>(s);
+                var wv = MemoryMarshal.Cast<double, Vector<double>>(w);
+                var fv = MemoryMarshal.Cast<double, Vector<double>>(filtered);
+                var pv = MemoryMarshal.Cast<double, Vector<double>>(pre);
+                for (int k = 0; k < wv.Length; k++)
+                {
+                    var d = va * fv[k] + vc * pv[k];
+                    fv[k] = d;
+                    wv[k] += vs * d;
+                }
+                j = wv.Length * Vector<double>.Count;
+            }
+            for (; j < w.Length; j++)
+            {
+                double d = a * filtered[j] + c * pre[j];
+                filtered[j] = d;
+                w[j] += s * d;
             }
         }
 
