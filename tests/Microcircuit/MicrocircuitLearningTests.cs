@@ -88,4 +88,54 @@ public sealed class MicrocircuitLearningTests
         Assert.That(after, Is.LessThanOrEqualTo(before / 10), "test error falls at least ten-fold");
         Assert.That(worstApical, Is.LessThan(0.05), "the self-predicting state is kept while learning");
     }
+
+    /// <summary>
+    /// Hidden-layer credit assignment as the paper's Fig. 2 shows it: from the same initial weights, a student whose top-down
+    /// weights are the transposed forward weights (backprop-like, kept fixed) against a shallow learner (hidden weights
+    /// frozen, η^PP_1 = 0), 1000 samples each. The issue asks for "clearly below"; the bound is 10 % lower (measured:
+    /// 0.447 against 0.569, 21 % lower; benchmarks/Microcircuit/MicrocircuitRegression prints the learning curves of both and of fixed random
+    /// top-down weights over 2000 samples).
+    /// </summary>
+    [Test]
+    public void WithTransposedTopDownWeightsTheHiddenLayerLearnsBeyondAShallowLearner()
+    {
+        const int samples = 1000, tests = 50;
+        var p = new MicrocircuitParameters { layers = [30, 20, 10], initial_scale = 3 };
+        var teacher = new CorticalMicrocircuit("teacher", p, 101);
+        var x = Uniform(3, "train", samples * 30);
+        var y = new double[samples * 10];
+        for (int s = 0; s < samples; s++) teacher.FeedforwardPass(x.AsSpan(s * 30, 30), y.AsSpan(s * 10, 10));
+        var xTest = Uniform(4, "test", tests * 30);
+        var yTest = new double[tests * 10];
+        for (int s = 0; s < tests; s++) teacher.FeedforwardPass(xTest.AsSpan(s * 30, 30), yTest.AsSpan(s * 10, 10));
+        double Train(bool shallow)
+        {
+            var c = new CorticalMicrocircuit("student", p, 7);
+            var b = c.TopDown(1);
+            var w2 = c.Forward(2);
+            for (int i = 0; i < 20; i++)
+            {
+                for (int j = 0; j < 10; j++) b[i * 10 + j] = w2[j * 20 + i];
+            }
+            SelfPredictingState.Apply(c);
+            c.UseSamples(new SampleTable(x, 30, y, 10));
+            c.Attach(new DendriticErrorRule().Create(new DendriticErrorParameters
+            {
+                eta_PP = [shallow ? 0 : 0.003, 0.0015], eta_IP = [0.00475], eta_PI = [0.002],
+            }));
+            using var sim = new Simulator([c], [], Dt);
+            sim.Run(samples * (long)StepsPerSample);
+            double e = 0;
+            var u = new double[10];
+            for (int s = 0; s < tests; s++)
+            {
+                c.FeedforwardPass(xTest.AsSpan(s * 30, 30), u);
+                for (int i = 0; i < 10; i++) e += (u[i] - yTest[s * 10 + i]) * (u[i] - yTest[s * 10 + i]);
+            }
+            return e / tests;
+        }
+        double deep = Train(shallow: false), flat = Train(shallow: true);
+        TestContext.Out.WriteLine($"test error after {samples} samples: transposed top-down {deep:G4}, shallow {flat:G4}");
+        Assert.That(deep, Is.LessThanOrEqualTo(0.9 * flat));
+    }
 }

@@ -20,9 +20,9 @@ public sealed class MicrocircuitSteadyStateTests
 {
     private const double Dt = 0.1;
 
-    private static CorticalMicrocircuit SelfPredicting(double gSom, bool symmetricTopDown, ulong seed = 11)
+    private static CorticalMicrocircuit SelfPredicting(double gSom, bool symmetricTopDown, ulong seed = 11, string phi = "soft-relu")
     {
-        var c = new CorticalMicrocircuit("mc", new MicrocircuitParameters { layers = [30, 20, 10], g_som = gSom }, seed);
+        var c = new CorticalMicrocircuit("mc", new MicrocircuitParameters { layers = [30, 20, 10], g_som = gSom, phi = phi }, seed);
         if (symmetricTopDown)
         {
             // B = W_2ᵀ: W^PP_{1,2}[i, j] = W^PP_{2,1}[j, i].
@@ -38,10 +38,10 @@ public sealed class MicrocircuitSteadyStateTests
         return c;
     }
 
-    [Test]
-    public void WithoutATargetTheApicalPotentialVanishesAndTheSomataComputeTheFeedforwardPass()
+    [TestCase("soft-relu"), TestCase("logistic")]
+    public void WithoutATargetTheApicalPotentialVanishesAndTheSomataComputeTheFeedforwardPass(string phi)
     {
-        var c = SelfPredicting(0.8, symmetricTopDown: false);
+        var c = SelfPredicting(0.8, symmetricTopDown: false, phi: phi);
         using var sim = new Simulator([c], [], Dt);
         sim.Run(1000);
         var apical = c.Apical(1);
@@ -55,6 +55,31 @@ public sealed class MicrocircuitSteadyStateTests
         for (int i = 0; i < 10; i++) Assert.That(c.InterneuronSomatic(1)[i], Is.EqualTo(c.Somatic(2)[i]).Within(1e-12), $"u_I_1[{i}]");
         // Not a trivial zero: the top-down input itself is of order one.
         Assert.That(c.Rates(2).Max(), Is.GreaterThan(0.1));
+        var output = new double[10];
+        c.FeedforwardPass(c.Rates(0), output);
+        Assert.That(output, Is.EqualTo(expected[2]).Within(1e-12), "FeedforwardPass");
+    }
+
+    /// <summary>φ′ against central differences (h = 1e-5: truncation ~h² φ‴ ≈ 1e-11, round-off ~1e-16/h ≈ 1e-11), and the
+    /// closed forms at 0 (ln 2 and 1/2) and far out (softplus → u, logistic → 1).</summary>
+    [TestCase("soft-relu", 0.6931471805599453, 0.5), TestCase("logistic", 0.5, 0.25)]
+    public void RateFunctionsAndTheirDerivatives(string name, double atZero, double slopeAtZero)
+    {
+        var phi = RateTransfer.Find(name)!;
+        Assert.That(phi.Phi(0), Is.EqualTo(atZero).Within(1e-15));
+        Assert.That(phi.Derivative(0), Is.EqualTo(slopeAtZero).Within(1e-15));
+        foreach (double u in new[] { -8.0, -1.3, 0.2, 2.7, 9.0 })
+        {
+            double h = 1e-5;
+            Assert.That(phi.Derivative(u), Is.EqualTo((phi.Phi(u + h) - phi.Phi(u - h)) / (2 * h)).Within(1e-9), $"φ′({u})");
+        }
+        var us = new[] { -800.0, -3.0, 0.5, 800.0 };
+        var rs = new double[4];
+        phi.Apply(us, rs);
+        for (int i = 0; i < 4; i++) Assert.That(rs[i], Is.EqualTo(phi.Phi(us[i])), "Apply = Phi");
+        Assert.That(rs[3], Is.EqualTo(name == "logistic" ? 1.0 : 800.0), "no overflow far out");
+        Assert.That(rs[0], Is.EqualTo(0.0).Within(1e-300));
+        Assert.That(RateTransfer.Find("relu"), Is.Null);
     }
 
     [TestCase(0.8, false), TestCase(0.3, false), TestCase(0.1, false), TestCase(0.03, false)]
