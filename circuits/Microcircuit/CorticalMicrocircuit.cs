@@ -477,6 +477,8 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
 
     private void Check(double[] u, string variable, double time)
     {
+        // One vectorised pass in the common case (MaxMagnitude propagates NaN); the cell is looked for only on failure.
+        if (TensorPrimitives.MaxMagnitude<double>(u) is var largest && Math.Abs(largest) <= PlausiblePotential) return;
         for (int i = 0; i < u.Length; i++)
         {
             SimulationDivergedException.ThrowIfImplausible(Name, variable, i, time, u[i], -PlausiblePotential, PlausiblePotential, "mV",
