@@ -451,8 +451,7 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
     private void LoadSample(int index)
     {
         _samples!.Input(index, _r[0]);
-        if (_samples.Target(index, _target)) Nudged = true;
-        else Nudged = false;
+        Nudged = _samples.Target(index, _target);
         MatVec(_forward[1], _r[0], _vB[1]);
     }
 
