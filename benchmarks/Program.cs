@@ -10,7 +10,9 @@ internal static class Program
     /// <c>cable-compare [threads]</c> runs the BioSim half of benchmarks/compare/cable_neuron.py, and
     /// <c>cellstep-compare</c> hh with per-cell adaptive steps against its fixed step (see <see cref="CellStepping.HhStepCompare"/>),
     /// <c>neuralode-sweep</c> the neural-ODE gradient sweep (see <see cref="NeuralOde.GradientSweep"/>), and
-    /// <c>corinfomax-fashion [epochs] [seed] [training samples] [test samples]</c> correlative infomax on Fashion-MNIST (see <see cref="Plasticity.CorInfoMaxFashion"/>).
+    /// <c>corinfomax-fashion [epochs] [seed] [training samples] [test samples]</c> correlative infomax on Fashion-MNIST (see <see cref="Plasticity.CorInfoMaxFashion"/>),
+    /// <c>microcircuit-speed</c> the dendritic microcircuit's cost per compartment-step (see <see cref="Microcircuit.MicrocircuitSpeed"/>),
+    /// and <c>microcircuit-regression [samples]</c> its teacher-student credit assignment (see <see cref="Microcircuit.MicrocircuitRegression"/>).
     /// </summary>
     private static void Main(string[] args)
     {
@@ -24,6 +26,12 @@ internal static class Program
                 break;
             case ["cellstep-compare", ..]:
                 CellStepping.HhStepCompare.Run();
+                break;
+            case ["microcircuit-regression", ..]:
+                Microcircuit.MicrocircuitRegression.Run(Argument(args, 1, 2000));
+                break;
+            case ["microcircuit-speed", ..]:
+                Microcircuit.MicrocircuitSpeed.Run();
                 break;
             case ["cable-compare", ..]:
                 Cable.CableCompare.Run(Argument(args, 1, 1));

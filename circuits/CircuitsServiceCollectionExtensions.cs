@@ -2,6 +2,7 @@ using BioSim.Circuits.Cells;
 using BioSim.Circuits.Cores;
 using BioSim.Circuits.Connectivity;
 using BioSim.Circuits.Mechanisms;
+using BioSim.Circuits.Microcircuit;
 using BioSim.Circuits.Neurons.AdEx;
 using BioSim.Circuits.Neurons.Dendritic;
 using BioSim.Circuits.Neurons.HodgkinHuxley;
@@ -28,6 +29,7 @@ public static class CircuitsServiceCollectionExtensions
         services.AddPlugin<IPopulationModel, PopulationModel<PyramidalParameters, PyramidalPopulation>>("pyramidal");
         services.AddPlugin<IPopulationModel, PopulationModel<InterneuronParameters, InterneuronPopulation>>("interneuron");
         services.AddPlugin<IPopulationModel, PopulationModel<RateCircuitParameters, RateCircuitPopulation>>("rate-circuit");
+        services.AddPlugin<IPopulationModel, PopulationModel<MicrocircuitParameters, CorticalMicrocircuit>>("microcircuit");
         services.AddPlugin<IPopulationModel, PopulationModel<CablePopulationParameters, CablePopulation>>("cable");
         services.AddPlugin<IPopulationModel, PopulationModel<SpikeGeneratorParameters, SpikeGeneratorPopulation>>("spike-generator");
         services.AddPlugin<IPopulationModel, PopulationModel<PoissonGeneratorParameters, PoissonGeneratorPopulation>>("poisson-generator");

@@ -1,7 +1,9 @@
 using System.Globalization;
+using BioSim.Circuits.Microcircuit;
 using BioSim.Circuits.Plasticity;
 using BioSim.Engine.Numerics;
 using BioSim.Engine.Plugins;
+using BioSim.Plasticity.Dendritic;
 using BioSim.Plasticity.Estimators;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
@@ -32,6 +34,7 @@ public static class PlasticityServiceCollectionExtensions
 
         services.AddPlugin<IDiscreteGradientEstimator>("straight-through", () => new StraightThrough());
         services.AddPlugin<IDiscreteGradientEstimator>("reinmax", () => new ReinMax());
+        services.AddPlugin<IMicrocircuitRule, DendriticErrorRule>("dendritic-error");
 
         services.AddPlugin<IOptimiser>("sgd", () => new SgdMomentum(), PluginLifetime.PerUse);
         services.AddPlugin<IOptimiser>("adam", () => new Adam(), PluginLifetime.PerUse);

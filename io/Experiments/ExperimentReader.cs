@@ -112,7 +112,11 @@ public sealed class ExperimentReader(Catalogue catalogue)
             f.Object(el, path);
             bool cable = el.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String
                 && catalogue.Find<IPopulationModel>(m.GetString()!)?.ParametersType == typeof(CablePopulationParameters);
-            f.NoUnknown(el, path, cable ? ["name", "size", "model", "cell", "method"] : ["name", "size", "model", "parameters", "receptors", "initial", "integration"]);
+            bool microcircuit = !cable && el.TryGetProperty("model", out var mm) && mm.ValueKind == JsonValueKind.String
+                && catalogue.Find<IPopulationModel>(mm.GetString()!)?.ParametersType == typeof(Circuits.Microcircuit.MicrocircuitParameters);
+            f.NoUnknown(el, path, cable ? ["name", "size", "model", "cell", "method"]
+                : microcircuit ? ["name", "size", "model", "parameters", "initial", "plasticity"]
+                : ["name", "size", "model", "parameters", "receptors", "initial", "integration"]);
             string name = f.String(el, "name", path);
             if (!seen.Add(name)) throw f.Error($"{path}.name", $"'{name}' is used by two populations; names must be unique");
             int size = f.Integer(el, "size", path, 1, int.MaxValue);
@@ -173,7 +177,13 @@ public sealed class ExperimentReader(Catalogue catalogue)
                 f.Object(init, $"{path}.initial");
                 foreach (var prop in init.EnumerateObject()) initial[prop.Name] = f.Distribution(prop.Value, $"{path}.initial.{prop.Name}");
             }
-            list.Add(new PopulationSpec(name, size, modelName, parameters, receptors, initial) { Integration = ReadIntegration(f, el, path) });
+            var (plasticity, plasticityParameters) = microcircuit && el.TryGetProperty("plasticity", out var pl)
+                ? ReadMicrocircuitPlasticity(f, pl, $"{path}.plasticity")
+                : (null, null);
+            list.Add(new PopulationSpec(name, size, modelName, parameters, receptors, initial)
+            {
+                Integration = ReadIntegration(f, el, path), Plasticity = plasticity, PlasticityParameters = plasticityParameters,
+            });
         }
         if (list.Count == 0) throw f.Error(basePath, "at least one population is needed");
         return list;
@@ -369,6 +379,22 @@ public sealed class ExperimentReader(Catalogue catalogue)
             throw f.Error(path.Replace(".plasticity", ".weight", StringComparison.Ordinal),
                 $"initial weights can fall outside the rule's bounds [w_min, w_max] = [{min}, {max}] (they range over [{weight.Minimum}, {weight.Maximum}]); choose weights within the bounds");
         }
+        return (ruleName, parameters);
+    }
+
+    /// <summary>A microcircuit's <c>"plasticity": {"rule": name, parameters…}</c>: the rule from the catalogue's
+    /// microcircuit rules, its parameters read into the rule's record and checked.</summary>
+    private (string?, object?) ReadMicrocircuitPlasticity(JsonFields f, JsonElement el, string path)
+    {
+        f.Object(el, path);
+        var names = catalogue.Names<Circuits.Microcircuit.IMicrocircuitRule>();
+        if (!el.TryGetProperty("rule", out _)) throw f.Error($"{path}.rule", $"missing; name the rule, e.g. {{\"rule\": \"dendritic-error\", \"eta_PP\": [0.001]}}; rules: {string.Join(", ", names)}");
+        string ruleName = f.String(el, "rule", path);
+        var rule = catalogue.Find<Circuits.Microcircuit.IMicrocircuitRule>(ruleName)
+            ?? throw f.Error($"{path}.rule", $"unknown microcircuit plasticity rule '{ruleName}'; allowed: {string.Join(", ", names)}");
+        object parameters = f.TypedWithout(el, path, rule.ParametersType, "rule");
+        string? problem = rule.Validate(parameters);
+        if (problem is not null) throw f.FieldError(path, problem);
         return (ruleName, parameters);
     }
 

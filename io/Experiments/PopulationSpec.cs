@@ -12,4 +12,11 @@ public sealed record PopulationSpec(
     /// <summary>The population's <c>"integration"</c>: null for the model's fixed-step scheme, or the tolerances of
     /// each cell's own adaptive steps (<c>{"method": "adaptive", "rtol": …, "atol": …}</c>).</summary>
     public Engine.Ode.AdaptiveOptions? Integration { get; init; }
+
+    /// <summary>A microcircuit's <c>"plasticity": {"rule": name, …}</c>: the rule's name (an
+    /// <see cref="Circuits.Microcircuit.IMicrocircuitRule"/>), or null.</summary>
+    public string? Plasticity { get; init; }
+
+    /// <summary>The rule's parameters, read into its record type and checked; null without <see cref="Plasticity"/>.</summary>
+    public object? PlasticityParameters { get; init; }
 }

@@ -113,7 +113,7 @@ public sealed class RunCommandTests : TempDirectoryFixture
         Expect(malformed, 2, "malformed.json", "line 2");
 
         Expect(BiosimProcess.CubaVariant(Dir, j => Population0(j, p => p["model"] = "izhikevich"), "model.json"), 2,
-            "model.json", "populations[0].model", "izhikevich", "allowed: adex, hh, interneuron, lif, lif-cond, neurosynaptic-cores, noise-generator, poisson-generator, pyramidal");
+            "model.json", "populations[0].model", "izhikevich", "allowed: adex, hh, interneuron, lif, lif-cond, microcircuit, neurosynaptic-cores, noise-generator, poisson-generator, pyramidal");
         Expect(BiosimProcess.CubaVariant(Dir, j => Population0(j, p => p["parameters"]!["tau_m"] = -20.0), "tau.json"), 2,
             "populations[0].parameters.tau_m", "positive");
         Expect(BiosimProcess.CubaVariant(Dir, j => Population0(j, p => p["parameters"]!["tau_mem"] = 20.0), "unknown.json"), 2,

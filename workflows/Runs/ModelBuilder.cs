@@ -1,4 +1,5 @@
 using BioSim.Circuits.Connectivity;
+using BioSim.Circuits.Microcircuit;
 using BioSim.Circuits.Plasticity;
 using BioSim.Circuits.Populations;
 using BioSim.Circuits.Projections;
@@ -61,6 +62,18 @@ public sealed class ModelBuilder(Catalogue catalogue)
                 {
                     var element = stream.ForElement((uint)i);
                     values[i] = distribution.Sample(ref element);
+                }
+            }
+            if (spec.Plasticity is not null && population is CorticalMicrocircuit circuit)
+            {
+                try
+                {
+                    circuit.Attach(catalogue.Get<IMicrocircuitRule>(spec.Plasticity, "microcircuit plasticity rule").Create(spec.PlasticityParameters!));
+                }
+                catch (ArgumentException e)
+                {
+                    // Checks that need the circuit as well as the rule (one learning rate per layer).
+                    throw new ExperimentException(experiment.File, $"populations[{experiment.Populations.ToList().IndexOf(spec)}].plasticity", e.Message);
                 }
             }
             populations.Add(population);

@@ -1,0 +1,553 @@
+using System.Numerics.Tensors;
+using BioSim.Circuits.Populations;
+using BioSim.Circuits.Synapses;
+using BioSim.Engine.Events;
+using BioSim.Engine.Random;
+using BioSim.Engine.Simulation;
+
+namespace BioSim.Circuits.Microcircuit;
+
+/// <summary>
+/// The dendritic cortical microcircuit of Sacramento, Costa, Bengio &amp; Senn (NeurIPS 2018) as one component of the
+/// simulation: layers l = 0 … L of rate neurons in continuous time. Layer 0 is the input (rates r₀ clamped to the sample);
+/// hidden layers 1 … L−1 hold pyramidal cells (soma u, basal v_B, apical v_A) and one interneuron per pyramidal cell of the
+/// layer above (soma u^I, dendrite v_D); the output layer L holds pyramidal cells without apical compartment:
+/// <code>
+///   v_B,l = W^PP_{l,l−1} r_{l−1}          v_A,l = W^PP_{l,l+1} r_{l+1} + W^PI_l r^I_l          v_D,l = W^IP_l r_l
+///   du_l/dt   = −g_lk u_l + g_B (v_B,l − u_l) + g_A (v_A,l − u_l) + σ ξ                  (hidden)
+///   du_L/dt   = −g_lk u_L + g_B (v_B,L − u_L) + g_som (u^trgt − u_L) + σ ξ               (output; g_som only with a target)
+///   du^I_l/dt = −g_lk u^I_l + g_D (v_D,l − u^I_l) + g_som (u_{l+1} − u^I_l) + σ ξ        (interneurons)
+///   r = φ(u)
+/// </code>
+/// with C = 1, potentials in mV and conductances in 1/ms. W^PP_{l,l+1} (<see cref="TopDown"/>) is the top-down matrix.
+/// <b>Integration</b>: the dendrites follow their input instantly (they are weighted sums of rates); over a step the
+/// dendritic potentials and the interneurons' teacher u_{l+1} are held at their values at the step's start, so each soma
+/// relaxes exactly, u(t + dt) = u∞ + (u(t) − u∞) e^{−G dt} with G its total conductance and u∞ the conductance-weighted
+/// mean, and the noise is added with the exact Ornstein-Uhlenbeck variance σ²(1 − e^{−2G dt})/(2G) (one Gaussian per cell
+/// and step from a counter-based stream keyed by (seed, circuit name, "noise/…"), cell and step, so no random state is
+/// saved). The fixed points are the ODE's. After the somata, the rates and then every dendritic potential are recomputed,
+/// so at the end of every step v = W r holds with the step's final rates; a plasticity rule (<see cref="Attach"/>) then
+/// changes the weights and the dendrites are recomputed again.
+/// <b>State</b>: one flat array per variable per layer (probe names <c>u_l</c>, <c>r_l</c>, <c>v_B_l</c>, <c>v_A_l</c>,
+/// <c>u_I_l</c>, <c>r_I_l</c>, <c>v_D_l</c>, <c>r_0</c>), row-major dense weight matrices (rows = receiving cells), the target
+/// and whether it is on; all of it is saved in checkpoints. No allocation per step.
+/// </summary>
+public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<MicrocircuitParameters, CorticalMicrocircuit>
+{
+    private readonly int[] _n;
+    private readonly int _top;
+    private readonly RateTransfer _phi;
+    private readonly double[][] _u, _r, _vB, _vA, _uI, _rI, _vD;
+    private readonly double[][] _forward, _topDown, _interToApical, _pyrToInter;
+    private readonly double[] _target;
+    private readonly RandomStream[][] _noisePyr, _noiseInter;
+    private readonly Dictionary<string, (double[] Values, string Unit)> _variables = new(StringComparer.Ordinal);
+    private readonly List<string> _variableNames = [];
+    private readonly (string Pyramidal, string Interneuron)[] _names;
+    private readonly double _gHidden, _gOut, _gOutNudged, _gInter;
+    private double _dt = double.NaN;
+    private double _decayHidden, _decayOut, _decayOutNudged, _decayInter;
+    private double _noiseHidden, _noiseOut, _noiseOutNudged, _noiseInterneuron;
+    private long _stepsPerSample;
+    private double _time;
+    private IMicrocircuitSamples? _samples;
+    private IMicrocircuitPlasticity? _plasticity;
+
+    /// <summary>A circuit at rest (every potential 0, input rates 0, no target) with random weights: every matrix entry
+    /// uniform in [−s, s]/√(fan-in) with s = initial_scale, drawn from streams keyed by (<paramref name="seed"/>,
+    /// <paramref name="name"/>, the matrix's name). <c>self_predicting</c>, <c>patterns</c> and <c>teacher_scale</c> are
+    /// applied by <see cref="Create"/> (the experiment-file path), not here.</summary>
+    /// <param name="name">The component's name, as reports use it; it keys the random streams.</param>
+    /// <param name="parameters">The parameters, checked here (a problem throws an <see cref="ArgumentException"/> naming the field).</param>
+    /// <param name="seed">The experiment's seed.</param>
+    public CorticalMicrocircuit(string name, MicrocircuitParameters parameters, ulong seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A microcircuit needs a non-empty name.", nameof(name));
+        string? problem = parameters.Validate();
+        if (problem is not null) throw new ArgumentException($"Microcircuit '{name}': {problem}.", nameof(parameters));
+        double initialScale = parameters.initial_scale;
+        Name = name;
+        Parameters = parameters;
+        _n = [.. parameters.layers];
+        _top = _n.Length - 1;
+        _phi = RateTransfer.Find(parameters.phi)!;
+        var p = parameters;
+        _gHidden = p.g_lk + p.g_B + p.g_A;
+        _gOut = p.g_lk + p.g_B;
+        _gOutNudged = p.g_lk + p.g_B + p.g_som;
+        _gInter = p.g_lk + p.g_D + p.g_som;
+
+        int layers = _n.Length;
+        _u = new double[layers][];
+        _r = new double[layers][];
+        _vB = new double[layers][];
+        _vA = new double[layers][];
+        _uI = new double[layers][];
+        _rI = new double[layers][];
+        _vD = new double[layers][];
+        _forward = new double[layers][];
+        _topDown = new double[layers][];
+        _interToApical = new double[layers][];
+        _pyrToInter = new double[layers][];
+        _noisePyr = new RandomStream[layers][];
+        _noiseInter = new RandomStream[layers][];
+        _names = [.. Enumerable.Range(0, layers).Select(l => ($"u_{l}", $"u_I_{l}"))];
+        _r[0] = Register("r_0", "1", _n[0]);
+        _u[0] = _vB[0] = _vA[0] = _uI[0] = _rI[0] = _vD[0] = _forward[0] = _topDown[0] = _interToApical[0] = _pyrToInter[0] = [];
+        _noisePyr[0] = _noiseInter[0] = [];
+        for (int l = 1; l <= _top; l++)
+        {
+            _u[l] = Register($"u_{l}", "mV", _n[l]);
+            _r[l] = Register($"r_{l}", "1", _n[l]);
+            _vB[l] = Register($"v_B_{l}", "mV", _n[l]);
+            _forward[l] = RandomMatrix(seed, $"W_PP_{l}_{l - 1}", _n[l], _n[l - 1], initialScale);
+            _noisePyr[l] = Streams(seed, $"noise/pyramidal/{l}", _n[l]);
+            if (l < _top)
+            {
+                _vA[l] = Register($"v_A_{l}", "mV", _n[l]);
+                _uI[l] = Register($"u_I_{l}", "mV", _n[l + 1]);
+                _rI[l] = Register($"r_I_{l}", "1", _n[l + 1]);
+                _vD[l] = Register($"v_D_{l}", "mV", _n[l + 1]);
+                _topDown[l] = RandomMatrix(seed, $"W_PP_{l}_{l + 1}", _n[l], _n[l + 1], initialScale);
+                _interToApical[l] = RandomMatrix(seed, $"W_PI_{l}", _n[l], _n[l + 1], initialScale);
+                _pyrToInter[l] = RandomMatrix(seed, $"W_IP_{l}", _n[l + 1], _n[l], initialScale);
+                _noiseInter[l] = Streams(seed, $"noise/interneuron/{l}", _n[l + 1]);
+            }
+            else
+            {
+                _vA[l] = _uI[l] = _rI[l] = _vD[l] = _topDown[l] = _interToApical[l] = _pyrToInter[l] = [];
+                _noiseInter[l] = [];
+            }
+        }
+        _target = new double[_n[_top]];
+        for (int l = 1; l <= _top; l++) Size += _n[l] + (l < _top ? _n[l + 1] : 0);
+        Refresh();
+    }
+
+    /// <summary>None: nothing projects into a microcircuit (its input is its samples).</summary>
+    public static IReadOnlyList<string> ReceptorModels => [];
+
+    /// <summary>The circuit an experiment file describes (model "microcircuit"): <paramref name="size"/> must be the
+    /// number of cells (<see cref="Size"/>); with <c>self_predicting</c> the lateral weights start in the self-predicting
+    /// state; with <c>patterns</c> &gt; 0 the circuit presents that many random input patterns (rates uniform in [0, 1), from
+    /// the stream (seed, name, "patterns")) in turn, with targets from a random teacher of the same shape
+    /// (named name + "/teacher", initial_scale = teacher_scale) when teacher_scale &gt; 0.</summary>
+    /// <param name="name">The component's name.</param>
+    /// <param name="size">The number of cells the experiment file states.</param>
+    /// <param name="parameters">The parameters.</param>
+    /// <param name="receptors">Must be empty.</param>
+    /// <param name="seed">The experiment's seed.</param>
+    public static CorticalMicrocircuit Create(string name, int size, MicrocircuitParameters parameters, IReadOnlyList<ReceptorSpec> receptors, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(receptors);
+        var circuit = new CorticalMicrocircuit(name, parameters, seed);
+        if (size != circuit.Size)
+        {
+            throw new ArgumentException($"Microcircuit '{name}': size must be {circuit.Size}, the pyramidal cells of layers 1 … {circuit.OutputLayer} and the interneurons of the hidden layers for layers [{string.Join(", ", parameters.layers)}]; got {size}.", nameof(size));
+        }
+        if (receptors.Count > 0) throw new ArgumentException($"Microcircuit '{name}' takes no receptors (its input is its samples).", nameof(receptors));
+        if (parameters.self_predicting) SelfPredictingState.Apply(circuit);
+        if (parameters.patterns > 0)
+        {
+            int n0 = parameters.layers[0], nL = parameters.layers[^1];
+            var inputs = new double[parameters.patterns * n0];
+            var stream = new RandomStream(seed, name, "patterns");
+            for (int i = 0; i < inputs.Length; i++) inputs[i] = stream.NextDouble();
+            double[]? targets = null;
+            if (parameters.teacher_scale > 0)
+            {
+                var teacher = new CorticalMicrocircuit(name + "/teacher", parameters with { initial_scale = parameters.teacher_scale, self_predicting = false, patterns = 0, teacher_scale = 0 }, seed);
+                targets = new double[parameters.patterns * nL];
+                for (int k = 0; k < parameters.patterns; k++) teacher.FeedforwardPass(inputs.AsSpan(k * n0, n0), targets.AsSpan(k * nL, nL));
+            }
+            circuit.UseSamples(new SampleTable(inputs, n0, targets, targets is null ? 0 : nL));
+        }
+        return circuit;
+    }
+
+    /// <inheritdoc/>
+    public string Name { get; }
+
+    /// <summary>The parameters the circuit was built with.</summary>
+    public MicrocircuitParameters Parameters { get; }
+
+    /// <summary>The rate function φ.</summary>
+    public RateTransfer Transfer => _phi;
+
+    /// <summary>Number of cells: the pyramidal cells of layers 1 … L and the interneurons (the input layer is not counted).</summary>
+    public int Size { get; }
+
+    /// <summary>One work item for the whole circuit: the layers depend on each other within a step.</summary>
+    public int ParallelChunk => int.MaxValue;
+
+    /// <summary>A rate model: no spikes.</summary>
+    public bool EmitsSpikes => false;
+
+    /// <summary>L, the index of the output layer (layers are 0 … L).</summary>
+    public int OutputLayer => _top;
+
+    /// <summary>Cells per layer, input first.</summary>
+    public IReadOnlyList<int> LayerSizes => _n;
+
+    /// <summary>Whether the output is nudged towards <see cref="Target"/> (set by <see cref="SetTarget"/>).</summary>
+    public bool Nudged { get; private set; }
+
+    /// <summary>u^trgt, the output's target potentials (mV); in force while <see cref="Nudged"/>.</summary>
+    public ReadOnlySpan<double> Target => _target;
+
+    /// <summary>The attached plasticity rule, or null.</summary>
+    public IMicrocircuitPlasticity? Plasticity => _plasticity;
+
+    /// <summary>u_l, somatic potentials of the pyramidal cells of layer <paramref name="layer"/> ≥ 1 (mV, live).</summary>
+    public double[] Somatic(int layer) => Layer(_u, layer, 1, _top, "somatic potentials");
+
+    /// <summary>r_l = φ(u_l), rates of layer <paramref name="layer"/> (live); layer 0 is the clamped input.</summary>
+    public double[] Rates(int layer) => Layer(_r, layer, 0, _top, "rates");
+
+    /// <summary>v_B,l, basal potentials of layer <paramref name="layer"/> ≥ 1 (mV, live).</summary>
+    public double[] Basal(int layer) => Layer(_vB, layer, 1, _top, "basal potentials");
+
+    /// <summary>v_A,l, apical potentials of hidden layer <paramref name="layer"/> (mV, live).</summary>
+    public double[] Apical(int layer) => Layer(_vA, layer, 1, _top - 1, "apical potentials");
+
+    /// <summary>u^I_l, somatic potentials of the interneurons of hidden layer <paramref name="layer"/> (mV, live), one per pyramidal cell of layer l + 1.</summary>
+    public double[] InterneuronSomatic(int layer) => Layer(_uI, layer, 1, _top - 1, "interneuron potentials");
+
+    /// <summary>r^I_l, rates of the interneurons of hidden layer <paramref name="layer"/> (live).</summary>
+    public double[] InterneuronRates(int layer) => Layer(_rI, layer, 1, _top - 1, "interneuron rates");
+
+    /// <summary>v_D,l, dendritic potentials of the interneurons of hidden layer <paramref name="layer"/> (mV, live).</summary>
+    public double[] InterneuronDendritic(int layer) => Layer(_vD, layer, 1, _top - 1, "interneuron dendrites");
+
+    /// <summary>W^PP_{l,l−1}, bottom-up weights onto the basal dendrites of layer <paramref name="layer"/> ≥ 1, row-major n_l × n_{l−1} (live).</summary>
+    public double[] Forward(int layer) => Layer(_forward, layer, 1, _top, "forward weights");
+
+    /// <summary>W^PP_{l,l+1}, top-down weights onto the apical dendrites of hidden layer <paramref name="layer"/>, row-major n_l × n_{l+1} (live).</summary>
+    public double[] TopDown(int layer) => Layer(_topDown, layer, 1, _top - 1, "top-down weights");
+
+    /// <summary>W^PI_l, interneuron-to-apical weights of hidden layer <paramref name="layer"/>, row-major n_l × n_{l+1} (live).</summary>
+    public double[] InterneuronToApical(int layer) => Layer(_interToApical, layer, 1, _top - 1, "interneuron-to-apical weights");
+
+    /// <summary>W^IP_l, pyramidal-to-interneuron weights of hidden layer <paramref name="layer"/>, row-major n_{l+1} × n_l (live).</summary>
+    public double[] PyramidalToInterneuron(int layer) => Layer(_pyrToInter, layer, 1, _top - 1, "pyramidal-to-interneuron weights");
+
+    /// <summary>
+    /// The output potentials of the feedforward pass the circuit computes when its apical potentials are zero (the
+    /// self-predicting fixed point without a target): û_l = k_l W^PP_{l,l−1} φ(û_{l−1}), φ(û_0) = the input rates, with
+    /// k_l = g_B/(g_lk + g_B + g_A) in hidden layers and g_B/(g_lk + g_B) at the output. For predictions (test error) and
+    /// teachers; allocates its scratch, so it is not for the hot loop.
+    /// </summary>
+    public void FeedforwardPass(ReadOnlySpan<double> input, Span<double> output)
+    {
+        if (input.Length != _n[0]) throw new ArgumentException($"Microcircuit '{Name}': the input layer has {_n[0]} cells, got {input.Length} rates.", nameof(input));
+        if (output.Length != _n[_top]) throw new ArgumentException($"Microcircuit '{Name}': the output layer has {_n[_top]} cells, got room for {output.Length}.", nameof(output));
+        var p = Parameters;
+        double[] r = input.ToArray();
+        for (int l = 1; l <= _top; l++)
+        {
+            var u = new double[_n[l]];
+            MatVec(_forward[l], r, u);
+            double k = l == _top ? p.g_B / _gOut : p.g_B / _gHidden;
+            for (int i = 0; i < u.Length; i++) u[i] *= k;
+            if (l == _top)
+            {
+                u.CopyTo(output);
+                break;
+            }
+            r = new double[_n[l]];
+            _phi.Apply(u, r);
+        }
+    }
+
+    /// <summary>Clamps the input rates r₀ to <paramref name="rates"/> and recomputes the first layer's basal potentials.</summary>
+    public void SetInput(ReadOnlySpan<double> rates)
+    {
+        if (rates.Length != _n[0]) throw new ArgumentException($"Microcircuit '{Name}': the input layer has {_n[0]} cells, got {rates.Length} rates.", nameof(rates));
+        rates.CopyTo(_r[0]);
+        MatVec(_forward[1], _r[0], _vB[1]);
+    }
+
+    /// <summary>Nudges the output towards the potentials <paramref name="potentials"/> (mV) with g_som.</summary>
+    public void SetTarget(ReadOnlySpan<double> potentials)
+    {
+        if (potentials.Length != _n[_top]) throw new ArgumentException($"Microcircuit '{Name}': the output layer has {_n[_top]} cells, got {potentials.Length} targets.", nameof(potentials));
+        potentials.CopyTo(_target);
+        Nudged = true;
+    }
+
+    /// <summary>Removes the target: the output follows its basal input alone.</summary>
+    public void ClearTarget() => Nudged = false;
+
+    /// <summary>Presents <paramref name="samples"/> one after another, each for <see cref="MicrocircuitParameters.sample_duration"/>
+    /// ms, from the step whose index is a multiple of the steps per sample (null: the caller sets input and target).</summary>
+    public void UseSamples(IMicrocircuitSamples? samples)
+    {
+        if (samples is not null && samples.Count < 1) throw new ArgumentException($"Microcircuit '{Name}': the sample source is empty.", nameof(samples));
+        _samples = samples;
+    }
+
+    /// <summary>Attaches the plasticity rule that runs after every step (null detaches).</summary>
+    public void Attach(IMicrocircuitPlasticity? plasticity)
+    {
+        _plasticity = plasticity;
+        plasticity?.Bind(this);
+    }
+
+    /// <summary>Recomputes every rate from its somatic potential and every dendritic potential from the rates and weights:
+    /// call it after changing weights or potentials by hand.</summary>
+    public void Refresh()
+    {
+        for (int l = 1; l <= _top; l++)
+        {
+            _phi.Apply(_u[l], _r[l]);
+            if (l < _top) _phi.Apply(_uI[l], _rI[l]);
+        }
+        ComputeDendrites();
+    }
+
+    /// <summary>The sample presented during the step starting at step index <paramref name="step"/> (with a sample source).</summary>
+    public int SampleAt(long step) => _samples is null || _stepsPerSample == 0 ? -1 : (int)(step / _stepsPerSample % _samples.Count);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> VariableNames => _variableNames;
+
+    /// <inheritdoc/>
+    public string UnitOf(string variable) => Lookup(variable).Unit;
+
+    /// <inheritdoc/>
+    public double[] Variable(string name) => Lookup(name).Values;
+
+    /// <summary>None: the circuit's inputs are its samples.</summary>
+    public IReadOnlyList<string> InputNames => [];
+
+    /// <summary>Throws: projections do not deliver into a microcircuit.</summary>
+    public DelayRing Input(string name) => throw new KeyNotFoundException($"Microcircuit '{Name}' takes no projections (its input is its samples); it has no input '{name}'.");
+
+    /// <inheritdoc/>
+    public ProbeLayout Probe(string variable, IReadOnlyList<int>? elements, IReadOnlyList<string>? sections)
+    {
+        var values = Lookup(variable).Values;
+        int[] chosen = elements is null ? [.. Enumerable.Range(0, values.Length)] : [.. elements];
+        foreach (int e in chosen)
+        {
+            if (e < 0 || e >= values.Length) throw new ArgumentException($"Microcircuit '{Name}', variable '{variable}': element {e} is outside 0 … {values.Length - 1}.", nameof(elements));
+        }
+        return ProbeLayout.PerElement(variable, UnitOf(variable), values, chosen);
+    }
+
+    /// <summary>The exact relaxation factors and noise amplitudes for step <paramref name="dt"/>, and the steps per sample;
+    /// rates and dendrites are recomputed (<see cref="Refresh"/>), so potentials set before (an experiment's "initial") take effect.</summary>
+    public void Prepare(double dt, int maxDelaySteps)
+    {
+        _dt = dt;
+        Refresh();
+        (_decayHidden, _noiseHidden) = Propagator(_gHidden, dt);
+        (_decayOut, _noiseOut) = Propagator(_gOut, dt);
+        (_decayOutNudged, _noiseOutNudged) = Propagator(_gOutNudged, dt);
+        (_decayInter, _noiseInterneuron) = Propagator(_gInter, dt);
+        double steps = Parameters.sample_duration / dt;
+        _stepsPerSample = Math.Max(1, (long)Math.Round(steps));
+        if (Math.Abs(steps - _stepsPerSample) > 1e-9 * steps)
+        {
+            throw new ArgumentException($"Microcircuit '{Name}': sample_duration {Parameters.sample_duration} ms is not a whole number of steps of {dt} ms.", nameof(dt));
+        }
+    }
+
+    private (double Decay, double Noise) Propagator(double g, double dt)
+    {
+        double decay = Math.Exp(-g * dt);
+        double sigma = Parameters.noise;
+        double amplitude = sigma == 0 ? 0 : sigma * Math.Sqrt(g > 0 ? -double.ExpM1(-2 * g * dt) / (2 * g) : dt);
+        return (decay, amplitude);
+    }
+
+    /// <summary>Advances every cell of the circuit by one step (the range must be the whole circuit: see <see cref="ParallelChunk"/>).</summary>
+    public void Advance(double t, double dt, int start, int end, SpikeList spikes)
+    {
+        if (dt != _dt) throw new InvalidOperationException($"Microcircuit '{Name}' was prepared for dt = {_dt} ms, not {dt} ms.");
+        if (start != 0 || end != Size) throw new InvalidOperationException($"Microcircuit '{Name}' advances as one piece, got cells [{start}, {end}) of {Size}.");
+        long step = (long)Math.Round(t / dt);
+        if (_samples is not null && step % _stepsPerSample == 0) LoadSample((int)(step / _stepsPerSample % _samples.Count));
+        var p = Parameters;
+        ulong position = (ulong)step * 2;   // one Gaussian = two 64-bit draws
+        // Interneurons first: they are nudged by the pyramidal cells above as they were at the step's start.
+        for (int l = 1; l < _top; l++)
+        {
+            Relax(_uI[l], _vD[l], p.g_D, _u[l + 1], p.g_som, _gInter, _decayInter, _noiseInterneuron, _noiseInter[l], position);
+            Check(_uI[l], _names[l].Interneuron, t + dt);
+        }
+        for (int l = 1; l < _top; l++)
+        {
+            Relax(_u[l], _vB[l], p.g_B, _vA[l], p.g_A, _gHidden, _decayHidden, _noiseHidden, _noisePyr[l], position);
+            Check(_u[l], _names[l].Pyramidal, t + dt);
+        }
+        if (Nudged) Relax(_u[_top], _vB[_top], p.g_B, _target, p.g_som, _gOutNudged, _decayOutNudged, _noiseOutNudged, _noisePyr[_top], position);
+        else Relax(_u[_top], _vB[_top], p.g_B, _target, 0, _gOut, _decayOut, _noiseOut, _noisePyr[_top], position);
+        Check(_u[_top], _names[_top].Pyramidal, t + dt);
+        for (int l = 1; l <= _top; l++)
+        {
+            _phi.Apply(_u[l], _r[l]);
+            if (l < _top) _phi.Apply(_uI[l], _rI[l]);
+        }
+        ComputeDendrites();
+        _time = t + dt;
+    }
+
+    /// <summary>Runs the plasticity rule on the step that just ended and recomputes the dendrites from the changed weights.</summary>
+    public void EndStep()
+    {
+        if (_plasticity is null) return;
+        _plasticity.AfterStep(_time, _dt);
+        ComputeDendrites();
+    }
+
+    /// <inheritdoc/>
+    public void SaveState(StateSnapshot snapshot, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        foreach (string name in _variableNames) snapshot.Put(prefix + name, _variables[name].Values);
+        for (int l = 1; l <= _top; l++)
+        {
+            snapshot.Put($"{prefix}weights/W_PP_{l}_{l - 1}", _forward[l]);
+            if (l < _top)
+            {
+                snapshot.Put($"{prefix}weights/W_PP_{l}_{l + 1}", _topDown[l]);
+                snapshot.Put($"{prefix}weights/W_PI_{l}", _interToApical[l]);
+                snapshot.Put($"{prefix}weights/W_IP_{l}", _pyrToInter[l]);
+            }
+        }
+        snapshot.Put(prefix + "target", _target);
+        snapshot.Put(prefix + "nudged", [Nudged ? 1.0 : 0.0]);
+        snapshot.Put(prefix + "time", [_time]);
+        _plasticity?.SaveState(snapshot, prefix + "plasticity/");
+    }
+
+    /// <inheritdoc/>
+    public void LoadState(StateSnapshot snapshot, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        foreach (string name in _variableNames) snapshot.Get(prefix + name, _variables[name].Values);
+        for (int l = 1; l <= _top; l++)
+        {
+            snapshot.Get($"{prefix}weights/W_PP_{l}_{l - 1}", _forward[l]);
+            if (l < _top)
+            {
+                snapshot.Get($"{prefix}weights/W_PP_{l}_{l + 1}", _topDown[l]);
+                snapshot.Get($"{prefix}weights/W_PI_{l}", _interToApical[l]);
+                snapshot.Get($"{prefix}weights/W_IP_{l}", _pyrToInter[l]);
+            }
+        }
+        snapshot.Get(prefix + "target", _target);
+        Span<double> scalar = stackalloc double[1];
+        snapshot.Get(prefix + "nudged", scalar);
+        Nudged = scalar[0] != 0;
+        snapshot.Get(prefix + "time", scalar);
+        _time = scalar[0];
+        _plasticity?.LoadState(snapshot, prefix + "plasticity/");
+    }
+
+    private void LoadSample(int index)
+    {
+        _samples!.Input(index, _r[0]);
+        Nudged = _samples.Target(index, _target);
+        MatVec(_forward[1], _r[0], _vB[1]);
+    }
+
+    /// <summary>u ← u∞ + (u − u∞)·decay + amplitude·ξ with u∞ = (g₁ a + g₂ b)/G, cell by cell.</summary>
+    private static void Relax(double[] u, double[] a, double g1, double[] b, double g2, double g, double decay, double amplitude,
+        RandomStream[] streams, ulong position)
+    {
+        double c1 = g1 / g, c2 = g2 / g;
+        for (int i = 0; i < u.Length; i++)
+        {
+            double inf = c1 * a[i] + c2 * b[i];
+            u[i] = inf + (u[i] - inf) * decay;
+        }
+        if (amplitude == 0) return;
+        for (int i = 0; i < u.Length; i++)
+        {
+            var stream = streams[i];
+            stream.Position = position;
+            u[i] += amplitude * stream.NextGaussian();
+        }
+    }
+
+    private void Check(double[] u, string variable, double time)
+    {
+        // One vectorised pass in the common case (MaxMagnitude propagates NaN); the cell is looked for only on failure.
+        if (TensorPrimitives.MaxMagnitude<double>(u) is var largest && Math.Abs(largest) <= PlausiblePotential) return;
+        for (int i = 0; i < u.Length; i++)
+        {
+            SimulationDivergedException.ThrowIfImplausible(Name, variable, i, time, u[i], -PlausiblePotential, PlausiblePotential, "mV",
+                "the weights or the learning rates drive the potentials far beyond any sensible range: lower η or the initial weights");
+        }
+    }
+
+    /// <summary>|u| beyond this (mV) is a runaway (weights or learning rates out of range), stopped as a divergence.</summary>
+    public const double PlausiblePotential = 1000;
+
+    private void ComputeDendrites()
+    {
+        for (int l = 1; l <= _top; l++)
+        {
+            MatVec(_forward[l], _r[l - 1], _vB[l]);
+            if (l < _top)
+            {
+                MatVec(_topDown[l], _r[l + 1], _vA[l]);
+                MatVecAdd(_interToApical[l], _rI[l], _vA[l]);
+                MatVec(_pyrToInter[l], _r[l], _vD[l]);
+            }
+        }
+    }
+
+    /// <summary>y ← W x for row-major W of y.Length rows.</summary>
+    private static void MatVec(double[] w, double[] x, double[] y)
+    {
+        int k = x.Length;
+        ReadOnlySpan<double> xs = x;
+        for (int i = 0; i < y.Length; i++) y[i] = TensorPrimitives.Dot(w.AsSpan(i * k, k), xs);
+    }
+
+    /// <summary>y ← y + W x.</summary>
+    private static void MatVecAdd(double[] w, double[] x, double[] y)
+    {
+        int k = x.Length;
+        ReadOnlySpan<double> xs = x;
+        for (int i = 0; i < y.Length; i++) y[i] += TensorPrimitives.Dot(w.AsSpan(i * k, k), xs);
+    }
+
+    private double[] Register(string name, string unit, int length)
+    {
+        var values = new double[length];
+        _variables.Add(name, (values, unit));
+        _variableNames.Add(name);
+        return values;
+    }
+
+    private (double[] Values, string Unit) Lookup(string name) =>
+        _variables.TryGetValue(name, out var v) ? v
+        : throw new ArgumentException($"Microcircuit '{Name}' has no variable '{name}'; it has: {string.Join(", ", _variableNames)}.", nameof(name));
+
+    private double[] Layer(double[][] arrays, int layer, int first, int last, string what) =>
+        layer >= first && layer <= last ? arrays[layer]
+        : throw new ArgumentOutOfRangeException(nameof(layer), $"Microcircuit '{Name}' has {what} in layers {first} … {last} only, not in layer {layer}.");
+
+    private double[] RandomMatrix(ulong seed, string purpose, int rows, int columns, double scale)
+    {
+        var stream = new RandomStream(seed, Name, purpose);
+        var w = new double[rows * columns];
+        double a = scale / Math.Sqrt(columns);
+        for (int i = 0; i < w.Length; i++) w[i] = a * (2 * stream.NextDouble() - 1);
+        return w;
+    }
+
+    private RandomStream[] Streams(ulong seed, string purpose, int count)
+    {
+        var root = new RandomStream(seed, Name, purpose);
+        var streams = new RandomStream[count];
+        for (int i = 0; i < count; i++) streams[i] = root.ForElement((uint)i);
+        return streams;
+    }
+}
