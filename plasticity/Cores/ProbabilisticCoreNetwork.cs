@@ -19,6 +19,8 @@ public sealed class ProbabilisticCoreNetwork
     private readonly IMatrixProduct _gemm;
     private Workspace[] _work = [];
     private double[] _layerInput = [], _outputs = [];
+    private double[] _gOutput = [];
+    private double[][] _gInput = [];   // per layer l ≥ 1: the gradient with respect to its input (batch × width)
     private int _batch;
 
     /// <param name="layers">Cores per layer; layer 0 reads the sample (<paramref name="inputSize"/> values in [0, 1], spike
@@ -156,7 +158,7 @@ public sealed class ProbabilisticCoreNetwork
         int batch = labels.Length;
         Forward(inputs, batch);
         double loss = 0;
-        var gOut = new double[batch * OutputSize];
+        var gOut = _gOutput;
         Span<double> g = stackalloc double[Classes];
         for (int r = 0; r < batch; r++)
         {
@@ -182,7 +184,8 @@ public sealed class ProbabilisticCoreNetwork
         {
             int width = l == 0 ? InputSize : Layers[l - 1].Sum(c => c.Neurons);
             int outWidth = Layers[l].Sum(c => c.Neurons);
-            var gIn = l == 0 ? null : new double[batch * width];
+            var gIn = l == 0 ? null : _gInput[l];
+            if (gIn is not null) Array.Clear(gIn, 0, batch * width);
             int column = outWidth;
             for (int k = Layers[l].Length - 1; k >= 0; k--)
             {
@@ -224,6 +227,9 @@ public sealed class ProbabilisticCoreNetwork
         _layerInput = new double[batch * widest];
         _outputs = new double[batch * OutputSize];
         _scores = new double[batch * Classes];
+        _gOutput = new double[batch * OutputSize];
+        _gInput = new double[Layers.Count][];
+        for (int l = 1; l < Layers.Count; l++) _gInput[l] = new double[batch * Layers[l - 1].Sum(c => c.Neurons)];
         _batch = batch;
     }
 
