@@ -38,14 +38,29 @@ internal static class CoresCommand
     {
         if (!file.Exists) return Program.Fail($"{file}: no such file", ExitCodes.IoError);
         using var session = CommandSession.Start(threads: null, quiet: true);
-        var result = workflow.Train(file.FullName, output, force, e =>
+        int epochs = 0;
+        CoresTrainingResult result;
+        try
         {
-            if (!quiet)
+            result = workflow.Train(file.FullName, output, force, e =>
             {
-                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"biosim: epoch {e.Epoch}: train loss {e.TrainLoss:F4}, test loss {e.TestLoss:F4}, test accuracy {e.TestAccuracy:F4}"));
-            }
-        }, cancellation: session.Cancellation);
+                epochs = e.Epoch;
+                if (!quiet)
+                {
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"biosim: epoch {e.Epoch}: train loss {e.TrainLoss:F4}, test loss {e.TestLoss:F4}, test accuracy {e.TestAccuracy:F4}"));
+                }
+            }, cancellation: session.Cancellation);
+        }
+        catch (OperationCanceledException)
+        {
+            // Not the run commands' "interrupted, resumable": cores training keeps no checkpoint yet, so nothing is kept.
+            return Program.Fail($"interrupted after {epochs} complete epochs; biosim cores train keeps no checkpoint yet, so nothing was written: run it again", ExitCodes.Cancelled);
+        }
+        catch (BioSim.Plasticity.Training.TrainingDivergedException e)
+        {
+            return Program.Fail($"training stopped after {e.History.BatchLosses.Count} steps: {e.Message}", ExitCodes.RunFailed);
+        }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"trained {result.Epochs.Count} epochs: probabilistic network test accuracy {result.ShadowTestAccuracy:F4}; wrote {output}/network.h5, summary.json, curve.csv"));
         return ExitCodes.Ok;
