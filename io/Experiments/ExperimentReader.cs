@@ -293,16 +293,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
             {
                 throw f.Error($"{path}.receptor", $"population '{target}' has no receptor '{receptor}'; it has: {string.Join(", ", InputNames(tgt))}");
             }
-            var conn = el.TryGetProperty("connectivity", out var c)
-                ? c
-                : throw f.Error($"{path}.connectivity", $"missing; give e.g. {{\"rule\": \"fixed-probability\", \"p\": 0.02}}; rules: {string.Join(", ", catalogue.Names<IConnectivityRule>())}");
-            f.Object(conn, $"{path}.connectivity");
-            string ruleName = f.String(conn, "rule", $"{path}.connectivity");
-            var rule = catalogue.Find<IConnectivityRule>(ruleName)
-                ?? throw f.Error($"{path}.connectivity.rule", $"unknown rule '{ruleName}'; allowed: {string.Join(", ", catalogue.Names<IConnectivityRule>())}");
-            object ruleParameters = f.TypedWithout(conn, $"{path}.connectivity", rule.ParametersType, "rule");
-            string? problem = rule.Validate(ruleParameters, src.Size, tgt.Size);
-            if (problem is not null) throw f.FieldError($"{path}.connectivity", problem);
+            var (ruleName, ruleParameters) = ReadConnectivity(f, el, path, src, tgt, "{\"rule\": \"fixed-probability\", \"p\": 0.02}");
             var weight = f.Distribution(el.TryGetProperty("weight", out var w) ? w : throw f.Error($"{path}.weight", "missing; give a number or a distribution such as {\"normal\": [mean, sd]}"), $"{path}.weight");
             var delay = el.TryGetProperty("delay", out var d) ? f.Distribution(d, $"{path}.delay") : new ConstantDistribution(0);
             if (!(delay.Minimum >= 0)) throw f.Error($"{path}.delay", "delays must be ≥ 0 ms; use a constant or a uniform range with a non-negative lower bound");
@@ -314,6 +305,23 @@ public sealed class ExperimentReader(Catalogue catalogue)
             list.Add(new ProjectionSpec(name, source, target, receptor, ruleName, ruleParameters, weight, delay, plasticity, plasticityParameters));
         }
         return list;
+    }
+
+    /// <summary>A projection's <c>"connectivity"</c>: the rule's name and its checked parameters for these populations;
+    /// <paramref name="example"/> is shown when the field is missing.</summary>
+    private (string Rule, object Parameters) ReadConnectivity(JsonFields f, JsonElement el, string path, PopulationSpec src, PopulationSpec tgt, string example)
+    {
+        var conn = el.TryGetProperty("connectivity", out var c)
+            ? c
+            : throw f.Error($"{path}.connectivity", $"missing; give e.g. {example}; rules: {string.Join(", ", catalogue.Names<IConnectivityRule>())}");
+        f.Object(conn, $"{path}.connectivity");
+        string ruleName = f.String(conn, "rule", $"{path}.connectivity");
+        var rule = catalogue.Find<IConnectivityRule>(ruleName)
+            ?? throw f.Error($"{path}.connectivity.rule", $"unknown rule '{ruleName}'; allowed: {string.Join(", ", catalogue.Names<IConnectivityRule>())}");
+        object ruleParameters = f.TypedWithout(conn, $"{path}.connectivity", rule.ParametersType, "rule");
+        string? problem = rule.Validate(ruleParameters, src.Size, tgt.Size);
+        if (problem is not null) throw f.FieldError($"{path}.connectivity", problem);
+        return (ruleName, ruleParameters);
     }
 
     /// <summary>
@@ -334,16 +342,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
             throw f.Error($"{path}.receptor", $"'{src.Name}' is a current device ({src.Model}); its current enters the membrane directly: give \"receptor\": \"{CurrentPort}\" or leave it out");
         }
         if (el.TryGetProperty("plasticity", out _)) throw f.Error($"{path}.plasticity", $"'{src.Name}' is a current device ({src.Model}); its projections carry a current, not synapses a rule could change; remove \"plasticity\"");
-        var conn = el.TryGetProperty("connectivity", out var c)
-            ? c
-            : throw f.Error($"{path}.connectivity", $"missing; give e.g. {{\"rule\": \"all-to-all\"}}; rules: {string.Join(", ", catalogue.Names<IConnectivityRule>())}");
-        f.Object(conn, $"{path}.connectivity");
-        string ruleName = f.String(conn, "rule", $"{path}.connectivity");
-        var rule = catalogue.Find<IConnectivityRule>(ruleName)
-            ?? throw f.Error($"{path}.connectivity.rule", $"unknown rule '{ruleName}'; allowed: {string.Join(", ", catalogue.Names<IConnectivityRule>())}");
-        object ruleParameters = f.TypedWithout(conn, $"{path}.connectivity", rule.ParametersType, "rule");
-        string? problem = rule.Validate(ruleParameters, src.Size, tgt.Size);
-        if (problem is not null) throw f.FieldError($"{path}.connectivity", problem);
+        var (ruleName, ruleParameters) = ReadConnectivity(f, el, path, src, tgt, "{\"rule\": \"all-to-all\"}");
         var weight = f.Distribution(el.TryGetProperty("weight", out var w) ? w : throw f.Error($"{path}.weight", "missing; give a number (it scales the device's current, 1 for the current as given) or a distribution"), $"{path}.weight");
         var delay = el.TryGetProperty("delay", out var d) ? f.Distribution(d, $"{path}.delay") : new ConstantDistribution(0);
         if (delay is not ConstantDistribution constant || !(constant.Value >= 0))
