@@ -141,6 +141,44 @@ public sealed class WorkflowsWithoutCliTests : TempDirectoryFixture
         Assert.That(summary, Is.EqualTo(ComparisonSummary.Markdown(result)));
     }
 
+    /// <summary>
+    /// The output appears under its name only once it is safe: a run whose set-up fails (here a weight report naming a synapse
+    /// the projection does not have, found while the file is set up) leaves neither the output nor its set-up file, and an
+    /// output it was told to replace (--force) is left as it was; a stale OUT.setup from a run killed during set-up is
+    /// removed by the next run, which completes.
+    /// </summary>
+    [Test]
+    public void AFailedSetUpLeavesNoOutputAndKeepsTheOldOne()
+    {
+        using var services = BioSimServiceCollectionExtensions.BuildBioSimServices();
+        var runner = services.GetRequiredService<ExperimentRunner>();
+        var reader = services.GetRequiredService<ExperimentReader>();
+        var json = JsonNode.Parse(File.ReadAllText(TestPaths.Example("stdp-song2000.json")))!.AsObject();
+        json["duration"] = 20.0;
+        var good = reader.Read(json.ToJsonString(), "stdp-short.json");
+        json["record"]!["weights"]![0]!["synapses"] = new JsonArray(0, 99999999);
+        var bad = reader.Read(json.ToJsonString(), "stdp-bad-synapse.json");
+
+        string fresh = Path.Combine(Dir, "fresh.h5");
+        var e = Assert.Throws<ExperimentException>(() => runner.Run(bad, fresh));
+        Assert.That(e!.Message, Does.Contain("record.weights[0].synapses"));
+        Assert.That(File.Exists(fresh) || File.Exists(fresh + ".setup"), Is.False, "nothing left behind");
+
+        string kept = Path.Combine(Dir, "kept.h5");
+        runner.Run(good, kept);
+        byte[] before = File.ReadAllBytes(kept);
+        Assert.Throws<ExperimentException>(() => runner.Run(bad, kept, overwrite: true));
+        Assert.That(File.ReadAllBytes(kept), Is.EqualTo(before), "the output to be replaced is untouched");
+        Assert.That(File.Exists(kept + ".setup"), Is.False);
+
+        string stale = Path.Combine(Dir, "stale.h5");
+        File.WriteAllText(stale + ".setup", "left by a run killed during its set-up");
+        Assert.That(runner.Run(good, stale).Status, Is.EqualTo(RunStatus.Completed));
+        Assert.That(File.Exists(stale + ".setup"), Is.False);
+        using var file = Hdf5File.OpenReadOnly(stale);
+        Assert.That(file.ReadDataset<double>("/weights/input->neuron/final"), Has.None.NaN, "the final weights were written at the end");
+    }
+
     private static RunStatus StatusIn(string path)
     {
         using var file = Hdf5File.OpenReadOnly(path);
