@@ -1,3 +1,4 @@
+using BioSim.Engine.Distributed;
 using BioSim.Engine.Events;
 
 namespace BioSim.Engine.Simulation;
@@ -11,6 +12,13 @@ namespace BioSim.Engine.Simulation;
 /// the targets' timed-event buffers instead; the buffers sort each step's events by (target, time, delivery order),
 /// so exact mode is as independent of the thread count as grid mode. Transmitters that learn (a projection with a
 /// plasticity rule) then see the step's spikes of their source and target, one after the other in the order added.
+/// <para>
+/// Over several processes (<see cref="IProcessGroup"/>, MPI), each process advances a contiguous block of the chunk list
+/// (the chunks are the same at any process count), and every step the processes gather each other's
+/// chunk spikes, so that each holds the step's spikes of the whole network, merged in chunk order exactly as one process
+/// merges them; each then delivers them into its own neurons only. Spikes are therefore the same bits at any number of
+/// processes and threads. (Every process keeps the whole network's arrays and synapses; it steps and feeds only its own.)
+/// </para>
 /// </summary>
 public sealed class Simulator : IStateful, IDisposable
 {
@@ -24,6 +32,13 @@ public sealed class Simulator : IStateful, IDisposable
     private readonly List<IStepObserver> _observers = [];
     private readonly SpikeList[] _spikes;
     private readonly (int Population, int Start, int End)[] _chunks;
+    private readonly IProcessGroup _processes;
+    private readonly int[] _ownedChunks;
+    private readonly int[][] _chunksOfRank;
+    private readonly (int Start, int End)[] _ownedElements;
+    private double[] _send = new double[256];
+    private double[] _gathered = new double[256];
+    private readonly int[] _gatheredCounts;
     private readonly SpikeList[] _chunkSpikes;
     private readonly StepTeam? _team;
     private double _stepStart;
@@ -50,11 +65,14 @@ public sealed class Simulator : IStateful, IDisposable
     /// population that implements <see cref="IExactInput"/> takes timed input, and every transmitter must support it.</param>
     /// <param name="minDeliveriesForThreads">Fewest synaptic deliveries in a step for which they are spread over the threads
     /// by target range (default <see cref="MinDeliveriesForThreads"/>; 0 always, as the thread-count contract tests do).</param>
+    /// <param name="processes">The processes the network is split over (MPI), or null for this process alone. Each process
+    /// builds the same simulation and calls <see cref="Step"/> the same number of times.</param>
     public Simulator(IEnumerable<IDynamics> populations, IEnumerable<ITransmitter> transmitters, double dt, int threads = 1,
         int minElementsForThreads = MinElementsForThreads, SpikeTiming timing = SpikeTiming.Grid,
-        int minDeliveriesForThreads = MinDeliveriesForThreads)
+        int minDeliveriesForThreads = MinDeliveriesForThreads, IProcessGroup? processes = null)
     {
         _minDeliveriesForThreads = minDeliveriesForThreads;
+        _processes = processes ?? SingleProcess.Instance;
         Timing = timing;
         if (!(dt > 0) || double.IsInfinity(dt)) throw new ArgumentOutOfRangeException(nameof(dt), $"dt must be positive and finite, got {dt}.");
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
@@ -109,14 +127,32 @@ public sealed class Simulator : IStateful, IDisposable
         }
         _chunks = chunks.ToArray();
         _chunkSpikes = _chunks.Select(_ => new SpikeList(64)).ToArray();
+        // Process r advances the r-th of P contiguous blocks of the chunk list (population after population), so its
+        // elements of each population are one contiguous range.
+        int processCount = _processes.Size, rank = _processes.Rank;
+        var ranks = new List<int>[processCount];
+        for (int r = 0; r < processCount; r++) ranks[r] = [];
+        _ownedElements = new (int, int)[_populations.Length];
+        for (int c = 0; c < _chunks.Length; c++)
+        {
+            int owner = (int)((long)c * processCount / _chunks.Length);
+            ranks[owner].Add(c);
+            if (owner != rank) continue;
+            var (p, start, end) = _chunks[c];
+            _ownedElements[p] = _ownedElements[p] == (0, 0) ? (start, end) : (_ownedElements[p].Start, end);
+        }
+        _chunksOfRank = ranks.Select(l => l.ToArray()).ToArray();
+        _ownedChunks = _chunksOfRank[rank];
+        _gatheredCounts = new int[processCount];
         long elements = _populations.Sum(p => (long)p.Size);
         // A round of the step team costs about a microsecond (Parallel.For cost ~10 µs and lost below 16k neurons);
         // with 4000 CUBA neurons (8.6 µs a step on one thread) two threads took 6.6 µs. Below two chunks' worth
         // there is nothing to share. Which thread runs a chunk never changes the result, so this choice is free.
-        _useThreads = threads > 1 && _chunks.Length > 1 && (elements >= minElementsForThreads || _populations.Any(p => p.ParallelChunk < ChunkSize));
+        if (processCount > 1) elements = _ownedElements.Sum(r => (long)(r.End - r.Start));
+        _useThreads = threads > 1 && _ownedChunks.Length > 1 && (elements >= minElementsForThreads || _populations.Any(p => p.ParallelChunk < ChunkSize));
         if (_useThreads)
         {
-            _team = new StepTeam(Math.Min(threads, _chunks.Length) - 1, _chunks.Length, c => AdvanceChunk(c, _stepStart));
+            _team = new StepTeam(Math.Min(threads, _ownedChunks.Length) - 1, _ownedChunks.Length, k => AdvanceChunk(_ownedChunks[k], _stepStart));
             // Only when every transmitter names a target among the populations: one that does not could write anywhere.
             if (timing == SpikeTiming.Grid && _transmitters.All(t => t.TargetName is { } name && byName.ContainsKey(name)))
             {
@@ -125,9 +161,9 @@ public sealed class Simulator : IStateful, IDisposable
                 _deliveryBounds = new int[_deliveryGroups.Length][];
                 for (int g = 0; g < _deliveryGroups.Length; g++)
                 {
-                    int size = _populations[byName[_transmitters[_deliveryGroups[g][0]].TargetName!]].Size;
+                    var (lo, hi) = _ownedElements[byName[_transmitters[_deliveryGroups[g][0]].TargetName!]];
                     // Bounds on multiples of 8 elements: two threads never write into the same 64-byte line.
-                    _deliveryBounds[g] = Enumerable.Range(0, ranges + 1).Select(r => r == ranges ? size : (int)((long)size * r / ranges) & ~7).ToArray();
+                    _deliveryBounds[g] = Enumerable.Range(0, ranges + 1).Select(r => r == ranges ? hi : lo + ((int)((long)(hi - lo) * r / ranges) & ~7)).ToArray();
                 }
                 if (_deliveryGroups.Length > 0)
                 {
@@ -183,9 +219,21 @@ public sealed class Simulator : IStateful, IDisposable
     public bool DeliversByTargetRange => _deliveryJob >= 0;
 
     /// <summary>Delivers the step's spikes: by target range over the threads when that pays, else one transmitter after
-    /// the other.</summary>
+    /// the other; over several processes, each into its own neurons (by target range where the transmitter can).</summary>
     private void Deliver()
     {
+        if (_processes.Size > 1 && !_useThreads)
+        {
+            for (int k = 0; k < _transmitters.Length; k++)
+            {
+                var transmitter = _transmitters[k];
+                var spikes = _spikes[_transmitterSource[k]];
+                int target = Timing == SpikeTiming.Grid && transmitter.CanTransmitByTargetRange && transmitter.TargetName is { } name ? IndexOfPopulation(name) : -1;
+                if (target >= 0) transmitter.TransmitRange(spikes, _ownedElements[target].Start, _ownedElements[target].End);
+                else transmitter.Transmit(spikes); // into every neuron: the others' copies are never read here
+            }
+            return;
+        }
         if (_deliveryJob >= 0)
         {
             long deliveries = 0;
@@ -246,12 +294,13 @@ public sealed class Simulator : IStateful, IDisposable
         double t = Time;
         if (!_useThreads)
         {
-            for (int c = 0; c < _chunks.Length; c++) AdvanceChunk(c, t);
+            foreach (int c in _ownedChunks) AdvanceChunk(c, t);
         }
         else
         {
             AdvanceInParallel(t);
         }
+        if (_processes.Size > 1) ExchangeSpikes();
 
         for (int p = 0; p < _spikes.Length; p++) _spikes[p].Clear();
         for (int c = 0; c < _chunks.Length; c++) _spikes[_chunks[c].Population].AddRange(_chunkSpikes[c]);
@@ -268,6 +317,59 @@ public sealed class Simulator : IStateful, IDisposable
         StepIndex++;
         double tEnd = Time;
         for (int o = 0; o < _observers.Count; o++) _observers[o].AfterStep(tEnd, _spikes);
+    }
+
+    private int IndexOfPopulation(string name)
+    {
+        for (int p = 0; p < _populations.Length; p++)
+        {
+            if (_populations[p].Name == name) return p;
+        }
+        return -1;
+    }
+
+    /// <summary>Number of processes the network is split over (1 without MPI).</summary>
+    public int Processes => _processes.Size;
+
+    /// <summary>Elements of each population (in order) this process advances: all of them with one process.</summary>
+    public IReadOnlyList<(int Start, int End)> OwnedElements => _ownedElements;
+
+    /// <summary>Gives every process the spikes of every chunk: each sends its own chunks' (count, ids, times) in chunk order
+    /// and reads the others' in theirs.</summary>
+    private void ExchangeSpikes()
+    {
+        int length = 0;
+        foreach (int c in _ownedChunks) length += 1 + 2 * _chunkSpikes[c].Count;
+        if (_send.Length < length) _send = new double[Math.Max(length, 2 * _send.Length)];
+        int w = 0;
+        foreach (int c in _ownedChunks)
+        {
+            var list = _chunkSpikes[c];
+            _send[w++] = list.Count;
+            foreach (int id in list.Ids) _send[w++] = id;
+            list.Times.CopyTo(_send.AsSpan(w));
+            w += list.Count;
+        }
+        _processes.AllGather(_send.AsSpan(0, w), ref _gathered, _gatheredCounts);
+        int at = 0;
+        for (int r = 0; r < _chunksOfRank.Length; r++)
+        {
+            int end = at + _gatheredCounts[r];
+            if (r == _processes.Rank)
+            {
+                at = end;
+                continue;
+            }
+            foreach (int c in _chunksOfRank[r])
+            {
+                var list = _chunkSpikes[c];
+                list.Clear();
+                int n = (int)_gathered[at++];
+                for (int k = 0; k < n; k++) list.Add((int)_gathered[at + k], _gathered[at + n + k]);
+                at += 2 * n;
+            }
+            if (at != end) throw new InvalidOperationException($"The spikes process {r} sent do not match its chunks ({_gatheredCounts[r]} values).");
+        }
     }
 
     private void AdvanceInParallel(double t)

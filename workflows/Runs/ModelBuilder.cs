@@ -23,8 +23,9 @@ public sealed class ModelBuilder(Catalogue catalogue)
     /// <param name="threads">Worker threads for the population updates; null: the experiment's "threads". Results do not depend on it.</param>
     /// <param name="minElementsForThreads">See <see cref="Simulator"/>: networks smaller than this step on one thread.</param>
     /// <param name="minDeliveriesForThreads">See <see cref="Simulator"/>: steps with fewer synaptic deliveries deliver on one thread.</param>
+    /// <param name="processes">See <see cref="Simulator"/>: the processes the network is split over (MPI), or null.</param>
     public BuiltModel Build(Experiment experiment, int? threads = null, int minElementsForThreads = Simulator.MinElementsForThreads,
-        int minDeliveriesForThreads = Simulator.MinDeliveriesForThreads)
+        int minDeliveriesForThreads = Simulator.MinDeliveriesForThreads, BioSim.Engine.Distributed.IProcessGroup? processes = null)
     {
         var populations = new List<IDynamics>();
         foreach (var spec in experiment.Populations)
@@ -123,7 +124,7 @@ public sealed class ModelBuilder(Catalogue catalogue)
             }
         }
         var simulation = new Simulator(populations, projections, experiment.Dt, threads ?? experiment.Threads, minElementsForThreads, experiment.Timing,
-            minDeliveriesForThreads);
+            minDeliveriesForThreads, processes);
         return new BuiltModel(simulation, populations, projections);
     }
 

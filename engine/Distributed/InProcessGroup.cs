@@ -1,0 +1,89 @@
+namespace BioSim.Engine.Distributed;
+
+/// <summary>
+/// Several "processes" inside one process, one per thread, exchanging through shared memory: the same collective
+/// contract as MPI, so that a network split over P members can be checked against one process in a unit test without
+/// mpiexec. <see cref="Create"/> makes the members; each must be used by its own thread.
+/// </summary>
+public sealed class InProcessGroup : IProcessGroup, IDisposable
+{
+    private sealed class Shared(int size) : IDisposable
+    {
+        public void Dispose() => Barrier.Dispose();
+
+        public readonly Barrier Barrier = new(size);
+        public readonly double[][] Slots = new double[size][];
+        public readonly int[] Lengths = new int[size];
+        public readonly long[] Longs = new long[size];
+        public readonly double[] Doubles = new double[size];
+    }
+
+    private readonly Shared _shared;
+
+    private InProcessGroup(Shared shared, int rank)
+    {
+        _shared = shared;
+        Rank = rank;
+    }
+
+    /// <summary>The <paramref name="size"/> members of a new group.</summary>
+    public static InProcessGroup[] Create(int size)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        var shared = new Shared(size);
+        for (int r = 0; r < size; r++) shared.Slots[r] = new double[64];
+        return Enumerable.Range(0, size).Select(r => new InProcessGroup(shared, r)).ToArray();
+    }
+
+    /// <summary>Releases the group's barrier (shared by every member): call once all members are done.</summary>
+    public void Dispose() => _shared.Dispose();
+
+    /// <inheritdoc/>
+    public int Rank { get; }
+
+    /// <inheritdoc/>
+    public int Size => _shared.Slots.Length;
+
+    /// <inheritdoc/>
+    public int AllGather(ReadOnlySpan<double> mine, ref double[] all, Span<int> counts)
+    {
+        ref var slot = ref _shared.Slots[Rank];
+        if (slot.Length < mine.Length) slot = new double[Math.Max(mine.Length, 2 * slot.Length)];
+        mine.CopyTo(slot);
+        _shared.Lengths[Rank] = mine.Length;
+        _shared.Barrier.SignalAndWait();
+        int total = 0;
+        for (int r = 0; r < Size; r++) total += counts[r] = _shared.Lengths[r];
+        if (all.Length < total) all = new double[Math.Max(total, 2 * all.Length)];
+        int at = 0;
+        for (int r = 0; r < Size; r++)
+        {
+            _shared.Slots[r].AsSpan(0, counts[r]).CopyTo(all.AsSpan(at));
+            at += counts[r];
+        }
+        _shared.Barrier.SignalAndWait(); // no member writes its slot again before all have read
+        return total;
+    }
+
+    /// <inheritdoc/>
+    public long Sum(long value)
+    {
+        _shared.Longs[Rank] = value;
+        _shared.Barrier.SignalAndWait();
+        long sum = 0;
+        foreach (long v in _shared.Longs) sum += v;
+        _shared.Barrier.SignalAndWait();
+        return sum;
+    }
+
+    /// <inheritdoc/>
+    public double Max(double value)
+    {
+        _shared.Doubles[Rank] = value;
+        _shared.Barrier.SignalAndWait();
+        double max = double.NegativeInfinity;
+        foreach (double v in _shared.Doubles) max = Math.Max(max, v);
+        _shared.Barrier.SignalAndWait();
+        return max;
+    }
+}

@@ -1,0 +1,96 @@
+using System.Text.Json.Nodes;
+using BioSim.Engine.Distributed;
+using BioSim.Engine.Simulation;
+using BioSim.IO.Experiments;
+using BioSim.Workflows;
+using BioSim.Workflows.Runs;
+using Microsoft.Extensions.DependencyInjection;
+using NUnit.Framework;
+
+namespace BioSim.Tests.Engine;
+
+/// <summary>
+/// A network split over P processes (here P members of an <see cref="InProcessGroup"/>, one thread each, with MPI's
+/// collective contract) gives the spikes of one process bit for bit: CUBA (examples/cuba.json, 4000 neurons, 5 chunks, so
+/// P = 3 splits unevenly), and the same with two step threads per process; and exact timing (CUBA with 0.1 ms delays).
+/// The MPI binding itself is tested under mpiexec in tests/Cli/MpiRunTests.
+/// </summary>
+[TestFixture, Category("Unit")]
+public sealed class DistributedSimulationTests
+{
+    private static Experiment Cuba(string timing, double durationMs)
+    {
+        using var services = BioSimServiceCollectionExtensions.BuildBioSimServices();
+        var json = JsonNode.Parse(File.ReadAllText(TestPaths.Example("cuba.json")))!.AsObject();
+        json["duration"] = durationMs;
+        json["timing"] = timing;
+        if (timing == "exact")
+        {
+            foreach (var projection in json["projections"]!.AsArray()) projection!["delay"] = 0.1;
+        }
+        return services.GetRequiredService<ExperimentReader>().Read(json.ToJsonString(), "cuba-distributed.json");
+    }
+
+    private static List<(int Population, int Id, double Time)> Run(Experiment experiment, int threads, IProcessGroup? processes, long steps)
+    {
+        using var services = BioSimServiceCollectionExtensions.BuildBioSimServices();
+        using var sim = services.GetRequiredService<ModelBuilder>().Build(experiment, threads, minElementsForThreads: 0, processes: processes).Simulator;
+        var spikes = new List<(int, int, double)>();
+        for (long n = 0; n < steps; n++)
+        {
+            sim.Step();
+            for (int p = 0; p < sim.LastSpikes.Count; p++)
+            {
+                var s = sim.LastSpikes[p];
+                for (int k = 0; k < s.Count; k++) spikes.Add((p, s.Ids[k], s.Times[k]));
+            }
+        }
+        return spikes;
+    }
+
+    private static List<(int, int, double)>[] RunSplit(Experiment experiment, int processes, int threads, long steps)
+    {
+        var members = InProcessGroup.Create(processes);
+        var results = new List<(int, int, double)>[processes];
+        var workers = Enumerable.Range(0, processes).Select(r => new Thread(() => results[r] = Run(experiment, threads, members[r], steps))).ToArray();
+        foreach (var w in workers) w.Start();
+        foreach (var w in workers) w.Join();
+        members[0].Dispose();
+        return results;
+    }
+
+    [TestCase("grid", 2, 1)]
+    [TestCase("grid", 3, 1)]
+    [TestCase("grid", 2, 2)]
+    [TestCase("exact", 3, 1)]
+    public void SplitOverProcessesGivesTheSpikesOfOneProcess(string timing, int processes, int threads)
+    {
+        var experiment = Cuba(timing, 150);
+        long steps = 1500;
+        var one = Run(experiment, 1, null, steps);
+        Assert.That(one, Has.Count.GreaterThan(1000), "CUBA fires (~5 Hz × 4000 neurons × 0.15 s ≈ 3000 spikes)");
+        var split = RunSplit(experiment, processes, threads, steps);
+        for (int r = 0; r < processes; r++) Assert.That(split[r], Is.EqualTo(one), $"process {r} of {processes}");
+    }
+
+    [Test]
+    public void EachProcessAdvancesAContiguousBlockOfEveryPopulation()
+    {
+        var experiment = Cuba("grid", 1);
+        var members = InProcessGroup.Create(3);
+        var owned = new IReadOnlyList<(int Start, int End)>[3];
+        var workers = Enumerable.Range(0, 3).Select(r => new Thread(() =>
+        {
+            using var services = BioSimServiceCollectionExtensions.BuildBioSimServices();
+            using var sim = services.GetRequiredService<ModelBuilder>().Build(experiment, 1, processes: members[r]).Simulator;
+            owned[r] = sim.OwnedElements.ToArray();
+        })).ToArray();
+        foreach (var w in workers) w.Start();
+        foreach (var w in workers) w.Join();
+        members[0].Dispose();
+        // Five chunks of up to 1024 neurons (exc: 3200 in four, inh: 800 in one), chunk c to process ⌊3c/5⌋: 2 + 2 + 1.
+        Assert.That(owned[0], Is.EqualTo(new[] { (0, 2048), (0, 0) }));
+        Assert.That(owned[1], Is.EqualTo(new[] { (2048, 3200), (0, 0) }));
+        Assert.That(owned[2], Is.EqualTo(new[] { (0, 0), (0, 800) }));
+    }
+}
