@@ -27,6 +27,12 @@ internal static class RunCommand
             var spec = services.GetRequiredService<ExperimentReader>().ReadFile(file.FullName) with { File = file.ToString() };
             string banner = $"{spec.Name}: {spec.Populations.Sum(p => p.Size)} neurons, {spec.Duration.ToString(CultureInfo.InvariantCulture)} ms at dt = {spec.Dt.ToString(CultureInfo.InvariantCulture)} ms → {path}";
             bool overwrite = result.GetValue(force);
+            if (BioSim.Engine.Distributed.MpiProcessGroup.LaunchedWithSeveralProcesses)
+            {
+                int split = ExecuteDistributed(services, result, options, banner, spec, path, overwrite);
+                return split == ExitCodes.Ok && result.GetValue(plot) is { } splitPng && Environment.GetEnvironmentVariable("PMI_RANK") == "0"
+                    ? PlotCommand.Plot(new FileInfo(path), splitPng) : split;
+            }
             int code = Execute(services, result, options, banner, spec.Threads, path,
                 (runner, progress, threads, every, token, now, modelMs) => runner.Run(spec, path, progress, threads, every, overwrite, now, modelMs, token));
             string? png = result.GetValue(plot);
@@ -145,6 +151,65 @@ internal static class RunCommand
                 output = summary.Output,
                 populations = summary.Populations.Select(p => new { name = p.Name, size = p.Size, spikes = p.Spikes, rate_hz = p.MeanRateHz, adaptive_steps = p.AdaptiveSteps,
                     counters = p.Counters?.ToDictionary(c => c.Name, c => c.Value) }),
+            }));
+        }
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// <c>mpiexec -n P biosim run …</c> (or <c>srun</c>): the network split over the P processes
+    /// (<see cref="ExperimentRunner.RunDistributed"/>); process 0 prints and writes, the others only compute. An error on
+    /// every process (a refused experiment) is printed by process 0; one on a single process ends it, and the launcher then
+    /// ends the others.
+    /// </summary>
+    private static int ExecuteDistributed(IServiceProvider services, ParseResult result, CommonOptions options, string banner, Experiment spec,
+        string output, bool overwrite)
+    {
+        if (result.GetValue(options.CheckpointEvery) is not null || result.GetValue(options.CheckpointModelTime) is not null)
+            throw new UsageException("--checkpoint-every/--checkpoint-model-time: a run split over processes keeps no checkpoints yet; run it in one process to checkpoint it");
+        using var mpi = BioSim.Engine.Distributed.MpiProcessGroup.Initialize();
+        bool lead = mpi.Rank == 0;
+        using var session = CommandSession.Start(result.GetValue(options.Threads), result.GetValue(options.Quiet) || !lead);
+        var runner = services.GetRequiredService<ExperimentRunner>();
+        if (lead) Console.Error.WriteLine($"biosim: {banner} (split over {mpi.Size} processes)");
+        double nextLog = 0;
+        var progress = CommandSession.Progress<RunProgress>(p =>
+        {
+            if (session.Quiet || p.TimeMs < nextLog) return;
+            nextLog = p.TimeMs + p.DurationMs / 10;
+            Console.Error.WriteLine($"biosim: t = {p.TimeMs:0.#} / {p.DurationMs:0.#} ms, {p.Spikes} spikes, {p.Elapsed.TotalSeconds:0.00} s");
+        });
+        RunSummary summary;
+        try
+        {
+            summary = runner.RunDistributed(spec, output, mpi, progress, session.Threads, overwrite, session.Cancellation);
+        }
+        catch (OperationCanceledException)
+        {
+            return lead ? Program.Fail($"interrupted; a run split over processes keeps no checkpoint yet, so {output} holds the spikes up to the stop and the run must be started again", ExitCodes.Cancelled) : ExitCodes.Cancelled;
+        }
+        catch (Exception e) when (!lead && e is ExperimentException or OutputExistsException or UsageException)
+        {
+            return ExitCodes.BadInput; // process 0 says why
+        }
+        if (!lead) return ExitCodes.Ok;
+        PrintSummary(summary);
+        Console.WriteLine($"  split over {mpi.Size} processes: {string.Join(", ", summary.NeuronsPerProcess!)} neurons");
+        if (result.GetValue(options.Json))
+        {
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+            {
+                neurons = summary.Neurons,
+                synapses = summary.Synapses,
+                spikes = summary.Spikes,
+                rate_hz = summary.MeanRateHz,
+                build_s = summary.BuildTime.TotalSeconds,
+                sim_s = summary.SimulationTime.TotalSeconds,
+                threads = session.Threads ?? spec.Threads,
+                processes = mpi.Size,
+                neurons_per_process = summary.NeuronsPerProcess,
+                output = summary.Output,
+                populations = summary.Populations.Select(p => new { name = p.Name, size = p.Size, spikes = p.Spikes, rate_hz = p.MeanRateHz }),
             }));
         }
         return ExitCodes.Ok;

@@ -127,15 +127,19 @@ public sealed class Simulator : IStateful, IDisposable
         }
         _chunks = chunks.ToArray();
         _chunkSpikes = _chunks.Select(_ => new SpikeList(64)).ToArray();
-        // Process r advances the r-th of P contiguous blocks of the chunk list (population after population), so its
-        // elements of each population are one contiguous range.
+        // The chunk list (population after population) is cut into P contiguous blocks of about equal element counts
+        // (a chunk goes to the process whose share holds its middle element), so a process's elements of each population
+        // are one contiguous range; the cut depends only on P.
         int processCount = _processes.Size, rank = _processes.Rank;
         var ranks = new List<int>[processCount];
         for (int r = 0; r < processCount; r++) ranks[r] = [];
         _ownedElements = new (int, int)[_populations.Length];
+        long allElements = _chunks.Sum(c => (long)(c.End - c.Start)), before = 0;
         for (int c = 0; c < _chunks.Length; c++)
         {
-            int owner = (int)((long)c * processCount / _chunks.Length);
+            long size = _chunks[c].End - _chunks[c].Start;
+            int owner = (int)Math.Min(processCount - 1, (2 * before + size) * processCount / Math.Max(1, 2 * allElements));
+            before += size;
             ranks[owner].Add(c);
             if (owner != rank) continue;
             var (p, start, end) = _chunks[c];

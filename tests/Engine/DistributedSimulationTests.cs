@@ -88,9 +88,10 @@ public sealed class DistributedSimulationTests
         foreach (var w in workers) w.Start();
         foreach (var w in workers) w.Join();
         members[0].Dispose();
-        // Five chunks of up to 1024 neurons (exc: 3200 in four, inh: 800 in one), chunk c to process ⌊3c/5⌋: 2 + 2 + 1.
-        Assert.That(owned[0], Is.EqualTo(new[] { (0, 2048), (0, 0) }));
-        Assert.That(owned[1], Is.EqualTo(new[] { (2048, 3200), (0, 0) }));
-        Assert.That(owned[2], Is.EqualTo(new[] { (0, 0), (0, 800) }));
+        // Five chunks (exc: 3200 neurons in four of up to 1024, inh: 800 in one), each to the process whose third of the
+        // 4000 neurons holds its middle neuron (512, 1536, 2560, 3136, 3600 → 0, 1, 1, 2, 2).
+        Assert.That(owned[0], Is.EqualTo(new[] { (0, 1024), (0, 0) }));
+        Assert.That(owned[1], Is.EqualTo(new[] { (1024, 3072), (0, 0) }));
+        Assert.That(owned[2], Is.EqualTo(new[] { (3072, 3200), (0, 800) }));
     }
 }

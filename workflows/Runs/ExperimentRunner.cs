@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BioSim.Engine.Distributed;
 using BioSim.Engine.Simulation;
 using BioSim.IO.Experiments;
 using BioSim.IO.Hdf5;
@@ -97,6 +98,119 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         }
         return Loop(experiment, output, file, sim, recorder, spikes, reports, checkpoints, built.SynapseCount, buildTime, progress,
             new Cadence(checkpointEvery ?? DefaultCheckpointInterval, checkpointEveryModelMs), checkpointNow, cancellation);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="experiment"/> split over <paramref name="processes"/> (every process calls this with the same
+    /// arguments, as under <c>mpiexec</c>): each process steps its block of the network, the spikes are exchanged every step
+    /// (<see cref="Simulator"/>), and process 0 writes the spikes to <paramref name="output"/>, identical to a one-process run's.
+    /// What this first distributed slice does not do is refused up front, on every process alike: state reports, weight
+    /// reports and plastic projections (which read or change other processes' neurons), and checkpoints (a split run keeps
+    /// none yet, so it cannot be resumed; a stop by SIGTERM ends it with status "cancelled").
+    /// </summary>
+    public RunSummary RunDistributed(Experiment experiment, string output, IProcessGroup processes, IProgress<RunProgress>? progress = null,
+        int? threads = null, bool overwrite = false, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        ArgumentNullException.ThrowIfNull(processes);
+        string split = $"is not supported when a run is split over processes (mpiexec -n {processes.Size}) yet; run it in one process";
+        if (experiment.Record.State.Count > 0) throw new ExperimentException(experiment.File, "record.state", $"a state report {split}, or record spikes only");
+        if (experiment.Record.Weights.Count > 0) throw new ExperimentException(experiment.File, "record.weights", $"a weight report {split}");
+        // Every process checks the output the same way (process 0's answer decides), so all stop together.
+        bool exists = processes.Max(processes.Rank == 0 && !overwrite && (File.Exists(output) || Directory.Exists(output)) ? 1 : 0) > 0;
+        if (exists) throw new OutputExistsException(processes.Rank == 0 ? DescribeExisting(output) : $"{output} exists");
+        var total = Stopwatch.StartNew();
+        var built = builder.Build(experiment, threads, processes: processes);
+        for (int k = 0; k < built.Projections.Count; k++)
+        {
+            if (built.Projections[k].Plasticity is not null)
+                throw new ExperimentException(experiment.File, "projections", $"projection '{built.Projections[k].Name}' is plastic: plasticity {split}");
+        }
+        foreach (var population in built.Simulator.Populations)
+        {
+            if (population is IEventCounters)
+                throw new ExperimentException(experiment.File, "populations", $"population '{population.Name}' counts its events, which each process would count for its own share only: {split}");
+        }
+        var buildTime = total.Elapsed;
+        using var sim = built.Simulator;
+        using var recorder = new Recorder(experiment, sim, built.Projections);
+        sim.AddObserver(recorder);
+        Hdf5File? file = null;
+        SonataSpikeWriter? spikes = null;
+        SonataReportWriter? reports = null;
+        string setup = output + ".setup";
+        try
+        {
+            if (processes.Rank == 0)
+            {
+                string? directory = Path.GetDirectoryName(Path.GetFullPath(output));
+                if (directory is not null && !Directory.Exists(directory))
+                    throw new IOException($"{output}: the directory '{directory}' does not exist; create it or choose another output path");
+                if (File.Exists(setup)) File.Delete(setup);
+                file = Hdf5File.Create(setup, swmr: true);
+                file.SetAttribute("experiment", experiment.Json);
+                file.SetAttribute("experiment_name", experiment.Name);
+                file.SetAttribute("experiment_file", File.Exists(experiment.File) ? Path.GetFullPath(experiment.File) : experiment.File);
+                file.SetAttribute("biosim_version", SoftwareVersion);
+                file.SetAttribute("seed", (long)experiment.Seed);
+                file.SetAttribute("dt", experiment.Dt);
+                file.SetAttribute("duration", experiment.Duration);
+                file.SetAttribute("status", RunStatus.Running.ToString());
+                file.SetAttribute("simulated", 0.0);
+                file.SetAttribute("processes", (long)processes.Size);
+                spikes = new SonataSpikeWriter(file, new AppendableDatasetOptions { DeflateLevel = experiment.Record.Compression });
+                reports = new SonataReportWriter(file);
+                recorder.Open(file, spikes, reports);
+                file.StartSwmrWrite();
+                file.MoveTo(output);
+            }
+            long steps = experiment.Steps;
+            long stepsPerBlock = Math.Max(1, (long)Math.Round(experiment.FlushInterval / experiment.Dt));
+            var simulation = Stopwatch.StartNew();
+            var status = RunStatus.Completed;
+            while (sim.StepIndex < steps)
+            {
+                // Every process stops at the same block end: a stop asked of any (SIGTERM reaches all under mpiexec) stops all.
+                if (processes.Max(cancellation.IsCancellationRequested ? 1 : 0) > 0)
+                {
+                    status = RunStatus.CancelledAt(sim.Time);
+                    break;
+                }
+                sim.Run(Math.Min(stepsPerBlock, steps - sim.StepIndex));
+                if (file is not null)
+                {
+                    file.SetAttribute("simulated", sim.Time);
+                    recorder.WriteBlock(spikes!, reports!);
+                }
+                progress?.Report(new RunProgress(sim.Time, experiment.Duration, recorder.TotalSpikes, simulation.Elapsed));
+            }
+            if (file is not null)
+            {
+                file.SetAttribute("status", status.ToString());
+                file.SetAttribute("simulated", sim.Time);
+                file.Flush();
+            }
+            if (status.State != RunState.Completed) throw new OperationCanceledException($"stopped at t = {sim.Time} ms");
+            var owned = sim.OwnedElements.Sum(r => (double)(r.End - r.Start));
+            double[] perProcess = new double[processes.Size];
+            var counts = new int[processes.Size];
+            processes.AllGather([owned], ref perProcess, counts);
+            return new RunSummary(output, sim.StepIndex, sim.Time, built.SynapseCount, recorder.Summaries(sim.Time), buildTime, simulation.Elapsed, status)
+            {
+                NeuronsPerProcess = perProcess.Take(processes.Size).Select(n => (int)n).ToArray(),
+            };
+        }
+        catch when (file is not null && File.Exists(setup))
+        {
+            File.Delete(setup);
+            throw;
+        }
+        finally
+        {
+            reports?.Dispose();
+            spikes?.Dispose();
+            file?.Dispose();
+        }
     }
 
     /// <summary>When the loop writes a checkpoint: after <paramref name="Wall"/> of wall time, or <paramref name="ModelMs"/> of model

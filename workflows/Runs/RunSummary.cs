@@ -13,6 +13,9 @@ public sealed record RunSummary(
     string Output, long Steps, double SimulatedMs, long Synapses, IReadOnlyList<PopulationSummary> Populations,
     TimeSpan BuildTime, TimeSpan SimulationTime, RunStatus Status)
 {
+    /// <summary>Neurons each process stepped, by rank, when the run was split over processes (MPI); null for one process.</summary>
+    public IReadOnlyList<int>? NeuronsPerProcess { get; init; }
+
     /// <summary>Spikes of all populations.</summary>
     public long Spikes => Populations.Sum(p => p.Spikes);
 
