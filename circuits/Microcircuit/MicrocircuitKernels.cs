@@ -9,9 +9,9 @@ namespace BioSim.Circuits.Microcircuit;
 /// The dense kernels of the microcircuit and its rules: matrix-vector products and the low-pass filtered outer-product
 /// update fused with the product of the changed matrix, on row-major matrices (rows = receiving cells). Each kernel is
 /// one pass over memory (the weight matrices of large layers do not fit in cache, so every extra pass costs its memory
-/// traffic) and allocates nothing. Rows of fewer than 16 columns (the 500 × 10 matrices of a 784-500-10 circuit) take
-/// a path that keeps four rows in flight, since a short row leaves a SIMD dot product mostly overhead; longer rows are
-/// summed in Vector256 lanes. Summation orders differ from a plain loop's by round-off only.
+/// traffic) and allocates nothing. Sums run in Vector256 lanes, the remainder of a row scalar; for rows of 16 columns or
+/// more the product is TensorPrimitives.Dot (whose call overhead dominates a short row such as the 500 × 10 matrices of
+/// a 784-500-10 circuit). Summation orders differ from a plain loop's by round-off only.
 /// </summary>
 public static class MicrocircuitKernels
 {
@@ -29,30 +29,19 @@ public static class MicrocircuitKernels
         }
         ref double w0 = ref MemoryMarshal.GetReference(w);
         ref double x0 = ref MemoryMarshal.GetReference(x);
-        int row = 0;
-        for (; row + 4 <= n; row += 4)
+        int vectorEnd = Vector256.IsHardwareAccelerated ? m - m % Vector256<double>.Count : 0;
+        for (int i = 0; i < n; i++)
         {
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            int k = row * m;
-            for (int j = 0; j < m; j++)
+            ref double wr = ref Unsafe.Add(ref w0, i * m);
+            var acc = Vector256<double>.Zero;
+            int j = 0;
+            for (; j < vectorEnd; j += Vector256<double>.Count)
             {
-                double xj = Unsafe.Add(ref x0, j);
-                s0 += Unsafe.Add(ref w0, k + j) * xj;
-                s1 += Unsafe.Add(ref w0, k + m + j) * xj;
-                s2 += Unsafe.Add(ref w0, k + 2 * m + j) * xj;
-                s3 += Unsafe.Add(ref w0, k + 3 * m + j) * xj;
+                acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wr, (nuint)j), Vector256.LoadUnsafe(ref x0, (nuint)j), acc);
             }
-            y[row] = s0;
-            y[row + 1] = s1;
-            y[row + 2] = s2;
-            y[row + 3] = s3;
-        }
-        for (; row < n; row++)
-        {
-            double s = 0;
-            int k = row * m;
-            for (int j = 0; j < m; j++) s += Unsafe.Add(ref w0, k + j) * Unsafe.Add(ref x0, j);
-            y[row] = s;
+            double sum = vectorEnd > 0 ? Vector256.Sum(acc) : 0;
+            for (; j < m; j++) sum += Unsafe.Add(ref wr, j) * Unsafe.Add(ref x0, j);
+            y[i] = sum;
         }
     }
 
@@ -76,7 +65,7 @@ public static class MicrocircuitKernels
         ref double w0 = ref MemoryMarshal.GetReference(w);
         ref double f0 = ref MemoryMarshal.GetReference(filtered);
         ref double p0 = ref MemoryMarshal.GetReference(pre);
-        if (m < ShortRow || !Vector256.IsHardwareAccelerated)
+        if (m < Vector256<double>.Count || !Vector256.IsHardwareAccelerated)
         {
             for (int i = 0; i < n; i++)
             {

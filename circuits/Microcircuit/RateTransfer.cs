@@ -6,7 +6,7 @@ namespace BioSim.Circuits.Microcircuit;
 /// <summary>
 /// The rate function r = φ(u) of the microcircuit's cells, applied to a whole layer at once (one virtual call per layer,
 /// not per cell). The two of Sacramento et al. (2018): the soft rectifier ln(1 + eᵘ) and the logistic 1/(1 + e⁻ᵘ).
-/// <see cref="Apply"/> evaluates the same formulas as <see cref="Phi"/> in Vector256 lanes (Vector256.Exp and .Log, within
+/// <see cref="Apply"/> evaluates the same formulas as <see cref="Phi"/> in Vector512 or Vector256 lanes (their Exp and Log, within
 /// an ulp or so of Math.Exp and Math.Log), the remainder scalar; a circuit step takes over a thousand of them.
 /// </summary>
 public abstract class RateTransfer
@@ -44,10 +44,20 @@ public abstract class RateTransfer
         {
             r = r[..u.Length];
             int i = 0;
+            ref double u0 = ref MemoryMarshal.GetReference(u);
+            ref double r0 = ref MemoryMarshal.GetReference(r);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var one = Vector512.Create(1.0);
+                for (; i + Vector512<double>.Count <= u.Length; i += Vector512<double>.Count)
+                {
+                    var x = Vector512.LoadUnsafe(ref u0, (nuint)i);
+                    var y = Vector512.Max(x, Vector512<double>.Zero) + Vector512.Log(one + Vector512.Exp(-Vector512.Abs(x)));
+                    y.StoreUnsafe(ref r0, (nuint)i);
+                }
+            }
             if (Vector256.IsHardwareAccelerated)
             {
-                ref double u0 = ref MemoryMarshal.GetReference(u);
-                ref double r0 = ref MemoryMarshal.GetReference(r);
                 var one = Vector256.Create(1.0);
                 for (; i + Vector256<double>.Count <= u.Length; i += Vector256<double>.Count)
                 {
@@ -76,10 +86,19 @@ public abstract class RateTransfer
         {
             r = r[..u.Length];
             int i = 0;
+            ref double u0 = ref MemoryMarshal.GetReference(u);
+            ref double r0 = ref MemoryMarshal.GetReference(r);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var one = Vector512.Create(1.0);
+                for (; i + Vector512<double>.Count <= u.Length; i += Vector512<double>.Count)
+                {
+                    var x = Vector512.LoadUnsafe(ref u0, (nuint)i);
+                    (one / (one + Vector512.Exp(-x))).StoreUnsafe(ref r0, (nuint)i);
+                }
+            }
             if (Vector256.IsHardwareAccelerated)
             {
-                ref double u0 = ref MemoryMarshal.GetReference(u);
-                ref double r0 = ref MemoryMarshal.GetReference(r);
                 var one = Vector256.Create(1.0);
                 for (; i + Vector256<double>.Count <= u.Length; i += Vector256<double>.Count)
                 {
