@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using BioSim.Circuits.Populations;
 using BioSim.Circuits.Synapses;
 using BioSim.Engine.Events;
@@ -517,10 +518,23 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
         RandomStream[] streams, ulong position)
     {
         double c1 = g1 / g, c2 = g2 / g;
-        for (int i = 0; i < u.Length; i++)
+        int k = 0;
+        if (Vector256.IsHardwareAccelerated && b.Length >= u.Length)
         {
-            double inf = c1 * a[i] + c2 * b[i];
-            u[i] = inf + (u[i] - inf) * decay;
+            // The scalar loop's operations lane by lane (no fused multiply-add), so the bits do not depend on the width.
+            var v1 = Vector256.Create(c1);
+            var v2 = Vector256.Create(c2);
+            var vd = Vector256.Create(decay);
+            for (; k + Vector256<double>.Count <= u.Length; k += Vector256<double>.Count)
+            {
+                var inf = v1 * Vector256.Create<double>(a.AsSpan(k)) + v2 * Vector256.Create<double>(b.AsSpan(k));
+                (inf + (Vector256.Create<double>(u.AsSpan(k)) - inf) * vd).CopyTo(u.AsSpan(k));
+            }
+        }
+        for (; k < u.Length; k++)
+        {
+            double inf = c1 * a[k] + c2 * b[k];
+            u[k] = inf + (u[k] - inf) * decay;
         }
         if (amplitude == 0) return;
         for (int i = 0; i < u.Length; i++)

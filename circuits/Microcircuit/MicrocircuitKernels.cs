@@ -9,9 +9,10 @@ namespace BioSim.Circuits.Microcircuit;
 /// The dense kernels of the microcircuit and its rules: matrix-vector products and the low-pass filtered outer-product
 /// update fused with the product of the changed matrix, on row-major matrices (rows = receiving cells). Each kernel is
 /// one pass over memory (the weight matrices of large layers do not fit in cache, so every extra pass costs its memory
-/// traffic) and allocates nothing. Sums run in Vector256 lanes, the remainder of a row scalar; for rows of 16 columns or
-/// more the product is TensorPrimitives.Dot (whose call overhead dominates a short row such as the 500 × 10 matrices of
-/// a 784-500-10 circuit). Summation orders differ from a plain loop's by round-off only.
+/// traffic) and allocates nothing. Sums run in Vector512 lanes where the hardware has them (the rest of a row in one
+/// Vector256, one Vector128 and one scalar step, so a short row such as the 10 columns of the 500 × 10 matrices of a
+/// 784-500-10 circuit has no scalar loop), otherwise in Vector256 lanes with a scalar remainder; for rows of 16 columns
+/// or more the product is TensorPrimitives.Dot. Summation orders differ from a plain loop's by round-off only.
 /// </summary>
 public static class MicrocircuitKernels
 {
@@ -29,6 +30,33 @@ public static class MicrocircuitKernels
         }
         ref double w0 = ref MemoryMarshal.GetReference(w);
         ref double x0 = ref MemoryMarshal.GetReference(x);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            int end8 = m - m % 8, rest = m - end8;
+            for (int i = 0; i < n; i++)
+            {
+                ref double wr = ref Unsafe.Add(ref w0, i * m);
+                var acc = Vector512<double>.Zero;
+                int j = 0;
+                for (; j < end8; j += 8) acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wr, (nuint)j), Vector512.LoadUnsafe(ref x0, (nuint)j), acc);
+                var acc4 = acc.GetLower() + acc.GetUpper();
+                if ((rest & 4) != 0)
+                {
+                    acc4 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wr, (nuint)j), Vector256.LoadUnsafe(ref x0, (nuint)j), acc4);
+                    j += 4;
+                }
+                var acc2 = acc4.GetLower() + acc4.GetUpper();
+                if ((rest & 2) != 0)
+                {
+                    acc2 = Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref wr, (nuint)j), Vector128.LoadUnsafe(ref x0, (nuint)j), acc2);
+                    j += 2;
+                }
+                double sum = acc2.GetElement(0) + acc2.GetElement(1);
+                if ((rest & 1) != 0) sum = Math.FusedMultiplyAdd(Unsafe.Add(ref wr, j), Unsafe.Add(ref x0, j), sum);
+                y[i] = sum;
+            }
+            return;
+        }
         int vectorEnd = Vector256.IsHardwareAccelerated ? m - m % Vector256<double>.Count : 0;
         for (int i = 0; i < n; i++)
         {
@@ -65,6 +93,11 @@ public static class MicrocircuitKernels
         ref double w0 = ref MemoryMarshal.GetReference(w);
         ref double f0 = ref MemoryMarshal.GetReference(filtered);
         ref double p0 = ref MemoryMarshal.GetReference(pre);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            FilteredUpdate512(ref w0, ref f0, ref p0, m, c, a, s, y);
+            return;
+        }
         if (m < Vector256<double>.Count || !Vector256.IsHardwareAccelerated)
         {
             for (int i = 0; i < n; i++)
@@ -115,6 +148,66 @@ public static class MicrocircuitKernels
                 double nw = Unsafe.Add(ref wr, j) + s * d;
                 Unsafe.Add(ref wr, j) = nw;
                 sum += nw * pj;
+            }
+            y[i] = sum;
+        }
+    }
+
+    /// <summary><see cref="FilteredUpdate"/> in Vector512 lanes, the rest of a row in one Vector256, one Vector128 and one
+    /// scalar step (a row of 10 is 8 + 2: no scalar loop, which a short row would spend most of its time in).</summary>
+    private static void FilteredUpdate512(ref double w0, ref double f0, ref double p0, int m, ReadOnlySpan<double> c, double a, double s, Span<double> y)
+    {
+        int end8 = m - m % 8, rest = m - end8;
+        var va = Vector512.Create(a);
+        var vs = Vector512.Create(s);
+        for (int i = 0; i < c.Length; i++)
+        {
+            double ci = c[i];
+            var vc = Vector512.Create(ci);
+            ref double wr = ref Unsafe.Add(ref w0, i * m);
+            ref double fr = ref Unsafe.Add(ref f0, i * m);
+            var acc = Vector512<double>.Zero;
+            int j = 0;
+            for (; j < end8; j += 8)
+            {
+                var p = Vector512.LoadUnsafe(ref p0, (nuint)j);
+                var d = Vector512.FusedMultiplyAdd(va, Vector512.LoadUnsafe(ref fr, (nuint)j), vc * p);
+                d.StoreUnsafe(ref fr, (nuint)j);
+                var nw = Vector512.FusedMultiplyAdd(vs, d, Vector512.LoadUnsafe(ref wr, (nuint)j));
+                nw.StoreUnsafe(ref wr, (nuint)j);
+                acc = Vector512.FusedMultiplyAdd(nw, p, acc);
+            }
+            var acc4 = acc.GetLower() + acc.GetUpper();
+            if ((rest & 4) != 0)
+            {
+                var p = Vector256.LoadUnsafe(ref p0, (nuint)j);
+                var d = Vector256.FusedMultiplyAdd(va.GetLower(), Vector256.LoadUnsafe(ref fr, (nuint)j), vc.GetLower() * p);
+                d.StoreUnsafe(ref fr, (nuint)j);
+                var nw = Vector256.FusedMultiplyAdd(vs.GetLower(), d, Vector256.LoadUnsafe(ref wr, (nuint)j));
+                nw.StoreUnsafe(ref wr, (nuint)j);
+                acc4 = Vector256.FusedMultiplyAdd(nw, p, acc4);
+                j += 4;
+            }
+            var acc2 = acc4.GetLower() + acc4.GetUpper();
+            if ((rest & 2) != 0)
+            {
+                var p = Vector128.LoadUnsafe(ref p0, (nuint)j);
+                var d = Vector128.FusedMultiplyAdd(va.GetLower().GetLower(), Vector128.LoadUnsafe(ref fr, (nuint)j), vc.GetLower().GetLower() * p);
+                d.StoreUnsafe(ref fr, (nuint)j);
+                var nw = Vector128.FusedMultiplyAdd(vs.GetLower().GetLower(), d, Vector128.LoadUnsafe(ref wr, (nuint)j));
+                nw.StoreUnsafe(ref wr, (nuint)j);
+                acc2 = Vector128.FusedMultiplyAdd(nw, p, acc2);
+                j += 2;
+            }
+            double sum = acc2.GetElement(0) + acc2.GetElement(1);
+            if ((rest & 1) != 0)
+            {
+                double pj = Unsafe.Add(ref p0, j);
+                double d = Math.FusedMultiplyAdd(a, Unsafe.Add(ref fr, j), ci * pj);
+                Unsafe.Add(ref fr, j) = d;
+                double nw = Math.FusedMultiplyAdd(s, d, Unsafe.Add(ref wr, j));
+                Unsafe.Add(ref wr, j) = nw;
+                sum = Math.FusedMultiplyAdd(nw, pj, sum);
             }
             y[i] = sum;
         }
