@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using BioSim.Circuits.Microcircuit;
 using BioSim.Engine.Simulation;
 
@@ -232,7 +233,24 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
                 _alpha += s * _p;
                 double one = 1 - a, q = _q;
                 var basal = rule._circuit.Basal(1);
-                for (int i = 0; i < _b.Length; i++)
+                int i = 0;
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    var va = Vector256.Create(a);
+                    var vone = Vector256.Create(one);
+                    var vs = Vector256.Create(s);
+                    var valpha = Vector256.Create(_alpha);
+                    var vq = Vector256.Create(q);
+                    for (; i + Vector256<double>.Count <= _b.Length; i += Vector256<double>.Count)
+                    {
+                        var bi = va * Vector256.Create<double>(_b.AsSpan(i)) + vone * Vector256.Create<double>(error.AsSpan(i));
+                        bi.CopyTo(_b.AsSpan(i));
+                        var ci = Vector256.Create<double>(_c.AsSpan(i)) + vs * bi;
+                        ci.CopyTo(_c.AsSpan(i));
+                        (Vector256.Create<double>(_y0.AsSpan(i)) + valpha * Vector256.Create<double>(_f0.AsSpan(i)) + vq * ci).CopyTo(basal.AsSpan(i));
+                    }
+                }
+                for (; i < _b.Length; i++)
                 {
                     double bi = a * _b[i] + one * error[i];
                     _b[i] = bi;
