@@ -18,7 +18,8 @@ namespace BioSim.Benchmarks.Microcircuit;
 /// ("all": W^PP, W^IP, W^PI and the top-down W^PP_{l,l+1}); and the top-down weights fixed ("no-down", feedback-alignment
 /// style). η = 0.03 / (presynaptic cells) per matrix: with 0.001 everywhere the 784-input circuits run away after ~8
 /// samples (|r₀|² ≈ 260 makes the input weights' effective rate 0.26/ms); the cost does not depend on η.
-/// Each case runs an untimed warm-up sample, then timed samples. Printed: wall time, the stepping thread's CPU time
+/// Each case runs untimed warm-up samples (a quarter of the timed ones, so that the JIT's optimised code is in place),
+/// then timed samples. Printed: wall time, the stepping thread's CPU time
 /// (clock_gettime(CLOCK_THREAD_CPUTIME_ID) on Linux; on a machine shared with other jobs wall time includes waiting for
 /// a core, so the thread's CPU time is the figure to compare), the fastest sample's thread CPU time, and bytes allocated
 /// per step on the stepping thread (0 expected).
@@ -39,7 +40,8 @@ internal static class MicrocircuitSpeed
 
     private static void Measure(int[] layers, string rule, int samples)
     {
-        var p = new MicrocircuitParameters { layers = layers, self_predicting = true, patterns = samples + 1, teacher_scale = 1 };
+        int warmUp = Math.Max(1, samples / 4);   // the JIT's tier-1 code must be in place before the timed samples
+        var p = new MicrocircuitParameters { layers = layers, self_predicting = true, patterns = samples + warmUp, teacher_scale = 1 };
         var circuit = CorticalMicrocircuit.Create("mc", Cells(layers), p, [], 3);
         if (rule != "off")
         {
@@ -53,7 +55,7 @@ internal static class MicrocircuitSpeed
             }));
         }
         using var simulation = new Simulator([circuit], [], 0.1);
-        simulation.Run(1000);
+        simulation.Run(warmUp * 1000L);
         long bytes = GC.GetAllocatedBytesForCurrentThread();
         var wall = Stopwatch.StartNew();
         double cpuStart = ThreadCpuSeconds(), best = double.MaxValue;
