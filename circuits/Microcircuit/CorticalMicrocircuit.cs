@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using BioSim.Circuits.Populations;
 using BioSim.Circuits.Synapses;
 using BioSim.Engine.Events;
@@ -27,7 +28,13 @@ namespace BioSim.Circuits.Microcircuit;
 /// and step from a counter-based stream keyed by (seed, circuit name, "noise/…"), cell and step, so no random state is
 /// saved). The fixed points are the ODE's. After the somata, the rates and then every dendritic potential are recomputed,
 /// so at the end of every step v = W r holds with the step's final rates; a plasticity rule (<see cref="Attach"/>) then
-/// changes the weights and the dendrites are recomputed again.
+/// changes the weights and the dendrites are recomputed again (by the rule itself when it is an
+/// <see cref="IMicrocircuitDendriticPlasticity"/>, in the pass that changes the weights).
+/// <b>Speed</b>: the input rates are constant over a sample, so v_B,1 = W^PP_{1,0} r₀ (n₁ n₀ synapses, the bulk of a
+/// 784-500-10 circuit) is computed only when the input or those weights change; the dendritic error rule keeps the
+/// changes of W^PP_{1,0} in a factored form over the sample (<see cref="IMicrocircuitDendriticPlasticity"/>), so a
+/// step costs O(n₁) there instead of O(n₁ n₀). The weight array of W^PP_{1,0} is then brought up to date when it is
+/// asked for (<see cref="Forward"/>), when the input changes, and before a feedforward pass.
 /// <b>State</b>: one flat array per variable per layer (probe names <c>u_l</c>, <c>r_l</c>, <c>v_B_l</c>, <c>v_A_l</c>,
 /// <c>u_I_l</c>, <c>r_I_l</c>, <c>v_D_l</c>, <c>r_0</c>), row-major dense weight matrices (rows = receiving cells), the target
 /// and whether it is on; all of it is saved in checkpoints. No allocation per step.
@@ -37,7 +44,7 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
     private readonly int[] _n;
     private readonly int _top;
     private readonly RateTransfer _phi;
-    private readonly double[][] _u, _r, _vB, _vA, _uI, _rI, _vD;
+    private readonly double[][] _u, _r, _vB, _vA, _uI, _rI, _vD, _apicalTop;
     private readonly double[][] _forward, _topDown, _interToApical, _pyrToInter;
     private readonly double[] _target;
     private readonly RandomStream[][] _noisePyr, _noiseInter;
@@ -52,6 +59,8 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
     private double _time;
     private IMicrocircuitSamples? _samples;
     private IMicrocircuitPlasticity? _plasticity;
+    private IMicrocircuitDendriticPlasticity? _dendriticRule;
+    private bool _inputBasalCurrent;
 
     /// <summary>A circuit at rest (every potential 0, input rates 0, no target) with random weights: every matrix entry
     /// uniform in [−s, s]/√(fan-in) with s = initial_scale, drawn from streams keyed by (<paramref name="seed"/>,
@@ -86,6 +95,7 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
         _uI = new double[layers][];
         _rI = new double[layers][];
         _vD = new double[layers][];
+        _apicalTop = new double[layers][];
         _forward = new double[layers][];
         _topDown = new double[layers][];
         _interToApical = new double[layers][];
@@ -94,7 +104,7 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
         _noiseInter = new RandomStream[layers][];
         _names = [.. Enumerable.Range(0, layers).Select(l => ($"u_{l}", $"u_I_{l}"))];
         _r[0] = Register("r_0", "1", _n[0]);
-        _u[0] = _vB[0] = _vA[0] = _uI[0] = _rI[0] = _vD[0] = _forward[0] = _topDown[0] = _interToApical[0] = _pyrToInter[0] = [];
+        _u[0] = _vB[0] = _vA[0] = _apicalTop[0] = _uI[0] = _rI[0] = _vD[0] = _forward[0] = _topDown[0] = _interToApical[0] = _pyrToInter[0] = [];
         _noisePyr[0] = _noiseInter[0] = [];
         for (int l = 1; l <= _top; l++)
         {
@@ -106,6 +116,7 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
             if (l < _top)
             {
                 _vA[l] = Register($"v_A_{l}", "mV", _n[l]);
+                _apicalTop[l] = new double[_n[l]];
                 _uI[l] = Register($"u_I_{l}", "mV", _n[l + 1]);
                 _rI[l] = Register($"r_I_{l}", "1", _n[l + 1]);
                 _vD[l] = Register($"v_D_{l}", "mV", _n[l + 1]);
@@ -116,7 +127,7 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
             }
             else
             {
-                _vA[l] = _uI[l] = _rI[l] = _vD[l] = _topDown[l] = _interToApical[l] = _pyrToInter[l] = [];
+                _vA[l] = _apicalTop[l] = _uI[l] = _rI[l] = _vD[l] = _topDown[l] = _interToApical[l] = _pyrToInter[l] = [];
                 _noiseInter[l] = [];
             }
         }
@@ -221,8 +232,25 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
     /// <summary>v_D,l, dendritic potentials of the interneurons of hidden layer <paramref name="layer"/> (mV, live).</summary>
     public double[] InterneuronDendritic(int layer) => Layer(_vD, layer, 1, _top - 1, "interneuron dendrites");
 
-    /// <summary>W^PP_{l,l−1}, bottom-up weights onto the basal dendrites of layer <paramref name="layer"/> ≥ 1, row-major n_l × n_{l−1} (live).</summary>
-    public double[] Forward(int layer) => Layer(_forward, layer, 1, _top, "forward weights");
+    /// <summary>W^PP_{l,l−1}, bottom-up weights onto the basal dendrites of layer <paramref name="layer"/> ≥ 1, row-major n_l × n_{l−1} (live).
+    /// For layer 1 the deferred changes of a running rule are folded in first (<see cref="IMicrocircuitDendriticPlasticity"/>),
+    /// and v_B,1 is recomputed from the array at the next step, so changes made by hand take effect; in the middle of a
+    /// sample the folding changes later values by round-off (checkpoints do not fold).</summary>
+    public double[] Forward(int layer)
+    {
+        var w = Layer(_forward, layer, 1, _top, "forward weights");
+        if (layer == 1)
+        {
+            if (_dendriticRule is { DefersInputWeights: true } rule) rule.Materialise();
+            _inputBasalCurrent = false;
+        }
+        return w;
+    }
+
+    /// <summary>W^PP_{l,l+1} r_{l+1}, the top-down part of the apical potential v_A,l of hidden layer <paramref name="layer"/>
+    /// (mV, live; the rest is W^PI_l r^I_l), as of the last dendrite update: the dendritic error rule predicts the
+    /// somatic rate from it when it learns the top-down weights.</summary>
+    public double[] ApicalTopDown(int layer) => Layer(_apicalTop, layer, 1, _top - 1, "apical potentials");
 
     /// <summary>W^PP_{l,l+1}, top-down weights onto the apical dendrites of hidden layer <paramref name="layer"/>, row-major n_l × n_{l+1} (live).</summary>
     public double[] TopDown(int layer) => Layer(_topDown, layer, 1, _top - 1, "top-down weights");
@@ -245,6 +273,7 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
         if (output.Length != _n[_top]) throw new ArgumentException($"Microcircuit '{Name}': the output layer has {_n[_top]} cells, got room for {output.Length}.", nameof(output));
         var p = Parameters;
         double[] r = input.ToArray();
+        if (_dendriticRule is { DefersInputWeights: true } rule) rule.Materialise();
         for (int l = 1; l <= _top; l++)
         {
             var u = new double[_n[l]];
@@ -261,12 +290,13 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
         }
     }
 
-    /// <summary>Clamps the input rates r₀ to <paramref name="rates"/> and recomputes the first layer's basal potentials.</summary>
+    /// <summary>Clamps the input rates r₀ to <paramref name="rates"/> and recomputes the first layer's basal potentials
+    /// (the way to change the input: after writing <see cref="Rates"/>(0) by hand, call <see cref="Refresh"/>).</summary>
     public void SetInput(ReadOnlySpan<double> rates)
     {
         if (rates.Length != _n[0]) throw new ArgumentException($"Microcircuit '{Name}': the input layer has {_n[0]} cells, got {rates.Length} rates.", nameof(rates));
         rates.CopyTo(_r[0]);
-        MatVec(_forward[1], _r[0], _vB[1]);
+        InputBasal();
     }
 
     /// <summary>Nudges the output towards the potentials <paramref name="potentials"/> (mV) with g_som.</summary>
@@ -291,14 +321,20 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
     /// <summary>Attaches the plasticity rule that runs after every step (null detaches).</summary>
     public void Attach(IMicrocircuitPlasticity? plasticity)
     {
+        if (_dendriticRule is { DefersInputWeights: true } old) old.Materialise();
+        _dendriticRule = null;
+        _inputBasalCurrent = false;
         _plasticity = plasticity;
         plasticity?.Bind(this);
+        _dendriticRule = plasticity as IMicrocircuitDendriticPlasticity;
     }
 
     /// <summary>Recomputes every rate from its somatic potential and every dendritic potential from the rates and weights:
     /// call it after changing weights or potentials by hand.</summary>
     public void Refresh()
     {
+        if (_dendriticRule is { DefersInputWeights: true } rule) rule.Materialise();
+        _inputBasalCurrent = false;
         for (int l = 1; l <= _top; l++)
         {
             _phi.Apply(_u[l], _r[l]);
@@ -395,18 +431,30 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
         _time = t + dt;
     }
 
-    /// <summary>Runs the plasticity rule on the step that just ended and recomputes the dendrites from the changed weights.</summary>
+    /// <summary>Runs the plasticity rule on the step that just ended and recomputes the dendrites from the changed weights
+    /// (an <see cref="IMicrocircuitDendriticPlasticity"/> has done that itself).</summary>
     public void EndStep()
     {
         if (_plasticity is null) return;
         _plasticity.AfterStep(_time, _dt);
+        if (_dendriticRule is not null) return;
+        _inputBasalCurrent = false;   // any rule may have changed W^PP_{1,0}
         ComputeDendrites();
     }
 
-    /// <inheritdoc/>
+    /// <summary>Saves state, weights, target, clock and the rule's state. With a rule that defers the changes of W^PP_{1,0}
+    /// (<see cref="IMicrocircuitDendriticPlasticity"/>) the saved W^PP_{1,0} is the sample's starting value and the rule's
+    /// state holds the factors: saving does not fold them in, so a run that saves continues with the same bits as one
+    /// that does not.</summary>
     public void SaveState(StateSnapshot snapshot, string prefix)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        if (!_inputBasalCurrent)
+        {
+            // What the next step would compute first (the weights were asked for or the rule changed): the saved v_B,1 is current.
+            MatVec(_forward[1], _r[0], _vB[1]);
+            _inputBasalCurrent = true;
+        }
         foreach (string name in _variableNames) snapshot.Put(prefix + name, _variables[name].Values);
         for (int l = 1; l <= _top; l++)
         {
@@ -446,13 +494,23 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
         snapshot.Get(prefix + "time", scalar);
         _time = scalar[0];
         _plasticity?.LoadState(snapshot, prefix + "plasticity/");
+        _inputBasalCurrent = true;   // v_B,1 was saved current (see SaveState)
     }
 
     private void LoadSample(int index)
     {
         _samples!.Input(index, _r[0]);
         Nudged = _samples.Target(index, _target);
-        MatVec(_forward[1], _r[0], _vB[1]);
+        InputBasal();
+    }
+
+    /// <summary>v_B,1 after the input changed: from the rule when it defers the input weights' changes (it folds them in
+    /// with the old rates and takes the product with the new ones in one pass), from the weight array otherwise.</summary>
+    private void InputBasal()
+    {
+        if (_dendriticRule is { DefersInputWeights: true } rule) rule.InputChanged();
+        else MatVec(_forward[1], _r[0], _vB[1]);
+        _inputBasalCurrent = true;
     }
 
     /// <summary>u ← u∞ + (u − u∞)·decay + amplitude·ξ with u∞ = (g₁ a + g₂ b)/G, cell by cell.</summary>
@@ -460,10 +518,23 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
         RandomStream[] streams, ulong position)
     {
         double c1 = g1 / g, c2 = g2 / g;
-        for (int i = 0; i < u.Length; i++)
+        int k = 0;
+        if (Vector256.IsHardwareAccelerated && b.Length >= u.Length)
         {
-            double inf = c1 * a[i] + c2 * b[i];
-            u[i] = inf + (u[i] - inf) * decay;
+            // The scalar loop's operations lane by lane (no fused multiply-add), so the bits do not depend on the width.
+            var v1 = Vector256.Create(c1);
+            var v2 = Vector256.Create(c2);
+            var vd = Vector256.Create(decay);
+            for (; k + Vector256<double>.Count <= u.Length; k += Vector256<double>.Count)
+            {
+                var inf = v1 * Vector256.Create<double>(a.AsSpan(k)) + v2 * Vector256.Create<double>(b.AsSpan(k));
+                (inf + (Vector256.Create<double>(u.AsSpan(k)) - inf) * vd).CopyTo(u.AsSpan(k));
+            }
+        }
+        for (; k < u.Length; k++)
+        {
+            double inf = c1 * a[k] + c2 * b[k];
+            u[k] = inf + (u[k] - inf) * decay;
         }
         if (amplitude == 0) return;
         for (int i = 0; i < u.Length; i++)
@@ -488,35 +559,29 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
     /// <summary>|u| beyond this (mV) is a runaway (weights or learning rates out of range), stopped as a divergence.</summary>
     public const double PlausiblePotential = 1000;
 
+    /// <summary>Every dendritic potential from the current rates and weights; v_B,1 only when it is not current (the input
+    /// rates r₀ are constant over a sample, so it changes only with them or with W^PP_{1,0}).</summary>
     private void ComputeDendrites()
     {
         for (int l = 1; l <= _top; l++)
         {
-            MatVec(_forward[l], _r[l - 1], _vB[l]);
+            if (l > 1 || !_inputBasalCurrent)
+            {
+                MatVec(_forward[l], _r[l - 1], _vB[l]);
+                if (l == 1) _inputBasalCurrent = true;
+            }
             if (l < _top)
             {
-                MatVec(_topDown[l], _r[l + 1], _vA[l]);
-                MatVecAdd(_interToApical[l], _rI[l], _vA[l]);
+                MatVec(_topDown[l], _r[l + 1], _apicalTop[l]);
+                MatVec(_interToApical[l], _rI[l], _vA[l]);
+                TensorPrimitives.Add(_apicalTop[l], _vA[l], _vA[l]);
                 MatVec(_pyrToInter[l], _r[l], _vD[l]);
             }
         }
     }
 
     /// <summary>y ← W x for row-major W of y.Length rows.</summary>
-    private static void MatVec(double[] w, double[] x, double[] y)
-    {
-        int k = x.Length;
-        ReadOnlySpan<double> xs = x;
-        for (int i = 0; i < y.Length; i++) y[i] = TensorPrimitives.Dot(w.AsSpan(i * k, k), xs);
-    }
-
-    /// <summary>y ← y + W x.</summary>
-    private static void MatVecAdd(double[] w, double[] x, double[] y)
-    {
-        int k = x.Length;
-        ReadOnlySpan<double> xs = x;
-        for (int i = 0; i < y.Length; i++) y[i] += TensorPrimitives.Dot(w.AsSpan(i * k, k), xs);
-    }
+    private static void MatVec(double[] w, double[] x, double[] y) => MicrocircuitKernels.MatVec(w, x, y);
 
     private double[] Register(string name, string unit, int length)
     {

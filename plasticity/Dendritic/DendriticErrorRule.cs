@@ -1,6 +1,5 @@
-using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using BioSim.Circuits.Microcircuit;
 using BioSim.Engine.Simulation;
 
@@ -21,6 +20,12 @@ namespace BioSim.Plasticity.Dendritic;
 /// held over the step, Δ ← e^{−dt/τ_w} Δ + (1 − e^{−dt/τ_w}) (error) preᵀ, and then W ← W + η dt Δ (τ_w = 0: Δ is the
 /// induction itself). All errors of a step are computed from the state at the step's end before any weight changes.
 /// The filter states Δ are saved with the circuit's checkpoints. No allocation per step.
+/// <b>Speed</b> (<see cref="IMicrocircuitDendriticPlasticity"/>): each plastic matrix is changed in one pass that also
+/// takes its product with the presynaptic rates, which is the dendrite's new input; the changes of W^PP_{1,0}, whose
+/// presynaptic rates (the input) are constant over a sample, are kept in a factored form over the sample and folded
+/// into the weights when the input changes or the weights are asked for (<see cref="Running.DeferredInput"/>), so the
+/// n₁ × n₀ input weights are read and written once per sample instead of every step. The results are the per-step
+/// rule's up to round-off (tests/Microcircuit/NaiveMicrocircuitTests, MicrocircuitSpeedEquivalenceTests).
 /// </summary>
 public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParameters>
 {
@@ -31,12 +36,18 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
     protected override IMicrocircuitPlasticity Create(DendriticErrorParameters parameters) => new Running(parameters);
 
     /// <summary>The rule running on one circuit.</summary>
-    private sealed class Running(DendriticErrorParameters parameters) : IMicrocircuitPlasticity
+    private sealed class Running(DendriticErrorParameters parameters) : IMicrocircuitDendriticPlasticity
     {
         private CorticalMicrocircuit _circuit = null!;
         private int _top;
         private Plastic[] _matrices = [];
+        private Plastic? _input;
+        private DeferredInput? _deferred;
+        private double[][] _lateral = [];
+        private bool[] _apicalChanged = [];
         private double _decayDt = double.NaN, _decay;
+
+        public bool DefersInputWeights => _deferred is not null;
 
         public void Bind(CorticalMicrocircuit circuit)
         {
@@ -49,6 +60,8 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
                 double eta = Rate(parameters.eta_PP, l, _top, "eta_PP");
                 if (eta > 0) list.Add(new Plastic(Kind.Basal, l, eta, circuit.Forward(l), n[l], n[l - 1], $"W_PP_{l}_{l - 1}"));
             }
+            _lateral = new double[_top][];
+            _apicalChanged = new bool[_top];
             for (int l = 1; l < _top; l++)
             {
                 double ip = Rate(parameters.eta_IP, l, _top - 1, "eta_IP");
@@ -57,8 +70,11 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
                 if (pi > 0) list.Add(new Plastic(Kind.InterneuronToApical, l, pi, circuit.InterneuronToApical(l), n[l], n[l + 1], $"W_PI_{l}"));
                 double down = Rate(parameters.eta_down, l, _top - 1, "eta_down");
                 if (down > 0) list.Add(new Plastic(Kind.TopDown, l, down, circuit.TopDown(l), n[l], n[l + 1], $"W_PP_{l}_{l + 1}"));
+                _lateral[l] = new double[n[l]];
             }
             _matrices = [.. list];
+            _input = Array.Find(_matrices, m => m.Kind == Kind.Basal && m.Layer == 1);
+            _deferred = _input is null ? null : new DeferredInput(n[1], n[0]);
         }
 
         private static double Rate(double[] rates, int layer, int layers, string field)
@@ -102,19 +118,21 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
                         TensorPrimitives.Negate(_circuit.Apical(l), error);
                         break;
                     case Kind.TopDown:
-                        {
-                            var r = _circuit.Rates(l + 1);
-                            int k = r.Length;
-                            for (int i = 0; i < error.Length; i++) error[i] = TensorPrimitives.Dot(m.Weights.AsSpan(i * k, k), r);
-                            phi.Apply(error, error);
-                            TensorPrimitives.Subtract(_circuit.Rates(l), error, error);
-                            break;
-                        }
+                        // φ(W^PP_{l,l+1} r_{l+1}): the circuit computed the product with this step's rates.
+                        phi.Apply(_circuit.ApicalTopDown(l), error);
+                        TensorPrimitives.Subtract(_circuit.Rates(l), error, error);
+                        break;
                 }
             }
             double b = 1 - _decay;
             foreach (var m in _matrices)
             {
+                double step = m.Eta * dt;
+                if (m == _input)
+                {
+                    _deferred!.Advance(this, m.Error, _decay, step);
+                    continue;
+                }
                 ReadOnlySpan<double> pre = m.Kind switch
                 {
                     Kind.Basal => _circuit.Rates(m.Layer - 1),
@@ -122,52 +140,184 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
                     Kind.InterneuronToApical => _circuit.InterneuronRates(m.Layer),
                     _ => _circuit.Rates(m.Layer + 1),
                 };
-                double step = m.Eta * dt;
-                int columns = m.Columns;
-                for (int i = 0; i < m.Rows; i++)
+                TensorPrimitives.Multiply(m.Error, b, m.Error);
+                MicrocircuitKernels.FilteredUpdate(m.Weights, m.Filtered, pre, m.Error, _decay, step, m.Product);
+            }
+            // The dendrites the changes touched, from the products of the changed matrices (the rest kept their inputs).
+            bool[]? apical = null;
+            foreach (var m in _matrices)
+            {
+                switch (m.Kind)
                 {
-                    Update(m.Weights.AsSpan(i * columns, columns), m.Filtered.AsSpan(i * columns, columns), pre, _decay, b * m.Error[i], step);
+                    case Kind.Basal when m != _input:
+                        m.Product.CopyTo(_circuit.Basal(m.Layer), 0);
+                        break;
+                    case Kind.PyramidalToInterneuron:
+                        m.Product.CopyTo(_circuit.InterneuronDendritic(m.Layer), 0);
+                        break;
+                    case Kind.InterneuronToApical or Kind.TopDown:
+                        apical = _apicalChanged;
+                        apical[m.Layer] = true;
+                        break;
                 }
+            }
+            if (apical is null) return;
+            for (int l = 1; l < _top; l++)
+            {
+                if (!apical[l]) continue;
+                apical[l] = false;
+                var top = _circuit.ApicalTopDown(l);
+                var down = Find(Kind.TopDown, l);
+                down?.Product.CopyTo(top, 0);
+                var inter = Find(Kind.InterneuronToApical, l);
+                double[] lateral;
+                if (inter is not null) lateral = inter.Product;
+                else
+                {
+                    lateral = _lateral[l];
+                    MicrocircuitKernels.MatVec(_circuit.InterneuronToApical(l), _circuit.InterneuronRates(l), lateral);
+                }
+                TensorPrimitives.Add(top, lateral, _circuit.Apical(l));
             }
         }
 
-        /// <summary>One row, one pass over memory: Δ ← a Δ + c·pre, W ← W + s Δ (the weight rows of large layers do not fit in
-        /// cache, so three separate passes cost three times the memory traffic).</summary>
-        private static void Update(Span<double> w, Span<double> filtered, ReadOnlySpan<double> pre, double a, double c, double s)
+        private Plastic? Find(Kind kind, int layer)
         {
-            int j = 0;
-            if (Vector.IsHardwareAccelerated && w.Length >= Vector<double>.Count)
+            foreach (var m in _matrices)
             {
-                var va = new Vector<double>(a);
-                var vc = new Vector<double>(c);
-                var vs = new Vector<double>(s);
-                var wv = MemoryMarshal.Cast<double, Vector<double>>(w);
-                var fv = MemoryMarshal.Cast<double, Vector<double>>(filtered);
-                var pv = MemoryMarshal.Cast<double, Vector<double>>(pre);
-                for (int k = 0; k < wv.Length; k++)
-                {
-                    var d = va * fv[k] + vc * pv[k];
-                    fv[k] = d;
-                    wv[k] += vs * d;
-                }
-                j = wv.Length * Vector<double>.Count;
+                if (m.Kind == kind && m.Layer == layer) return m;
             }
-            for (; j < w.Length; j++)
-            {
-                double d = a * filtered[j] + c * pre[j];
-                filtered[j] = d;
-                w[j] += s * d;
-            }
+            return null;
         }
+
+        public void InputChanged() => _deferred!.Start(this);
+
+        public void Materialise() => _deferred?.Fold(this);
 
         public void SaveState(StateSnapshot snapshot, string prefix)
         {
             foreach (var m in _matrices) snapshot.Put(prefix + "filtered/" + m.Name, m.Filtered);
+            _deferred?.SaveState(snapshot, prefix + "deferred/" + _input!.Name + "/");
         }
 
         public void LoadState(StateSnapshot snapshot, string prefix)
         {
             foreach (var m in _matrices) snapshot.Get(prefix + "filtered/" + m.Name, m.Filtered);
+            _deferred?.LoadState(snapshot, prefix + "deferred/" + _input!.Name + "/");
+        }
+
+        /// <summary>
+        /// The factored change of W^PP_{1,0} over an interval of constant input rates r₀ (a sample). With the error e_k of
+        /// step k, a = e^{−dt/τ_w} and s = η dt, the per-step rule Δ ← a Δ + (1 − a) e r₀ᵀ, W ← W + s Δ gives after k steps
+        /// <code>
+        ///   Δ_k = p_k Δ₀ + b_k r₀ᵀ,   p_k = a p_{k−1} (p₀ = 1),   b_k = a b_{k−1} + (1 − a) e_k   (b₀ = 0)
+        ///   W_k = W₀ + α_k Δ₀ + c_k r₀ᵀ, α_k = α_{k−1} + s p_k (α₀ = 0), c_k = c_{k−1} + s b_k     (c₀ = 0)
+        ///   v_B,1 = W_k r₀ = y₀ + α_k f₀ + (r₀·r₀) c_k   with y₀ = W₀ r₀, f₀ = Δ₀ r₀
+        /// </code>
+        /// (the identities follow by induction from the per-step rule), so a step costs O(n₁) and W₀, Δ₀ stay in the
+        /// circuit's and the rule's arrays until the factors are folded in (<see cref="Fold"/>, <see cref="Start(Running)"/>).
+        /// </summary>
+        private sealed class DeferredInput(int rows, int columns)
+        {
+            private readonly double[] _b = new double[rows], _c = new double[rows], _y0 = new double[rows], _f0 = new double[rows];
+            private readonly double[] _r0 = new double[columns];
+            private double _alpha, _p = 1, _q;
+            private long _steps;
+            private bool _stale = true;   // no interval running: W₀, Δ₀ are the arrays as they are, y₀ and f₀ to be taken
+
+            /// <summary>One step: the factors advance with this step's error and v_B,1 takes the changed weights.</summary>
+            public void Advance(Running rule, double[] error, double a, double s)
+            {
+                if (_stale) Start(rule, fold: false, writeBasal: false);
+                _p *= a;
+                _alpha += s * _p;
+                double one = 1 - a, q = _q;
+                var basal = rule._circuit.Basal(1);
+                int i = 0;
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    var va = Vector256.Create(a);
+                    var vone = Vector256.Create(one);
+                    var vs = Vector256.Create(s);
+                    var valpha = Vector256.Create(_alpha);
+                    var vq = Vector256.Create(q);
+                    for (; i + Vector256<double>.Count <= _b.Length; i += Vector256<double>.Count)
+                    {
+                        var bi = va * Vector256.Create<double>(_b.AsSpan(i)) + vone * Vector256.Create<double>(error.AsSpan(i));
+                        bi.CopyTo(_b.AsSpan(i));
+                        var ci = Vector256.Create<double>(_c.AsSpan(i)) + vs * bi;
+                        ci.CopyTo(_c.AsSpan(i));
+                        (Vector256.Create<double>(_y0.AsSpan(i)) + valpha * Vector256.Create<double>(_f0.AsSpan(i)) + vq * ci).CopyTo(basal.AsSpan(i));
+                    }
+                }
+                for (; i < _b.Length; i++)
+                {
+                    double bi = a * _b[i] + one * error[i];
+                    _b[i] = bi;
+                    double ci = _c[i] + s * bi;
+                    _c[i] = ci;
+                    basal[i] = _y0[i] + _alpha * _f0[i] + q * ci;
+                }
+                _steps++;
+            }
+
+            /// <summary>The input changed: fold the ending interval in (with the rates it had) and start the next one from
+            /// the circuit's new rates in the same pass; v_B,1 = y₀.</summary>
+            public void Start(Running rule) => Start(rule, fold: !_stale, writeBasal: true);
+
+            private void Start(Running rule, bool fold, bool writeBasal)
+            {
+                var input = rule._input!;
+                var r = rule._circuit.Rates(0);
+                if (!fold)
+                {
+                    Array.Clear(_b);
+                    Array.Clear(_c);
+                    (_alpha, _p) = (0, 1);
+                }
+                // Unfolded (α = 0, p = 1, b = c = 0), the kernel keeps the arrays' bits and only takes the products.
+                MicrocircuitKernels.Fold(input.Weights, input.Filtered, _r0, _alpha, _p, _b, _c, r, _y0, _f0);
+                r.CopyTo(_r0, 0);
+                _q = TensorPrimitives.Dot<double>(_r0, _r0);
+                _alpha = 0;
+                _p = 1;
+                Array.Clear(_b);
+                Array.Clear(_c);
+                _steps = 0;
+                _stale = false;
+                if (writeBasal) _y0.CopyTo(rule._circuit.Basal(1), 0);
+            }
+
+            /// <summary>Folds the factors into the arrays; the next step starts a new interval from them.</summary>
+            public void Fold(Running rule)
+            {
+                if (_stale) return;
+                var input = rule._input!;
+                if (_steps > 0) MicrocircuitKernels.Fold(input.Weights, input.Filtered, _r0, _alpha, _p, _b, _c, [], [], []);
+                _stale = true;
+            }
+
+            public void SaveState(StateSnapshot snapshot, string prefix)
+            {
+                snapshot.Put(prefix + "scalars", [_alpha, _p, _q, _steps, _stale ? 1 : 0]);
+                snapshot.Put(prefix + "b", _b);
+                snapshot.Put(prefix + "c", _c);
+                snapshot.Put(prefix + "y0", _y0);
+                snapshot.Put(prefix + "f0", _f0);
+                snapshot.Put(prefix + "r0", _r0);
+            }
+
+            public void LoadState(StateSnapshot snapshot, string prefix)
+            {
+                Span<double> scalars = stackalloc double[5];
+                snapshot.Get(prefix + "scalars", scalars);
+                (_alpha, _p, _q, _steps, _stale) = (scalars[0], scalars[1], scalars[2], (long)scalars[3], scalars[4] != 0);
+                snapshot.Get(prefix + "b", _b);
+                snapshot.Get(prefix + "c", _c);
+                snapshot.Get(prefix + "y0", _y0);
+                snapshot.Get(prefix + "f0", _f0);
+                snapshot.Get(prefix + "r0", _r0);
+            }
         }
     }
 
@@ -199,5 +349,8 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
         public double[] Filtered { get; } = new double[rows * columns];
 
         public double[] Error { get; } = new double[rows];
+
+        /// <summary>The product of the changed matrix with its presynaptic rates (the dendrite's new input), one per row.</summary>
+        public double[] Product { get; } = new double[rows];
     }
 }

@@ -7,19 +7,11 @@ using static BioSim.Tests.Microcircuit.MicrocircuitSetups;
 
 namespace BioSim.Tests.Microcircuit;
 
-/// <summary>
-/// A naive loop-based reimplementation of the microcircuit and of the dendritic error rule, written from the equations
-/// (Sacramento et al. 2018, eqs. 1–8 and the low-pass filter of the weight changes) with plain nested loops, against the
-/// production code (spans, TensorPrimitives, the rule as a plug-in called by the simulation). Every compartment, rule
-/// and the noise are on; over 2.5 samples (2500 steps, a sample switch with a new input and target half-way) the two
-/// agree to round-off: the only differences are summation orders in the dot products (TensorPrimitives sums in SIMD
-/// lanes), ~1e-16 relative per step, which the contracting dynamics keep from growing; 1e-10 is the tolerance.
-/// </summary>
-[TestFixture, Category("Unit")]
-public sealed class NaiveMicrocircuitTests
+/// <summary>The circuit and the rule as loops over the equations (shared with MicrocircuitSpeedEquivalenceTests).</summary>
+internal static class NaiveMicrocircuit
 {
     /// <summary>The circuit and the rule as loops over the equations, one layer of arrays per quantity.</summary>
-    private sealed class Naive
+    internal sealed class Naive
     {
         public readonly int[] N;
         public readonly int L;
@@ -177,7 +169,20 @@ public sealed class NaiveMicrocircuitTests
             }
         }
     }
+}
 
+/// <summary>
+/// A naive loop-based reimplementation of the microcircuit and of the dendritic error rule, written from the equations
+/// (Sacramento et al. 2018, eqs. 1–8 and the low-pass filter of the weight changes) with plain nested loops, against the
+/// production code (spans, SIMD kernels, the rule as a plug-in called by the simulation, the input weights' changes
+/// factored over each sample). Every compartment, rule
+/// and the noise are on; over 2.5 samples (2500 steps, a sample switch with a new input and target half-way) the two
+/// agree to round-off: the only differences are summation orders (SIMD lanes, the factored sums) and fused multiply-adds,
+/// ~1e-16 relative per step, which the contracting dynamics keep from growing; 1e-10 is the tolerance.
+/// </summary>
+[TestFixture, Category("Unit")]
+public sealed class NaiveMicrocircuitTests
+{
     [Test]
     public void TheProductionCodeAgreesWithALoopReimplementationOfTheEquations()
     {
@@ -191,7 +196,7 @@ public sealed class NaiveMicrocircuitTests
         var inputs = Uniform(seed, "inputs", 3 * 7);
         var targets = Uniform(seed, "targets", 3 * 3, -1, 2);
         var c = new CorticalMicrocircuit("mc", p, seed);
-        var naive = new Naive(c, rule, seed);
+        var naive = new NaiveMicrocircuit.Naive(c, rule, seed);
         c.UseSamples(new SampleTable(inputs, 7, targets, 3));
         c.Attach(new DendriticErrorRule().Create(rule));
         using var sim = new Simulator([c], [], dt);

@@ -1,0 +1,35 @@
+namespace BioSim.Circuits.Microcircuit;
+
+/// <summary>
+/// A microcircuit rule that keeps the dendrites current itself and may defer the changes of the input weights
+/// W^PP_{1,0} (the speed contract of <see cref="CorticalMicrocircuit"/> with the dendritic error rule).
+/// <para>
+/// <b>Dendrites</b>: after <see cref="IMicrocircuitPlasticity.AfterStep"/> every dendritic potential the rule's changes
+/// touched equals W r with the changed weights (the rule computes the products in the pass that changes the weights), so
+/// the circuit does not recompute them.
+/// </para>
+/// <para>
+/// <b>Deferred input weights</b>: while the input rates r₀ are constant (one sample), the low-pass filtered change of
+/// W^PP_{1,0} stays in a factored form, W(t) = W(t₀) + α(t) Δ(t₀) + c(t) r₀ᵀ and Δ(t) = p(t) Δ(t₀) + b(t) r₀ᵀ with scalars
+/// α, p and vectors b, c, so v_B,1 = W(t₀) r₀ + α Δ(t₀) r₀ + c (r₀ · r₀) costs O(n₁) per step. The circuit's weight
+/// array then holds W(t₀) until the rule folds the factors in: when the input changes (<see cref="InputChanged"/>) and
+/// when someone reads or may write the weights (<see cref="Materialise"/>). Checkpoints save the factored state as it
+/// is, so saving never changes the run.
+/// </para>
+/// </summary>
+public interface IMicrocircuitDendriticPlasticity : IMicrocircuitPlasticity
+{
+    /// <summary>Whether W^PP_{1,0} is held in factored form (its changes deferred); then the circuit leaves v_B,1 to the rule.</summary>
+    bool DefersInputWeights { get; }
+
+    /// <summary>The circuit's input rates have just changed: fold the factors of the ending interval (taken with the
+    /// rates the rule kept) into the weights and the filter state, start a new interval with the new rates, and write
+    /// v_B,1 = W^PP_{1,0} r₀. Called only when <see cref="DefersInputWeights"/>.</summary>
+    void InputChanged();
+
+    /// <summary>Fold every deferred change into the weight arrays and the rule's filter state, so that they are current
+    /// and may be read or changed by hand; the next step starts a new interval from them. Folding in the middle of a
+    /// sample changes later values by round-off (the sum is taken in another order), so the circuit does it only when
+    /// the weights are asked for, never on its own.</summary>
+    void Materialise();
+}
