@@ -29,7 +29,8 @@ internal static class RunCommand
             bool overwrite = result.GetValue(force);
             if (BioSim.Engine.Distributed.MpiProcessGroup.LaunchedWithSeveralProcesses)
             {
-                int split = ExecuteDistributed(services, result, options, banner, spec, path, overwrite);
+                int split = ExecuteDistributed(services, result, options, banner, spec.Threads, path,
+                    (runner, mpi, progress, threads, every, token, now, modelMs) => runner.RunDistributed(spec, path, mpi, progress, threads, overwrite, every, now, modelMs, token));
                 return split == ExitCodes.Ok && result.GetValue(plot) is { } splitPng && Environment.GetEnvironmentVariable("PMI_RANK") == "0"
                     ? PlotCommand.Plot(new FileInfo(path), splitPng) : split;
             }
@@ -53,6 +54,11 @@ internal static class RunCommand
             string path = result.GetValue(output)!.ToString();
             try
             {
+                if (BioSim.Engine.Distributed.MpiProcessGroup.LaunchedWithSeveralProcesses)
+                {
+                    return ExecuteDistributed(services, result, options, $"resuming {path}", null, path,
+                        (runner, mpi, progress, threads, every, token, now, modelMs) => runner.ResumeDistributed(path, mpi, progress, threads, every, now, modelMs, token));
+                }
                 return Execute(services, result, options, $"resuming {path}", null, path,
                     (runner, progress, threads, every, token, now, modelMs) => runner.Resume(path, progress, threads, every, now, modelMs, token));
             }
@@ -162,11 +168,18 @@ internal static class RunCommand
     /// every process (a refused experiment) is printed by process 0; one on a single process ends it, and the launcher then
     /// ends the others.
     /// </summary>
-    private static int ExecuteDistributed(IServiceProvider services, ParseResult result, CommonOptions options, string banner, Experiment spec,
-        string output, bool overwrite)
+    private delegate RunSummary SplitRunner(ExperimentRunner runner, BioSim.Engine.Distributed.IProcessGroup processes, IProgress<RunProgress> progress,
+        int? threads, TimeSpan? checkpointEvery, CancellationToken token, CheckpointRequest checkpointNow, double? checkpointModelMs);
+
+    private static int ExecuteDistributed(IServiceProvider services, ParseResult result, CommonOptions options, string banner, int? experimentThreads,
+        string output, SplitRunner run)
     {
-        if (result.GetValue(options.CheckpointEvery) is not null || result.GetValue(options.CheckpointModelTime) is not null)
-            throw new UsageException("--checkpoint-every/--checkpoint-model-time: a run split over processes keeps no checkpoints yet; run it in one process to checkpoint it");
+        double? every = result.GetValue(options.CheckpointEvery);
+        CommandSession.Seconds("--checkpoint-every", every);
+        TimeSpan? checkpointEvery = every is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
+        double? modelMs = result.GetValue(options.CheckpointModelTime);
+        if (modelMs is { } m && !(m > 0 && double.IsFinite(m)))
+            throw new UsageException($"--checkpoint-model-time: must be a positive number of ms of simulated time, got {m}");
         using var mpi = BioSim.Engine.Distributed.MpiProcessGroup.Initialize();
         bool lead = mpi.Rank == 0;
         using var session = CommandSession.Start(result.GetValue(options.Threads), result.GetValue(options.Quiet) || !lead);
@@ -182,13 +195,19 @@ internal static class RunCommand
         RunSummary summary;
         try
         {
-            summary = runner.RunDistributed(spec, output, mpi, progress, session.Threads, overwrite, session.Cancellation);
+            summary = run(runner, mpi, progress, session.Threads, checkpointEvery, session.Cancellation, session.CheckpointNow, modelMs);
         }
         catch (OperationCanceledException)
         {
-            return lead ? Program.Fail($"interrupted; a run split over processes keeps no checkpoint yet, so {output} holds the spikes up to the stop and the run must be started again", ExitCodes.Cancelled) : ExitCodes.Cancelled;
+            return lead
+                ? session.Interrupted($"{output} holds every block up to a checkpoint of all {mpi.Size} processes written at the interruption: continue with mpiexec -n {mpi.Size} biosim resume {output}")
+                : ExitCodes.Interrupted;
         }
-        catch (Exception e) when (!lead && e is ExperimentException or OutputExistsException or UsageException)
+        catch (RunAlreadyCompleteException) when (!lead)
+        {
+            return ExitCodes.Ok; // process 0 says so
+        }
+        catch (Exception e) when (!lead && e is ExperimentException or OutputExistsException or UsageException or InvalidDataException)
         {
             return ExitCodes.BadInput; // process 0 says why
         }
@@ -205,7 +224,7 @@ internal static class RunCommand
                 rate_hz = summary.MeanRateHz,
                 build_s = summary.BuildTime.TotalSeconds,
                 sim_s = summary.SimulationTime.TotalSeconds,
-                threads = session.Threads ?? spec.Threads,
+                threads = session.Threads ?? experimentThreads,
                 processes = mpi.Size,
                 neurons_per_process = summary.NeuronsPerProcess,
                 output = summary.Output,

@@ -62,6 +62,45 @@ public sealed class MpiRunTests : TempDirectoryFixture
         Assert.That(shares, Is.All.GreaterThan(0));
     }
 
+    /// <summary>
+    /// SIGTERM to mpiexec (which passes it to every process) while a split run runs: all processes stop at the same block end
+    /// with a checkpoint of every process's state, exit 75 (resumable); <c>mpiexec -n 2 biosim resume</c> ends it with the spikes
+    /// of the uninterrupted one-process run, bit for bit. Resuming with another process count is refused with one line.
+    /// </summary>
+    [Test]
+    public void SigtermedSplitRunResumesToTheUninterruptedSpikes()
+    {
+        string experiment = Cuba(3000, "cuba-mpi-long.json");
+        string one = Path.Combine(Dir, "one.h5"), split = Path.Combine(Dir, "split.h5");
+        Assert.That(BiosimProcess.Run("run", experiment, "-o", one, "-q").ExitCode, Is.EqualTo(0));
+        var start = new System.Diagnostics.ProcessStartInfo("mpiexec")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in (string[])["-n", "2", BiosimProcess.DotnetHost, BiosimProcess.Dll, "run", experiment, "-o", split, "--checkpoint-every", "3600"]) start.ArgumentList.Add(a);
+        var (code, stderr) = BiosimProcess.StopAfterProgress(start, p => BiosimProcess.Signal(p, "TERM"), lines: 1);
+        Assert.That(code, Is.EqualTo(75), stderr);
+        Assert.That(stderr, Does.Contain("mpiexec -n 2 biosim resume"));
+        using (var file = Hdf5File.OpenReadOnly(split))
+        {
+            Assert.That(file.GetStringAttribute("status"), Does.StartWith("cancelled at t = "));
+        }
+        var wrong = MpiExec(3, "resume", split, "-q");
+        Assert.That(wrong.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(wrong.Stderr, Does.Contain("split over 2 processes; resume it with the same number"));
+        var (resumed, _, resumeErr) = MpiExec(2, "resume", split, "-q");
+        Assert.That(resumed, Is.EqualTo(0), resumeErr);
+        var expected = Spikes(one);
+        var actual = Spikes(split);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.That(actual[i].NodeIds, Is.EqualTo(expected[i].NodeIds), expected[i].Population);
+            Assert.That(actual[i].TimestampsMs, Is.EqualTo(expected[i].TimestampsMs), expected[i].Population);
+        }
+    }
+
     [Test]
     public void StateReportsAreRefusedWithOneLineAndNoOutput()
     {

@@ -104,113 +104,206 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
     /// Runs <paramref name="experiment"/> split over <paramref name="processes"/> (every process calls this with the same
     /// arguments, as under <c>mpiexec</c>): each process steps its block of the network, the spikes are exchanged every step
     /// (<see cref="Simulator"/>), and process 0 writes the spikes to <paramref name="output"/>, identical to a one-process run's.
-    /// What this first distributed slice does not do is refused up front, on every process alike: state reports, weight
-    /// reports and plastic projections (which read or change other processes' neurons), and checkpoints (a split run keeps
-    /// none yet, so it cannot be resumed; a stop by SIGTERM ends it with status "cancelled").
+    /// Checkpoints hold every process's state (gathered to process 0, written into the output's checkpoint slots, process
+    /// r's arrays under <c>process/r/</c>), at the same block ends on every process, so <see cref="ResumeDistributed"/>
+    /// continues with the same number of processes bit for bit. What this slice does not do is refused up front, on every
+    /// process alike: state reports, weight reports, plastic projections, event-counting populations.
     /// </summary>
     public RunSummary RunDistributed(Experiment experiment, string output, IProcessGroup processes, IProgress<RunProgress>? progress = null,
-        int? threads = null, bool overwrite = false, CancellationToken cancellation = default)
+        int? threads = null, bool overwrite = false, TimeSpan? checkpointEvery = null, CheckpointRequest? checkpointNow = null,
+        double? checkpointEveryModelMs = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(experiment);
         ArgumentNullException.ThrowIfNull(processes);
-        string split = $"is not supported when a run is split over processes (mpiexec -n {processes.Size}) yet; run it in one process";
-        if (experiment.Record.State.Count > 0) throw new ExperimentException(experiment.File, "record.state", $"a state report {split}, or record spikes only");
-        if (experiment.Record.Weights.Count > 0) throw new ExperimentException(experiment.File, "record.weights", $"a weight report {split}");
+        RequireSplittable(experiment, processes);
         // Every process checks the output the same way (process 0's answer decides), so all stop together.
         bool exists = processes.Max(processes.Rank == 0 && !overwrite && (File.Exists(output) || Directory.Exists(output)) ? 1 : 0) > 0;
         if (exists) throw new OutputExistsException(processes.Rank == 0 ? DescribeExisting(output) : $"{output} exists");
         var total = Stopwatch.StartNew();
-        var built = builder.Build(experiment, threads, processes: processes);
-        for (int k = 0; k < built.Projections.Count; k++)
+        var built = BuildSplit(experiment, threads, processes);
+        var buildTime = total.Elapsed;
+        using var sim = built.Simulator;
+        using var recorder = new Recorder(experiment, sim, built.Projections);
+        sim.AddObserver(recorder);
+        var parts = SnapshotExchange.GatherAll(processes, sim.Snapshot());
+        if (processes.Rank != 0)
         {
-            if (built.Projections[k].Plasticity is not null)
-                throw new ExperimentException(experiment.File, "projections", $"projection '{built.Projections[k].Name}' is plastic: plasticity {split}");
+            return SplitLoop(experiment, output, null, sim, recorder, null, null, null, processes, built.SynapseCount, buildTime, progress,
+                new Cadence(checkpointEvery ?? DefaultCheckpointInterval, checkpointEveryModelMs), checkpointNow, cancellation);
+        }
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(output));
+        if (directory is not null && !Directory.Exists(directory))
+            throw new IOException($"{output}: the directory '{directory}' does not exist; create it or choose another output path");
+        string setup = output + ".setup";
+        if (File.Exists(setup)) File.Delete(setup);
+        using var file = Hdf5File.Create(setup, swmr: true);
+        using var spikes = new SonataSpikeWriter(file, new AppendableDatasetOptions { DeflateLevel = experiment.Record.Compression });
+        using var reports = new SonataReportWriter(file);
+        RunCheckpoints checkpoints;
+        try
+        {
+            file.SetAttribute("experiment", experiment.Json);
+            file.SetAttribute("experiment_name", experiment.Name);
+            file.SetAttribute("experiment_file", File.Exists(experiment.File) ? Path.GetFullPath(experiment.File) : experiment.File);
+            file.SetAttribute("biosim_version", SoftwareVersion);
+            file.SetAttribute("seed", (long)experiment.Seed);
+            file.SetAttribute("dt", experiment.Dt);
+            file.SetAttribute("duration", experiment.Duration);
+            file.SetAttribute("status", RunStatus.Running.ToString());
+            file.SetAttribute("simulated", 0.0);
+            file.SetAttribute("processes", (long)processes.Size);
+            recorder.Open(file, spikes, reports);
+            checkpoints = new RunCheckpoints(file);
+            recorder.Checkpoint(checkpoints, SnapshotExchange.Merge(parts));
+            file.StartSwmrWrite();
+            file.MoveTo(output);
+        }
+        catch
+        {
+            File.Delete(setup);
+            throw;
+        }
+        return SplitLoop(experiment, output, file, sim, recorder, spikes, reports, checkpoints, processes, built.SynapseCount, buildTime, progress,
+            new Cadence(checkpointEvery ?? DefaultCheckpointInterval, checkpointEveryModelMs), checkpointNow, cancellation);
+    }
+
+    /// <summary>
+    /// Continues a split run (<see cref="RunDistributed"/>) from the newest checkpoint in its output, with the number of
+    /// processes it ran with: each process gets its own state back, and the run ends as if never stopped, bit for bit.
+    /// </summary>
+    public RunSummary ResumeDistributed(string output, IProcessGroup processes, IProgress<RunProgress>? progress = null, int? threads = null,
+        TimeSpan? checkpointEvery = null, CheckpointRequest? checkpointNow = null, double? checkpointEveryModelMs = null,
+        CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(processes);
+        var total = Stopwatch.StartNew();
+        if (!File.Exists(output)) throw new IOException($"{output}: no such file; give the output file of the run to resume");
+        // Every process reads the experiment from the file before process 0 opens it for writing.
+        Experiment experiment;
+        long ranWith;
+        using (var read = Hdf5File.OpenReadOnly(output))
+        {
+            if (!read.HasAttribute("experiment")) throw new InvalidDataException($"{output}: not a BioSim run (no 'experiment' attribute); give the output file of `biosim run`");
+            if (read.HasAttribute("status") && RunStatus.Parse(read.GetStringAttribute("status")).State == RunState.Completed)
+                throw new RunAlreadyCompleteException($"{output}: the run is complete; there is nothing to resume");
+            ranWith = read.HasAttribute("processes") ? read.GetLongAttribute("processes") : 1;
+            string origin = read.HasAttribute("experiment_file") ? read.GetStringAttribute("experiment_file") : output;
+            experiment = reader.Read(read.GetStringAttribute("experiment"), origin);
+        }
+        if (ranWith != processes.Size)
+        {
+            throw new InvalidDataException(ranWith == 1
+                ? $"{output}: the run ran in one process; resume it without mpiexec (biosim resume {output})"
+                : $"{output}: the run was split over {ranWith} processes; resume it with the same number: mpiexec -n {ranWith} biosim resume {output}");
+        }
+        processes.Max(0); // every process has closed the file
+        RequireSplittable(experiment, processes);
+        var built = BuildSplit(experiment, threads, processes);
+        var buildTime = total.Elapsed;
+        using var sim = built.Simulator;
+        using var recorder = new Recorder(experiment, sim, built.Projections);
+        if (processes.Rank != 0)
+        {
+            sim.Restore(SnapshotExchange.Scatter(processes, null, sim.Snapshot()));
+            sim.AddObserver(recorder);
+            return SplitLoop(experiment, output, null, sim, recorder, null, null, null, processes, built.SynapseCount, buildTime, progress,
+                new Cadence(checkpointEvery ?? DefaultCheckpointInterval, checkpointEveryModelMs), checkpointNow, cancellation);
+        }
+        using var file = Hdf5File.OpenReadWrite(output);
+        BioSimVersion.CheckResumable(output, file.HasAttribute("biosim_version") ? file.GetStringAttribute("biosim_version") : null,
+            $"start the run again with `mpiexec -n {processes.Size} biosim run EXPERIMENT -o {output} --force`");
+        var checkpoint = RunCheckpoints.ReadLatest(file)
+            ?? throw new InvalidDataException($"{output}: holds no complete checkpoint; start it again with `mpiexec -n {processes.Size} biosim run`");
+        sim.Restore(SnapshotExchange.Scatter(processes, SnapshotExchange.Split(checkpoint.State, processes.Size), sim.Snapshot()));
+        file.SetAttribute("status", RunStatus.Running.ToString());
+        using var spikes = new SonataSpikeWriter(file, new AppendableDatasetOptions { DeflateLevel = experiment.Record.Compression });
+        using var reports = new SonataReportWriter(file);
+        recorder.Reopen(file, spikes, reports, checkpoint.TimeMs, checkpoint.Position);
+        sim.AddObserver(recorder);
+        reports.Flush();
+        file.StartSwmrWrite();
+        return SplitLoop(experiment, output, file, sim, recorder, spikes, reports, new RunCheckpoints(file), processes, built.SynapseCount, buildTime,
+            progress, new Cadence(checkpointEvery ?? DefaultCheckpointInterval, checkpointEveryModelMs), checkpointNow, cancellation);
+    }
+
+    private static void RequireSplittable(Experiment experiment, IProcessGroup processes)
+    {
+        string split = $"is not supported when a run is split over processes (mpiexec -n {processes.Size}) yet; run it in one process";
+        if (experiment.Record.State.Count > 0) throw new ExperimentException(experiment.File, "record.state", $"a state report {split}, or record spikes only");
+        if (experiment.Record.Weights.Count > 0) throw new ExperimentException(experiment.File, "record.weights", $"a weight report {split}");
+    }
+
+    private BuiltModel BuildSplit(Experiment experiment, int? threads, IProcessGroup processes)
+    {
+        string split = $"is not supported when a run is split over processes (mpiexec -n {processes.Size}) yet; run it in one process";
+        var built = builder.Build(experiment, threads, processes: processes);
+        foreach (var projection in built.Projections)
+        {
+            if (projection.Plasticity is not null)
+                throw new ExperimentException(experiment.File, "projections", $"projection '{projection.Name}' is plastic: plasticity {split}");
         }
         foreach (var population in built.Simulator.Populations)
         {
             if (population is IEventCounters)
                 throw new ExperimentException(experiment.File, "populations", $"population '{population.Name}' counts its events, which each process would count for its own share only: {split}");
         }
-        var buildTime = total.Elapsed;
-        using var sim = built.Simulator;
-        using var recorder = new Recorder(experiment, sim, built.Projections);
-        sim.AddObserver(recorder);
-        Hdf5File? file = null;
-        SonataSpikeWriter? spikes = null;
-        SonataReportWriter? reports = null;
-        string setup = output + ".setup";
-        try
+        return built;
+    }
+
+    /// <summary>The block loop of a split run, on every process: the same blocks everywhere, and at each block end one
+    /// collective decision (process 0's wall-time cadence, any process's stop or checkpoint request) whether to checkpoint or
+    /// stop; process 0 (<paramref name="file"/> not null) writes.</summary>
+    private static RunSummary SplitLoop(Experiment experiment, string output, Hdf5File? file, Simulator sim, Recorder recorder,
+        SonataSpikeWriter? spikes, SonataReportWriter? reports, RunCheckpoints? checkpoints, IProcessGroup processes, long synapses,
+        TimeSpan buildTime, IProgress<RunProgress>? progress, Cadence cadence, CheckpointRequest? checkpointNow, CancellationToken cancellation)
+    {
+        double lastCheckpointMs = sim.Time;
+        long steps = experiment.Steps;
+        long stepsPerBlock = Math.Max(1, (long)Math.Round(experiment.FlushInterval / experiment.Dt));
+        var simulation = Stopwatch.StartNew();
+        var sinceCheckpoint = Stopwatch.StartNew();
+        var status = RunStatus.Completed;
+        while (sim.StepIndex < steps)
         {
-            if (processes.Rank == 0)
-            {
-                string? directory = Path.GetDirectoryName(Path.GetFullPath(output));
-                if (directory is not null && !Directory.Exists(directory))
-                    throw new IOException($"{output}: the directory '{directory}' does not exist; create it or choose another output path");
-                if (File.Exists(setup)) File.Delete(setup);
-                file = Hdf5File.Create(setup, swmr: true);
-                file.SetAttribute("experiment", experiment.Json);
-                file.SetAttribute("experiment_name", experiment.Name);
-                file.SetAttribute("experiment_file", File.Exists(experiment.File) ? Path.GetFullPath(experiment.File) : experiment.File);
-                file.SetAttribute("biosim_version", SoftwareVersion);
-                file.SetAttribute("seed", (long)experiment.Seed);
-                file.SetAttribute("dt", experiment.Dt);
-                file.SetAttribute("duration", experiment.Duration);
-                file.SetAttribute("status", RunStatus.Running.ToString());
-                file.SetAttribute("simulated", 0.0);
-                file.SetAttribute("processes", (long)processes.Size);
-                spikes = new SonataSpikeWriter(file, new AppendableDatasetOptions { DeflateLevel = experiment.Record.Compression });
-                reports = new SonataReportWriter(file);
-                recorder.Open(file, spikes, reports);
-                file.StartSwmrWrite();
-                file.MoveTo(output);
-            }
-            long steps = experiment.Steps;
-            long stepsPerBlock = Math.Max(1, (long)Math.Round(experiment.FlushInterval / experiment.Dt));
-            var simulation = Stopwatch.StartNew();
-            var status = RunStatus.Completed;
-            while (sim.StepIndex < steps)
-            {
-                // Every process stops at the same block end: a stop asked of any (SIGTERM reaches all under mpiexec) stops all.
-                if (processes.Max(cancellation.IsCancellationRequested ? 1 : 0) > 0)
-                {
-                    status = RunStatus.CancelledAt(sim.Time);
-                    break;
-                }
-                sim.Run(Math.Min(stepsPerBlock, steps - sim.StepIndex));
-                if (file is not null)
-                {
-                    file.SetAttribute("simulated", sim.Time);
-                    recorder.WriteBlock(spikes!, reports!);
-                }
-                progress?.Report(new RunProgress(sim.Time, experiment.Duration, recorder.TotalSpikes, simulation.Elapsed));
-            }
+            sim.Run(Math.Min(stepsPerBlock, steps - sim.StepIndex));
             if (file is not null)
             {
-                file.SetAttribute("status", status.ToString());
                 file.SetAttribute("simulated", sim.Time);
-                file.Flush();
+                recorder.WriteBlock(spikes!, reports!);
             }
-            if (status.State != RunState.Completed) throw new OperationCanceledException($"stopped at t = {sim.Time} ms");
-            var owned = sim.OwnedElements.Sum(r => (double)(r.End - r.Start));
-            double[] perProcess = new double[processes.Size];
-            var counts = new int[processes.Size];
-            processes.AllGather([owned], ref perProcess, counts);
-            return new RunSummary(output, sim.StepIndex, sim.Time, built.SynapseCount, recorder.Summaries(sim.Time), buildTime, simulation.Elapsed, status)
+            bool lead = file is not null;
+            bool due = lead && ((cadence.ModelMs is { } every && sim.Time - lastCheckpointMs >= every - 1e-9 * every) || sinceCheckpoint.Elapsed >= cadence.Wall);
+            int local = cancellation.IsCancellationRequested ? 2 : checkpointNow?.Take() == true || due ? 1 : 0;
+            // 2: stop (after a checkpoint), 1: checkpoint; any process's request counts, so all act at this same block end.
+            int decision = (int)processes.Max(local);
+            if (decision > 0 && (sim.StepIndex < steps || decision == 2))
             {
-                NeuronsPerProcess = perProcess.Take(processes.Size).Select(n => (int)n).ToArray(),
-            };
+                var parts = SnapshotExchange.GatherAll(processes, sim.Snapshot());
+                if (file is not null) recorder.Checkpoint(checkpoints!, SnapshotExchange.Merge(parts));
+                sinceCheckpoint.Restart();
+                lastCheckpointMs = sim.Time;
+            }
+            if (decision == 2)
+            {
+                status = RunStatus.CancelledAt(sim.Time);
+                break;
+            }
+            progress?.Report(new RunProgress(sim.Time, experiment.Duration, recorder.TotalSpikes, simulation.Elapsed));
         }
-        catch when (file is not null && File.Exists(setup))
+        if (file is not null)
         {
-            File.Delete(setup);
-            throw;
+            file.SetAttribute("status", status.ToString());
+            file.SetAttribute("simulated", sim.Time);
+            file.Flush();
         }
-        finally
+        if (status.State != RunState.Completed) throw new OperationCanceledException($"stopped at t = {sim.Time} ms");
+        double owned = sim.OwnedElements.Sum(r => (double)(r.End - r.Start));
+        double[] perProcess = [];
+        processes.AllGather([owned], ref perProcess, new int[processes.Size]);
+        return new RunSummary(output, sim.StepIndex, sim.Time, synapses, recorder.Summaries(sim.Time), buildTime, simulation.Elapsed, status)
         {
-            reports?.Dispose();
-            spikes?.Dispose();
-            file?.Dispose();
-        }
+            NeuronsPerProcess = perProcess.Take(processes.Size).Select(n => (int)n).ToArray(),
+        };
     }
 
     /// <summary>When the loop writes a checkpoint: after <paramref name="Wall"/> of wall time, or <paramref name="ModelMs"/> of model

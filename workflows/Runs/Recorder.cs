@@ -90,14 +90,18 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
     }
 
     /// <summary>Writes a checkpoint of the simulation and of how much of each dataset belongs to it (call after <see cref="WriteBlock"/>).</summary>
-    public void Checkpoint(RunCheckpoints checkpoints)
+    public void Checkpoint(RunCheckpoints checkpoints) => Checkpoint(checkpoints, sim.Snapshot());
+
+    /// <summary>Writes a checkpoint of <paramref name="state"/> (a split run's state of every process) with the position of
+    /// every writer.</summary>
+    public void Checkpoint(RunCheckpoints checkpoints, StateSnapshot state)
     {
         var spikeRows = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (string name in experiment.Record.Spikes) spikeRows[name] = _spikeWriters!.Population(name).Count;
         var frames = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var probe in _probes) frames[probe.Writer.Name] = probe.Writer.Frames;
         var weightFrames = _weightProbes.ToDictionary(p => p.Writer.Name, p => p.Writer.Frames, StringComparer.Ordinal);
-        checkpoints.Write(sim.Snapshot(), sim.Time, new RunCheckpoints.Position(spikeRows, frames, (long[])_counts.Clone()) { WeightFrames = weightFrames });
+        checkpoints.Write(state, sim.Time, new RunCheckpoints.Position(spikeRows, frames, (long[])_counts.Clone()) { WeightFrames = weightFrames });
     }
 
     /// <summary>
