@@ -73,6 +73,27 @@ public sealed class DistributedSimulationTests
         for (int r = 0; r < processes; r++) Assert.That(split[r], Is.EqualTo(one), $"process {r} of {processes}");
     }
 
+    /// <summary>A network of cable cells (examples/ball-and-stick.json widened to 12 hh ball-and-stick cells, each driven by its
+    /// own LIF source, coupled at random with p 0.3): split over 2 and 3 processes, the spikes of one process bit for bit.</summary>
+    [TestCase(2)]
+    [TestCase(3)]
+    public void CableNetworkSplitOverProcessesGivesTheSpikesOfOneProcess(int processes)
+    {
+        using var services = BioSimServiceCollectionExtensions.BuildBioSimServices();
+        var json = JsonNode.Parse(File.ReadAllText(TestPaths.Example("ball-and-stick.json")))!.AsObject();
+        json["duration"] = 60.0;
+        foreach (var population in json["populations"]!.AsArray()) population!["size"] = 12;
+        json["projections"]![1]!["connectivity"] = JsonNode.Parse("""{"rule": "fixed-probability", "p": 0.3, "allow_autapses": false}""");
+        json["projections"]![1]!["weight"] = 0.004;
+        json["record"]!.AsObject().Remove("state");
+        var experiment = services.GetRequiredService<ExperimentReader>().Read(json.ToJsonString(), "ball-and-stick-12.json");
+        long steps = 2400;
+        var one = Run(experiment, 1, null, steps);
+        Assert.That(one.Count(s => s.Population == 1), Is.GreaterThan(12), "the cells fire (the current step makes each fire)");
+        var split = RunSplit(experiment, processes, 1, steps);
+        for (int r = 0; r < processes; r++) Assert.That(split[r], Is.EqualTo(one), $"process {r} of {processes}");
+    }
+
     [Test]
     public void EachProcessAdvancesAContiguousBlockOfEveryPopulation()
     {
