@@ -13,12 +13,12 @@ namespace BioSim.Circuits.Projections;
 /// </summary>
 public sealed partial class Projection : ITransmitter
 {
-    private readonly int[] _rowStart;
-    private readonly int[] _targets;
+    private int[] _rowStart;
+    private int[] _targets;
     private double[]? _weights;
     private readonly double _uniformWeight;
     private readonly double _delay;
-    private readonly double[]? _delaysMs;
+    private double[]? _delaysMs;
     private ushort[]? _delaySteps;
     private int _uniformDelaySteps;
     private DelayRing? _ring;
@@ -292,6 +292,29 @@ public sealed partial class Projection : ITransmitter
                 for (int k = 0; k < piece.Length; k++) slot[piece[k]] += w[k];
             }
         }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Rows keep their order; the synapses onto other targets (and their weights and delays) are dropped. A
+    /// plastic projection cannot be restricted (its rule indexes every synapse).</remarks>
+    public void KeepOnlyTargets(int start, int end)
+    {
+        if (Plasticity is not null) throw new InvalidOperationException($"Projection '{Name}' is plastic: its synapses cannot be split over processes.");
+        var rowStart = new int[_rowStart.Length];
+        var keep = new List<int>();
+        for (int i = 0; i + 1 < _rowStart.Length; i++)
+        {
+            rowStart[i] = keep.Count;
+            for (int k = _rowStart[i]; k < _rowStart[i + 1]; k++)
+            {
+                if (_targets[k] >= start && _targets[k] < end) keep.Add(k);
+            }
+        }
+        rowStart[^1] = keep.Count;
+        _targets = keep.Select(k => _targets[k]).ToArray();
+        if (_weights is not null) _weights = keep.Select(k => _weights[k]).ToArray();
+        if (_delaysMs is not null) _delaysMs = keep.Select(k => _delaysMs[k]).ToArray();
+        _rowStart = rowStart;
     }
 
     /// <summary>The first position in the ascending <paramref name="row"/> whose target is at least <paramref name="value"/>.</summary>

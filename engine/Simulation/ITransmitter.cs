@@ -36,6 +36,13 @@ public interface ITransmitter
     void TransmitRange(SpikeList spikes, int start, int end) =>
         throw new NotSupportedException($"{GetType().Name} cannot deliver by target range.");
 
+    /// <summary>Drops every synapse whose target lies outside [<paramref name="start"/>, <paramref name="end"/>): a process of a
+    /// split run keeps only the synapses onto its own neurons (called before <see cref="Prepare"/>). A transmitter that
+    /// cannot keeps them all (the default), which is also correct: it then delivers into neurons no one reads here.</summary>
+    void KeepOnlyTargets(int start, int end)
+    {
+    }
+
     /// <summary>Longest delay, ms (sizes the timed-event queues of <see cref="SpikeTiming.Exact"/>).</summary>
     double MaxDelayMs => throw new NotSupportedException($"{GetType().Name} does not support exact spike timing.");
 

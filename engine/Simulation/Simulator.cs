@@ -148,6 +148,17 @@ public sealed class Simulator : IStateful, IDisposable
         _chunksOfRank = ranks.Select(l => l.ToArray()).ToArray();
         _ownedChunks = _chunksOfRank[rank];
         _gatheredCounts = new int[processCount];
+        if (processCount > 1)
+        {
+            // Each process keeps only the synapses onto its own neurons, then the transmitters prepare again for them.
+            for (int k = 0; k < _transmitters.Length; k++)
+            {
+                if (_transmitters[k].TargetName is not { } target || !byName.TryGetValue(target, out int p)) continue;
+                _transmitters[k].KeepOnlyTargets(_ownedElements[p].Start, _ownedElements[p].End);
+                if (timing == SpikeTiming.Exact) _transmitters[k].PrepareExact(dt);
+                else _transmitters[k].Prepare(dt);
+            }
+        }
         long elements = _populations.Sum(p => (long)p.Size);
         // A round of the step team costs about a microsecond (Parallel.For cost ~10 µs and lost below 16k neurons);
         // with 4000 CUBA neurons (8.6 µs a step on one thread) two threads took 6.6 µs. Below two chunks' worth

@@ -100,11 +100,14 @@ public sealed class DistributedSimulationTests
         var experiment = Cuba("grid", 1);
         var members = InProcessGroup.Create(3);
         var owned = new IReadOnlyList<(int Start, int End)>[3];
+        var kept = new long[3];
         var workers = Enumerable.Range(0, 3).Select(r => new Thread(() =>
         {
             using var services = BioSimServiceCollectionExtensions.BuildBioSimServices();
-            using var sim = services.GetRequiredService<ModelBuilder>().Build(experiment, 1, processes: members[r]).Simulator;
+            var built = services.GetRequiredService<ModelBuilder>().Build(experiment, 1, processes: members[r]);
+            using var sim = built.Simulator;
             owned[r] = sim.OwnedElements.ToArray();
+            kept[r] = built.Projections.Sum(p => (long)p.SynapseCount);
         })).ToArray();
         foreach (var w in workers) w.Start();
         foreach (var w in workers) w.Join();
@@ -114,5 +117,12 @@ public sealed class DistributedSimulationTests
         Assert.That(owned[0], Is.EqualTo(new[] { (0, 1024), (0, 0) }));
         Assert.That(owned[1], Is.EqualTo(new[] { (1024, 3072), (0, 0) }));
         Assert.That(owned[2], Is.EqualTo(new[] { (3072, 3200), (0, 800) }));
+        // Each process keeps only the synapses onto its own neurons: together exactly the network's.
+        using var services = BioSimServiceCollectionExtensions.BuildBioSimServices();
+        long all = services.GetRequiredService<ModelBuilder>().Build(experiment, 1).Projections.Sum(p => (long)p.SynapseCount);
+        Assert.That(kept.Sum(), Is.EqualTo(all));
+        // Connections are random with one probability for every target, so each keeps about its share of the neurons (±1 %).
+        int[] shares = [1024, 2048, 928];
+        for (int r = 0; r < 3; r++) Assert.That((double)kept[r] / all, Is.EqualTo(shares[r] / 4000.0).Within(0.01), $"process {r}");
     }
 }
