@@ -20,10 +20,22 @@ public sealed partial class LifPopulation
 
         /// <summary>Adds the arriving input to s and clears it (before the scalar step takes over the vector).</summary>
         void AddInput(nuint i);
+
+        /// <summary>Whether the step bounds V inside the step (<see cref="Rise"/>), not only at its end: exact timing, where a
+        /// neuron's events may lift V above threshold and let it fall back before the step ends.</summary>
+        static abstract bool BoundsCrossings { get; }
+
+        /// <summary>An upper bound of how far the synapses, and the step's events, can lift V above its free course at any
+        /// moment of the step (asked only when <see cref="BoundsCrossings"/>).</summary>
+        Vector<double> Rise(nuint i);
     }
 
     private readonly struct NoReceptor : IReceptorKernel
     {
+        public static bool BoundsCrossings => false;
+
+        public Vector<double> Rise(nuint i) => Vector<double>.Zero;
+
         public Vector<double> Peek(nuint i) => Vector<double>.Zero;
 
         public void ApplyAndDecay(nuint i)
@@ -37,6 +49,10 @@ public sealed partial class LifPopulation
 
     private readonly ref struct OneReceptor(double[] s, DelayRing ring, double q, double p) : IReceptorKernel
     {
+        public static bool BoundsCrossings => false;
+
+        public Vector<double> Rise(nuint i) => Vector<double>.Zero;
+
         private readonly ref double _s = ref MemoryMarshal.GetArrayDataReference(s);
         private readonly ref double _in = ref MemoryMarshal.GetReference(ring.PeekCurrent());
         // Zero-delay input goes straight into s, so the ring slot is often empty: then it is not read at all.
@@ -74,6 +90,10 @@ public sealed partial class LifPopulation
     private readonly ref struct TwoReceptors(double[] s1, DelayRing in1, double q1, double p1, double[] s2, DelayRing in2, double q2, double p2)
         : IReceptorKernel
     {
+        public static bool BoundsCrossings => false;
+
+        public Vector<double> Rise(nuint i) => Vector<double>.Zero;
+
         private readonly OneReceptor _first = new(s1, in1, q1, p1);
         private readonly OneReceptor _second = new(s2, in2, q2, p2);
 
@@ -96,13 +116,25 @@ public sealed partial class LifPopulation
 
     /// <summary>One receptor in exact timing with the linear response: s_k q_k plus the step's summed event effect on V,
     /// s_k decayed plus the summed effect on s_k; the sums are zeroed as they are read.</summary>
-    private readonly ref struct LinearOneReceptor(double[] s, double[] input, double q, double p, double[] inputV, bool hasInput) : IReceptorKernel
+    private readonly ref struct LinearOneReceptor(double[] s, double[] input, double q, double p, double[] inputV, double[] rise, double riseMax,
+        bool hasInput) : IReceptorKernel
     {
         private readonly ref double _s = ref MemoryMarshal.GetArrayDataReference(s);
         private readonly ref double _in = ref MemoryMarshal.GetArrayDataReference(input);
         private readonly ref double _inV = ref MemoryMarshal.GetArrayDataReference(inputV);
+        private readonly ref double _rise = ref MemoryMarshal.GetArrayDataReference(rise);
         private readonly bool _hasInput = hasInput;
-        private readonly Vector<double> _q = new(q), _p = new(p);
+        private readonly Vector<double> _q = new(q), _p = new(p), _riseMax = new(riseMax);
+
+        public static bool BoundsCrossings => true;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<double> Rise(nuint i)
+        {
+            var x = Vector.Max(Vector.LoadUnsafe(ref _s, i), Vector<double>.Zero) * _riseMax;
+            if (_hasInput) x += Vector.LoadUnsafe(ref _rise, i);
+            return x;
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<double> Peek(nuint i)
@@ -121,6 +153,7 @@ public sealed partial class LifPopulation
                 x += Vector.LoadUnsafe(ref _in, i);
                 Vector<double>.Zero.StoreUnsafe(ref _in, i);
                 Vector<double>.Zero.StoreUnsafe(ref _inV, i);
+                Vector<double>.Zero.StoreUnsafe(ref _rise, i);
             }
             x.StoreUnsafe(ref _s, i);
         }
@@ -130,13 +163,28 @@ public sealed partial class LifPopulation
             if (!_hasInput) return;
             Vector<double>.Zero.StoreUnsafe(ref _in, i);
             Vector<double>.Zero.StoreUnsafe(ref _inV, i);
+            Vector<double>.Zero.StoreUnsafe(ref _rise, i);
         }
     }
 
     /// <summary>Two receptors in exact timing with the linear response (the effect on V counted once).</summary>
     private readonly ref struct LinearTwoReceptors(double[] s1, double[] in1, double q1, double p1, double[] s2, double[] in2, double q2, double p2,
-        double[] inputV, bool hasInput) : IReceptorKernel
+        double[] inputV, double[] rise, double riseMax1, double riseMax2, bool hasInput) : IReceptorKernel
     {
+        private readonly ref double _rise = ref MemoryMarshal.GetArrayDataReference(rise);
+        private readonly Vector<double> _riseMax1 = new(riseMax1), _riseMax2 = new(riseMax2);
+
+        public static bool BoundsCrossings => true;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<double> Rise(nuint i)
+        {
+            var x = Vector.Max(Vector.LoadUnsafe(ref _s1, i), Vector<double>.Zero) * _riseMax1
+                + Vector.Max(Vector.LoadUnsafe(ref _s2, i), Vector<double>.Zero) * _riseMax2;
+            if (_hasInput) x += Vector.LoadUnsafe(ref _rise, i);
+            return x;
+        }
+
         private readonly ref double _s1 = ref MemoryMarshal.GetArrayDataReference(s1);
         private readonly ref double _in1 = ref MemoryMarshal.GetArrayDataReference(in1);
         private readonly ref double _s2 = ref MemoryMarshal.GetArrayDataReference(s2);
@@ -165,6 +213,7 @@ public sealed partial class LifPopulation
                 Vector<double>.Zero.StoreUnsafe(ref _in1, i);
                 Vector<double>.Zero.StoreUnsafe(ref _in2, i);
                 Vector<double>.Zero.StoreUnsafe(ref _inV, i);
+                Vector<double>.Zero.StoreUnsafe(ref _rise, i);
             }
             x1.StoreUnsafe(ref _s1, i);
             x2.StoreUnsafe(ref _s2, i);
@@ -176,6 +225,7 @@ public sealed partial class LifPopulation
             Vector<double>.Zero.StoreUnsafe(ref _in1, i);
             Vector<double>.Zero.StoreUnsafe(ref _in2, i);
             Vector<double>.Zero.StoreUnsafe(ref _inV, i);
+            Vector<double>.Zero.StoreUnsafe(ref _rise, i);
         }
     }
 }

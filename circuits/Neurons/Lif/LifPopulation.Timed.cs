@@ -35,6 +35,14 @@ public sealed partial class LifPopulation
         _scratch = Enumerable.Range(0, (Size + Simulator.ChunkSize - 1) / Simulator.ChunkSize).Select(_ => new TimedScratch()).ToArray();
         double tm = _p.tau_m;
         _gainCoefficient = _tauSyn.Select(tau => Math.Abs(tau - tm) < 1e-9 * tm ? double.NaN : tau / (tau - tm)).ToArray();
+        // max over u in [0, dt] of G_k(u) = τ_k/(τ_k − τ_m)(e^{−u/τ_k} − e^{−u/τ_m}), which rises to its peak at
+        // u* = τ_k τ_m ln(τ_k/τ_m)/(τ_k − τ_m) (u* = τ_m when τ_k = τ_m) and falls after it.
+        _riseMax = _tauSyn.Select(tau =>
+        {
+            double peak = Math.Abs(tau - tm) < 1e-9 * tm ? tm : tau * tm * Math.Log(tau / tm) / (tau - tm);
+            double u = Math.Min(dt, peak);
+            return Math.Abs(tau - tm) < 1e-9 * tm ? u / tm * Math.Exp(-u / tm) : tau / (tau - tm) * (Math.Exp(-u / tau) - Math.Exp(-u / tm));
+        }).ToArray();
         _linear = null;
         if (Vector.IsHardwareAccelerated && InjectedCurrent is null && _s.Length is 1 or 2)
         {
@@ -44,6 +52,7 @@ public sealed partial class LifPopulation
     }
 
     private LinearInput? _linear;
+    private double[] _riseMax = [];
 
     /// <summary>
     /// The linear response of exact timing (one or two receptors, no current device): each event's effect on V and s_k at
@@ -57,6 +66,8 @@ public sealed partial class LifPopulation
         public readonly double[][] V = Enumerable.Range(0, slots).Select(_ => new double[owner.Size]).ToArray();
         public readonly double[][][] S = Enumerable.Range(0, slots).Select(_ => owner._s.Select(_ => new double[owner.Size]).ToArray()).ToArray();
         public readonly bool[] Written = new bool[slots];
+        // Σ over the step's excitatory events of w·max_u G_k(u): how far they can lift V at any moment of the step.
+        public readonly double[][] Rise = Enumerable.Range(0, slots).Select(_ => new double[owner.Size]).ToArray();
         private double _lastRemaining = double.NaN;
         private int _lastPort = -1;
         private double _lastV, _lastS;
@@ -82,12 +93,19 @@ public sealed partial class LifPopulation
                 v[i] += wv;
                 s[i] += ws;
             }
+            if (weight > 0)
+            {
+                double lift = weight * owner._riseMax[port];
+                var rise = Rise[slot];
+                foreach (int i in targets) rise[i] += lift;
+            }
             Written[slot] = true;
         }
 
         public void ClearAccumulated()
         {
             foreach (var v in V) Array.Clear(v);
+            foreach (var r in Rise) Array.Clear(r);
             foreach (var perPort in S)
             {
                 foreach (var s in perPort) Array.Clear(s);
@@ -115,15 +133,18 @@ public sealed partial class LifPopulation
         var av = linear.V[slot];
         var scratch = _scratch[Math.Min(start / Simulator.ChunkSize, _scratch.Length - 1)];
         double vInf = _p.E_L + _p.R_m * _p.I_e;
+        var rise = linear.Rise[slot];
         int i = _s.Length == 1
-            ? AdvanceLinearVectorised(new LinearOneReceptor(_s[0], linear.S[slot][0], _qs[0], _ps[0], av, written), buffer, scratch, t, dt, start, end, vInf, spikes)
-            : AdvanceLinearVectorised(new LinearTwoReceptors(_s[0], linear.S[slot][0], _qs[0], _ps[0], _s[1], linear.S[slot][1], _qs[1], _ps[1], av, written),
-                buffer, scratch, t, dt, start, end, vInf, spikes);
+            ? AdvanceLinearVectorised(new LinearOneReceptor(_s[0], linear.S[slot][0], _qs[0], _ps[0], av, rise, _riseMax[0], written), buffer, scratch, t, dt,
+                start, end, vInf, spikes)
+            : AdvanceLinearVectorised(new LinearTwoReceptors(_s[0], linear.S[slot][0], _qs[0], _ps[0], _s[1], linear.S[slot][1], _qs[1], _ps[1], av, rise,
+                _riseMax[0], _riseMax[1], written), buffer, scratch, t, dt, start, end, vInf, spikes);
         for (; i < end; i++)
         {
             if (written)
             {
                 av[i] = 0;
+                rise[i] = 0;
                 foreach (var s in linear.S[slot]) s[i] = 0;
             }
             AdvanceOneTimed(i, t, dt, vInf, buffer.EventsOf(i, ref scratch.Events), spikes);

@@ -200,6 +200,13 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
             // the plausible floor: these neurons take the exact scalar path (which fires, or stops the run).
             var partial = Vector.AndNot(Vector.GreaterThan(refractoryEnd, stepStart), whole);
             var crossing = Vector.AndNot(Vector.BitwiseOr(Vector.OnesComplement(Vector.LessThan(vNew, vth)), Vector.LessThan(vNew, floor)), whole);
+            if (TReceptors.BoundsCrossings)
+            {
+                // Exact timing: V must stay below threshold throughout the step, not only at its end. Its free course is
+                // monotone between v and its end value, and the synapses and events lift it by at most Rise.
+                var high = Vector.Max(v, vInfV + (v - vInfV) * pm) + syn.Rise(n);
+                crossing = Vector.BitwiseOr(crossing, Vector.AndNot(Vector.OnesComplement(Vector.LessThan(high, vth)), whole));
+            }
             if (Vector.BitwiseOr(partial, crossing) != Vector<long>.Zero) return i;
             Vector.ConditionalSelect(whole, vReset, vNew).StoreUnsafe(ref v0, n);
             syn.ApplyAndDecay(n);

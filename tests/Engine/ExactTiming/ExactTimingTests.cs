@@ -220,6 +220,47 @@ public sealed class ExactTimingTests : TempDirectoryFixture
         return spikes;
     }
 
+    /// <summary>
+    /// A crossing that starts and ends inside one step is not missed: 16 neurons (whole SIMD vectors) held 0.01 mV below
+    /// threshold get +10 mV of excitation 0.01 ms into the step [1.1, 1.2) ms and −20 mV of inhibition 0.05 ms into it. V
+    /// rises through threshold ~0.02 ms after the excitation and is pulled back below it before the step ends, so a check
+    /// at the step's end alone sees no spike. Expected: each neuron fires once, at 1.11 ms + u with u solving
+    /// v₀ + 10·τ_e/(τ_e − τ_m)(e^{−u/τ_e} − e^{−u/τ_m}) = V_th (bisection here, to 1e-13 ms), the event-by-event closed form.
+    /// </summary>
+    [Test]
+    public void ACrossingInsideOneStepIsNotMissedByTheVectorisedStep()
+    {
+        const int size = 16;
+        double v0 = Vth - 0.01;
+        var parameters = Lif with { E_L = v0 };
+        var net = new LifPopulation("net", size, parameters, Receptors);
+        net.Variable("V").AsSpan().Fill(v0);
+        var up = new TimedSource("up", [[1.01]]);
+        var down = new TimedSource("down", [[1.05]]);
+        var all = new ConnectivityPattern([0, size], Enumerable.Range(0, size).ToArray(), size);
+        var projections = new[]
+        {
+            new Projection("up", "up", net, "exc", all, 10.0, 0.1),
+            new Projection("down", "down", net, "inh", all, -20.0, 0.1),
+        };
+        using var simulation = new Simulator([up, down, net], projections, 0.1, timing: SpikeTiming.Exact);
+        var spikes = new List<(int Id, double Time)>();
+        simulation.AddObserver(new SpikeCollector(2, (id, t) => spikes.Add((id, t))));
+        simulation.Run(20);
+        double G(double u) => TauE / (TauE - TauM) * (Math.Exp(-u / TauE) - Math.Exp(-u / TauM));
+        double lo = 0, hi = 0.04;
+        while (hi - lo > 1e-13)
+        {
+            double mid = 0.5 * (lo + hi);
+            if (v0 + 10 * G(mid) >= Vth) hi = mid; else lo = mid;
+        }
+        // V at the step's end: below threshold (the premise of the test).
+        double end = v0 + 10 * G(0.09) - 20 * TauI / (TauI - TauM) * (Math.Exp(-0.05 / TauI) - Math.Exp(-0.05 / TauM));
+        Assert.That(end, Is.LessThan(Vth));
+        Assert.That(spikes.Select(x => x.Id), Is.EquivalentTo(Enumerable.Range(0, size)));
+        foreach (var (id, time) in spikes) Assert.That(time, Is.EqualTo(1.11 + hi).Within(1e-9), $"neuron {id}");
+    }
+
     /// <summary>A recurrent network of 200 LIF neurons in exact mode gives the same spikes (neuron and time to 1e-9 ms) at
     /// dt = 0.1 and 0.025 ms over its first 100 ms.</summary>
     [Test]
