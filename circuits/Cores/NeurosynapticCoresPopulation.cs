@@ -1,6 +1,9 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using BioSim.Circuits.Populations;
 using BioSim.Circuits.Synapses;
 using BioSim.Engine.Events;
@@ -45,6 +48,14 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
     private readonly bool[] _memoryless;
     private readonly int[] _routeCore, _routeAxon, _routeDelay;   // per element; core −1: output only
     private readonly int[] _liveStart, _live;   // per core, the neurons a tick must compute (CSR)
+    private readonly bool[] _livePrefix;     // per core: the live neurons are 0, 1, …, count − 1 (fired bits in live order are the neuron's)
+    private readonly int[] _stride, _rowStart;   // per core: live count padded to whole vector pairs; where its axon rows start
+    private readonly bool[] _narrow;         // per core: rows of int16 (every live neuron's Σ|weights| ≤ 32766), else int32
+    private readonly short[] _rows16;        // [narrow core][axon][live neuron]: c_ij·s_j,G_i, the signed weight axon i adds to live neuron j
+    private readonly int[] _rows32;          // the same for the other cores
+    private readonly short[] _threshold16;   // [narrow memoryless core][live neuron]: the input that makes it spike, α − λ clamped to int16
+    private readonly int[] _thresholdStart;  // per core: where its _threshold16 start
+    private readonly int[] _rowEvents;       // [core][axon]: connections of axon i (the synaptic events an active axon makes)
     private readonly double[] _v;           // V of every neuron: whole numbers, exact in a double (|V| < 2¹⁹)
     private readonly ulong[] _ring;          // [core][slot][word]: axons active at a future tick
     private readonly ulong[] _collected;     // [core][word]: external input since the last tick
@@ -106,6 +117,84 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
             _liveStart[c + 1] = live.Count;
         }
         _live = [.. live];
+        _livePrefix = new bool[_cores];
+        _stride = new int[_cores];
+        _rowStart = new int[_cores];
+        _narrow = new bool[_cores];
+        _rowEvents = new int[_cores * N];
+        int narrowLength = 0, wideLength = 0, thresholdLength = 0;
+        var thresholdStart = new int[_cores];
+        for (int c = 0; c < _cores; c++)
+        {
+            var cLive = _live.AsSpan(_liveStart[c], _liveStart[c + 1] - _liveStart[c]);
+            bool prefix = true;
+            for (int m = 0; m < cLive.Length; m++) prefix &= cLive[m] == m;
+            _livePrefix[c] = prefix;
+            bool narrow = true;
+            foreach (int j in cLive)
+            {
+                int e = c * N + j;
+                long bound = 0;
+                for (int i = 0; i < N; i++)
+                {
+                    if (Connected(c, i, j)) bound += Math.Abs(_weights[e * 4 + TypeOf(c, i)]);
+                }
+                narrow &= bound <= short.MaxValue - 1;
+            }
+            _narrow[c] = narrow;
+            // padded to a multiple of 64 int16 or 32 int32 values: two vectors of 512 bits (four of 256)
+            int pad = narrow ? 64 : 32;
+            _stride[c] = (cLive.Length + pad - 1) / pad * pad;
+            _rowStart[c] = narrow ? narrowLength : wideLength;
+            if (narrow) narrowLength += N * _stride[c];
+            else wideLength += N * _stride[c];
+            thresholdStart[c] = thresholdLength;
+            if (narrow && _memoryless[c]) thresholdLength += _stride[c];
+        }
+        _rows16 = new short[narrowLength];
+        _rows32 = new int[wideLength];
+        _threshold16 = new short[thresholdLength];
+        _thresholdStart = thresholdStart;
+        for (int c = 0; c < _cores; c++)
+        {
+            var cLive = _live.AsSpan(_liveStart[c], _liveStart[c + 1] - _liveStart[c]);
+            for (int i = 0; i < N; i++)
+            {
+                int type = TypeOf(c, i), events = 0;
+                for (int m = 0; m < cLive.Length; m++)
+                {
+                    int j = cLive[m];
+                    if (!Connected(c, i, j)) continue;
+                    events++;
+                    int w = _weights[(c * N + j) * 4 + type];
+                    if (_narrow[c]) _rows16[_rowStart[c] + i * _stride[c] + m] = (short)w;
+                    else _rows32[_rowStart[c] + i * _stride[c] + m] = w;
+                }
+                _rowEvents[c * N + i] = events;
+            }
+            if (_narrow[c] && _memoryless[c])
+            {
+                // V = input + λ ≥ α ⇔ input ≥ α − λ; |input| ≤ 32766, so a clamp to int16 keeps every comparison (padding never spikes)
+                var t = _threshold16.AsSpan(thresholdStart[c], _stride[c]);
+                t.Fill(short.MaxValue);
+                for (int m = 0; m < cLive.Length; m++)
+                {
+                    int e = c * N + cLive[m];
+                    t[m] = (short)Math.Clamp(_threshold[e] - _leak[e], short.MinValue, short.MaxValue);
+                }
+            }
+        }
+    }
+
+    private bool Connected(int c, int axon, int neuron) => (_columns[(c * N + neuron) * Words + axon / 64] & (1UL << (axon % 64))) != 0;
+
+    private int TypeOf(int c, int axon)
+    {
+        for (int g = 0; g < 3; g++)
+        {
+            if ((_typeMasks[(c * 4 + g) * Words + axon / 64] & (1UL << (axon % 64))) != 0) return g;
+        }
+        return 3;
     }
 
     private void Load(int c, CoreSpec spec)
@@ -122,7 +211,7 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
                 string row = rows[i] ?? "";
                 for (int d = 0; d < row.Length; d++)
                 {
-                    int nibble = Convert.ToInt32(row[d].ToString(), 16);
+                    int nibble = HexValue(row[d]);
                     for (int b = 0; b < 4; b++)
                     {
                         if ((nibble & (8 >> b)) == 0) continue;
@@ -153,6 +242,14 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
             _routeDelay[e] = route[3];
         }
     }
+
+    private static int HexValue(char digit) => digit switch
+    {
+        >= '0' and <= '9' => digit - '0',
+        >= 'a' and <= 'f' => digit - 'a' + 10,
+        >= 'A' and <= 'F' => digit - 'A' + 10,
+        _ => throw new ArgumentException($"'{digit}' is not a hexadecimal digit"),
+    };
 
     private static int PerNeuron(int[]? values, int j, int fallback) =>
         values is null ? fallback : values.Length == 1 ? values[0] : j < values.Length ? values[j] : fallback;
@@ -292,91 +389,210 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         }
     }
 
-    private void Tick(int c, long tickIndex, double tickTime, SpikeList spikes)
+    private void Tick(int c, long tickIndex, double tickTime, SpikeList? spikes)
     {
-        Span<ulong> active = stackalloc ulong[Words];
         var slot = _ring.AsSpan((c * Slots + (int)(tickIndex % Slots)) * Words, Words);
         var collected = _collected.AsSpan(c * Words, Words);
-        bool any = false;
+        var firedWords = _fired.AsSpan(c * Words, Words);
+        firedWords.Clear();
+        // The active axons, in order, and their synaptic events (each meets the connections of its crossbar row).
+        Span<int> active = stackalloc int[N];
+        int count = 0;
+        long events = 0;
         for (int w = 0; w < Words; w++)
         {
-            active[w] = slot[w] | collected[w];
-            any |= active[w] != 0;
+            ulong bits = slot[w] | collected[w];
+            while (bits != 0)
+            {
+                int i = w * 64 + BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+                active[count++] = i;
+                events += _rowEvents[c * N + i];
+            }
         }
         slot.Clear();
         collected.Clear();
-        Span<ulong> byType = stackalloc ulong[4 * Words];
-        Span<int> types = stackalloc int[4];
-        int activeTypes = 0;
-        for (int g = 0; g < 4; g++)
+        active = active[..count];
+        int fired;
+        var live = _live.AsSpan(_liveStart[c], _liveStart[c + 1] - _liveStart[c]);
+        int stride = _stride[c];
+        if (_narrow[c])
         {
-            ulong anyOfType = 0;
-            for (int w = 0; w < Words; w++) anyOfType |= byType[activeTypes * Words + w] = active[w] & _typeMasks[(c * 4 + g) * Words + w];
-            if (anyOfType != 0) types[activeTypes++] = g;
+            Span<short> input = stackalloc short[stride];
+            Accumulate(_rows16.AsSpan(_rowStart[c], N * stride), stride, active, input);
+            fired = _memoryless[c]
+                ? FireMemoryless(c, input, live, tickTime, spikes, firedWords)
+                : Fire(c, input, live, tickTime, spikes, firedWords);
         }
-        long events = 0;
+        else
+        {
+            Span<int> input = stackalloc int[stride];
+            Accumulate(_rows32.AsSpan(_rowStart[c], N * stride), stride, active, input);
+            fired = Fire(c, input, live, tickTime, spikes, firedWords);
+        }
+        _synapticEvents[c] += events;
+        _spikes[c] += fired;
+        if (count > 0 || fired > 0) _activeTicks[c]++;
+    }
+
+    /// <summary>input = Σ over the active axons of their rows (event-driven: one vector add per active axon and 32 or 16
+    /// neurons), two vectors of accumulators at a time so that they stay in registers.</summary>
+    private static void Accumulate<T>(ReadOnlySpan<T> rows, int stride, ReadOnlySpan<int> active, Span<T> input)
+        where T : unmanaged, INumber<T>
+    {
+        ref T row0 = ref MemoryMarshal.GetReference(rows);
+        ref T sum = ref MemoryMarshal.GetReference(input);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            int width = Vector512<T>.Count;
+            for (int m = 0; m < stride; m += 2 * width)
+            {
+                Vector512<T> a = Vector512<T>.Zero, b = Vector512<T>.Zero;
+                foreach (int i in active)
+                {
+                    ref T row = ref Unsafe.Add(ref row0, i * stride + m);
+                    a += Vector512.LoadUnsafe(ref row);
+                    b += Vector512.LoadUnsafe(ref row, (nuint)width);
+                }
+                a.StoreUnsafe(ref sum, (nuint)m);
+                b.StoreUnsafe(ref sum, (nuint)(m + width));
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            int width = Vector256<T>.Count;
+            for (int m = 0; m < stride; m += 2 * width)
+            {
+                Vector256<T> a = Vector256<T>.Zero, b = Vector256<T>.Zero;
+                foreach (int i in active)
+                {
+                    ref T row = ref Unsafe.Add(ref row0, i * stride + m);
+                    a += Vector256.LoadUnsafe(ref row);
+                    b += Vector256.LoadUnsafe(ref row, (nuint)width);
+                }
+                a.StoreUnsafe(ref sum, (nuint)m);
+                b.StoreUnsafe(ref sum, (nuint)(m + width));
+            }
+        }
+        else
+        {
+            input.Clear();
+            foreach (int i in active)
+            {
+                var row = rows.Slice(i * stride, stride);
+                for (int m = 0; m < stride; m++) input[m] += row[m];
+            }
+        }
+    }
+
+    /// <summary>Memoryless int16 core: live neuron m spikes when its input ≥ α − λ (vector compares); V stays 0.</summary>
+    private int FireMemoryless(int c, ReadOnlySpan<short> input, ReadOnlySpan<int> live, double tickTime, SpikeList? spikes, Span<ulong> firedWords)
+    {
+        var threshold = _threshold16.AsSpan(_thresholdStart[c], input.Length);
         int fired = 0;
+        for (int m0 = 0; m0 < input.Length; m0 += 64)
+        {
+            ulong mask;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                mask = Vector512.GreaterThanOrEqual(Vector512.Create(input.Slice(m0, 32)), Vector512.Create(threshold.Slice(m0, 32))).ExtractMostSignificantBits()
+                    | Vector512.GreaterThanOrEqual(Vector512.Create(input.Slice(m0 + 32, 32)), Vector512.Create(threshold.Slice(m0 + 32, 32))).ExtractMostSignificantBits() << 32;
+            }
+            else
+            {
+                mask = 0;
+                for (int k = 0; k < 64; k += 16)
+                {
+                    mask |= (ulong)Vector256.GreaterThanOrEqual(Vector256.Create(input.Slice(m0 + k, 16)), Vector256.Create(threshold.Slice(m0 + k, 16))).ExtractMostSignificantBits() << k;
+                }
+            }
+            if (mask == 0) continue;
+            fired += BitOperations.PopCount(mask);
+            if (_livePrefix[c] && spikes is null)
+            {
+                firedWords[m0 / 64] = mask;
+                continue;
+            }
+            while (mask != 0)
+            {
+                int j = live[m0 + BitOperations.TrailingZeroCount(mask)];
+                mask &= mask - 1;
+                spikes?.Add(c * N + j, tickTime);
+                firedWords[j / 64] |= 1UL << (j % 64);
+            }
+        }
+        return fired;
+    }
+
+    /// <summary>Any core, neuron by neuron: V ← V (0 if memoryless) + input + λ; spike at α; reset; clamp to [floor, 2¹⁹).</summary>
+    private int Fire<T>(int c, ReadOnlySpan<T> input, ReadOnlySpan<int> live, double tickTime, SpikeList? spikes, Span<ulong> firedWords)
+        where T : unmanaged, INumber<T>
+    {
         bool memoryless = _memoryless[c];
         byte reset = _reset[c];
-        int floor = _floor[c], resetValue = _resetValue[c];
-        var firedWords = _fired.AsSpan(c * Words, Words);
-        foreach (int j in _live.AsSpan(_liveStart[c], _liveStart[c + 1] - _liveStart[c]))
+        int floor = _floor[c], resetValue = _resetValue[c], fired = 0;
+        for (int m = 0; m < live.Length; m++)
         {
-            int e = c * N + j;
-            var column = _columns.AsSpan(e * Words, Words);
-            int input = 0;
-            for (int t = 0; t < activeTypes; t++)
-            {
-                var typed = byType.Slice(t * Words, Words);
-                int count = BitOperations.PopCount(typed[0] & column[0]) + BitOperations.PopCount(typed[1] & column[1])
-                    + BitOperations.PopCount(typed[2] & column[2]) + BitOperations.PopCount(typed[3] & column[3]);
-                input += count * _weights[e * 4 + types[t]];
-                events += count;
-            }
-            double v = (memoryless ? 0 : _v[e]) + input + _leak[e];
+            int j = live[m], e = c * N + j;
+            double v = (memoryless ? 0 : _v[e]) + int.CreateTruncating(input[m]) + _leak[e];
             if (v >= _threshold[e])
             {
-                spikes.Add(e, tickTime);
+                spikes?.Add(e, tickTime);
                 firedWords[j / 64] |= 1UL << (j % 64);
                 fired++;
                 v = reset switch { 0 => resetValue, 1 => v - _threshold[e], _ => v };
             }
             _v[e] = memoryless ? 0 : Math.Clamp(v, Math.Max(floor, VMin), VMax);
         }
-        _synapticEvents[c] += events;
-        _spikes[c] += fired;
-        if (any || fired > 0) _activeTicks[c]++;
+        return fired;
     }
 
     /// <summary>Routes the tick's spikes (core and neuron order) into the target cores' rings, then moves the input ring on.</summary>
     public void EndStep()
     {
-        bool tick = (_step + 1) % _stepsPerTick == 0;
-        if (tick)
+        if ((_step + 1) % _stepsPerTick == 0) Route((_step + 1) / _stepsPerTick);
+        _input?.Advance();
+        _step++;
+    }
+
+    /// <summary>
+    /// One tick of every core outside a simulator, the batched path of a deployment that feeds its input with
+    /// <see cref="Stimulate"/>: the same tick as a simulator step with dt = tick (the axons stimulated since the last tick
+    /// and those the ring delivers are active; spikes are routed), without spike lists: the neurons that spiked are left
+    /// in <see cref="Fired"/> until the next tick. Not for a population that a simulator also steps with dt ≠ tick.
+    /// </summary>
+    public void Tick()
+    {
+        if (_stepsPerTick > 1) throw new InvalidOperationException($"Population '{Name}' was prepared for {_stepsPerTick} steps per tick; Tick runs one tick per call.");
+        long tickIndex = _step + 1;
+        for (int c = 0; c < _cores; c++) Tick(c, tickIndex, 0, null);
+        Route(tickIndex);
+        _step++;
+    }
+
+    /// <summary>The neurons of core <paramref name="core"/> that spiked in the last tick (bit j of word w is neuron 64·w + j).</summary>
+    public ReadOnlySpan<ulong> Fired(int core) => _fired.AsSpan(core * Words, Words);
+
+    private void Route(long tickIndex)
+    {
+        for (int c = 0; c < _cores; c++)
         {
-            long tickIndex = (_step + 1) / _stepsPerTick;
-            for (int c = 0; c < _cores; c++)
+            for (int w = 0; w < Words; w++)
             {
-                for (int w = 0; w < Words; w++)
+                ulong bits = _fired[c * Words + w];
+                while (bits != 0)
                 {
-                    ulong bits = _fired[c * Words + w];
-                    while (bits != 0)
-                    {
-                        int j = w * 64 + BitOperations.TrailingZeroCount(bits);
-                        bits &= bits - 1;
-                        int e = c * N + j;
-                        int target = _routeCore[e];
-                        if (target < 0) continue;
-                        int axon = _routeAxon[e];
-                        int slot = (int)((tickIndex + _routeDelay[e]) % Slots);
-                        _ring[(target * Slots + slot) * Words + axon / 64] |= 1UL << (axon % 64);
-                    }
-                    _fired[c * Words + w] = 0;
+                    int j = w * 64 + BitOperations.TrailingZeroCount(bits);
+                    bits &= bits - 1;
+                    int e = c * N + j;
+                    int target = _routeCore[e];
+                    if (target < 0) continue;
+                    int axon = _routeAxon[e];
+                    int slot = (int)((tickIndex + _routeDelay[e]) % Slots);
+                    _ring[(target * Slots + slot) * Words + axon / 64] |= 1UL << (axon % 64);
                 }
             }
         }
-        _input?.Advance();
-        _step++;
     }
 
     /// <inheritdoc/>
