@@ -47,6 +47,13 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
     private readonly int[] _resetValue;
     private readonly bool[] _memoryless;
     private readonly int[] _routeCore, _routeAxon, _routeDelay;   // per element; core −1: output only
+    private readonly int[] _runStart;        // per core: its route runs in _runs (CSR)
+    private readonly RouteRun[] _runs;
+    private readonly bool[] _byRuns;         // per core: routed by runs (else spike by spike)
+
+    /// <summary>Neurons 64·Word + Shift … + Length − 1 go to axons Axon … + Length − 1 of core Target after Delay ticks: a
+    /// core whose routes form a few such runs (a layer into the next) routes its spikes a word at a time.</summary>
+    private readonly record struct RouteRun(int Word, int Shift, int Length, int Target, int Axon, int Delay);
     private readonly int[] _liveStart, _live;   // per core, the neurons a tick must compute (CSR)
     private readonly bool[] _livePrefix;     // per core: the live neurons are 0, 1, …, count − 1 (fired bits in live order are the neuron's)
     private readonly int[] _stride, _rowStart;   // per core: live count padded to whole vector pairs; where its axon rows start
@@ -117,6 +124,7 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
             _liveStart[c + 1] = live.Count;
         }
         _live = [.. live];
+        (_runStart, _runs, _byRuns) = RouteRuns();
         _livePrefix = new bool[_cores];
         _stride = new int[_cores];
         _rowStart = new int[_cores];
@@ -135,9 +143,12 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
             {
                 int e = c * N + j;
                 long bound = 0;
-                for (int i = 0; i < N; i++)
+                for (int w = 0; w < Words; w++)
                 {
-                    if (Connected(c, i, j)) bound += Math.Abs(_weights[e * 4 + TypeOf(c, i)]);
+                    for (ulong bits = _columns[e * Words + w]; bits != 0; bits &= bits - 1)
+                    {
+                        bound += Math.Abs(_weights[e * 4 + TypeOf(c, w * 64 + BitOperations.TrailingZeroCount(bits))]);
+                    }
                 }
                 narrow &= bound <= short.MaxValue - 1;
             }
@@ -158,19 +169,20 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         for (int c = 0; c < _cores; c++)
         {
             var cLive = _live.AsSpan(_liveStart[c], _liveStart[c + 1] - _liveStart[c]);
-            for (int i = 0; i < N; i++)
+            for (int m = 0; m < cLive.Length; m++)
             {
-                int type = TypeOf(c, i), events = 0;
-                for (int m = 0; m < cLive.Length; m++)
+                int e = c * N + cLive[m];
+                for (int word = 0; word < Words; word++)
                 {
-                    int j = cLive[m];
-                    if (!Connected(c, i, j)) continue;
-                    events++;
-                    int w = _weights[(c * N + j) * 4 + type];
-                    if (_narrow[c]) _rows16[_rowStart[c] + i * _stride[c] + m] = (short)w;
-                    else _rows32[_rowStart[c] + i * _stride[c] + m] = w;
+                    for (ulong bits = _columns[e * Words + word]; bits != 0; bits &= bits - 1)
+                    {
+                        int i = word * 64 + BitOperations.TrailingZeroCount(bits);
+                        _rowEvents[c * N + i]++;
+                        int w = _weights[e * 4 + TypeOf(c, i)];
+                        if (_narrow[c]) _rows16[_rowStart[c] + i * _stride[c] + m] = (short)w;
+                        else _rows32[_rowStart[c] + i * _stride[c] + m] = w;
+                    }
                 }
-                _rowEvents[c * N + i] = events;
             }
             if (_narrow[c] && _memoryless[c])
             {
@@ -186,7 +198,36 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         }
     }
 
-    private bool Connected(int c, int axon, int neuron) => (_columns[(c * N + neuron) * Words + axon / 64] & (1UL << (axon % 64))) != 0;
+    private (int[] Start, RouteRun[] Runs, bool[] ByRuns) RouteRuns()
+    {
+        const int MaxRuns = 8;
+        var start = new int[_cores + 1];
+        var byRuns = new bool[_cores];
+        var runs = new List<RouteRun>();
+        var core = new List<RouteRun>();
+        for (int c = 0; c < _cores; c++)
+        {
+            core.Clear();
+            for (int j = 0; j < N && core.Count <= MaxRuns; j++)
+            {
+                int e = c * N + j;
+                if (_routeCore[e] < 0) continue;
+                if (core.Count > 0 && core[^1] is var last && last.Word == j / 64 && last.Shift + last.Length == j % 64
+                    && last.Target == _routeCore[e] && last.Axon + last.Length == _routeAxon[e] && last.Delay == _routeDelay[e])
+                {
+                    core[^1] = last with { Length = last.Length + 1 };
+                }
+                else
+                {
+                    core.Add(new RouteRun(j / 64, j % 64, 1, _routeCore[e], _routeAxon[e], _routeDelay[e]));
+                }
+            }
+            byRuns[c] = core.Count <= MaxRuns;
+            if (byRuns[c]) runs.AddRange(core);
+            start[c + 1] = runs.Count;
+        }
+        return (start, [.. runs], byRuns);
+    }
 
     private int TypeOf(int c, int axon)
     {
@@ -389,19 +430,33 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         }
     }
 
+    [SkipLocalsInit]   // the accumulators are written whole before they are read
     private void Tick(int c, long tickIndex, double tickTime, SpikeList? spikes)
     {
         var slot = _ring.AsSpan((c * Slots + (int)(tickIndex % Slots)) * Words, Words);
         var collected = _collected.AsSpan(c * Words, Words);
         var firedWords = _fired.AsSpan(c * Words, Words);
         firedWords.Clear();
+        Span<ulong> words = stackalloc ulong[Words];
+        for (int w = 0; w < Words; w++) words[w] = slot[w] | collected[w];
+        slot.Clear();
+        collected.Clear();
+        int stride = _stride[c];
+        if (_narrow[c] && Vector512.IsHardwareAccelerated && stride is 2 * 32 or 8 * 32)
+        {
+            // the common cores (64 or 256 live neurons): all accumulators in registers, straight from the active-axon bits
+            Span<short> sums = stackalloc short[stride];
+            var (count16, events16) = Accumulate16(_rows16.AsSpan(_rowStart[c], N * stride), _rowEvents.AsSpan(c * N, N), words, sums);
+            Finish(c, count16, events16, sums, tickTime, spikes, firedWords);
+            return;
+        }
         // The active axons, in order, and their synaptic events (each meets the connections of its crossbar row).
         Span<int> active = stackalloc int[N];
         int count = 0;
         long events = 0;
         for (int w = 0; w < Words; w++)
         {
-            ulong bits = slot[w] | collected[w];
+            ulong bits = words[w];
             while (bits != 0)
             {
                 int i = w * 64 + BitOperations.TrailingZeroCount(bits);
@@ -410,29 +465,91 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
                 events += _rowEvents[c * N + i];
             }
         }
-        slot.Clear();
-        collected.Clear();
         active = active[..count];
-        int fired;
-        var live = _live.AsSpan(_liveStart[c], _liveStart[c + 1] - _liveStart[c]);
-        int stride = _stride[c];
         if (_narrow[c])
         {
             Span<short> input = stackalloc short[stride];
             Accumulate(_rows16.AsSpan(_rowStart[c], N * stride), stride, active, input);
-            fired = _memoryless[c]
-                ? FireMemoryless(c, input, live, tickTime, spikes, firedWords)
-                : Fire(c, input, live, tickTime, spikes, firedWords);
+            Finish(c, count, events, input, tickTime, spikes, firedWords);
         }
         else
         {
             Span<int> input = stackalloc int[stride];
             Accumulate(_rows32.AsSpan(_rowStart[c], N * stride), stride, active, input);
-            fired = Fire(c, input, live, tickTime, spikes, firedWords);
+            Finish(c, count, events, input, tickTime, spikes, firedWords);
         }
+    }
+
+    private void Finish<T>(int c, int count, long events, ReadOnlySpan<T> input, double tickTime, SpikeList? spikes, Span<ulong> firedWords)
+        where T : unmanaged, INumber<T>
+    {
+        var live = _live.AsSpan(_liveStart[c], _liveStart[c + 1] - _liveStart[c]);
+        int fired = typeof(T) == typeof(short) && _memoryless[c]
+            ? FireMemoryless(c, MemoryMarshal.Cast<T, short>(input), live, tickTime, spikes, firedWords)
+            : Fire(c, input, live, tickTime, spikes, firedWords);
         _synapticEvents[c] += events;
         _spikes[c] += fired;
         if (count > 0 || fired > 0) _activeTicks[c]++;
+    }
+
+    /// <summary><see cref="Accumulate"/> for int16 rows of 64 or 256 values with AVX-512: two or eight accumulators in
+    /// registers, the active axons taken straight from their bits; returns the number of active axons and their events.</summary>
+    private static (int Count, long Events) Accumulate16(ReadOnlySpan<short> rows, ReadOnlySpan<int> rowEvents, ReadOnlySpan<ulong> words, Span<short> input)
+    {
+        ref short row0 = ref MemoryMarshal.GetReference(rows);
+        ref int events0 = ref MemoryMarshal.GetReference(rowEvents);
+        ref short sum = ref MemoryMarshal.GetReference(input);
+        int count = 0;
+        long events = 0;
+        if (input.Length == 64)
+        {
+            Vector512<short> a = Vector512<short>.Zero, b = Vector512<short>.Zero;
+            for (int w = 0; w < Words; w++)
+            {
+                for (ulong bits = words[w]; bits != 0; bits &= bits - 1)
+                {
+                    int i = w * 64 + BitOperations.TrailingZeroCount(bits);
+                    ref short row = ref Unsafe.Add(ref row0, i * 64);
+                    a += Vector512.LoadUnsafe(ref row);
+                    b += Vector512.LoadUnsafe(ref row, 32);
+                    events += Unsafe.Add(ref events0, i);
+                    count++;
+                }
+            }
+            a.StoreUnsafe(ref sum);
+            b.StoreUnsafe(ref sum, 32);
+        }
+        else
+        {
+            Vector512<short> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            for (int w = 0; w < Words; w++)
+            {
+                for (ulong bits = words[w]; bits != 0; bits &= bits - 1)
+                {
+                    int i = w * 64 + BitOperations.TrailingZeroCount(bits);
+                    ref short row = ref Unsafe.Add(ref row0, i * 256);
+                    a0 += Vector512.LoadUnsafe(ref row);
+                    a1 += Vector512.LoadUnsafe(ref row, 32);
+                    a2 += Vector512.LoadUnsafe(ref row, 64);
+                    a3 += Vector512.LoadUnsafe(ref row, 96);
+                    a4 += Vector512.LoadUnsafe(ref row, 128);
+                    a5 += Vector512.LoadUnsafe(ref row, 160);
+                    a6 += Vector512.LoadUnsafe(ref row, 192);
+                    a7 += Vector512.LoadUnsafe(ref row, 224);
+                    events += Unsafe.Add(ref events0, i);
+                    count++;
+                }
+            }
+            a0.StoreUnsafe(ref sum);
+            a1.StoreUnsafe(ref sum, 32);
+            a2.StoreUnsafe(ref sum, 64);
+            a3.StoreUnsafe(ref sum, 96);
+            a4.StoreUnsafe(ref sum, 128);
+            a5.StoreUnsafe(ref sum, 160);
+            a6.StoreUnsafe(ref sum, 192);
+            a7.StoreUnsafe(ref sum, 224);
+        }
+        return (count, events);
     }
 
     /// <summary>input = Σ over the active axons of their rows (event-driven: one vector add per active axon and 32 or 16
@@ -577,9 +694,23 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
     {
         for (int c = 0; c < _cores; c++)
         {
+            var fired = _fired.AsSpan(c * Words, Words);
+            if (_byRuns[c])
+            {
+                foreach (var run in _runs.AsSpan(_runStart[c], _runStart[c + 1] - _runStart[c]))
+                {
+                    ulong bits = fired[run.Word] >> run.Shift;
+                    if (run.Length < 64) bits &= (1UL << run.Length) - 1;
+                    if (bits == 0) continue;
+                    int at = (run.Target * Slots + (int)((tickIndex + run.Delay) % Slots)) * Words + run.Axon / 64, shift = run.Axon % 64;
+                    _ring[at] |= bits << shift;
+                    if (shift + run.Length > 64) _ring[at + 1] |= bits >> (64 - shift);
+                }
+                continue;
+            }
             for (int w = 0; w < Words; w++)
             {
-                ulong bits = _fired[c * Words + w];
+                ulong bits = fired[w];
                 while (bits != 0)
                 {
                     int j = w * 64 + BitOperations.TrailingZeroCount(bits);
