@@ -169,17 +169,7 @@ public static class CoreDeployment
         if (ensembles.Any(n => n < 1 || n > copies)) throw new ArgumentException($"ensemble sizes must lie in [1, {copies}]", nameof(ensembles));
         if (network.Layers[0].Any(c => c.Axons > 256)) throw new ArgumentException("a core has at most 256 axons", nameof(network));
         int classes = network.Classes;
-        var counts = new short[copies * data.Count * classes];
-        var events = new long[copies];
-        int padded = CoreInputSpikes.PaddedLength(data.InputSize);
-        var thresholds = new ushort[data.Count * padded];
-        for (int s = 0; s < data.Count; s++)
-        {
-            CoreInputSpikes.Thresholds(data.Inputs.AsSpan(s * data.InputSize, data.InputSize), thresholds.AsSpan(s * padded, padded));
-        }
-        var destination = Destinations(network);
-        Parallel.For(0, copies, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            copy => events[copy] = RunCopy(network, data, destination, thresholds, copy, seed, counts.AsSpan(copy * data.Count * classes, data.Count * classes)));
+        var (counts, events) = ClassCounts(network, data, copies, seed, threads);
         var results = new List<EnsembleResult>();
         var sum = new int[classes];
         foreach (int n in ensembles)
@@ -204,6 +194,32 @@ public static class CoreDeployment
             results.Add(new EnsembleResult(n, (double)correct / data.Count, perImage * energyPerEvent * 1e-6, perImage));
         }
         return results;
+    }
+
+    /// <summary>
+    /// The class spike counts of <paramref name="copies"/> sampled copies on every sample of <paramref name="data"/> (index
+    /// (copy · samples + sample) · classes + class) and each copy's synaptic events.
+    /// </summary>
+    public static (short[] Counts, long[] Events) ClassCounts(ProbabilisticCoreNetwork network, Dataset data, int copies, ulong seed, int threads = 1)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(copies);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
+        if (network.Layers[0].Any(c => c.Axons > 256)) throw new ArgumentException("a core has at most 256 axons", nameof(network));
+        int classes = network.Classes;
+        var counts = new short[copies * data.Count * classes];
+        var events = new long[copies];
+        int padded = CoreInputSpikes.PaddedLength(data.InputSize);
+        var thresholds = new ushort[data.Count * padded];
+        for (int s = 0; s < data.Count; s++)
+        {
+            CoreInputSpikes.Thresholds(data.Inputs.AsSpan(s * data.InputSize, data.InputSize), thresholds.AsSpan(s * padded, padded));
+        }
+        var destination = Destinations(network);
+        Parallel.For(0, copies, new ParallelOptions { MaxDegreeOfParallelism = threads },
+            copy => events[copy] = RunCopy(network, data, destination, thresholds, copy, seed, counts.AsSpan(copy * data.Count * classes, data.Count * classes)));
+        return (counts, events);
     }
 
     /// <summary>Copy <paramref name="copy"/> through the whole data set: its class spike counts per sample into

@@ -163,6 +163,8 @@ public sealed class NeurosynapticCoreTests
             cores[c]!["crossbar"] = rows;
             cores[c]!["weights"] = new JsonArray([.. Enumerable.Range(0, N).Select(j => (JsonNode)new JsonArray([.. Enumerable.Range(0, 4).Select(g => (JsonNode)net.Weights[c, j, g])]))]);
             cores[c]!["threshold"] = new JsonArray([.. Enumerable.Range(0, N).Select(j => (JsonNode)net.Threshold[c, j])]);
+            cores[c]!["routes"] = new JsonArray([.. Enumerable.Range(0, N).Where(j => net.Route[c * N + j, 0] >= 0)
+                .Select(j => (JsonNode)new JsonArray(j, net.Route[c * N + j, 0], net.Route[c * N + j, 1], net.Route[c * N + j, 2]))]);
         }
         return new Network
         {
@@ -263,14 +265,25 @@ public sealed class NeurosynapticCoreTests
 
     /// <summary>The batched path of a deployment (<see cref="NeurosynapticCoresPopulation.Tick()"/> with input through
     /// <see cref="NeurosynapticCoresPopulation.Stimulate"/>, spikes left as bit masks) against the same naive dense model: the
-    /// same spikes, potentials and event counts tick by tick. Seed 4 makes a core whose weights need 32-bit sums (every
-    /// weight ±255 on a dense crossbar), so both accumulator widths are compared.</summary>
-    [TestCase(3, 200, 1, false)]
-    [TestCase(2, 150, 4, true)]
-    public void TheBatchedTickEqualsTheNaiveDenseModelBitForBit(int cores, int ticks, int seed, bool wide)
+    /// same spikes, potentials and event counts tick by tick. "wide" makes a core whose weights need 32-bit sums (every
+    /// weight ±255 on a dense crossbar), so both accumulator widths are compared; "runs" routes neurons 0-99 of each core to
+    /// axons 10-109 of the next with delay 3 (the layer-to-layer routing done a word at a time, across word boundaries).</summary>
+    [TestCase(3, 200, 1, "random")]
+    [TestCase(2, 150, 4, "wide")]
+    [TestCase(3, 200, 6, "runs")]
+    public void TheBatchedTickEqualsTheNaiveDenseModelBitForBit(int cores, int ticks, int seed, string variant)
     {
         var net = Build(cores, ticks, seed);
-        if (wide)
+        if (variant == "runs")
+        {
+            for (int e = 0; e < cores * N; e++)
+            {
+                int j = e % N;
+                (net.Route[e, 0], net.Route[e, 1], net.Route[e, 2]) = j < 100 ? ((e / N + 1) % cores, 10 + j, 3) : (-1, 0, 0);
+            }
+            net = Rewrite(net);
+        }
+        if (variant == "wide")
         {
             for (int j = 0; j < N; j++)
             {
