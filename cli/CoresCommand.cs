@@ -79,15 +79,17 @@ internal static class CoresCommand
         }
         if (copies.Count == 0) throw new UsageException("--copies: give at least one ensemble size, like 1,4,16,64");
         if (threads < 1) throw new UsageException("--threads: must be ≥ 1");
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var results = workflow.Deploy(directory, copies, threads);
         clock.Stop();
+        cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu;
         foreach (var r in results)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Copies,4} copies: test accuracy {r.TestAccuracy:F4}, {r.EnergyMicrojoulesPerImage:F3} µJ per image ({r.SynapticEventsPerImage:F0} synaptic events)"));
         }
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{copies.Max()} copies deployed in {clock.Elapsed.TotalSeconds:F2} s (sampling, data loading and the run)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{copies.Max()} copies deployed in {clock.Elapsed.TotalSeconds:F2} s (sampling, data loading and the run; CPU time {cpu.TotalSeconds:F2} s)"));
         Plot(Path.Combine(directory, "ensembles.png"), results);
         Console.WriteLine($"wrote {directory}/ensembles.csv, ensembles.png");
         return ExitCodes.Ok;

@@ -41,6 +41,7 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
     private readonly int _cores;
     private readonly ulong[] _columns;       // [core][neuron][word]: the axons neuron j connects
     private readonly ulong[] _typeMasks;     // [core][type][word]
+    private readonly byte[] _types;          // [core][axon]
     private readonly int[] _weights;         // [core][neuron][type]
     private readonly int[] _leak, _threshold, _floor;
     private readonly byte[] _reset;          // 0 zero, 1 linear, 2 none
@@ -91,6 +92,7 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         _cores = p.cores.Length;
         _columns = new ulong[_cores * N * Words];
         _typeMasks = new ulong[_cores * 4 * Words];
+        _types = new byte[_cores * N];
         _weights = new int[size * 4];
         _leak = new int[size];
         _threshold = new int[size];
@@ -229,14 +231,7 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         return (start, [.. runs], byRuns);
     }
 
-    private int TypeOf(int c, int axon)
-    {
-        for (int g = 0; g < 3; g++)
-        {
-            if ((_typeMasks[(c * 4 + g) * Words + axon / 64] & (1UL << (axon % 64))) != 0) return g;
-        }
-        return 3;
-    }
+    private int TypeOf(int c, int axon) => _types[c * N + axon];
 
     private void Load(int c, CoreSpec spec)
     {
@@ -244,6 +239,7 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         {
             int type = spec.axon_types is { } types && i < types.Length ? types[i] : 0;
             _typeMasks[(c * 4 + type) * Words + i / 64] |= 1UL << (i % 64);
+            _types[c * N + i] = (byte)type;
         }
         if (spec.crossbar is { } rows)
         {

@@ -76,7 +76,7 @@ public static class CoreDeployment
 
     /// <summary>The cores of copy <paramref name="copy"/>, routed to cores numbered from <paramref name="firstCore"/>: crossbar
     /// connection (i, j) of core k is present when the 32-bit draw i·neurons + j of the stream (seed, "deploy", "crossbars")
-    /// for element copy·cores + k (four draws per Philox block) is below c_ij·2³².</summary>
+    /// for element copy·cores + k (four draws per Philox block) is below c_ij·2³² (probability c_ij to 2⁻³²).</summary>
     private static CoreSpec[] SampleCopy(ProbabilisticCoreNetwork network, Dictionary<(int Core, int Neuron), (int Core, int Axon)> destination,
         int copy, int firstCore, ulong seed)
     {
@@ -85,6 +85,7 @@ public static class CoreDeployment
         var stream = new RandomStream(seed, "deploy", "crossbars");
         var digits = new char[64];
         Span<uint> block = stackalloc uint[4];
+        Span<int> nibbles = stackalloc int[64];
         for (int k = 0; k < cores.Length; k++)
         {
             var core = cores[k];
@@ -93,17 +94,14 @@ public static class CoreDeployment
             var c = network.Parameters.AsSpan(core.Offset, core.Axons * core.Neurons);
             for (int i = 0; i < core.Axons; i++)
             {
-                Array.Fill(digits, '0');
+                nibbles.Clear();
                 for (int j = 0; j < core.Neurons; j++)
                 {
                     int n = i * core.Neurons + j;
                     if (n % 4 == 0) (block[0], block[1], block[2], block[3]) = draws.NextBlock();
-                    if (block[n % 4] < Math.Round(c[n] * 4294967296.0))
-                    {
-                        int d = j / 4;
-                        digits[d] = "0123456789ABCDEF"[HexValue(digits[d]) | (8 >> (j % 4))];
-                    }
+                    if (block[n % 4] < c[n] * 4294967296.0) nibbles[j / 4] |= 8 >> (j % 4);
                 }
+                for (int d = 0; d < 64; d++) digits[d] = "0123456789ABCDEF"[nibbles[d]];
                 rows[i] = new string(digits);
             }
             var weights = new int[core.Neurons][];
@@ -126,8 +124,6 @@ public static class CoreDeployment
         }
         return specs;
     }
-
-    private static int HexValue(char digit) => digit <= '9' ? digit - '0' : digit - 'A' + 10;
 
     /// <summary>A core's axon → input map as runs of consecutive axons reading consecutive inputs (at most 64 long): a 16 × 16
     /// image window is 16 runs of 16.</summary>

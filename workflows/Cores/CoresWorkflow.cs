@@ -108,7 +108,7 @@ public sealed class CoresWorkflow(IMatrixProduct gemm)
             }
             parameters.CopyTo(net.Parameters, 0);
         }
-        var (_, test) = BioSim.IO.Datasets.FashionMnist.Load(experiment.DataDirectory);
+        var test = BioSim.IO.Datasets.FashionMnist.Load(experiment.DataDirectory, "t10k");
         var results = CoreDeployment.Run(net, test, copies.Max(), copies, experiment.Seed, threads);
         var lines = new List<string> { "copies,test_accuracy,energy_uj_per_image" };
         lines.AddRange(results.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Copies},{r.TestAccuracy:R},{r.EnergyMicrojoulesPerImage:R}")));
