@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using BioSim.Circuits.Populations;
 using BioSim.Circuits.Synapses;
 using BioSim.Engine.Events;
@@ -60,6 +61,8 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
     private readonly int[] _stride, _rowStart;   // per core: live count padded to whole vector pairs; where its axon rows start
     private readonly bool[] _narrow;         // per core: rows of int16 (every live neuron's Σ|weights| ≤ 32766), else int32
     private readonly short[] _rows16;        // [narrow core][axon][live neuron]: c_ij·s_j,G_i, the signed weight axon i adds to live neuron j
+    private readonly sbyte[] _rows8;         // the same as bytes (half the memory traffic) where every weight fits, for AVX-512 ticks
+    private readonly bool[] _bytes;          // per core: _rows8 holds its rows
     private readonly int[] _rows32;          // the same for the other cores
     private readonly short[] _threshold16;   // [narrow memoryless core][live neuron]: the input that makes it spike, α − λ clamped to int16
     private readonly int[] _thresholdStart;  // per core: where its _threshold16 start
@@ -69,6 +72,9 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
     private readonly ulong[] _collected;     // [core][word]: external input since the last tick
     private readonly ulong[] _fired;         // [core][word]: neurons that spiked in this tick
     private readonly long[] _synapticEvents, _spikes, _activeTicks;   // per core
+    private readonly ulong[] _eventPlanes;   // [core][bit b][word]: the axons whose connection count has bit b set
+    private readonly int[] _eventPlaneCount; // per core: the bits its connection counts need
+    private const int Planes = 9;            // connection counts lie in [0, 256]
     private DelayRing? _input;
     private int _stepsPerTick;
     private double _dt = double.NaN;
@@ -108,6 +114,8 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         _collected = new ulong[_cores * Words];
         _fired = new ulong[_cores * Words];
         _synapticEvents = new long[_cores];
+        _eventPlanes = new ulong[_cores * Planes * Words];
+        _eventPlaneCount = new int[_cores];
         _spikes = new long[_cores];
         _activeTicks = new long[_cores];
         for (int c = 0; c < _cores; c++) Load(c, p.cores[c]);
@@ -165,6 +173,8 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
             if (narrow && _memoryless[c]) thresholdLength += _stride[c];
         }
         _rows16 = new short[narrowLength];
+        _rows8 = new sbyte[narrowLength];
+        _bytes = new bool[_cores];
         _rows32 = new int[wideLength];
         _threshold16 = new short[thresholdLength];
         _thresholdStart = thresholdStart;
@@ -182,10 +192,13 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
                         _rowEvents[c * N + i]++;
                         int w = _weights[e * 4 + TypeOf(c, i)];
                         if (_narrow[c]) _rows16[_rowStart[c] + i * _stride[c] + m] = (short)w;
+                        if (_narrow[c]) _rows8[_rowStart[c] + i * _stride[c] + m] = (sbyte)Math.Clamp(w, sbyte.MinValue, sbyte.MaxValue);
                         else _rows32[_rowStart[c] + i * _stride[c] + m] = w;
                     }
                 }
             }
+            _bytes[c] = _narrow[c] && Avx512BW.IsSupported && _stride[c] is 64 or 256
+                && !_rows16.AsSpan(_rowStart[c], N * _stride[c]).ContainsAnyExceptInRange(sbyte.MinValue, sbyte.MaxValue);
             if (_narrow[c] && _memoryless[c])
             {
                 // V = input + λ ≥ α ⇔ input ≥ α − λ; |input| ≤ 32766, so a clamp to int16 keeps every comparison (padding never spikes)
@@ -195,6 +208,18 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
                 {
                     int e = c * N + cLive[m];
                     t[m] = (short)Math.Clamp(_threshold[e] - _leak[e], short.MinValue, short.MaxValue);
+                }
+            }
+        }
+        for (int c = 0; c < _cores; c++)
+        {
+            for (int i = 0; i < N; i++)
+            {
+                int n = _rowEvents[c * N + i];
+                for (int b = 0; n >> b != 0; b++)
+                {
+                    if ((n >> b & 1) != 0) _eventPlanes[(c * Planes + b) * Words + i / 64] |= 1UL << (i % 64);
+                    _eventPlaneCount[c] = Math.Max(_eventPlaneCount[c], b + 1);
                 }
             }
         }
@@ -339,6 +364,23 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
     public long SynapticEventsOf(int core) => _synapticEvents[core];
 
     /// <summary>
+    /// The synaptic events of a tick, Σ over active axons i of their connection counts n_i, without work per active axon:
+    /// Σ_b 2^b · popcount(A ∧ N_b), with N_b the axons whose n_i has bit b set (at most 9 planes of 4 words).
+    /// </summary>
+    private long Events(int c, ReadOnlySpan<ulong> words)
+    {
+        var planes = _eventPlanes.AsSpan(c * Planes * Words, Planes * Words);
+        long events = 0;
+        for (int b = 0; b < _eventPlaneCount[c]; b++)
+        {
+            var plane = planes.Slice(b * Words, Words);
+            events += (long)(BitOperations.PopCount(words[0] & plane[0]) + BitOperations.PopCount(words[1] & plane[1])
+                + BitOperations.PopCount(words[2] & plane[2]) + BitOperations.PopCount(words[3] & plane[3])) << b;
+        }
+        return events;
+    }
+
+    /// <summary>
     /// Activates axons of core <paramref name="core"/> for its next tick, as spikes arriving on them would (bit i of word w
     /// is axon 64·w + i): the direct input path of a deployment that feeds its samples tick by tick. Call between steps.
     /// </summary>
@@ -427,6 +469,7 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
     }
 
     [SkipLocalsInit]   // the accumulators are written whole before they are read
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // the hot path of every tick: optimised from the first call
     private void Tick(int c, long tickIndex, double tickTime, SpikeList? spikes)
     {
         var slot = _ring.AsSpan((c * Slots + (int)(tickIndex % Slots)) * Words, Words);
@@ -442,61 +485,110 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         {
             // the common cores (64 or 256 live neurons): all accumulators in registers, straight from the active-axon bits
             Span<short> sums = stackalloc short[stride];
-            var (count16, events16) = Accumulate16(_rows16.AsSpan(_rowStart[c], N * stride), _rowEvents.AsSpan(c * N, N), words, sums);
-            Finish(c, count16, events16, sums, tickTime, spikes, firedWords);
+            if (_bytes[c]) Accumulate8(_rows8.AsSpan(_rowStart[c], N * stride), words, sums);
+            else Accumulate16(_rows16.AsSpan(_rowStart[c], N * stride), words, sums);
+            _synapticEvents[c] += Events(c, words);
+            int active16 = BitOperations.PopCount(words[0]) + BitOperations.PopCount(words[1]) + BitOperations.PopCount(words[2]) + BitOperations.PopCount(words[3]);
+            Finish(c, active16, sums, tickTime, spikes, firedWords);
             return;
         }
-        // The active axons, in order, and their synaptic events (each meets the connections of its crossbar row).
+        // The active axons, in order.
         Span<int> active = stackalloc int[N];
         int count = 0;
-        long events = 0;
         for (int w = 0; w < Words; w++)
         {
             ulong bits = words[w];
             while (bits != 0)
             {
-                int i = w * 64 + BitOperations.TrailingZeroCount(bits);
+                active[count++] = w * 64 + BitOperations.TrailingZeroCount(bits);
                 bits &= bits - 1;
-                active[count++] = i;
-                events += _rowEvents[c * N + i];
             }
         }
         active = active[..count];
+        _synapticEvents[c] += Events(c, words);
         if (_narrow[c])
         {
             Span<short> input = stackalloc short[stride];
             Accumulate(_rows16.AsSpan(_rowStart[c], N * stride), stride, active, input);
-            Finish(c, count, events, input, tickTime, spikes, firedWords);
+            Finish(c, count, input, tickTime, spikes, firedWords);
         }
         else
         {
             Span<int> input = stackalloc int[stride];
             Accumulate(_rows32.AsSpan(_rowStart[c], N * stride), stride, active, input);
-            Finish(c, count, events, input, tickTime, spikes, firedWords);
+            Finish(c, count, input, tickTime, spikes, firedWords);
         }
     }
 
-    private void Finish<T>(int c, int count, long events, ReadOnlySpan<T> input, double tickTime, SpikeList? spikes, Span<ulong> firedWords)
+    private void Finish<T>(int c, int count, ReadOnlySpan<T> input, double tickTime, SpikeList? spikes, Span<ulong> firedWords)
         where T : unmanaged, INumber<T>
     {
         var live = _live.AsSpan(_liveStart[c], _liveStart[c + 1] - _liveStart[c]);
         int fired = typeof(T) == typeof(short) && _memoryless[c]
             ? FireMemoryless(c, MemoryMarshal.Cast<T, short>(input), live, tickTime, spikes, firedWords)
             : Fire(c, input, live, tickTime, spikes, firedWords);
-        _synapticEvents[c] += events;
         _spikes[c] += fired;
         if (count > 0 || fired > 0) _activeTicks[c]++;
     }
 
     /// <summary><see cref="Accumulate"/> for int16 rows of 64 or 256 values with AVX-512: two or eight accumulators in
-    /// registers, the active axons taken straight from their bits; returns the number of active axons and their events.</summary>
-    private static (int Count, long Events) Accumulate16(ReadOnlySpan<short> rows, ReadOnlySpan<int> rowEvents, ReadOnlySpan<ulong> words, Span<short> input)
+    /// registers, the active axons taken straight from their bits.</summary>
+    /// <summary><see cref="Accumulate16"/> from rows stored as bytes, sign-extended to int16 as they are loaded (vpmovsxbw):
+    /// the same sums from half the bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Accumulate8(ReadOnlySpan<sbyte> rows, ReadOnlySpan<ulong> words, Span<short> input)
+    {
+        ref sbyte row0 = ref MemoryMarshal.GetReference(rows);
+        ref short sum = ref MemoryMarshal.GetReference(input);
+        if (input.Length == 64)
+        {
+            Vector512<short> a = Vector512<short>.Zero, b = Vector512<short>.Zero;
+            for (int w = 0; w < Words; w++)
+            {
+                for (ulong bits = words[w]; bits != 0; bits &= bits - 1)
+                {
+                    ref sbyte row = ref Unsafe.Add(ref row0, (w * 64 + BitOperations.TrailingZeroCount(bits)) * 64);
+                    a += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row));
+                    b += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
+                }
+            }
+            a.StoreUnsafe(ref sum);
+            b.StoreUnsafe(ref sum, 32);
+        }
+        else
+        {
+            Vector512<short> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            for (int w = 0; w < Words; w++)
+            {
+                for (ulong bits = words[w]; bits != 0; bits &= bits - 1)
+                {
+                    ref sbyte row = ref Unsafe.Add(ref row0, (w * 64 + BitOperations.TrailingZeroCount(bits)) * 256);
+                    a0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row));
+                    a1 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
+                    a2 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 64));
+                    a3 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 96));
+                    a4 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 128));
+                    a5 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 160));
+                    a6 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 192));
+                    a7 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 224));
+                }
+            }
+            a0.StoreUnsafe(ref sum);
+            a1.StoreUnsafe(ref sum, 32);
+            a2.StoreUnsafe(ref sum, 64);
+            a3.StoreUnsafe(ref sum, 96);
+            a4.StoreUnsafe(ref sum, 128);
+            a5.StoreUnsafe(ref sum, 160);
+            a6.StoreUnsafe(ref sum, 192);
+            a7.StoreUnsafe(ref sum, 224);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Accumulate16(ReadOnlySpan<short> rows, ReadOnlySpan<ulong> words, Span<short> input)
     {
         ref short row0 = ref MemoryMarshal.GetReference(rows);
-        ref int events0 = ref MemoryMarshal.GetReference(rowEvents);
         ref short sum = ref MemoryMarshal.GetReference(input);
-        int count = 0;
-        long events = 0;
         if (input.Length == 64)
         {
             Vector512<short> a = Vector512<short>.Zero, b = Vector512<short>.Zero;
@@ -508,8 +600,6 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
                     ref short row = ref Unsafe.Add(ref row0, i * 64);
                     a += Vector512.LoadUnsafe(ref row);
                     b += Vector512.LoadUnsafe(ref row, 32);
-                    events += Unsafe.Add(ref events0, i);
-                    count++;
                 }
             }
             a.StoreUnsafe(ref sum);
@@ -532,8 +622,6 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
                     a5 += Vector512.LoadUnsafe(ref row, 160);
                     a6 += Vector512.LoadUnsafe(ref row, 192);
                     a7 += Vector512.LoadUnsafe(ref row, 224);
-                    events += Unsafe.Add(ref events0, i);
-                    count++;
                 }
             }
             a0.StoreUnsafe(ref sum);
@@ -545,7 +633,6 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
             a6.StoreUnsafe(ref sum, 192);
             a7.StoreUnsafe(ref sum, 224);
         }
-        return (count, events);
     }
 
     /// <summary>input = Σ over the active axons of their rows (event-driven: one vector add per active axon and 32 or 16
@@ -599,6 +686,7 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
     }
 
     /// <summary>Memoryless int16 core: live neuron m spikes when its input ≥ α − λ (vector compares); V stays 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int FireMemoryless(int c, ReadOnlySpan<short> input, ReadOnlySpan<int> live, double tickTime, SpikeList? spikes, Span<ulong> firedWords)
     {
         var threshold = _threshold16.AsSpan(_thresholdStart[c], input.Length);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using BioSim.Circuits.Cores;
 using BioSim.Engine.Random;
 using BioSim.Plasticity.Data;
@@ -77,6 +78,7 @@ public static class CoreDeployment
     /// <summary>The cores of copy <paramref name="copy"/>, routed to cores numbered from <paramref name="firstCore"/>: crossbar
     /// connection (i, j) of core k is present when the 32-bit draw i·neurons + j of the stream (seed, "deploy", "crossbars")
     /// for element copy·cores + k (four draws per Philox block) is below c_ij·2³² (probability c_ij to 2⁻³²).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static CoreSpec[] SampleCopy(ProbabilisticCoreNetwork network, Dictionary<(int Core, int Neuron), (int Core, int Axon)> destination,
         int copy, int firstCore, ulong seed)
     {
@@ -220,6 +222,7 @@ public static class CoreDeployment
 
     /// <summary>Copy <paramref name="copy"/> through the whole data set: its class spike counts per sample into
     /// <paramref name="counts"/>; returns its synaptic events.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // one long loop per copy: optimised from the first call
     private static long RunCopy(ProbabilisticCoreNetwork network, Dataset data, Dictionary<(int Core, int Neuron), (int Core, int Axon)> destination,
         ushort[] thresholds, int copy, ulong seed, Span<short> counts)
     {

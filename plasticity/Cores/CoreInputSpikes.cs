@@ -58,6 +58,7 @@ public static class CoreInputSpikes
     }
 
     /// <summary>The same bits as <see cref="SampleReference"/>, eight (AVX-512) or four (AVX2) Philox blocks at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from its first call: no tier-0 code, no on-stack replacement
     public static void Sample(ulong seed, uint copy, uint sample, ReadOnlySpan<ushort> thresholds, Span<ulong> spikes)
     {
         Check(thresholds, spikes);

@@ -267,13 +267,28 @@ public sealed class NeurosynapticCoreTests
     /// <see cref="NeurosynapticCoresPopulation.Stimulate"/>, spikes left as bit masks) against the same naive dense model: the
     /// same spikes, potentials and event counts tick by tick. "wide" makes a core whose weights need 32-bit sums (every
     /// weight ±255 on a dense crossbar), so both accumulator widths are compared; "runs" routes neurons 0-99 of each core to
-    /// axons 10-109 of the next with delay 3 (the layer-to-layer routing done a word at a time, across word boundaries).</summary>
+    /// axons 10-109 of the next with delay 3 (the layer-to-layer routing done a word at a time, across word boundaries);
+    /// "int16" gives weights beyond a byte (rows of int16 instead of bytes).</summary>
     [TestCase(3, 200, 1, "random")]
     [TestCase(2, 150, 4, "wide")]
     [TestCase(3, 200, 6, "runs")]
+    [TestCase(2, 150, 7, "int16")]
     public void TheBatchedTickEqualsTheNaiveDenseModelBitForBit(int cores, int ticks, int seed, string variant)
     {
         var net = Build(cores, ticks, seed);
+        if (variant == "int16")
+        {
+            // weights beyond a byte on a sparse crossbar: int16 rows (not bytes), sums still within int16
+            for (int c = 0; c < cores; c++)
+            {
+                for (int j = 0; j < N; j++)
+                {
+                    for (int g = 0; g < 4; g++) net.Weights[c, j, g] = g % 2 == 0 ? 200 : -150;
+                    net.Threshold[c, j] = 100;
+                }
+            }
+            net = Rewrite(net);
+        }
         if (variant == "runs")
         {
             for (int e = 0; e < cores * N; e++)
