@@ -266,6 +266,7 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
             _typeMasks[(c * 4 + type) * Words + i / 64] |= 1UL << (i % 64);
             _types[c * N + i] = (byte)type;
         }
+        spec.crossbar_columns?.CopyTo(_columns, c * N * Words);
         if (spec.crossbar is { } rows)
         {
             for (int i = 0; i < rows.Length; i++)

@@ -85,26 +85,21 @@ public static class CoreDeployment
         var cores = network.Layers.SelectMany(l => l).ToArray();
         var specs = new CoreSpec[cores.Length];
         var stream = new RandomStream(seed, "deploy", "crossbars");
-        var digits = new char[64];
         Span<uint> block = stackalloc uint[4];
-        Span<int> nibbles = stackalloc int[64];
         for (int k = 0; k < cores.Length; k++)
         {
             var core = cores[k];
             var draws = stream.ForElement((uint)(copy * cores.Length + k));
-            var rows = new string[core.Axons];
+            var columns = new ulong[256 * 4];
             var c = network.Parameters.AsSpan(core.Offset, core.Axons * core.Neurons);
             for (int i = 0; i < core.Axons; i++)
             {
-                nibbles.Clear();
                 for (int j = 0; j < core.Neurons; j++)
                 {
                     int n = i * core.Neurons + j;
                     if (n % 4 == 0) (block[0], block[1], block[2], block[3]) = draws.NextBlock();
-                    if (block[n % 4] < c[n] * 4294967296.0) nibbles[j / 4] |= 8 >> (j % 4);
+                    columns[4 * j + i / 64] |= (block[n % 4] < c[n] * 4294967296.0 ? 1UL : 0UL) << (i % 64);
                 }
-                for (int d = 0; d < 64; d++) digits[d] = "0123456789ABCDEF"[nibbles[d]];
-                rows[i] = new string(digits);
             }
             var weights = new int[core.Neurons][];
             var leak = new int[core.Neurons];
@@ -120,7 +115,7 @@ public static class CoreDeployment
             }
             specs[k] = new CoreSpec
             {
-                axon_types = core.AxonTypes, crossbar = rows, weights = weights, leak = leak,
+                axon_types = core.AxonTypes, crossbar_columns = columns, weights = weights, leak = leak,
                 threshold = [(int)network.Threshold], memoryless = true, routes = [.. routes],
             };
         }
@@ -143,14 +138,6 @@ public static class CoreDeployment
         return [.. runs];
     }
 
-    /// <summary><paramref name="length"/> (≤ 64) bits of <paramref name="bits"/> from bit <paramref name="start"/>, in the low bits.</summary>
-    private static ulong Bits(ReadOnlySpan<ulong> bits, int start, int length)
-    {
-        int word = start / 64, shift = start % 64;
-        ulong value = bits[word] >> shift;
-        if (shift > 0 && shift + length > 64 && word + 1 < bits.Length) value |= bits[word + 1] << (64 - shift);
-        return length == 64 ? value : value & ((1UL << length) - 1);
-    }
 
     /// <summary>
     /// Runs <paramref name="copies"/> sampled copies on <paramref name="data"/> (one tick per sample, then one per further
@@ -244,8 +231,9 @@ public static class CoreDeployment
         }
         var runs = firstLayer.Select(Runs).ToArray();
         int padded = CoreInputSpikes.PaddedLength(data.InputSize);
-        Span<ulong> pixels = stackalloc ulong[padded / 64];
-        Span<ulong> axons = stackalloc ulong[4];
+        Span<ulong> pixels = stackalloc ulong[padded / 64 + 1];   // a zero word past the end: a run may read into it
+        pixels.Clear();
+        Span<ulong> axons = stackalloc ulong[5];                   // a fifth word that a run may spill into (always 0)
         for (int tick = 0; tick < data.Count + layers - 1; tick++)
         {
             if (tick < data.Count)
@@ -256,11 +244,13 @@ public static class CoreDeployment
                     axons.Clear();
                     foreach (var (axon, input, length) in runs[k])
                     {
-                        ulong bits = Bits(pixels, input, length);
-                        axons[axon / 64] |= bits << (axon % 64);
-                        if (axon % 64 + length > 64) axons[axon / 64 + 1] |= bits >> (64 - axon % 64);
+                        // the run's bits, then placed at its axons: 128-bit shifts instead of branches on word boundaries
+                        UInt128 window = ((UInt128)pixels[input / 64 + 1] << 64 | pixels[input / 64]) >> (input % 64);
+                        UInt128 placed = (window & (((UInt128)1 << length) - 1)) << (axon % 64);
+                        axons[axon / 64] |= (ulong)placed;
+                        axons[axon / 64 + 1] |= (ulong)(placed >> 64);
                     }
-                    population.Stimulate(k, axons);
+                    population.Stimulate(k, axons[..4]);
                 }
             }
             population.Tick();
