@@ -244,11 +244,12 @@ public static class CoreDeployment
                     axons.Clear();
                     foreach (var (axon, input, length) in runs[k])
                     {
-                        // the run's bits, then placed at its axons: 128-bit shifts instead of branches on word boundaries
-                        UInt128 window = ((UInt128)pixels[input / 64 + 1] << 64 | pixels[input / 64]) >> (input % 64);
-                        UInt128 placed = (window & (((UInt128)1 << length) - 1)) << (axon % 64);
-                        axons[axon / 64] |= (ulong)placed;
-                        axons[axon / 64 + 1] |= (ulong)(placed >> 64);
+                        // the run's bits (a zero word past the pixels' end), placed at its axons (a fifth axon word that stays 0)
+                        int word = input / 64, shift = input % 64;
+                        ulong bits = shift == 0 ? pixels[word] : pixels[word] >> shift | pixels[word + 1] << (64 - shift);
+                        if (length < 64) bits &= (1UL << length) - 1;
+                        axons[axon / 64] |= bits << (axon % 64);
+                        if (axon % 64 != 0) axons[axon / 64 + 1] |= bits >> (64 - axon % 64);
                     }
                     population.Stimulate(k, axons[..4]);
                 }
