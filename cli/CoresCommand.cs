@@ -22,9 +22,14 @@ internal static class CoresCommand
         var output = new Option<string>("--output", "-o") { Description = "Directory for network.h5, summary.json and curve.csv.", DefaultValueFactory = _ => "cores" };
         var force = new Option<bool>("--force") { Description = "Replace a trained network in the output directory; without it one is refused." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress output." };
-        var train = new Command("train", "Train a network of neurosynaptic cores as probabilities (Esser et al. 2015).") { file, output, force, quiet };
+        var every = new Option<double>("--checkpoint-every")
+        {
+            Description = $"Least wall time in seconds between checkpoints inside an epoch (default {CoresWorkflow.DefaultCheckpointInterval.TotalSeconds:0}; 0: after every minibatch); one is also written after every epoch and when the training is stopped.",
+            DefaultValueFactory = _ => CoresWorkflow.DefaultCheckpointInterval.TotalSeconds,
+        };
+        var train = new Command("train", "Train a network of neurosynaptic cores as probabilities (Esser et al. 2015); run it again on the same -o to continue an interrupted training.") { file, output, force, quiet, every };
         train.SetAction(result => Program.Guard(() => Train(services.GetRequiredService<CoresWorkflow>(), result.GetValue(file)!, result.GetValue(output)!,
-            result.GetValue(force), result.GetValue(quiet))));
+            result.GetValue(force), result.GetValue(quiet), result.GetValue(every))));
 
         var directory = new Argument<string>("directory") { Description = "A directory written by biosim cores train." };
         var copies = new Option<string>("--copies") { Description = "Ensemble sizes, comma-separated (the largest is sampled; smaller ensembles are its first copies).", DefaultValueFactory = _ => "1,4,16,64" };
@@ -34,28 +39,30 @@ internal static class CoresCommand
         return new Command("cores", "Neurosynaptic cores: train as probabilities, deploy as sampled ensembles.") { train, deploy };
     }
 
-    private static int Train(CoresWorkflow workflow, FileInfo file, string output, bool force, bool quiet)
+    private static int Train(CoresWorkflow workflow, FileInfo file, string output, bool force, bool quiet, double checkpointEvery)
     {
         if (!file.Exists) return Program.Fail($"{file}: no such file", ExitCodes.IoError);
+        CommandSession.Seconds("--checkpoint-every", checkpointEvery);
         using var session = CommandSession.Start(threads: null, quiet: true);
-        int epochs = 0;
         CoresTrainingResult result;
         try
         {
             result = workflow.Train(file.FullName, output, force, e =>
             {
-                epochs = e.Epoch;
                 if (!quiet)
                 {
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"biosim: epoch {e.Epoch}: train loss {e.TrainLoss:F4}, test loss {e.TestLoss:F4}, test accuracy {e.TestAccuracy:F4}"));
                 }
+            }, checkpointEvery: TimeSpan.FromSeconds(checkpointEvery), checkpointNow: session.CheckpointNow,
+            resumed: (epochs, batches) =>
+            {
+                if (!quiet) Console.Error.WriteLine($"biosim: resuming from {CoresWorkflow.CheckpointPath(output)}: {epochs} epochs and {batches} minibatches done");
             }, cancellation: session.Cancellation);
         }
         catch (OperationCanceledException)
         {
-            // Not the run commands' "interrupted, resumable": cores training keeps no checkpoint yet, so nothing is kept.
-            return Program.Fail($"interrupted after {epochs} complete epochs; biosim cores train keeps no checkpoint yet, so nothing was written: run it again", ExitCodes.Cancelled);
+            return session.Interrupted($"{CoresWorkflow.CheckpointPath(output)} holds the training so far: run biosim cores train {file} -o {output} again to continue");
         }
         catch (BioSim.Plasticity.Training.TrainingDivergedException e)
         {
@@ -79,15 +86,17 @@ internal static class CoresCommand
         }
         if (copies.Count == 0) throw new UsageException("--copies: give at least one ensemble size, like 1,4,16,64");
         if (threads < 1) throw new UsageException("--threads: must be ≥ 1");
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var results = workflow.Deploy(directory, copies, threads);
         clock.Stop();
+        cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu;
         foreach (var r in results)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Copies,4} copies: test accuracy {r.TestAccuracy:F4}, {r.EnergyMicrojoulesPerImage:F3} µJ per image ({r.SynapticEventsPerImage:F0} synaptic events)"));
         }
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{copies.Max()} copies deployed in {clock.Elapsed.TotalSeconds:F2} s (sampling, data loading and the run)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{copies.Max()} copies deployed in {clock.Elapsed.TotalSeconds:F2} s (sampling, data loading and the run; CPU time {cpu.TotalSeconds:F2} s)"));
         Plot(Path.Combine(directory, "ensembles.png"), results);
         Console.WriteLine($"wrote {directory}/ensembles.csv, ensembles.png");
         return ExitCodes.Ok;

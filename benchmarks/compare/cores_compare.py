@@ -10,9 +10,12 @@ bits), so the accuracies agree statistically. Target: BioSim >= 10x faster at th
 
     dotnet build -c Release cli
     dotnet cli/bin/Release/net10.0/biosim.dll cores train examples/cores-fashion.json -o /tmp/cores
-    /usr/bin/python3 benchmarks/compare/cores_compare.py /tmp/cores [--threads 1]
+    /usr/bin/python3 benchmarks/compare/cores_compare.py /tmp/cores [--threads 1] [--repeat 3]
 
-Prints one markdown table: copy-images per second, synaptic events per second (BioSim), accuracy per ensemble, ratio.
+Prints one markdown table: copy-images per second, synaptic events per second (BioSim), accuracy per ensemble, ratio; with
+--repeat N the sides alternate N times and the table holds medians. Both sides also report CPU time (BioSim: the process's
+CPU time over the deployment; PyTorch: time.process_time() over its loop), which a machine shared with other jobs disturbs
+less than wall time. BioSim's time includes loading the data and sampling the crossbars; PyTorch's only its loop.
 """
 import argparse
 import gzip
@@ -75,6 +78,7 @@ def torch_deploy(directory, copies, ensembles, seed, threads):
     counts = torch.zeros(copies, len(x), 10)
     batch = 500
     start = time.perf_counter()
+    cpu = time.process_time()
     with torch.no_grad():
         for lo in range(0, len(x), batch):
             xb = torch.from_numpy(x[lo: lo + batch])
@@ -90,13 +94,14 @@ def torch_deploy(directory, copies, ensembles, seed, threads):
             cls = signal[:, :, : 10 * per_class].reshape(copies, -1, 10, per_class).sum(dim=3)
             counts[:, lo: lo + batch] = cls
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     accuracy = {}
     for n in ensembles:
         total = counts[:n].sum(dim=0)
         # ties to the lowest class, as BioSim's argmax
         best = torch.argmax(total + torch.arange(10, 0, -1) * 1e-6, dim=1)
         accuracy[n] = float((best.numpy() == y).mean())
-    return elapsed, accuracy, len(x)
+    return elapsed, cpu, accuracy, len(x)
 
 
 def biosim_deploy(dll, directory, ensembles, threads):
@@ -107,9 +112,10 @@ def biosim_deploy(dll, directory, ensembles, threads):
     if run.returncode != 0:
         sys.exit(f"biosim cores deploy failed:\n{run.stderr}")
     m = re.search(r"copies deployed in ([0-9.]+) s", run.stdout)
+    c = re.search(r"CPU time ([0-9.]+) s", run.stdout)
     accuracy = {int(a): float(b) for a, b in re.findall(r"^\s*(\d+) copies: test accuracy ([0-9.]+)", run.stdout, re.M)}
     events = re.findall(r"\((\d+) synaptic events\)", run.stdout)
-    return (float(m.group(1)) if m else wall), wall, accuracy, int(events[-1]) if events else 0, run.stdout
+    return (float(m.group(1)) if m else wall), (float(c.group(1)) if c else float("nan")), wall, accuracy, int(events[-1]) if events else 0, run.stdout
 
 
 def main():
@@ -118,23 +124,36 @@ def main():
     parser.add_argument("--copies", default="1,4,16,64")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--dll", default=DEFAULT_DLL)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="alternate the two sides this many times and report medians (the machine may be shared)")
     args = parser.parse_args()
     ensembles = [int(c) for c in args.copies.split(",")]
     copies = max(ensembles)
-    ours, wall, our_acc, events_per_image, stdout = biosim_deploy(args.dll, args.directory, ensembles, args.threads)
-    theirs, their_acc, images = torch_deploy(args.directory, copies, ensembles, 1, args.threads)
+    ours, ours_cpu, theirs, theirs_cpu, loads = [], [], [], [], []
+    for r in range(args.repeat):
+        loads.append(os.getloadavg()[0])
+        t, c, wall, our_acc, events_per_image, stdout = biosim_deploy(args.dll, args.directory, ensembles, args.threads)
+        ours.append(t)
+        ours_cpu.append(c)
+        t, c, their_acc, images = torch_deploy(args.directory, copies, ensembles, 1 + r, args.threads)
+        theirs.append(t)
+        theirs_cpu.append(c)
+        print(f"run {r + 1}: load {loads[-1]:.1f}; BioSim {ours[-1]:.2f} s (CPU {ours_cpu[-1]:.2f} s), PyTorch {theirs[-1]:.2f} s (CPU {theirs_cpu[-1]:.2f} s), "
+              f"ratio {ours[-1] / theirs[-1]:.3f} (CPU {ours_cpu[-1] / theirs_cpu[-1]:.3f})", flush=True)
+    med = lambda v: float(np.median(v))
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
-    print(f"machine: {cpu}, {os.cpu_count()} cores; threads {args.threads}; torch {torch.__version__}")
+    print(f"machine: {cpu}, {os.cpu_count()} cores; threads {args.threads}; torch {torch.__version__}; load average {min(loads):.1f}-{max(loads):.1f}")
     print(stdout.strip())
     print()
-    print("| side | time (s) | copy-images/s | synaptic events/s | " + " | ".join(f"acc {n}" for n in ensembles) + " |")
-    print("|---|---|---|---|" + "---|" * len(ensembles))
-    print(f"| BioSim cores (engine) | {ours:.2f} (process {wall:.2f}) | {copies * images / ours:,.0f} | {events_per_image * images / ours:,.0f} | "
+    print(f"medians of {args.repeat} alternating runs (accuracies of the last run):")
+    print("| side | time (s) | CPU time (s) | copy-images/s | synaptic events/s | " + " | ".join(f"acc {n}" for n in ensembles) + " |")
+    print("|---|---|---|---|---|" + "---|" * len(ensembles))
+    print(f"| BioSim cores (engine) | {med(ours):.2f} | {med(ours_cpu):.2f} | {copies * images / med(ours):,.0f} | {events_per_image * images / med(ours):,.0f} | "
           + " | ".join(f"{our_acc.get(n, float('nan')):.4f}" for n in ensembles) + " |")
-    print(f"| PyTorch dense float32 | {theirs:.2f} | {copies * images / theirs:,.0f} | - | "
+    print(f"| PyTorch dense float32 | {med(theirs):.2f} | {med(theirs_cpu):.2f} | {copies * images / med(theirs):,.0f} | - | "
           + " | ".join(f"{their_acc[n]:.4f}" for n in ensembles) + " |")
-    print(f"\nratio BioSim/PyTorch time: {ours / theirs:.3f} (target <= 0.1)")
-
+    print(f"\nratio BioSim/PyTorch time: {med(ours) / med(theirs):.3f}, CPU time {med(ours_cpu) / med(theirs_cpu):.3f}; "
+          f"per run {', '.join(f'{a / b:.3f}' for a, b in zip(ours, theirs))} (target <= 0.1)")
 
 if __name__ == "__main__":
     main()

@@ -33,6 +33,12 @@ public sealed record CoreSpec
     /// digits; missing rows and digits are 0. Default: no connections.</summary>
     public string[]? crossbar { get; init; }
 
+    /// <summary>The crossbar as bits instead of <see cref="crossbar"/> (not read from JSON; for programs that build cores, such
+    /// as a deployment sampling thousands of them): 256 × 4 words, neuron j's column in words 4j … 4j + 3, bit i % 64 of word
+    /// 4j + i / 64 set when axon i connects to neuron j. Null: use <see cref="crossbar"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ulong[]? crossbar_columns { get; init; }
+
     /// <summary>s_j,G: per neuron four integer weights (one per axon type), or one row for every neuron. Default [[1, 1, 1, 1]].</summary>
     public int[][]? weights { get; init; }
 
@@ -72,6 +78,8 @@ public sealed record CoreSpec
                 if (axon_types[i] is < 0 or > 3) return $"{at}.axon_types[{i}]: {axon_types[i]} is not an axon type; types are 0, 1, 2, 3";
             }
         }
+        if (crossbar_columns is not null && crossbar_columns.Length != Size * Size / 64) return $"{at}.crossbar_columns: {crossbar_columns.Length} words; give {Size * Size / 64} (4 per neuron)";
+        if (crossbar_columns is not null && crossbar is not null) return $"{at}.crossbar: give the crossbar as rows or as columns, not both";
         if (crossbar is { Length: > Size }) return $"{at}.crossbar: {crossbar.Length} axon rows; a core has {Size} axons";
         if (crossbar is not null)
         {

@@ -1,6 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using BioSim.Circuits.Populations;
 using BioSim.Circuits.Synapses;
 using BioSim.Engine.Events;
@@ -38,18 +42,39 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
     private readonly int _cores;
     private readonly ulong[] _columns;       // [core][neuron][word]: the axons neuron j connects
     private readonly ulong[] _typeMasks;     // [core][type][word]
+    private readonly byte[] _types;          // [core][axon]
     private readonly int[] _weights;         // [core][neuron][type]
     private readonly int[] _leak, _threshold, _floor;
     private readonly byte[] _reset;          // 0 zero, 1 linear, 2 none
     private readonly int[] _resetValue;
     private readonly bool[] _memoryless;
     private readonly int[] _routeCore, _routeAxon, _routeDelay;   // per element; core −1: output only
+    private readonly int[] _runStart;        // per core: its route runs in _runs (CSR)
+    private readonly RouteRun[] _runs;
+    private readonly bool[] _byRuns;         // per core: routed by runs (else spike by spike)
+
+    /// <summary>Neurons 64·Word + Shift … + Length − 1 go to axons Axon … + Length − 1 of core Target after Delay ticks: a
+    /// core whose routes form a few such runs (a layer into the next) routes its spikes a word at a time.</summary>
+    private readonly record struct RouteRun(int Word, int Shift, int Length, int Target, int Axon, int Delay);
     private readonly int[] _liveStart, _live;   // per core, the neurons a tick must compute (CSR)
+    private readonly bool[] _livePrefix;     // per core: the live neurons are 0, 1, …, count − 1 (fired bits in live order are the neuron's)
+    private readonly int[] _stride, _rowStart;   // per core: live count padded to whole vector pairs; where its axon rows start
+    private readonly bool[] _narrow;         // per core: rows of int16 (every live neuron's Σ|weights| ≤ 32766), else int32
+    private readonly short[] _rows16;        // [narrow core][axon][live neuron]: c_ij·s_j,G_i, the signed weight axon i adds to live neuron j
+    private readonly sbyte[] _rows8;         // the same as bytes (half the memory traffic) where every weight fits, for AVX-512 ticks
+    private readonly bool[] _bytes;          // per core: _rows8 holds its rows
+    private readonly int[] _rows32;          // the same for the other cores
+    private readonly short[] _threshold16;   // [narrow memoryless core][live neuron]: the input that makes it spike, α − λ clamped to int16
+    private readonly int[] _thresholdStart;  // per core: where its _threshold16 start
+    private readonly int[] _rowEvents;       // [core][axon]: connections of axon i (the synaptic events an active axon makes)
     private readonly double[] _v;           // V of every neuron: whole numbers, exact in a double (|V| < 2¹⁹)
     private readonly ulong[] _ring;          // [core][slot][word]: axons active at a future tick
     private readonly ulong[] _collected;     // [core][word]: external input since the last tick
     private readonly ulong[] _fired;         // [core][word]: neurons that spiked in this tick
     private readonly long[] _synapticEvents, _spikes, _activeTicks;   // per core
+    private readonly ulong[] _eventPlanes;   // [core][bit b][word]: the axons whose connection count has bit b set
+    private readonly int[] _eventPlaneCount; // per core: the bits its connection counts need
+    private const int Planes = 9;            // connection counts lie in [0, 256]
     private DelayRing? _input;
     private int _stepsPerTick;
     private double _dt = double.NaN;
@@ -73,6 +98,7 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         _cores = p.cores.Length;
         _columns = new ulong[_cores * N * Words];
         _typeMasks = new ulong[_cores * 4 * Words];
+        _types = new byte[_cores * N];
         _weights = new int[size * 4];
         _leak = new int[size];
         _threshold = new int[size];
@@ -88,6 +114,8 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         _collected = new ulong[_cores * Words];
         _fired = new ulong[_cores * Words];
         _synapticEvents = new long[_cores];
+        _eventPlanes = new ulong[_cores * Planes * Words];
+        _eventPlaneCount = new int[_cores];
         _spikes = new long[_cores];
         _activeTicks = new long[_cores];
         for (int c = 0; c < _cores; c++) Load(c, p.cores[c]);
@@ -106,7 +134,129 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
             _liveStart[c + 1] = live.Count;
         }
         _live = [.. live];
+        (_runStart, _runs, _byRuns) = RouteRuns();
+        _livePrefix = new bool[_cores];
+        _stride = new int[_cores];
+        _rowStart = new int[_cores];
+        _narrow = new bool[_cores];
+        _rowEvents = new int[_cores * N];
+        int narrowLength = 0, wideLength = 0, thresholdLength = 0;
+        var thresholdStart = new int[_cores];
+        for (int c = 0; c < _cores; c++)
+        {
+            var cLive = _live.AsSpan(_liveStart[c], _liveStart[c + 1] - _liveStart[c]);
+            bool prefix = true;
+            for (int m = 0; m < cLive.Length; m++) prefix &= cLive[m] == m;
+            _livePrefix[c] = prefix;
+            bool narrow = true;
+            foreach (int j in cLive)
+            {
+                int e = c * N + j;
+                long bound = 0;
+                for (int w = 0; w < Words; w++)
+                {
+                    for (ulong bits = _columns[e * Words + w]; bits != 0; bits &= bits - 1)
+                    {
+                        bound += Math.Abs(_weights[e * 4 + TypeOf(c, w * 64 + BitOperations.TrailingZeroCount(bits))]);
+                    }
+                }
+                narrow &= bound <= short.MaxValue - 1;
+            }
+            _narrow[c] = narrow;
+            // padded to a multiple of 64 int16 or 32 int32 values: two vectors of 512 bits (four of 256)
+            int pad = narrow ? 64 : 32;
+            _stride[c] = (cLive.Length + pad - 1) / pad * pad;
+            _rowStart[c] = narrow ? narrowLength : wideLength;
+            if (narrow) narrowLength += N * _stride[c];
+            else wideLength += N * _stride[c];
+            thresholdStart[c] = thresholdLength;
+            if (narrow && _memoryless[c]) thresholdLength += _stride[c];
+        }
+        _rows16 = new short[narrowLength];
+        _rows8 = new sbyte[narrowLength];
+        _bytes = new bool[_cores];
+        _rows32 = new int[wideLength];
+        _threshold16 = new short[thresholdLength];
+        _thresholdStart = thresholdStart;
+        for (int c = 0; c < _cores; c++)
+        {
+            var cLive = _live.AsSpan(_liveStart[c], _liveStart[c + 1] - _liveStart[c]);
+            for (int m = 0; m < cLive.Length; m++)
+            {
+                int e = c * N + cLive[m];
+                for (int word = 0; word < Words; word++)
+                {
+                    for (ulong bits = _columns[e * Words + word]; bits != 0; bits &= bits - 1)
+                    {
+                        int i = word * 64 + BitOperations.TrailingZeroCount(bits);
+                        _rowEvents[c * N + i]++;
+                        int w = _weights[e * 4 + TypeOf(c, i)];
+                        if (_narrow[c]) _rows16[_rowStart[c] + i * _stride[c] + m] = (short)w;
+                        if (_narrow[c]) _rows8[_rowStart[c] + i * _stride[c] + m] = (sbyte)Math.Clamp(w, sbyte.MinValue, sbyte.MaxValue);
+                        else _rows32[_rowStart[c] + i * _stride[c] + m] = w;
+                    }
+                }
+            }
+            _bytes[c] = _narrow[c] && Avx512BW.IsSupported && _stride[c] is 64 or 256
+                && !_rows16.AsSpan(_rowStart[c], N * _stride[c]).ContainsAnyExceptInRange(sbyte.MinValue, sbyte.MaxValue);
+            if (_narrow[c] && _memoryless[c])
+            {
+                // V = input + λ ≥ α ⇔ input ≥ α − λ; |input| ≤ 32766, so a clamp to int16 keeps every comparison (padding never spikes)
+                var t = _threshold16.AsSpan(thresholdStart[c], _stride[c]);
+                t.Fill(short.MaxValue);
+                for (int m = 0; m < cLive.Length; m++)
+                {
+                    int e = c * N + cLive[m];
+                    t[m] = (short)Math.Clamp(_threshold[e] - _leak[e], short.MinValue, short.MaxValue);
+                }
+            }
+        }
+        for (int c = 0; c < _cores; c++)
+        {
+            for (int i = 0; i < N; i++)
+            {
+                int n = _rowEvents[c * N + i];
+                for (int b = 0; n >> b != 0; b++)
+                {
+                    if ((n >> b & 1) != 0) _eventPlanes[(c * Planes + b) * Words + i / 64] |= 1UL << (i % 64);
+                    _eventPlaneCount[c] = Math.Max(_eventPlaneCount[c], b + 1);
+                }
+            }
+        }
     }
+
+    private (int[] Start, RouteRun[] Runs, bool[] ByRuns) RouteRuns()
+    {
+        const int MaxRuns = 8;
+        var start = new int[_cores + 1];
+        var byRuns = new bool[_cores];
+        var runs = new List<RouteRun>();
+        var core = new List<RouteRun>();
+        for (int c = 0; c < _cores; c++)
+        {
+            core.Clear();
+            for (int j = 0; j < N && core.Count <= MaxRuns; j++)
+            {
+                int e = c * N + j;
+                if (_routeCore[e] < 0) continue;
+                if (core.Count > 0 && core[^1] is var last && last.Word == j / 64 && last.Shift + last.Length == j % 64
+                    && last.Target == _routeCore[e] && last.Axon + last.Length == _routeAxon[e] && last.Delay == _routeDelay[e])
+                {
+                    core[^1] = last with { Length = last.Length + 1 };
+                }
+                else
+                {
+                    core.Add(new RouteRun(j / 64, j % 64, 1, _routeCore[e], _routeAxon[e], _routeDelay[e]));
+                }
+            }
+            byRuns[c] = core.Count <= MaxRuns;
+            if (byRuns[c]) runs.AddRange(core);
+            start[c + 1] = runs.Count;
+        }
+        return (start, [.. runs], byRuns);
+    }
+
+    private int TypeOf(int c, int axon) => _types[c * N + axon];
 
     private void Load(int c, CoreSpec spec)
     {
@@ -114,7 +264,9 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         {
             int type = spec.axon_types is { } types && i < types.Length ? types[i] : 0;
             _typeMasks[(c * 4 + type) * Words + i / 64] |= 1UL << (i % 64);
+            _types[c * N + i] = (byte)type;
         }
+        spec.crossbar_columns?.CopyTo(_columns, c * N * Words);
         if (spec.crossbar is { } rows)
         {
             for (int i = 0; i < rows.Length; i++)
@@ -122,7 +274,7 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
                 string row = rows[i] ?? "";
                 for (int d = 0; d < row.Length; d++)
                 {
-                    int nibble = Convert.ToInt32(row[d].ToString(), 16);
+                    int nibble = HexValue(row[d]);
                     for (int b = 0; b < 4; b++)
                     {
                         if ((nibble & (8 >> b)) == 0) continue;
@@ -153,6 +305,14 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
             _routeDelay[e] = route[3];
         }
     }
+
+    private static int HexValue(char digit) => digit switch
+    {
+        >= '0' and <= '9' => digit - '0',
+        >= 'a' and <= 'f' => digit - 'a' + 10,
+        >= 'A' and <= 'F' => digit - 'A' + 10,
+        _ => throw new ArgumentException($"'{digit}' is not a hexadecimal digit"),
+    };
 
     private static int PerNeuron(int[]? values, int j, int fallback) =>
         values is null ? fallback : values.Length == 1 ? values[0] : j < values.Length ? values[j] : fallback;
@@ -203,6 +363,23 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
 
     /// <summary>Synaptic events of core <paramref name="core"/> so far.</summary>
     public long SynapticEventsOf(int core) => _synapticEvents[core];
+
+    /// <summary>
+    /// The synaptic events of a tick, Σ over active axons i of their connection counts n_i, without work per active axon:
+    /// Σ_b 2^b · popcount(A ∧ N_b), with N_b the axons whose n_i has bit b set (at most 9 planes of 4 words).
+    /// </summary>
+    private long Events(int c, ReadOnlySpan<ulong> words)
+    {
+        var planes = _eventPlanes.AsSpan(c * Planes * Words, Planes * Words);
+        long events = 0;
+        for (int b = 0; b < _eventPlaneCount[c]; b++)
+        {
+            var plane = planes.Slice(b * Words, Words);
+            events += (long)(BitOperations.PopCount(words[0] & plane[0]) + BitOperations.PopCount(words[1] & plane[1])
+                + BitOperations.PopCount(words[2] & plane[2]) + BitOperations.PopCount(words[3] & plane[3])) << b;
+        }
+        return events;
+    }
 
     /// <summary>
     /// Activates axons of core <paramref name="core"/> for its next tick, as spikes arriving on them would (bit i of word w
@@ -292,91 +469,346 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         }
     }
 
-    private void Tick(int c, long tickIndex, double tickTime, SpikeList spikes)
+    [SkipLocalsInit]   // the accumulators are written whole before they are read
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // the hot path of every tick: optimised from the first call
+    private void Tick(int c, long tickIndex, double tickTime, SpikeList? spikes)
     {
-        Span<ulong> active = stackalloc ulong[Words];
         var slot = _ring.AsSpan((c * Slots + (int)(tickIndex % Slots)) * Words, Words);
         var collected = _collected.AsSpan(c * Words, Words);
-        bool any = false;
-        for (int w = 0; w < Words; w++)
-        {
-            active[w] = slot[w] | collected[w];
-            any |= active[w] != 0;
-        }
+        var firedWords = _fired.AsSpan(c * Words, Words);
+        firedWords.Clear();
+        Span<ulong> words = stackalloc ulong[Words];
+        for (int w = 0; w < Words; w++) words[w] = slot[w] | collected[w];
         slot.Clear();
         collected.Clear();
-        Span<ulong> byType = stackalloc ulong[4 * Words];
-        Span<int> types = stackalloc int[4];
-        int activeTypes = 0;
-        for (int g = 0; g < 4; g++)
+        int stride = _stride[c];
+        if (_narrow[c] && Vector512.IsHardwareAccelerated && stride is 2 * 32 or 8 * 32)
         {
-            ulong anyOfType = 0;
-            for (int w = 0; w < Words; w++) anyOfType |= byType[activeTypes * Words + w] = active[w] & _typeMasks[(c * 4 + g) * Words + w];
-            if (anyOfType != 0) types[activeTypes++] = g;
+            // the common cores (64 or 256 live neurons): all accumulators in registers, straight from the active-axon bits
+            Span<short> sums = stackalloc short[stride];
+            if (_bytes[c]) Accumulate8(_rows8.AsSpan(_rowStart[c], N * stride), words, sums);
+            else Accumulate16(_rows16.AsSpan(_rowStart[c], N * stride), words, sums);
+            _synapticEvents[c] += Events(c, words);
+            int active16 = BitOperations.PopCount(words[0]) + BitOperations.PopCount(words[1]) + BitOperations.PopCount(words[2]) + BitOperations.PopCount(words[3]);
+            Finish(c, active16, sums, tickTime, spikes, firedWords);
+            return;
         }
-        long events = 0;
+        // The active axons, in order.
+        Span<int> active = stackalloc int[N];
+        int count = 0;
+        for (int w = 0; w < Words; w++)
+        {
+            ulong bits = words[w];
+            while (bits != 0)
+            {
+                active[count++] = w * 64 + BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+            }
+        }
+        active = active[..count];
+        _synapticEvents[c] += Events(c, words);
+        if (_narrow[c])
+        {
+            Span<short> input = stackalloc short[stride];
+            Accumulate(_rows16.AsSpan(_rowStart[c], N * stride), stride, active, input);
+            Finish(c, count, input, tickTime, spikes, firedWords);
+        }
+        else
+        {
+            Span<int> input = stackalloc int[stride];
+            Accumulate(_rows32.AsSpan(_rowStart[c], N * stride), stride, active, input);
+            Finish(c, count, input, tickTime, spikes, firedWords);
+        }
+    }
+
+    private void Finish<T>(int c, int count, ReadOnlySpan<T> input, double tickTime, SpikeList? spikes, Span<ulong> firedWords)
+        where T : unmanaged, INumber<T>
+    {
+        var live = _live.AsSpan(_liveStart[c], _liveStart[c + 1] - _liveStart[c]);
+        int fired = typeof(T) == typeof(short) && _memoryless[c]
+            ? FireMemoryless(c, MemoryMarshal.Cast<T, short>(input), live, tickTime, spikes, firedWords)
+            : Fire(c, input, live, tickTime, spikes, firedWords);
+        _spikes[c] += fired;
+        if (count > 0 || fired > 0) _activeTicks[c]++;
+    }
+
+    /// <summary><see cref="Accumulate"/> for int16 rows of 64 or 256 values with AVX-512: two or eight accumulators in
+    /// registers, the active axons taken straight from their bits.</summary>
+    /// <summary><see cref="Accumulate16"/> from rows stored as bytes, sign-extended to int16 as they are loaded (vpmovsxbw):
+    /// the same sums from half the bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Accumulate8(ReadOnlySpan<sbyte> rows, ReadOnlySpan<ulong> words, Span<short> input)
+    {
+        ref sbyte row0 = ref MemoryMarshal.GetReference(rows);
+        ref short sum = ref MemoryMarshal.GetReference(input);
+        if (input.Length == 64)
+        {
+            Vector512<short> a = Vector512<short>.Zero, b = Vector512<short>.Zero;
+            for (int w = 0; w < Words; w++)
+            {
+                for (ulong bits = words[w]; bits != 0; bits &= bits - 1)
+                {
+                    ref sbyte row = ref Unsafe.Add(ref row0, (w * 64 + BitOperations.TrailingZeroCount(bits)) * 64);
+                    a += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row));
+                    b += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
+                }
+            }
+            a.StoreUnsafe(ref sum);
+            b.StoreUnsafe(ref sum, 32);
+        }
+        else
+        {
+            Vector512<short> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            for (int w = 0; w < Words; w++)
+            {
+                for (ulong bits = words[w]; bits != 0; bits &= bits - 1)
+                {
+                    ref sbyte row = ref Unsafe.Add(ref row0, (w * 64 + BitOperations.TrailingZeroCount(bits)) * 256);
+                    a0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row));
+                    a1 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
+                    a2 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 64));
+                    a3 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 96));
+                    a4 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 128));
+                    a5 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 160));
+                    a6 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 192));
+                    a7 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 224));
+                }
+            }
+            a0.StoreUnsafe(ref sum);
+            a1.StoreUnsafe(ref sum, 32);
+            a2.StoreUnsafe(ref sum, 64);
+            a3.StoreUnsafe(ref sum, 96);
+            a4.StoreUnsafe(ref sum, 128);
+            a5.StoreUnsafe(ref sum, 160);
+            a6.StoreUnsafe(ref sum, 192);
+            a7.StoreUnsafe(ref sum, 224);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Accumulate16(ReadOnlySpan<short> rows, ReadOnlySpan<ulong> words, Span<short> input)
+    {
+        ref short row0 = ref MemoryMarshal.GetReference(rows);
+        ref short sum = ref MemoryMarshal.GetReference(input);
+        if (input.Length == 64)
+        {
+            Vector512<short> a = Vector512<short>.Zero, b = Vector512<short>.Zero;
+            for (int w = 0; w < Words; w++)
+            {
+                for (ulong bits = words[w]; bits != 0; bits &= bits - 1)
+                {
+                    int i = w * 64 + BitOperations.TrailingZeroCount(bits);
+                    ref short row = ref Unsafe.Add(ref row0, i * 64);
+                    a += Vector512.LoadUnsafe(ref row);
+                    b += Vector512.LoadUnsafe(ref row, 32);
+                }
+            }
+            a.StoreUnsafe(ref sum);
+            b.StoreUnsafe(ref sum, 32);
+        }
+        else
+        {
+            Vector512<short> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            for (int w = 0; w < Words; w++)
+            {
+                for (ulong bits = words[w]; bits != 0; bits &= bits - 1)
+                {
+                    int i = w * 64 + BitOperations.TrailingZeroCount(bits);
+                    ref short row = ref Unsafe.Add(ref row0, i * 256);
+                    a0 += Vector512.LoadUnsafe(ref row);
+                    a1 += Vector512.LoadUnsafe(ref row, 32);
+                    a2 += Vector512.LoadUnsafe(ref row, 64);
+                    a3 += Vector512.LoadUnsafe(ref row, 96);
+                    a4 += Vector512.LoadUnsafe(ref row, 128);
+                    a5 += Vector512.LoadUnsafe(ref row, 160);
+                    a6 += Vector512.LoadUnsafe(ref row, 192);
+                    a7 += Vector512.LoadUnsafe(ref row, 224);
+                }
+            }
+            a0.StoreUnsafe(ref sum);
+            a1.StoreUnsafe(ref sum, 32);
+            a2.StoreUnsafe(ref sum, 64);
+            a3.StoreUnsafe(ref sum, 96);
+            a4.StoreUnsafe(ref sum, 128);
+            a5.StoreUnsafe(ref sum, 160);
+            a6.StoreUnsafe(ref sum, 192);
+            a7.StoreUnsafe(ref sum, 224);
+        }
+    }
+
+    /// <summary>input = Σ over the active axons of their rows (event-driven: one vector add per active axon and 32 or 16
+    /// neurons), two vectors of accumulators at a time so that they stay in registers.</summary>
+    private static void Accumulate<T>(ReadOnlySpan<T> rows, int stride, ReadOnlySpan<int> active, Span<T> input)
+        where T : unmanaged, INumber<T>
+    {
+        ref T row0 = ref MemoryMarshal.GetReference(rows);
+        ref T sum = ref MemoryMarshal.GetReference(input);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            int width = Vector512<T>.Count;
+            for (int m = 0; m < stride; m += 2 * width)
+            {
+                Vector512<T> a = Vector512<T>.Zero, b = Vector512<T>.Zero;
+                foreach (int i in active)
+                {
+                    ref T row = ref Unsafe.Add(ref row0, i * stride + m);
+                    a += Vector512.LoadUnsafe(ref row);
+                    b += Vector512.LoadUnsafe(ref row, (nuint)width);
+                }
+                a.StoreUnsafe(ref sum, (nuint)m);
+                b.StoreUnsafe(ref sum, (nuint)(m + width));
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            int width = Vector256<T>.Count;
+            for (int m = 0; m < stride; m += 2 * width)
+            {
+                Vector256<T> a = Vector256<T>.Zero, b = Vector256<T>.Zero;
+                foreach (int i in active)
+                {
+                    ref T row = ref Unsafe.Add(ref row0, i * stride + m);
+                    a += Vector256.LoadUnsafe(ref row);
+                    b += Vector256.LoadUnsafe(ref row, (nuint)width);
+                }
+                a.StoreUnsafe(ref sum, (nuint)m);
+                b.StoreUnsafe(ref sum, (nuint)(m + width));
+            }
+        }
+        else
+        {
+            input.Clear();
+            foreach (int i in active)
+            {
+                var row = rows.Slice(i * stride, stride);
+                for (int m = 0; m < stride; m++) input[m] += row[m];
+            }
+        }
+    }
+
+    /// <summary>Memoryless int16 core: live neuron m spikes when its input ≥ α − λ (vector compares); V stays 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int FireMemoryless(int c, ReadOnlySpan<short> input, ReadOnlySpan<int> live, double tickTime, SpikeList? spikes, Span<ulong> firedWords)
+    {
+        var threshold = _threshold16.AsSpan(_thresholdStart[c], input.Length);
         int fired = 0;
+        for (int m0 = 0; m0 < input.Length; m0 += 64)
+        {
+            ulong mask;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                mask = Vector512.GreaterThanOrEqual(Vector512.Create(input.Slice(m0, 32)), Vector512.Create(threshold.Slice(m0, 32))).ExtractMostSignificantBits()
+                    | Vector512.GreaterThanOrEqual(Vector512.Create(input.Slice(m0 + 32, 32)), Vector512.Create(threshold.Slice(m0 + 32, 32))).ExtractMostSignificantBits() << 32;
+            }
+            else
+            {
+                mask = 0;
+                for (int k = 0; k < 64; k += 16)
+                {
+                    mask |= (ulong)Vector256.GreaterThanOrEqual(Vector256.Create(input.Slice(m0 + k, 16)), Vector256.Create(threshold.Slice(m0 + k, 16))).ExtractMostSignificantBits() << k;
+                }
+            }
+            if (mask == 0) continue;
+            fired += BitOperations.PopCount(mask);
+            if (_livePrefix[c] && spikes is null)
+            {
+                firedWords[m0 / 64] = mask;
+                continue;
+            }
+            while (mask != 0)
+            {
+                int j = live[m0 + BitOperations.TrailingZeroCount(mask)];
+                mask &= mask - 1;
+                spikes?.Add(c * N + j, tickTime);
+                firedWords[j / 64] |= 1UL << (j % 64);
+            }
+        }
+        return fired;
+    }
+
+    /// <summary>Any core, neuron by neuron: V ← V (0 if memoryless) + input + λ; spike at α; reset; clamp to [floor, 2¹⁹).</summary>
+    private int Fire<T>(int c, ReadOnlySpan<T> input, ReadOnlySpan<int> live, double tickTime, SpikeList? spikes, Span<ulong> firedWords)
+        where T : unmanaged, INumber<T>
+    {
         bool memoryless = _memoryless[c];
         byte reset = _reset[c];
-        int floor = _floor[c], resetValue = _resetValue[c];
-        var firedWords = _fired.AsSpan(c * Words, Words);
-        foreach (int j in _live.AsSpan(_liveStart[c], _liveStart[c + 1] - _liveStart[c]))
+        int floor = _floor[c], resetValue = _resetValue[c], fired = 0;
+        for (int m = 0; m < live.Length; m++)
         {
-            int e = c * N + j;
-            var column = _columns.AsSpan(e * Words, Words);
-            int input = 0;
-            for (int t = 0; t < activeTypes; t++)
-            {
-                var typed = byType.Slice(t * Words, Words);
-                int count = BitOperations.PopCount(typed[0] & column[0]) + BitOperations.PopCount(typed[1] & column[1])
-                    + BitOperations.PopCount(typed[2] & column[2]) + BitOperations.PopCount(typed[3] & column[3]);
-                input += count * _weights[e * 4 + types[t]];
-                events += count;
-            }
-            double v = (memoryless ? 0 : _v[e]) + input + _leak[e];
+            int j = live[m], e = c * N + j;
+            double v = (memoryless ? 0 : _v[e]) + int.CreateTruncating(input[m]) + _leak[e];
             if (v >= _threshold[e])
             {
-                spikes.Add(e, tickTime);
+                spikes?.Add(e, tickTime);
                 firedWords[j / 64] |= 1UL << (j % 64);
                 fired++;
                 v = reset switch { 0 => resetValue, 1 => v - _threshold[e], _ => v };
             }
             _v[e] = memoryless ? 0 : Math.Clamp(v, Math.Max(floor, VMin), VMax);
         }
-        _synapticEvents[c] += events;
-        _spikes[c] += fired;
-        if (any || fired > 0) _activeTicks[c]++;
+        return fired;
     }
 
     /// <summary>Routes the tick's spikes (core and neuron order) into the target cores' rings, then moves the input ring on.</summary>
     public void EndStep()
     {
-        bool tick = (_step + 1) % _stepsPerTick == 0;
-        if (tick)
+        if ((_step + 1) % _stepsPerTick == 0) Route((_step + 1) / _stepsPerTick);
+        _input?.Advance();
+        _step++;
+    }
+
+    /// <summary>
+    /// One tick of every core outside a simulator, the batched path of a deployment that feeds its input with
+    /// <see cref="Stimulate"/>: the same tick as a simulator step with dt = tick (the axons stimulated since the last tick
+    /// and those the ring delivers are active; spikes are routed), without spike lists: the neurons that spiked are left
+    /// in <see cref="Fired"/> until the next tick. Not for a population that a simulator also steps with dt ≠ tick.
+    /// </summary>
+    public void Tick()
+    {
+        if (_stepsPerTick > 1) throw new InvalidOperationException($"Population '{Name}' was prepared for {_stepsPerTick} steps per tick; Tick runs one tick per call.");
+        long tickIndex = _step + 1;
+        for (int c = 0; c < _cores; c++) Tick(c, tickIndex, 0, null);
+        Route(tickIndex);
+        _step++;
+    }
+
+    /// <summary>The neurons of core <paramref name="core"/> that spiked in the last tick (bit j of word w is neuron 64·w + j).</summary>
+    public ReadOnlySpan<ulong> Fired(int core) => _fired.AsSpan(core * Words, Words);
+
+    private void Route(long tickIndex)
+    {
+        for (int c = 0; c < _cores; c++)
         {
-            long tickIndex = (_step + 1) / _stepsPerTick;
-            for (int c = 0; c < _cores; c++)
+            var fired = _fired.AsSpan(c * Words, Words);
+            if (_byRuns[c])
             {
-                for (int w = 0; w < Words; w++)
+                foreach (var run in _runs.AsSpan(_runStart[c], _runStart[c + 1] - _runStart[c]))
                 {
-                    ulong bits = _fired[c * Words + w];
-                    while (bits != 0)
-                    {
-                        int j = w * 64 + BitOperations.TrailingZeroCount(bits);
-                        bits &= bits - 1;
-                        int e = c * N + j;
-                        int target = _routeCore[e];
-                        if (target < 0) continue;
-                        int axon = _routeAxon[e];
-                        int slot = (int)((tickIndex + _routeDelay[e]) % Slots);
-                        _ring[(target * Slots + slot) * Words + axon / 64] |= 1UL << (axon % 64);
-                    }
-                    _fired[c * Words + w] = 0;
+                    ulong bits = fired[run.Word] >> run.Shift;
+                    if (run.Length < 64) bits &= (1UL << run.Length) - 1;
+                    if (bits == 0) continue;
+                    int at = (run.Target * Slots + (int)((tickIndex + run.Delay) % Slots)) * Words + run.Axon / 64, shift = run.Axon % 64;
+                    _ring[at] |= bits << shift;
+                    if (shift + run.Length > 64) _ring[at + 1] |= bits >> (64 - shift);
+                }
+                continue;
+            }
+            for (int w = 0; w < Words; w++)
+            {
+                ulong bits = fired[w];
+                while (bits != 0)
+                {
+                    int j = w * 64 + BitOperations.TrailingZeroCount(bits);
+                    bits &= bits - 1;
+                    int e = c * N + j;
+                    int target = _routeCore[e];
+                    if (target < 0) continue;
+                    int axon = _routeAxon[e];
+                    int slot = (int)((tickIndex + _routeDelay[e]) % Slots);
+                    _ring[(target * Slots + slot) * Words + axon / 64] |= 1UL << (axon % 64);
                 }
             }
         }
-        _input?.Advance();
-        _step++;
     }
 
     /// <inheritdoc/>

@@ -1,8 +1,8 @@
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using BioSim.Circuits.Cores;
-using BioSim.Engine.Events;
 using BioSim.Engine.Random;
-using BioSim.Engine.Simulation;
 using BioSim.Plasticity.Data;
 
 namespace BioSim.Plasticity.Cores;
@@ -17,11 +17,17 @@ public sealed record EnsembleResult(int Copies, double TestAccuracy, double Ener
 /// <summary>
 /// Deployment of a network trained as probabilities (Esser et al. 2015): each copy is a binary network sampled from it —
 /// every crossbar connection present with its probability c_ij, leaks rounded, memoryless neurons with threshold α — and
-/// runs as neurosynaptic cores in the simulation engine (<see cref="NeurosynapticCoresPopulation"/>), all copies side by
-/// side in one population. Each sample is one tick: its values become input spikes (pixel value = spike probability,
-/// drawn per copy), layer l answers l + 1 ticks later, and the output core's spikes are summed per class. An ensemble of
-/// the first N copies classifies by the summed counts of its copies (ties to the lowest class); its energy is the
-/// synaptic events of those copies times the energy per event (26 pJ by default).
+/// runs as neurosynaptic cores (<see cref="NeurosynapticCoresPopulation"/>, the engine's cores, through their batched
+/// <see cref="NeurosynapticCoresPopulation.Tick()"/>). Each sample is one tick: its values become input spikes
+/// (<see cref="CoreInputSpikes"/>: pixel value = spike probability, drawn per copy), layer l answers l + 1 ticks later, and
+/// the output core's spikes are summed per class. An ensemble of the first N copies classifies by the summed counts of its
+/// copies (ties to the lowest class); its energy is the synaptic events of those copies times the energy per event (26 pJ
+/// by default).
+/// <para>
+/// Copies do not talk to each other, so each runs as a population of its own through the whole test set before the next
+/// (its weight rows, 256 KB for the 5-core network, stay in cache), on <c>threads</c> threads over copies; every draw is a
+/// function of (seed, copy, core or sample, axon or pixel), so the results do not depend on the thread count.
+/// </para>
 /// </summary>
 public static class CoreDeployment
 {
@@ -32,8 +38,16 @@ public static class CoreDeployment
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(copies);
-        var cores = network.Layers.SelectMany(l => l).ToArray();
-        // the next-layer axon that reads each neuron of a layer: (core index in the network, axon)
+        var destination = Destinations(network);
+        int perCopy = network.Layers.Sum(l => l.Length);
+        var specs = new CoreSpec[copies * perCopy];
+        for (int copy = 0; copy < copies; copy++) SampleCopy(network, destination, copy, copy * perCopy, seed).CopyTo(specs, copy * perCopy);
+        return new NeurosynapticCoresParameters { cores = specs };
+    }
+
+    /// <summary>The next-layer axon that reads each neuron of a layer: (core index in the network, axon).</summary>
+    private static Dictionary<(int Core, int Neuron), (int Core, int Axon)> Destinations(ProbabilisticCoreNetwork network)
+    {
         var destination = new Dictionary<(int Core, int Neuron), (int Core, int Axon)>();
         int first = 0;
         for (int l = 0; l + 1 < network.Layers.Count; l++)
@@ -58,50 +72,54 @@ public static class CoreDeployment
             }
             first = next;
         }
-        var specs = new CoreSpec[copies * cores.Length];
+        return destination;
+    }
+
+    /// <summary>The cores of copy <paramref name="copy"/>, routed to cores numbered from <paramref name="firstCore"/>: crossbar
+    /// connection (i, j) of core k is present when the 32-bit draw i·neurons + j of the stream (seed, "deploy", "crossbars")
+    /// for element copy·cores + k (four draws per Philox block) is below c_ij·2³² (probability c_ij to 2⁻³²).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static CoreSpec[] SampleCopy(ProbabilisticCoreNetwork network, Dictionary<(int Core, int Neuron), (int Core, int Axon)> destination,
+        int copy, int firstCore, ulong seed)
+    {
+        var cores = network.Layers.SelectMany(l => l).ToArray();
+        var specs = new CoreSpec[cores.Length];
         var stream = new RandomStream(seed, "deploy", "crossbars");
-        for (int copy = 0; copy < copies; copy++)
+        Span<uint> block = stackalloc uint[4];
+        for (int k = 0; k < cores.Length; k++)
         {
-            for (int k = 0; k < cores.Length; k++)
+            var core = cores[k];
+            var draws = stream.ForElement((uint)(copy * cores.Length + k));
+            var columns = new ulong[256 * 4];
+            var c = network.Parameters.AsSpan(core.Offset, core.Axons * core.Neurons);
+            for (int i = 0; i < core.Axons; i++)
             {
-                var core = cores[k];
-                var draws = stream.ForElement((uint)(copy * cores.Length + k));
-                var rows = new string[core.Axons];
-                var digits = new char[64];
-                for (int i = 0; i < core.Axons; i++)
-                {
-                    Array.Fill(digits, '0');
-                    for (int j = 0; j < core.Neurons; j++)
-                    {
-                        if (draws.NextDouble() < network.Parameters[core.Offset + i * core.Neurons + j])
-                        {
-                            int d = j / 4;
-                            int value = Convert.ToInt32(digits[d].ToString(), 16) | (8 >> (j % 4));
-                            digits[d] = "0123456789ABCDEF"[value];
-                        }
-                    }
-                    rows[i] = new string(digits);
-                }
-                var weights = new int[core.Neurons][];
-                var leak = new int[core.Neurons];
                 for (int j = 0; j < core.Neurons; j++)
                 {
-                    weights[j] = core.NeuronWeights[(4 * j)..(4 * j + 4)];
-                    leak[j] = (int)Math.Round(network.Parameters[core.Offset + core.Axons * core.Neurons + j]);
+                    int n = i * core.Neurons + j;
+                    if (n % 4 == 0) (block[0], block[1], block[2], block[3]) = draws.NextBlock();
+                    columns[4 * j + i / 64] |= (block[n % 4] < c[n] * 4294967296.0 ? 1UL : 0UL) << (i % 64);
                 }
-                var routes = new List<int[]>();
-                for (int j = 0; j < core.Neurons; j++)
-                {
-                    if (destination.TryGetValue((k, j), out var to)) routes.Add([j, copy * cores.Length + to.Core, to.Axon, 1]);
-                }
-                specs[copy * cores.Length + k] = new CoreSpec
-                {
-                    axon_types = core.AxonTypes, crossbar = rows, weights = weights, leak = leak,
-                    threshold = [(int)network.Threshold], memoryless = true, routes = [.. routes],
-                };
             }
+            var weights = new int[core.Neurons][];
+            var leak = new int[core.Neurons];
+            for (int j = 0; j < core.Neurons; j++)
+            {
+                weights[j] = core.NeuronWeights[(4 * j)..(4 * j + 4)];
+                leak[j] = (int)Math.Round(network.Parameters[core.Offset + core.Axons * core.Neurons + j]);
+            }
+            var routes = new List<int[]>();
+            for (int j = 0; j < core.Neurons; j++)
+            {
+                if (destination.TryGetValue((k, j), out var to)) routes.Add([j, firstCore + to.Core, to.Axon, 1]);
+            }
+            specs[k] = new CoreSpec
+            {
+                axon_types = core.AxonTypes, crossbar_columns = columns, weights = weights, leak = leak,
+                threshold = [(int)network.Threshold], memoryless = true, routes = [.. routes],
+            };
         }
-        return new NeurosynapticCoresParameters { cores = specs };
+        return specs;
     }
 
     /// <summary>A core's axon → input map as runs of consecutive axons reading consecutive inputs (at most 64 long): a 16 × 16
@@ -120,18 +138,10 @@ public static class CoreDeployment
         return [.. runs];
     }
 
-    /// <summary><paramref name="length"/> (≤ 64) bits of <paramref name="bits"/> from bit <paramref name="start"/>, in the low bits.</summary>
-    private static ulong Bits(ulong[] bits, int start, int length)
-    {
-        int word = start / 64, shift = start % 64;
-        ulong value = bits[word] >> shift;
-        if (shift > 0 && shift + length > 64 && word + 1 < bits.Length) value |= bits[word + 1] << (64 - shift);
-        return length == 64 ? value : value & ((1UL << length) - 1);
-    }
 
     /// <summary>
-    /// Runs <paramref name="copies"/> sampled copies on <paramref name="data"/> in the engine (one tick per sample, then one
-    /// per further layer) and returns the accuracy and energy of the ensembles of the first N copies for each N in
+    /// Runs <paramref name="copies"/> sampled copies on <paramref name="data"/> (one tick per sample, then one per further
+    /// layer) and returns the accuracy and energy of the ensembles of the first N copies for each N in
     /// <paramref name="ensembles"/>.
     /// </summary>
     public static IReadOnlyList<EnsembleResult> Run(ProbabilisticCoreNetwork network, Dataset data, int copies, IReadOnlyList<int> ensembles,
@@ -140,73 +150,11 @@ public static class CoreDeployment
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(ensembles);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
         if (ensembles.Any(n => n < 1 || n > copies)) throw new ArgumentException($"ensemble sizes must lie in [1, {copies}]", nameof(ensembles));
         if (network.Layers[0].Any(c => c.Axons > 256)) throw new ArgumentException("a core has at most 256 axons", nameof(network));
-        var parameters = Sample(network, copies, seed);
-        int perCopy = network.Layers.Sum(l => l.Length);
-        var population = new NeurosynapticCoresPopulation("cores", 256 * parameters.cores.Length, parameters);
-        using var simulation = new Simulator([population], [], 1.0, threads);
-        int layers = network.Layers.Count;
-        int outputCore = perCopy - network.Layers[^1].Length;
         int classes = network.Classes;
-        var counts = new int[copies * data.Count * classes];
-        var inputStream = new RandomStream(seed, "deploy", "input");
-        Span<ulong> axons = stackalloc ulong[4];
-        var firstLayer = network.Layers[0];
-        int[] outputOffset = [.. network.Layers[^1].Select((c, i) => network.Layers[^1].Take(i).Sum(x => x.Neurons))];
-        var pixels = new ulong[(data.InputSize + 63) / 64];
-        var runs = firstLayer.Select(Runs).ToArray();
-        // A value p spikes when a uniform 32-bit word u < p·2³² (exact to 2⁻³²); four words per Philox block.
-        var levels = new uint[data.InputSize];
-        for (int tick = 0; tick < data.Count + layers - 1; tick++)
-        {
-            if (tick < data.Count)
-            {
-                var values = data.Inputs.AsSpan(tick * data.InputSize, data.InputSize);
-                for (int i = 0; i < levels.Length; i++) levels[i] = (uint)Math.Min(uint.MaxValue, Math.Round(Math.Clamp(values[i], 0f, 1f) * 4294967296.0));
-                ulong blocksPerSample = (ulong)(data.InputSize + 3) / 4;
-                for (int copy = 0; copy < copies; copy++)
-                {
-                    var draws = inputStream.ForElement((uint)copy);
-                    draws.Position = (ulong)tick * blocksPerSample;
-                    Array.Clear(pixels);
-                    int inputs = levels.Length;
-                    for (int i = 0; i < inputs; i += 4)
-                    {
-                        var (u0, u1, u2, u3) = draws.NextBlock();
-                        ulong bits = (u0 < levels[i] ? 1UL : 0)
-                            | (i + 1 < inputs && u1 < levels[i + 1] ? 2UL : 0)
-                            | (i + 2 < inputs && u2 < levels[i + 2] ? 4UL : 0)
-                            | (i + 3 < inputs && u3 < levels[i + 3] ? 8UL : 0);
-                        pixels[i / 64] |= bits << (i % 64);
-                    }
-                    for (int k = 0; k < firstLayer.Length; k++)
-                    {
-                        axons.Clear();
-                        foreach (var (axon, input, length) in runs[k])
-                        {
-                            ulong bits = Bits(pixels, input, length);
-                            axons[axon / 64] |= bits << (axon % 64);
-                            if (axon % 64 + length > 64) axons[axon / 64 + 1] |= bits >> (64 - axon % 64);
-                        }
-                        population.Stimulate(copy * perCopy + k, axons);
-                    }
-                }
-            }
-            simulation.Step();
-            int sample = tick - (layers - 1);
-            if (sample < 0) continue;
-            SpikeList spikes = simulation.LastSpikes[0];
-            var ids = spikes.Ids;
-            for (int n = 0; n < ids.Length; n++)
-            {
-                int core = ids[n] / 256, neuron = ids[n] % 256;
-                int copy = core / perCopy, local = core % perCopy;
-                if (local < outputCore) continue;
-                int j = outputOffset[local - outputCore] + neuron;
-                if (j < classes * network.PerClass) counts[(copy * data.Count + sample) * classes + j / network.PerClass]++;
-            }
-        }
+        var (counts, events) = ClassCounts(network, data, copies, seed, threads);
         var results = new List<EnsembleResult>();
         var sum = new int[classes];
         foreach (int n in ensembles)
@@ -226,11 +174,101 @@ public static class CoreDeployment
                 }
                 if (best == data.Labels![s]) correct++;
             }
-            long events = 0;
-            for (int c = 0; c < n * perCopy; c++) events += population.SynapticEventsOf(c);
-            double perImage = (double)events / data.Count;
+            long total = events.AsSpan(0, n).ToArray().Sum();
+            double perImage = (double)total / data.Count;
             results.Add(new EnsembleResult(n, (double)correct / data.Count, perImage * energyPerEvent * 1e-6, perImage));
         }
         return results;
+    }
+
+    /// <summary>
+    /// The class spike counts of <paramref name="copies"/> sampled copies on every sample of <paramref name="data"/> (index
+    /// (copy · samples + sample) · classes + class) and each copy's synaptic events.
+    /// </summary>
+    public static (short[] Counts, long[] Events) ClassCounts(ProbabilisticCoreNetwork network, Dataset data, int copies, ulong seed, int threads = 1)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(copies);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
+        if (network.Layers[0].Any(c => c.Axons > 256)) throw new ArgumentException("a core has at most 256 axons", nameof(network));
+        int classes = network.Classes;
+        var counts = new short[copies * data.Count * classes];
+        var events = new long[copies];
+        int padded = CoreInputSpikes.PaddedLength(data.InputSize);
+        var thresholds = new ushort[data.Count * padded];
+        for (int s = 0; s < data.Count; s++)
+        {
+            CoreInputSpikes.Thresholds(data.Inputs.AsSpan(s * data.InputSize, data.InputSize), thresholds.AsSpan(s * padded, padded));
+        }
+        var destination = Destinations(network);
+        Parallel.For(0, copies, new ParallelOptions { MaxDegreeOfParallelism = threads },
+            copy => events[copy] = RunCopy(network, data, destination, thresholds, copy, seed, counts.AsSpan(copy * data.Count * classes, data.Count * classes)));
+        return (counts, events);
+    }
+
+    /// <summary>Copy <paramref name="copy"/> through the whole data set: its class spike counts per sample into
+    /// <paramref name="counts"/>; returns its synaptic events.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // one long loop per copy: optimised from the first call
+    private static long RunCopy(ProbabilisticCoreNetwork network, Dataset data, Dictionary<(int Core, int Neuron), (int Core, int Axon)> destination,
+        ushort[] thresholds, int copy, ulong seed, Span<short> counts)
+    {
+        int perCopy = network.Layers.Sum(l => l.Length);
+        var population = new NeurosynapticCoresPopulation($"copy {copy}", 256 * perCopy,
+            new NeurosynapticCoresParameters { cores = SampleCopy(network, destination, copy, 0, seed) });
+        int layers = network.Layers.Count, classes = network.Classes;
+        var firstLayer = network.Layers[0];
+        var outputLayer = network.Layers[^1];
+        int outputCore = perCopy - outputLayer.Length;
+        // per output core and class, the neurons that count for the class (25 per class in the 5-core network)
+        var classMasks = new ulong[outputLayer.Length * classes * 4];
+        for (int o = 0, j = 0; o < outputLayer.Length; o++)
+        {
+            for (int n = 0; n < outputLayer[o].Neurons; n++, j++)
+            {
+                if (j < classes * network.PerClass) classMasks[(o * classes + j / network.PerClass) * 4 + n / 64] |= 1UL << (n % 64);
+            }
+        }
+        var runs = firstLayer.Select(Runs).ToArray();
+        int padded = CoreInputSpikes.PaddedLength(data.InputSize);
+        Span<ulong> pixels = stackalloc ulong[padded / 64 + 1];   // a zero word past the end: a run may read into it
+        pixels.Clear();
+        Span<ulong> axons = stackalloc ulong[5];                   // a fifth word that a run may spill into (always 0)
+        for (int tick = 0; tick < data.Count + layers - 1; tick++)
+        {
+            if (tick < data.Count)
+            {
+                CoreInputSpikes.Sample(seed, (uint)copy, (uint)tick, thresholds.AsSpan(tick * padded, padded), pixels);
+                for (int k = 0; k < firstLayer.Length; k++)
+                {
+                    axons.Clear();
+                    foreach (var (axon, input, length) in runs[k])
+                    {
+                        // the run's bits (a zero word past the pixels' end), placed at its axons (a fifth axon word that stays 0)
+                        int word = input / 64, shift = input % 64;
+                        ulong bits = shift == 0 ? pixels[word] : pixels[word] >> shift | pixels[word + 1] << (64 - shift);
+                        if (length < 64) bits &= (1UL << length) - 1;
+                        axons[axon / 64] |= bits << (axon % 64);
+                        if (axon % 64 != 0) axons[axon / 64 + 1] |= bits >> (64 - axon % 64);
+                    }
+                    population.Stimulate(k, axons[..4]);
+                }
+            }
+            population.Tick();
+            int sample = tick - (layers - 1);
+            if (sample < 0) continue;
+            for (int o = 0; o < outputLayer.Length; o++)
+            {
+                var fired = population.Fired(outputCore + o);
+                if (!fired.ContainsAnyExcept(0UL)) continue;
+                for (int k = 0; k < classes; k++)
+                {
+                    var mask = classMasks.AsSpan((o * classes + k) * 4, 4);
+                    counts[sample * classes + k] += (short)(BitOperations.PopCount(fired[0] & mask[0]) + BitOperations.PopCount(fired[1] & mask[1])
+                        + BitOperations.PopCount(fired[2] & mask[2]) + BitOperations.PopCount(fired[3] & mask[3]));
+                }
+            }
+        }
+        return population.SynapticEvents;
     }
 }

@@ -45,6 +45,44 @@ public sealed class CoresCommandTests
         Assert.That(new FileInfo(Path.Combine(output, "ensembles.png")).Length, Is.GreaterThan(10_000));
     }
 
+    /// <summary>
+    /// Issue 14's signal contract for <c>biosim cores train</c>: SIGTERM after the first epoch (on a 3200-image subset of
+    /// Fashion-MNIST, 50 minibatches per epoch, 3 epochs) stops it with exit code 75 and a line saying how to continue,
+    /// leaving DIR/checkpoint.h5 and no network.h5; the same command again continues from the checkpoint and writes the
+    /// parameters and curve of an uninterrupted training bit for bit.
+    /// </summary>
+    [Test]
+    public void SigtermStopsWith75AndTheSameCommandContinuesBitForBit()
+    {
+        string directory = BiosimProcess.TempDirectory();
+        try
+        {
+            string file = Plasticity.Cores.CoreTrainingResumeTests.Subset(directory, 3200, 500, 3);
+            string straight = Path.Combine(directory, "straight"), stopped = Path.Combine(directory, "stopped");
+            var (code, _, stderr) = BiosimProcess.Run("cores", "train", file, "-o", straight);
+            Assert.That(code, Is.EqualTo(0), stderr);
+
+            var (exit, log) = BiosimProcess.StopAfterProgress(["cores", "train", file, "-o", stopped], p => BiosimProcess.Signal(p, "TERM"),
+                lines: 1, marker: "biosim: epoch ");
+            TestContext.Out.WriteLine(log);
+            Assert.That(exit, Is.EqualTo(75), log);
+            Assert.That(log, Does.Contain("interrupted").And.Contain("checkpoint.h5").And.Contain("again to continue"));
+            Assert.That(File.Exists(Path.Combine(stopped, "checkpoint.h5")), Is.True);
+            Assert.That(File.Exists(Path.Combine(stopped, "network.h5")), Is.False);
+
+            (code, _, stderr) = BiosimProcess.Run("cores", "train", file, "-o", stopped);
+            Assert.That(code, Is.EqualTo(0), stderr);
+            Assert.That(stderr, Does.Contain("biosim: resuming from"));
+            Assert.That(Plasticity.Cores.CoreTrainingResumeTests.Parameters(stopped), Is.EqualTo(Plasticity.Cores.CoreTrainingResumeTests.Parameters(straight)));
+            Assert.That(File.ReadAllText(Path.Combine(stopped, "curve.csv")), Is.EqualTo(File.ReadAllText(Path.Combine(straight, "curve.csv"))));
+            Assert.That(File.Exists(Path.Combine(stopped, "checkpoint.h5")), Is.False);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Test]
     public void ABadFieldGetsOneLineNamingTheFileAndTheField()
     {

@@ -141,6 +141,39 @@ public sealed class NeurosynapticCoreTests
         };
     }
 
+    /// <summary>The network's JSON again after its crossbars, weights or thresholds were changed in the arrays.</summary>
+    private static Network Rewrite(Network net)
+    {
+        var json = JsonNode.Parse(net.Json)!;
+        var cores = json["populations"]![1]!["parameters"]!["cores"]!.AsArray();
+        for (int c = 0; c < net.Cores; c++)
+        {
+            var rows = new JsonArray();
+            for (int i = 0; i < N; i++)
+            {
+                var hex = new StringBuilder();
+                for (int d = 0; d < N / 4; d++)
+                {
+                    int nibble = 0;
+                    for (int b = 0; b < 4; b++) nibble |= net.Crossbar[c, i, 4 * d + b] ? 8 >> b : 0;
+                    hex.Append("0123456789ABCDEF"[nibble]);
+                }
+                rows.Add(hex.ToString());
+            }
+            cores[c]!["crossbar"] = rows;
+            cores[c]!["weights"] = new JsonArray([.. Enumerable.Range(0, N).Select(j => (JsonNode)new JsonArray([.. Enumerable.Range(0, 4).Select(g => (JsonNode)net.Weights[c, j, g])]))]);
+            cores[c]!["threshold"] = new JsonArray([.. Enumerable.Range(0, N).Select(j => (JsonNode)net.Threshold[c, j])]);
+            cores[c]!["routes"] = new JsonArray([.. Enumerable.Range(0, N).Where(j => net.Route[c * N + j, 0] >= 0)
+                .Select(j => (JsonNode)new JsonArray(j, net.Route[c * N + j, 0], net.Route[c * N + j, 1], net.Route[c * N + j, 2]))]);
+        }
+        return new Network
+        {
+            Cores = net.Cores, Crossbar = net.Crossbar, Types = net.Types, Weights = net.Weights, Leak = net.Leak, Threshold = net.Threshold,
+            Reset = net.Reset, ResetValue = net.ResetValue, Floor = net.Floor, Memoryless = net.Memoryless, Route = net.Route, Input = net.Input,
+            Json = json.ToJsonString(),
+        };
+    }
+
     /// <summary>The reference: per tick k (1, 2, …), the spikes (element ids) and every potential, from the definition. An input
     /// spike at time s (dt = tick = 1 ms) is delivered at the start of the next step and taken by that step's tick:
     /// tick ⌊s⌋ + 2.</summary>
@@ -228,6 +261,89 @@ public sealed class NeurosynapticCoreTests
         Assert.That(population.Spikes, Is.EqualTo(fired));
         Assert.That(population.ActiveCoreTicks, Is.EqualTo(active));
         Assert.That(population.EnergyPicojoules, Is.EqualTo(26.0 * events), "the default 26 pJ per synaptic event");
+    }
+
+    /// <summary>The batched path of a deployment (<see cref="NeurosynapticCoresPopulation.Tick()"/> with input through
+    /// <see cref="NeurosynapticCoresPopulation.Stimulate"/>, spikes left as bit masks) against the same naive dense model: the
+    /// same spikes, potentials and event counts tick by tick. "wide" makes a core whose weights need 32-bit sums (every
+    /// weight ±255 on a dense crossbar), so both accumulator widths are compared; "runs" routes neurons 0-99 of each core to
+    /// axons 10-109 of the next with delay 3 (the layer-to-layer routing done a word at a time, across word boundaries);
+    /// "int16" gives weights beyond a byte (rows of int16 instead of bytes).</summary>
+    [TestCase(3, 200, 1, "random")]
+    [TestCase(2, 150, 4, "wide")]
+    [TestCase(3, 200, 6, "runs")]
+    [TestCase(2, 150, 7, "int16")]
+    public void TheBatchedTickEqualsTheNaiveDenseModelBitForBit(int cores, int ticks, int seed, string variant)
+    {
+        var net = Build(cores, ticks, seed);
+        if (variant == "int16")
+        {
+            // weights beyond a byte on a sparse crossbar: int16 rows (not bytes), sums still within int16
+            for (int c = 0; c < cores; c++)
+            {
+                for (int j = 0; j < N; j++)
+                {
+                    for (int g = 0; g < 4; g++) net.Weights[c, j, g] = g % 2 == 0 ? 200 : -150;
+                    net.Threshold[c, j] = 100;
+                }
+            }
+            net = Rewrite(net);
+        }
+        if (variant == "runs")
+        {
+            for (int e = 0; e < cores * N; e++)
+            {
+                int j = e % N;
+                (net.Route[e, 0], net.Route[e, 1], net.Route[e, 2]) = j < 100 ? ((e / N + 1) % cores, 10 + j, 3) : (-1, 0, 0);
+            }
+            net = Rewrite(net);
+        }
+        if (variant == "wide")
+        {
+            for (int j = 0; j < N; j++)
+            {
+                for (int g = 0; g < 4; g++) net.Weights[0, j, g] = g % 2 == 0 ? 255 : -255;
+                net.Threshold[0, j] = 300;
+            }
+            for (int i = 0; i < N; i++)
+            {
+                for (int j = 0; j < N; j++) net.Crossbar[0, i, j] = (i + j) % 3 != 0;
+            }
+            net = Rewrite(net);
+        }
+        var (spikes, potentials, events, fired, active) = Reference(net, ticks);
+        Assert.That(fired, Is.GreaterThan(100), "the network is active");
+        var parameters = System.Text.Json.JsonSerializer.Deserialize<NeurosynapticCoresParameters>(
+            JsonNode.Parse(net.Json)!["populations"]![1]!["parameters"]!.ToJsonString())!;
+        var population = new NeurosynapticCoresPopulation("cores", cores * N, parameters);
+        var external = new ulong[ticks + 2, cores, N / 64];
+        for (int e = 0; e < cores * N; e++)
+        {
+            foreach (double s in net.Input[e])
+            {
+                int k = (int)Math.Floor(s) + 2;
+                if (k <= ticks) external[k, e / N, e % N / 64] |= 1UL << (e % 64);
+            }
+        }
+        for (int k = 1; k <= ticks; k++)
+        {
+            for (int c = 0; c < cores; c++) population.Stimulate(c, [external[k, c, 0], external[k, c, 1], external[k, c, 2], external[k, c, 3]]);
+            population.Tick();
+            var ids = new List<int>();
+            for (int c = 0; c < cores; c++)
+            {
+                var bits = population.Fired(c);
+                for (int j = 0; j < N; j++)
+                {
+                    if ((bits[j / 64] >> (j % 64) & 1) != 0) ids.Add(c * N + j);
+                }
+            }
+            Assert.That(ids, Is.EqualTo(spikes[k]), $"tick {k}: the neurons that spike");
+            Assert.That(population.Variable("V"), Is.EqualTo(potentials[k].Select(x => (double)x).ToArray()), $"tick {k}: every potential");
+        }
+        Assert.That(population.SynapticEvents, Is.EqualTo(events));
+        Assert.That(population.Spikes, Is.EqualTo(fired));
+        Assert.That(population.ActiveCoreTicks, Is.EqualTo(active));
     }
 
     /// <summary>With ten cores (2560 elements, above the threshold for threads) the spikes are the same on one and two threads,
