@@ -70,15 +70,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         RunCheckpoints checkpoints;
         try
         {
-            file.SetAttribute("experiment", experiment.Json);
-            file.SetAttribute("experiment_name", experiment.Name);
-            file.SetAttribute("experiment_file", File.Exists(experiment.File) ? Path.GetFullPath(experiment.File) : experiment.File);
-            file.SetAttribute("biosim_version", SoftwareVersion);
-            file.SetAttribute("seed", (long)experiment.Seed);
-            file.SetAttribute("dt", experiment.Dt);
-            file.SetAttribute("duration", experiment.Duration);
-            file.SetAttribute("status", RunStatus.Running.ToString());
-            file.SetAttribute("simulated", 0.0);
+            WriteRunAttributes(file, experiment);
             recorder.Open(file, spikes, reports);
             recorder.CreateEndObjects(file);
             sim.AddObserver(recorder);
@@ -142,15 +134,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         RunCheckpoints checkpoints;
         try
         {
-            file.SetAttribute("experiment", experiment.Json);
-            file.SetAttribute("experiment_name", experiment.Name);
-            file.SetAttribute("experiment_file", File.Exists(experiment.File) ? Path.GetFullPath(experiment.File) : experiment.File);
-            file.SetAttribute("biosim_version", SoftwareVersion);
-            file.SetAttribute("seed", (long)experiment.Seed);
-            file.SetAttribute("dt", experiment.Dt);
-            file.SetAttribute("duration", experiment.Duration);
-            file.SetAttribute("status", RunStatus.Running.ToString());
-            file.SetAttribute("simulated", 0.0);
+            WriteRunAttributes(file, experiment);
             file.SetAttribute("processes", (long)processes.Size);
             recorder.Open(file, spikes, reports);
             checkpoints = new RunCheckpoints(file);
@@ -304,6 +288,21 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         {
             NeuronsPerProcess = perProcess.Take(processes.Size).Select(n => (int)n).ToArray(),
         };
+    }
+
+    /// <summary>The root attributes of a new run's output: the experiment (JSON, name, file), version, seed, dt, duration,
+    /// status "running" and simulated 0.</summary>
+    private static void WriteRunAttributes(Hdf5File file, Experiment experiment)
+    {
+        file.SetAttribute("experiment", experiment.Json);
+        file.SetAttribute("experiment_name", experiment.Name);
+        file.SetAttribute("experiment_file", File.Exists(experiment.File) ? Path.GetFullPath(experiment.File) : experiment.File);
+        file.SetAttribute("biosim_version", SoftwareVersion);
+        file.SetAttribute("seed", (long)experiment.Seed);
+        file.SetAttribute("dt", experiment.Dt);
+        file.SetAttribute("duration", experiment.Duration);
+        file.SetAttribute("status", RunStatus.Running.ToString());
+        file.SetAttribute("simulated", 0.0);
     }
 
     /// <summary>When the loop writes a checkpoint: after <paramref name="Wall"/> of wall time, or <paramref name="ModelMs"/> of model
