@@ -4,6 +4,7 @@ using BioSim.Engine.Random;
 using BioSim.Plasticity;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Rules;
+using MathNet.Numerics.LinearAlgebra;
 using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
 
@@ -66,11 +67,11 @@ public sealed class IncrementalTargetPropagationTests
     /// <summary>
     /// Reference: the paper's ITP written as plain loops per sample, with its own forward pass and the literal target
     /// t_{l−1} = W_l⁻¹(f⁻¹((1 − γ) y_l + γ t_l) − b_l), error e_{l−1} = y_{l−1} − t_{l−1},
-    /// ΔW_l = Σ_samples (e_l ⊙ f′(a_l)) y_{l−1}ᵀ / (B γ^{L−l}), Δb_l likewise, W_l⁻¹ by Gauss-Jordan elimination (not
-    /// the rule's LU), plus the orthogonality gradient written out entry by entry. A leaky-ReLU (0.1) network of width 8
+    /// ΔW_l = Σ_samples (e_l ⊙ f′(a_l)) y_{l−1}ᵀ / (B γ^{L−l}), Δb_l likewise, W_l⁻¹ by MathNet's LU (not the rule's
+    /// MatrixInverse), plus the orthogonality gradient written out entry by entry. A leaky-ReLU (0.1) network of width 8
     /// with the default (non-orthogonal) weights and random biases, 3 layers, batch 5, 4 task units and 4 auxiliary ones;
     /// γ = 0.3, large enough that the literal y − t subtraction (|e_l| ∝ γ^{L−l}) loses few digits; λ = 0 and 0.05.
-    /// Tolerance 1e-10 relative to the largest entry of each layer's update.
+    /// Tolerance 1e-10 relative to the largest entry of each layer's update (measured: at most 1.6e-15 in every layer).
     /// </summary>
     [Test]
     public void MatchesANaiveLoopFromTheEquations([Values(0.0, 0.05)] double lambda)
@@ -82,7 +83,7 @@ public sealed class IncrementalTargetPropagationTests
 
         var w = net.Layers.Select(l => l.Weights).ToArray();
         var b = net.Layers.Select(l => l.Bias!).ToArray();
-        var winv = w.Select(m => Invert(m, n)).ToArray();
+        var winv = w.Select(m => Matrix<double>.Build.Dense(n, n, (i, j) => m[i * n + j]).Inverse()).ToArray();
         static double F(double a) => a > 0 ? a : slope * a;
         static double FInv(double u) => u > 0 ? u : u / slope;
         static double FPrime(double a) => a > 0 ? 1 : slope;
@@ -116,7 +117,7 @@ public sealed class IncrementalTargetPropagationTests
                 var next = new double[n];
                 for (int i = 0; i < n; i++)
                     for (int o = 0; o < n; o++)
-                        next[i] += winv[l - 1][i * n + o] * (FInv((1 - gamma) * h[l, o] + gamma * target[o]) - b[l - 1][o]);
+                        next[i] += winv[l - 1][i, o] * (FInv((1 - gamma) * h[l, o] + gamma * target[o]) - b[l - 1][o]);
                 target = next;
                 rescale /= gamma;
             }
@@ -135,36 +136,13 @@ public sealed class IncrementalTargetPropagationTests
                     }
             double scale = gw[l].Max(Math.Abs);
             Assert.That(scale, Is.GreaterThan(1e-3), "the update is not trivially zero");
+            TestContext.Out.WriteLine($"λ {lambda}: {net.Layers[l].Name}: max |ΔW − naive| / max |naive| {g.Weights[l].Zip(gw[l], (p, q) => Math.Abs(p - q)).Max() / scale:E2}");
             Assert.That(g.Weights[l], Is.EqualTo(gw[l]).Within(1e-10 * scale), $"ΔW of {net.Layers[l].Name}");
             Assert.That(g.Bias[l], Is.EqualTo(gb[l]).Within(1e-10 * scale), $"Δb of {net.Layers[l].Name}");
         }
         // and it is not GAIT-prop: with f′ ≠ 1 the increments differ, so the lower layers' updates do
         var gait = Updates(new GaitProp { Gamma = gamma, Orthogonality = lambda }, net, tape);
         Assert.That(gait.Weights[0], Is.Not.EqualTo(gw[0]).Within(1e-3 * gw[0].Max(Math.Abs)), "ITP differs from GAIT-prop on leaky-ReLU layers");
-    }
-
-    /// <summary>Gauss-Jordan elimination with partial pivoting on [A | I] (independent of the rule's LU inverse).</summary>
-    private static double[] Invert(double[] a, int n)
-    {
-        var m = new double[n, 2 * n];
-        for (int i = 0; i < n; i++) { for (int j = 0; j < n; j++) m[i, j] = a[i * n + j]; m[i, n + i] = 1; }
-        for (int c = 0; c < n; c++)
-        {
-            int p = c;
-            for (int r = c + 1; r < n; r++) if (Math.Abs(m[r, c]) > Math.Abs(m[p, c])) p = r;
-            for (int j = 0; j < 2 * n; j++) (m[c, j], m[p, j]) = (m[p, j], m[c, j]);
-            double pivot = m[c, c];
-            for (int j = 0; j < 2 * n; j++) m[c, j] /= pivot;
-            for (int r = 0; r < n; r++)
-            {
-                if (r == c) continue;
-                double factor = m[r, c];
-                for (int j = 0; j < 2 * n; j++) m[r, j] -= factor * m[c, j];
-            }
-        }
-        var inv = new double[n * n];
-        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) inv[i * n + j] = m[i, n + j];
-        return inv;
     }
 
     /// <summary>
