@@ -26,6 +26,7 @@ public static class PlasticityServiceCollectionExtensions
         services.AddPlugin<ICreditAssignmentRule, FeedbackAlignment>("feedback-alignment", PluginLifetime.PerUse);
         services.AddPlugin<ICreditAssignmentRule, DirectFeedbackAlignment>("direct-feedback-alignment", PluginLifetime.PerUse);
         services.AddPlugin<ICreditAssignmentRule, GaitProp>("gait-prop", PluginLifetime.PerUse);
+        services.AddPlugin<ICreditAssignmentRule, IncrementalTargetPropagation>("itp", PluginLifetime.PerUse);
         services.AddPlugin<ICreditAssignmentRule, CorrelativeInfomax>("correlative-infomax", PluginLifetime.PerUse);
 
         services.AddPlugin<ISynapticRule, Stdp>("stdp");

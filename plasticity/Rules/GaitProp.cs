@@ -27,6 +27,7 @@ namespace BioSim.Plasticity.Rules;
 /// crosses the kink). The trainer refreshes the inverses W_l⁻¹ (l = 2 … L; layer 1 is never inverted)
 /// after every optimiser step through <see cref="IUpdateListener"/>, as the official code recomputes them
 /// with a full inverse after every update; they are the rule's checkpointed state ("Winv{l}").
+/// <see cref="IncrementalTargetPropagation"/> ("itp") is this rule with k_l = γ.
 /// <para>
 /// Numerics: e_{l−1} is computed as s_l⁻¹ W_l⁻¹ (f⁻¹(y_l) − f⁻¹(u_l)) with u_l = y_l − k_l ⊙ e_l. That is
 /// y_{l−1} − g_l⁻¹(u_l) with y_{l−1} replaced by g_l⁻¹(y_l), equal when the inverse is exact, but it never
@@ -44,14 +45,27 @@ namespace BioSim.Plasticity.Rules;
 /// with taskOutputs 10) and use Adam without bias correction (β₁ 0.9, β₂ 0.99, ε 1e-8, η 1e-4, batch 60).
 /// </para>
 /// </summary>
-public sealed class GaitProp : ICreditAssignmentRule, IUpdateListener
+public class GaitProp : ICreditAssignmentRule, IUpdateListener
 {
+    private readonly bool _gradientAdjusted;
+    private readonly string _name;
     private double[][] _inverse = [];
     private int[] _pivots = [];
     private double[] _work = [];
     private double[] _error = [];
     private double[] _difference = [];
     private double[] _gram = [];
+
+    /// <summary>GAIT-prop: the increment k_l = γ f′(a_l)².</summary>
+    public GaitProp() : this(gradientAdjusted: true, "gait-prop") { }
+
+    /// <summary>For <see cref="IncrementalTargetPropagation"/>: <paramref name="gradientAdjusted"/> false makes the increment
+    /// k_l = γ (no f′² weighting); <paramref name="name"/> is the rule's catalogue name, used in messages.</summary>
+    private protected GaitProp(bool gradientAdjusted, string name)
+    {
+        _gradientAdjusted = gradientAdjusted;
+        _name = name;
+    }
 
     /// <summary>γ, the size of the target increment (0 &lt; γ ≤ 1; the published runs use 1e-3).</summary>
     public double Gamma { get; init; } = 1e-3;
@@ -67,10 +81,10 @@ public sealed class GaitProp : ICreditAssignmentRule, IUpdateListener
     public void Prepare(Network network, ulong seed)
     {
         if (!(Gamma > 0 && Gamma <= 1))
-            throw new ArgumentOutOfRangeException(nameof(Gamma), Gamma, "gait-prop: Gamma (γ) must lie in (0, 1]; the published runs use 1e-3.");
+            throw new ArgumentOutOfRangeException(nameof(Gamma), Gamma, $"{_name}: Gamma (γ) must lie in (0, 1]; the published runs use 1e-3.");
         if (!(Orthogonality >= 0) || !double.IsFinite(Orthogonality))
-            throw new ArgumentOutOfRangeException(nameof(Orthogonality), Orthogonality, "gait-prop: Orthogonality (λ) must be finite and ≥ 0; the published runs use 0.1.");
-        Validate(network);
+            throw new ArgumentOutOfRangeException(nameof(Orthogonality), Orthogonality, $"{_name}: Orthogonality (λ) must be finite and ≥ 0; the published runs use 0.1.");
+        Validate(network, _name);
         int widest = network.Layers.Max(l => l.Outputs);
         _inverse = new double[network.Layers.Count][];
         _inverse[0] = [];
@@ -89,7 +103,7 @@ public sealed class GaitProp : ICreditAssignmentRule, IUpdateListener
         {
             var layer = network.Layers[l];
             if (!MatrixInverse.TryInvert(layer.Weights, layer.Outputs, _inverse[l], _pivots, _work))
-                throw new InvalidOperationException($"gait-prop: the weights of {layer.Name} are singular (or not finite), so its inverse does not exist; lower the learning rate or raise the orthogonality penalty λ.");
+                throw new InvalidOperationException($"{_name}: the weights of {layer.Name} are singular (or not finite), so its inverse does not exist; lower the learning rate or raise the orthogonality penalty λ.");
         }
     }
 
@@ -124,7 +138,7 @@ public sealed class GaitProp : ICreditAssignmentRule, IUpdateListener
             Span<double> diff = _difference.AsSpan(0, count);
             for (int i = 0; i < count; i++)
             {
-                double k = Gamma * d[i] * d[i];
+                double k = _gradientAdjusted ? Gamma * d[i] * d[i] : Gamma;
                 double u = h[i] - k * e[i];                      // (1 − k) y_l + k t_l
                 diff[i] = InverseActivation(h[i], slope) - InverseActivation(u, slope); // f⁻¹(y_l) − f⁻¹(u)
             }
@@ -190,8 +204,9 @@ public sealed class GaitProp : ICreditAssignmentRule, IUpdateListener
         }
     }
 
-    /// <summary>Throws, naming the layer and the fix, when <paramref name="network"/> cannot be trained by GAIT-prop.</summary>
-    public static void Validate(Network network)
+    /// <summary>Throws, naming the layer and the fix, when <paramref name="network"/> cannot be trained by GAIT-prop
+    /// (or by the rule named <paramref name="rule"/>, which inverts layers the same way).</summary>
+    public static void Validate(Network network, string rule = "gait-prop")
     {
         foreach (var layer in network.Layers)
         {
@@ -202,22 +217,22 @@ public sealed class GaitProp : ICreditAssignmentRule, IUpdateListener
                     : layer.Index == 1
                         ? $"make it {layer.Inputs} wide like the input (the paper's networks are 784 wide throughout)"
                         : $"make it {layer.Inputs} wide like the layer below";
-                throw new ArgumentException($"gait-prop needs square, invertible layers: {layer.Name} maps {layer.Inputs} inputs to {layer.Outputs} units; {fix}.", nameof(network));
+                throw new ArgumentException($"{rule} needs square, invertible layers: {layer.Name} maps {layer.Inputs} inputs to {layer.Outputs} units; {fix}.", nameof(network));
             }
             if (layer.Activation is not (LeakyRelu or Identity))
-                throw new ArgumentException($"gait-prop inverts each layer's non-linearity, but {layer.Name} has activation '{layer.Activation.Name}'; use 'leaky-relu:0.1' (the paper's) or 'identity'.", nameof(network));
+                throw new ArgumentException($"{rule} inverts each layer's non-linearity, but {layer.Name} has activation '{layer.Activation.Name}'; use 'leaky-relu:0.1' (the paper's) or 'identity'.", nameof(network));
         }
     }
 
     private void CheckPrepared(Network network)
     {
         if (_inverse.Length != network.Layers.Count)
-            throw new InvalidOperationException($"gait-prop holds inverses for {_inverse.Length} layers but the network has {network.Layers.Count}; call Prepare(network) first.");
+            throw new InvalidOperationException($"{_name} holds inverses for {_inverse.Length} layers but the network has {network.Layers.Count}; call Prepare(network) first.");
         for (int l = 1; l < network.Layers.Count; l++)
         {
             var layer = network.Layers[l];
             if (_inverse[l].Length != layer.Weights.Length || layer.Outputs > _pivots.Length)
-                throw new InvalidOperationException($"gait-prop: the inverse held for layer {l + 1} has {_inverse[l].Length} entries but {layer.Name} needs {layer.Weights.Length}; call Prepare(network) for this network.");
+                throw new InvalidOperationException($"{_name}: the inverse held for layer {l + 1} has {_inverse[l].Length} entries but {layer.Name} needs {layer.Weights.Length}; call Prepare(network) for this network.");
         }
     }
 
