@@ -143,23 +143,32 @@ internal static class RunCommand
             return session.Interrupted($"{output} holds every block up to a checkpoint written at the interruption: continue with biosim resume {output}");
         }
         PrintSummary(summary);
-        if (result.GetValue(options.Json))
-        {
-            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
-            {
-                neurons = summary.Neurons,
-                synapses = summary.Synapses,
-                spikes = summary.Spikes,
-                rate_hz = summary.MeanRateHz,
-                build_s = summary.BuildTime.TotalSeconds,
-                sim_s = summary.SimulationTime.TotalSeconds,
-                threads = session.Threads ?? experimentThreads,
-                output = summary.Output,
-                populations = summary.Populations.Select(p => new { name = p.Name, size = p.Size, spikes = p.Spikes, rate_hz = p.MeanRateHz, adaptive_steps = p.AdaptiveSteps,
-                    counters = p.Counters?.ToDictionary(c => c.Name, c => c.Value) }),
-            }));
-        }
+        if (result.GetValue(options.Json)) PrintJson(summary, session.Threads ?? experimentThreads);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The one JSON line of <c>--json</c>; a split run adds <c>processes</c> and <c>neurons_per_process</c>.</summary>
+    private static void PrintJson(RunSummary summary, int? threads)
+    {
+        var json = System.Text.Json.JsonSerializer.SerializeToNode(new
+        {
+            neurons = summary.Neurons,
+            synapses = summary.Synapses,
+            spikes = summary.Spikes,
+            rate_hz = summary.MeanRateHz,
+            build_s = summary.BuildTime.TotalSeconds,
+            sim_s = summary.SimulationTime.TotalSeconds,
+            threads,
+            output = summary.Output,
+            populations = summary.Populations.Select(p => new { name = p.Name, size = p.Size, spikes = p.Spikes, rate_hz = p.MeanRateHz, adaptive_steps = p.AdaptiveSteps,
+                counters = p.Counters?.ToDictionary(c => c.Name, c => c.Value) }),
+        })!.AsObject();
+        if (summary.NeuronsPerProcess is { } shares)
+        {
+            json["processes"] = shares.Count;
+            json["neurons_per_process"] = new System.Text.Json.Nodes.JsonArray(shares.Select(n => (System.Text.Json.Nodes.JsonNode?)n).ToArray());
+        }
+        Console.WriteLine(json.ToJsonString());
     }
 
     /// <summary>
@@ -214,23 +223,7 @@ internal static class RunCommand
         if (!lead) return ExitCodes.Ok;
         PrintSummary(summary);
         Console.WriteLine($"  split over {mpi.Size} processes: {string.Join(", ", summary.NeuronsPerProcess!)} neurons");
-        if (result.GetValue(options.Json))
-        {
-            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
-            {
-                neurons = summary.Neurons,
-                synapses = summary.Synapses,
-                spikes = summary.Spikes,
-                rate_hz = summary.MeanRateHz,
-                build_s = summary.BuildTime.TotalSeconds,
-                sim_s = summary.SimulationTime.TotalSeconds,
-                threads = session.Threads ?? experimentThreads,
-                processes = mpi.Size,
-                neurons_per_process = summary.NeuronsPerProcess,
-                output = summary.Output,
-                populations = summary.Populations.Select(p => new { name = p.Name, size = p.Size, spikes = p.Spikes, rate_hz = p.MeanRateHz }),
-            }));
-        }
+        if (result.GetValue(options.Json)) PrintJson(summary, session.Threads ?? experimentThreads);
         return ExitCodes.Ok;
     }
 
