@@ -341,7 +341,11 @@ public sealed class ComparisonReader(Catalogue catalogue)
                     : optimiser with { LearningRate = lr, Description = optimiser.Description };
                 own = own with { Description = own.Create(catalogue).Description };
             }
-            list.Add(new RuleSpec(name, label, options, init, l2, own));
+            var spec = new RuleSpec(name, label, options, init, l2, own);
+            if (spec.Create(catalogue) is Plasticity.Rules.INetworkConstraint constraint
+                && constraint.Check(task.Inputs, architecture.LayerSpecs(catalogue)) is { } problem)
+                throw f.Error(path, $"{problem} (the architecture is {task.Inputs}-{string.Join("-", architecture.Layers)} {architecture.Activation}, output {architecture.OutputActivation}{(architecture.Bias ? ", with biases" : "")})");
+            list.Add(spec);
         }
         if (list.Count == 0) throw f.Error("rules", $"name at least one rule; known: {string.Join(", ", known)}");
         return list;

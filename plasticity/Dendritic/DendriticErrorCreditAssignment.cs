@@ -54,7 +54,7 @@ namespace BioSim.Plasticity.Dendritic;
 /// Prediction (<see cref="Infer"/>, used for the test accuracy) is the circuit's fixed point without a target, in both modes
 /// (the state the continuous dynamics relax to within a sample).
 /// </summary>
-public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInferenceRule, IFeedbackMatrixRule
+public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInferenceRule, IFeedbackMatrixRule, INetworkConstraint
 {
     private const string Component = "dendritic-error";
 
@@ -168,17 +168,9 @@ public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInf
         int L = _layers;
         _n = new int[L + 1];
         _n[0] = network.InputSize;
-        for (int l = 1; l <= L; l++)
-        {
-            var layer = network.Layers[l - 1];
-            _n[l] = layer.Outputs;
-            if (layer.Bias is not null) throw new ArgumentException($"dendritic-error: {layer.Name} has a bias, but the microcircuit's cells have none; set \"bias\": false in the architecture.", nameof(network));
-            if (layer.Scale != 1.0) throw new ArgumentException($"dendritic-error: {layer.Name} has output_scale {layer.Scale}; the microcircuit needs 1.", nameof(network));
-            string act = layer.Activation.Name;
-            if (l == L && act != "identity") throw new ArgumentException($"dendritic-error: the output layer's activation is '{act}', but the microcircuit's output is its somatic potential: use \"output_activation\": \"identity\".", nameof(network));
-            if (l < L && act != "softplus" && act != "logistic") throw new ArgumentException($"dendritic-error: {layer.Name} has activation '{act}'; the microcircuit's rate functions are softplus (the paper's soft rectifier) and logistic.", nameof(network));
-            if (l < L && act != network.Layers[0].Activation.Name) throw new ArgumentException($"dendritic-error: every hidden layer needs the same rate function; layer 1 has '{network.Layers[0].Activation.Name}', {layer.Name} '{act}'.", nameof(network));
-        }
+        for (int l = 1; l <= L; l++) _n[l] = network.Layers[l - 1].Outputs;
+        if (Check(network.InputSize, [.. network.Layers.Select(x => new LayerSpec(x.Outputs, x.Activation, x.Bias is not null, x.Scale))]) is { } problem)
+            throw new ArgumentException(problem, nameof(network));
         _phi = L > 1 ? network.Layers[0].Activation : new Softplus();
         _k = new double[L + 1];
         for (int l = 1; l <= L; l++) _k[l] = l == L ? GB / (GLk + GB) : GB / (GLk + GB + GA);
@@ -231,6 +223,24 @@ public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInf
         }
         // The lateral and top-down weights follow the initial forward weights where the options tie them to them.
         Synchronise(network, initial: true);
+    }
+
+    /// <inheritdoc/>
+    public string? Check(int inputs, IReadOnlyList<LayerSpec> layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        int L = layers.Count;
+        for (int l = 1; l <= L; l++)
+        {
+            var layer = layers[l - 1];
+            string name = $"layer {l} ({(l == 1 ? inputs : layers[l - 2].Size)} → {layer.Size})", act = layer.Activation.Name;
+            if (layer.Bias) return $"dendritic-error: {name} has a bias, but the microcircuit's cells have none; set \"bias\": false in the architecture.";
+            if (layer.Scale != 1.0) return $"dendritic-error: {name} has output_scale {layer.Scale}; the microcircuit needs 1.";
+            if (l == L && act != "identity") return $"dendritic-error: the output layer's activation is '{act}', but the microcircuit's output is its somatic potential: use \"output_activation\": \"identity\".";
+            if (l < L && act != "softplus" && act != "logistic") return $"dendritic-error: {name} has activation '{act}'; the microcircuit's rate functions are softplus (the paper's soft rectifier) and logistic.";
+            if (l < L && act != layers[0].Activation.Name) return $"dendritic-error: every hidden layer needs the same rate function; layer 1 has '{layers[0].Activation.Name}', {name} '{act}'.";
+        }
+        return null;
     }
 
     /// <summary>Checks every option, naming the bad one.</summary>

@@ -273,4 +273,19 @@ public sealed class DendriticErrorCompareTests
         ex = Assert.Throws<ArgumentException>(() => new DendriticErrorCreditAssignment().Prepare(bias, 1));
         Assert.That(ex!.Message, Does.Contain("\"bias\": false"));
     }
+
+    /// <summary>The same check when a comparison file is read: one error at the rule's entry, before anything runs.</summary>
+    [Test]
+    public void AComparisonOfANetworkTheCircuitCannotBeIsRefusedWhenRead()
+    {
+        using var services = BioSim.Workflows.BioSimServiceCollectionExtensions.BuildBioSimServices();
+        var reader = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<BioSim.IO.Compare.ComparisonReader>(services);
+        const string json = """
+            {"task": {"type": "teacher-student", "teacher": "tanh", "inputs": 20, "hidden": 8, "outputs": 4, "train_samples": 40, "test_samples": 20, "seed": 3},
+             "architecture": {"layers": [12, 4], "activation": "tanh", "loss": "mse", "bias": false}, "optimiser": {"type": "sgd"}, "lr": 0.01,
+             "batch": 4, "epochs": 1, "seeds": [1], "rules": ["backprop", "dendritic-error"]}
+            """;
+        var ex = Assert.Throws<BioSim.IO.Experiments.ExperimentException>(() => reader.Read(json, "bad.json"));
+        Assert.That(ex!.Message, Does.Contain("bad.json").And.Contain("rules[1]").And.Contain("'tanh'").And.Contain("softplus"));
+    }
 }
