@@ -48,7 +48,8 @@ internal static class PlotCommand
 
         var multiplot = new Multiplot();
         bool weightTraces = weights is not null && file.Exists(weights + "/data");
-        bool weightHistogram = weights is not null && file.Exists(weights + "/final");
+        // A run that has not completed holds NaN in /final (created at the start, filled at the end).
+        bool weightHistogram = weights is not null && file.Exists(weights + "/final") && !file.ReadDataset<double>(weights + "/final").Any(double.IsNaN);
         var apical = ApicalErrorTraces.From(reports);
         int panels = (spikes.Count > 0 ? 1 : 0) + (reports.Count > 0 ? 1 : 0) + (apical.Count > 0 ? 1 : 0) + (weightHistogram ? 1 : 0) + (weightTraces ? 1 : 0);
         multiplot.AddPlots(panels);

@@ -295,7 +295,16 @@ public abstract class NeuronPopulation : IPopulation
     {
         foreach (var r in _rings) r.Advance(ZeroesInputWhileReading);
         if (_injected is not null) AdvanceCurrent();
-        TimedInput?.Advance();
+        if (TimedInput is not null)
+        {
+            EndTimedStep();
+            TimedInput.Advance();
+        }
+    }
+
+    /// <summary>Called at the end of each step in exact timing, before <see cref="TimedInput"/> moves to the next step.</summary>
+    protected virtual void EndTimedStep()
+    {
     }
 
     /// <summary>Copies every recorded variable (under prefix + its name), every hidden state array and the pending input of each

@@ -24,6 +24,7 @@ public sealed partial class Projection : ITransmitter
     private DelayRing? _ring;
     private double[]? _direct;
     private bool _exact;
+    private bool _rowsSorted;
     private TimedEventBuffer? _queue;
     private int _port;
 
@@ -137,6 +138,7 @@ public sealed partial class Projection : ITransmitter
         _direct = null;
         _exact = false;
         _queue = null;
+        _rowsSorted = RowsSortedByTarget();
         if (_delaysMs is null)
         {
             _uniformDelaySteps = Steps(_delay, dt);
@@ -237,6 +239,84 @@ public sealed partial class Projection : ITransmitter
             int i = ids[n];
             for (int k = _rowStart[i]; k < _rowStart[i + 1]; k++) _ring.Slot(_delaySteps[k])[_targets[k]] += Weight(k);
         }
+    }
+
+    /// <inheritdoc/>
+    public string? TargetName => Target.Name;
+
+    /// <inheritdoc/>
+    /// <remarks>True in grid timing when every row lists its targets in ascending order (as the connectivity rules build
+    /// them): a range's synapses are then one contiguous piece of each row, found by binary search.</remarks>
+    public bool CanTransmitByTargetRange => !_exact && _rowsSorted;
+
+    /// <inheritdoc/>
+    public long Deliveries(SpikeList spikes)
+    {
+        long n = 0;
+        foreach (int i in spikes.Ids) n += _rowStart[i + 1] - _rowStart[i];
+        return n;
+    }
+
+    /// <inheritdoc/>
+    public void TransmitRange(SpikeList spikes, int start, int end)
+    {
+        if (spikes.Count == 0) return;
+        if (!CanTransmitByTargetRange) throw new InvalidOperationException($"Projection '{Name}' cannot deliver by target range.");
+        var ring = Target.Input(Receptor);
+        var ids = spikes.Ids;
+        Span<double> slot = default;
+        if (_delaySteps is null)
+        {
+            var direct = _uniformDelaySteps == 0 && Target is Populations.NeuronPopulation population ? population.DirectInput(Receptor) : null;
+            slot = direct is not null ? direct.AsSpan() : ring.Slot(_uniformDelaySteps);
+        }
+        for (int n = 0; n < ids.Length; n++)
+        {
+            int i = ids[n];
+            int rowStart = _rowStart[i];
+            var row = _targets.AsSpan(rowStart, _rowStart[i + 1] - rowStart);
+            int a = LowerBound(row, start), b = LowerBound(row, end);
+            if (a == b) continue;
+            if (_delaySteps is not null)
+            {
+                for (int k = rowStart + a; k < rowStart + b; k++) ring.Slot(_delaySteps[k])[_targets[k]] += Weight(k);
+            }
+            else if (_weights is null)
+            {
+                foreach (int target in row[a..b]) slot[target] += _uniformWeight;
+            }
+            else
+            {
+                var w = _weights.AsSpan(rowStart + a, b - a);
+                var piece = row[a..b];
+                for (int k = 0; k < piece.Length; k++) slot[piece[k]] += w[k];
+            }
+        }
+    }
+
+    /// <summary>The first position in the ascending <paramref name="row"/> whose target is at least <paramref name="value"/>.</summary>
+    private static int LowerBound(ReadOnlySpan<int> row, int value)
+    {
+        int lo = 0, hi = row.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (row[mid] < value) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    private bool RowsSortedByTarget()
+    {
+        for (int i = 0; i + 1 < _rowStart.Length; i++)
+        {
+            for (int k = _rowStart[i] + 1; k < _rowStart[i + 1]; k++)
+            {
+                if (_targets[k] < _targets[k - 1]) return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>Exact timing: one timed event per synapse of each spike's row, at the spike's time plus the synapse's delay.</summary>

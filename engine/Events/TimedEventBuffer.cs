@@ -25,6 +25,8 @@ public sealed class TimedEventBuffer
     private TimedEvent[] _sorted = new TimedEvent[64];
     private int _head;
     private long _step;
+    private ILinearTimedInput? _linear;
+    private long[]? _chainStamp;
 
     /// <param name="targets">Number of target elements.</param>
     /// <param name="ports">Number of input ports (receptors) of each target.</param>
@@ -66,8 +68,81 @@ public sealed class TimedEventBuffer
     /// <summary>Index of the step whose events are <see cref="Current"/>.</summary>
     public long Step => _step;
 
-    /// <summary>The events arriving during the current step, sorted by (target, time, order added).</summary>
+    /// <summary>The events arriving during the current step, sorted by (target, time, order added); in linear mode
+    /// (<see cref="UseLinearResponse"/>) in the order added.</summary>
     public ReadOnlySpan<TimedEvent> Current => _slots[_head].AsSpan(0, _counts[_head]);
+
+    /// <summary>The slot holding the current step (what <see cref="ILinearTimedInput.Accumulate"/> was told for its events).</summary>
+    public int CurrentSlot => _head;
+
+    /// <summary>
+    /// Linear mode: from now on every queued event is also handed to <paramref name="target"/> as it arrives, and the
+    /// current step is no longer sorted; a target's events are found with <see cref="EventsOf"/>. Call before any event
+    /// is queued.
+    /// </summary>
+    public void UseLinearResponse(ILinearTimedInput target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (PendingCount > 0) throw new InvalidOperationException("Linear mode must be chosen before any event is queued.");
+        _linear = target;
+        _chainHead = new int[Targets];
+        _chainStamp = new long[Targets];
+        Array.Fill(_chainStamp, -1);
+    }
+
+    /// <summary>Whether the buffer is in linear mode (<see cref="UseLinearResponse"/>).</summary>
+    public bool IsLinear => _linear is not null;
+
+    /// <summary>
+    /// Linear mode: the events of the current step for <paramref name="target"/>, sorted by (time, order added), in
+    /// <paramref name="scratch"/> (grown when needed). Safe to call from several threads for different targets with
+    /// their own scratch arrays.
+    /// </summary>
+    public ReadOnlySpan<TimedEvent> EventsOf(int target, ref TimedEvent[] scratch)
+    {
+        if (_linear is null) throw new InvalidOperationException("EventsOf needs linear mode.");
+        if (_chainStamp![target] != _step) return [];
+        var events = Current;
+        int n = 0;
+        for (int e = _chainHead![target]; e >= 0; e = _next[e])
+        {
+            if (n == scratch.Length) Array.Resize(ref scratch, Math.Max(8, 2 * n));
+            // Insertion by (time, order added): the chain runs newest first, so most events go to the front.
+            var x = events[e];
+            int b = n - 1;
+            while (b >= 0 && (scratch[b].Time > x.Time || (scratch[b].Time == x.Time && scratch[b].Sequence > x.Sequence)))
+            {
+                scratch[b + 1] = scratch[b];
+                b--;
+            }
+            scratch[b + 1] = x;
+            n++;
+        }
+        return scratch.AsSpan(0, n);
+    }
+
+    /// <summary>Linear mode: chains the current step's events by target (O(events), no sort), for <see cref="EventsOf"/>.</summary>
+    private void ChainCurrent()
+    {
+        int count = _counts[_head];
+        if (_next.Length < count) _next = new int[Math.Max(count, 2 * _next.Length)];
+        var events = _slots[_head].AsSpan(0, count);
+        for (int e = 0; e < count; e++)
+        {
+            int target = events[e].Target;
+            if (_chainStamp![target] != _step)
+            {
+                _chainStamp[target] = _step;
+                _chainHead![target] = -1;
+            }
+            _next[e] = _chainHead![target];
+            _chainHead[target] = e;
+        }
+    }
+
+    /// <summary>The time left in its step (ms, in [0, dt]) of an event at <paramref name="time"/> queued <paramref name="ahead"/>
+    /// steps after the current one: one that rounds into an earlier step is taken at its step's start (all of it left).</summary>
+    private double Remaining(double time, long ahead) => Dt - Math.Clamp(time - (_step + ahead) * Dt, 0, Dt);
 
     /// <summary>Pending events in every slot.</summary>
     public int PendingCount
@@ -100,7 +175,8 @@ public sealed class TimedEventBuffer
     /// </summary>
     public void Add(int target, int port, double time, double weight)
     {
-        int s = SlotOf(time);
+        int s = SlotOf(time, out long ahead);
+        _linear?.Accumulate(s, new ReadOnlySpan<int>(in target), port, Remaining(time, ahead), weight);
         ref var slot = ref _slots[s];
         int count = _counts[s];
         if (count == slot.Length) Array.Resize(ref slot, count * 2);
@@ -113,7 +189,8 @@ public sealed class TimedEventBuffer
     public void AddRow(ReadOnlySpan<int> targets, int port, double time, double weight)
     {
         if (targets.IsEmpty) return;
-        int s = SlotOf(time);
+        int s = SlotOf(time, out long ahead);
+        _linear?.Accumulate(s, targets, port, Remaining(time, ahead), weight);
         ref var slot = ref _slots[s];
         int count = _counts[s];
         if (count + targets.Length > slot.Length) Array.Resize(ref slot, Math.Max(2 * slot.Length, count + targets.Length));
@@ -134,15 +211,21 @@ public sealed class TimedEventBuffer
         ref var slot = ref _slots[_head];
         int count = _counts[_head];
         if (count + events.Count > slot.Length) Array.Resize(ref slot, Math.Max(2 * slot.Length, count + events.Count));
-        for (int k = 0; k < events.Count; k++) slot[count + k] = events[k] with { Sequence = count + k };
+        for (int k = 0; k < events.Count; k++)
+        {
+            var e = events[k];
+            slot[count + k] = e with { Sequence = count + k };
+            int target = e.Target;
+            _linear?.Accumulate(_head, new ReadOnlySpan<int>(in target), e.Port, Remaining(e.Time, 0), e.Weight);
+        }
         _counts[_head] = count + events.Count;
-        SortCurrent();
+        Arrange();
     }
 
-    private int SlotOf(double time)
+    private int SlotOf(double time, out long ahead)
     {
         long n = (long)Math.Floor(time / Dt);
-        long ahead = n - _step;
+        ahead = n - _step;
         if (ahead < 1) ahead = 1;
         if (ahead >= SlotCount)
         {
@@ -158,7 +241,14 @@ public sealed class TimedEventBuffer
         _counts[_head] = 0;
         _head = _head + 1 == SlotCount ? 0 : _head + 1;
         _step++;
-        SortCurrent();
+        Arrange();
+    }
+
+    /// <summary>Makes the current step's events ready to be taken: sorted, or chained by target in linear mode.</summary>
+    private void Arrange()
+    {
+        if (_linear is not null) ChainCurrent();
+        else SortCurrent();
     }
 
     private void SortCurrent()
@@ -269,5 +359,19 @@ public sealed class TimedEventBuffer
             _counts[s] = count + 1;
             r += 5;
         }
+        if (_linear is null) return;
+        // Linear mode: the target's accumulated effects are those of the pending events, summed in the order they were
+        // added (which Save kept, as the current step is not sorted in this mode): replaying them gives the same bits.
+        _linear.ClearAccumulated();
+        for (int k = 0; k < SlotCount; k++)
+        {
+            foreach (var e in _slots[k].AsSpan(0, _counts[k]))
+            {
+                int target = e.Target;
+                _linear.Accumulate(k, new ReadOnlySpan<int>(in target), e.Port, Remaining(e.Time, k), e.Weight);
+            }
+        }
+        Array.Fill(_chainStamp!, -1);
+        ChainCurrent();
     }
 }

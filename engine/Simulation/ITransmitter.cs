@@ -17,6 +17,25 @@ public interface ITransmitter
     /// <summary>Delivers the spikes emitted by the source in the current step.</summary>
     void Transmit(SpikeList spikes);
 
+    /// <summary>The target population's name, or null when the transmitter does not name one (it is then never split by
+    /// target range).</summary>
+    string? TargetName => null;
+
+    /// <summary>Whether <see cref="TransmitRange"/> may be used in grid timing (prepared with <see cref="Prepare"/>): each
+    /// target then receives its inputs in exactly the order <see cref="Transmit"/> would add them, so splitting the
+    /// delivery by target range over threads never changes a sum.</summary>
+    bool CanTransmitByTargetRange => false;
+
+    /// <summary>The synaptic deliveries <see cref="Transmit"/> makes for <paramref name="spikes"/> (used to decide whether
+    /// spreading the delivery over threads pays); 0 when unknown.</summary>
+    long Deliveries(SpikeList spikes) => 0;
+
+    /// <summary>Delivers the spikes of the current step, like <see cref="Transmit"/>, to the targets in
+    /// [<paramref name="start"/>, <paramref name="end"/>) only. Called for disjoint ranges in parallel when
+    /// <see cref="CanTransmitByTargetRange"/>.</summary>
+    void TransmitRange(SpikeList spikes, int start, int end) =>
+        throw new NotSupportedException($"{GetType().Name} cannot deliver by target range.");
+
     /// <summary>Longest delay, ms (sizes the timed-event queues of <see cref="SpikeTiming.Exact"/>).</summary>
     double MaxDelayMs => throw new NotSupportedException($"{GetType().Name} does not support exact spike timing.");
 

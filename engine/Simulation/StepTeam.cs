@@ -23,6 +23,10 @@ namespace BioSim.Engine.Simulation;
 /// they end, so a simulation that is dropped without disposal leaves no thread behind. The next round
 /// starts them again.
 /// </para>
+/// <para>
+/// A team can run several jobs (<see cref="AddJob"/>), one per round: the simulation advances its cells in one and
+/// delivers the step's spikes, split by target range, in another. Each job has its own chunk count and home ranges.
+/// </para>
 /// </summary>
 public sealed class StepTeam : IDisposable
 {
@@ -32,17 +36,15 @@ public sealed class StepTeam : IDisposable
     /// <summary>Yielding spins before a worker blocks (~tens of µs: longer than the sequential part of a step).</summary>
     private const int SpinsBeforeBlocking = 200;
 
-    private readonly Action<int> _run;
-    private readonly int _count;
+    private readonly List<(int Count, Action<int> Run, int[] HomeStart)> _jobs = [];
     private readonly Worker[] _workers;
     private readonly Lock _lock = new();
 
-    // High 32 bits: the round; low 32 bits: unused (kept so rounds are published as before).
+    // High 32 bits: the round; low 32 bits: the job it runs.
     private long _state;
     // One counter per thread (caller = 0, worker w = w + 1), a cache line apart: high 32 bits the round, low 32 bits
-    // the next chunk of that thread's home range [_homeStart[t], _homeStart[t + 1]).
+    // the next chunk of that thread's home range [homeStart[t], homeStart[t + 1]) of the round's job.
     private readonly long[] _next;
-    private readonly int[] _homeStart;
     private const int Stride = 16;
     private int _done;
     private Exception? _failure;
@@ -50,35 +52,51 @@ public sealed class StepTeam : IDisposable
 
     /// <param name="workers">Threads besides the caller's.</param>
     /// <param name="count">Chunks per round.</param>
-    /// <param name="run">Runs chunk c; called from several threads at once, never twice for the same chunk in a round.</param>
+    /// <param name="run">Runs chunk c; called from several threads at once, never twice for the same chunk in a round.
+    /// This is job 0; <see cref="AddJob"/> adds others.</param>
     public StepTeam(int workers, int count, Action<int> run)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
-        _run = run;
-        _count = count;
         _workers = new Worker[workers];
         for (int w = 0; w < workers; w++) _workers[w] = new Worker(this, w);
-        int threads = workers + 1;
-        _next = new long[threads * Stride];
-        _homeStart = new int[threads + 1];
-        for (int t = 0; t <= threads; t++) _homeStart[t] = (int)((long)count * t / threads);
+        _next = new long[(workers + 1) * Stride];
+        AddJob(count, run);
     }
 
-    /// <summary>Runs every chunk once, on the workers and the calling thread; returns when all are done.
-    /// An exception thrown by a chunk is rethrown here (the first one) after the round has finished.</summary>
-    public void Run()
+    /// <summary>Threads of the team, the caller's included.</summary>
+    public int Threads => _workers.Length + 1;
+
+    /// <summary>Adds a job of <paramref name="count"/> chunks run by <paramref name="run"/> (called as for the constructor's
+    /// job) and returns its number for <see cref="Run(int)"/>. Thread t's home range is the t-th of equal contiguous ranges.
+    /// Not thread-safe: add jobs before the first round.</summary>
+    public int AddJob(int count, Action<int> run)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        int threads = Threads;
+        var homeStart = new int[threads + 1];
+        for (int t = 0; t <= threads; t++) homeStart[t] = (int)((long)count * t / threads);
+        _jobs.Add((count, run, homeStart));
+        return _jobs.Count - 1;
+    }
+
+    /// <summary>Runs every chunk of job <paramref name="job"/> (0: the constructor's) once, on the workers and the calling
+    /// thread; returns when all are done. An exception thrown by a chunk is rethrown here (the first one) after the round
+    /// has finished.</summary>
+    public void Run(int job = 0)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        var homeStart = _jobs[job].HomeStart;
         _done = 0;
         _failure = null;
         long round = (Volatile.Read(ref _state) >> 32) + 1;
-        for (int t = 0; t + 1 < _homeStart.Length; t++) Volatile.Write(ref _next[t * Stride], round << 32 | (uint)_homeStart[t]);
-        Interlocked.Exchange(ref _state, round << 32); // full fence: everything written before is visible to a worker that sees the round
+        for (int t = 0; t + 1 < homeStart.Length; t++) Volatile.Write(ref _next[t * Stride], round << 32 | (uint)homeStart[t]);
+        Interlocked.Exchange(ref _state, round << 32 | (uint)job); // full fence: everything written before is visible to a worker that sees the round
         foreach (var worker in _workers) worker.Wake();
 
-        Claim(round, 0);
+        Claim(round, job, 0);
+        int count = _jobs[job].Count;
         var spin = new SpinWait();
-        while (Volatile.Read(ref _done) < _count) spin.SpinOnce(sleep1Threshold: -1);
+        while (Volatile.Read(ref _done) < count) spin.SpinOnce(sleep1Threshold: -1);
         if (_failure is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
     }
 
@@ -86,13 +104,14 @@ public sealed class StepTeam : IDisposable
     /// Claims and runs chunks of <paramref name="round"/>, from thread <paramref name="home"/>'s own range first, then
     /// from the others', until none is left (or a newer round began).
     /// </summary>
-    private void Claim(long round, int home)
+    private void Claim(long round, int job, int home)
     {
-        int threads = _homeStart.Length - 1;
+        var (_, run, homeStart) = _jobs[job];
+        int threads = homeStart.Length - 1;
         for (int k = 0; k < threads; k++)
         {
             int t = (home + k) % threads;
-            int end = _homeStart[t + 1];
+            int end = homeStart[t + 1];
             ref long next = ref _next[t * Stride];
             while (true)
             {
@@ -103,7 +122,7 @@ public sealed class StepTeam : IDisposable
                 if (Interlocked.CompareExchange(ref next, state + 1, state) != state) continue;
                 try
                 {
-                    _run(chunk);
+                    run(chunk);
                 }
                 catch (Exception e)
                 {
@@ -154,22 +173,22 @@ public sealed class StepTeam : IDisposable
         {
             while (true)
             {
-                long round = WaitForRound();
-                if (round < 0) return;
-                _seen = round;
-                team.Claim(round, index + 1);
+                long state = WaitForRound();
+                if (state < 0) return;
+                _seen = state >> 32;
+                team.Claim(_seen, (int)(state & 0xFFFF_FFFF), index + 1);
             }
         }
 
-        /// <summary>The next round, or −1 when the thread should end (disposed, or idle too long).</summary>
+        /// <summary>The next round's state word (round and job), or −1 when the thread should end (disposed, or idle too long).</summary>
         private long WaitForRound()
         {
             var spin = new SpinWait();
             int spins = 0;
             while (true)
             {
-                long round = Volatile.Read(ref team._state) >> 32;
-                if (round != _seen) return round;
+                long state = Volatile.Read(ref team._state);
+                if (state >> 32 != _seen) return state;
                 if (team._disposed) return Exit();
                 if (spins++ < SpinsBeforeBlocking)
                 {

@@ -43,7 +43,16 @@ public sealed unsafe class Hdf5File : Hdf5Location
     }
 
     /// <summary>The file name as given when it was created or opened.</summary>
-    public string FileName { get; }
+    public string FileName { get; private set; }
+
+    /// <summary>Renames the open file to <paramref name="fileName"/>, replacing a file of that name in one step (POSIX
+    /// rename): a run's output appears under its name only once it is SWMR-safe. Writing goes on through the same handle.</summary>
+    public void MoveTo(string fileName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fileName);
+        System.IO.File.Move(FileName, fileName, overwrite: true);
+        FileName = fileName;
+    }
 
     /// <summary>True when opened by <see cref="OpenReadOnly"/>: writing to the file or its objects fails.</summary>
     public bool IsReadOnly { get; }

@@ -151,6 +151,19 @@ public abstract unsafe class Hdf5Location : Hdf5Object
         using Hdf5Dataset dataset = CreateDataset(path, values);
     }
 
+    /// <summary>Writes a 1-D dataset, into the existing one at <paramref name="path"/> (in place, as SWMR writing allows) or
+    /// into a new one when there is none; an existing dataset of another length throws.</summary>
+    public void OverwriteDataset<T>(string path, ReadOnlySpan<T> values) where T : unmanaged
+    {
+        if (!Exists(path))
+        {
+            WriteDataset(path, values);
+            return;
+        }
+        using var dataset = OpenDataset(path);
+        dataset.Write(values);
+    }
+
     /// <summary>Writes a scalar UTF-8 variable-length string dataset.</summary>
     public void WriteDataset(string path, string value)
     {

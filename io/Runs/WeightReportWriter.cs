@@ -10,7 +10,7 @@ namespace BioSim.IO.Runs;
 /// <item><c>synapse_ids</c> (uint64): the synapses recorded, one per column of <c>data</c>;</item>
 /// <item><c>data</c> [frame × recorded synapse] (float64, attribute <c>units</c>) and <c>time</c> [frame] (ms), appended block by
 /// block and flushed with the rest of the file, so a killed run keeps every flushed frame;</item>
-/// <item><c>final</c> (float64, every synapse): the weights at the end of a completed run.</item>
+/// <item><c>final</c> (float64, every synapse): the weights at the end of a completed run (NaN while the run has not completed: it is created at the start, so that the end writes in place).</item>
 /// </list>
 /// </summary>
 public sealed class WeightReportWriter : IDisposable
@@ -63,7 +63,6 @@ public sealed class WeightReportWriter : IDisposable
         }
         _data.Truncate(frames);
         _time.Truncate(frames);
-        if (file.Exists(_root + "/final")) throw new InvalidDataException($"{file.FileName}: {_root}/final exists, so the run was complete");
     }
 
     /// <summary>The projection's name.</summary>
@@ -80,7 +79,7 @@ public sealed class WeightReportWriter : IDisposable
     }
 
     /// <summary>Writes the weights of every synapse at the end of the run.</summary>
-    public void WriteFinal(ReadOnlySpan<double> weights) => _file.WriteDataset(_root + "/final", weights);
+    public void WriteFinal(ReadOnlySpan<double> weights) => _file.OverwriteDataset(_root + "/final", weights);
 
     /// <summary>Closes the datasets (the file stays open).</summary>
     public void Dispose()

@@ -82,7 +82,7 @@ public sealed class NeuronDeterminismTests
         var weights = new double[pattern.SynapseCount];
         Array.Fill(weights, weight);
         var projection = new Projection("rec", "net", population, receptor, pattern, weights, 1.0);
-        var simulation = new Simulator([population], [projection], dt, threads, minElementsForThreads: 0);
+        var simulation = new Simulator([population], [projection], dt, threads, minElementsForThreads: 0, minDeliveriesForThreads: 0);
         var recorder = new Recorder();
         simulation.AddObserver(recorder);
         return (simulation, population, recorder);

@@ -29,6 +29,28 @@ public sealed class StepTeamTests
         Assert.That(wrongRound, Is.Zero, "a chunk ran in a round other than the one published");
     }
 
+    /// <summary>Two jobs of different sizes, alternating round by round (as a step's advance and delivery do): each
+    /// round runs exactly the chunks of its own job, each once.</summary>
+    [TestCase(1), TestCase(2)]
+    public void AlternatingJobsRunOnlyTheirOwnChunks(int workers)
+    {
+        var runsA = new int[7];
+        var runsB = new int[3];
+        using var team = new StepTeam(workers, runsA.Length, c => Interlocked.Increment(ref runsA[c]));
+        int b = team.AddJob(runsB.Length, c => Interlocked.Increment(ref runsB[c]));
+        Assert.That(b, Is.EqualTo(1));
+        int expectedA = 0, expectedB = 0;
+        for (int round = 0; round < 3000; round++)
+        {
+            bool runB = round % 3 == 2;
+            team.Run(runB ? b : 0);
+            if (runB) expectedB++;
+            else expectedA++;
+            Assert.That(runsA, Is.All.EqualTo(expectedA), $"job 0 after round {round}");
+            Assert.That(runsB, Is.All.EqualTo(expectedB), $"job 1 after round {round}");
+        }
+    }
+
     /// <summary>A chunk's exception reaches the caller after the round has finished (no chunk still running),
     /// and the team keeps working afterwards.</summary>
     [Test]
@@ -43,7 +65,7 @@ public sealed class StepTeamTests
             Interlocked.Increment(ref finished);
             if (fail && c == 3) throw new InvalidOperationException("chunk 3 diverged");
         });
-        var e = Assert.Throws<InvalidOperationException>(team.Run);
+        var e = Assert.Throws<InvalidOperationException>(() => team.Run());
         Assert.That(e!.Message, Is.EqualTo("chunk 3 diverged"));
         Assert.That(Volatile.Read(ref finished), Is.EqualTo(16), "every chunk finished before the exception was rethrown");
         fail = false;
@@ -113,6 +135,6 @@ public sealed class StepTeamTests
         var team = new StepTeam(1, 2, _ => { });
         team.Run();
         team.Dispose();
-        Assert.Throws<ObjectDisposedException>(team.Run);
+        Assert.Throws<ObjectDisposedException>(() => team.Run());
     }
 }

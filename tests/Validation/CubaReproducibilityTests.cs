@@ -40,6 +40,10 @@ public sealed class CubaReproducibilityTests
         var (experiment, builder) = Load();
         var one = Run(builder.Build(experiment, threads: 1).Simulator, 3000);
         var two = Run(builder.Build(experiment, threads: 2, minElementsForThreads: 0).Simulator, 3000);
+        // Every step's spikes delivered by target range over the two threads, however few.
+        var twoRanged = builder.Build(experiment, threads: 2, minElementsForThreads: 0, minDeliveriesForThreads: 0).Simulator;
+        Assert.That(twoRanged.DeliversByTargetRange, Is.True);
+        Assert.That(Run(twoRanged, 3000), Is.EqualTo(one));
         Assert.That(one, Has.Count.GreaterThan(1000));
         Assert.That(two, Is.EqualTo(one));
         var other = Run(builder.Build(experiment with { Seed = experiment.Seed + 1 }).Simulator, 3000);

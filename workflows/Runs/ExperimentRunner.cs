@@ -57,28 +57,44 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         {
             throw new IOException($"{output}: the directory '{directory}' does not exist; create it or choose another output path");
         }
-        using var file = Hdf5File.Create(output, swmr: true);
-        file.SetAttribute("experiment", experiment.Json);
-        file.SetAttribute("experiment_name", experiment.Name);
-        file.SetAttribute("experiment_file", File.Exists(experiment.File) ? Path.GetFullPath(experiment.File) : experiment.File);
-        file.SetAttribute("biosim_version", SoftwareVersion);
-        file.SetAttribute("seed", (long)experiment.Seed);
-        file.SetAttribute("dt", experiment.Dt);
-        file.SetAttribute("duration", experiment.Duration);
-        file.SetAttribute("status", RunStatus.Running.ToString());
-        file.SetAttribute("simulated", 0.0);
-
+        // The file is set up under a temporary name and renamed to the output once it is SWMR-safe (after its first
+        // checkpoint): a kill during the set-up leaves no half-made output (h5py and h5dump could not open one without
+        // h5clear), and with --force the old output stays whole until the new one replaces it.
+        string setup = output + ".setup";
+        if (File.Exists(setup)) File.Delete(setup); // left by a run killed during its set-up: nothing had been simulated
+        using var file = Hdf5File.Create(setup, swmr: true);
         using var recorder = new Recorder(experiment, sim, built.Projections);
         using var spikes = new SonataSpikeWriter(file, new AppendableDatasetOptions { DeflateLevel = experiment.Record.Compression });
         using var reports = new SonataReportWriter(file);
-        recorder.Open(file, spikes, reports);
-        sim.AddObserver(recorder);
-        file.Flush();
-        var checkpoints = new RunCheckpoints(file);
-        recorder.Checkpoint(checkpoints);
-        // Every object the run writes exists now (the first checkpoint creates both slots): from here a kill at any moment
-        // leaves every flushed block readable (Hdf5File's remarks).
-        file.StartSwmrWrite();
+        RunCheckpoints checkpoints;
+        try
+        {
+            file.SetAttribute("experiment", experiment.Json);
+            file.SetAttribute("experiment_name", experiment.Name);
+            file.SetAttribute("experiment_file", File.Exists(experiment.File) ? Path.GetFullPath(experiment.File) : experiment.File);
+            file.SetAttribute("biosim_version", SoftwareVersion);
+            file.SetAttribute("seed", (long)experiment.Seed);
+            file.SetAttribute("dt", experiment.Dt);
+            file.SetAttribute("duration", experiment.Duration);
+            file.SetAttribute("status", RunStatus.Running.ToString());
+            file.SetAttribute("simulated", 0.0);
+            recorder.Open(file, spikes, reports);
+            recorder.CreateEndObjects(file);
+            sim.AddObserver(recorder);
+            file.Flush();
+            checkpoints = new RunCheckpoints(file);
+            recorder.Checkpoint(checkpoints);
+            // Every object the run writes exists now (the first checkpoint creates both slots): from here a kill at any moment
+            // leaves every flushed block readable (Hdf5File's remarks).
+            file.StartSwmrWrite();
+            file.MoveTo(output);
+        }
+        catch
+        {
+            // Nothing was simulated: the set-up file goes (an open file can be unlinked), an existing output stays as it was.
+            File.Delete(setup);
+            throw;
+        }
         return Loop(experiment, output, file, sim, recorder, spikes, reports, checkpoints, built.SynapseCount, buildTime, progress,
             new Cadence(checkpointEvery ?? DefaultCheckpointInterval, checkpointEveryModelMs), checkpointNow, cancellation);
     }

@@ -22,7 +22,9 @@ public sealed class ModelBuilder(Catalogue catalogue)
     /// <param name="experiment">A validated experiment; an unknown population model or bad population parameters are reported as an <see cref="ExperimentException"/> against its file.</param>
     /// <param name="threads">Worker threads for the population updates; null: the experiment's "threads". Results do not depend on it.</param>
     /// <param name="minElementsForThreads">See <see cref="Simulator"/>: networks smaller than this step on one thread.</param>
-    public BuiltModel Build(Experiment experiment, int? threads = null, int minElementsForThreads = Simulator.MinElementsForThreads)
+    /// <param name="minDeliveriesForThreads">See <see cref="Simulator"/>: steps with fewer synaptic deliveries deliver on one thread.</param>
+    public BuiltModel Build(Experiment experiment, int? threads = null, int minElementsForThreads = Simulator.MinElementsForThreads,
+        int minDeliveriesForThreads = Simulator.MinDeliveriesForThreads)
     {
         var populations = new List<IDynamics>();
         foreach (var spec in experiment.Populations)
@@ -120,7 +122,8 @@ public sealed class ModelBuilder(Catalogue catalogue)
                     $"model '{spec.Model}' of population '{spec.Name}' (target of projection '{projection.Name}') does not support \"timing\": \"exact\"; only adex, hh, lif and lif-cond do; use \"grid\"");
             }
         }
-        var simulation = new Simulator(populations, projections, experiment.Dt, threads ?? experiment.Threads, minElementsForThreads, experiment.Timing);
+        var simulation = new Simulator(populations, projections, experiment.Dt, threads ?? experiment.Threads, minElementsForThreads, experiment.Timing,
+            minDeliveriesForThreads);
         return new BuiltModel(simulation, populations, projections);
     }
 

@@ -183,14 +183,30 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
     }
 
     /// <summary>At the end of a completed run: the final weights of every plastic or recorded projection, under
-    /// <c>/weights/&lt;projection&gt;/final</c> (with the synapses' source and target ids when no report wrote them).</summary>
-    public void WriteFinalWeights(Hdf5File file)
+    /// <c>/weights/&lt;projection&gt;/final</c> (with the synapses' source and target ids when no report wrote them), written into
+    /// the datasets <see cref="CreateEndObjects"/> made (or new ones, for a file from before it existed).</summary>
+    public void WriteFinalWeights(Hdf5File file) => WriteFinalWeights(file, placeholder: false);
+
+    /// <summary>
+    /// Creates, before the file switches to SWMR writing, every object the end of the run fills: <c>/weights/&lt;projection&gt;/final</c>
+    /// (NaN until the run completes) and <c>/counters/&lt;population&gt;</c> with its attributes at 0. The end of the run then
+    /// only writes in place, so a kill while it writes leaves a file that SWMR readers open (objects created in SWMR mode
+    /// are not covered by its ordering), and the run resumes from its last checkpoint as after any other kill.
+    /// </summary>
+    public void CreateEndObjects(Hdf5File file)
+    {
+        WriteFinalWeights(file, placeholder: true);
+        WriteCounters(file, placeholder: true);
+    }
+
+    private void WriteFinalWeights(Hdf5File file, bool placeholder)
     {
         foreach (var probe in _weightProbes)
         {
             if (probe.Projection is not null) continue;
             var all = new double[probe.Length];
-            for (int k = 0; k < all.Length; k++) all[k] = probe.Weight(k);
+            if (placeholder) Array.Fill(all, double.NaN);
+            else for (int k = 0; k < all.Length; k++) all[k] = probe.Weight(k);
             probe.Writer.WriteFinal(all);
         }
         foreach (var projection in projections)
@@ -198,18 +214,22 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
             var probe = _weightProbes.FirstOrDefault(p => p.Projection == projection);
             if (probe is null && projection.Plasticity is null) continue;
             var weights = new double[projection.SynapseCount];
-            for (int k = 0; k < weights.Length; k++) weights[k] = projection.Weight(k);
+            if (placeholder) Array.Fill(weights, double.NaN);
+            else for (int k = 0; k < weights.Length; k++) weights[k] = projection.Weight(k);
             if (probe is not null)
             {
                 probe.Writer.WriteFinal(weights);
                 continue;
             }
             if (projection.Name.Contains('/')) continue;
-            var (sources, targets) = Endpoints(projection);
-            using var group = file.CreateGroup("/weights/" + projection.Name);
-            group.WriteDataset("source_ids", sources);
-            group.WriteDataset("target_ids", targets);
-            group.WriteDataset("final", weights);
+            using var group = file.OpenOrCreateGroup("/weights/" + projection.Name);
+            if (!group.Exists("source_ids"))
+            {
+                var (sources, targets) = Endpoints(projection);
+                group.WriteDataset("source_ids", sources);
+                group.WriteDataset("target_ids", targets);
+            }
+            group.OverwriteDataset("final", weights);
         }
         file.Flush();
     }
@@ -243,13 +263,15 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
 
     /// <summary>Writes the event counters of the populations that keep them as attributes of <c>/counters/&lt;population&gt;</c>
     /// (synaptic events, spikes, active core-ticks, the energy estimate in pJ for neurosynaptic cores).</summary>
-    public void WriteCounters(Hdf5File file)
+    public void WriteCounters(Hdf5File file) => WriteCounters(file, placeholder: false);
+
+    private void WriteCounters(Hdf5File file, bool placeholder)
     {
         foreach (var population in sim.Populations)
         {
             if (population is not Engine.Simulation.IEventCounters counting) continue;
             using var group = file.OpenOrCreateGroup("/counters/" + population.Name);
-            foreach (var (name, value) in counting.Counters) group.SetAttribute(name, value);
+            foreach (var (name, value) in counting.Counters) group.SetAttribute(name, placeholder ? 0.0 : value);
         }
         file.Flush();
     }

@@ -93,4 +93,89 @@ public sealed partial class LifPopulation
             _second.AddInput(i);
         }
     }
+
+    /// <summary>One receptor in exact timing with the linear response: s_k q_k plus the step's summed event effect on V,
+    /// s_k decayed plus the summed effect on s_k; the sums are zeroed as they are read.</summary>
+    private readonly ref struct LinearOneReceptor(double[] s, double[] input, double q, double p, double[] inputV, bool hasInput) : IReceptorKernel
+    {
+        private readonly ref double _s = ref MemoryMarshal.GetArrayDataReference(s);
+        private readonly ref double _in = ref MemoryMarshal.GetArrayDataReference(input);
+        private readonly ref double _inV = ref MemoryMarshal.GetArrayDataReference(inputV);
+        private readonly bool _hasInput = hasInput;
+        private readonly Vector<double> _q = new(q), _p = new(p);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<double> Peek(nuint i)
+        {
+            var x = Vector.LoadUnsafe(ref _s, i) * _q;
+            if (_hasInput) x += Vector.LoadUnsafe(ref _inV, i);
+            return x;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void ApplyAndDecay(nuint i)
+        {
+            var x = Vector.LoadUnsafe(ref _s, i) * _p;
+            if (_hasInput)
+            {
+                x += Vector.LoadUnsafe(ref _in, i);
+                Vector<double>.Zero.StoreUnsafe(ref _in, i);
+                Vector<double>.Zero.StoreUnsafe(ref _inV, i);
+            }
+            x.StoreUnsafe(ref _s, i);
+        }
+
+        public void AddInput(nuint i)
+        {
+            if (!_hasInput) return;
+            Vector<double>.Zero.StoreUnsafe(ref _in, i);
+            Vector<double>.Zero.StoreUnsafe(ref _inV, i);
+        }
+    }
+
+    /// <summary>Two receptors in exact timing with the linear response (the effect on V counted once).</summary>
+    private readonly ref struct LinearTwoReceptors(double[] s1, double[] in1, double q1, double p1, double[] s2, double[] in2, double q2, double p2,
+        double[] inputV, bool hasInput) : IReceptorKernel
+    {
+        private readonly ref double _s1 = ref MemoryMarshal.GetArrayDataReference(s1);
+        private readonly ref double _in1 = ref MemoryMarshal.GetArrayDataReference(in1);
+        private readonly ref double _s2 = ref MemoryMarshal.GetArrayDataReference(s2);
+        private readonly ref double _in2 = ref MemoryMarshal.GetArrayDataReference(in2);
+        private readonly ref double _inV = ref MemoryMarshal.GetArrayDataReference(inputV);
+        private readonly bool _hasInput = hasInput;
+        private readonly Vector<double> _q1 = new(q1), _p1 = new(p1), _q2 = new(q2), _p2 = new(p2);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<double> Peek(nuint i)
+        {
+            var x = Vector.LoadUnsafe(ref _s1, i) * _q1 + Vector.LoadUnsafe(ref _s2, i) * _q2;
+            if (_hasInput) x += Vector.LoadUnsafe(ref _inV, i);
+            return x;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void ApplyAndDecay(nuint i)
+        {
+            var x1 = Vector.LoadUnsafe(ref _s1, i) * _p1;
+            var x2 = Vector.LoadUnsafe(ref _s2, i) * _p2;
+            if (_hasInput)
+            {
+                x1 += Vector.LoadUnsafe(ref _in1, i);
+                x2 += Vector.LoadUnsafe(ref _in2, i);
+                Vector<double>.Zero.StoreUnsafe(ref _in1, i);
+                Vector<double>.Zero.StoreUnsafe(ref _in2, i);
+                Vector<double>.Zero.StoreUnsafe(ref _inV, i);
+            }
+            x1.StoreUnsafe(ref _s1, i);
+            x2.StoreUnsafe(ref _s2, i);
+        }
+
+        public void AddInput(nuint i)
+        {
+            if (!_hasInput) return;
+            Vector<double>.Zero.StoreUnsafe(ref _in1, i);
+            Vector<double>.Zero.StoreUnsafe(ref _in2, i);
+            Vector<double>.Zero.StoreUnsafe(ref _inV, i);
+        }
+    }
 }

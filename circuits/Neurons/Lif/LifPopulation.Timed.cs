@@ -1,3 +1,4 @@
+using System.Numerics;
 using BioSim.Engine.Events;
 using BioSim.Engine.Simulation;
 
@@ -7,6 +8,9 @@ namespace BioSim.Circuits.Neurons.Lif;
 /// Exact spike timing (<see cref="SpikeTiming.Exact"/>): each neuron integrates the closed form up to every event that
 /// arrives inside the step, adds its weight to s_k at that time and continues (NEST's iaf_psc_exp_ps, Morrison et al. 2007).
 /// Neurons without events in the step take the grid step (identical when no input arrives).
+/// With one or two receptors and no current device (CUBA and most networks), the events' effects at the end of the step
+/// are summed as they are queued (<see cref="LinearInput"/>), so the vectorised grid loop adds them and only neurons that
+/// fire or leave refractoriness walk their events one by one; otherwise each neuron with events is handled as below.
 /// </summary>
 public sealed partial class LifPopulation
 {
@@ -16,6 +20,7 @@ public sealed partial class LifPopulation
         public int[] Targets = [];
         public double[] Saved = [];
         public double[] Kernels = [];
+        public TimedEvent[] Events = new TimedEvent[8];
     }
 
     private TimedScratch[] _scratch = [];
@@ -30,6 +35,115 @@ public sealed partial class LifPopulation
         _scratch = Enumerable.Range(0, (Size + Simulator.ChunkSize - 1) / Simulator.ChunkSize).Select(_ => new TimedScratch()).ToArray();
         double tm = _p.tau_m;
         _gainCoefficient = _tauSyn.Select(tau => Math.Abs(tau - tm) < 1e-9 * tm ? double.NaN : tau / (tau - tm)).ToArray();
+        _linear = null;
+        if (Vector.IsHardwareAccelerated && InjectedCurrent is null && _s.Length is 1 or 2)
+        {
+            _linear = new LinearInput(this, slotCount);
+            TimedInput!.UseLinearResponse(_linear);
+        }
+    }
+
+    private LinearInput? _linear;
+
+    /// <summary>
+    /// The linear response of exact timing (one or two receptors, no current device): each event's effect on V and s_k at
+    /// the end of its step, w·τ_k/(τ_k − τ_m)(e^{−h/τ_k} − e^{−h/τ_m}) and w·e^{−h/τ_k} (h the time left in the step), summed
+    /// per neuron in delivery order as the event is queued, one array per slot of the timed-event queue. A neuron that
+    /// stays below threshold and is not leaving refractoriness then takes the grid step's free evolution plus these sums,
+    /// in the vectorised loop; only the others are integrated event by event.
+    /// </summary>
+    private sealed class LinearInput(LifPopulation owner, int slots) : ILinearTimedInput
+    {
+        public readonly double[][] V = Enumerable.Range(0, slots).Select(_ => new double[owner.Size]).ToArray();
+        public readonly double[][][] S = Enumerable.Range(0, slots).Select(_ => owner._s.Select(_ => new double[owner.Size]).ToArray()).ToArray();
+        public readonly bool[] Written = new bool[slots];
+        private double _lastRemaining = double.NaN;
+        private int _lastPort = -1;
+        private double _lastV, _lastS;
+
+        public void Accumulate(int slot, ReadOnlySpan<int> targets, int port, double remaining, double weight)
+        {
+            if (port >= owner._s.Length) throw new InvalidOperationException($"Population '{owner.Name}': a current change reached the linear exact step, which takes synaptic events only.");
+            if (remaining != _lastRemaining || port != _lastPort)
+            {
+                // Events of one spike share their time: the kernels are computed once per row (or run of equal times).
+                double tm = owner._p.tau_m, em = Math.Exp(-remaining / tm), ek = Math.Exp(-remaining / owner._tauSyn[port]);
+                double c = owner._gainCoefficient[port];
+                _lastV = double.IsNaN(c) ? remaining / tm * em : c * (ek - em);
+                _lastS = ek;
+                _lastRemaining = remaining;
+                _lastPort = port;
+            }
+            double wv = weight * _lastV, ws = weight * _lastS;
+            var v = V[slot];
+            var s = S[slot][port];
+            foreach (int i in targets)
+            {
+                v[i] += wv;
+                s[i] += ws;
+            }
+            Written[slot] = true;
+        }
+
+        public void ClearAccumulated()
+        {
+            foreach (var v in V) Array.Clear(v);
+            foreach (var perPort in S)
+            {
+                foreach (var s in perPort) Array.Clear(s);
+            }
+            Array.Clear(Written);
+        }
+    }
+
+    /// <summary>The slot just consumed was zeroed while it was read.</summary>
+    protected override void EndTimedStep()
+    {
+        if (_linear is not null) _linear.Written[TimedInput!.CurrentSlot] = false;
+    }
+
+    /// <summary>
+    /// Neurons [start, end) in exact timing with the linear response: the vectorised grid loop with each step's summed
+    /// event effects added at its end; a vector with a neuron that fires or leaves refractoriness goes to the event-by-event
+    /// step, each neuron with its own events in time order (<see cref="TimedEventBuffer.EventsOf"/>).
+    /// </summary>
+    private void AdvanceLinear(TimedEventBuffer buffer, double t, double dt, int start, int end, SpikeList spikes)
+    {
+        var linear = _linear!;
+        int slot = buffer.CurrentSlot;
+        bool written = linear.Written[slot];
+        var av = linear.V[slot];
+        var scratch = _scratch[Math.Min(start / Simulator.ChunkSize, _scratch.Length - 1)];
+        double vInf = _p.E_L + _p.R_m * _p.I_e;
+        int i = _s.Length == 1
+            ? AdvanceLinearVectorised(new LinearOneReceptor(_s[0], linear.S[slot][0], _qs[0], _ps[0], av, written), buffer, scratch, t, dt, start, end, vInf, spikes)
+            : AdvanceLinearVectorised(new LinearTwoReceptors(_s[0], linear.S[slot][0], _qs[0], _ps[0], _s[1], linear.S[slot][1], _qs[1], _ps[1], av, written),
+                buffer, scratch, t, dt, start, end, vInf, spikes);
+        for (; i < end; i++)
+        {
+            if (written)
+            {
+                av[i] = 0;
+                foreach (var s in linear.S[slot]) s[i] = 0;
+            }
+            AdvanceOneTimed(i, t, dt, vInf, buffer.EventsOf(i, ref scratch.Events), spikes);
+        }
+    }
+
+    private int AdvanceLinearVectorised<TReceptors>(TReceptors syn, TimedEventBuffer buffer, TimedScratch scratch, double t, double dt, int start,
+        int end, double vInf, SpikeList spikes)
+        where TReceptors : struct, IReceptorKernel, allows ref struct
+    {
+        int w = Vector<double>.Count;
+        int i = start;
+        while (true)
+        {
+            i = AdvanceQuietVectors(syn, t, dt, i, end, vInf);
+            if (i + w > end) return i;
+            syn.AddInput((nuint)i); // here: drops the sums, as these neurons take their events one by one
+            for (int j = i; j < i + w; j++) AdvanceOneTimed(j, t, dt, vInf, buffer.EventsOf(j, ref scratch.Events), spikes);
+            i += w;
+        }
     }
 
     /// <summary>
@@ -42,6 +156,11 @@ public sealed partial class LifPopulation
     /// </summary>
     private void AdvanceTimed(TimedEventBuffer buffer, double t, double dt, int start, int end, SpikeList spikes)
     {
+        if (_linear is not null)
+        {
+            AdvanceLinear(buffer, t, dt, start, end, spikes);
+            return;
+        }
         var events = buffer.Current;
         int first = buffer.FirstOf(start), stop = buffer.FirstOf(end);
         if (first == stop)

@@ -52,7 +52,14 @@ wait_for() {  # wait_for SECONDS DAEMON DESCRIPTION COMMAND... (fails at once if
     local limit=$1 daemon=$2 what=$3 i; shift 3
     for ((i = 0; i < limit * 10; i++)); do
         "$@" >/dev/null 2>&1 && return 0
-        pid_alive "$daemon" || die "$daemon exited while waiting for $what; see $BASE/log/$daemon.out and $BASE/log/$daemon.log"
+        if ! pid_alive "$daemon"; then
+            # Quote the daemon's own words: the caller's temporary directory (and its logs) may be gone by the time anyone looks.
+            local f
+            for f in "$BASE/log/$daemon.out" "$BASE/log/$daemon.log"; do
+                [ -s "$f" ] && { echo "--- last lines of $f:"; tail -n 15 "$f"; } >&2
+            done
+            die "$daemon exited while waiting for $what; see $BASE/log/$daemon.out and $BASE/log/$daemon.log (quoted above)"
+        fi
         sleep 0.1
     done
     die "timed out after ${limit}s waiting for $what"
