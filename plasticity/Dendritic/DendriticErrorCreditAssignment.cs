@@ -146,6 +146,9 @@ public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInf
     /// (k_l W^PP_{l−1,l}), n_{l−1} × n_l like W_lᵀ.</summary>
     public IReadOnlyList<double[]> FeedbackWeights => [.. Enumerable.Range(1, Math.Max(0, _layers - 1)).Select(l => Scaled(_topDown[l], _k[l + 1]))];
 
+    /// <summary>Why the last minibatch's updates are NaN (the circuit ran away or its fixed point was not reached), or null.</summary>
+    public string? LastFailure { get; private set; }
+
     /// <summary>Sweeps the last steady-state solve took.</summary>
     public int LastSweeps { get; private set; }
 
@@ -390,8 +393,19 @@ public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInf
         if (_targetRows != batch) throw new InvalidOperationException($"dendritic-error nudges the output towards the targets: SetTargets must be given the {batch} rows of this minibatch first (got {_targetRows}).");
         Synchronise(network);
         Ensure(batch);
-        if (_circuit is null) SteadyStateUpdates(network, tape, gradients, batch);
-        else FullDynamicsUpdates(network, tape, gradients, batch);
+        try
+        {
+            if (_circuit is null) SteadyStateUpdates(network, tape, gradients, batch);
+            else FullDynamicsUpdates(network, tape, gradients, batch);
+            LastFailure = null;
+        }
+        catch (Exception e) when (e is SimulationDivergedException or SteadyStateException)
+        {
+            // A runaway circuit (or a fixed point that is not reached) ends the run as diverged through the training loop's
+            // own check: the updates become NaN, so the weights do ("first non-finite weights in layer …").
+            LastFailure = e.Message;
+            foreach (var g in gradients.Weights) Array.Fill(g, double.NaN);
+        }
         _samples += batch;
         _targetRows = 0;
     }
@@ -508,7 +522,7 @@ public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInf
             }
             if (!double.IsFinite(moved) || sweep >= MaxSweeps)
             {
-                throw new InvalidOperationException($"dendritic-error: the steady state did not converge within {sweep} sweeps (potentials still moved by {moved:G3} mV > {Tolerance:G3}); " +
+                throw new SteadyStateException($"dendritic-error: the steady state did not converge within {sweep} sweeps (potentials still moved by {moved:G3} mV > {Tolerance:G3}); " +
                     "the top-down or lateral weights feed back too strongly: lower g_a, the top-down weights (feedback) or the learning rates, or use \"dynamics\": \"full\".");
             }
         }
@@ -736,3 +750,6 @@ public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInf
         }
     }
 }
+
+/// <summary>The microcircuit's fixed point was not reached within the allowed sweeps.</summary>
+public sealed class SteadyStateException(string message) : InvalidOperationException(message);

@@ -274,6 +274,23 @@ public sealed class DendriticErrorCompareTests
         Assert.That(ex!.Message, Does.Contain("\"bias\": false"));
     }
 
+    /// <summary>A fixed point not reached (here: one sweep allowed for a circuit with hidden layers) gives NaN updates and says
+    /// why, so that the training loop stops the run as diverged instead of the comparison ending in an exception.</summary>
+    [Test]
+    public void AFailedSolveEndsTheRunAsDiverged()
+    {
+        var net = Net(6, 5, 3);
+        var rule = new DendriticErrorCreditAssignment { MaxSweeps = 1 };
+        rule.Prepare(net, 1);
+        var tape = net.CreateTape(1);
+        net.Forward(Uniform(1, "x", 6), 1, tape);
+        rule.SetTargets([1.0, 0.0, 0.0], 1);
+        var g = new ParameterGradients(net);
+        rule.ComputeUpdates(net, tape, g);
+        Assert.That(g.Weights.SelectMany(w => w), Has.All.NaN);
+        Assert.That(rule.LastFailure, Does.Contain("did not converge within 1 sweeps"));
+    }
+
     /// <summary>The same check when a comparison file is read: one error at the rule's entry, before anything runs.</summary>
     [Test]
     public void AComparisonOfANetworkTheCircuitCannotBeIsRefusedWhenRead()
