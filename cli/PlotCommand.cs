@@ -50,7 +50,8 @@ internal static class PlotCommand
         bool weightTraces = weights is not null && file.Exists(weights + "/data");
         // A run that has not completed holds NaN in /final (created at the start, filled at the end).
         bool weightHistogram = weights is not null && file.Exists(weights + "/final") && !file.ReadDataset<double>(weights + "/final").Any(double.IsNaN);
-        int panels = (spikes.Count > 0 ? 1 : 0) + (reports.Count > 0 ? 1 : 0) + (weightHistogram ? 1 : 0) + (weightTraces ? 1 : 0);
+        var apical = ApicalErrorTraces.From(reports);
+        int panels = (spikes.Count > 0 ? 1 : 0) + (reports.Count > 0 ? 1 : 0) + (apical.Count > 0 ? 1 : 0) + (weightHistogram ? 1 : 0) + (weightTraces ? 1 : 0);
         multiplot.AddPlots(panels);
         int panel = 0;
         if (spikes.Count > 0)
@@ -109,6 +110,21 @@ internal static class PlotCommand
             trace.YLabel($"{r.Variable} ({r.Units})");
             trace.ShowLegend();
             panel++;
+        }
+        if (apical.Count > 0)
+        {
+            // The dendritic microcircuit's apical error: mean |v_A| of each hidden layer's recorded cells over time.
+            var plot = multiplot.GetPlot(panel++);
+            foreach (var (layer, report, time, mean) in apical)
+            {
+                var line = plot.Add.ScatterLine(time, mean);
+                line.LegendText = apical.Count(a => a.Layer == layer) > 1 ? $"layer {layer} ({report})" : $"layer {layer}";
+            }
+            plot.Title("Apical error: mean |v_A| per hidden layer");
+            plot.XLabel("time (ms)");
+            plot.YLabel("mean |v_A| (mV)");
+            plot.ShowLegend();
+            Console.WriteLine($"apical error of layer{(apical.Count > 1 ? "s" : "")} {string.Join(", ", apical.Select(a => a.Layer))}: mean |v_A| {string.Join(", ", apical.Select(a => $"{a.MeanAbsolute[0]:G3} → {a.MeanAbsolute[^1]:G3} mV"))}");
         }
         if (weightHistogram) DrawWeightHistogram(multiplot.GetPlot(panel++), file, weights!);
         if (weightTraces) DrawWeightTraces(multiplot.GetPlot(panel), file, weights!);

@@ -64,7 +64,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
             seeds.Add(seed);
         }
         if (seeds.Count == 0) throw f.Error("seeds", "give at least one seed, e.g. [1, 2, 3]");
-        var rules = ReadRules(f, f.Array(root, "rules", ""), task, architecture);
+        var rules = ReadRules(f, f.Array(root, "rules", ""), task, architecture, optimiser);
         bool alignment = true;
         int probe = 256;
         if (root.TryGetProperty("alignment", out var al))
@@ -266,9 +266,8 @@ public sealed class ComparisonReader(Catalogue catalogue)
 
     /// <summary>The "optimiser" object: a "type" from the catalogue and the optimiser's settings (its public settable
     /// properties, by snake_case name); the learning rate is the top-level "lr".</summary>
-    private OptimiserSpec ReadOptimiser(JsonFields f, JsonElement el, double lr)
+    private OptimiserSpec ReadOptimiser(JsonFields f, JsonElement el, double lr, string path = "optimiser")
     {
-        const string path = "optimiser";
         f.Object(el, path);
         string type = f.String(el, "type", path);
         if (!catalogue.Contains<IOptimiser>(type))
@@ -289,7 +288,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
         }
     }
 
-    private List<RuleSpec> ReadRules(JsonFields f, JsonElement array, TaskSpec task, ArchitectureSpec architecture)
+    private List<RuleSpec> ReadRules(JsonFields f, JsonElement array, TaskSpec task, ArchitectureSpec architecture, OptimiserSpec optimiser)
     {
         var list = new List<RuleSpec>();
         int i = 0;
@@ -306,7 +305,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
             }
             else if (el.ValueKind == JsonValueKind.Object)
             {
-                f.NoUnknown(el, path, ["name", "label", "options", "init", "output_l2"]);
+                f.NoUnknown(el, path, ["name", "label", "options", "init", "output_l2", "optimiser", "lr"]);
                 name = f.String(el, "name", path);
                 label = el.TryGetProperty("label", out _) ? f.String(el, "label", path) : name;
             }
@@ -333,7 +332,20 @@ public sealed class ComparisonReader(Catalogue catalogue)
                 ? ReadInit(f, ri, $"{path}.init", task, architecture.Layers)
                 : null;
             double? l2 = el.ValueKind == JsonValueKind.Object && el.TryGetProperty("output_l2", out _) ? NonNegative(f, el, "output_l2", path) : null;
-            list.Add(new RuleSpec(name, label, options, init, l2));
+            OptimiserSpec? own = null;
+            if (el.ValueKind == JsonValueKind.Object && (el.TryGetProperty("optimiser", out _) || el.TryGetProperty("lr", out _)))
+            {
+                double lr = el.TryGetProperty("lr", out _) ? f.PositiveNumber(el, "lr", path) : optimiser.LearningRate;
+                own = el.TryGetProperty("optimiser", out var ro)
+                    ? ReadOptimiser(f, ro, lr, $"{path}.optimiser")
+                    : optimiser with { LearningRate = lr, Description = optimiser.Description };
+                own = own with { Description = own.Create(catalogue).Description };
+            }
+            var spec = new RuleSpec(name, label, options, init, l2, own);
+            if (spec.Create(catalogue) is Plasticity.Rules.INetworkConstraint constraint
+                && constraint.Check(task.Inputs, architecture.LayerSpecs(catalogue)) is { } problem)
+                throw f.Error(path, $"{problem} (the architecture is {task.Inputs}-{string.Join("-", architecture.Layers)} {architecture.Activation}, output {architecture.OutputActivation}{(architecture.Bias ? ", with biases" : "")})");
+            list.Add(spec);
         }
         if (list.Count == 0) throw f.Error("rules", $"name at least one rule; known: {string.Join(", ", known)}");
         return list;

@@ -42,6 +42,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
         var record = root.TryGetProperty("record", out var rec) ? ReadRecord(f, rec, "record", populations, projections) : new RecordSpec(names.ToArray(), []);
         for (int k = 0; k < record.Weights.Count; k++)
         {
+            if (record.Weights[k].Matrix is not null) continue;   // a population's own matrix, checked when the model is built
             var weighed = projections.First(p => p.Name == record.Weights[k].Projection);
             if (catalogue.Find<IPopulationModel>(populations.First(p => p.Name == weighed.Source).Model)!.IsCurrentSource)
             {
@@ -421,7 +422,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
             {
                 string p = $"{path}.state[{i++}]";
                 f.Object(el, p);
-                f.NoUnknown(el, p, ["population", "variable", "node_ids", "every", "sections"]);
+                f.NoUnknown(el, p, ["population", "variable", "node_ids", "every", "sections", "name"]);
                 string pop = f.String(el, "population", p);
                 var spec = populations.FirstOrDefault(x => x.Name == pop)
                     ?? throw f.Error($"{p}.population", $"no population named '{pop}'; populations: {string.Join(", ", populations.Select(x => x.Name))}");
@@ -459,16 +460,31 @@ public sealed class ExperimentReader(Catalogue catalogue)
                         k++;
                     }
                 }
-                state.Add(new StateProbeSpec(pop, f.String(el, "variable", p), ids, every, sections));
+                string? reportName = el.TryGetProperty("name", out _) ? f.String(el, "name", p) : null;
+                state.Add(new StateProbeSpec(pop, f.String(el, "variable", p), ids, every, sections, reportName));
+            }
+            // Several variables of one population: each is its own report, "<population>.<variable>" unless named.
+            for (int k = 0; k < state.Count; k++)
+            {
+                var probe = state[k];
+                if (probe.Name is null && state.Count(x => x.Population == probe.Population) > 1) state[k] = probe with { Name = $"{probe.Population}.{probe.Variable}" };
+            }
+            for (int k = 0; k < state.Count; k++)
+            {
+                string name = state[k].ReportName, p = $"{path}.state[{k}]";
+                if (name.Length == 0 || name.Contains('/')) throw f.Error($"{p}.name", $"'{name}' cannot name a report (an HDF5 group under /report): use letters, digits, '.', '_' or '-'");
+                int first = state.FindIndex(x => x.ReportName == name);
+                if (first < k) throw f.Error(state[k].Name is null ? $"{p}.population" : $"{p}.name", $"report '{name}' is already written by record.state[{first}]; give this one another \"name\"");
             }
         }
         int compression = rec.TryGetProperty("compression", out _) ? f.Integer(rec, "compression", path, 0, 9) : 0;
-        var weights = rec.TryGetProperty("weights", out _) ? ReadWeightProbes(f, f.Array(rec, "weights", path), $"{path}.weights", projections) : [];
+        var weights = rec.TryGetProperty("weights", out _) ? ReadWeightProbes(f, f.Array(rec, "weights", path), $"{path}.weights", projections, populations) : [];
         return new RecordSpec(spikes, state, compression) { Weights = weights };
     }
 
-    /// <summary><c>"weights": [{"projection": name, "every": steps, "synapses": "all" | [i, …]}]</c>.</summary>
-    private static List<WeightProbeSpec> ReadWeightProbes(JsonFields f, JsonElement array, string basePath, List<ProjectionSpec> projections)
+    /// <summary><c>"weights": [{"projection": name, "every": steps, "synapses": "all" | [i, …]}]</c>, or for a population that keeps
+    /// dense matrices (a microcircuit) <c>{"population": name, "matrix": "W_PP_1_0", …}</c> (the matrix is checked when the model is built).</summary>
+    private static List<WeightProbeSpec> ReadWeightProbes(JsonFields f, JsonElement array, string basePath, List<ProjectionSpec> projections, List<PopulationSpec> populations)
     {
         var list = new List<WeightProbeSpec>();
         int i = 0;
@@ -476,14 +492,28 @@ public sealed class ExperimentReader(Catalogue catalogue)
         {
             string p = $"{basePath}[{i++}]";
             f.Object(el, p);
-            f.NoUnknown(el, p, ["projection", "every", "synapses"]);
-            string name = f.String(el, "projection", p);
-            if (!projections.Any(x => x.Name == name))
+            f.NoUnknown(el, p, ["projection", "population", "matrix", "every", "synapses"]);
+            string name;
+            string? matrix = null;
+            if (el.TryGetProperty("population", out _) || el.TryGetProperty("matrix", out _))
             {
-                throw f.Error($"{p}.projection", $"no projection named '{name}'; projections: {string.Join(", ", projections.Select(x => x.Name))} (name one with \"name\")");
+                name = f.String(el, "population", p);
+                matrix = f.String(el, "matrix", p);
+                if (!populations.Any(x => x.Name == name))
+                    throw f.Error($"{p}.population", $"no population named '{name}'; populations: {string.Join(", ", populations.Select(x => x.Name))}");
+                if (matrix.Contains('/') || name.Contains('/')) throw f.Error($"{p}.matrix", $"'{name}.{matrix}' contains '/', which cannot name an HDF5 group");
             }
-            if (name.Contains('/')) throw f.Error($"{p}.projection", $"'{name}' contains '/', which cannot name an HDF5 group; rename the projection");
-            if (list.Any(x => x.Projection == name)) throw f.Error($"{p}.projection", $"projection '{name}' already has a weight report");
+            else
+            {
+                name = f.String(el, "projection", p);
+                if (!projections.Any(x => x.Name == name))
+                {
+                    throw f.Error($"{p}.projection", $"no projection named '{name}'; projections: {string.Join(", ", projections.Select(x => x.Name))} (name one with \"name\")");
+                }
+                if (name.Contains('/')) throw f.Error($"{p}.projection", $"'{name}' contains '/', which cannot name an HDF5 group; rename the projection");
+            }
+            string reportName = matrix is null ? name : $"{name}.{matrix}";
+            if (list.Any(x => x.ReportName == reportName)) throw f.Error($"{p}.{(matrix is null ? "projection" : "matrix")}", $"'{reportName}' already has a weight report");
             int? every = el.TryGetProperty("every", out _) ? f.Integer(el, "every", p, 1, int.MaxValue) : null;
             List<int>? synapses = null;
             if (el.TryGetProperty("synapses", out var s) && !(s.ValueKind == JsonValueKind.String && s.GetString() == "all"))
@@ -498,7 +528,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
                 }
                 if (synapses.Count == 0) throw f.Error($"{p}.synapses", "is empty; give \"all\" or synapse indices");
             }
-            list.Add(new WeightProbeSpec(name, every, synapses));
+            list.Add(new WeightProbeSpec(name, every, synapses, matrix));
         }
         return list;
     }

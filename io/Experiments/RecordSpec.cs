@@ -9,5 +9,11 @@ public sealed record RecordSpec(IReadOnlyList<string> Spikes, IReadOnlyList<Stat
 }
 
 /// <summary>A weight report: the projection (by name), every how many steps a frame is taken (null: once per flush
-/// interval), and which synapses (CSR indices; null: all of them).</summary>
-public sealed record WeightProbeSpec(string Projection, int? Every, IReadOnlyList<int>? Synapses);
+/// interval), and which synapses (CSR indices; null: all of them). With <paramref name="Matrix"/> the weights are a dense
+/// matrix of a population that keeps its own (a microcircuit's "W_PP_1_0"): <paramref name="Projection"/> then names that
+/// population and the synapses are the matrix entries in row-major order.</summary>
+public sealed record WeightProbeSpec(string Projection, int? Every, IReadOnlyList<int>? Synapses, string? Matrix = null)
+{
+    /// <summary>The report's name under /weights: the projection's, or "&lt;population&gt;.&lt;matrix&gt;".</summary>
+    public string ReportName => Matrix is null ? Projection : $"{Projection}.{Matrix}";
+}

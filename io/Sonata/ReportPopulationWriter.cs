@@ -30,6 +30,7 @@ public sealed class ReportPopulationWriter
         {
             _data.SetAttribute("units", options.Units);
             _data.SetAttribute("variable_name", options.VariableName);
+            if (options.Population is { } population) _data.SetAttribute("population", population);
             _time = file.CreateDataset<double>(root + "/mapping/time", [options.StartMs, options.StartMs, options.DtMs]);
             _time.SetAttribute("units", "ms");
         }

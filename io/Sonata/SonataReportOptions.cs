@@ -25,6 +25,10 @@ public sealed record SonataReportOptions
     /// <summary>Frames per chunk of <c>data</c>; 0 picks about 64 KiB per chunk.</summary>
     public int ChunkFrames { get; init; }
 
+    /// <summary>The node population the report records, written as the attribute <c>population</c> of <c>data</c> when the
+    /// report's name is not the population's (several variables of one population in one file); null: not written.</summary>
+    public string? Population { get; init; }
+
     internal void Validate()
     {
         if (!double.IsFinite(StartMs)) throw new ArgumentOutOfRangeException(nameof(StartMs), StartMs, "StartMs must be finite");

@@ -20,8 +20,13 @@ public sealed class CreditAssignmentTests
     /// <summary>GAIT-prop inverts every layer: square, leaky-ReLU (the paper's slope 0.1) and a linear output.</summary>
     private static readonly LayerSpec[] SquareLayers = [new(5, new LeakyRelu(0.1)), new(5, new LeakyRelu(0.1)), new(5, new LeakyRelu(0.1)), new(5, new Identity())];
 
-    /// <summary>The contract network for <paramref name="rule"/>: the square one for rules that need invertible layers (GAIT-prop and ITP).</summary>
-    private static LayerSpec[] LayersFor(string rule) => Catalogue.CreateRule(rule) is GaitProp ? SquareLayers : Layers;
+    /// <summary>The dendritic microcircuit's cells have no bias, one rate function (softplus) and a linear output (potentials).</summary>
+    private static readonly LayerSpec[] MicrocircuitLayers = [new(7, new Softplus(), Bias: false), new(6, new Softplus(), Bias: false), new(4, new Identity(), Bias: false)];
+
+    /// <summary>The contract network for <paramref name="rule"/>: the square one for rules that need invertible layers (GAIT-prop
+    /// and ITP), the microcircuit's for dendritic-error.</summary>
+    private static LayerSpec[] LayersFor(string rule) => rule == "dendritic-error" ? MicrocircuitLayers
+        : Catalogue.CreateRule(rule) is GaitProp ? SquareLayers : Layers;
 
     /// <summary>Rules whose only difference from backprop is the error signal; their naive loops are here (GAIT-prop's are in GaitPropTests).</summary>
     public static IEnumerable<string> ErrorSignalRuleNames() => RuleNames().Where(n => Catalogue.CreateRule(n) is ErrorSignalRule);

@@ -41,6 +41,7 @@ public static class ComparisonSummary
             string runs = diverged == 0 ? $"{ok.Count}" : $"{ok.Count} (**{diverged} diverged**)";
             string name = rule.Label == rule.Name ? rule.Name : $"{rule.Label} ({rule.Name})";
             if (rule.Init is { } init) name += $", init {init}";
+            if (rule.Optimiser is { } own) name += $", {own}";
             var row = new List<string> { name, runs };
             if (classification) row.Add(MeanSd(ok.Select(r => r.Epochs[^1].TestAccuracy), "F4"));
             row.Add(MeanSd(ok.Select(r => r.Epochs[^1].TestLoss), "G4"));

@@ -112,7 +112,7 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         var network = CreateNetwork(experiment, seed, spec);
         var rule = spec.Create(catalogue);
         rule.Prepare(network, seed);
-        var optimiser = experiment.Optimiser.Create(catalogue);
+        var optimiser = (spec.Optimiser ?? experiment.Optimiser).Create(catalogue);
         optimiser.Prepare(network);
         var loss = experiment.Architecture.CreateLoss(catalogue);
         var trainer = new Trainer(network, rule, optimiser, loss, experiment.Batch);

@@ -26,6 +26,22 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
         for (int k = 0; k < experiment.Record.Weights.Count; k++)
         {
             var spec = experiment.Record.Weights[k];
+            if (spec.Matrix is not null)
+            {
+                var (values, rows, columns) = Matrix(k, spec);
+                int[] entries = spec.Synapses?.ToArray() ?? Enumerable.Range(0, values.Length).ToArray();
+                foreach (int s in entries)
+                {
+                    if (s >= values.Length)
+                        throw new ExperimentException(experiment.File, $"record.weights[{k}].synapses", $"entry {s} does not exist; {spec.ReportName} has {values.Length} ({rows} × {columns})");
+                }
+                var pre = new ulong[values.Length];
+                var post = new ulong[values.Length];
+                for (int e = 0; e < values.Length; e++) (pre[e], post[e]) = ((ulong)(e % columns), (ulong)(e / columns));
+                var matrixWriter = new WeightReportWriter(file, spec.ReportName, pre, post, entries.Select(e => (ulong)e).ToArray(), "");
+                _weightProbes.Add(new WeightProbe(null, entries, Every(spec), matrixWriter, e => values[e]) { Length = values.Length });
+                continue;
+            }
             var projection = projections.First(p => p.Name == spec.Projection);
             int[] synapses = spec.Synapses?.ToArray() ?? Enumerable.Range(0, projection.SynapseCount).ToArray();
             foreach (int s in synapses)
@@ -42,18 +58,14 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
         }
         _spikeWriters = spikes;
         foreach (string name in experiment.Record.Spikes) spikes.Population(name);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int k = 0; k < experiment.Record.State.Count; k++)
         {
+            // One report per recorded variable, named by the experiment reader (the population's name when it is recorded once).
             var spec = experiment.Record.State[k];
-            if (!seen.Add(spec.Population))
-            {
-                throw new ExperimentException(experiment.File, $"record.state[{k}].population",
-                    $"population '{spec.Population}' already has a state report; SONATA holds one report per population in a file, so record one variable per population");
-            }
             var layout = Layout(k, spec);
-            var writer = reports.AddPopulation(spec.Population, layout.NodeIds, layout.IndexPointers, layout.ElementIds, new SonataReportOptions
+            var writer = reports.AddPopulation(spec.ReportName, layout.NodeIds, layout.IndexPointers, layout.ElementIds, new SonataReportOptions
             {
+                Population = spec.ReportName == spec.Population ? null : spec.Population,
                 StartMs = spec.Every * experiment.Dt,
                 DtMs = spec.Every * experiment.Dt,
                 Units = layout.Unit,
@@ -67,8 +79,18 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
     /// <summary>Reopens the writers of a run being resumed at <paramref name="timeMs"/>, cutting them back to the checkpoint.</summary>
     public void Reopen(Hdf5File file, SonataSpikeWriter spikes, SonataReportWriter reports, double timeMs, RunCheckpoints.Position position)
     {
-        foreach (var spec in experiment.Record.Weights)
+        for (int k = 0; k < experiment.Record.Weights.Count; k++)
         {
+            var spec = experiment.Record.Weights[k];
+            if (spec.Matrix is not null)
+            {
+                var (values, _, _) = Matrix(k, spec);
+                int[] entries = spec.Synapses?.ToArray() ?? Enumerable.Range(0, values.Length).ToArray();
+                if (!position.WeightFrames.TryGetValue(spec.ReportName, out long matrixFrames))
+                    throw new InvalidDataException($"the checkpoint does not say how much of the weight report of '{spec.ReportName}' it covers");
+                _weightProbes.Add(new WeightProbe(null, entries, Every(spec), new WeightReportWriter(file, spec.ReportName, matrixFrames), e => values[e]) { Length = values.Length });
+                continue;
+            }
             var projection = projections.First(p => p.Name == spec.Projection);
             int[] synapses = spec.Synapses?.ToArray() ?? Enumerable.Range(0, projection.SynapseCount).ToArray();
             if (!position.WeightFrames.TryGetValue(spec.Projection, out long frames))
@@ -82,11 +104,21 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
         for (int k = 0; k < experiment.Record.State.Count; k++)
         {
             var spec = experiment.Record.State[k];
-            var writer = reports.Reopen(spec.Population, position.ReportFrames[spec.Population]);
+            var writer = reports.Reopen(spec.ReportName, position.ReportFrames[spec.ReportName]);
             var layout = Layout(k, spec);
             _probes.Add(new Probe(layout.Values, layout.Entries, spec.Every, writer));
         }
         _spikeWriters = spikes;
+    }
+
+    /// <summary>The dense matrix record.weights[<paramref name="k"/>] names in a microcircuit, live; an unknown population kind or
+    /// matrix is an error at its path that lists what there is.</summary>
+    private (double[] Values, int Rows, int Columns) Matrix(int k, WeightProbeSpec spec)
+    {
+        if (sim.Population(spec.Projection) is not Circuits.Microcircuit.CorticalMicrocircuit circuit)
+            throw new ExperimentException(experiment.File, $"record.weights[{k}].population", $"population '{spec.Projection}' keeps no weight matrices of its own (only microcircuits do); record a projection's weights with \"projection\"");
+        return Circuits.Microcircuit.MicrocircuitMatrices.Find(circuit, spec.Matrix!)
+            ?? throw new ExperimentException(experiment.File, $"record.weights[{k}].matrix", $"microcircuit '{circuit.Name}' has no matrix '{spec.Matrix}'; it has: {string.Join(", ", Circuits.Microcircuit.MicrocircuitMatrices.Names(circuit))}");
     }
 
     /// <summary>Writes a checkpoint of the simulation and of how much of each dataset belongs to it (call after <see cref="WriteBlock"/>).</summary>
@@ -173,6 +205,14 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
 
     private void WriteFinalWeights(Hdf5File file, bool placeholder)
     {
+        foreach (var probe in _weightProbes)
+        {
+            if (probe.Projection is not null) continue;
+            var all = new double[probe.Length];
+            if (placeholder) Array.Fill(all, double.NaN);
+            else for (int k = 0; k < all.Length; k++) all[k] = probe.Weight(k);
+            probe.Writer.WriteFinal(all);
+        }
         foreach (var projection in projections)
         {
             var probe = _weightProbes.FirstOrDefault(p => p.Projection == projection);
