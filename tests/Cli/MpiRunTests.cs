@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using BioSim.IO.Hdf5;
 using BioSim.IO.Sonata;
@@ -80,8 +81,15 @@ public sealed class MpiRunTests : TempDirectoryFixture
             UseShellExecute = false,
         };
         foreach (string a in (string[])["-n", "2", BiosimProcess.DotnetHost, BiosimProcess.Dll, "run", experiment, "-o", split, "--checkpoint-every", "3600"]) start.ArgumentList.Add(a);
-        var (code, stderr) = BiosimProcess.StopAfterProgress(start, p => BiosimProcess.Signal(p, "TERM"), lines: 1);
-        Assert.That(code, Is.EqualTo(75), stderr);
+        // SIGTERM to every biosim process of the job, as Slurm signals every task. What mpiexec (Hydra) returns is not always
+        // the processes' 75: when one process exits first it may end the other with SIGTERM and report 15 (seen 1 in 4 runs);
+        // signalled itself, it once returned 0. The run's own record (status, checkpoint, resume) is what is checked exactly.
+        var (code, stderr) = BiosimProcess.StopAfterProgress(start, p =>
+        {
+            foreach (int pid in Descendants(p.Id).Where(d => CommandLine(d).Contains(BiosimProcess.Dll, StringComparison.Ordinal)))
+                Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        }, lines: 1);
+        Assert.That(code, Is.EqualTo(75).Or.EqualTo(15), stderr);
         Assert.That(stderr, Does.Contain("mpiexec -n 2 biosim resume"));
         using (var file = Hdf5File.OpenReadOnly(split))
         {
@@ -99,6 +107,45 @@ public sealed class MpiRunTests : TempDirectoryFixture
             Assert.That(actual[i].NodeIds, Is.EqualTo(expected[i].NodeIds), expected[i].Population);
             Assert.That(actual[i].TimestampsMs, Is.EqualTo(expected[i].TimestampsMs), expected[i].Population);
         }
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline");
+        }
+        catch (IOException)
+        {
+            return ""; // ended meanwhile
+        }
+    }
+
+    /// <summary>Every process below <paramref name="pid"/> (from /proc/PID/task/*/children).</summary>
+    private static List<int> Descendants(int pid)
+    {
+        var found = new List<int>();
+        var queue = new Queue<int>([pid]);
+        while (queue.Count > 0)
+        {
+            int p = queue.Dequeue();
+            if (!Directory.Exists($"/proc/{p}/task")) continue;
+            foreach (var task in Directory.GetDirectories($"/proc/{p}/task"))
+            {
+                string children;
+                try
+                {
+                    children = File.ReadAllText(Path.Combine(task, "children"));
+                }
+                catch (IOException)
+                {
+                    continue;
+                }
+                foreach (var c in children.Split(' ', StringSplitOptions.RemoveEmptyEntries)) queue.Enqueue(int.Parse(c, System.Globalization.CultureInfo.InvariantCulture));
+            }
+            if (p != pid) found.Add(p);
+        }
+        return found;
     }
 
     [Test]
