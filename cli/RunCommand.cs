@@ -177,6 +177,9 @@ internal static class RunCommand
     /// every process (a refused experiment) is printed by process 0; one on a single process ends it, and the launcher then
     /// ends the others.
     /// </summary>
+    /// <summary>Kept for the rest of the process once a split run was interrupted (see <see cref="ExecuteDistributed"/>).</summary>
+    private static System.Runtime.InteropServices.PosixSignalRegistration? _lateTerm;
+
     private delegate RunSummary SplitRunner(ExperimentRunner runner, BioSim.Engine.Distributed.IProcessGroup processes, IProgress<RunProgress> progress,
         int? threads, TimeSpan? checkpointEvery, CancellationToken token, CheckpointRequest checkpointNow, double? checkpointModelMs);
 
@@ -208,6 +211,9 @@ internal static class RunCommand
         }
         catch (OperationCanceledException)
         {
+            // Every process exits 75. When the first one exits, mpiexec (Hydra) sends SIGTERM to the others; one that has
+            // already let go of the session's handler would die by the signal (15) instead of exiting with its own code.
+            _lateTerm ??= System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => c.Cancel = true);
             return lead
                 ? session.Interrupted($"{output} holds every block up to a checkpoint of all {mpi.Size} processes written at the interruption: continue with mpiexec -n {mpi.Size} biosim resume {output}")
                 : ExitCodes.Interrupted;
