@@ -88,6 +88,9 @@ public sealed class TimedEventBuffer
         _chainHead = new int[Targets];
         _chainStamp = new long[Targets];
         Array.Fill(_chainStamp, -1);
+        int blocks = (Targets >> TargetBlockShift) + 1;
+        _blockStart = new int[blocks + 1];
+        _blockFill = new int[blocks];
     }
 
     /// <summary>Whether the buffer is in linear mode (<see cref="UseLinearResponse"/>).</summary>
@@ -121,12 +124,18 @@ public sealed class TimedEventBuffer
         return scratch.AsSpan(0, n);
     }
 
-    /// <summary>Linear mode: chains the current step's events by target (O(events), no sort), for <see cref="EventsOf"/>.</summary>
+    /// <summary>Linear mode: chains the current step's events by target (O(events), no sort), for <see cref="EventsOf"/>, and
+    /// lists the distinct targets by block of 2^<see cref="TargetBlockShift"/> (<see cref="TargetsWithEvents"/>).</summary>
     private void ChainCurrent()
     {
         int count = _counts[_head];
         if (_next.Length < count) _next = new int[Math.Max(count, 2 * _next.Length)];
+        if (_distinct.Length < count) _distinct = new int[Math.Max(count, 2 * _distinct.Length)];
+        if (_unordered.Length < count) _unordered = new int[_distinct.Length];
+        var blockStart = _blockStart;
+        Array.Clear(blockStart);
         var events = _slots[_head].AsSpan(0, count);
+        int distinct = 0;
         for (int e = 0; e < count; e++)
         {
             int target = events[e].Target;
@@ -134,10 +143,39 @@ public sealed class TimedEventBuffer
             {
                 _chainStamp[target] = _step;
                 _chainHead![target] = -1;
+                _unordered[distinct++] = target;
+                blockStart[(target >> TargetBlockShift) + 1]++;
             }
             _next[e] = _chainHead![target];
             _chainHead[target] = e;
         }
+        // Counting sort of the distinct targets by block (first appearance within a block).
+        for (int b = 1; b < blockStart.Length; b++) blockStart[b] += blockStart[b - 1];
+        var fill = _blockFill;
+        Array.Copy(blockStart, fill, fill.Length);
+        for (int k = 0; k < distinct; k++)
+        {
+            int target = _unordered[k];
+            _distinct[fill[target >> TargetBlockShift]++] = target;
+        }
+    }
+
+    /// <summary>log₂ of the block size by which <see cref="TargetsWithEvents"/> groups targets (1024, the simulation's chunk).</summary>
+    public const int TargetBlockShift = 10;
+
+    private int[] _distinct = new int[64];
+    private int[] _unordered = new int[64];
+    private int[] _blockStart = [];
+    private int[] _blockFill = [];
+
+    /// <summary>
+    /// Linear mode: the distinct targets with events in the current step whose block (target &gt;&gt; <see cref="TargetBlockShift"/>)
+    /// is <paramref name="block"/>, in no particular order (each once); a caller keeps those of its own range.
+    /// </summary>
+    public ReadOnlySpan<int> TargetsWithEvents(int block)
+    {
+        if (_linear is null) throw new InvalidOperationException("TargetsWithEvents needs linear mode.");
+        return _distinct.AsSpan(_blockStart[block], _blockStart[block + 1] - _blockStart[block]);
     }
 
     /// <summary>The time left in its step (ms, in [0, dt]) of an event at <paramref name="time"/> queued <paramref name="ahead"/>

@@ -50,6 +50,42 @@ public sealed class CubaReproducibilityTests
         Assert.That(other, Is.Not.EqualTo(one), "another seed gives another network");
     }
 
+    /// <summary>
+    /// The LIF step's vector width (512 bits on AVX-512, 256 on AVX2, or none) never changes a spike or a potential: each lane
+    /// does what the one-neuron step does, in the same order, so results are the same bits on every machine. Grid and exact
+    /// timing (the latter's linear response runs through the same lanes). On a machine without AVX-512 the 512-bit run is
+    /// emulated by the runtime (slower, same arithmetic).
+    /// </summary>
+    [TestCase(SpikeTiming.Grid)]
+    [TestCase(SpikeTiming.Exact)]
+    public void SameSpikesAndPotentialsAtEveryVectorWidth(SpikeTiming timing)
+    {
+        var services = BioSimServiceCollectionExtensions.BuildBioSimServices();
+        var builder = services.GetRequiredService<ModelBuilder>();
+        // Exact timing needs every delay at least one step: all delays 0.1 ms in both modes (as benchmarks/compare/timing_compare.py does).
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(TestPaths.Example("cuba.json")))!;
+        foreach (var projection in json["projections"]!.AsArray()) projection!["delay"] = 0.1;
+        json["timing"] = timing == SpikeTiming.Exact ? "exact" : "grid";
+        var experiment = services.GetRequiredService<ExperimentReader>().Read(json.ToJsonString(), "cuba.json");
+        (List<(int, int, double)> Spikes, double[] Membrane) RunAt(int bits)
+        {
+            var model = builder.Build(experiment);
+            var lif = model.Populations.OfType<BioSim.Circuits.Neurons.Lif.LifPopulation>().ToArray();
+            Assert.That(lif, Has.Length.EqualTo(2));
+            foreach (var population in lif) population.VectorBits = bits;
+            var spikes = Run(model.Simulator, 2000);
+            return (spikes, lif.SelectMany(p => p.Variable("V")).ToArray());
+        }
+        var scalar = RunAt(1);
+        Assert.That(scalar.Spikes, Has.Count.GreaterThan(500));
+        foreach (int bits in new[] { 256, 512 })
+        {
+            var vectors = RunAt(bits);
+            Assert.That(vectors.Spikes, Is.EqualTo(scalar.Spikes), $"{bits}-bit vectors: spikes");
+            Assert.That(vectors.Membrane, Is.EqualTo(scalar.Membrane), $"{bits}-bit vectors: V after 200 ms, bit for bit");
+        }
+    }
+
     /// <summary>Snapshot after 150 ms, restore into a freshly built network: the next 150 ms are bit-identical.</summary>
     [Test]
     public void SnapshotRestoreContinuesBitIdentically()

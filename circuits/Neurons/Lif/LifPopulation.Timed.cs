@@ -1,4 +1,4 @@
-using System.Numerics;
+using System.Runtime.Intrinsics;
 using BioSim.Engine.Events;
 using BioSim.Engine.Simulation;
 
@@ -44,7 +44,7 @@ public sealed partial class LifPopulation
             return Math.Abs(tau - tm) < 1e-9 * tm ? u / tm * Math.Exp(-u / tm) : tau / (tau - tm) * (Math.Exp(-u / tau) - Math.Exp(-u / tm));
         }).ToArray();
         _linear = null;
-        if (Vector.IsHardwareAccelerated && InjectedCurrent is null && _s.Length is 1 or 2)
+        if (InjectedCurrent is null && _s.Length is 1 or 2)
         {
             _linear = new LinearInput(this, slotCount);
             TimedInput!.UseLinearResponse(_linear);
@@ -122,8 +122,8 @@ public sealed partial class LifPopulation
 
     /// <summary>
     /// Neurons [start, end) in exact timing with the linear response: the vectorised grid loop with each step's summed
-    /// event effects added at its end; a vector with a neuron that fires or leaves refractoriness goes to the event-by-event
-    /// step, each neuron with its own events in time order (<see cref="TimedEventBuffer.EventsOf"/>).
+    /// event effects added at its end; a neuron that fires or leaves refractoriness in the step (or whose V could touch
+    /// threshold inside it) takes the event-by-event step, with its own events in time order (<see cref="TimedEventBuffer.EventsOf"/>).
     /// </summary>
     private void AdvanceLinear(TimedEventBuffer buffer, double t, double dt, int start, int end, SpikeList spikes)
     {
@@ -134,36 +134,95 @@ public sealed partial class LifPopulation
         var scratch = _scratch[Math.Min(start / Simulator.ChunkSize, _scratch.Length - 1)];
         double vInf = _p.E_L + _p.R_m * _p.I_e;
         var rise = linear.Rise[slot];
-        int i = _s.Length == 1
-            ? AdvanceLinearVectorised(new LinearOneReceptor(_s[0], linear.S[slot][0], _qs[0], _ps[0], av, rise, _riseMax[0], written), buffer, scratch, t, dt,
-                start, end, vInf, spikes)
-            : AdvanceLinearVectorised(new LinearTwoReceptors(_s[0], linear.S[slot][0], _qs[0], _ps[0], _s[1], linear.S[slot][1], _qs[1], _ps[1], av, rise,
-                _riseMax[0], _riseMax[1], written), buffer, scratch, t, dt, start, end, vInf, spikes);
-        for (; i < end; i++)
+        switch (LaneBits)
         {
-            if (written)
+            case 512:
+                AdvanceLinearReceptors<Lanes512, Vector512<double>>(linear, slot, written, av, rise, buffer, scratch, t, dt, start, end, vInf, spikes, true);
+                break;
+            case 256:
+                AdvanceLinearReceptors<Lanes256, Vector256<double>>(linear, slot, written, av, rise, buffer, scratch, t, dt, start, end, vInf, spikes, true);
+                break;
+            default:
+                AdvanceLinearReceptors<Lanes256, Vector256<double>>(linear, slot, written, av, rise, buffer, scratch, t, dt, start, end, vInf, spikes, false);
+                break;
+        }
+        if (written) AddEventSums(linear, slot, buffer, t + dt, start, end);
+    }
+
+    /// <summary>
+    /// After the step of [start, end): adds the step's summed event effects to the neurons that had events, V += Σ w G(h) (unless
+    /// refractory for the whole step) and s_k += Σ w e^{−h/τ_k}, and zeroes the sums. A neuron that walked its events one by
+    /// one had its sums zeroed then, so it gets zeros. Only neurons with events are touched (the buffer lists them by block),
+    /// so the vectorised loop streams no event array but the bound's. The quiet step's bound (V below threshold throughout,
+    /// events included) also bounds V after the sums are added, so no crossing is missed here.
+    /// </summary>
+    private void AddEventSums(LinearInput linear, int slot, TimedEventBuffer buffer, double stepEnd, int start, int end)
+    {
+        var av = linear.V[slot];
+        var sums = linear.S[slot];
+        int last = (end - 1) >> TimedEventBuffer.TargetBlockShift;
+        for (int b = start >> TimedEventBuffer.TargetBlockShift; b <= last; b++)
+        {
+            foreach (int j in buffer.TargetsWithEvents(b))
             {
-                av[i] = 0;
-                rise[i] = 0;
-                foreach (var s in linear.S[slot]) s[i] = 0;
+                if (j < start || j >= end) continue;
+                if (RefractoryEnd[j] < stepEnd)
+                {
+                    double v = Membrane[j] + av[j];
+                    if (!(v >= PlausibleFloor))
+                    {
+                        throw new SimulationDivergedException(Name, "V", j, stepEnd, v, $"[{PlausibleFloor}, V_th] mV",
+                            "an inhibitory input drives V far below every reversal potential: check the sign and size of the weights (mV) and I_e");
+                    }
+                    Membrane[j] = v;
+                }
+                av[j] = 0;
+                for (int k = 0; k < sums.Length; k++)
+                {
+                    _s[k][j] += sums[k][j];
+                    sums[k][j] = 0;
+                }
             }
-            AdvanceOneTimed(i, t, dt, vInf, buffer.EventsOf(i, ref scratch.Events), spikes);
         }
     }
 
-    private int AdvanceLinearVectorised<TReceptors>(TReceptors syn, TimedEventBuffer buffer, TimedScratch scratch, double t, double dt, int start,
-        int end, double vInf, SpikeList spikes)
-        where TReceptors : struct, IReceptorKernel, allows ref struct
+    private void AdvanceLinearReceptors<TLanes, TVector>(LinearInput linear, int slot, bool written, double[] av, double[] rise, TimedEventBuffer buffer,
+        TimedScratch scratch, double t, double dt, int start, int end, double vInf, SpikeList spikes, bool vectors)
+        where TLanes : struct, IDoubleLanes<TVector>
+        where TVector : struct
     {
-        int w = Vector<double>.Count;
-        int i = start;
-        while (true)
+        if (_s.Length == 1)
         {
-            i = AdvanceQuietVectors(syn, t, dt, i, end, vInf);
-            if (i + w > end) return i;
-            syn.AddInput((nuint)i); // here: drops the sums, as these neurons take their events one by one
-            for (int j = i; j < i + w; j++) AdvanceOneTimed(j, t, dt, vInf, buffer.EventsOf(j, ref scratch.Events), spikes);
-            i += w;
+            AdvanceLinearVectorised<TLanes, TVector, LinearOneReceptor<TLanes, TVector>>(
+                new(_s[0], linear.S[slot][0], _qs[0], _ps[0], av, rise, _riseMax[0], written), buffer, scratch, t, dt, start, end, vInf, spikes, vectors);
+        }
+        else
+        {
+            AdvanceLinearVectorised<TLanes, TVector, LinearTwoReceptors<TLanes, TVector>>(
+                new(_s[0], linear.S[slot][0], _qs[0], _ps[0], _s[1], linear.S[slot][1], _qs[1], _ps[1], av, rise, _riseMax[0], _riseMax[1], written),
+                buffer, scratch, t, dt, start, end, vInf, spikes, vectors);
+        }
+    }
+
+    /// <summary>As <see cref="AdvanceVectorised"/>, the neurons that are not quiet walking their events one by one.</summary>
+    private void AdvanceLinearVectorised<TLanes, TVector, TReceptors>(TReceptors syn, TimedEventBuffer buffer, TimedScratch scratch, double t, double dt,
+        int start, int end, double vInf, SpikeList spikes, bool vectors)
+        where TLanes : struct, IDoubleLanes<TVector>
+        where TVector : struct
+        where TReceptors : struct, IReceptorKernel<TVector>, allows ref struct
+    {
+        int i = start;
+        while (i < end)
+        {
+            if (vectors) i = AdvanceQuietVectors<TLanes, TVector, TReceptors>(syn, t, dt, i, end, vInf);
+            int stop = vectors ? Math.Min(i + TLanes.Count, end) : end;
+            for (int j = i; j < stop; j++)
+            {
+                if (AdvanceQuietOne<TVector, TReceptors>(syn, t, dt, j, vInf)) continue;
+                syn.AddInputOne(j); // here: drops the sums, as this neuron takes its events one by one
+                AdvanceOneTimed(j, t, dt, vInf, buffer.EventsOf(j, ref scratch.Events), spikes);
+            }
+            i = stop;
         }
     }
 

@@ -1,5 +1,5 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 using BioSim.Circuits.Populations;
 using BioSim.Circuits.Stimuli;
@@ -109,33 +109,79 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
         AdvanceRange(t, dt, start, end, spikes);
     }
 
+    /// <summary>
+    /// Width of the vectors the step uses: 0 (the default) the widest the processor accelerates (512 bits on AVX-512, 256 on
+    /// AVX2), or 512, 256, or 1 for no vectors. A neuron's result does not depend on it (each lane does what the one-neuron
+    /// step does, in the same order), which the tests check; benchmarks and tests set it, users have no reason to.
+    /// </summary>
+    public int VectorBits
+    {
+        get => _vectorBits;
+        set
+        {
+            if (value is not (0 or 1 or 256 or 512))
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"Population '{Name}': VectorBits must be 0 (widest accelerated), 512, 256 or 1 (no vectors).");
+            _vectorBits = value;
+        }
+    }
+
+    private int _vectorBits;
+
+    /// <summary><see cref="VectorBits"/> resolved: 512, 256 or 1.</summary>
+    private int LaneBits => _vectorBits != 0 ? _vectorBits
+        : Vector512.IsHardwareAccelerated ? 512
+        : Vector256.IsHardwareAccelerated ? 256 : 1;
+
     /// <summary>The grid step of neurons [start, end): input from the rings at the start of the step.</summary>
     private void AdvanceRange(double t, double dt, int start, int end, SpikeList spikes)
     {
-        var rings = Rings;
         double vInf = _p.E_L + _p.R_m * _p.I_e;
         // With a current device each neuron has its own V_∞ (E_L + R_m (I_e + I_stim)): the scalar step, which takes it per neuron.
-        int i = Vector.IsHardwareAccelerated && InjectedCurrent is null
-            ? _s.Length switch
-            {
-                0 => AdvanceVectorised(new NoReceptor(), t, dt, start, end, vInf, spikes),
-                1 => AdvanceVectorised(new OneReceptor(_s[0], rings[0], _qs[0], _ps[0]), t, dt, start, end, vInf, spikes),
-                2 => AdvanceVectorised(new TwoReceptors(_s[0], rings[0], _qs[0], _ps[0], _s[1], rings[1], _qs[1], _ps[1]),
-                    t, dt, start, end, vInf, spikes),
-                _ => start,
-            }
-            : start;
-        if (i < end)
+        if (InjectedCurrent is null && _s.Length <= 2)
         {
-            // Remaining neurons (the tail, or every neuron when more than two receptors): input first, then the scalar step.
-            for (int k = 0; k < _s.Length; k++)
+            switch (LaneBits)
             {
-                var input = rings[k].Current[i..end];
-                var syn = _s[k].AsSpan(i, end - i);
-                System.Numerics.Tensors.TensorPrimitives.Add(syn, input, syn);
-                input.Clear();
+                case 512:
+                    AdvanceReceptors<Lanes512, Vector512<double>>(t, dt, start, end, vInf, spikes, true);
+                    return;
+                case 256:
+                    AdvanceReceptors<Lanes256, Vector256<double>>(t, dt, start, end, vInf, spikes, true);
+                    return;
+                default:
+                    AdvanceReceptors<Lanes256, Vector256<double>>(t, dt, start, end, vInf, spikes, false);
+                    return;
             }
-            for (; i < end; i++) AdvanceOne(i, t, dt, VInfOf(i, vInf), spikes);
+        }
+        // More than two receptors, or a current device: input first, then the scalar step.
+        var rings = Rings;
+        for (int k = 0; k < _s.Length; k++)
+        {
+            var input = rings[k].Current[start..end];
+            var syn = _s[k].AsSpan(start, end - start);
+            System.Numerics.Tensors.TensorPrimitives.Add(syn, input, syn);
+            input.Clear();
+        }
+        for (int i = start; i < end; i++) AdvanceOne(i, t, dt, VInfOf(i, vInf), spikes);
+    }
+
+    private void AdvanceReceptors<TLanes, TVector>(double t, double dt, int start, int end, double vInf, SpikeList spikes, bool vectors)
+        where TLanes : struct, IDoubleLanes<TVector>
+        where TVector : struct
+    {
+        var rings = Rings;
+        switch (_s.Length)
+        {
+            case 0:
+                AdvanceVectorised<TLanes, TVector, NoReceptor<TLanes, TVector>>(new(), t, dt, start, end, vInf, spikes, vectors);
+                break;
+            case 1:
+                AdvanceVectorised<TLanes, TVector, OneReceptor<TLanes, TVector>>(new(_s[0], rings[0], _qs[0], _ps[0]), t, dt, start, end, vInf, spikes,
+                    vectors);
+                break;
+            default:
+                AdvanceVectorised<TLanes, TVector, TwoReceptors<TLanes, TVector>>(
+                    new(_s[0], rings[0], _qs[0], _ps[0], _s[1], rings[1], _qs[1], _ps[1]), t, dt, start, end, vInf, spikes, vectors);
+                break;
         }
     }
 
@@ -148,22 +194,29 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
 
     /// <summary>
     /// The SIMD fast path over whole vectors of neurons in [start, end): applies the arriving input, advances V
-    /// and the synapses with the step propagators, holds refractory neurons at V_reset, and hands any vector
-    /// with a threshold crossing or an end of refractoriness to the exact scalar step. Returns the first
-    /// neuron not handled. The receptor struct is a generic argument, so the JIT emits one loop per count.
+    /// and the synapses with the step propagators, holds refractory neurons at V_reset; a vector with a threshold crossing
+    /// or an end of refractoriness, and the tail, go neuron by neuron: the quiet ones through <see cref="AdvanceQuietOne"/>
+    /// (the vector's arithmetic on one lane), the others through the exact scalar step. The receptor struct and the
+    /// width are generic arguments, so the JIT emits one loop per count and width.
     /// </summary>
-    private int AdvanceVectorised<TReceptors>(TReceptors syn, double t, double dt, int start, int end, double vInf, SpikeList spikes)
-        where TReceptors : struct, IReceptorKernel, allows ref struct
+    private void AdvanceVectorised<TLanes, TVector, TReceptors>(TReceptors syn, double t, double dt, int start, int end, double vInf,
+        SpikeList spikes, bool vectors)
+        where TLanes : struct, IDoubleLanes<TVector>
+        where TVector : struct
+        where TReceptors : struct, IReceptorKernel<TVector>, allows ref struct
     {
-        int w = Vector<double>.Count;
         int i = start;
-        while (true)
+        while (i < end)
         {
-            i = AdvanceQuietVectors(syn, t, dt, i, end, vInf);
-            if (i + w > end) return i;
-            syn.AddInput((nuint)i);
-            for (int j = i; j < i + w; j++) AdvanceOne(j, t, dt, vInf, spikes);
-            i += w;
+            if (vectors) i = AdvanceQuietVectors<TLanes, TVector, TReceptors>(syn, t, dt, i, end, vInf);
+            int stop = vectors ? Math.Min(i + TLanes.Count, end) : end;
+            for (int j = i; j < stop; j++)
+            {
+                if (AdvanceQuietOne<TVector, TReceptors>(syn, t, dt, j, vInf)) continue;
+                syn.AddInputOne(j);
+                AdvanceOne(j, t, dt, vInf, spikes);
+            }
+            i = stop;
         }
     }
 
@@ -174,46 +227,70 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
     /// (a call inside it made every iteration reload ~17 spilled vectors, which cost half the step).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private int AdvanceQuietVectors<TReceptors>(TReceptors syn, double t, double dt, int start, int end, double vInf)
-        where TReceptors : struct, IReceptorKernel, allows ref struct
+    private int AdvanceQuietVectors<TLanes, TVector, TReceptors>(TReceptors syn, double t, double dt, int start, int end, double vInf)
+        where TLanes : struct, IDoubleLanes<TVector>
+        where TVector : struct
+        where TReceptors : struct, IReceptorKernel<TVector>, allows ref struct
     {
-        int w = Vector<double>.Count;
-        var vInfV = new Vector<double>(vInf);
-        var pm = new Vector<double>(_pm);
-        var vth = new Vector<double>(_p.V_th);
-        var vReset = new Vector<double>(_p.V_reset);
-        var floor = new Vector<double>(PlausibleFloor);
-        var stepStart = new Vector<double>(t);
-        var stepEnd = new Vector<double>(t + dt);
+        int w = TLanes.Count;
+        var vInfV = TLanes.Create(vInf);
+        var pm = TLanes.Create(_pm);
+        var vth = TLanes.Create(_p.V_th);
+        var vReset = TLanes.Create(_p.V_reset);
+        var floor = TLanes.Create(PlausibleFloor);
+        var stepStart = TLanes.Create(t);
+        var stepEnd = TLanes.Create(t + dt);
         ref double v0 = ref MemoryMarshal.GetArrayDataReference(Membrane);
         ref double r0 = ref MemoryMarshal.GetArrayDataReference(RefractoryEnd);
         int i = start;
         for (; i + w <= end; i += w)
         {
             nuint n = (nuint)i;
-            var v = Vector.LoadUnsafe(ref v0, n);
-            var refractoryEnd = Vector.LoadUnsafe(ref r0, n);
-            var vNew = vInfV + (v - vInfV) * pm + syn.Peek(n);
+            var v = TLanes.Load(ref v0, n);
+            var refractoryEnd = TLanes.Load(ref r0, n);
+            var free = TLanes.Add(vInfV, TLanes.Multiply(TLanes.Subtract(v, vInfV), pm));
+            var vNew = TLanes.Add(free, syn.Peek(n));
             // Refractory for the whole step: V stays at V_reset, synapses decay as usual.
-            var whole = Vector.GreaterThanOrEqual(refractoryEnd, stepEnd);
+            var whole = TLanes.GreaterThanOrEqual(refractoryEnd, stepEnd);
             // Refractoriness ends inside the step, or V reaches threshold (~(vNew < V_th) also catches NaN) or falls below
             // the plausible floor: these neurons take the exact scalar path (which fires, or stops the run).
-            var partial = Vector.AndNot(Vector.GreaterThan(refractoryEnd, stepStart), whole);
-            var crossing = Vector.AndNot(Vector.BitwiseOr(Vector.OnesComplement(Vector.LessThan(vNew, vth)), Vector.LessThan(vNew, floor)), whole);
+            var partial = TLanes.AndNot(TLanes.GreaterThan(refractoryEnd, stepStart), whole);
+            var crossing = TLanes.AndNot(TLanes.Or(TLanes.Not(TLanes.LessThan(vNew, vth)), TLanes.LessThan(vNew, floor)), whole);
             if (TReceptors.BoundsCrossings)
             {
                 // Exact timing: V must stay below threshold throughout the step, not only at its end. Its free course is
                 // monotone between v and its end value, and the synapses and events lift it by at most Rise.
-                var high = Vector.Max(v, vInfV + (v - vInfV) * pm) + syn.Rise(n);
-                crossing = Vector.BitwiseOr(crossing, Vector.AndNot(Vector.OnesComplement(Vector.LessThan(high, vth)), whole));
+                var high = TLanes.Add(TLanes.Max(v, free), syn.Rise(n));
+                crossing = TLanes.Or(crossing, TLanes.AndNot(TLanes.Not(TLanes.LessThan(high, vth)), whole));
             }
-            if (Vector.BitwiseOr(partial, crossing) != Vector<long>.Zero) return i;
-            Vector.ConditionalSelect(whole, vReset, vNew).StoreUnsafe(ref v0, n);
+            if (TLanes.Any(TLanes.Or(partial, crossing))) return i;
+            TLanes.Store(TLanes.Select(whole, vReset, vNew), ref v0, n);
             syn.ApplyAndDecay(n);
         }
         return i;
     }
 
+    /// <summary>One lane of <see cref="AdvanceQuietVectors"/>, the same operations in the same order: steps neuron
+    /// <paramref name="i"/> and returns true when it neither fires nor leaves refractoriness in the step (nor could, in exact
+    /// timing); otherwise changes nothing and returns false.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool AdvanceQuietOne<TVector, TReceptors>(TReceptors syn, double t, double dt, int i, double vInf)
+        where TVector : struct
+        where TReceptors : struct, IReceptorKernel<TVector>, allows ref struct
+    {
+        double v = Membrane[i], refractoryEnd = RefractoryEnd[i];
+        double free = vInf + (v - vInf) * _pm;
+        double vNew = free + syn.PeekOne(i);
+        bool whole = refractoryEnd >= t + dt;
+        if (!whole)
+        {
+            if (refractoryEnd > t || !(vNew < _p.V_th) || vNew < PlausibleFloor) return false;
+            if (TReceptors.BoundsCrossings && !(Math.Max(v, free) + syn.RiseOne(i) < _p.V_th)) return false;
+        }
+        Membrane[i] = whole ? _p.V_reset : vNew;
+        syn.ApplyAndDecayOne(i);
+        return true;
+    }
 
     /// <summary>The general step of one neuron: refractoriness ending, threshold crossings located exactly (one piece, the
     /// whole step; the exact-timing step cuts it at input arrivals).</summary>
