@@ -43,6 +43,10 @@ public sealed class Simulator : IStateful, IDisposable
     private readonly StepTeam? _team;
     private double _stepStart;
     private readonly bool _useThreads;
+    // Whether the current step uses the team: always when threads are forced (minElementsForThreads 0), else chosen by timing
+    // (ThreadChoice); which thread runs what never changes a result, so neither does the choice.
+    private bool _teamNow;
+    private readonly ThreadChoice? _threadChoice;
     // Delivery by target range (grid timing, threads): transmitters grouped by target population, each group split into
     // the team's thread count of element ranges; chunk r·G + g delivers range r of group g. Transmitters outside the
     // groups deliver on the calling thread first.
@@ -165,6 +169,8 @@ public sealed class Simulator : IStateful, IDisposable
         // there is nothing to share. Which thread runs a chunk never changes the result, so this choice is free.
         if (processCount > 1) elements = _ownedElements.Sum(r => (long)(r.End - r.Start));
         _useThreads = threads > 1 && _ownedChunks.Length > 1 && (elements >= minElementsForThreads || _populations.Any(p => p.ParallelChunk < ChunkSize));
+        _teamNow = _useThreads;
+        if (_useThreads && minElementsForThreads > 0 && processCount == 1) _threadChoice = new ThreadChoice();
         if (_useThreads)
         {
             _team = new StepTeam(Math.Min(threads, _ownedChunks.Length) - 1, _ownedChunks.Length, k => AdvanceChunk(_ownedChunks[k], _stepStart));
@@ -249,7 +255,7 @@ public sealed class Simulator : IStateful, IDisposable
             }
             return;
         }
-        if (_deliveryJob >= 0)
+        if (_deliveryJob >= 0 && _teamNow)
         {
             long deliveries = 0;
             foreach (var group in _deliveryGroups)
@@ -306,8 +312,14 @@ public sealed class Simulator : IStateful, IDisposable
     /// <summary>Advances the whole network by one step.</summary>
     public void Step()
     {
+        long started = 0;
+        if (_threadChoice is { } choice)
+        {
+            _teamNow = choice.UseTeam();
+            if (choice.Probing) started = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
         double t = Time;
-        if (!_useThreads)
+        if (!_teamNow)
         {
             foreach (int c in _ownedChunks) AdvanceChunk(c, t);
         }
@@ -330,8 +342,53 @@ public sealed class Simulator : IStateful, IDisposable
         for (int p = 0; p < _populations.Length; p++) _populations[p].EndStep();
 
         StepIndex++;
+        if (started != 0) _threadChoice!.Record(System.Diagnostics.Stopwatch.GetTimestamp() - started);
         double tEnd = Time;
         for (int o = 0; o < _observers.Count; o++) _observers[o].AfterStep(tEnd, _spikes);
+    }
+
+    /// <summary>Whether the last step ran on the team of threads (false when one thread was faster, or threads are not used).</summary>
+    public bool LastStepUsedThreads => _teamNow;
+
+    /// <summary>
+    /// Chooses between one thread and the team by measuring both: blocks of <see cref="Block"/> steps alternate between them
+    /// (<see cref="Rounds"/> each), the faster by its quickest block is kept until the next probe, <see cref="Every"/> steps
+    /// later (activity changes, and so does the machine's load). On 2 cores two threads cost more than they save on small
+    /// networks (CUBA 4000: 0.92× one thread), and where that size lies depends on the processor; measuring finds it on
+    /// any machine. The results are the same bits either way.
+    /// </summary>
+    private sealed class ThreadChoice
+    {
+        public const int Block = 32, Rounds = 4, Every = 32768;
+        private long _step;
+        private long _blockTicks, _bestTeam = long.MaxValue, _bestOne = long.MaxValue;
+        private bool _team = true;
+
+        /// <summary>Whether the current step is part of a probe.</summary>
+        public bool Probing { get; private set; }
+
+        /// <summary>The mode of the next step (and advances the schedule).</summary>
+        public bool UseTeam()
+        {
+            long phase = _step++ % Every;
+            Probing = phase < 2 * Block * Rounds;
+            if (!Probing) return _team;
+            return phase / Block % 2 == 0;
+        }
+
+        /// <summary>Adds a probed step's time; at the end of a block keeps its total, at the end of the probe decides.</summary>
+        public void Record(long ticks)
+        {
+            _blockTicks += ticks;
+            long phase = (_step - 1) % Every;
+            if ((phase + 1) % Block != 0) return;
+            if (phase / Block % 2 == 0) _bestTeam = Math.Min(_bestTeam, _blockTicks);
+            else _bestOne = Math.Min(_bestOne, _blockTicks);
+            _blockTicks = 0;
+            if (phase + 1 < 2 * Block * Rounds) return;
+            _team = _bestTeam < _bestOne;
+            _bestTeam = _bestOne = long.MaxValue;
+        }
     }
 
     private int IndexOfPopulation(string name)
