@@ -539,7 +539,7 @@ public sealed class Simulator : IStateful, IDisposable
     /// <c>populations/&lt;name&gt;/</c>), all under <paramref name="prefix"/>, and sets <see cref="StateSnapshot.Step"/>.</summary>
     public void SaveState(StateSnapshot snapshot, string prefix)
     {
-        if (StepIndex != _intervalStart)
+        if (_processes.Size > 1 && StepIndex != _intervalStart)
             throw new InvalidOperationException($"A split run's state was saved at step {StepIndex}, inside a communication interval (from step {_intervalStart}) whose spikes are not exchanged yet; save it after Run, which ends intervals.");
         snapshot.Step = StepIndex;
         snapshot.Put(prefix + "clock/step", [StepIndex]);

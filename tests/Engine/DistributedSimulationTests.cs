@@ -129,6 +129,67 @@ public sealed class DistributedSimulationTests
         for (int r = 0; r < processes; r++) Assert.That(split[r], Is.EqualTo(one), $"process {r} of {processes}");
     }
 
+    /// <summary>
+    /// A split run's output (<see cref="ExperimentRunner.RunDistributed"/>, 3 processes, CUBA with 0.5 ms delays: exchanges
+    /// every 5 steps, flush blocks of 7 steps) holds the spikes and the state reports of the one-process run
+    /// (<see cref="ExperimentRunner.Run"/>) bit for bit: V of exc neurons on every process (0, 1023 | 1024, 3071 | 3072, 3199)
+    /// every step, and g of inh neurons (process 2) every third step; the summary counts the exchanges.
+    /// </summary>
+    [Test]
+    public void SplitRunWritesTheStateReportsOfOneProcess()
+    {
+        using var services = BioSimServiceCollectionExtensions.BuildBioSimServices();
+        var json = JsonNode.Parse(File.ReadAllText(TestPaths.Example("cuba.json")))!.AsObject();
+        json["duration"] = 60.0;
+        json["flush_interval"] = 0.7;
+        foreach (var projection in json["projections"]!.AsArray()) projection!["delay"] = 0.5;
+        json["record"]!["state"] = JsonNode.Parse("""
+            [{"population": "exc", "variable": "V", "node_ids": [0, 1023, 1024, 3071, 3072, 3199], "every": 1},
+             {"population": "inh", "variable": "V", "node_ids": [3, 400, 799], "every": 3}]
+            """);
+        var experiment = services.GetRequiredService<ExperimentReader>().Read(json.ToJsonString(), "cuba-split-report.json");
+        string dir = Path.Combine(Path.GetTempPath(), "biosim-split-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string one = Path.Combine(dir, "one.h5"), split = Path.Combine(dir, "split.h5");
+            services.GetRequiredService<ExperimentRunner>().Run(experiment, one, threads: 1);
+            var members = InProcessGroup.Create(3);
+            var summaries = new RunSummary[3];
+            var workers = Enumerable.Range(0, 3).Select(r => new Thread(() =>
+            {
+                using var own = BioSimServiceCollectionExtensions.BuildBioSimServices();
+                summaries[r] = own.GetRequiredService<ExperimentRunner>().RunDistributed(experiment, split, members[r], threads: 1);
+            })).ToArray();
+            foreach (var w in workers) w.Start();
+            foreach (var w in workers) w.Join();
+            members[0].Dispose();
+            using var a = BioSim.IO.Hdf5.Hdf5File.OpenReadOnly(one);
+            using var b = BioSim.IO.Hdf5.Hdf5File.OpenReadOnly(split);
+            var expected = BioSim.IO.Sonata.SonataFileReader.ReadReports(a);
+            var actual = BioSim.IO.Sonata.SonataFileReader.ReadReports(b);
+            Assert.That(expected.Select(r => (r.Population, r.Frames)), Is.EqualTo(new[] { ("exc", 600), ("inh", 200) }));
+            Assert.That(actual.Select(r => (r.Population, r.Frames)), Is.EqualTo(expected.Select(r => (r.Population, r.Frames))));
+            for (int k = 0; k < expected.Count; k++)
+            {
+                Assert.That(actual[k].NodeIds, Is.EqualTo(expected[k].NodeIds));
+                Assert.That(actual[k].Data, Is.EqualTo(expected[k].Data), expected[k].Population);
+                Assert.That(expected[k].Data.Distinct().Count(), Is.GreaterThan(expected[k].Data.Length / 2), "the report varies (V moves every step)");
+            }
+            var spikes = BioSim.IO.Sonata.SonataFileReader.ReadSpikes(b);
+            var oneSpikes = BioSim.IO.Sonata.SonataFileReader.ReadSpikes(a);
+            for (int k = 0; k < oneSpikes.Count; k++) Assert.That(spikes[k].TimestampsMs, Is.EqualTo(oneSpikes[k].TimestampsMs));
+            Assert.That(oneSpikes.Sum(s => s.NodeIds.Length), Is.GreaterThan(500));
+            // 600 steps in blocks of 7: each block is ⌊7/5⌋ = 1 whole interval and one shortened (2 steps): 2 exchanges a block.
+            Assert.That(summaries[0].Exchange!.IntervalSteps, Is.EqualTo(5));
+            Assert.That(summaries[0].Exchange!.Count, Is.EqualTo(2 * 85 + 1));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Test]
     public void EachProcessAdvancesAContiguousBlockOfEveryPopulation()
     {
