@@ -70,6 +70,8 @@ internal static class Program
 
     internal static int Fail(string message, int code)
     {
+        // Under an MPI launcher every process reads the same input and finds the same fault: process 0 alone says so.
+        if (code == ExitCodes.BadInput && BioSim.Engine.Distributed.MpiProcessGroup.LaunchRank != 0) return code;
         Console.Error.WriteLine($"biosim: error: {message}");
         return code;
     }

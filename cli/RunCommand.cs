@@ -22,6 +22,7 @@ internal static class RunCommand
         options.AddTo(command);
         command.SetAction(result => Program.Guard(() =>
         {
+            RequireMpiUnderSrun();
             var file = result.GetValue(experiment)!;
             string path = result.GetValue(output)!;
             var spec = services.GetRequiredService<ExperimentReader>().ReadFile(file.FullName) with { File = file.ToString() };
@@ -51,6 +52,7 @@ internal static class RunCommand
         options.AddTo(command);
         command.SetAction(result => Program.Guard(() =>
         {
+            RequireMpiUnderSrun();
             string path = result.GetValue(output)!.ToString();
             try
             {
@@ -147,7 +149,9 @@ internal static class RunCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>The one JSON line of <c>--json</c>; a split run adds <c>processes</c> and <c>neurons_per_process</c>.</summary>
+    /// <summary>The one JSON line of <c>--json</c>; a split run adds <c>processes</c>, <c>neurons_per_process</c> and its spike
+    /// exchanges: <c>interval_steps</c>, <c>exchanges</c>, <c>exchange_s</c> (process 0), <c>exchange_max_s</c> (slowest
+    /// process), <c>exchange_us_per_interval</c> and <c>exchanged_bytes</c> (received by each process).</summary>
     private static void PrintJson(RunSummary summary, int? threads)
     {
         var json = System.Text.Json.JsonSerializer.SerializeToNode(new
@@ -167,6 +171,15 @@ internal static class RunCommand
         {
             json["processes"] = shares.Count;
             json["neurons_per_process"] = new System.Text.Json.Nodes.JsonArray(shares.Select(n => (System.Text.Json.Nodes.JsonNode?)n).ToArray());
+        }
+        if (summary.Exchange is { } x)
+        {
+            json["interval_steps"] = x.IntervalSteps;
+            json["exchanges"] = x.Count;
+            json["exchange_s"] = x.Time.TotalSeconds;
+            json["exchange_max_s"] = x.MaxSeconds;
+            json["exchange_us_per_interval"] = x.Count > 0 ? x.Time.TotalMicroseconds / x.Count : 0;
+            json["exchanged_bytes"] = 8 * x.Values;
         }
         Console.WriteLine(json.ToJsonString());
     }
@@ -231,6 +244,15 @@ internal static class RunCommand
         Console.WriteLine($"  split over {mpi.Size} processes: {string.Join(", ", summary.NeuronsPerProcess!)} neurons");
         if (result.GetValue(options.Json)) PrintJson(summary, session.Threads ?? experimentThreads);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Refuses an srun step of several tasks started without an MPI plugin (each task would run the whole network
+    /// and write the same output): one line, from task 0, naming the launch that works.</summary>
+    internal static void RequireMpiUnderSrun()
+    {
+        int tasks = BioSim.Engine.Distributed.MpiProcessGroup.SrunTasksWithoutMpi;
+        if (tasks > 1)
+            throw new UsageException($"srun started {tasks} tasks without MPI's process manager, so each would run the whole network into the same output; launch with srun --mpi=pmi2 -n {tasks} biosim … (or mpiexec -n {tasks} biosim … inside the job script), or with one task");
     }
 
     private static void PrintSummary(RunSummary s)

@@ -130,6 +130,9 @@ public sealed partial class Projection : ITransmitter
         return Steps(max, dt);
     }
 
+    /// <summary>The shortest delay in steps of <paramref name="dt"/> (ms), rounded as <see cref="Prepare"/> rounds each delay.</summary>
+    public int MinDelaySteps(double dt) => Steps(MinDelayMs, dt);
+
     /// <summary>Rounds the delays to steps of <paramref name="dt"/> (ms) and forgets the target ring, which the target rebuilds when the
     /// longest delay changes; a per-synapse delay of more than 65535 steps throws an <see cref="ArgumentException"/>.</summary>
     public void Prepare(double dt)

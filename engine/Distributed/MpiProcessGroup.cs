@@ -36,6 +36,21 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup, IDisposable
     public static bool LaunchedWithSeveralProcesses =>
         int.TryParse(Environment.GetEnvironmentVariable("PMI_SIZE"), out int size) && size > 1;
 
+    /// <summary>This process's number in its launch: MPI's (<c>PMI_RANK</c>) under an MPI launcher, Slurm's task number
+    /// (<c>SLURM_PROCID</c>) in an srun step of several tasks started without an MPI plugin, else 0. Only process 0 reports an
+    /// error that every process finds alike.</summary>
+    public static int LaunchRank =>
+        int.TryParse(Environment.GetEnvironmentVariable("PMI_RANK"), out int rank) ? rank
+        : SrunTasksWithoutMpi > 1 && int.TryParse(Environment.GetEnvironmentVariable("SLURM_PROCID"), out int task) ? task : 0;
+
+    /// <summary>The tasks of the srun step this process belongs to when srun started it without an MPI plugin (no
+    /// <c>--mpi=pmi2</c>, and the cluster's MpiDefault is none): each task would then run the whole network alone and all would
+    /// write the same output. 0 otherwise (under mpiexec, under srun --mpi=pmi2, and in an sbatch script itself, whose
+    /// environment has no <c>SLURM_STEP_NUM_TASKS</c>).</summary>
+    public static int SrunTasksWithoutMpi =>
+        Environment.GetEnvironmentVariable("PMI_SIZE") is null
+        && int.TryParse(Environment.GetEnvironmentVariable("SLURM_STEP_NUM_TASKS"), out int tasks) && tasks > 1 ? tasks : 0;
+
     /// <summary>Initialises MPI (MPI_Init_thread, funneled) and returns the world group. Throws with the fix when MPICH's
     /// library is missing.</summary>
     public static MpiProcessGroup Initialize()

@@ -62,6 +62,16 @@ public sealed class DelayRing
         return _slots.AsSpan(s * Targets, Targets);
     }
 
+    /// <summary>Moves the ring's reference step <paramref name="steps"/> steps back (negative: forward) without touching any slot, so
+    /// that <see cref="Slot"/>(d) then addresses the slot that input sent with delay d that many steps ago lands in. A split run
+    /// (<see cref="Simulation.Simulator"/>) delivers the spikes of a communication interval at its end this way, into the same
+    /// slots as if each had been delivered in its own step; it moves the ring back by the same amount before the next step.</summary>
+    public void Rewind(int steps)
+    {
+        int s = (_head - steps) % SlotCount;
+        _head = s < 0 ? s + SlotCount : s;
+    }
+
     /// <summary>Moves to the next step, clearing the slot just consumed unless the reader already zeroed it
     /// while reading (<paramref name="alreadyCleared"/>), which saves a pass over memory.</summary>
     public void Advance(bool alreadyCleared = false)

@@ -43,6 +43,13 @@ public interface ITransmitter
     {
     }
 
+    /// <summary>Shortest delay in steps of <paramref name="dt"/> (ms), rounded as <see cref="Prepare"/> rounds (a split run exchanges
+    /// spikes once per this many steps); 0 when unknown, which makes a split run exchange every step.</summary>
+    int MinDelaySteps(double dt) => 0;
+
+    /// <summary>Shortest delay, ms (with exact timing, a split run exchanges spikes once per whole steps of it); 0 when unknown.</summary>
+    double MinDelayMs => 0;
+
     /// <summary>Longest delay, ms (sizes the timed-event queues of <see cref="SpikeTiming.Exact"/>).</summary>
     double MaxDelayMs => throw new NotSupportedException($"{GetType().Name} does not support exact spike timing.");
 

@@ -14,10 +14,17 @@ namespace BioSim.Engine.Simulation;
 /// plasticity rule) then see the step's spikes of their source and target, one after the other in the order added.
 /// <para>
 /// Over several processes (<see cref="IProcessGroup"/>, MPI), each process advances a contiguous block of the chunk list
-/// (the chunks are the same at any process count), and every step the processes gather each other's
-/// chunk spikes, so that each holds the step's spikes of the whole network, merged in chunk order exactly as one process
-/// merges them; each then delivers them into its own neurons only. Spikes are therefore the same bits at any number of
-/// processes and threads. (Every process keeps the whole network's arrays and synapses; it steps and feeds only its own.)
+/// (the chunks are the same at any process count) and keeps its chunks' spikes of every step of a communication interval
+/// of <see cref="CommunicationInterval"/> steps: the shortest delay of any projection (in whole steps, at least one). At
+/// the interval's last step the processes gather each other's chunk spikes of the whole interval (one all-gather), so
+/// that each holds every step's spikes of the whole network, merged in chunk order exactly as one process merges them;
+/// each then delivers them, step after step, into its own neurons only, each step's spikes into the slots they would
+/// have reached in their own step (<see cref="DelayRing.Rewind"/>; exact timing queues them at their absolute times).
+/// A spike's delay is at least the interval, so none of them is due before the interval's end, and every target
+/// receives its inputs in the order one process gives them: spikes are the same bits at any number of processes and
+/// threads. (Every process keeps the whole network's arrays; it steps and feeds only its own neurons and keeps only
+/// the synapses onto them.) <see cref="Run"/> always ends at an interval's end (it shortens the last interval), so a
+/// checkpoint or stop between two calls of <see cref="Run"/> never has spikes in flight.
 /// </para>
 /// </summary>
 public sealed class Simulator : IStateful, IDisposable
@@ -30,16 +37,25 @@ public sealed class Simulator : IStateful, IDisposable
     private readonly int[] _transmitterSource;
     private readonly int[] _transmitterLearnsFrom;
     private readonly List<IStepObserver> _observers = [];
-    private readonly SpikeList[] _spikes;
+    private SpikeList[] _spikes; // in a split run, the row of the interval's step being delivered or observed
     private readonly (int Population, int Start, int End)[] _chunks;
     private readonly IProcessGroup _processes;
     private readonly int[] _ownedChunks;
     private readonly int[][] _chunksOfRank;
     private readonly (int Start, int End)[] _ownedElements;
+    private readonly (int Start, int End)[][] _elementsOfRank;
     private double[] _send = new double[256];
     private double[] _gathered = new double[256];
     private readonly int[] _gatheredCounts;
-    private readonly SpikeList[] _chunkSpikes;
+    // The spikes of each chunk in the current step; in a split run, the row of the interval's step being advanced.
+    private SpikeList[] _chunkSpikes;
+    private readonly int _interval = 1;
+    private readonly SpikeList[][] _intervalChunkSpikes = [];
+    private readonly SpikeList[][] _intervalSpikes = [];
+    private long _intervalStart;
+    private readonly int[] _transmitterTarget;
+    private readonly int[] _ringPopulations = [];
+    private readonly System.Diagnostics.Stopwatch _exchangeClock = new();
     private readonly StepTeam? _team;
     private double _stepStart;
     private readonly bool _useThreads;
@@ -91,8 +107,9 @@ public sealed class Simulator : IStateful, IDisposable
         }
         _transmitterSource = new int[_transmitters.Length];
         _transmitterLearnsFrom = new int[_transmitters.Length];
-        int maxDelay = 0;
+        int maxDelay = 0, minDelay = int.MaxValue;
         double maxDelayMs = 0;
+        _transmitterTarget = new int[_transmitters.Length];
         for (int k = 0; k < _transmitters.Length; k++)
         {
             if (!byName.TryGetValue(_transmitters[k].Source, out _transmitterSource[k]))
@@ -108,12 +125,16 @@ public sealed class Simulator : IStateful, IDisposable
             {
                 _transmitters[k].PrepareExact(dt);
                 maxDelayMs = Math.Max(maxDelayMs, _transmitters[k].MaxDelayMs);
+                // A spike in (n dt, (n + 1) dt] with delay d ≥ D dt arrives after (n + D) dt: still ahead of a queue at step n + D − 1.
+                minDelay = Math.Min(minDelay, (int)Math.Floor(_transmitters[k].MinDelayMs / dt));
             }
             else
             {
                 _transmitters[k].Prepare(dt);
                 maxDelay = Math.Max(maxDelay, _transmitters[k].MaxDelaySteps(dt));
+                minDelay = Math.Min(minDelay, _transmitters[k].MinDelaySteps(dt));
             }
+            _transmitterTarget[k] = _transmitters[k].TargetName is { } target && byName.TryGetValue(target, out int t) ? t : -1;
         }
         foreach (var p in _populations)
         {
@@ -152,8 +173,31 @@ public sealed class Simulator : IStateful, IDisposable
         _chunksOfRank = ranks.Select(l => l.ToArray()).ToArray();
         _ownedChunks = _chunksOfRank[rank];
         _gatheredCounts = new int[processCount];
+        _elementsOfRank = new (int, int)[processCount][];
+        for (int r = 0; r < processCount; r++)
+        {
+            _elementsOfRank[r] = new (int, int)[_populations.Length];
+            foreach (int c in _chunksOfRank[r])
+            {
+                var (p, start, end) = _chunks[c];
+                _elementsOfRank[r][p] = _elementsOfRank[r][p] == (0, 0) ? (start, end) : (_elementsOfRank[r][p].Start, end);
+            }
+        }
         if (processCount > 1)
         {
+            // The communication interval: the shortest delay in steps (the same on every process: taken before the synapses
+            // are split). In grid timing a late delivery goes into the target's rings moved back (DelayRing.Rewind), which needs
+            // every transmitter to name its target; one that does not is fed in its own step (interval 1).
+            bool rewindable = timing == SpikeTiming.Exact || _transmitterTarget.All(t => t >= 0);
+            _interval = rewindable && _transmitters.Length > 0 ? Math.Max(1, minDelay) : 1;
+            _intervalChunkSpikes = new SpikeList[_interval][];
+            _intervalSpikes = new SpikeList[_interval][];
+            for (int i = 0; i < _interval; i++)
+            {
+                _intervalChunkSpikes[i] = i == 0 ? _chunkSpikes : _chunks.Select(_ => new SpikeList(64)).ToArray();
+                _intervalSpikes[i] = _populations.Select(_ => new SpikeList(256)).ToArray();
+            }
+            if (timing == SpikeTiming.Grid) _ringPopulations = _transmitterTarget.Distinct().ToArray();
             // Each process keeps only the synapses onto its own neurons, then the transmitters prepare again for them.
             for (int k = 0; k < _transmitters.Length; k++)
             {
@@ -249,7 +293,7 @@ public sealed class Simulator : IStateful, IDisposable
             {
                 var transmitter = _transmitters[k];
                 var spikes = _spikes[_transmitterSource[k]];
-                int target = Timing == SpikeTiming.Grid && transmitter.CanTransmitByTargetRange && transmitter.TargetName is { } name ? IndexOfPopulation(name) : -1;
+                int target = Timing == SpikeTiming.Grid && transmitter.CanTransmitByTargetRange ? _transmitterTarget[k] : -1;
                 if (target >= 0) transmitter.TransmitRange(spikes, _ownedElements[target].Start, _ownedElements[target].End);
                 else transmitter.Transmit(spikes); // into every neuron: the others' copies are never read here
             }
@@ -303,15 +347,27 @@ public sealed class Simulator : IStateful, IDisposable
         _populations.FirstOrDefault(p => p.Name == name)
         ?? throw new KeyNotFoundException($"No population named '{name}'. Known: {string.Join(", ", _populations.Select(p => p.Name))}.");
 
-    /// <summary>Runs <paramref name="steps"/> steps.</summary>
+    /// <summary>Runs <paramref name="steps"/> steps. In a split run the last of them ends a communication interval (shortened
+    /// when needed), so that every spike of these steps has been exchanged and delivered when it returns.</summary>
     public void Run(long steps)
     {
+        if (_processes.Size > 1)
+        {
+            for (long n = 0; n < steps; n++) StepSplit(endInterval: n == steps - 1);
+            return;
+        }
         for (long n = 0; n < steps; n++) Step();
     }
 
-    /// <summary>Advances the whole network by one step.</summary>
+    /// <summary>Advances the whole network by one step. In a split run, <see cref="LastSpikes"/> and the observers see the
+    /// interval's steps only at its end (<see cref="CommunicationInterval"/>); <see cref="Run"/> ends intervals where it stops.</summary>
     public void Step()
     {
+        if (_processes.Size > 1)
+        {
+            StepSplit(endInterval: false);
+            return;
+        }
         long started = 0;
         if (_threadChoice is { } choice)
         {
@@ -327,8 +383,6 @@ public sealed class Simulator : IStateful, IDisposable
         {
             AdvanceInParallel(t);
         }
-        if (_processes.Size > 1) ExchangeSpikes();
-
         for (int p = 0; p < _spikes.Length; p++) _spikes[p].Clear();
         for (int c = 0; c < _chunks.Length; c++) _spikes[_chunks[c].Population].AddRange(_chunkSpikes[c]);
         for (int p = 0; p < _spikes.Length; p++) _spikes[p].SortByTime();
@@ -391,14 +445,79 @@ public sealed class Simulator : IStateful, IDisposable
         }
     }
 
-    private int IndexOfPopulation(string name)
+    /// <summary>One step of a split run: this process advances its chunks into the interval's row of chunk spikes; at the
+    /// interval's end (its <see cref="CommunicationInterval"/>-th step, or <paramref name="endInterval"/>) the rows are
+    /// exchanged and delivered step after step, each into the slots of its own step, before the last step's rings advance;
+    /// observers then see each step of the interval in order. Observers that implement <see cref="ILocalStepObserver"/>
+    /// also see every step as soon as this process has advanced it (its own neurons' state is then that step's).</summary>
+    private void StepSplit(bool endInterval)
     {
-        for (int p = 0; p < _populations.Length; p++)
+        int row = (int)(StepIndex - _intervalStart);
+        _chunkSpikes = _intervalChunkSpikes[row];
+        double t = Time;
+        if (!_useThreads)
         {
-            if (_populations[p].Name == name) return p;
+            foreach (int c in _ownedChunks) AdvanceChunk(c, t);
         }
-        return -1;
+        else
+        {
+            AdvanceInParallel(t);
+        }
+        bool last = endInterval || row + 1 == _interval;
+        if (last)
+        {
+            ExchangeSpikes(row + 1);
+            for (int i = 0; i <= row; i++)
+            {
+                var spikes = _intervalSpikes[i];
+                var chunkSpikes = _intervalChunkSpikes[i];
+                for (int p = 0; p < spikes.Length; p++) spikes[p].Clear();
+                for (int c = 0; c < _chunks.Length; c++) spikes[_chunks[c].Population].AddRange(chunkSpikes[c]);
+                for (int p = 0; p < spikes.Length; p++) spikes[p].SortByTime();
+                // Step i's spikes go where they would have gone in step i: the rings are row − i steps further on.
+                RewindRings(row - i);
+                _spikes = spikes;
+                Deliver();
+                RewindRings(i - row);
+            }
+        }
+        for (int p = 0; p < _populations.Length; p++) _populations[p].EndStep();
+        StepIndex++;
+        for (int o = 0; o < _observers.Count; o++)
+        {
+            if (_observers[o] is ILocalStepObserver local) local.AfterLocalStep(StepIndex);
+        }
+        if (!last) return;
+        for (int i = 0; i <= row; i++)
+        {
+            _spikes = _intervalSpikes[i];
+            double tEnd = (_intervalStart + i + 1) * Dt;
+            for (int o = 0; o < _observers.Count; o++) _observers[o].AfterStep(tEnd, _spikes);
+        }
+        _intervalStart = StepIndex;
     }
+
+    private void RewindRings(int steps)
+    {
+        if (steps == 0) return;
+        foreach (int p in _ringPopulations)
+        {
+            foreach (string name in _populations[p].InputNames) _populations[p].Input(name).Rewind(steps);
+        }
+    }
+
+    /// <summary>Steps between two spike exchanges of a split run: the shortest delay of any projection in whole steps
+    /// (at least 1); 1 with one process.</summary>
+    public int CommunicationInterval => _interval;
+
+    /// <summary>Spike exchanges (all-gathers) this simulation made, and the wall time they took (the wait for the slowest
+    /// process included).</summary>
+    public (long Count, TimeSpan Time, long Values) Exchanges => (_exchanges, _exchangeClock.Elapsed, _exchangedValues);
+
+    private long _exchanges, _exchangedValues;
+
+    /// <summary>Elements of population <paramref name="population"/> that process <paramref name="rank"/> advances.</summary>
+    public (int Start, int End) ElementsOf(int rank, int population) => _elementsOfRank[rank][population];
 
     /// <summary>Number of processes the network is split over (1 without MPI).</summary>
     public int Processes => _processes.Size;
@@ -406,23 +525,32 @@ public sealed class Simulator : IStateful, IDisposable
     /// <summary>Elements of each population (in order) this process advances: all of them with one process.</summary>
     public IReadOnlyList<(int Start, int End)> OwnedElements => _ownedElements;
 
-    /// <summary>Gives every process the spikes of every chunk: each sends its own chunks' (count, ids, times) in chunk order
-    /// and reads the others' in theirs.</summary>
-    private void ExchangeSpikes()
+    /// <summary>Gives every process the spikes of every chunk in the interval's first <paramref name="steps"/> steps: each
+    /// sends, step after step, its own chunks' (count, ids, times) in chunk order and reads the others' in theirs.</summary>
+    private void ExchangeSpikes(int steps)
     {
+        _exchangeClock.Start();
         int length = 0;
-        foreach (int c in _ownedChunks) length += 1 + 2 * _chunkSpikes[c].Count;
+        for (int i = 0; i < steps; i++)
+        {
+            foreach (int c in _ownedChunks) length += 1 + 2 * _intervalChunkSpikes[i][c].Count;
+        }
         if (_send.Length < length) _send = new double[Math.Max(length, 2 * _send.Length)];
         int w = 0;
-        foreach (int c in _ownedChunks)
+        for (int i = 0; i < steps; i++)
         {
-            var list = _chunkSpikes[c];
-            _send[w++] = list.Count;
-            foreach (int id in list.Ids) _send[w++] = id;
-            list.Times.CopyTo(_send.AsSpan(w));
-            w += list.Count;
+            foreach (int c in _ownedChunks)
+            {
+                var list = _intervalChunkSpikes[i][c];
+                _send[w++] = list.Count;
+                foreach (int id in list.Ids) _send[w++] = id;
+                list.Times.CopyTo(_send.AsSpan(w));
+                w += list.Count;
+            }
         }
-        _processes.AllGather(_send.AsSpan(0, w), ref _gathered, _gatheredCounts);
+        int total = _processes.AllGather(_send.AsSpan(0, w), ref _gathered, _gatheredCounts);
+        _exchanges++;
+        _exchangedValues += total;
         int at = 0;
         for (int r = 0; r < _chunksOfRank.Length; r++)
         {
@@ -432,16 +560,20 @@ public sealed class Simulator : IStateful, IDisposable
                 at = end;
                 continue;
             }
-            foreach (int c in _chunksOfRank[r])
+            for (int i = 0; i < steps; i++)
             {
-                var list = _chunkSpikes[c];
-                list.Clear();
-                int n = (int)_gathered[at++];
-                for (int k = 0; k < n; k++) list.Add((int)_gathered[at + k], _gathered[at + n + k]);
-                at += 2 * n;
+                foreach (int c in _chunksOfRank[r])
+                {
+                    var list = _intervalChunkSpikes[i][c];
+                    list.Clear();
+                    int n = (int)_gathered[at++];
+                    for (int k = 0; k < n; k++) list.Add((int)_gathered[at + k], _gathered[at + n + k]);
+                    at += 2 * n;
+                }
             }
             if (at != end) throw new InvalidOperationException($"The spikes process {r} sent do not match its chunks ({_gatheredCounts[r]} values).");
         }
+        _exchangeClock.Stop();
     }
 
     private void AdvanceInParallel(double t)
@@ -464,6 +596,8 @@ public sealed class Simulator : IStateful, IDisposable
     /// <c>populations/&lt;name&gt;/</c>), all under <paramref name="prefix"/>, and sets <see cref="StateSnapshot.Step"/>.</summary>
     public void SaveState(StateSnapshot snapshot, string prefix)
     {
+        if (_processes.Size > 1 && StepIndex != _intervalStart)
+            throw new InvalidOperationException($"A split run's state was saved at step {StepIndex}, inside a communication interval (from step {_intervalStart}) whose spikes are not exchanged yet; save it after Run, which ends intervals.");
         snapshot.Step = StepIndex;
         snapshot.Put(prefix + "clock/step", [StepIndex]);
         snapshot.Put(prefix + "clock/dt", [Dt]);
@@ -490,6 +624,7 @@ public sealed class Simulator : IStateful, IDisposable
             if (_transmitters[k] is IStateful stateful) stateful.LoadState(snapshot, $"{prefix}projections/{k}/");
         }
         StepIndex = step[0];
+        _intervalStart = StepIndex;
     }
 
     /// <summary>Takes a snapshot of the whole simulation state.</summary>

@@ -8,10 +8,11 @@ using NUnit.Framework;
 namespace BioSim.Tests.Cli;
 
 /// <summary>
-/// <c>mpiexec -n P biosim run</c> with Debian's MPICH (which .ci/setup installs): the spike file of a CUBA run split over 2
-/// or 3 processes, and over 2 processes with 2 threads each, equals the one-process run's bit for bit; the JSON summary
-/// says how many processes ran and how many neurons each stepped. What a split run cannot do yet is refused by one line
-/// and no output. (This machine has 2 cores: 3 processes run oversubscribed, so their run is short.)
+/// <c>mpiexec -n P biosim run</c> with Debian's MPICH (which .ci/setup installs): the spike file and the state report (V of
+/// neurons on every process) of a CUBA run split over 2 or 3 processes, over 2 processes with 2 threads each, and with 0.5 ms
+/// delays (spikes exchanged every 5 steps), equal the one-process run's bit for bit; the JSON summary says how many processes
+/// ran, how many neurons each stepped and how the spikes were exchanged. What a split run cannot do yet is refused by one
+/// line and no output. (This machine has 2 cores: 3 processes run oversubscribed, so their run is short.)
 /// </summary>
 [TestFixture, Category("Validation")]
 public sealed class MpiRunTests : TempDirectoryFixture
@@ -19,10 +20,16 @@ public sealed class MpiRunTests : TempDirectoryFixture
     private static (int ExitCode, string Stdout, string Stderr) MpiExec(int processes, params string[] arguments) =>
         ExternalTools.Run("mpiexec", ["-n", processes.ToString(System.Globalization.CultureInfo.InvariantCulture), BiosimProcess.DotnetHost, BiosimProcess.Dll, .. arguments]);
 
-    private string Cuba(double durationMs, string name) => BiosimProcess.CubaVariant(Dir, json =>
+    private string Cuba(double durationMs, string name, double? delayMs = null, bool report = false) => BiosimProcess.CubaVariant(Dir, json =>
     {
         json["duration"] = durationMs;
-        json["record"]!.AsObject().Remove("state");
+        if (delayMs is { } delay)
+        {
+            foreach (var projection in json["projections"]!.AsArray()) projection!["delay"] = delay;
+        }
+        // exc 0–2047 on process 0 and 2048–3199 on process 1 of 2; 0–1023, 1024–3071, 3072–3199 of 3.
+        if (report) json["record"]!["state"] = JsonNode.Parse("""[{"population": "exc", "variable": "V", "node_ids": [0, 1500, 2047, 2048, 3199], "every": 1}]""");
+        else json["record"]!.AsObject().Remove("state");
     }, name);
 
     private static IReadOnlyList<SpikeTrains> Spikes(string path)
@@ -32,12 +39,13 @@ public sealed class MpiRunTests : TempDirectoryFixture
         return SonataFileReader.ReadSpikes(file);
     }
 
-    [TestCase(2, 1, 150.0)]
-    [TestCase(2, 2, 150.0)]
-    [TestCase(3, 1, 20.0)]
-    public void SplitRunWritesTheSpikesOfOneProcess(int processes, int threads, double durationMs)
+    [TestCase(2, 1, 150.0, null, 1)]
+    [TestCase(2, 2, 150.0, null, 1)]
+    [TestCase(2, 1, 150.0, 0.5, 5)]
+    [TestCase(3, 1, 20.0, 0.5, 5)]
+    public void SplitRunWritesTheSpikesOfOneProcess(int processes, int threads, double durationMs, double? delayMs, int interval)
     {
-        string experiment = Cuba(durationMs, "cuba-mpi.json");
+        string experiment = Cuba(durationMs, "cuba-mpi.json", delayMs, report: true);
         string one = Path.Combine(Dir, "one.h5"), split = Path.Combine(Dir, "split.h5");
         var single = BiosimProcess.Run("run", experiment, "-o", one, "-q");
         Assert.That(single.ExitCode, Is.EqualTo(0), single.StandardError);
@@ -52,6 +60,16 @@ public sealed class MpiRunTests : TempDirectoryFixture
             Assert.That(actual[i].NodeIds, Is.EqualTo(expected[i].NodeIds), expected[i].Population);
             Assert.That(actual[i].TimestampsMs, Is.EqualTo(expected[i].TimestampsMs), expected[i].Population);
         }
+        using (var a = Hdf5File.OpenReadOnly(one))
+        using (var b = Hdf5File.OpenReadOnly(split))
+        {
+            var reportOne = SonataFileReader.ReadReports(a).Single();
+            var reportSplit = SonataFileReader.ReadReports(b).Single();
+            Assert.That(reportOne.Frames, Is.EqualTo((int)Math.Round(durationMs / 0.1)));
+            Assert.That(reportSplit.Frames, Is.EqualTo(reportOne.Frames));
+            Assert.That(reportSplit.NodeIds, Is.EqualTo(reportOne.NodeIds));
+            Assert.That(reportSplit.Data, Is.EqualTo(reportOne.Data), "the state report of one process, bit for bit");
+        }
         // One summary (process 0's), naming the processes and their shares of the 4000 neurons.
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith('{')).ToArray();
         Assert.That(lines, Has.Length.EqualTo(1), stdout);
@@ -61,6 +79,10 @@ public sealed class MpiRunTests : TempDirectoryFixture
         Assert.That(shares, Has.Length.EqualTo(processes));
         Assert.That(shares.Sum(), Is.EqualTo(4000));
         Assert.That(shares, Is.All.GreaterThan(0));
+        // One exchange per interval of the shortest delay (flush blocks of 100 ms hold whole intervals).
+        Assert.That((int)summary["interval_steps"]!, Is.EqualTo(interval));
+        Assert.That((long)summary["exchanges"]!, Is.EqualTo((long)Math.Round(durationMs / 0.1) / interval));
+        Assert.That((double)summary["exchange_s"]!, Is.GreaterThan(0));
     }
 
     /// <summary>
@@ -146,16 +168,28 @@ public sealed class MpiRunTests : TempDirectoryFixture
         return found;
     }
 
+    /// <summary>A weight report (which would need every process's synapses) is refused: one line from process 0 naming the
+    /// field, exit 2 from the job (every process exits), no output.</summary>
     [Test]
-    public void StateReportsAreRefusedWithOneLineAndNoOutput()
+    public void WeightReportsAreRefusedWithOneLineAndNoOutput()
     {
-        string experiment = BiosimProcess.CubaVariant(Dir, json => json["duration"] = 10.0, "cuba-state.json");
+        string experiment = BiosimProcess.CubaVariant(Dir, json =>
+        {
+            json["duration"] = 10.0;
+            json["record"]!["weights"] = JsonNode.Parse("""[{"projection": "exc->exc:exc", "synapses": [0, 1]}]""");
+        }, "cuba-weights.json");
         string output = Path.Combine(Dir, "refused.h5");
         var (code, _, stderr) = MpiExec(2, "run", experiment, "-o", output, "-q");
         Assert.That(code, Is.EqualTo(2), stderr);
-        var errors = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.Contains("record.state", StringComparison.Ordinal)).ToArray();
+        var errors = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.Contains("record.weights", StringComparison.Ordinal)).ToArray();
         Assert.That(errors, Has.Length.EqualTo(1), "process 0 alone says why: " + stderr);
-        Assert.That(errors[0], Does.Contain("split over processes").And.Contain("cuba-state.json"));
+        Assert.That(errors[0], Does.Contain("split over processes").And.Contain("cuba-weights.json"));
+        Assert.That(File.Exists(output) || File.Exists(output + ".setup"), Is.False);
+        // An error every process finds while reading the experiment (before MPI starts) is also said once, by process 0.
+        string unknown = BiosimProcess.CubaVariant(Dir, json => json["record"]!["weights"] = JsonNode.Parse("""[{"projection": "exc->exc"}]"""), "cuba-unknown.json");
+        var misnamed = MpiExec(2, "run", unknown, "-o", output, "-q");
+        Assert.That(misnamed.ExitCode, Is.EqualTo(2), misnamed.Stderr);
+        Assert.That(misnamed.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.Contains("no projection named 'exc->exc'", StringComparison.Ordinal)), Is.EqualTo(1), misnamed.Stderr);
         Assert.That(File.Exists(output) || File.Exists(output + ".setup"), Is.False);
     }
 }

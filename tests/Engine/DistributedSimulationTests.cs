@@ -18,15 +18,15 @@ namespace BioSim.Tests.Engine;
 [TestFixture, Category("Unit")]
 public sealed class DistributedSimulationTests
 {
-    private static Experiment Cuba(string timing, double durationMs)
+    private static Experiment Cuba(string timing, double durationMs, double? delayMs = null)
     {
         using var services = BioSimServiceCollectionExtensions.BuildBioSimServices();
         var json = JsonNode.Parse(File.ReadAllText(TestPaths.Example("cuba.json")))!.AsObject();
         json["duration"] = durationMs;
         json["timing"] = timing;
-        if (timing == "exact")
+        if (delayMs is { } delay)
         {
-            foreach (var projection in json["projections"]!.AsArray()) projection!["delay"] = 0.1;
+            foreach (var projection in json["projections"]!.AsArray()) projection!["delay"] = delay;
         }
         return services.GetRequiredService<ExperimentReader>().Read(json.ToJsonString(), "cuba-distributed.json");
     }
@@ -35,41 +35,76 @@ public sealed class DistributedSimulationTests
     {
         using var services = BioSimServiceCollectionExtensions.BuildBioSimServices();
         using var sim = services.GetRequiredService<ModelBuilder>().Build(experiment, threads, minElementsForThreads: 0, processes: processes).Simulator;
-        var spikes = new List<(int, int, double)>();
-        for (long n = 0; n < steps; n++)
+        var observer = new SpikeCollector();
+        sim.AddObserver(observer);
+        // In blocks of 7 steps (as a run's flush blocks): Run ends a communication interval where it stops, wherever that is.
+        for (long n = 0; n < steps; n += 7) sim.Run(Math.Min(7, steps - n));
+        _threadInterval = sim.CommunicationInterval;
+        return observer.Spikes;
+    }
+
+    [ThreadStatic] private static int _threadInterval;
+
+    private sealed class SpikeCollector : IStepObserver
+    {
+        public List<(int Population, int Id, double Time)> Spikes { get; } = [];
+        private double _last;
+
+        public void AfterStep(double t, IReadOnlyList<BioSim.Engine.Events.SpikeList> spikes)
         {
-            sim.Step();
-            for (int p = 0; p < sim.LastSpikes.Count; p++)
+            if (!(t > _last)) throw new InvalidOperationException($"step ending at {t} ms observed after {_last} ms");
+            _last = t;
+            for (int p = 0; p < spikes.Count; p++)
             {
-                var s = sim.LastSpikes[p];
-                for (int k = 0; k < s.Count; k++) spikes.Add((p, s.Ids[k], s.Times[k]));
+                var s = spikes[p];
+                for (int k = 0; k < s.Count; k++)
+                {
+                    if (!(s.Times[k] > t - 0.1 - 1e-12 && s.Times[k] <= t + 1e-12)) throw new InvalidOperationException($"spike at {s.Times[k]} ms observed with the step ending at {t} ms");
+                    Spikes.Add((p, s.Ids[k], s.Times[k]));
+                }
             }
         }
-        return spikes;
     }
 
     private static List<(int, int, double)>[] RunSplit(Experiment experiment, int processes, int threads, long steps)
     {
         var members = InProcessGroup.Create(processes);
         var results = new List<(int, int, double)>[processes];
-        var workers = Enumerable.Range(0, processes).Select(r => new Thread(() => results[r] = Run(experiment, threads, members[r], steps))).ToArray();
+        var intervals = new int[processes];
+        var workers = Enumerable.Range(0, processes).Select(r => new Thread(() =>
+        {
+            results[r] = Run(experiment, threads, members[r], steps);
+            intervals[r] = _threadInterval;
+        })).ToArray();
         foreach (var w in workers) w.Start();
         foreach (var w in workers) w.Join();
         members[0].Dispose();
+        _lastIntervals = intervals;
         return results;
     }
 
-    [TestCase("grid", 2, 1)]
-    [TestCase("grid", 3, 1)]
-    [TestCase("grid", 2, 2)]
-    [TestCase("exact", 3, 1)]
-    public void SplitOverProcessesGivesTheSpikesOfOneProcess(string timing, int processes, int threads)
+    private static int[] _lastIntervals = [];
+
+    /// <summary>CUBA split over 2 and 3 processes (1 and 2 threads each) gives the spikes of one process bit for bit, with the
+    /// spikes exchanged once per communication interval: the example's zero delays (grid) or 0.1 ms (exact): every step, 0.5 ms (5 steps)
+    /// and 0.45 ms (grid: rounded to 5 steps; exact: ⌊4.5⌋ = 4 steps). Blocks of 7 steps end intervals early too.</summary>
+    [TestCase("grid", 2, 1, null, 1)]
+    [TestCase("grid", 3, 1, null, 1)]
+    [TestCase("grid", 2, 2, null, 1)]
+    [TestCase("grid", 2, 1, 0.5, 5)]
+    [TestCase("grid", 3, 2, 0.5, 5)]
+    [TestCase("grid", 3, 1, 0.45, 5)]
+    [TestCase("exact", 3, 1, 0.1, 1)]
+    [TestCase("exact", 2, 2, 0.5, 5)]
+    [TestCase("exact", 3, 1, 0.45, 4)]
+    public void SplitOverProcessesGivesTheSpikesOfOneProcess(string timing, int processes, int threads, double? delayMs, int interval)
     {
-        var experiment = Cuba(timing, 150);
+        var experiment = Cuba(timing, 150, delayMs);
         long steps = 1500;
         var one = Run(experiment, 1, null, steps);
         Assert.That(one, Has.Count.GreaterThan(1000), "CUBA fires (~5 Hz × 4000 neurons × 0.15 s ≈ 3000 spikes)");
         var split = RunSplit(experiment, processes, threads, steps);
+        Assert.That(_lastIntervals, Is.All.EqualTo(interval), "the communication interval: the shortest delay in whole steps");
         for (int r = 0; r < processes; r++) Assert.That(split[r], Is.EqualTo(one), $"process {r} of {processes}");
     }
 
@@ -92,6 +127,67 @@ public sealed class DistributedSimulationTests
         Assert.That(one.Count(s => s.Population == 1), Is.GreaterThan(12), "the cells fire (the current step makes each fire)");
         var split = RunSplit(experiment, processes, 1, steps);
         for (int r = 0; r < processes; r++) Assert.That(split[r], Is.EqualTo(one), $"process {r} of {processes}");
+    }
+
+    /// <summary>
+    /// A split run's output (<see cref="ExperimentRunner.RunDistributed"/>, 3 processes, CUBA with 0.5 ms delays: exchanges
+    /// every 5 steps, flush blocks of 7 steps) holds the spikes and the state reports of the one-process run
+    /// (<see cref="ExperimentRunner.Run"/>) bit for bit: V of exc neurons on every process (0, 1023 | 1024, 3071 | 3072, 3199)
+    /// every step, and g of inh neurons (process 2) every third step; the summary counts the exchanges.
+    /// </summary>
+    [Test]
+    public void SplitRunWritesTheStateReportsOfOneProcess()
+    {
+        using var services = BioSimServiceCollectionExtensions.BuildBioSimServices();
+        var json = JsonNode.Parse(File.ReadAllText(TestPaths.Example("cuba.json")))!.AsObject();
+        json["duration"] = 60.0;
+        json["flush_interval"] = 0.7;
+        foreach (var projection in json["projections"]!.AsArray()) projection!["delay"] = 0.5;
+        json["record"]!["state"] = JsonNode.Parse("""
+            [{"population": "exc", "variable": "V", "node_ids": [0, 1023, 1024, 3071, 3072, 3199], "every": 1},
+             {"population": "inh", "variable": "V", "node_ids": [3, 400, 799], "every": 3}]
+            """);
+        var experiment = services.GetRequiredService<ExperimentReader>().Read(json.ToJsonString(), "cuba-split-report.json");
+        string dir = Path.Combine(Path.GetTempPath(), "biosim-split-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string one = Path.Combine(dir, "one.h5"), split = Path.Combine(dir, "split.h5");
+            services.GetRequiredService<ExperimentRunner>().Run(experiment, one, threads: 1);
+            var members = InProcessGroup.Create(3);
+            var summaries = new RunSummary[3];
+            var workers = Enumerable.Range(0, 3).Select(r => new Thread(() =>
+            {
+                using var own = BioSimServiceCollectionExtensions.BuildBioSimServices();
+                summaries[r] = own.GetRequiredService<ExperimentRunner>().RunDistributed(experiment, split, members[r], threads: 1);
+            })).ToArray();
+            foreach (var w in workers) w.Start();
+            foreach (var w in workers) w.Join();
+            members[0].Dispose();
+            using var a = BioSim.IO.Hdf5.Hdf5File.OpenReadOnly(one);
+            using var b = BioSim.IO.Hdf5.Hdf5File.OpenReadOnly(split);
+            var expected = BioSim.IO.Sonata.SonataFileReader.ReadReports(a);
+            var actual = BioSim.IO.Sonata.SonataFileReader.ReadReports(b);
+            Assert.That(expected.Select(r => (r.Population, r.Frames)), Is.EqualTo(new[] { ("exc", 600), ("inh", 200) }));
+            Assert.That(actual.Select(r => (r.Population, r.Frames)), Is.EqualTo(expected.Select(r => (r.Population, r.Frames))));
+            for (int k = 0; k < expected.Count; k++)
+            {
+                Assert.That(actual[k].NodeIds, Is.EqualTo(expected[k].NodeIds));
+                Assert.That(actual[k].Data, Is.EqualTo(expected[k].Data), expected[k].Population);
+                Assert.That(expected[k].Data.Distinct().Count(), Is.GreaterThan(expected[k].Data.Length / 2), "the report varies (V moves every step)");
+            }
+            var spikes = BioSim.IO.Sonata.SonataFileReader.ReadSpikes(b);
+            var oneSpikes = BioSim.IO.Sonata.SonataFileReader.ReadSpikes(a);
+            for (int k = 0; k < oneSpikes.Count; k++) Assert.That(spikes[k].TimestampsMs, Is.EqualTo(oneSpikes[k].TimestampsMs));
+            Assert.That(oneSpikes.Sum(s => s.NodeIds.Length), Is.GreaterThan(500));
+            // 600 steps in blocks of 7: each block is ⌊7/5⌋ = 1 whole interval and one shortened (2 steps): 2 exchanges a block.
+            Assert.That(summaries[0].Exchange!.IntervalSteps, Is.EqualTo(5));
+            Assert.That(summaries[0].Exchange!.Count, Is.EqualTo(2 * 85 + 1));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Test]

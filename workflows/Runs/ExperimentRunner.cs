@@ -94,12 +94,14 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
 
     /// <summary>
     /// Runs <paramref name="experiment"/> split over <paramref name="processes"/> (every process calls this with the same
-    /// arguments, as under <c>mpiexec</c>): each process steps its block of the network, the spikes are exchanged every step
-    /// (<see cref="Simulator"/>), and process 0 writes the spikes to <paramref name="output"/>, identical to a one-process run's.
+    /// arguments, as under <c>mpiexec</c>): each process steps its block of the network, the spikes are exchanged once per
+    /// communication interval (the shortest delay; <see cref="Simulator"/>), and process 0 writes the spikes and the state
+    /// reports (each column gathered from the process that steps its neuron) to <paramref name="output"/>, identical to a
+    /// one-process run's.
     /// Checkpoints hold every process's state (gathered to process 0, written into the output's checkpoint slots, process
     /// r's arrays under <c>process/r/</c>), at the same block ends on every process, so <see cref="ResumeDistributed"/>
     /// continues with the same number of processes bit for bit. What this slice does not do is refused up front, on every
-    /// process alike: state reports, weight reports, plastic projections, event-counting populations.
+    /// process alike: weight reports, plastic projections, event-counting populations.
     /// </summary>
     public RunSummary RunDistributed(Experiment experiment, string output, IProcessGroup processes, IProgress<RunProgress>? progress = null,
         int? threads = null, bool overwrite = false, TimeSpan? checkpointEvery = null, CheckpointRequest? checkpointNow = null,
@@ -120,6 +122,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         var parts = SnapshotExchange.GatherAll(processes, sim.Snapshot());
         if (processes.Rank != 0)
         {
+            recorder.OpenProbesOnly();
             return SplitLoop(experiment, output, null, sim, recorder, null, null, null, processes, built.SynapseCount, buildTime, progress,
                 new Cadence(checkpointEvery ?? DefaultCheckpointInterval, checkpointEveryModelMs), checkpointNow, cancellation);
         }
@@ -189,6 +192,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         if (processes.Rank != 0)
         {
             sim.Restore(SnapshotExchange.Scatter(processes, null, sim.Snapshot()));
+            recorder.OpenProbesOnly();
             sim.AddObserver(recorder);
             return SplitLoop(experiment, output, null, sim, recorder, null, null, null, processes, built.SynapseCount, buildTime, progress,
                 new Cadence(checkpointEvery ?? DefaultCheckpointInterval, checkpointEveryModelMs), checkpointNow, cancellation);
@@ -213,7 +217,6 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
     private static void RequireSplittable(Experiment experiment, IProcessGroup processes)
     {
         string split = $"is not supported when a run is split over processes (mpiexec -n {processes.Size}) yet; run it in one process";
-        if (experiment.Record.State.Count > 0) throw new ExperimentException(experiment.File, "record.state", $"a state report {split}, or record spikes only");
         if (experiment.Record.Weights.Count > 0) throw new ExperimentException(experiment.File, "record.weights", $"a weight report {split}");
     }
 
@@ -250,6 +253,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         while (sim.StepIndex < steps)
         {
             sim.Run(Math.Min(stepsPerBlock, steps - sim.StepIndex));
+            recorder.GatherBlock(processes);
             if (file is not null)
             {
                 file.SetAttribute("simulated", sim.Time);
@@ -284,9 +288,11 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         double owned = sim.OwnedElements.Sum(r => (double)(r.End - r.Start));
         double[] perProcess = [];
         processes.AllGather([owned], ref perProcess, new int[processes.Size]);
+        var (exchanges, exchangeTime, values) = sim.Exchanges;
         return new RunSummary(output, sim.StepIndex, sim.Time, synapses, recorder.Summaries(sim.Time), buildTime, simulation.Elapsed, status)
         {
             NeuronsPerProcess = perProcess.Take(processes.Size).Select(n => (int)n).ToArray(),
+            Exchange = new SpikeExchange(sim.CommunicationInterval, exchanges, exchangeTime, processes.Max(exchangeTime.TotalSeconds), values),
         };
     }
 

@@ -9,8 +9,13 @@ using BioSim.IO.Sonata;
 namespace BioSim.Workflows.Runs;
 
 /// <summary>Collects the spikes, probed values and recorded weights of each step into buffers that are written once per block.</summary>
-internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyList<Projection> projections) : IStepObserver, IDisposable
+/// <remarks>In a split run (several processes) every process records: the spikes of the whole network at the end of each
+/// communication interval (<see cref="AfterStep"/>), its own neurons' state after each of its steps
+/// (<see cref="AfterLocalStep"/>); <see cref="GatherBlock"/> hands process 0, which writes, every column from its owner.</remarks>
+internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyList<Projection> projections) : IStepObserver, ILocalStepObserver, IDisposable
 {
+    private readonly List<int[]> _columnOwners = [];
+
     private readonly List<WeightProbe> _weightProbes = [];
     private readonly int[] _spikePopulations = experiment.Record.Spikes.Select(name => IndexOf(sim, name)).ToArray();
     private readonly List<double>[] _times = experiment.Record.Spikes.Select(_ => new List<double>()).ToArray();
@@ -73,7 +78,42 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
                 DeflateLevel = experiment.Record.Compression,
             });
             _probes.Add(new Probe(layout.Values, layout.Entries, spec.Every, writer));
+            _columnOwners.Add(ColumnOwners(spec, layout));
         }
+    }
+
+    /// <summary>A process of a split run other than process 0: the state probes, sampling for <see cref="GatherBlock"/>, with
+    /// no file (process 0 opens the writers with <see cref="Open"/> or <see cref="Reopen"/>).</summary>
+    public void OpenProbesOnly()
+    {
+        for (int k = 0; k < experiment.Record.State.Count; k++)
+        {
+            var spec = experiment.Record.State[k];
+            var layout = Layout(k, spec);
+            _probes.Add(new Probe(layout.Values, layout.Entries, spec.Every, null));
+            _columnOwners.Add(ColumnOwners(spec, layout));
+        }
+    }
+
+    /// <summary>For each column of a state report, the process that steps its node (all 0 with one process).</summary>
+    private int[] ColumnOwners(StateProbeSpec spec, ProbeLayout layout)
+    {
+        int population = IndexOf(sim, spec.Population);
+        var owner = new int[layout.Entries.Length];
+        for (int i = 0; i < layout.NodeIds.Length; i++)
+        {
+            int r = 0;
+            while (r < sim.Processes - 1 && !((ulong)sim.ElementsOf(r, population).Start <= layout.NodeIds[i] && layout.NodeIds[i] < (ulong)sim.ElementsOf(r, population).End)) r++;
+            for (ulong j = layout.IndexPointers[i]; j < layout.IndexPointers[i + 1]; j++) owner[j] = r;
+        }
+        return owner;
+    }
+
+    /// <summary>Split runs, on every process at each block end before <see cref="WriteBlock"/> (process 0): process 0's state
+    /// frames get every column from the process that steps it (collective).</summary>
+    public void GatherBlock(Engine.Distributed.IProcessGroup processes)
+    {
+        for (int k = 0; k < _probes.Count; k++) _probes[k].Gather(processes, _columnOwners[k]);
     }
 
     /// <summary>Reopens the writers of a run being resumed at <paramref name="timeMs"/>, cutting them back to the checkpoint.</summary>
@@ -107,6 +147,7 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
             var writer = reports.Reopen(spec.ReportName, position.ReportFrames[spec.ReportName]);
             var layout = Layout(k, spec);
             _probes.Add(new Probe(layout.Values, layout.Entries, spec.Every, writer));
+            _columnOwners.Add(ColumnOwners(spec, layout));
         }
         _spikeWriters = spikes;
     }
@@ -167,8 +208,16 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
                 _ids[r].Add((ulong)s.Ids[k]);
             }
         }
-        foreach (var probe in _probes) probe.Sample(sim.StepIndex);
+        if (sim.Processes == 1)
+        {
+            foreach (var probe in _probes) probe.Sample(sim.StepIndex);
+        }
         foreach (var probe in _weightProbes) probe.Sample(sim.StepIndex, t);
+    }
+
+    public void AfterLocalStep(long stepIndex)
+    {
+        foreach (var probe in _probes) probe.Sample(stepIndex);
     }
 
     public void WriteBlock(SonataSpikeWriter spikes, SonataReportWriter reports)

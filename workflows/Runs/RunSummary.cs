@@ -16,6 +16,9 @@ public sealed record RunSummary(
     /// <summary>Neurons each process stepped, by rank, when the run was split over processes (MPI); null for one process.</summary>
     public IReadOnlyList<int>? NeuronsPerProcess { get; init; }
 
+    /// <summary>How a split run exchanged spikes (null for one process).</summary>
+    public SpikeExchange? Exchange { get; init; }
+
     /// <summary>Spikes of all populations.</summary>
     public long Spikes => Populations.Sum(p => p.Spikes);
 
