@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using BioSim.Circuits.Cores;
-using BioSim.Engine.Random;
 using BioSim.Plasticity.Data;
 
 namespace BioSim.Plasticity.Cores;
@@ -75,32 +74,19 @@ public static class CoreDeployment
         return destination;
     }
 
-    /// <summary>The cores of copy <paramref name="copy"/>, routed to cores numbered from <paramref name="firstCore"/>: crossbar
-    /// connection (i, j) of core k is present when the 32-bit draw i·neurons + j of the stream (seed, "deploy", "crossbars")
-    /// for element copy·cores + k (four draws per Philox block) is below c_ij·2³² (probability c_ij to 2⁻³²).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>The cores of copy <paramref name="copy"/>, routed to cores numbered from <paramref name="firstCore"/>: the
+    /// crossbar of core k is drawn by <see cref="CoreCrossbarDraws"/> for element copy·cores + k.</summary>
     private static CoreSpec[] SampleCopy(ProbabilisticCoreNetwork network, Dictionary<(int Core, int Neuron), (int Core, int Axon)> destination,
         int copy, int firstCore, ulong seed)
     {
         var cores = network.Layers.SelectMany(l => l).ToArray();
         var specs = new CoreSpec[cores.Length];
-        var stream = new RandomStream(seed, "deploy", "crossbars");
-        Span<uint> block = stackalloc uint[4];
         for (int k = 0; k < cores.Length; k++)
         {
             var core = cores[k];
-            var draws = stream.ForElement((uint)(copy * cores.Length + k));
             var columns = new ulong[256 * 4];
-            var c = network.Parameters.AsSpan(core.Offset, core.Axons * core.Neurons);
-            for (int i = 0; i < core.Axons; i++)
-            {
-                for (int j = 0; j < core.Neurons; j++)
-                {
-                    int n = i * core.Neurons + j;
-                    if (n % 4 == 0) (block[0], block[1], block[2], block[3]) = draws.NextBlock();
-                    columns[4 * j + i / 64] |= (block[n % 4] < c[n] * 4294967296.0 ? 1UL : 0UL) << (i % 64);
-                }
-            }
+            CoreCrossbarDraws.Sample(seed, (uint)(copy * cores.Length + k), network.Parameters.AsSpan(core.Offset, core.Axons * core.Neurons),
+                core.Axons, core.Neurons, columns);
             var weights = new int[core.Neurons][];
             var leak = new int[core.Neurons];
             for (int j = 0; j < core.Neurons; j++)

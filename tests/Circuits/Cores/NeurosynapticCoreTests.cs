@@ -268,14 +268,34 @@ public sealed class NeurosynapticCoreTests
     /// same spikes, potentials and event counts tick by tick. "wide" makes a core whose weights need 32-bit sums (every
     /// weight ±255 on a dense crossbar), so both accumulator widths are compared; "runs" routes neurons 0-99 of each core to
     /// axons 10-109 of the next with delay 3 (the layer-to-layer routing done a word at a time, across word boundaries);
-    /// "int16" gives weights beyond a byte (rows of int16 instead of bytes).</summary>
+    /// "int16" gives weights beyond a byte (rows of int16 instead of bytes); "bytes" gives byte weights up to ±30, so that
+    /// rows are summed as bytes four active axons at a time before they are widened (with the random weights, up to 4, 31 at a
+    /// time), on a denser crossbar with more active axons than that per tick.</summary>
     [TestCase(3, 200, 1, "random")]
     [TestCase(2, 150, 4, "wide")]
     [TestCase(3, 200, 6, "runs")]
     [TestCase(2, 150, 7, "int16")]
+    [TestCase(2, 150, 8, "bytes")]
     public void TheBatchedTickEqualsTheNaiveDenseModelBitForBit(int cores, int ticks, int seed, string variant)
     {
         var net = Build(cores, ticks, seed);
+        if (variant == "bytes")
+        {
+            int[] levels = [30, -30, 17, -9];
+            for (int c = 0; c < cores; c++)
+            {
+                for (int j = 0; j < N; j++)
+                {
+                    for (int g = 0; g < 4; g++) net.Weights[c, j, g] = levels[(j + g) % 4];
+                    net.Threshold[c, j] = 45;
+                }
+                for (int i = 0; i < N; i++)
+                {
+                    for (int j = 0; j < N; j++) net.Crossbar[c, i, j] = (i * 7 + j * 3) % 5 == 0;
+                }
+            }
+            net = Rewrite(net);
+        }
         if (variant == "int16")
         {
             // weights beyond a byte on a sparse crossbar: int16 rows (not bytes), sums still within int16
