@@ -562,7 +562,9 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
     /// The sums of <see cref="Accumulate16"/> from rows stored as bytes (AVX-512): the rows of up to <paramref name="chunk"/>
     /// active axons are added as bytes (one vpaddb per 64 neurons and axon; <paramref name="chunk"/> · max |weight| ≤ 127, so
     /// no byte sum overflows), then the byte sums are widened (vpmovsxbw) into int16 accumulators, all in registers: exactly
-    /// the int16 sums, from a quarter of the vector operations of widening every row.
+    /// the int16 sums, from a quarter of the vector operations of widening every row. With weights up to ±3 (a chunk of at
+    /// least 32 axons) the axons are taken half a word at a time and the sums widened between half words, so that the inner
+    /// loop is a TZCNT, an add from memory and a BLSR per active axon.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Accumulate8(ReadOnlySpan<sbyte> rows, ReadOnlySpan<ulong> words, int chunk, Span<short> input)
@@ -570,7 +572,33 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         ref sbyte row0 = ref MemoryMarshal.GetReference(rows);
         ref short sum = ref MemoryMarshal.GetReference(input);
         int left = chunk;
-        if (input.Length == 64)
+        if (input.Length == 64 && chunk >= 32)
+        {
+            // weights up to ±3: a half word's 32 axons fit in one byte sum, so the sums are widened between half words
+            // when the next half would exceed the chunk, and the inner loop has no counter
+            Vector512<short> a = Vector512<short>.Zero, b = Vector512<short>.Zero;
+            Vector512<sbyte> s = Vector512<sbyte>.Zero;
+            for (int h = 0; h < 2 * Words; h++)
+            {
+                uint bits = (uint)(words[h / 2] >> (32 * (h % 2)));
+                int n = BitOperations.PopCount(bits);
+                if (n > left)
+                {
+                    a += Avx512BW.ConvertToVector512Int16(s.GetLower());
+                    b += Avx512BW.ConvertToVector512Int16(s.GetUpper());
+                    s = Vector512<sbyte>.Zero;
+                    left = chunk;
+                }
+                left -= n;
+                ref sbyte half = ref Unsafe.Add(ref row0, h * 32 * 64);
+                for (; bits != 0; bits &= bits - 1) s += Vector512.LoadUnsafe(ref Unsafe.Add(ref half, BitOperations.TrailingZeroCount(bits) * 64));
+            }
+            a += Avx512BW.ConvertToVector512Int16(s.GetLower());
+            b += Avx512BW.ConvertToVector512Int16(s.GetUpper());
+            a.StoreUnsafe(ref sum);
+            b.StoreUnsafe(ref sum, 32);
+        }
+        else if (input.Length == 64)
         {
             Vector512<short> a = Vector512<short>.Zero, b = Vector512<short>.Zero;
             Vector512<sbyte> s = Vector512<sbyte>.Zero;
@@ -592,6 +620,47 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
             b += Avx512BW.ConvertToVector512Int16(s.GetUpper());
             a.StoreUnsafe(ref sum);
             b.StoreUnsafe(ref sum, 32);
+        }
+        else if (chunk >= 32)
+        {
+            Vector512<short> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            Vector512<sbyte> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (int h = 0; h < 2 * Words; h++)
+            {
+                uint bits = (uint)(words[h / 2] >> (32 * (h % 2)));
+                int n = BitOperations.PopCount(bits);
+                if (n > left)
+                {
+                    Widen(s0, ref a0, ref a1);
+                    Widen(s1, ref a2, ref a3);
+                    Widen(s2, ref a4, ref a5);
+                    Widen(s3, ref a6, ref a7);
+                    s0 = s1 = s2 = s3 = Vector512<sbyte>.Zero;
+                    left = chunk;
+                }
+                left -= n;
+                ref sbyte half = ref Unsafe.Add(ref row0, h * 32 * 256);
+                for (; bits != 0; bits &= bits - 1)
+                {
+                    ref sbyte row = ref Unsafe.Add(ref half, BitOperations.TrailingZeroCount(bits) * 256);
+                    s0 += Vector512.LoadUnsafe(ref row);
+                    s1 += Vector512.LoadUnsafe(ref row, 64);
+                    s2 += Vector512.LoadUnsafe(ref row, 128);
+                    s3 += Vector512.LoadUnsafe(ref row, 192);
+                }
+            }
+            Widen(s0, ref a0, ref a1);
+            Widen(s1, ref a2, ref a3);
+            Widen(s2, ref a4, ref a5);
+            Widen(s3, ref a6, ref a7);
+            a0.StoreUnsafe(ref sum);
+            a1.StoreUnsafe(ref sum, 32);
+            a2.StoreUnsafe(ref sum, 64);
+            a3.StoreUnsafe(ref sum, 96);
+            a4.StoreUnsafe(ref sum, 128);
+            a5.StoreUnsafe(ref sum, 160);
+            a6.StoreUnsafe(ref sum, 192);
+            a7.StoreUnsafe(ref sum, 224);
         }
         else
         {

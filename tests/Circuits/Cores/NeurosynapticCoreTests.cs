@@ -276,22 +276,23 @@ public sealed class NeurosynapticCoreTests
     [TestCase(3, 200, 6, "runs")]
     [TestCase(2, 150, 7, "int16")]
     [TestCase(2, 150, 8, "bytes")]
+    [TestCase(2, 150, 9, "bytes3")]
     public void TheBatchedTickEqualsTheNaiveDenseModelBitForBit(int cores, int ticks, int seed, string variant)
     {
         var net = Build(cores, ticks, seed);
-        if (variant == "bytes")
+        if (variant is "bytes" or "bytes3")
         {
-            int[] levels = [30, -30, 17, -9];
+            int[] levels = variant == "bytes" ? [30, -30, 17, -9] : [3, -3, 2, -1];
             for (int c = 0; c < cores; c++)
             {
                 for (int j = 0; j < N; j++)
                 {
                     for (int g = 0; g < 4; g++) net.Weights[c, j, g] = levels[(j + g) % 4];
-                    net.Threshold[c, j] = 45;
+                    net.Threshold[c, j] = variant == "bytes" ? 45 : 4;
                 }
                 for (int i = 0; i < N; i++)
                 {
-                    for (int j = 0; j < N; j++) net.Crossbar[c, i, j] = (i * 7 + j * 3) % 5 == 0;
+                    for (int j = 0; j < N; j++) net.Crossbar[c, i, j] = variant == "bytes" ? (i * 7 + j * 3) % 5 == 0 : (i * 7 + j * 3) % 5 != 0;
                 }
             }
             net = Rewrite(net);
@@ -333,6 +334,14 @@ public sealed class NeurosynapticCoreTests
         }
         var (spikes, potentials, events, fired, active) = Reference(net, ticks);
         Assert.That(fired, Is.GreaterThan(100), "the network is active");
+        if (variant == "bytes3")
+        {
+            // weights up to ±3: byte sums of 42 axons, taken half a word at a time; the events show more active axons per tick
+            // than that (each axon has about 205 connections on this crossbar)
+            double perTick = events / (205.0 * ticks * cores);
+            TestContext.Out.WriteLine($"about {perTick:F0} active axons per core and tick");
+            Assert.That(perTick, Is.GreaterThan(42), "ticks with more active axons than one byte sum holds");
+        }
         var parameters = System.Text.Json.JsonSerializer.Deserialize<NeurosynapticCoresParameters>(
             JsonNode.Parse(net.Json)!["populations"]![1]!["parameters"]!.ToJsonString())!;
         var population = new NeurosynapticCoresPopulation("cores", cores * N, parameters);
