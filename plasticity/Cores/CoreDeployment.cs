@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using BioSim.Circuits.Cores;
 using BioSim.Plasticity.Data;
 
@@ -125,6 +127,32 @@ public static class CoreDeployment
     }
 
 
+    /// <summary>Runs merged into gathers of one PEXT each: consecutive runs whose axons follow each other (at most 64 in all)
+    /// and whose inputs lie within the 64 − (first input mod 8) bits read from byte ⌊first input / 8⌋; the mask has the
+    /// runs' inputs relative to the first. A 16 × 16 window of a 28-pixel-wide image is 8 gathers of two rows. Null when a
+    /// run does not fit in the bits read for it (longer than 64 − its first input mod 8): the core then takes its runs.</summary>
+    private static (int Axon, int Byte, int Shift, ulong Mask)[]? Gathers((int Axon, int Input, int Length)[] runs)
+    {
+        var gathers = new List<(int, int, int, ulong)>();
+        for (int r = 0; r < runs.Length;)
+        {
+            var (axon, first, length0) = runs[r];
+            int shift = first % 8, total = 0;
+            if (length0 > 64 - shift) return null;
+            ulong mask = 0;
+            while (r < runs.Length && runs[r].Axon == axon + total && total + runs[r].Length <= 64
+                && runs[r].Input >= first && runs[r].Input - first + runs[r].Length <= 64 - shift)
+            {
+                int length = runs[r].Length;
+                mask |= (length == 64 ? ulong.MaxValue : (1UL << length) - 1) << (runs[r].Input - first);
+                total += length;
+                r++;
+            }
+            gathers.Add((axon, first / 8, shift, mask));
+        }
+        return [.. gathers];
+    }
+
     /// <summary>
     /// Runs <paramref name="copies"/> sampled copies on <paramref name="data"/> (one tick per sample, then one per further
     /// layer) and returns the accuracy and energy of the ensembles of the first N copies for each N in
@@ -216,8 +244,10 @@ public static class CoreDeployment
             }
         }
         var runs = firstLayer.Select(Runs).ToArray();
+        var gathers = runs.Select(Gathers).ToArray();
+        bool pext = Bmi2.X64.IsSupported;
         int padded = CoreInputSpikes.PaddedLength(data.InputSize);
-        Span<ulong> pixels = stackalloc ulong[padded / 64 + 1];   // a zero word past the end: a run may read into it
+        Span<ulong> pixels = stackalloc ulong[padded / 64 + 1];   // a zero word past the end: a run or gather may read into it
         pixels.Clear();
         Span<ulong> axons = stackalloc ulong[5];                   // a fifth word that a run may spill into (always 0)
         for (int tick = 0; tick < data.Count + layers - 1; tick++)
@@ -225,9 +255,23 @@ public static class CoreDeployment
             if (tick < data.Count)
             {
                 CoreInputSpikes.Sample(seed, (uint)copy, (uint)tick, thresholds.AsSpan(tick * padded, padded), pixels);
+                ref byte bytes = ref Unsafe.As<ulong, byte>(ref MemoryMarshal.GetReference(pixels));
                 for (int k = 0; k < firstLayer.Length; k++)
                 {
                     axons.Clear();
+                    if (pext && gathers[k] is { } gather)
+                    {
+                        foreach (var (axon, at, shift, mask) in gather)
+                        {
+                            // 64 pixels from byte `at` on (the buffer holds 8 bytes past the last pixel), the gather's bits pulled
+                            // together (PEXT) and placed at its axons (a fifth axon word that stays 0)
+                            ulong bits = Bmi2.X64.ParallelBitExtract(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, at)) >> shift, mask);
+                            axons[axon / 64] |= bits << (axon % 64);
+                            if (axon % 64 != 0) axons[axon / 64 + 1] |= bits >> (64 - axon % 64);
+                        }
+                        population.Stimulate(k, axons[..4]);
+                        continue;
+                    }
                     foreach (var (axon, input, length) in runs[k])
                     {
                         // the run's bits (a zero word past the pixels' end), placed at its axons (a fifth axon word that stays 0)
