@@ -46,10 +46,17 @@ public static class CoreDeployment
         return new NeurosynapticCoresParameters { cores = specs };
     }
 
-    /// <summary>The next-layer axon that reads each neuron of a layer: (core index in the network, axon).</summary>
-    private static Dictionary<(int Core, int Neuron), (int Core, int Axon)> Destinations(ProbabilisticCoreNetwork network)
+    /// <summary>The next-layer axon that reads each neuron: [core index in the network][neuron] = (core, axon), core −1 for a
+    /// neuron no axon reads (arrays rather than a dictionary: less to compile at start-up).</summary>
+    private static (int Core, int Axon)[][] Destinations(ProbabilisticCoreNetwork network)
     {
-        var destination = new Dictionary<(int Core, int Neuron), (int Core, int Axon)>();
+        var cores = network.Layers.SelectMany(l => l).ToArray();
+        var destination = new (int Core, int Axon)[cores.Length][];
+        for (int k = 0; k < cores.Length; k++)
+        {
+            destination[k] = new (int, int)[cores[k].Neurons];
+            Array.Fill(destination[k], (-1, 0));
+        }
         int first = 0;
         for (int l = 0; l + 1 < network.Layers.Count; l++)
         {
@@ -64,11 +71,13 @@ public static class CoreDeployment
                 var core = network.Layers[l + 1][k];
                 for (int i = 0; i < core.Axons; i++)
                 {
-                    if (!destination.TryAdd(owners[core.Inputs[i]], (next + k, i)))
+                    var (owner, neuron) = owners[core.Inputs[i]];
+                    if (destination[owner][neuron].Core >= 0)
                     {
                         throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                             $"Layer {l} neuron {core.Inputs[i]} is read by two axons of layer {l + 1}; a core neuron sends its spikes to one axon only."));
                     }
+                    destination[owner][neuron] = (next + k, i);
                 }
             }
             first = next;
@@ -78,7 +87,7 @@ public static class CoreDeployment
 
     /// <summary>The cores of copy <paramref name="copy"/>, routed to cores numbered from <paramref name="firstCore"/>: the
     /// crossbar of core k is drawn by <see cref="CoreCrossbarDraws"/> for element copy·cores + k.</summary>
-    private static CoreSpec[] SampleCopy(ProbabilisticCoreNetwork network, Dictionary<(int Core, int Neuron), (int Core, int Axon)> destination,
+    private static CoreSpec[] SampleCopy(ProbabilisticCoreNetwork network, (int Core, int Axon)[][] destination,
         int copy, int firstCore, ulong seed)
     {
         var cores = network.Layers.SelectMany(l => l).ToArray();
@@ -99,7 +108,8 @@ public static class CoreDeployment
             var routes = new List<int[]>();
             for (int j = 0; j < core.Neurons; j++)
             {
-                if (destination.TryGetValue((k, j), out var to)) routes.Add([j, firstCore + to.Core, to.Axon, 1]);
+                var to = destination[k][j];
+                if (to.Core >= 0) routes.Add([j, firstCore + to.Core, to.Axon, 1]);
             }
             specs[k] = new CoreSpec
             {
@@ -224,7 +234,7 @@ public static class CoreDeployment
     /// <summary>Copy <paramref name="copy"/> through the whole data set: its class spike counts per sample into
     /// <paramref name="counts"/>; returns its synaptic events.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // one long loop per copy: optimised from the first call
-    private static long RunCopy(ProbabilisticCoreNetwork network, Dataset data, Dictionary<(int Core, int Neuron), (int Core, int Axon)> destination,
+    private static long RunCopy(ProbabilisticCoreNetwork network, Dataset data, (int Core, int Axon)[][] destination,
         ushort[] thresholds, int copy, ulong seed, Span<short> counts)
     {
         int perCopy = network.Layers.Sum(l => l.Length);
