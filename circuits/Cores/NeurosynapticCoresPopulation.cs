@@ -62,7 +62,8 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
     private readonly bool[] _narrow;         // per core: rows of int16 (every live neuron's Σ|weights| ≤ 32766), else int32
     private readonly short[] _rows16;        // [narrow core][axon][live neuron]: c_ij·s_j,G_i, the signed weight axon i adds to live neuron j
     private readonly sbyte[] _rows8;         // the same as bytes (half the memory traffic) where every weight fits, for AVX-512 ticks
-    private readonly bool[] _bytes;          // per core: _rows8 holds its rows
+    private readonly bool[] _bytes;          // per core: _rows8 holds its rows (else _rows16 if narrow, else _rows32)
+    private readonly int[] _chunk8;          // per byte core: active axons whose rows sum exactly in int8 (127 / max |weight|)
     private readonly int[] _rows32;          // the same for the other cores
     private readonly short[] _threshold16;   // [narrow memoryless core][live neuron]: the input that makes it spike, α − λ clamped to int16
     private readonly int[] _thresholdStart;  // per core: where its _threshold16 start
@@ -139,8 +140,10 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         _stride = new int[_cores];
         _rowStart = new int[_cores];
         _narrow = new bool[_cores];
+        _bytes = new bool[_cores];
+        _chunk8 = new int[_cores];
         _rowEvents = new int[_cores * N];
-        int narrowLength = 0, wideLength = 0, thresholdLength = 0;
+        int byteLength = 0, narrowLength = 0, wideLength = 0, thresholdLength = 0;
         var thresholdStart = new int[_cores];
         for (int c = 0; c < _cores; c++)
         {
@@ -148,17 +151,25 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
             bool prefix = true;
             for (int m = 0; m < cLive.Length; m++) prefix &= cLive[m] == m;
             _livePrefix[c] = prefix;
+            // Per live neuron, its connections of each axon type (4 AND + POPCNT per type): the bound Σ_G |s_j,G| · n_j,G of
+            // |input| and the largest weight a row will hold.
             bool narrow = true;
+            int largest = 1;
+            var types = _typeMasks.AsSpan(c * 4 * Words, 4 * Words);
             foreach (int j in cLive)
             {
                 int e = c * N + j;
+                var column = _columns.AsSpan(e * Words, Words);
                 long bound = 0;
-                for (int w = 0; w < Words; w++)
+                for (int g = 0; g < 4; g++)
                 {
-                    for (ulong bits = _columns[e * Words + w]; bits != 0; bits &= bits - 1)
-                    {
-                        bound += Math.Abs(_weights[e * 4 + TypeOf(c, w * 64 + BitOperations.TrailingZeroCount(bits))]);
-                    }
+                    var mask = types.Slice(g * Words, Words);
+                    int n = BitOperations.PopCount(column[0] & mask[0]) + BitOperations.PopCount(column[1] & mask[1])
+                        + BitOperations.PopCount(column[2] & mask[2]) + BitOperations.PopCount(column[3] & mask[3]);
+                    if (n == 0) continue;
+                    int weight = Math.Abs(_weights[e * 4 + g]);
+                    bound += (long)n * weight;
+                    largest = Math.Max(largest, weight);
                 }
                 narrow &= bound <= short.MaxValue - 1;
             }
@@ -166,39 +177,54 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
             // padded to a multiple of 64 int16 or 32 int32 values: two vectors of 512 bits (four of 256)
             int pad = narrow ? 64 : 32;
             _stride[c] = (cLive.Length + pad - 1) / pad * pad;
-            _rowStart[c] = narrow ? narrowLength : wideLength;
-            if (narrow) narrowLength += N * _stride[c];
-            else wideLength += N * _stride[c];
+            _bytes[c] = narrow && Avx512BW.IsSupported && Vector512.IsHardwareAccelerated && _stride[c] is 64 or 256 && largest <= sbyte.MaxValue;
+            _chunk8[c] = sbyte.MaxValue / largest;
+            if (_bytes[c])
+            {
+                _rowStart[c] = byteLength;
+                byteLength += N * _stride[c];
+            }
+            else if (narrow)
+            {
+                _rowStart[c] = narrowLength;
+                narrowLength += N * _stride[c];
+            }
+            else
+            {
+                _rowStart[c] = wideLength;
+                wideLength += N * _stride[c];
+            }
             thresholdStart[c] = thresholdLength;
             if (narrow && _memoryless[c]) thresholdLength += _stride[c];
         }
         _rows16 = new short[narrowLength];
-        _rows8 = new sbyte[narrowLength];
-        _bytes = new bool[_cores];
+        _rows8 = new sbyte[byteLength];
         _rows32 = new int[wideLength];
         _threshold16 = new short[thresholdLength];
         _thresholdStart = thresholdStart;
         for (int c = 0; c < _cores; c++)
         {
             var cLive = _live.AsSpan(_liveStart[c], _liveStart[c + 1] - _liveStart[c]);
+            var rowEvents = _rowEvents.AsSpan(c * N, N);
+            var types = _types.AsSpan(c * N, N);
+            int stride = _stride[c], start = _rowStart[c];
             for (int m = 0; m < cLive.Length; m++)
             {
                 int e = c * N + cLive[m];
+                var weights = _weights.AsSpan(e * 4, 4);
                 for (int word = 0; word < Words; word++)
                 {
                     for (ulong bits = _columns[e * Words + word]; bits != 0; bits &= bits - 1)
                     {
                         int i = word * 64 + BitOperations.TrailingZeroCount(bits);
-                        _rowEvents[c * N + i]++;
-                        int w = _weights[e * 4 + TypeOf(c, i)];
-                        if (_narrow[c]) _rows16[_rowStart[c] + i * _stride[c] + m] = (short)w;
-                        if (_narrow[c]) _rows8[_rowStart[c] + i * _stride[c] + m] = (sbyte)Math.Clamp(w, sbyte.MinValue, sbyte.MaxValue);
-                        else _rows32[_rowStart[c] + i * _stride[c] + m] = w;
+                        rowEvents[i]++;
+                        int w = weights[types[i]];
+                        if (_bytes[c]) _rows8[start + i * stride + m] = (sbyte)w;
+                        else if (_narrow[c]) _rows16[start + i * stride + m] = (short)w;
+                        else _rows32[start + i * stride + m] = w;
                     }
                 }
             }
-            _bytes[c] = _narrow[c] && Avx512BW.IsSupported && _stride[c] is 64 or 256
-                && !_rows16.AsSpan(_rowStart[c], N * _stride[c]).ContainsAnyExceptInRange(sbyte.MinValue, sbyte.MaxValue);
             if (_narrow[c] && _memoryless[c])
             {
                 // V = input + λ ≥ α ⇔ input ≥ α − λ; |input| ≤ 32766, so a clamp to int16 keeps every comparison (padding never spikes)
@@ -486,7 +512,7 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         {
             // the common cores (64 or 256 live neurons): all accumulators in registers, straight from the active-axon bits
             Span<short> sums = stackalloc short[stride];
-            if (_bytes[c]) Accumulate8(_rows8.AsSpan(_rowStart[c], N * stride), words, sums);
+            if (_bytes[c]) Accumulate8(_rows8.AsSpan(_rowStart[c], N * stride), words, _chunk8[c], sums);
             else Accumulate16(_rows16.AsSpan(_rowStart[c], N * stride), words, sums);
             _synapticEvents[c] += Events(c, words);
             int active16 = BitOperations.PopCount(words[0]) + BitOperations.PopCount(words[1]) + BitOperations.PopCount(words[2]) + BitOperations.PopCount(words[3]);
@@ -532,48 +558,138 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         if (count > 0 || fired > 0) _activeTicks[c]++;
     }
 
-    /// <summary><see cref="Accumulate"/> for int16 rows of 64 or 256 values with AVX-512: two or eight accumulators in
-    /// registers, the active axons taken straight from their bits.</summary>
-    /// <summary><see cref="Accumulate16"/> from rows stored as bytes, sign-extended to int16 as they are loaded (vpmovsxbw):
-    /// the same sums from half the bytes.</summary>
+    /// <summary>
+    /// The sums of <see cref="Accumulate16"/> from rows stored as bytes (AVX-512): the rows of up to <paramref name="chunk"/>
+    /// active axons are added as bytes (one vpaddb per 64 neurons and axon; <paramref name="chunk"/> · max |weight| ≤ 127, so
+    /// no byte sum overflows), then the byte sums are widened (vpmovsxbw) into int16 accumulators, all in registers: exactly
+    /// the int16 sums, from a quarter of the vector operations of widening every row. With weights up to ±3 (a chunk of at
+    /// least 32 axons) the axons are taken half a word at a time and the sums widened between half words, so that the inner
+    /// loop is a TZCNT, an add from memory and a BLSR per active axon.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Accumulate8(ReadOnlySpan<sbyte> rows, ReadOnlySpan<ulong> words, Span<short> input)
+    private static void Accumulate8(ReadOnlySpan<sbyte> rows, ReadOnlySpan<ulong> words, int chunk, Span<short> input)
     {
         ref sbyte row0 = ref MemoryMarshal.GetReference(rows);
         ref short sum = ref MemoryMarshal.GetReference(input);
-        if (input.Length == 64)
+        int left = chunk;
+        if (input.Length == 64 && chunk >= 32)
+        {
+            // weights up to ±3: a half word's 32 axons fit in one byte sum, so the sums are widened between half words
+            // when the next half would exceed the chunk, and the inner loop has no counter
+            Vector512<short> a = Vector512<short>.Zero, b = Vector512<short>.Zero;
+            Vector512<sbyte> s = Vector512<sbyte>.Zero;
+            for (int h = 0; h < 2 * Words; h++)
+            {
+                uint bits = (uint)(words[h / 2] >> (32 * (h % 2)));
+                int n = BitOperations.PopCount(bits);
+                if (n > left)
+                {
+                    a += Avx512BW.ConvertToVector512Int16(s.GetLower());
+                    b += Avx512BW.ConvertToVector512Int16(s.GetUpper());
+                    s = Vector512<sbyte>.Zero;
+                    left = chunk;
+                }
+                left -= n;
+                ref sbyte half = ref Unsafe.Add(ref row0, h * 32 * 64);
+                for (; bits != 0; bits &= bits - 1) s += Vector512.LoadUnsafe(ref Unsafe.Add(ref half, BitOperations.TrailingZeroCount(bits) * 64));
+            }
+            a += Avx512BW.ConvertToVector512Int16(s.GetLower());
+            b += Avx512BW.ConvertToVector512Int16(s.GetUpper());
+            a.StoreUnsafe(ref sum);
+            b.StoreUnsafe(ref sum, 32);
+        }
+        else if (input.Length == 64)
         {
             Vector512<short> a = Vector512<short>.Zero, b = Vector512<short>.Zero;
+            Vector512<sbyte> s = Vector512<sbyte>.Zero;
             for (int w = 0; w < Words; w++)
             {
                 for (ulong bits = words[w]; bits != 0; bits &= bits - 1)
                 {
-                    ref sbyte row = ref Unsafe.Add(ref row0, (w * 64 + BitOperations.TrailingZeroCount(bits)) * 64);
-                    a += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row));
-                    b += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
+                    s += Vector512.LoadUnsafe(ref Unsafe.Add(ref row0, (w * 64 + BitOperations.TrailingZeroCount(bits)) * 64));
+                    if (--left == 0)
+                    {
+                        a += Avx512BW.ConvertToVector512Int16(s.GetLower());
+                        b += Avx512BW.ConvertToVector512Int16(s.GetUpper());
+                        s = Vector512<sbyte>.Zero;
+                        left = chunk;
+                    }
                 }
             }
+            a += Avx512BW.ConvertToVector512Int16(s.GetLower());
+            b += Avx512BW.ConvertToVector512Int16(s.GetUpper());
             a.StoreUnsafe(ref sum);
             b.StoreUnsafe(ref sum, 32);
+        }
+        else if (chunk >= 32)
+        {
+            Vector512<short> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            Vector512<sbyte> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (int h = 0; h < 2 * Words; h++)
+            {
+                uint bits = (uint)(words[h / 2] >> (32 * (h % 2)));
+                int n = BitOperations.PopCount(bits);
+                if (n > left)
+                {
+                    Widen(s0, ref a0, ref a1);
+                    Widen(s1, ref a2, ref a3);
+                    Widen(s2, ref a4, ref a5);
+                    Widen(s3, ref a6, ref a7);
+                    s0 = s1 = s2 = s3 = Vector512<sbyte>.Zero;
+                    left = chunk;
+                }
+                left -= n;
+                ref sbyte half = ref Unsafe.Add(ref row0, h * 32 * 256);
+                for (; bits != 0; bits &= bits - 1)
+                {
+                    ref sbyte row = ref Unsafe.Add(ref half, BitOperations.TrailingZeroCount(bits) * 256);
+                    s0 += Vector512.LoadUnsafe(ref row);
+                    s1 += Vector512.LoadUnsafe(ref row, 64);
+                    s2 += Vector512.LoadUnsafe(ref row, 128);
+                    s3 += Vector512.LoadUnsafe(ref row, 192);
+                }
+            }
+            Widen(s0, ref a0, ref a1);
+            Widen(s1, ref a2, ref a3);
+            Widen(s2, ref a4, ref a5);
+            Widen(s3, ref a6, ref a7);
+            a0.StoreUnsafe(ref sum);
+            a1.StoreUnsafe(ref sum, 32);
+            a2.StoreUnsafe(ref sum, 64);
+            a3.StoreUnsafe(ref sum, 96);
+            a4.StoreUnsafe(ref sum, 128);
+            a5.StoreUnsafe(ref sum, 160);
+            a6.StoreUnsafe(ref sum, 192);
+            a7.StoreUnsafe(ref sum, 224);
         }
         else
         {
             Vector512<short> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            Vector512<sbyte> s0 = default, s1 = default, s2 = default, s3 = default;
             for (int w = 0; w < Words; w++)
             {
                 for (ulong bits = words[w]; bits != 0; bits &= bits - 1)
                 {
                     ref sbyte row = ref Unsafe.Add(ref row0, (w * 64 + BitOperations.TrailingZeroCount(bits)) * 256);
-                    a0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row));
-                    a1 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
-                    a2 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 64));
-                    a3 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 96));
-                    a4 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 128));
-                    a5 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 160));
-                    a6 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 192));
-                    a7 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 224));
+                    s0 += Vector512.LoadUnsafe(ref row);
+                    s1 += Vector512.LoadUnsafe(ref row, 64);
+                    s2 += Vector512.LoadUnsafe(ref row, 128);
+                    s3 += Vector512.LoadUnsafe(ref row, 192);
+                    if (--left == 0)
+                    {
+                        Widen(s0, ref a0, ref a1);
+                        Widen(s1, ref a2, ref a3);
+                        Widen(s2, ref a4, ref a5);
+                        Widen(s3, ref a6, ref a7);
+                        s0 = s1 = s2 = s3 = Vector512<sbyte>.Zero;
+                        left = chunk;
+                    }
                 }
             }
+            Widen(s0, ref a0, ref a1);
+            Widen(s1, ref a2, ref a3);
+            Widen(s2, ref a4, ref a5);
+            Widen(s3, ref a6, ref a7);
             a0.StoreUnsafe(ref sum);
             a1.StoreUnsafe(ref sum, 32);
             a2.StoreUnsafe(ref sum, 64);
@@ -585,6 +701,15 @@ public sealed class NeurosynapticCoresPopulation : IPopulation, IPopulationFacto
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Widen(Vector512<sbyte> bytes, ref Vector512<short> low, ref Vector512<short> high)
+    {
+        low += Avx512BW.ConvertToVector512Int16(bytes.GetLower());
+        high += Avx512BW.ConvertToVector512Int16(bytes.GetUpper());
+    }
+
+    /// <summary><see cref="Accumulate"/> for int16 rows of 64 or 256 values with AVX-512: two or eight accumulators in
+    /// registers, the active axons taken straight from their bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Accumulate16(ReadOnlySpan<short> rows, ReadOnlySpan<ulong> words, Span<short> input)
     {

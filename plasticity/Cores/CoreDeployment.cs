@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using BioSim.Circuits.Cores;
-using BioSim.Engine.Random;
 using BioSim.Plasticity.Data;
 
 namespace BioSim.Plasticity.Cores;
@@ -45,10 +46,17 @@ public static class CoreDeployment
         return new NeurosynapticCoresParameters { cores = specs };
     }
 
-    /// <summary>The next-layer axon that reads each neuron of a layer: (core index in the network, axon).</summary>
-    private static Dictionary<(int Core, int Neuron), (int Core, int Axon)> Destinations(ProbabilisticCoreNetwork network)
+    /// <summary>The next-layer axon that reads each neuron: [core index in the network][neuron] = (core, axon), core −1 for a
+    /// neuron no axon reads (arrays rather than a dictionary: less to compile at start-up).</summary>
+    private static (int Core, int Axon)[][] Destinations(ProbabilisticCoreNetwork network)
     {
-        var destination = new Dictionary<(int Core, int Neuron), (int Core, int Axon)>();
+        var cores = network.Layers.SelectMany(l => l).ToArray();
+        var destination = new (int Core, int Axon)[cores.Length][];
+        for (int k = 0; k < cores.Length; k++)
+        {
+            destination[k] = new (int, int)[cores[k].Neurons];
+            Array.Fill(destination[k], (-1, 0));
+        }
         int first = 0;
         for (int l = 0; l + 1 < network.Layers.Count; l++)
         {
@@ -63,11 +71,13 @@ public static class CoreDeployment
                 var core = network.Layers[l + 1][k];
                 for (int i = 0; i < core.Axons; i++)
                 {
-                    if (!destination.TryAdd(owners[core.Inputs[i]], (next + k, i)))
+                    var (owner, neuron) = owners[core.Inputs[i]];
+                    if (destination[owner][neuron].Core >= 0)
                     {
                         throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                             $"Layer {l} neuron {core.Inputs[i]} is read by two axons of layer {l + 1}; a core neuron sends its spikes to one axon only."));
                     }
+                    destination[owner][neuron] = (next + k, i);
                 }
             }
             first = next;
@@ -75,32 +85,19 @@ public static class CoreDeployment
         return destination;
     }
 
-    /// <summary>The cores of copy <paramref name="copy"/>, routed to cores numbered from <paramref name="firstCore"/>: crossbar
-    /// connection (i, j) of core k is present when the 32-bit draw i·neurons + j of the stream (seed, "deploy", "crossbars")
-    /// for element copy·cores + k (four draws per Philox block) is below c_ij·2³² (probability c_ij to 2⁻³²).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static CoreSpec[] SampleCopy(ProbabilisticCoreNetwork network, Dictionary<(int Core, int Neuron), (int Core, int Axon)> destination,
+    /// <summary>The cores of copy <paramref name="copy"/>, routed to cores numbered from <paramref name="firstCore"/>: the
+    /// crossbar of core k is drawn by <see cref="CoreCrossbarDraws"/> for element copy·cores + k.</summary>
+    private static CoreSpec[] SampleCopy(ProbabilisticCoreNetwork network, (int Core, int Axon)[][] destination,
         int copy, int firstCore, ulong seed)
     {
         var cores = network.Layers.SelectMany(l => l).ToArray();
         var specs = new CoreSpec[cores.Length];
-        var stream = new RandomStream(seed, "deploy", "crossbars");
-        Span<uint> block = stackalloc uint[4];
         for (int k = 0; k < cores.Length; k++)
         {
             var core = cores[k];
-            var draws = stream.ForElement((uint)(copy * cores.Length + k));
             var columns = new ulong[256 * 4];
-            var c = network.Parameters.AsSpan(core.Offset, core.Axons * core.Neurons);
-            for (int i = 0; i < core.Axons; i++)
-            {
-                for (int j = 0; j < core.Neurons; j++)
-                {
-                    int n = i * core.Neurons + j;
-                    if (n % 4 == 0) (block[0], block[1], block[2], block[3]) = draws.NextBlock();
-                    columns[4 * j + i / 64] |= (block[n % 4] < c[n] * 4294967296.0 ? 1UL : 0UL) << (i % 64);
-                }
-            }
+            CoreCrossbarDraws.Sample(seed, (uint)(copy * cores.Length + k), network.Parameters.AsSpan(core.Offset, core.Axons * core.Neurons),
+                core.Axons, core.Neurons, columns);
             var weights = new int[core.Neurons][];
             var leak = new int[core.Neurons];
             for (int j = 0; j < core.Neurons; j++)
@@ -111,7 +108,8 @@ public static class CoreDeployment
             var routes = new List<int[]>();
             for (int j = 0; j < core.Neurons; j++)
             {
-                if (destination.TryGetValue((k, j), out var to)) routes.Add([j, firstCore + to.Core, to.Axon, 1]);
+                var to = destination[k][j];
+                if (to.Core >= 0) routes.Add([j, firstCore + to.Core, to.Axon, 1]);
             }
             specs[k] = new CoreSpec
             {
@@ -138,6 +136,32 @@ public static class CoreDeployment
         return [.. runs];
     }
 
+
+    /// <summary>Runs merged into gathers of one PEXT each: consecutive runs whose axons follow each other (at most 64 in all)
+    /// and whose inputs lie within the 64 − (first input mod 8) bits read from byte ⌊first input / 8⌋; the mask has the
+    /// runs' inputs relative to the first. A 16 × 16 window of a 28-pixel-wide image is 8 gathers of two rows. Null when a
+    /// run does not fit in the bits read for it (longer than 64 − its first input mod 8): the core then takes its runs.</summary>
+    private static (int Axon, int Byte, int Shift, ulong Mask)[]? Gathers((int Axon, int Input, int Length)[] runs)
+    {
+        var gathers = new List<(int, int, int, ulong)>();
+        for (int r = 0; r < runs.Length;)
+        {
+            var (axon, first, length0) = runs[r];
+            int shift = first % 8, total = 0;
+            if (length0 > 64 - shift) return null;
+            ulong mask = 0;
+            while (r < runs.Length && runs[r].Axon == axon + total && total + runs[r].Length <= 64
+                && runs[r].Input >= first && runs[r].Input - first + runs[r].Length <= 64 - shift)
+            {
+                int length = runs[r].Length;
+                mask |= (length == 64 ? ulong.MaxValue : (1UL << length) - 1) << (runs[r].Input - first);
+                total += length;
+                r++;
+            }
+            gathers.Add((axon, first / 8, shift, mask));
+        }
+        return [.. gathers];
+    }
 
     /// <summary>
     /// Runs <paramref name="copies"/> sampled copies on <paramref name="data"/> (one tick per sample, then one per further
@@ -210,7 +234,7 @@ public static class CoreDeployment
     /// <summary>Copy <paramref name="copy"/> through the whole data set: its class spike counts per sample into
     /// <paramref name="counts"/>; returns its synaptic events.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // one long loop per copy: optimised from the first call
-    private static long RunCopy(ProbabilisticCoreNetwork network, Dataset data, Dictionary<(int Core, int Neuron), (int Core, int Axon)> destination,
+    private static long RunCopy(ProbabilisticCoreNetwork network, Dataset data, (int Core, int Axon)[][] destination,
         ushort[] thresholds, int copy, ulong seed, Span<short> counts)
     {
         int perCopy = network.Layers.Sum(l => l.Length);
@@ -230,8 +254,10 @@ public static class CoreDeployment
             }
         }
         var runs = firstLayer.Select(Runs).ToArray();
+        var gathers = runs.Select(Gathers).ToArray();
+        bool pext = Bmi2.X64.IsSupported;
         int padded = CoreInputSpikes.PaddedLength(data.InputSize);
-        Span<ulong> pixels = stackalloc ulong[padded / 64 + 1];   // a zero word past the end: a run may read into it
+        Span<ulong> pixels = stackalloc ulong[padded / 64 + 1];   // a zero word past the end: a run or gather may read into it
         pixels.Clear();
         Span<ulong> axons = stackalloc ulong[5];                   // a fifth word that a run may spill into (always 0)
         for (int tick = 0; tick < data.Count + layers - 1; tick++)
@@ -239,9 +265,23 @@ public static class CoreDeployment
             if (tick < data.Count)
             {
                 CoreInputSpikes.Sample(seed, (uint)copy, (uint)tick, thresholds.AsSpan(tick * padded, padded), pixels);
+                ref byte bytes = ref Unsafe.As<ulong, byte>(ref MemoryMarshal.GetReference(pixels));
                 for (int k = 0; k < firstLayer.Length; k++)
                 {
                     axons.Clear();
+                    if (pext && gathers[k] is { } gather)
+                    {
+                        foreach (var (axon, at, shift, mask) in gather)
+                        {
+                            // 64 pixels from byte `at` on (the buffer holds 8 bytes past the last pixel), the gather's bits pulled
+                            // together (PEXT) and placed at its axons (a fifth axon word that stays 0)
+                            ulong bits = Bmi2.X64.ParallelBitExtract(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, at)) >> shift, mask);
+                            axons[axon / 64] |= bits << (axon % 64);
+                            if (axon % 64 != 0) axons[axon / 64 + 1] |= bits >> (64 - axon % 64);
+                        }
+                        population.Stimulate(k, axons[..4]);
+                        continue;
+                    }
                     foreach (var (axon, input, length) in runs[k])
                     {
                         // the run's bits (a zero word past the pixels' end), placed at its axons (a fifth axon word that stays 0)

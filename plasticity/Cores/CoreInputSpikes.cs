@@ -32,12 +32,27 @@ public static class CoreInputSpikes
     /// <summary>The length of a sample's thresholds and the bits of its spikes: the pixels rounded up to whole blocks of 64.</summary>
     public static int PaddedLength(int pixels) => (pixels + 63) / 64 * 64;
 
-    /// <summary>T_p = round(clamp(x_p, 0, 1) · 65535) for the values of one sample; the padding is 0 (never spikes).</summary>
+    /// <summary>T_p = round(clamp(x_p, 0, 1) · 65535) (to nearest, ties to even, in double precision, where x · 65535 is exact)
+    /// for the values of one sample, which must not be NaN; the padding is 0 (never spikes). Eight values at a time with
+    /// AVX-512.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Thresholds(ReadOnlySpan<float> values, Span<ushort> thresholds)
     {
         if (thresholds.Length < PaddedLength(values.Length)) throw new ArgumentException($"give {PaddedLength(values.Length)} thresholds", nameof(thresholds));
         thresholds.Clear();
-        for (int p = 0; p < values.Length; p++) thresholds[p] = (ushort)Math.Round(Math.Clamp((double)values[p], 0.0, 1.0) * 65535.0);
+        int p = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var scale = Vector512.Create(65535.0);
+            for (; p + 8 <= values.Length; p += 8)
+            {
+                var x = Avx512F.ConvertToVector512Double(Vector256.Create(values.Slice(p, 8)));
+                var t = Vector512.Round(Vector512.Min(Vector512.Max(x, Vector512<double>.Zero), Vector512<double>.One) * scale);
+                var n = Avx512F.ConvertToVector256Int32(t);   // whole numbers in [0, 65535]: the low 16 bits are the threshold
+                Vector128.Narrow(n.GetLower(), n.GetUpper()).AsUInt16().CopyTo(thresholds.Slice(p, 8));
+            }
+        }
+        for (; p < values.Length; p++) thresholds[p] = (ushort)Math.Round(Math.Clamp((double)values[p], 0.0, 1.0) * 65535.0);
     }
 
     /// <summary>The definition, pixel by pixel: bit p of <paramref name="spikes"/> (word p / 64) is pixel p's spike in copy
@@ -86,7 +101,7 @@ public static class CoreInputSpikes
             Vector256<uint> u0, u1, u2, u3;
             if (Avx512F.IsSupported)
             {
-                Block8(Vector512.Create(0UL, 1, 2, 3, 4, 5, 6, 7) + Vector512.Create(8UL * (ulong)b), sample, copy, (uint)seed, (uint)(seed >> 32),
+                Block8(Vector512.Create(0UL, 1, 2, 3, 4, 5, 6, 7) + Vector512.Create(8UL * (ulong)b), sample, copy, Purpose, (uint)seed, (uint)(seed >> 32),
                     out var x0, out var x1, out var x2, out var x3);
                 u0 = Avx512F.ConvertToVector256UInt32(x0);
                 u1 = Avx512F.ConvertToVector256UInt32(x1);
@@ -152,15 +167,16 @@ public static class CoreInputSpikes
         }
     }
 
-    /// <summary>Eight Philox4x32-10 blocks with counters (c0[l], c1, c2, Purpose), one per 64-bit lane: vpmuludq multiplies
-    /// the low 32 bits of each lane, so the high halves may hold garbage until the end (the results are the low halves).</summary>
+    /// <summary>Eight Philox4x32-10 blocks with counters (c0[l], c1, c2, c3) and key (k0, k1), one per 64-bit lane: vpmuludq
+    /// multiplies the low 32 bits of each lane, so the high halves may hold garbage until the end (the results are the low
+    /// halves).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block8(Vector512<ulong> c0, uint c1, uint c2, uint k0, uint k1,
+    internal static void Block8(Vector512<ulong> c0, uint c1, uint c2, uint c3, uint k0, uint k1,
         out Vector512<ulong> x0, out Vector512<ulong> x1, out Vector512<ulong> x2, out Vector512<ulong> x3)
     {
         var m0 = Vector512.Create((ulong)M0).AsUInt32();
         var m1 = Vector512.Create((ulong)M1).AsUInt32();
-        Vector512<ulong> a = c0, b = Vector512.Create((ulong)c1), c = Vector512.Create((ulong)c2), d = Vector512.Create((ulong)Purpose);
+        Vector512<ulong> a = c0, b = Vector512.Create((ulong)c1), c = Vector512.Create((ulong)c2), d = Vector512.Create((ulong)c3);
         for (int r = 0; r < 10; r++)
         {
             var p0 = Avx512F.Multiply(a.AsUInt32(), m0);

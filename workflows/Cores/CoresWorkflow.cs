@@ -157,8 +157,8 @@ public sealed class CoresWorkflow(IMatrixProduct gemm)
     }
 
     /// <summary>Deploys the network trained in <paramref name="directory"/> as ensembles of the first N of max(copies) sampled
-    /// copies, and writes ensembles.csv.</summary>
-    public IReadOnlyList<EnsembleResult> Deploy(string directory, IReadOnlyList<int> copies, int threads = 1)
+    /// copies, and writes ensembles.csv; <paramref name="loaded"/> hears when the network and the test set have been read.</summary>
+    public IReadOnlyList<EnsembleResult> Deploy(string directory, IReadOnlyList<int> copies, int threads = 1, Action? loaded = null)
     {
         ArgumentNullException.ThrowIfNull(copies);
         string trained = Path.Combine(directory, "network.h5"), settings = Path.Combine(directory, "cores.json");
@@ -178,6 +178,7 @@ public sealed class CoresWorkflow(IMatrixProduct gemm)
             parameters.CopyTo(net.Parameters, 0);
         }
         var test = BioSim.IO.Datasets.FashionMnist.Load(experiment.DataDirectory, "t10k");
+        loaded?.Invoke();
         var results = CoreDeployment.Run(net, test, copies.Max(), copies, experiment.Seed, threads);
         var lines = new List<string> { "copies,test_accuracy,energy_uj_per_image" };
         lines.AddRange(results.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Copies},{r.TestAccuracy:R},{r.EnergyMicrojoulesPerImage:R}")));

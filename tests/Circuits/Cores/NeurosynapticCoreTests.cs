@@ -268,14 +268,35 @@ public sealed class NeurosynapticCoreTests
     /// same spikes, potentials and event counts tick by tick. "wide" makes a core whose weights need 32-bit sums (every
     /// weight ±255 on a dense crossbar), so both accumulator widths are compared; "runs" routes neurons 0-99 of each core to
     /// axons 10-109 of the next with delay 3 (the layer-to-layer routing done a word at a time, across word boundaries);
-    /// "int16" gives weights beyond a byte (rows of int16 instead of bytes).</summary>
+    /// "int16" gives weights beyond a byte (rows of int16 instead of bytes); "bytes" gives byte weights up to ±30, so that
+    /// rows are summed as bytes four active axons at a time before they are widened (with the random weights, up to 4, 31 at a
+    /// time), on a denser crossbar with more active axons than that per tick.</summary>
     [TestCase(3, 200, 1, "random")]
     [TestCase(2, 150, 4, "wide")]
     [TestCase(3, 200, 6, "runs")]
     [TestCase(2, 150, 7, "int16")]
+    [TestCase(2, 150, 8, "bytes")]
+    [TestCase(2, 150, 9, "bytes3")]
     public void TheBatchedTickEqualsTheNaiveDenseModelBitForBit(int cores, int ticks, int seed, string variant)
     {
         var net = Build(cores, ticks, seed);
+        if (variant is "bytes" or "bytes3")
+        {
+            int[] levels = variant == "bytes" ? [30, -30, 17, -9] : [3, -3, 2, -1];
+            for (int c = 0; c < cores; c++)
+            {
+                for (int j = 0; j < N; j++)
+                {
+                    for (int g = 0; g < 4; g++) net.Weights[c, j, g] = levels[(j + g) % 4];
+                    net.Threshold[c, j] = variant == "bytes" ? 45 : 4;
+                }
+                for (int i = 0; i < N; i++)
+                {
+                    for (int j = 0; j < N; j++) net.Crossbar[c, i, j] = variant == "bytes" ? (i * 7 + j * 3) % 5 == 0 : (i * 7 + j * 3) % 5 != 0;
+                }
+            }
+            net = Rewrite(net);
+        }
         if (variant == "int16")
         {
             // weights beyond a byte on a sparse crossbar: int16 rows (not bytes), sums still within int16
@@ -313,6 +334,14 @@ public sealed class NeurosynapticCoreTests
         }
         var (spikes, potentials, events, fired, active) = Reference(net, ticks);
         Assert.That(fired, Is.GreaterThan(100), "the network is active");
+        if (variant == "bytes3")
+        {
+            // weights up to ±3: byte sums of 42 axons, taken half a word at a time; the events show more active axons per tick
+            // than that (each axon has about 205 connections on this crossbar)
+            double perTick = events / (205.0 * ticks * cores);
+            TestContext.Out.WriteLine($"about {perTick:F0} active axons per core and tick");
+            Assert.That(perTick, Is.GreaterThan(42), "ticks with more active axons than one byte sum holds");
+        }
         var parameters = System.Text.Json.JsonSerializer.Deserialize<NeurosynapticCoresParameters>(
             JsonNode.Parse(net.Json)!["populations"]![1]!["parameters"]!.ToJsonString())!;
         var population = new NeurosynapticCoresPopulation("cores", cores * N, parameters);
