@@ -191,17 +191,15 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
                 // W_new pre = W pre + s a Δ pre + s c (pre · pre).
                 var pre = Pre(m);
                 TensorPrimitives.Multiply(m.Error, b, m.PendingFilter);
-                TensorPrimitives.Multiply(m.PendingFilter, step, m.PendingWeight);
                 pre.CopyTo(m.PendingRates);
                 m.PendingDecay = _decay;
-                m.PendingAlpha = step * _decay;
+                m.PendingStep = step;
                 m.Pending = true;
                 double q = TensorPrimitives.Dot(pre, pre);
                 var y = m.Product;
                 var z = m.FilteredProduct;
-                var c = m.PendingWeight;
-                double alpha = m.PendingAlpha;
-                for (int i = 0; i < y.Length; i++) y[i] = Math.FusedMultiplyAdd(c[i], q, Math.FusedMultiplyAdd(alpha, z[i], y[i]));
+                var bf = m.PendingFilter;
+                for (int i = 0; i < y.Length; i++) y[i] = Math.FusedMultiplyAdd(step, Math.FusedMultiplyAdd(_decay, z[i], bf[i] * q), y[i]);
             }
             // The dendrites the changes touched, from the products of the changed matrices (the rest kept their inputs).
             bool[]? apical = null;
@@ -253,7 +251,7 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
             _deferred?.Fold(this);
             foreach (var m in _matrices)
             {
-                if (m.Pending) m.Fold([], [], []);
+                m.Fold();
             }
         }
 
@@ -272,9 +270,8 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
                 snapshot.Put(prefix + "filtered/" + m.Name, m.Filtered);
                 if (m == _input) continue;
                 // The last step's change as it waits for the next pass: saving does not fold it, so saving changes no bit.
-                snapshot.Put(prefix + "pending/" + m.Name + "/scalars", [m.Pending ? 1.0 : 0.0, m.PendingDecay, m.PendingAlpha]);
+                snapshot.Put(prefix + "pending/" + m.Name + "/scalars", [m.Pending ? 1.0 : 0.0, m.PendingDecay, m.PendingStep]);
                 snapshot.Put(prefix + "pending/" + m.Name + "/b", m.PendingFilter);
-                snapshot.Put(prefix + "pending/" + m.Name + "/c", m.PendingWeight);
                 snapshot.Put(prefix + "pending/" + m.Name + "/pre", m.PendingRates);
             }
             _deferred?.SaveState(snapshot, prefix + "deferred/" + _input!.Name + "/");
@@ -288,9 +285,8 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
                 snapshot.Get(prefix + "filtered/" + m.Name, m.Filtered);
                 if (m == _input) continue;
                 snapshot.Get(prefix + "pending/" + m.Name + "/scalars", scalars);
-                (m.Pending, m.PendingDecay, m.PendingAlpha) = (scalars[0] != 0, scalars[1], scalars[2]);
+                (m.Pending, m.PendingDecay, m.PendingStep) = (scalars[0] != 0, scalars[1], scalars[2]);
                 snapshot.Get(prefix + "pending/" + m.Name + "/b", m.PendingFilter);
-                snapshot.Get(prefix + "pending/" + m.Name + "/c", m.PendingWeight);
                 snapshot.Get(prefix + "pending/" + m.Name + "/pre", m.PendingRates);
             }
             _deferred?.LoadState(snapshot, prefix + "deferred/" + _input!.Name + "/");
@@ -446,32 +442,30 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
         /// <summary>Δ pre, with the filter state of the pass, one per row.</summary>
         public double[] FilteredProduct { get; } = new double[rows];
 
-        /// <summary>The last step's change, not yet in the arrays (when <see cref="Pending"/>): Δ ← a Δ + b preᵀ, W ← W + s a Δ_old + c preᵀ
-        /// with b = <see cref="PendingFilter"/>, c = s b = <see cref="PendingWeight"/>, pre = <see cref="PendingRates"/>.</summary>
+        /// <summary>The last step's change, not yet in the arrays (when <see cref="Pending"/>): Δ ← a Δ + b preᵀ, W ← W + s Δ
+        /// with a = <see cref="PendingDecay"/>, s = <see cref="PendingStep"/>, b = <see cref="PendingFilter"/>, pre = <see cref="PendingRates"/>.</summary>
         public bool Pending { get; set; }
 
-        /// <summary>a, the filter's decay over the pending step.</summary>
         public double PendingDecay { get; set; } = 1;
 
-        /// <summary>s a, the weights' share of the filter state before the pending step.</summary>
-        public double PendingAlpha { get; set; }
+        public double PendingStep { get; set; }
 
         public double[] PendingFilter { get; } = new double[rows];
 
-        public double[] PendingWeight { get; } = new double[rows];
-
         public double[] PendingRates { get; } = new double[columns];
 
-        /// <summary>Folds the pending change into the arrays (and, with <paramref name="x"/>, takes y = W x and z = Δ x in the same pass).</summary>
+        /// <summary>Folds the pending change into the arrays and takes y = W x and z = Δ x in the same pass.</summary>
         public void Fold(ReadOnlySpan<double> x, Span<double> y, Span<double> z)
         {
-            if (Pending) MicrocircuitKernels.Fold(Weights, Filtered, PendingRates, PendingAlpha, PendingDecay, PendingFilter, PendingWeight, x, y, z);
-            else if (!y.IsEmpty) MicrocircuitKernels.Fold(Weights, Filtered, PendingRates, 0, 1, Zeros(Rows), Zeros(Rows), x, y, z);
+            MicrocircuitKernels.PendingUpdate(Weights, Filtered, Pending, PendingRates, PendingFilter, PendingDecay, PendingStep, x, y, z);
             Pending = false;
         }
 
-        private double[]? _zeros;
-
-        private double[] Zeros(int n) => _zeros ??= new double[n];
+        /// <summary>Folds the pending change into the arrays (the products are taken into scratch).</summary>
+        public void Fold()
+        {
+            if (!Pending) return;
+            Fold(PendingRates, Product, FilteredProduct);
+        }
     }
 }
