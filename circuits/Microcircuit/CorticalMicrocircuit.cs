@@ -65,8 +65,8 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
 
     /// <summary>A circuit at rest (every potential 0, input rates 0, no target) with random weights: every matrix entry
     /// uniform in [−s, s]/√(fan-in) with s = initial_scale, drawn from streams keyed by (<paramref name="seed"/>,
-    /// <paramref name="name"/>, the matrix's name). <c>self_predicting</c>, <c>patterns</c> and <c>teacher_scale</c> are
-    /// applied by <see cref="Create"/> (the experiment-file path), not here.</summary>
+    /// <paramref name="name"/>, the matrix's name). <c>self_predicting</c> is applied by <see cref="Create"/> (the
+    /// experiment-file path), not here; samples come from <see cref="UseSamples"/> (an experiment file's task: <see cref="MicrocircuitTask"/>).</summary>
     /// <param name="name">The component's name, as reports use it; it keys the random streams.</param>
     /// <param name="parameters">The parameters, checked here (a problem throws an <see cref="ArgumentException"/> naming the field).</param>
     /// <param name="seed">The experiment's seed.</param>
@@ -142,9 +142,7 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
 
     /// <summary>The circuit an experiment file describes (model "microcircuit"): <paramref name="size"/> must be the
     /// number of cells (<see cref="Size"/>); with <c>self_predicting</c> the lateral weights start in the self-predicting
-    /// state; with <c>patterns</c> &gt; 0 the circuit presents that many random input patterns (rates uniform in [0, 1), from
-    /// the stream (seed, name, "patterns")) in turn, with targets from a random teacher of the same shape
-    /// (named name + "/teacher", initial_scale = teacher_scale) when teacher_scale &gt; 0.</summary>
+    /// state. The population's task (<see cref="MicrocircuitTask"/>) is given to it by the model builder.</summary>
     /// <param name="name">The component's name.</param>
     /// <param name="size">The number of cells the experiment file states.</param>
     /// <param name="parameters">The parameters.</param>
@@ -161,21 +159,6 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
         }
         if (receptors.Count > 0) throw new ArgumentException($"Microcircuit '{name}' takes no receptors (its input is its samples).", nameof(receptors));
         if (parameters.self_predicting) SelfPredictingState.Apply(circuit);
-        if (parameters.patterns > 0)
-        {
-            int n0 = parameters.layers[0], nL = parameters.layers[^1];
-            var inputs = new double[parameters.patterns * n0];
-            var stream = new RandomStream(seed, name, "patterns");
-            for (int i = 0; i < inputs.Length; i++) inputs[i] = stream.NextDouble();
-            double[]? targets = null;
-            if (parameters.teacher_scale > 0)
-            {
-                var teacher = new CorticalMicrocircuit(name + "/teacher", parameters with { initial_scale = parameters.teacher_scale, self_predicting = false, patterns = 0, teacher_scale = 0 }, seed);
-                targets = new double[parameters.patterns * nL];
-                for (int k = 0; k < parameters.patterns; k++) teacher.FeedforwardPass(inputs.AsSpan(k * n0, n0), targets.AsSpan(k * nL, nL));
-            }
-            circuit.UseSamples(new SampleTable(inputs, n0, targets, targets is null ? 0 : nL));
-        }
         return circuit;
     }
 
