@@ -41,8 +41,9 @@ internal static class MicrocircuitSpeed
     private static void Measure(int[] layers, string rule, int samples)
     {
         int warmUp = Math.Max(1, samples / 4);   // the JIT's tier-1 code must be in place before the timed samples
-        var p = new MicrocircuitParameters { layers = layers, self_predicting = true, patterns = samples + warmUp, teacher_scale = 1 };
+        var p = new MicrocircuitParameters { layers = layers, self_predicting = true };
         var circuit = CorticalMicrocircuit.Create("mc", Cells(layers), p, [], 3);
+        circuit.UseSamples(new MicrocircuitTask { type = "teacher-student", patterns = samples + warmUp, teacher_scale = 1 }.Samples(circuit, 3));
         if (rule != "off")
         {
             int hidden = Math.Max(1, layers.Length - 2);

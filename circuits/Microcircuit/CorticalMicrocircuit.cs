@@ -61,11 +61,12 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
     private IMicrocircuitPlasticity? _plasticity;
     private IMicrocircuitDendriticPlasticity? _dendriticRule;
     private bool _inputBasalCurrent;
+    private bool[] _ruleBasal = [], _ruleApical = [], _ruleDendrite = [];   // dendrites the attached rule computes at the step's end
 
     /// <summary>A circuit at rest (every potential 0, input rates 0, no target) with random weights: every matrix entry
     /// uniform in [−s, s]/√(fan-in) with s = initial_scale, drawn from streams keyed by (<paramref name="seed"/>,
-    /// <paramref name="name"/>, the matrix's name). <c>self_predicting</c>, <c>patterns</c> and <c>teacher_scale</c> are
-    /// applied by <see cref="Create"/> (the experiment-file path), not here.</summary>
+    /// <paramref name="name"/>, the matrix's name). <c>self_predicting</c> is applied by <see cref="Create"/> (the
+    /// experiment-file path), not here; samples come from <see cref="UseSamples"/> (an experiment file's task: <see cref="MicrocircuitTask"/>).</summary>
     /// <param name="name">The component's name, as reports use it; it keys the random streams.</param>
     /// <param name="parameters">The parameters, checked here (a problem throws an <see cref="ArgumentException"/> naming the field).</param>
     /// <param name="seed">The experiment's seed.</param>
@@ -141,9 +142,7 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
 
     /// <summary>The circuit an experiment file describes (model "microcircuit"): <paramref name="size"/> must be the
     /// number of cells (<see cref="Size"/>); with <c>self_predicting</c> the lateral weights start in the self-predicting
-    /// state; with <c>patterns</c> &gt; 0 the circuit presents that many random input patterns (rates uniform in [0, 1), from
-    /// the stream (seed, name, "patterns")) in turn, with targets from a random teacher of the same shape
-    /// (named name + "/teacher", initial_scale = teacher_scale) when teacher_scale &gt; 0.</summary>
+    /// state. The population's task (<see cref="MicrocircuitTask"/>) is given to it by the model builder.</summary>
     /// <param name="name">The component's name.</param>
     /// <param name="size">The number of cells the experiment file states.</param>
     /// <param name="parameters">The parameters.</param>
@@ -160,21 +159,6 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
         }
         if (receptors.Count > 0) throw new ArgumentException($"Microcircuit '{name}' takes no receptors (its input is its samples).", nameof(receptors));
         if (parameters.self_predicting) SelfPredictingState.Apply(circuit);
-        if (parameters.patterns > 0)
-        {
-            int n0 = parameters.layers[0], nL = parameters.layers[^1];
-            var inputs = new double[parameters.patterns * n0];
-            var stream = new RandomStream(seed, name, "patterns");
-            for (int i = 0; i < inputs.Length; i++) inputs[i] = stream.NextDouble();
-            double[]? targets = null;
-            if (parameters.teacher_scale > 0)
-            {
-                var teacher = new CorticalMicrocircuit(name + "/teacher", parameters with { initial_scale = parameters.teacher_scale, self_predicting = false, patterns = 0, teacher_scale = 0 }, seed);
-                targets = new double[parameters.patterns * nL];
-                for (int k = 0; k < parameters.patterns; k++) teacher.FeedforwardPass(inputs.AsSpan(k * n0, n0), targets.AsSpan(k * nL, nL));
-            }
-            circuit.UseSamples(new SampleTable(inputs, n0, targets, targets is null ? 0 : nL));
-        }
         return circuit;
     }
 
@@ -239,11 +223,8 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
     public double[] Forward(int layer)
     {
         var w = Layer(_forward, layer, 1, _top, "forward weights");
-        if (layer == 1)
-        {
-            if (_dendriticRule is { DefersInputWeights: true } rule) rule.Materialise();
-            _inputBasalCurrent = false;
-        }
+        _dendriticRule?.Materialise();
+        if (layer == 1) _inputBasalCurrent = false;
         return w;
     }
 
@@ -252,14 +233,21 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
     /// somatic rate from it when it learns the top-down weights.</summary>
     public double[] ApicalTopDown(int layer) => Layer(_apicalTop, layer, 1, _top - 1, "apical potentials");
 
-    /// <summary>W^PP_{l,l+1}, top-down weights onto the apical dendrites of hidden layer <paramref name="layer"/>, row-major n_l × n_{l+1} (live).</summary>
-    public double[] TopDown(int layer) => Layer(_topDown, layer, 1, _top - 1, "top-down weights");
+    /// <summary>W^PP_{l,l+1}, top-down weights onto the apical dendrites of hidden layer <paramref name="layer"/>, row-major n_l × n_{l+1} (live;
+    /// a running dendritic error rule's pending changes are folded in first, as for <see cref="Forward"/>).</summary>
+    public double[] TopDown(int layer) => Current(Layer(_topDown, layer, 1, _top - 1, "top-down weights"));
 
-    /// <summary>W^PI_l, interneuron-to-apical weights of hidden layer <paramref name="layer"/>, row-major n_l × n_{l+1} (live).</summary>
-    public double[] InterneuronToApical(int layer) => Layer(_interToApical, layer, 1, _top - 1, "interneuron-to-apical weights");
+    /// <summary>W^PI_l, interneuron-to-apical weights of hidden layer <paramref name="layer"/>, row-major n_l × n_{l+1} (live, current as <see cref="TopDown"/>).</summary>
+    public double[] InterneuronToApical(int layer) => Current(Layer(_interToApical, layer, 1, _top - 1, "interneuron-to-apical weights"));
 
-    /// <summary>W^IP_l, pyramidal-to-interneuron weights of hidden layer <paramref name="layer"/>, row-major n_{l+1} × n_l (live).</summary>
-    public double[] PyramidalToInterneuron(int layer) => Layer(_pyrToInter, layer, 1, _top - 1, "pyramidal-to-interneuron weights");
+    /// <summary>W^IP_l, pyramidal-to-interneuron weights of hidden layer <paramref name="layer"/>, row-major n_{l+1} × n_l (live, current as <see cref="TopDown"/>).</summary>
+    public double[] PyramidalToInterneuron(int layer) => Current(Layer(_pyrToInter, layer, 1, _top - 1, "pyramidal-to-interneuron weights"));
+
+    private double[] Current(double[] weights)
+    {
+        _dendriticRule?.Materialise();
+        return weights;
+    }
 
     /// <summary>
     /// The output potentials of the feedforward pass the circuit computes when its apical potentials are zero (the
@@ -273,7 +261,7 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
         if (output.Length != _n[_top]) throw new ArgumentException($"Microcircuit '{Name}': the output layer has {_n[_top]} cells, got room for {output.Length}.", nameof(output));
         var p = Parameters;
         double[] r = input.ToArray();
-        if (_dendriticRule is { DefersInputWeights: true } rule) rule.Materialise();
+        _dendriticRule?.Materialise();
         for (int l = 1; l <= _top; l++)
         {
             var u = new double[_n[l]];
@@ -321,26 +309,38 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
     /// <summary>Attaches the plasticity rule that runs after every step (null detaches).</summary>
     public void Attach(IMicrocircuitPlasticity? plasticity)
     {
-        if (_dendriticRule is { DefersInputWeights: true } old) old.Materialise();
+        _dendriticRule?.Materialise();
         _dendriticRule = null;
         _inputBasalCurrent = false;
         _plasticity = plasticity;
         plasticity?.Bind(this);
         _dendriticRule = plasticity as IMicrocircuitDendriticPlasticity;
+        int layers = _n.Length;
+        _ruleBasal = new bool[layers];
+        _ruleApical = new bool[layers];
+        _ruleDendrite = new bool[layers];
+        if (_dendriticRule is not { } rule) return;
+        for (int l = 1; l <= _top; l++)
+        {
+            _ruleBasal[l] = l > 1 && rule.TakesDendrite($"v_B_{l}");
+            if (l == _top) continue;
+            _ruleApical[l] = rule.TakesDendrite($"v_A_{l}");
+            _ruleDendrite[l] = rule.TakesDendrite($"v_D_{l}");
+        }
     }
 
     /// <summary>Recomputes every rate from its somatic potential and every dendritic potential from the rates and weights:
     /// call it after changing weights or potentials by hand.</summary>
     public void Refresh()
     {
-        if (_dendriticRule is { DefersInputWeights: true } rule) rule.Materialise();
+        _dendriticRule?.Materialise();
         _inputBasalCurrent = false;
         for (int l = 1; l <= _top; l++)
         {
             _phi.Apply(_u[l], _r[l]);
             if (l < _top) _phi.Apply(_uI[l], _rI[l]);
         }
-        ComputeDendrites();
+        ComputeDendrites(all: true);
     }
 
     /// <summary>The sample presented during the step starting at step index <paramref name="step"/> (with a sample source).</summary>
@@ -427,7 +427,7 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
             _phi.Apply(_u[l], _r[l]);
             if (l < _top) _phi.Apply(_uI[l], _rI[l]);
         }
-        ComputeDendrites();
+        ComputeDendrites(all: false);
         _time = t + dt;
     }
 
@@ -439,7 +439,7 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
         _plasticity.AfterStep(_time, _dt);
         if (_dendriticRule is not null) return;
         _inputBasalCurrent = false;   // any rule may have changed W^PP_{1,0}
-        ComputeDendrites();
+        ComputeDendrites(all: true);
     }
 
     /// <summary>Saves state, weights, target, clock and the rule's state. With a rule that defers the changes of W^PP_{1,0}
@@ -560,22 +560,28 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
     public const double PlausiblePotential = 1000;
 
     /// <summary>Every dendritic potential from the current rates and weights; v_B,1 only when it is not current (the input
-    /// rates r₀ are constant over a sample, so it changes only with them or with W^PP_{1,0}).</summary>
-    private void ComputeDendrites()
+    /// rates r₀ are constant over a sample, so it changes only with them or with W^PP_{1,0}). Unless <paramref name="all"/>,
+    /// the dendrites an attached <see cref="IMicrocircuitDendriticPlasticity"/> takes (<see cref="IMicrocircuitDendriticPlasticity.TakesDendrite"/>)
+    /// are left to it: it computes them in the pass that changes their weights.</summary>
+    private void ComputeDendrites(bool all)
     {
+        bool rule = !all && _dendriticRule is not null;
         for (int l = 1; l <= _top; l++)
         {
-            if (l > 1 || !_inputBasalCurrent)
+            if ((l > 1 || !_inputBasalCurrent) && !(rule && _ruleBasal[l]))
             {
                 MatVec(_forward[l], _r[l - 1], _vB[l]);
                 if (l == 1) _inputBasalCurrent = true;
             }
             if (l < _top)
             {
-                MatVec(_topDown[l], _r[l + 1], _apicalTop[l]);
-                MatVec(_interToApical[l], _rI[l], _vA[l]);
-                TensorPrimitives.Add(_apicalTop[l], _vA[l], _vA[l]);
-                MatVec(_pyrToInter[l], _r[l], _vD[l]);
+                if (!(rule && _ruleApical[l]))
+                {
+                    MatVec(_topDown[l], _r[l + 1], _apicalTop[l]);
+                    MatVec(_interToApical[l], _rI[l], _vA[l]);
+                    TensorPrimitives.Add(_apicalTop[l], _vA[l], _vA[l]);
+                }
+                if (!(rule && _ruleDendrite[l])) MatVec(_pyrToInter[l], _r[l], _vD[l]);
             }
         }
     }

@@ -6,7 +6,9 @@ namespace BioSim.Circuits.Microcircuit;
 /// <para>
 /// <b>Dendrites</b>: after <see cref="IMicrocircuitPlasticity.AfterStep"/> every dendritic potential the rule's changes
 /// touched equals W r with the changed weights (the rule computes the products in the pass that changes the weights), so
-/// the circuit does not recompute them.
+/// the circuit does not recompute them. The dendrites of the step's end (before the changes), which the errors are
+/// taken from, the rule may compute itself in the same pass over each matrix as the change of the step before
+/// (<see cref="TakesDendrite"/>): the circuit's step then leaves them to the rule, so each matrix is read once per step.
 /// </para>
 /// <para>
 /// <b>Deferred input weights</b>: while the input rates r₀ are constant (one sample), the low-pass filtered change of
@@ -19,6 +21,11 @@ namespace BioSim.Circuits.Microcircuit;
 /// </summary>
 public interface IMicrocircuitDendriticPlasticity : IMicrocircuitPlasticity
 {
+    /// <summary>Whether the rule computes the dendritic potential <paramref name="variable"/> (<c>v_B_l</c>, <c>v_A_l</c>,
+    /// <c>v_D_l</c>) of the step's end itself, before its errors: the circuit's step then does not compute it (only
+    /// <see cref="CorticalMicrocircuit.Refresh"/> does). Asked once, when the rule is attached.</summary>
+    bool TakesDendrite(string variable);
+
     /// <summary>Whether W^PP_{1,0} is held in factored form (its changes deferred); then the circuit leaves v_B,1 to the rule.</summary>
     bool DefersInputWeights { get; }
 
@@ -27,7 +34,8 @@ public interface IMicrocircuitDendriticPlasticity : IMicrocircuitPlasticity
     /// v_B,1 = W^PP_{1,0} r₀. Called only when <see cref="DefersInputWeights"/>.</summary>
     void InputChanged();
 
-    /// <summary>Fold every deferred change into the weight arrays and the rule's filter state, so that they are current
+    /// <summary>Fold every deferred change (those of W^PP_{1,0} and any change the rule applies to a matrix's arrays only
+    /// in its next pass) into the weight arrays and the rule's filter states, so that they are current
     /// and may be read or changed by hand; the next step starts a new interval from them. Folding in the middle of a
     /// sample changes later values by round-off (the sum is taken in another order), so the circuit does it only when
     /// the weights are asked for, never on its own.</summary>

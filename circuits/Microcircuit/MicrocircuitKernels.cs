@@ -214,6 +214,141 @@ public static class MicrocircuitKernels
     }
 
     /// <summary>
+    /// One pass over a plastic matrix per step: the last step's low-pass filtered update, held back until now, goes into the
+    /// arrays row by row, Δ ← a Δ + b_i p'ᵀ, W ← W + s Δ (the per-step rule's operations on the step's inductions b_i p'ⱼ),
+    /// and in the same pass y_i = W_i · x and z_i = Δ_i · x with this step's presynaptic rates x. With
+    /// <paramref name="pending"/> false the arrays are left as they are and only the products are taken.
+    /// </summary>
+    /// <param name="w">Weights, row-major, b.Length × x.Length; changed in place when pending.</param>
+    /// <param name="filtered">The low-pass state Δ, same shape.</param>
+    /// <param name="pending">Whether the last step's update is still to be applied.</param>
+    /// <param name="previous">p', the presynaptic rates of the held-back step.</param>
+    /// <param name="b">Per row, the held-back induction's factor ((1 − a) × the row's error).</param>
+    /// <param name="a">The filter's decay over that step.</param>
+    /// <param name="s">Its learning step η dt.</param>
+    /// <param name="x">This step's presynaptic rates.</param>
+    /// <param name="y">W x (after the update), one per row.</param>
+    /// <param name="z">Δ x (after the update), one per row.</param>
+    public static void PendingUpdate(Span<double> w, Span<double> filtered, bool pending, ReadOnlySpan<double> previous, ReadOnlySpan<double> b,
+        double a, double s, ReadOnlySpan<double> x, Span<double> y, Span<double> z)
+    {
+        int m = x.Length, n = y.Length;
+        if (w.Length != n * m || filtered.Length != n * m || z.Length != n || b.Length != n || previous.Length != m)
+            throw new ArgumentException($"The matrices must be {n} × {m} with one factor and one product per row.", nameof(w));
+        ref double w0 = ref MemoryMarshal.GetReference(w);
+        ref double f0 = ref MemoryMarshal.GetReference(filtered);
+        ref double p0 = ref MemoryMarshal.GetReference(previous);
+        ref double x0 = ref MemoryMarshal.GetReference(x);
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                double bi = b[i], sumW = 0, sumF = 0;
+                ref double wr = ref Unsafe.Add(ref w0, i * m);
+                ref double fr = ref Unsafe.Add(ref f0, i * m);
+                for (int j = 0; j < m; j++)
+                {
+                    double f = Unsafe.Add(ref fr, j), wv = Unsafe.Add(ref wr, j);
+                    if (pending)
+                    {
+                        f = Math.FusedMultiplyAdd(a, f, bi * Unsafe.Add(ref p0, j));
+                        wv = Math.FusedMultiplyAdd(s, f, wv);
+                        Unsafe.Add(ref fr, j) = f;
+                        Unsafe.Add(ref wr, j) = wv;
+                    }
+                    double xj = Unsafe.Add(ref x0, j);
+                    sumW = Math.FusedMultiplyAdd(wv, xj, sumW);
+                    sumF = Math.FusedMultiplyAdd(f, xj, sumF);
+                }
+                y[i] = sumW;
+                z[i] = sumF;
+            }
+            return;
+        }
+        int end8 = m - m % 8, rest = m - end8;
+        var va = Vector512.Create(a);
+        var vs = Vector512.Create(s);
+        for (int i = 0; i < n; i++)
+        {
+            double bi = b[i];
+            var vb = Vector512.Create(bi);
+            ref double wr = ref Unsafe.Add(ref w0, i * m);
+            ref double fr = ref Unsafe.Add(ref f0, i * m);
+            var accW = Vector512<double>.Zero;
+            var accF = Vector512<double>.Zero;
+            int j = 0;
+            for (; j < end8; j += 8)
+            {
+                var f = Vector512.LoadUnsafe(ref fr, (nuint)j);
+                var wv = Vector512.LoadUnsafe(ref wr, (nuint)j);
+                if (pending)
+                {
+                    f = Vector512.FusedMultiplyAdd(va, f, vb * Vector512.LoadUnsafe(ref p0, (nuint)j));
+                    wv = Vector512.FusedMultiplyAdd(vs, f, wv);
+                    f.StoreUnsafe(ref fr, (nuint)j);
+                    wv.StoreUnsafe(ref wr, (nuint)j);
+                }
+                var xv = Vector512.LoadUnsafe(ref x0, (nuint)j);
+                accW = Vector512.FusedMultiplyAdd(wv, xv, accW);
+                accF = Vector512.FusedMultiplyAdd(f, xv, accF);
+            }
+            var accW4 = accW.GetLower() + accW.GetUpper();
+            var accF4 = accF.GetLower() + accF.GetUpper();
+            if ((rest & 4) != 0)
+            {
+                var f = Vector256.LoadUnsafe(ref fr, (nuint)j);
+                var wv = Vector256.LoadUnsafe(ref wr, (nuint)j);
+                if (pending)
+                {
+                    f = Vector256.FusedMultiplyAdd(va.GetLower(), f, vb.GetLower() * Vector256.LoadUnsafe(ref p0, (nuint)j));
+                    wv = Vector256.FusedMultiplyAdd(vs.GetLower(), f, wv);
+                    f.StoreUnsafe(ref fr, (nuint)j);
+                    wv.StoreUnsafe(ref wr, (nuint)j);
+                }
+                var xv = Vector256.LoadUnsafe(ref x0, (nuint)j);
+                accW4 = Vector256.FusedMultiplyAdd(wv, xv, accW4);
+                accF4 = Vector256.FusedMultiplyAdd(f, xv, accF4);
+                j += 4;
+            }
+            var accW2 = accW4.GetLower() + accW4.GetUpper();
+            var accF2 = accF4.GetLower() + accF4.GetUpper();
+            if ((rest & 2) != 0)
+            {
+                var f = Vector128.LoadUnsafe(ref fr, (nuint)j);
+                var wv = Vector128.LoadUnsafe(ref wr, (nuint)j);
+                if (pending)
+                {
+                    f = Vector128.FusedMultiplyAdd(va.GetLower().GetLower(), f, vb.GetLower().GetLower() * Vector128.LoadUnsafe(ref p0, (nuint)j));
+                    wv = Vector128.FusedMultiplyAdd(vs.GetLower().GetLower(), f, wv);
+                    f.StoreUnsafe(ref fr, (nuint)j);
+                    wv.StoreUnsafe(ref wr, (nuint)j);
+                }
+                var xv = Vector128.LoadUnsafe(ref x0, (nuint)j);
+                accW2 = Vector128.FusedMultiplyAdd(wv, xv, accW2);
+                accF2 = Vector128.FusedMultiplyAdd(f, xv, accF2);
+                j += 2;
+            }
+            double sumW = accW2.GetElement(0) + accW2.GetElement(1), sumF = accF2.GetElement(0) + accF2.GetElement(1);
+            if ((rest & 1) != 0)
+            {
+                double f = Unsafe.Add(ref fr, j), wv = Unsafe.Add(ref wr, j);
+                if (pending)
+                {
+                    f = Math.FusedMultiplyAdd(a, f, bi * Unsafe.Add(ref p0, j));
+                    wv = Math.FusedMultiplyAdd(s, f, wv);
+                    Unsafe.Add(ref fr, j) = f;
+                    Unsafe.Add(ref wr, j) = wv;
+                }
+                double xj = Unsafe.Add(ref x0, j);
+                sumW = Math.FusedMultiplyAdd(wv, xj, sumW);
+                sumF = Math.FusedMultiplyAdd(f, xj, sumF);
+            }
+            y[i] = sumW;
+            z[i] = sumF;
+        }
+    }
+
+    /// <summary>
     /// Folds a factored low-pass update into a weight matrix and its filter state, W ← W + α Δ + c rᵀ and Δ ← p Δ + b rᵀ
     /// (W first, from the Δ before its change), and in the same pass the products of the folded matrices with
     /// <paramref name="x"/>: y = W x, z = Δ x (when <paramref name="y"/> is not empty). With α = 0, p = 1 and b = c = 0

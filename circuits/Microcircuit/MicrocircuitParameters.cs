@@ -6,7 +6,8 @@ namespace BioSim.Circuits.Microcircuit;
 /// <summary>
 /// Parameters of the dendritic cortical microcircuit (<see cref="CorticalMicrocircuit"/>), defaults from Sacramento, Costa,
 /// Bengio &amp; Senn (NeurIPS 2018), Methods. Potentials are dimensionless in the paper; here they carry mV with C = 1,
-/// so a conductance g is a rate in 1/ms and g_lk = 0.1 gives the 10 ms leak time constant.
+/// so a conductance g is a rate in 1/ms and g_lk = 0.1 gives the 10 ms leak time constant. What the circuit is shown
+/// (input patterns, a teacher) is its task, not a parameter: <see cref="MicrocircuitTask"/>.
 /// </summary>
 public sealed record MicrocircuitParameters : IModelParameters
 {
@@ -50,15 +51,6 @@ public sealed record MicrocircuitParameters : IModelParameters
     /// (<see cref="SelfPredictingState"/>) instead of at random. Default false.</summary>
     public bool self_predicting { get; init; }
 
-    /// <summary>patterns, how many random input patterns (rates uniform in [0, 1)) the circuit presents to itself in turn,
-    /// each for sample_duration, ≥ 0; 0: the input stays at rest (or is set from C#). Default 0.</summary>
-    public int patterns { get; init; }
-
-    /// <summary>teacher_scale, with patterns &gt; 0: the targets are the output potentials of a random teacher circuit of
-    /// the same shape whose weights have this initial_scale (the teacher-student regression task), ≥ 0; 0: no target
-    /// (e.g. learning the self-predicting state). Default 0.</summary>
-    public double teacher_scale { get; init; }
-
     /// <summary>The first invalid field as "field: problem", or null.</summary>
     public string? Validate() =>
         (layers is { Length: >= 2 } ? null : $"layers: needs at least an input and an output layer, got {layers?.Length ?? 0}")
@@ -67,7 +59,5 @@ public sealed record MicrocircuitParameters : IModelParameters
         ?? NonNegative(g_D, "g_D", "1/ms") ?? NonNegative(g_som, "g_som", "1/ms")
         ?? (RateTransfer.Find(phi) is not null ? null : $"phi: '{phi}' is not a rate function; allowed: {string.Join(", ", RateTransfer.Names)}")
         ?? NonNegative(noise, "noise", "mV/√ms") ?? Positive(sample_duration, "sample_duration", "ms")
-        ?? NonNegative(initial_scale, "initial_scale", "(dimensionless)") ?? (patterns >= 0 ? null : $"patterns: must be ≥ 0, got {patterns}")
-        ?? NonNegative(teacher_scale, "teacher_scale", "(dimensionless)")
-        ?? (teacher_scale > 0 && patterns == 0 ? "teacher_scale: a teacher needs input patterns; set patterns > 0" : null);
+        ?? NonNegative(initial_scale, "initial_scale", "(dimensionless)");
 }

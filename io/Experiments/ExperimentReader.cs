@@ -116,7 +116,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
             bool microcircuit = !cable && el.TryGetProperty("model", out var mm) && mm.ValueKind == JsonValueKind.String
                 && catalogue.Find<IPopulationModel>(mm.GetString()!)?.ParametersType == typeof(Circuits.Microcircuit.MicrocircuitParameters);
             f.NoUnknown(el, path, cable ? ["name", "size", "model", "cell", "method"]
-                : microcircuit ? ["name", "size", "model", "parameters", "initial", "plasticity"]
+                : microcircuit ? ["name", "size", "model", "parameters", "initial", "plasticity", "task"]
                 : ["name", "size", "model", "parameters", "receptors", "initial", "integration"]);
             string name = f.String(el, "name", path);
             if (!seen.Add(name)) throw f.Error($"{path}.name", $"'{name}' is used by two populations; names must be unique");
@@ -129,6 +129,7 @@ public sealed class ExperimentReader(Catalogue catalogue)
                 list.Add(new PopulationSpec(name, size, modelName, ReadCableParameters(f, el, path), [], new Dictionary<string, Distribution>()));
                 continue;
             }
+            if (microcircuit) MovedToTask(f, el, path);
             object parameters = f.Typed(el, "parameters", path, model.ParametersType);
             string? problem = model.Validate(parameters);
             if (problem is not null) throw f.FieldError($"{path}.parameters", problem);
@@ -181,9 +182,15 @@ public sealed class ExperimentReader(Catalogue catalogue)
             var (plasticity, plasticityParameters) = microcircuit && el.TryGetProperty("plasticity", out var pl)
                 ? ReadMicrocircuitPlasticity(f, pl, $"{path}.plasticity")
                 : (null, null);
+            Circuits.Microcircuit.MicrocircuitTask? task = null;
+            if (microcircuit && el.TryGetProperty("task", out _))
+            {
+                task = (Circuits.Microcircuit.MicrocircuitTask)f.Typed(el, "task", path, typeof(Circuits.Microcircuit.MicrocircuitTask));
+                if (task.Validate() is { } bad) throw f.FieldError($"{path}.task", bad);
+            }
             list.Add(new PopulationSpec(name, size, modelName, parameters, receptors, initial)
             {
-                Integration = ReadIntegration(f, el, path), Plasticity = plasticity, PlasticityParameters = plasticityParameters,
+                Integration = ReadIntegration(f, el, path), Plasticity = plasticity, PlasticityParameters = plasticityParameters, Task = task,
             });
         }
         if (list.Count == 0) throw f.Error(basePath, "at least one population is needed");
@@ -380,6 +387,21 @@ public sealed class ExperimentReader(Catalogue catalogue)
                 $"initial weights can fall outside the rule's bounds [w_min, w_max] = [{min}, {max}] (they range over [{weight.Minimum}, {weight.Maximum}]); choose weights within the bounds");
         }
         return (ruleName, parameters);
+    }
+
+    /// <summary>The old spelling of a microcircuit's task, <c>"patterns"</c> and <c>"teacher_scale"</c> among its
+    /// <c>"parameters"</c>, refused with the new one (the population's <c>"task"</c>) written out.</summary>
+    private static void MovedToTask(JsonFields f, JsonElement el, string path)
+    {
+        if (!el.TryGetProperty("parameters", out var p) || p.ValueKind != JsonValueKind.Object) return;
+        bool hasPatterns = p.TryGetProperty("patterns", out var patterns), hasTeacher = p.TryGetProperty("teacher_scale", out var teacher);
+        if (!hasPatterns && !hasTeacher) return;
+        string count = hasPatterns ? patterns.GetRawText() : "N";
+        string fix = hasTeacher && !(teacher.ValueKind == JsonValueKind.Number && teacher.GetDouble() == 0)
+            ? $"\"task\": {{\"type\": \"teacher-student\", \"patterns\": {count}, \"teacher_scale\": {teacher.GetRawText()}}}"
+            : $"\"task\": {{\"type\": \"random-patterns\", \"patterns\": {count}}}";
+        throw f.Error($"{path}.parameters.{(hasPatterns ? "patterns" : "teacher_scale")}",
+            $"the task is no longer among the microcircuit's parameters; remove \"patterns\" and \"teacher_scale\" from \"parameters\" and give the population {fix}");
     }
 
     /// <summary>A microcircuit's <c>"plasticity": {"rule": name, parameters…}</c>: the rule from the catalogue's

@@ -19,4 +19,7 @@ public sealed record PopulationSpec(
 
     /// <summary>The rule's parameters, read into its record type and checked; null without <see cref="Plasticity"/>.</summary>
     public object? PlasticityParameters { get; init; }
+
+    /// <summary>A microcircuit's <c>"task"</c> (the samples it presents to itself), checked; or null.</summary>
+    public Circuits.Microcircuit.MicrocircuitTask? Task { get; init; }
 }

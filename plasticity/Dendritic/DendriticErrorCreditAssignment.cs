@@ -101,7 +101,12 @@ public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInf
     /// <summary>g_som, somatic nudging of the output towards the target and of the interneurons towards their partners (1/ms), ≥ 0. Default 0.8.</summary>
     public double GSom { get; init; } = 0.8;
 
-    /// <summary>η^PP_l for the forward weights (1/ms): one value for every layer or one per layer (L values). Default [0.0005].</summary>
+    /// <summary>η^PP_l for the forward weights (1/ms): one value for every layer or one per layer (L values). Default [0.0005].
+    /// With one value the hidden layers learn more slowly than under feedback alignment or backprop with the same top-down
+    /// matrix: the hidden error reaches the soma attenuated by g_A/(g_lk+g_B+g_A) and by the interneurons' subtraction
+    /// (1 − λ_I), and in the network's units by k_l/k_{l+1}², together 0.155 at the paper's g's for 784-500-10
+    /// (tests/Microcircuit/MicrocircuitSteadyStateTests, examples/compare-dendritic-fixed-fashion.json): divide a hidden
+    /// layer's η by that factor to give it feedback alignment's relative rate.</summary>
     public IReadOnlyList<double> EtaPP { get; init; } = [0.0005];
 
     /// <summary>η^IP_l (1/ms), one value or one per hidden layer; used when the lateral weights are learned. Default [0.0011875]

@@ -20,8 +20,13 @@ namespace BioSim.Plasticity.Dendritic;
 /// held over the step, Δ ← e^{−dt/τ_w} Δ + (1 − e^{−dt/τ_w}) (error) preᵀ, and then W ← W + η dt Δ (τ_w = 0: Δ is the
 /// induction itself). All errors of a step are computed from the state at the step's end before any weight changes.
 /// The filter states Δ are saved with the circuit's checkpoints. No allocation per step.
-/// <b>Speed</b> (<see cref="IMicrocircuitDendriticPlasticity"/>): each plastic matrix is changed in one pass that also
-/// takes its product with the presynaptic rates, which is the dendrite's new input; the changes of W^PP_{1,0}, whose
+/// <b>Speed</b> (<see cref="IMicrocircuitDendriticPlasticity"/>): each plastic matrix is read and written once per step.
+/// A step's change of a matrix, Δ ← a Δ + c preᵀ and W ← W + s Δ (c = (1 − a) × the errors, s = η dt), is applied to its
+/// arrays in the next step's pass over them, the pass that also takes the products of the changed arrays with that step's
+/// presynaptic rates, y = W pre (the dendrite of the step's end, which the errors need) and z = Δ pre; the dendrite after
+/// this step's change then follows without another pass, W_new pre = y + s a z + s c (pre · pre). The circuit leaves
+/// those dendrites to the rule (<see cref="IMicrocircuitDendriticPlasticity.TakesDendrite"/>), and the arrays are brought
+/// up to date whenever the weights are asked for (<see cref="Running.Materialise"/>). The changes of W^PP_{1,0}, whose
 /// presynaptic rates (the input) are constant over a sample, are kept in a factored form over the sample and folded
 /// into the weights when the input changes or the weights are asked for (<see cref="Running.DeferredInput"/>), so the
 /// n₁ × n₀ input weights are read and written once per sample instead of every step. The results are the per-step
@@ -44,10 +49,27 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
         private Plastic? _input;
         private DeferredInput? _deferred;
         private double[][] _lateral = [];
-        private bool[] _apicalChanged = [];
+        private double[][] _topDown = [], _interToApical = [];   // the circuit's arrays (read without folding: the rule folds them itself)
+        private bool[] _apicalChanged = [], _apicalTaken = [];
         private double _decayDt = double.NaN, _decay;
 
         public bool DefersInputWeights => _deferred is not null;
+
+        public bool TakesDendrite(string variable)
+        {
+            foreach (var m in _matrices)
+            {
+                if (m == _input) continue;
+                string dendrite = m.Kind switch
+                {
+                    Kind.Basal => $"v_B_{m.Layer}",
+                    Kind.PyramidalToInterneuron => $"v_D_{m.Layer}",
+                    _ => $"v_A_{m.Layer}",
+                };
+                if (dendrite == variable) return true;
+            }
+            return false;
+        }
 
         public void Bind(CorticalMicrocircuit circuit)
         {
@@ -62,6 +84,9 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
             }
             _lateral = new double[_top][];
             _apicalChanged = new bool[_top];
+            _apicalTaken = new bool[_top];
+            _topDown = new double[_top][];
+            _interToApical = new double[_top][];
             for (int l = 1; l < _top; l++)
             {
                 double ip = Rate(parameters.eta_IP, l, _top - 1, "eta_IP");
@@ -71,6 +96,9 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
                 double down = Rate(parameters.eta_down, l, _top - 1, "eta_down");
                 if (down > 0) list.Add(new Plastic(Kind.TopDown, l, down, circuit.TopDown(l), n[l], n[l + 1], $"W_PP_{l}_{l + 1}"));
                 _lateral[l] = new double[n[l]];
+                _topDown[l] = circuit.TopDown(l);
+                _interToApical[l] = circuit.InterneuronToApical(l);
+                _apicalTaken[l] = pi > 0 || down > 0;
             }
             _matrices = [.. list];
             _input = Array.Find(_matrices, m => m.Kind == Kind.Basal && m.Layer == 1);
@@ -94,6 +122,32 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
             }
             var p = _circuit.Parameters;
             var phi = _circuit.Transfer;
+            // The dendrites of the step's end that the circuit left to the rule: one pass over each plastic matrix folds the
+            // last step's change into its arrays and takes y = W pre and z = Δ pre with this step's rates.
+            foreach (var m in _matrices)
+            {
+                if (m == _input) continue;
+                m.Fold(Pre(m), m.Product, m.FilteredProduct);
+                switch (m.Kind)
+                {
+                    case Kind.Basal:
+                        m.Product.CopyTo(_circuit.Basal(m.Layer), 0);
+                        break;
+                    case Kind.PyramidalToInterneuron:
+                        m.Product.CopyTo(_circuit.InterneuronDendritic(m.Layer), 0);
+                        break;
+                }
+            }
+            for (int l = 1; l < _top; l++)
+            {
+                if (!_apicalTaken[l]) continue;
+                var top = _circuit.ApicalTopDown(l);
+                if (Find(Kind.TopDown, l) is { } down) down.Product.CopyTo(top, 0);
+                else MicrocircuitKernels.MatVec(_topDown[l], _circuit.Rates(l + 1), top);
+                var lateral = Find(Kind.InterneuronToApical, l)?.Product ?? _lateral[l];
+                if (Find(Kind.InterneuronToApical, l) is null) MicrocircuitKernels.MatVec(_interToApical[l], _circuit.InterneuronRates(l), lateral);
+                TensorPrimitives.Add(top, lateral, _circuit.Apical(l));
+            }
             // Every error first, from the state at the step's end: no weight has changed yet.
             foreach (var m in _matrices)
             {
@@ -133,15 +187,19 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
                     _deferred!.Advance(this, m.Error, _decay, step);
                     continue;
                 }
-                ReadOnlySpan<double> pre = m.Kind switch
-                {
-                    Kind.Basal => _circuit.Rates(m.Layer - 1),
-                    Kind.PyramidalToInterneuron => _circuit.Rates(m.Layer),
-                    Kind.InterneuronToApical => _circuit.InterneuronRates(m.Layer),
-                    _ => _circuit.Rates(m.Layer + 1),
-                };
-                TensorPrimitives.Multiply(m.Error, b, m.Error);
-                MicrocircuitKernels.FilteredUpdate(m.Weights, m.Filtered, pre, m.Error, _decay, step, m.Product);
+                // This step's change stays pending until the next pass; the dendrite after it follows from y and z:
+                // W_new pre = W pre + s a Δ pre + s c (pre · pre).
+                var pre = Pre(m);
+                TensorPrimitives.Multiply(m.Error, b, m.PendingFilter);
+                pre.CopyTo(m.PendingRates);
+                m.PendingDecay = _decay;
+                m.PendingStep = step;
+                m.Pending = true;
+                double q = TensorPrimitives.Dot(pre, pre);
+                var y = m.Product;
+                var z = m.FilteredProduct;
+                var bf = m.PendingFilter;
+                for (int i = 0; i < y.Length; i++) y[i] = Math.FusedMultiplyAdd(step, Math.FusedMultiplyAdd(_decay, z[i], bf[i] * q), y[i]);
             }
             // The dendrites the changes touched, from the products of the changed matrices (the rest kept their inputs).
             bool[]? apical = null;
@@ -172,11 +230,7 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
                 var inter = Find(Kind.InterneuronToApical, l);
                 double[] lateral;
                 if (inter is not null) lateral = inter.Product;
-                else
-                {
-                    lateral = _lateral[l];
-                    MicrocircuitKernels.MatVec(_circuit.InterneuronToApical(l), _circuit.InterneuronRates(l), lateral);
-                }
+                else lateral = _lateral[l];   // W^PI is fixed: its product of this step, taken above
                 TensorPrimitives.Add(top, lateral, _circuit.Apical(l));
             }
         }
@@ -192,17 +246,49 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
 
         public void InputChanged() => _deferred!.Start(this);
 
-        public void Materialise() => _deferred?.Fold(this);
+        public void Materialise()
+        {
+            _deferred?.Fold(this);
+            foreach (var m in _matrices)
+            {
+                m.Fold();
+            }
+        }
+
+        private ReadOnlySpan<double> Pre(Plastic m) => m.Kind switch
+        {
+            Kind.Basal => _circuit.Rates(m.Layer - 1),
+            Kind.PyramidalToInterneuron => _circuit.Rates(m.Layer),
+            Kind.InterneuronToApical => _circuit.InterneuronRates(m.Layer),
+            _ => _circuit.Rates(m.Layer + 1),
+        };
 
         public void SaveState(StateSnapshot snapshot, string prefix)
         {
-            foreach (var m in _matrices) snapshot.Put(prefix + "filtered/" + m.Name, m.Filtered);
+            foreach (var m in _matrices)
+            {
+                snapshot.Put(prefix + "filtered/" + m.Name, m.Filtered);
+                if (m == _input) continue;
+                // The last step's change as it waits for the next pass: saving does not fold it, so saving changes no bit.
+                snapshot.Put(prefix + "pending/" + m.Name + "/scalars", [m.Pending ? 1.0 : 0.0, m.PendingDecay, m.PendingStep]);
+                snapshot.Put(prefix + "pending/" + m.Name + "/b", m.PendingFilter);
+                snapshot.Put(prefix + "pending/" + m.Name + "/pre", m.PendingRates);
+            }
             _deferred?.SaveState(snapshot, prefix + "deferred/" + _input!.Name + "/");
         }
 
         public void LoadState(StateSnapshot snapshot, string prefix)
         {
-            foreach (var m in _matrices) snapshot.Get(prefix + "filtered/" + m.Name, m.Filtered);
+            Span<double> scalars = stackalloc double[3];
+            foreach (var m in _matrices)
+            {
+                snapshot.Get(prefix + "filtered/" + m.Name, m.Filtered);
+                if (m == _input) continue;
+                snapshot.Get(prefix + "pending/" + m.Name + "/scalars", scalars);
+                (m.Pending, m.PendingDecay, m.PendingStep) = (scalars[0] != 0, scalars[1], scalars[2]);
+                snapshot.Get(prefix + "pending/" + m.Name + "/b", m.PendingFilter);
+                snapshot.Get(prefix + "pending/" + m.Name + "/pre", m.PendingRates);
+            }
             _deferred?.LoadState(snapshot, prefix + "deferred/" + _input!.Name + "/");
         }
 
@@ -352,5 +438,34 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
 
         /// <summary>The product of the changed matrix with its presynaptic rates (the dendrite's new input), one per row.</summary>
         public double[] Product { get; } = new double[rows];
+
+        /// <summary>Δ pre, with the filter state of the pass, one per row.</summary>
+        public double[] FilteredProduct { get; } = new double[rows];
+
+        /// <summary>The last step's change, not yet in the arrays (when <see cref="Pending"/>): Δ ← a Δ + b preᵀ, W ← W + s Δ
+        /// with a = <see cref="PendingDecay"/>, s = <see cref="PendingStep"/>, b = <see cref="PendingFilter"/>, pre = <see cref="PendingRates"/>.</summary>
+        public bool Pending { get; set; }
+
+        public double PendingDecay { get; set; } = 1;
+
+        public double PendingStep { get; set; }
+
+        public double[] PendingFilter { get; } = new double[rows];
+
+        public double[] PendingRates { get; } = new double[columns];
+
+        /// <summary>Folds the pending change into the arrays and takes y = W x and z = Δ x in the same pass.</summary>
+        public void Fold(ReadOnlySpan<double> x, Span<double> y, Span<double> z)
+        {
+            MicrocircuitKernels.PendingUpdate(Weights, Filtered, Pending, PendingRates, PendingFilter, PendingDecay, PendingStep, x, y, z);
+            Pending = false;
+        }
+
+        /// <summary>Folds the pending change into the arrays (the products are taken into scratch).</summary>
+        public void Fold()
+        {
+            if (!Pending) return;
+            Fold(PendingRates, Product, FilteredProduct);
+        }
     }
 }

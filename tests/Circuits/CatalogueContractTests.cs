@@ -59,8 +59,8 @@ public sealed class CatalogueContractTests
             "pyramidal" => (new PyramidalParameters(), [new ReceptorSpec("basal", ReceptorSpec.ExpCurrent, 5.0)], 2500, 0.05),
             "interneuron" => (new InterneuronParameters(), [new ReceptorSpec("dendrite", ReceptorSpec.ExpCurrent, 5.0)], 2500, 0.05),
             "rate-circuit" => (RateCircuit(24), [], 24, 0),
-            // 30-20-10 (40 cells), noisy, cycling through three teacher-student samples of 10 ms within the 30 ms run.
-            "microcircuit" => (new MicrocircuitParameters { noise = 0.1, patterns = 3, teacher_scale = 2, sample_duration = 10 }, [], 40, 0),
+            // 30-20-10 (40 cells), noisy (its task, the samples it is shown, is no parameter: the input stays at rest).
+            "microcircuit" => (new MicrocircuitParameters { noise = 0.1, sample_duration = 10 }, [], 40, 0),
             "cable" => (new CablePopulationParameters(Cell(null)), [], 40, 0.002),
             "spike-generator" => (new SpikeGeneratorParameters { times = SpikeTrains(2500) }, [], 2500, 0),
             "poisson-generator" => (new PoissonGeneratorParameters { rate = 40.0, rate_times = [10.0], rates = [120.0] }, [], 2500, 0),

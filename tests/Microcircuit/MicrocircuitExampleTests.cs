@@ -71,6 +71,13 @@ public sealed class MicrocircuitExampleTests : TempDirectoryFixture
     [TestCase("plasticity", """{"rule": "dendritic-error", "eta_PP": [-1]}""", "populations[0].plasticity", "eta_PP")]
     [TestCase("plasticity", """{"rule": "dendritic-error", "eta_PP": [0.1, 0.2, 0.3]}""", "populations[0].plasticity", "one per layer (2)")]
     [TestCase("receptors", "[]", "populations[0]", "receptors")]
+    [TestCase("task", """{"type": "teacher", "patterns": 5}""", "populations[0].task.type", "random-patterns, teacher-student")]
+    [TestCase("task", """{"type": "teacher-student", "patterns": 5}""", "populations[0].task.teacher_scale", "> 0")]
+    [TestCase("task", """{"type": "random-patterns", "patterns": 0}""", "populations[0].task.patterns", "at least one")]
+    [TestCase("parameters", """{"layers": [30, 20, 10], "patterns": 50}""", "populations[0].parameters.patterns",
+        "\"task\": {\"type\": \"random-patterns\", \"patterns\": 50}")]
+    [TestCase("parameters", """{"layers": [30, 20, 10], "patterns": 300, "teacher_scale": 3.0}""", "populations[0].parameters.patterns",
+        "\"task\": {\"type\": \"teacher-student\", \"patterns\": 300, \"teacher_scale\": 3.0}")]
     public void BadInputNamesTheField(string field, string value, string path, string message)
     {
         var json = JsonNode.Parse(File.ReadAllText(TestPaths.Example("microcircuit-self-predicting.json")), documentOptions: new() { CommentHandling = System.Text.Json.JsonCommentHandling.Skip })!;

@@ -67,6 +67,7 @@ public sealed class ModelBuilder(Catalogue catalogue)
                     values[i] = distribution.Sample(ref element);
                 }
             }
+            if (spec.Task is { } task && population is CorticalMicrocircuit taught) taught.UseSamples(task.Samples(taught, experiment.Seed));
             if (spec.Plasticity is not null && population is CorticalMicrocircuit circuit)
             {
                 try
