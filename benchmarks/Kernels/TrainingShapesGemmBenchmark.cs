@@ -51,8 +51,8 @@ public class TrainingShapesGemmBenchmark
     }
 
     [Benchmark]
-    public void Float64() => _kernel.Multiply(_ta, _tb, _m, _n, _k, 1.0, _a, _b, 0.0, _c);
+    public void DoublePrecision() => _kernel.Multiply(_ta, _tb, _m, _n, _k, 1.0, _a, _b, 0.0, _c);
 
     [Benchmark]
-    public void Float32() => _kernel.Multiply(_ta, _tb, _m, _n, _k, 1f, _af, _bf, 0f, _cf);
+    public void SinglePrecision() => _kernel.Multiply(_ta, _tb, _m, _n, _k, 1f, _af, _bf, 0f, _cf);
 }
