@@ -58,7 +58,7 @@ public sealed class Float32ComparisonTests
     /// <summary>
     /// A float32 comparison (Lillicrap's linear teacher, backprop and FA, 3 epochs) run straight, and run 1 epoch then resumed
     /// from its checkpoints to 3: the same batch losses, epoch results and alignment probes, bit for bit. Both learn (test
-    /// loss falls), and the curves file says float32.
+    /// loss falls), and the summary and the curves file say float32.
     /// </summary>
     [Test]
     public void Float32ComparisonResumesBitForBit()
@@ -78,6 +78,7 @@ public sealed class Float32ComparisonTests
             Assert.That(b.Alignment, Is.EqualTo(a.Alignment), a.Label);
             Assert.That(a.Epochs[^1].TestLoss, Is.LessThan(a.Epochs[0].TestLoss), a.Label);
         }
+        Assert.That(File.ReadAllText(straight.SummaryFile), Does.Contain("3 epochs, float32, seeds 1"));
         using var h5 = BioSim.IO.Hdf5.Hdf5File.OpenReadOnly(straight.CurvesFile);
         Assert.That(h5.GetStringAttribute("precision"), Is.EqualTo("float32"));
     }
