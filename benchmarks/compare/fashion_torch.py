@@ -17,8 +17,14 @@ import os
 import json
 import time
 
-import numpy as np
-import torch
+# torch.set_num_threads alone leaves the BLAS/OpenMP pools at the machine's cores: pin them before torch loads (as
+# cores_compare.py does), so that --threads 1 means one thread.
+_threads = next((sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1]) if a == "--threads"), "2")
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_name] = _threads
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "reference"))
 from fashion_mnist import DIR, idx  # tests/reference: shared with the PyTorch references

@@ -21,26 +21,28 @@ public sealed unsafe partial class OpenBlasMatrixProduct : IMatrixProduct
     {
         if (!IsAvailable)
             throw new DllNotFoundException($"OpenBLAS was not found (tried {string.Join(", ", Candidates)}); install the Debian package libopenblas0");
-        string core = Marshal.PtrToStringUTF8((nint)openblas_get_corename()) ?? "?";
-        Name = $"OpenBLAS ({core}, {openblas_get_num_threads()} threads)";
+        Core = Marshal.PtrToStringUTF8((nint)openblas_get_corename()) ?? "?";
     }
 
     /// <summary>Whether libopenblas could be loaded.</summary>
     public static bool IsAvailable => Handle.Value != 0;
 
     /// <inheritdoc/>
-    public string Name { get; private set; }
+    public string Name => $"OpenBLAS ({Core}, {openblas_get_num_threads()} threads)" + (Reason is null ? "" : $" [{Reason}]");
+
+    /// <summary>The kernel OpenBLAS chose for this CPU (openblas_get_corename: "Haswell", "SkylakeX", "Zen", or "Prescott" when
+    /// this OpenBLAS does not know the CPU).</summary>
+    public string Core { get; }
+
+    /// <summary>Why <see cref="MatrixProducts"/> chose this kernel (shown in <see cref="Name"/>), or null.</summary>
+    public string? Reason { get; set; }
 
     /// <summary>Number of threads OpenBLAS uses (process-wide).</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Set on the product callers hold (product.Threads = t); OpenBLAS keeps it process-wide.")]
     public int Threads
     {
         get => openblas_get_num_threads();
-        set
-        {
-            openblas_set_num_threads(value);
-            string core = Marshal.PtrToStringUTF8((nint)openblas_get_corename()) ?? "?";
-            Name = $"OpenBLAS ({core}, {openblas_get_num_threads()} threads)";
-        }
+        set => openblas_set_num_threads(value);
     }
 
     /// <inheritdoc/>

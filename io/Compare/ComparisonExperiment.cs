@@ -59,4 +59,8 @@ public sealed record ComparisonExperiment
 
     /// <summary>Runs whose minibatch loss exceeds this (or is not finite) stop as diverged.</summary>
     public double DivergenceLoss { get; init; } = 1e10;
+
+    /// <summary>Whether the networks train in float32 ("precision": "float32"; backprop, feedback alignment and direct feedback
+    /// alignment only, checked when the file is read) rather than float64.</summary>
+    public bool SinglePrecision { get; init; }
 }

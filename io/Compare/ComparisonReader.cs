@@ -45,8 +45,13 @@ public sealed class ComparisonReader(Catalogue catalogue)
     /// the default name.</summary>
     public ComparisonExperiment Read(string json, string file = "comparison") => JsonFields.ReadRoot(json, file, TopFields, (f, root) =>
     {
-        if (root.TryGetProperty("precision", out var precision) && !(precision.ValueKind == JsonValueKind.String && precision.GetString() == "float64"))
-            throw f.Error("precision", $"got {JsonFields.Kind(precision)}; allowed: float64 (float32 training is not implemented yet)");
+        bool float32 = false;
+        if (root.TryGetProperty("precision", out var precision))
+        {
+            string? value = precision.ValueKind == JsonValueKind.String ? precision.GetString() : null;
+            if (value == "float32") float32 = true;
+            else if (value != "float64") throw f.Error("precision", $"got {JsonFields.Kind(precision)}; allowed: float64, float32");
+        }
         var task = ReadTask(f, f.Required(root, "task", ""));
         var architecture = ReadArchitecture(f, f.Required(root, "architecture", ""), task);
         double lr = f.PositiveNumber(root, "lr", "");
@@ -65,6 +70,7 @@ public sealed class ComparisonReader(Catalogue catalogue)
         }
         if (seeds.Count == 0) throw f.Error("seeds", "give at least one seed, e.g. [1, 2, 3]");
         var rules = ReadRules(f, f.Array(root, "rules", ""), task, architecture, optimiser);
+        if (float32) CheckFloat32(f, architecture, optimiser, rules);
         bool alignment = true;
         int probe = 256;
         if (root.TryGetProperty("alignment", out var al))
@@ -94,8 +100,34 @@ public sealed class ComparisonReader(Catalogue catalogue)
             Alignment = alignment,
             ProbeRows = probe,
             DivergenceLoss = root.TryGetProperty("divergence_loss", out _) ? f.PositiveNumber(root, "divergence_loss", "") : 1e10,
+            SinglePrecision = float32,
         };
     });
+
+    /// <summary>With "precision": "float32" every rule, optimiser, loss and activation must be one the float32 trainer runs
+    /// (<see cref="Plasticity.Training.PrecisionTrainer{T}"/>); the first that is not is refused naming its field and the fix.</summary>
+    private static void CheckFloat32(JsonFields f, ArchitectureSpec architecture, OptimiserSpec optimiser, List<RuleSpec> rules)
+    {
+        const string fix = "or set \"precision\": \"float64\"";
+        string[] activations = ["identity", "tanh", "relu", "logistic", "leaky-relu"];
+        string[] optimisers = ["sgd", "adam"];
+        if (architecture.Loss is not ("softmax-cross-entropy" or "mse") || architecture.TaskOutputs is not null)
+            throw f.Error("architecture.loss", $"'{architecture.Loss}'{(architecture.TaskOutputs is null ? "" : " with auxiliary output units")} has no float32 implementation; float32 takes softmax-cross-entropy and mse (without task_outputs), {fix}");
+        foreach (var (name, field) in new[] { (architecture.Activation, "architecture.activation"), (architecture.OutputActivation, "architecture.output_activation") })
+        {
+            if (Array.IndexOf(activations, name.Split(':')[0]) < 0)
+                throw f.Error(field, $"'{name}' has no float32 implementation; float32 takes {string.Join(", ", activations)}, {fix}");
+        }
+        if (Array.IndexOf(optimisers, optimiser.Type) < 0)
+            throw f.Error("optimiser.type", $"'{optimiser.Type}' has no float32 implementation; float32 takes {string.Join(", ", optimisers)}, {fix}");
+        for (int i = 0; i < rules.Count; i++)
+        {
+            if (Array.IndexOf(Plasticity.Training.PrecisionTrainer<float>.Rules, rules[i].Name) < 0)
+                throw f.Error($"rules[{i}]", $"rule '{rules[i].Name}' has no float32 implementation; with \"precision\": \"float32\" use {string.Join(", ", Plasticity.Training.PrecisionTrainer<float>.Rules)}, remove the rule, {fix}");
+            if (rules[i].Optimiser is { } own && Array.IndexOf(optimisers, own.Type) < 0)
+                throw f.Error($"rules[{i}].optimiser.type", $"'{own.Type}' has no float32 implementation; float32 takes {string.Join(", ", optimisers)}, {fix}");
+        }
+    }
 
     private static LearningRateSchedule ReadSchedule(JsonFields f, JsonElement el)
     {

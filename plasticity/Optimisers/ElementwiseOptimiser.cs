@@ -49,6 +49,12 @@ public abstract class ElementwiseOptimiser : IOptimiser
     /// <summary>Moments[i][tensor].</summary>
     protected double[][][] Moments { get; private set; } = [];
 
+    /// <summary>The moments for a trainer in another precision, which reads them when it starts and writes them back before a checkpoint.</summary>
+    internal double[][][] MomentArrays => Moments;
+
+    /// <summary>Counts a step taken by a trainer in another precision (which applies the update itself).</summary>
+    internal void CountStep() => Steps++;
+
     /// <inheritdoc/>
     public void Prepare(Network network)
     {

@@ -541,10 +541,18 @@ public sealed class CompareCommandTests
         // compare that with itself, so a missing libopenblas0 fails here instead.
         IO.ExternalTools.OpenBlas();
         string one = Path.Combine(_dir, "t1"), two = Path.Combine(_dir, "t2");
-        var (code, _, stderr) = Compare(file, "-o", one, "--threads", "1");
+        // Forced: on a CPU OpenBLAS does not know, the automatic choice is the managed kernel (single-threaded).
+        var openBlas = new Dictionary<string, string?> { ["BIOSIM_GEMM"] = "openblas" };
+        (int, string, string) CompareOnOpenBlas(params string[] arguments)
+        {
+            var result = BiosimProcess.RunWithEnvironment(openBlas, ["compare", .. arguments]);
+            TestContext.Out.WriteLine(result.StandardOutput + result.StandardError);
+            return result;
+        }
+        var (code, _, stderr) = CompareOnOpenBlas(file, "-o", one, "--threads", "1");
         Assert.That(code, Is.EqualTo(0), stderr);
         Assert.That(stderr, Does.Match(@"OpenBLAS \([^)]*, 1 threads\)"), "the first run used one OpenBLAS thread");
-        (code, _, stderr) = Compare(file, "-o", two, "--threads", "2");
+        (code, _, stderr) = CompareOnOpenBlas(file, "-o", two, "--threads", "2");
         Assert.That(code, Is.EqualTo(0), stderr);
         Assert.That(stderr, Does.Match(@"OpenBLAS \([^)]*, 2 threads\)"), "the second run used two OpenBLAS threads");
         var a = Curves(one)["runs"]!.AsObject();

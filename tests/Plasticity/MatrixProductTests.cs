@@ -103,4 +103,42 @@ public sealed class MatrixProductTests
         var ex = Assert.Throws<ArgumentException>(() => product.Multiply(false, false, 3, 3, 3, 1.0, new double[8], new double[9], 0.0, new double[9]));
         Assert.That(ex!.Message, Does.Contain("A has 8 values; op(A) is 3×3"));
     }
+
+    /// <summary>Issue 18 item 5: the choice by OpenBLAS core name is a pure function. Reference: OpenBLAS's pre-AVX2
+    /// cores ("Prescott" is what 0.3.21 reports on an AVX-512 Xeon it does not know) lose to the managed kernel on an
+    /// AVX2+FMA CPU; its AVX2/AVX-512 cores win (measured, benchmarks/Kernels/TrainingShapesGemmBenchmark).</summary>
+    [TestCase("Prescott", true, true)]
+    [TestCase("CORE2", true, true)]
+    [TestCase("Nehalem", true, true)]
+    [TestCase("Prescott", false, false)]
+    [TestCase("Haswell", true, false)]
+    [TestCase("SkylakeX", true, false)]
+    [TestCase("Zen", true, false)]
+    [TestCase("Sandybridge", true, false)]
+    public void ChoosesManagedExactlyOverPreAvx2OpenBlasCores(string core, bool avx2Fma, bool managed) =>
+        Assert.That(MatrixProducts.PrefersManaged(core, avx2Fma), Is.EqualTo(managed));
+
+    /// <summary>BIOSIM_GEMM forces a kernel (case-insensitive); a bad value is one error naming the variable and the allowed values.</summary>
+    [Test]
+    public void SettingForcesAKernelAndABadValueIsNamed()
+    {
+        Assert.That(MatrixProducts.Choose("managed"), Is.InstanceOf<ManagedMatrixProduct>());
+        Assert.That(MatrixProducts.Choose(" Managed ").Name, Does.Contain("forced by BIOSIM_GEMM=managed"));
+        ExternalTools.OpenBlas();   // fails naming libopenblas0 when OpenBLAS is missing
+        Assert.That(MatrixProducts.Choose("openblas"), Is.InstanceOf<OpenBlasMatrixProduct>());
+        var e = Assert.Throws<InvalidDataException>(() => MatrixProducts.Choose("mkl"))!;
+        Assert.That(e.Message, Is.EqualTo("BIOSIM_GEMM='mkl' is not a matrix kernel; use BIOSIM_GEMM=openblas, managed or auto (or leave it unset for auto)."));
+    }
+
+    /// <summary>Auto (unset or "auto") follows the core rule on this machine and says why in its name.</summary>
+    [TestCase(null)]
+    [TestCase("auto")]
+    public void AutoFollowsTheCoreRule(string? setting)
+    {
+        var open = ExternalTools.OpenBlas();   // fails naming libopenblas0 when OpenBLAS is missing
+        bool avx2Fma = System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+        var chosen = MatrixProducts.Choose(setting);
+        Assert.That(chosen is ManagedMatrixProduct, Is.EqualTo(MatrixProducts.PrefersManaged(open.Core, avx2Fma)), chosen.Name);
+        Assert.That(chosen.Name, Does.Contain(open.Core).And.Contain("BIOSIM_GEMM=openblas|managed forces one"));
+    }
 }

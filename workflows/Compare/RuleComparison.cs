@@ -85,6 +85,7 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         curves.SetAttribute("experiment", experiment.Json);
         curves.SetAttribute("biosim_version", typeof(RuleComparison).Assembly.GetName().Version?.ToString() ?? "?");
         curves.SetAttribute("matrix_product", product.Name);
+        curves.SetAttribute("precision", experiment.SinglePrecision ? "float32" : "float64");
         curves.SetAttribute("epochs", (long)experiment.Epochs);
         curves.SetAttribute("status", RunStatus.Running.ToString());
         curves.Flush();
@@ -125,6 +126,9 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         string checkpoint = CheckpointPath(outputDirectory, spec.Label, seed);
         int done = 0, firstBatch = 0;
         double firstBatchSum = 0;
+        // float32: the float64 network, rule and optimiser stay the record (checkpoints, probes); the float32 trainer reads
+        // them when it starts (after a checkpoint is loaded) and writes its state back exactly before each use.
+        PrecisionTrainer<float>? single = null;
         if (resume && File.Exists(checkpoint))
         {
             (done, firstBatch, firstBatchSum) = RunCheckpoint.Load(checkpoint, experiment, network, rule, optimiser, run);
@@ -139,6 +143,7 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         {
             Probe(run, network, alignment, updates, rule);
         }
+        if (experiment.SinglePrecision) single = new PrecisionTrainer<float>(trainer);
         progress?.RunStarted(run, done + 1);
         var sinceCheckpoint = Stopwatch.StartNew();
         var clock = Stopwatch.StartNew();
@@ -167,6 +172,7 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
             {
                 run.EpochSeconds.Add(clock.Elapsed.TotalSeconds);
                 run.Epochs.Add(result);
+                single?.Push();
                 Probe(run, network, alignment, updates, rule);
                 if (result.Epoch == experiment.Epochs) run.Status = RunStatus.Completed;
                 if (result.Epoch == experiment.Epochs || sinceCheckpoint.Elapsed.TotalSeconds >= experiment.CheckpointSeconds
@@ -181,7 +187,8 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
         };
         try
         {
-            trainer.Train(train, test, options);
+            if (single is not null) single.Train(train, test, options);
+            else trainer.Train(train, test, options);
         }
         catch (OperationCanceledException)
         {
