@@ -405,15 +405,17 @@ public sealed class Simulator : IStateful, IDisposable
     public bool LastStepUsedThreads => _teamNow;
 
     /// <summary>
-    /// Chooses between one thread and the team by measuring both: blocks of <see cref="Block"/> steps alternate between them
-    /// (<see cref="Rounds"/> each), the faster by its quickest block is kept until the next probe, <see cref="Every"/> steps
-    /// later (activity changes, and so does the machine's load). On 2 cores two threads cost more than they save on small
-    /// networks (CUBA 4000: 0.92× one thread), and where that size lies depends on the processor; measuring finds it on
-    /// any machine. The results are the same bits either way.
+    /// Chooses between one thread and the team by measuring both: <see cref="Rounds"/> blocks of <see cref="Block"/> steps on
+    /// the team, then as many on one thread; the faster by its quickest block is kept until the next probe, <see cref="Every"/>
+    /// steps later (activity changes, and so does the machine's load). The team's blocks come first and the minimum is taken,
+    /// so the workers' spinning after the team's last round (which slows the caller where the two vCPUs share a core) touches
+    /// one single-thread block only. On 2 cores two threads cost more than they save on small networks (CUBA 4000: 0.8–0.9×
+    /// one thread), and where that size lies depends on the processor; measuring finds it on any machine. The results are
+    /// the same bits either way.
     /// </summary>
     private sealed class ThreadChoice
     {
-        public const int Block = 32, Rounds = 4, Every = 32768;
+        public const int Block = 64, Rounds = 4, Every = 32768;
         private long _step;
         private long _blockTicks, _bestTeam = long.MaxValue, _bestOne = long.MaxValue;
         private bool _team = true;
@@ -427,7 +429,7 @@ public sealed class Simulator : IStateful, IDisposable
             long phase = _step++ % Every;
             Probing = phase < 2 * Block * Rounds;
             if (!Probing) return _team;
-            return phase / Block % 2 == 0;
+            return phase < Block * Rounds;
         }
 
         /// <summary>Adds a probed step's time; at the end of a block keeps its total, at the end of the probe decides.</summary>
@@ -436,7 +438,7 @@ public sealed class Simulator : IStateful, IDisposable
             _blockTicks += ticks;
             long phase = (_step - 1) % Every;
             if ((phase + 1) % Block != 0) return;
-            if (phase / Block % 2 == 0) _bestTeam = Math.Min(_bestTeam, _blockTicks);
+            if (phase < Block * Rounds) _bestTeam = Math.Min(_bestTeam, _blockTicks);
             else _bestOne = Math.Min(_bestOne, _blockTicks);
             _blockTicks = 0;
             if (phase + 1 < 2 * Block * Rounds) return;
