@@ -129,6 +129,49 @@ public sealed class MpiRunTests : TempDirectoryFixture
         }
     }
 
+    /// <summary>
+    /// SIGKILL of one process of a split run (a node lost, an OOM kill): the whole job ends (Hydra takes the others down), the
+    /// output keeps the last checkpoint, and <c>mpiexec -n 2 biosim resume</c> from it ends with the spikes of the uninterrupted
+    /// one-process run, bit for bit.
+    /// </summary>
+    [Test]
+    public void SigkillOfOneProcessEndsTheJobAndResumeEqualsTheUninterruptedRun()
+    {
+        string experiment = Cuba(3000, "cuba-mpi-kill.json");
+        string one = Path.Combine(Dir, "kill-one.h5"), split = Path.Combine(Dir, "kill-split.h5");
+        Assert.That(BiosimProcess.Run("run", experiment, "-o", one, "-q").ExitCode, Is.EqualTo(0));
+        var start = new System.Diagnostics.ProcessStartInfo("mpiexec")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in (string[])["-n", "2", BiosimProcess.DotnetHost, BiosimProcess.Dll, "run", experiment, "-o", split, "--checkpoint-every", "0"]) start.ArgumentList.Add(a);
+        int killed = 0;
+        var (code, stderr) = BiosimProcess.StopAfterProgress(start, p =>
+        {
+            int victim = Descendants(p.Id).Where(d => CommandLine(d).Contains(BiosimProcess.Dll, StringComparison.Ordinal)).Max();
+            Process.Start("kill", ["-KILL", victim.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            killed = victim;
+        }, lines: 2);
+        Assert.That(killed, Is.GreaterThan(0));
+        Assert.That(code, Is.Not.EqualTo(0), stderr);
+        using (var file = Hdf5File.OpenReadOnly(split))
+        {
+            Assert.That(file.GetStringAttribute("status"), Is.Not.EqualTo("completed"));
+        }
+        var (resumed, _, resumeErr) = MpiExec(2, "resume", split, "-q");
+        Assert.That(resumed, Is.EqualTo(0), resumeErr);
+        var expected = Spikes(one);
+        var actual = Spikes(split);
+        Assert.That(actual, Has.Count.EqualTo(expected.Count));
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.That(actual[i].NodeIds, Is.EqualTo(expected[i].NodeIds), expected[i].Population);
+            Assert.That(actual[i].TimestampsMs, Is.EqualTo(expected[i].TimestampsMs), expected[i].Population);
+        }
+    }
+
     private static string CommandLine(int pid)
     {
         try
