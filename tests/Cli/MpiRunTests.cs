@@ -96,13 +96,7 @@ public sealed class MpiRunTests : TempDirectoryFixture
         string experiment = Cuba(3000, "cuba-mpi-long.json");
         string one = Path.Combine(Dir, "one.h5"), split = Path.Combine(Dir, "split.h5");
         Assert.That(BiosimProcess.Run("run", experiment, "-o", one, "-q").ExitCode, Is.EqualTo(0));
-        var start = new System.Diagnostics.ProcessStartInfo("mpiexec")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string a in (string[])["-n", "2", BiosimProcess.DotnetHost, BiosimProcess.Dll, "run", experiment, "-o", split, "--checkpoint-every", "3600"]) start.ArgumentList.Add(a);
+        var start = MpiexecRun(2, experiment, split, "3600");
         // SIGTERM to every biosim process of the job, as Slurm signals every task. (Signalled itself, mpiexec once returned 0.)
         var (code, stderr) = BiosimProcess.StopAfterProgress(start, p =>
         {
@@ -140,13 +134,7 @@ public sealed class MpiRunTests : TempDirectoryFixture
         string experiment = Cuba(3000, "cuba-mpi-kill.json");
         string one = Path.Combine(Dir, "kill-one.h5"), split = Path.Combine(Dir, "kill-split.h5");
         Assert.That(BiosimProcess.Run("run", experiment, "-o", one, "-q").ExitCode, Is.EqualTo(0));
-        var start = new System.Diagnostics.ProcessStartInfo("mpiexec")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string a in (string[])["-n", "2", BiosimProcess.DotnetHost, BiosimProcess.Dll, "run", experiment, "-o", split, "--checkpoint-every", "0"]) start.ArgumentList.Add(a);
+        var start = MpiexecRun(2, experiment, split, "0");
         int killed = 0;
         var (code, stderr) = BiosimProcess.StopAfterProgress(start, p =>
         {
@@ -170,6 +158,20 @@ public sealed class MpiRunTests : TempDirectoryFixture
             Assert.That(actual[i].NodeIds, Is.EqualTo(expected[i].NodeIds), expected[i].Population);
             Assert.That(actual[i].TimestampsMs, Is.EqualTo(expected[i].TimestampsMs), expected[i].Population);
         }
+    }
+
+    /// <summary>mpiexec -n <paramref name="processes"/> biosim run, its output redirected (for <see cref="BiosimProcess.StopAfterProgress(System.Diagnostics.ProcessStartInfo, Action{Process}, int, string)"/>).</summary>
+    private static System.Diagnostics.ProcessStartInfo MpiexecRun(int processes, string experiment, string output, string checkpointEvery)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("mpiexec")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in (string[])["-n", processes.ToString(System.Globalization.CultureInfo.InvariantCulture), BiosimProcess.DotnetHost, BiosimProcess.Dll,
+            "run", experiment, "-o", output, "--checkpoint-every", checkpointEvery]) start.ArgumentList.Add(a);
+        return start;
     }
 
     private static string CommandLine(int pid)
