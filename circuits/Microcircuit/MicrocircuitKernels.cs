@@ -213,6 +213,25 @@ public static class MicrocircuitKernels
         }
     }
 
+    /// <summary>One element of <see cref="PendingUpdate"/>'s scalar path: the held-back change applied (when pending) and both
+    /// products accumulated, for the short rows and the vector loop's odd tail alike.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PendingElement(ref double fr, ref double wr, ref double p0, ref double x0, int j, bool pending, double a, double s,
+        double bi, ref double sumW, ref double sumF)
+    {
+        double f = Unsafe.Add(ref fr, j), wv = Unsafe.Add(ref wr, j);
+        if (pending)
+        {
+            f = Math.FusedMultiplyAdd(a, f, bi * Unsafe.Add(ref p0, j));
+            wv = Math.FusedMultiplyAdd(s, f, wv);
+            Unsafe.Add(ref fr, j) = f;
+            Unsafe.Add(ref wr, j) = wv;
+        }
+        double xj = Unsafe.Add(ref x0, j);
+        sumW = Math.FusedMultiplyAdd(wv, xj, sumW);
+        sumF = Math.FusedMultiplyAdd(f, xj, sumF);
+    }
+
     /// <summary>
     /// One pass over a plastic matrix per step: the last step's low-pass filtered update, held back until now, goes into the
     /// arrays row by row, Δ ← a Δ + b_i p'ᵀ, W ← W + s Δ (the per-step rule's operations on the step's inductions b_i p'ⱼ),
@@ -248,17 +267,7 @@ public static class MicrocircuitKernels
                 ref double fr = ref Unsafe.Add(ref f0, i * m);
                 for (int j = 0; j < m; j++)
                 {
-                    double f = Unsafe.Add(ref fr, j), wv = Unsafe.Add(ref wr, j);
-                    if (pending)
-                    {
-                        f = Math.FusedMultiplyAdd(a, f, bi * Unsafe.Add(ref p0, j));
-                        wv = Math.FusedMultiplyAdd(s, f, wv);
-                        Unsafe.Add(ref fr, j) = f;
-                        Unsafe.Add(ref wr, j) = wv;
-                    }
-                    double xj = Unsafe.Add(ref x0, j);
-                    sumW = Math.FusedMultiplyAdd(wv, xj, sumW);
-                    sumF = Math.FusedMultiplyAdd(f, xj, sumF);
+                    PendingElement(ref fr, ref wr, ref p0, ref x0, j, pending, a, s, bi, ref sumW, ref sumF);
                 }
                 y[i] = sumW;
                 z[i] = sumF;
@@ -331,17 +340,7 @@ public static class MicrocircuitKernels
             double sumW = accW2.GetElement(0) + accW2.GetElement(1), sumF = accF2.GetElement(0) + accF2.GetElement(1);
             if ((rest & 1) != 0)
             {
-                double f = Unsafe.Add(ref fr, j), wv = Unsafe.Add(ref wr, j);
-                if (pending)
-                {
-                    f = Math.FusedMultiplyAdd(a, f, bi * Unsafe.Add(ref p0, j));
-                    wv = Math.FusedMultiplyAdd(s, f, wv);
-                    Unsafe.Add(ref fr, j) = f;
-                    Unsafe.Add(ref wr, j) = wv;
-                }
-                double xj = Unsafe.Add(ref x0, j);
-                sumW = Math.FusedMultiplyAdd(wv, xj, sumW);
-                sumF = Math.FusedMultiplyAdd(f, xj, sumF);
+                PendingElement(ref fr, ref wr, ref p0, ref x0, j, pending, a, s, bi, ref sumW, ref sumF);
             }
             y[i] = sumW;
             z[i] = sumF;

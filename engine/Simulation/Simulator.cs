@@ -401,9 +401,6 @@ public sealed class Simulator : IStateful, IDisposable
         for (int o = 0; o < _observers.Count; o++) _observers[o].AfterStep(tEnd, _spikes);
     }
 
-    /// <summary>Whether the last step ran on the team of threads (false when one thread was faster, or threads are not used).</summary>
-    public bool LastStepUsedThreads => _teamNow;
-
     /// <summary>
     /// Chooses between one thread and the team by measuring both: <see cref="Rounds"/> blocks of <see cref="Block"/> steps on
     /// the team, then as many on one thread; the faster by its quickest block is kept until the next probe, <see cref="Every"/>
