@@ -55,8 +55,22 @@ internal sealed class CommandSession : IDisposable
         Threads = threads;
         Quiet = quiet;
         Console.CancelKeyPress += OnCancelKeyPress;
-        _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; _cancel.Cancel(); });
+        _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; Trip(); });
         if (OperatingSystem.IsLinux()) _sigusr1 = PosixSignalRegistration.Create(SigUsr1, OnUsr1);
+    }
+
+    /// <summary>Trips the cancellation. A signal can arrive after the command has ended and disposed it (under mpiexec, Hydra
+    /// sends SIGTERM to the other processes when the first exits, and a handler already dispatched may run after Dispose):
+    /// then there is nothing left to stop, and the late signal must not end the process with an exception.</summary>
+    private void Trip()
+    {
+        try
+        {
+            _cancel.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
 
     /// <summary>The Slurm job that SIGUSR1 requeues: the array task (<c>ARRAYJOB_TASK</c>) or the job, or null outside Slurm.</summary>
@@ -80,7 +94,7 @@ internal sealed class CommandSession : IDisposable
             return;
         }
         _requeue = true;
-        _cancel.Cancel();
+        Trip();
     }
 
     /// <summary>
@@ -189,7 +203,7 @@ internal sealed class CommandSession : IDisposable
     {
         e.Cancel = true;
         _exitCode = ExitCodes.Cancelled;
-        _cancel.Cancel();
+        Trip();
     }
 
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
