@@ -168,17 +168,17 @@ public sealed partial class LifPopulation
     }
 
     /// <summary>One receptor in exact timing with the linear response: the grid step's s_k q_k and decay, and the bound of the
-    /// step's events' rise (zeroed as it is read). The events' summed effects on V and s_k are added afterwards, only for
-    /// the neurons that had events (<see cref="AddEventSums"/>), so the loop does not stream those arrays.</summary>
-    private readonly ref struct LinearOneReceptor<TLanes, TVector>(double[] s, double[] input, double q, double p, double[] inputV, double[] rise,
+    /// step's events' rise (read only; <see cref="AddEventSums"/> zeroes it). The events' summed effects on V and s_k are added
+    /// afterwards, only for the neurons that had events, so the loop does not stream those sums.</summary>
+    private readonly ref struct LinearOneReceptor<TLanes, TVector>(double[] s, double q, double p, double[] sums, int stride, double[] rise,
         double riseMax, bool hasInput) : IReceptorKernel<TVector>
         where TLanes : struct, IDoubleLanes<TVector>
         where TVector : struct
     {
         private readonly ref double _s = ref MemoryMarshal.GetArrayDataReference(s);
-        private readonly ref double _in = ref MemoryMarshal.GetArrayDataReference(input);
-        private readonly ref double _inV = ref MemoryMarshal.GetArrayDataReference(inputV);
+        private readonly ref double _sums = ref MemoryMarshal.GetArrayDataReference(sums);
         private readonly ref double _rise = ref MemoryMarshal.GetArrayDataReference(rise);
+        private readonly int _stride = stride;
         private readonly bool _hasInput = hasInput;
         private readonly TVector _qv = TLanes.Create(q), _pv = TLanes.Create(p), _riseMaxV = TLanes.Create(riseMax);
         private readonly double _q = q, _p = p, _riseMax = riseMax;
@@ -197,11 +197,7 @@ public sealed partial class LifPopulation
         public TVector Peek(nuint i) => TLanes.Multiply(TLanes.Load(ref _s, i), _qv);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void ApplyAndDecay(nuint i)
-        {
-            TLanes.Store(TLanes.Multiply(TLanes.Load(ref _s, i), _pv), ref _s, i);
-            if (_hasInput) TLanes.Store(TLanes.Create(0), ref _rise, i);
-        }
+        public void ApplyAndDecay(nuint i) => TLanes.Store(TLanes.Multiply(TLanes.Load(ref _s, i), _pv), ref _s, i);
 
         public double RiseOne(int i)
         {
@@ -212,33 +208,28 @@ public sealed partial class LifPopulation
 
         public double PeekOne(int i) => Unsafe.Add(ref _s, i) * _q;
 
-        public void ApplyAndDecayOne(int i)
-        {
-            Unsafe.Add(ref _s, i) *= _p;
-            if (_hasInput) Unsafe.Add(ref _rise, i) = 0;
-        }
+        public void ApplyAndDecayOne(int i) => Unsafe.Add(ref _s, i) *= _p;
 
         public void AddInputOne(int i)
         {
             if (!_hasInput) return;
-            Unsafe.Add(ref _in, i) = 0;
-            Unsafe.Add(ref _inV, i) = 0;
+            ref double record = ref Unsafe.Add(ref _sums, (nint)i * _stride);
+            for (int k = 0; k < _stride; k++) Unsafe.Add(ref record, k) = 0;
             Unsafe.Add(ref _rise, i) = 0;
         }
     }
 
     /// <summary>Two receptors in exact timing with the linear response, as <see cref="LinearOneReceptor{TLanes, TVector}"/>.</summary>
-    private readonly ref struct LinearTwoReceptors<TLanes, TVector>(double[] s1, double[] in1, double q1, double p1, double[] s2, double[] in2, double q2,
-        double p2, double[] inputV, double[] rise, double riseMax1, double riseMax2, bool hasInput) : IReceptorKernel<TVector>
+    private readonly ref struct LinearTwoReceptors<TLanes, TVector>(double[] s1, double q1, double p1, double[] s2, double q2, double p2,
+        double[] sums, int stride, double[] rise, double riseMax1, double riseMax2, bool hasInput) : IReceptorKernel<TVector>
         where TLanes : struct, IDoubleLanes<TVector>
         where TVector : struct
     {
         private readonly ref double _s1 = ref MemoryMarshal.GetArrayDataReference(s1);
-        private readonly ref double _in1 = ref MemoryMarshal.GetArrayDataReference(in1);
         private readonly ref double _s2 = ref MemoryMarshal.GetArrayDataReference(s2);
-        private readonly ref double _in2 = ref MemoryMarshal.GetArrayDataReference(in2);
-        private readonly ref double _inV = ref MemoryMarshal.GetArrayDataReference(inputV);
+        private readonly ref double _sums = ref MemoryMarshal.GetArrayDataReference(sums);
         private readonly ref double _rise = ref MemoryMarshal.GetArrayDataReference(rise);
+        private readonly int _stride = stride;
         private readonly bool _hasInput = hasInput;
         private readonly TVector _q1v = TLanes.Create(q1), _p1v = TLanes.Create(p1), _q2v = TLanes.Create(q2), _p2v = TLanes.Create(p2);
         private readonly TVector _riseMax1V = TLanes.Create(riseMax1), _riseMax2V = TLanes.Create(riseMax2);
@@ -264,7 +255,6 @@ public sealed partial class LifPopulation
         {
             TLanes.Store(TLanes.Multiply(TLanes.Load(ref _s1, i), _p1v), ref _s1, i);
             TLanes.Store(TLanes.Multiply(TLanes.Load(ref _s2, i), _p2v), ref _s2, i);
-            if (_hasInput) TLanes.Store(TLanes.Create(0), ref _rise, i);
         }
 
         public double RiseOne(int i)
@@ -280,15 +270,13 @@ public sealed partial class LifPopulation
         {
             Unsafe.Add(ref _s1, i) *= _p1;
             Unsafe.Add(ref _s2, i) *= _p2;
-            if (_hasInput) Unsafe.Add(ref _rise, i) = 0;
         }
 
         public void AddInputOne(int i)
         {
             if (!_hasInput) return;
-            Unsafe.Add(ref _in1, i) = 0;
-            Unsafe.Add(ref _in2, i) = 0;
-            Unsafe.Add(ref _inV, i) = 0;
+            ref double record = ref Unsafe.Add(ref _sums, (nint)i * _stride);
+            for (int k = 0; k < _stride; k++) Unsafe.Add(ref record, k) = 0;
             Unsafe.Add(ref _rise, i) = 0;
         }
     }

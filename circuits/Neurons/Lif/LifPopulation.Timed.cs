@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using BioSim.Engine.Events;
 using BioSim.Engine.Simulation;
@@ -57,16 +59,21 @@ public sealed partial class LifPopulation
     /// <summary>
     /// The linear response of exact timing (one or two receptors, no current device): each event's effect on V and s_k at
     /// the end of its step, w·τ_k/(τ_k − τ_m)(e^{−h/τ_k} − e^{−h/τ_m}) and w·e^{−h/τ_k} (h the time left in the step), summed
-    /// per neuron in delivery order as the event is queued, one array per slot of the timed-event queue. A neuron that
+    /// per neuron in delivery order as the event is queued, one array per slot of the timed-event queue, a neuron's sums side
+    /// by side in one record (ΣV, Σs_1[, Σs_2, unused]: an event touches one cache line of them, not one per array). A neuron that
     /// stays below threshold and is not leaving refractoriness then takes the grid step's free evolution plus these sums,
     /// in the vectorised loop; only the others are integrated event by event.
     /// </summary>
     private sealed class LinearInput(LifPopulation owner, int slots) : ILinearTimedInput
     {
-        public readonly double[][] V = Enumerable.Range(0, slots).Select(_ => new double[owner.Size]).ToArray();
-        public readonly double[][][] S = Enumerable.Range(0, slots).Select(_ => owner._s.Select(_ => new double[owner.Size]).ToArray()).ToArray();
+        /// <summary>Doubles per neuron in <see cref="Sums"/>: ΣV and one Σs_k per receptor, rounded up to a power of two so that
+        /// no record straddles a cache line.</summary>
+        public readonly int Stride = owner._s.Length == 1 ? 2 : 4;
+        /// <summary>Per slot, per neuron i at i·<see cref="Stride"/>: ΣV, then Σs_k of each receptor.</summary>
+        public readonly double[][] Sums = Enumerable.Range(0, slots).Select(_ => new double[owner.Size * (owner._s.Length == 1 ? 2 : 4)]).ToArray();
         public readonly bool[] Written = new bool[slots];
-        // Σ over the step's excitatory events of w·max_u G_k(u): how far they can lift V at any moment of the step.
+        // Σ over the step's excitatory events of w·max_u G_k(u): how far they can lift V at any moment of the step. Its own
+        // array, as the vectorised loop reads it for every neuron.
         public readonly double[][] Rise = Enumerable.Range(0, slots).Select(_ => new double[owner.Size]).ToArray();
         private double _lastRemaining = double.NaN;
         private int _lastPort = -1;
@@ -86,12 +93,16 @@ public sealed partial class LifPopulation
                 _lastPort = port;
             }
             double wv = weight * _lastV, ws = weight * _lastS;
-            var v = V[slot];
-            var s = S[slot][port];
+            var sums = Sums[slot];
+            ref double first = ref MemoryMarshal.GetArrayDataReference(sums);
+            int stride = Stride, offset = 1 + port;
+            uint size = (uint)owner.Size;
             foreach (int i in targets)
             {
-                v[i] += wv;
-                s[i] += ws;
+                if ((uint)i >= size) throw new ArgumentOutOfRangeException(nameof(targets), $"Target {i} is outside population '{owner.Name}' ({size} neurons).");
+                ref double record = ref Unsafe.Add(ref first, (nint)i * stride);
+                record += wv;
+                Unsafe.Add(ref record, offset) += ws;
             }
             if (weight > 0)
             {
@@ -104,12 +115,8 @@ public sealed partial class LifPopulation
 
         public void ClearAccumulated()
         {
-            foreach (var v in V) Array.Clear(v);
+            foreach (var sums in Sums) Array.Clear(sums);
             foreach (var r in Rise) Array.Clear(r);
-            foreach (var perPort in S)
-            {
-                foreach (var s in perPort) Array.Clear(s);
-            }
             Array.Clear(Written);
         }
     }
@@ -130,20 +137,20 @@ public sealed partial class LifPopulation
         var linear = _linear!;
         int slot = buffer.CurrentSlot;
         bool written = linear.Written[slot];
-        var av = linear.V[slot];
+        var sums = linear.Sums[slot];
         var scratch = _scratch[Math.Min(start / Simulator.ChunkSize, _scratch.Length - 1)];
         double vInf = _p.E_L + _p.R_m * _p.I_e;
         var rise = linear.Rise[slot];
         switch (LaneBits)
         {
             case 512:
-                AdvanceLinearReceptors<Lanes512, Vector512<double>>(linear, slot, written, av, rise, buffer, scratch, t, dt, start, end, vInf, spikes, true);
+                AdvanceLinearReceptors<Lanes512, Vector512<double>>(linear, written, sums, rise, buffer, scratch, t, dt, start, end, vInf, spikes, true);
                 break;
             case 256:
-                AdvanceLinearReceptors<Lanes256, Vector256<double>>(linear, slot, written, av, rise, buffer, scratch, t, dt, start, end, vInf, spikes, true);
+                AdvanceLinearReceptors<Lanes256, Vector256<double>>(linear, written, sums, rise, buffer, scratch, t, dt, start, end, vInf, spikes, true);
                 break;
             default:
-                AdvanceLinearReceptors<Lanes256, Vector256<double>>(linear, slot, written, av, rise, buffer, scratch, t, dt, start, end, vInf, spikes, false);
+                AdvanceLinearReceptors<Lanes256, Vector256<double>>(linear, written, sums, rise, buffer, scratch, t, dt, start, end, vInf, spikes, false);
                 break;
         }
         if (written) AddEventSums(linear, slot, buffer, t + dt, start, end);
@@ -151,24 +158,26 @@ public sealed partial class LifPopulation
 
     /// <summary>
     /// After the step of [start, end): adds the step's summed event effects to the neurons that had events, V += Σ w G(h) (unless
-    /// refractory for the whole step) and s_k += Σ w e^{−h/τ_k}, and zeroes the sums. A neuron that walked its events one by
-    /// one had its sums zeroed then, so it gets zeros. Only neurons with events are touched (the buffer lists them by block),
-    /// so the vectorised loop streams no event array but the bound's. The quiet step's bound (V below threshold throughout,
-    /// events included) also bounds V after the sums are added, so no crossing is missed here.
+    /// refractory for the whole step) and s_k += Σ w e^{−h/τ_k}, and zeroes the sums and the bound's rise. A neuron that walked
+    /// its events one by one had its sums zeroed then, so it gets zeros. Only neurons with events are touched (the buffer lists
+    /// them by block), so the vectorised loop streams no event array but the bound's, which it only reads. The quiet step's
+    /// bound (V below threshold throughout, events included) also bounds V after the sums are added, so no crossing is missed here.
     /// </summary>
     private void AddEventSums(LinearInput linear, int slot, TimedEventBuffer buffer, double stepEnd, int start, int end)
     {
-        var av = linear.V[slot];
-        var sums = linear.S[slot];
+        var sums = linear.Sums[slot].AsSpan();
+        var rise = linear.Rise[slot];
+        int stride = linear.Stride, receptors = _s.Length;
         int last = (end - 1) >> TimedEventBuffer.TargetBlockShift;
         for (int b = start >> TimedEventBuffer.TargetBlockShift; b <= last; b++)
         {
             foreach (int j in buffer.TargetsWithEvents(b))
             {
                 if (j < start || j >= end) continue;
+                var record = sums.Slice(j * stride, stride);
                 if (RefractoryEnd[j] < stepEnd)
                 {
-                    double v = Membrane[j] + av[j];
+                    double v = Membrane[j] + record[0];
                     if (!(v >= PlausibleFloor))
                     {
                         throw new SimulationDivergedException(Name, "V", j, stepEnd, v, $"[{PlausibleFloor}, V_th] mV",
@@ -176,17 +185,18 @@ public sealed partial class LifPopulation
                     }
                     Membrane[j] = v;
                 }
-                av[j] = 0;
-                for (int k = 0; k < sums.Length; k++)
+                for (int k = 0; k < receptors; k++)
                 {
-                    _s[k][j] += sums[k][j];
-                    sums[k][j] = 0;
+                    _s[k][j] += record[1 + k];
+                    record[1 + k] = 0;
                 }
+                record[0] = 0;
+                rise[j] = 0;
             }
         }
     }
 
-    private void AdvanceLinearReceptors<TLanes, TVector>(LinearInput linear, int slot, bool written, double[] av, double[] rise, TimedEventBuffer buffer,
+    private void AdvanceLinearReceptors<TLanes, TVector>(LinearInput linear, bool written, double[] sums, double[] rise, TimedEventBuffer buffer,
         TimedScratch scratch, double t, double dt, int start, int end, double vInf, SpikeList spikes, bool vectors)
         where TLanes : struct, IDoubleLanes<TVector>
         where TVector : struct
@@ -194,12 +204,12 @@ public sealed partial class LifPopulation
         if (_s.Length == 1)
         {
             AdvanceLinearVectorised<TLanes, TVector, LinearOneReceptor<TLanes, TVector>>(
-                new(_s[0], linear.S[slot][0], _qs[0], _ps[0], av, rise, _riseMax[0], written), buffer, scratch, t, dt, start, end, vInf, spikes, vectors);
+                new(_s[0], _qs[0], _ps[0], sums, linear.Stride, rise, _riseMax[0], written), buffer, scratch, t, dt, start, end, vInf, spikes, vectors);
         }
         else
         {
             AdvanceLinearVectorised<TLanes, TVector, LinearTwoReceptors<TLanes, TVector>>(
-                new(_s[0], linear.S[slot][0], _qs[0], _ps[0], _s[1], linear.S[slot][1], _qs[1], _ps[1], av, rise, _riseMax[0], _riseMax[1], written),
+                new(_s[0], _qs[0], _ps[0], _s[1], _qs[1], _ps[1], sums, linear.Stride, rise, _riseMax[0], _riseMax[1], written),
                 buffer, scratch, t, dt, start, end, vInf, spikes, vectors);
         }
     }
