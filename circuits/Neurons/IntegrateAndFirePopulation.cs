@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using BioSim.Circuits.Populations;
 using BioSim.Circuits.Synapses;
 using BioSim.Engine.Events;
@@ -51,6 +52,7 @@ public abstract class IntegrateAndFirePopulation : NeuronPopulation
     /// period it starts; throws <see cref="SimulationDivergedException"/> when the neuron has now fired
     /// <see cref="MaxSpikesPerStep"/> times in this step (<paramref name="emitted"/> counts them).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected double Fire(int i, double t, double elapsed, ref int emitted, SpikeList spikes)
     {
         spikes.Add(i, t + elapsed);

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using BioSim.Circuits.Synapses;
 using BioSim.Engine.Events;
 using BioSim.Engine.Simulation;
@@ -291,6 +292,7 @@ public abstract class NeuronPopulation : IPopulation
 
     /// <summary>Moves every receptor ring to the next step, clearing the slot just consumed unless the model zeroed it while reading
     /// (<see cref="ZeroesInputWhileReading"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void EndStep()
     {
         foreach (var r in _rings) r.Advance(ZeroesInputWhileReading);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace BioSim.Engine.Events;
 
 /// <summary>
@@ -74,6 +76,7 @@ public sealed class DelayRing
 
     /// <summary>Moves to the next step, clearing the slot just consumed unless the reader already zeroed it
     /// while reading (<paramref name="alreadyCleared"/>), which saves a pass over memory.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Advance(bool alreadyCleared = false)
     {
         if (!alreadyCleared && _written[_head]) PeekCurrent().Clear();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using BioSim.Engine.Distributed;
 using BioSim.Engine.Events;
 
@@ -584,6 +585,7 @@ public sealed class Simulator : IStateful, IDisposable
     /// <summary>Ends the worker threads now (they also end by themselves after a second without work).</summary>
     public void Dispose() => _team?.Dispose();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AdvanceChunk(int c, double t)
     {
         var (p, start, end) = _chunks[c];

@@ -132,6 +132,7 @@ public sealed partial class LifPopulation
     /// event effects added at its end; a neuron that fires or leaves refractoriness in the step (or whose V could touch
     /// threshold inside it) takes the event-by-event step, with its own events in time order (<see cref="TimedEventBuffer.EventsOf"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AdvanceLinear(TimedEventBuffer buffer, double t, double dt, int start, int end, SpikeList spikes)
     {
         var linear = _linear!;
@@ -196,6 +197,7 @@ public sealed partial class LifPopulation
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AdvanceLinearReceptors<TLanes, TVector>(LinearInput linear, bool written, double[] sums, double[] rise, TimedEventBuffer buffer,
         TimedScratch scratch, double t, double dt, int start, int end, double vInf, SpikeList spikes, bool vectors)
         where TLanes : struct, IDoubleLanes<TVector>

@@ -98,6 +98,10 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
     }
 
     /// <inheritdoc/>
+    /// <remarks>Optimised from its first call, as are the other per-chunk entry points of a step (their loops are anyway):
+    /// with tiered compilation these loop-less methods ran as unoptimised tier-0 code through a whole short run (the runtime
+    /// waits for 100 ms without new compilations before it counts calls, and a run keeps compiling).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Advance(double t, double dt, int start, int end, SpikeList spikes)
     {
         RequirePrepared(dt);
@@ -164,6 +168,7 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
         for (int i = start; i < end; i++) AdvanceOne(i, t, dt, VInfOf(i, vInf), spikes);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AdvanceReceptors<TLanes, TVector>(double t, double dt, int start, int end, double vInf, SpikeList spikes, bool vectors)
         where TLanes : struct, IDoubleLanes<TVector>
         where TVector : struct
