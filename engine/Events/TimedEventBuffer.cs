@@ -26,7 +26,10 @@ public sealed class TimedEventBuffer
     private int _head;
     private long _step;
     private ILinearTimedInput? _linear;
-    private long[]? _chainStamp;
+    // Linear mode: per target, the chain's stamp (high 32 bits: the ChainCurrent call that wrote it, 0 never) and the chain's
+    // newest event (low 32 bits): one 8-byte word, so chaining an event touches one random location, not two.
+    private ulong[]? _chain;
+    private uint _chainStamp;
 
     /// <param name="targets">Number of target elements.</param>
     /// <param name="ports">Number of input ports (receptors) of each target.</param>
@@ -85,9 +88,8 @@ public sealed class TimedEventBuffer
         ArgumentNullException.ThrowIfNull(target);
         if (PendingCount > 0) throw new InvalidOperationException("Linear mode must be chosen before any event is queued.");
         _linear = target;
-        _chainHead = new int[Targets];
-        _chainStamp = new long[Targets];
-        Array.Fill(_chainStamp, -1);
+        _chain = new ulong[Targets];
+        _chainStamp = 1; // no word holds it (they start at stamp 0), so nothing is chained before the first ChainCurrent
         int blocks = (Targets >> TargetBlockShift) + 1;
         _blockStart = new int[blocks + 1];
         _blockFill = new int[blocks];
@@ -104,10 +106,11 @@ public sealed class TimedEventBuffer
     public ReadOnlySpan<TimedEvent> EventsOf(int target, ref TimedEvent[] scratch)
     {
         if (_linear is null) throw new InvalidOperationException("EventsOf needs linear mode.");
-        if (_chainStamp![target] != _step) return [];
+        ulong chain = _chain![target];
+        if ((uint)(chain >> 32) != _chainStamp) return [];
         var events = Current;
         int n = 0;
-        for (int e = _chainHead![target]; e >= 0; e = _next[e])
+        for (int e = (int)(uint)chain; e >= 0; e = _next[e])
         {
             if (n == scratch.Length) Array.Resize(ref scratch, Math.Max(8, 2 * n));
             // Insertion by (time, order added): the chain runs newest first, so most events go to the front.
@@ -135,19 +138,29 @@ public sealed class TimedEventBuffer
         var blockStart = _blockStart;
         Array.Clear(blockStart);
         var events = _slots[_head].AsSpan(0, count);
+        var chains = _chain!;
+        // A new stamp per call (never 0, the stamp of a word never written); when the count wraps the words are cleared, so an
+        // old stamp never matches.
+        if (++_chainStamp == 0)
+        {
+            Array.Clear(chains);
+            _chainStamp = 1;
+        }
+        ulong stamp = (ulong)_chainStamp << 32;
         int distinct = 0;
         for (int e = 0; e < count; e++)
         {
             int target = events[e].Target;
-            if (_chainStamp![target] != _step)
+            ulong chain = chains[target];
+            int head = (int)(uint)chain;
+            if ((chain & 0xFFFF_FFFF_0000_0000UL) != stamp)
             {
-                _chainStamp[target] = _step;
-                _chainHead![target] = -1;
+                head = -1;
                 _unordered[distinct++] = target;
                 blockStart[(target >> TargetBlockShift) + 1]++;
             }
-            _next[e] = _chainHead![target];
-            _chainHead[target] = e;
+            _next[e] = head;
+            chains[target] = stamp | (uint)e;
         }
         // Counting sort of the distinct targets by block (first appearance within a block).
         for (int b = 1; b < blockStart.Length; b++) blockStart[b] += blockStart[b - 1];
@@ -409,7 +422,6 @@ public sealed class TimedEventBuffer
                 _linear.Accumulate(k, new ReadOnlySpan<int>(in target), e.Port, Remaining(e.Time, k), e.Weight);
             }
         }
-        Array.Fill(_chainStamp!, -1);
         ChainCurrent();
     }
 }
