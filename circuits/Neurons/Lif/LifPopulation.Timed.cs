@@ -205,36 +205,14 @@ public sealed partial class LifPopulation
     {
         if (_s.Length == 1)
         {
-            AdvanceLinearVectorised<TLanes, TVector, LinearOneReceptor<TLanes, TVector>>(
-                new(_s[0], _qs[0], _ps[0], sums, linear.Stride, rise, _riseMax[0], written), buffer, scratch, t, dt, start, end, vInf, spikes, vectors);
+            AdvanceVectorised<TLanes, TVector, LinearOneReceptor<TLanes, TVector>>(
+                new(_s[0], _qs[0], _ps[0], sums, linear.Stride, rise, _riseMax[0], written), t, dt, start, end, vInf, spikes, vectors, buffer, scratch);
         }
         else
         {
-            AdvanceLinearVectorised<TLanes, TVector, LinearTwoReceptors<TLanes, TVector>>(
+            AdvanceVectorised<TLanes, TVector, LinearTwoReceptors<TLanes, TVector>>(
                 new(_s[0], _qs[0], _ps[0], _s[1], _qs[1], _ps[1], sums, linear.Stride, rise, _riseMax[0], _riseMax[1], written),
-                buffer, scratch, t, dt, start, end, vInf, spikes, vectors);
-        }
-    }
-
-    /// <summary>As <see cref="AdvanceVectorised"/>, the neurons that are not quiet walking their events one by one.</summary>
-    private void AdvanceLinearVectorised<TLanes, TVector, TReceptors>(TReceptors syn, TimedEventBuffer buffer, TimedScratch scratch, double t, double dt,
-        int start, int end, double vInf, SpikeList spikes, bool vectors)
-        where TLanes : struct, IDoubleLanes<TVector>
-        where TVector : struct
-        where TReceptors : struct, IReceptorKernel<TVector>, allows ref struct
-    {
-        int i = start;
-        while (i < end)
-        {
-            if (vectors) i = AdvanceQuietVectors<TLanes, TVector, TReceptors>(syn, t, dt, i, end, vInf);
-            int stop = vectors ? Math.Min(i + TLanes.Count, end) : end;
-            for (int j = i; j < stop; j++)
-            {
-                if (AdvanceQuietOne<TVector, TReceptors>(syn, t, dt, j, vInf)) continue;
-                syn.AddInputOne(j); // here: drops the sums, as this neuron takes its events one by one
-                AdvanceOneTimed(j, t, dt, vInf, buffer.EventsOf(j, ref scratch.Events), spikes);
-            }
-            i = stop;
+                t, dt, start, end, vInf, spikes, vectors, buffer, scratch);
         }
     }
 

@@ -202,10 +202,11 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
     /// and the synapses with the step propagators, holds refractory neurons at V_reset; a vector with a threshold crossing
     /// or an end of refractoriness, and the tail, go neuron by neuron: the quiet ones through <see cref="AdvanceQuietOne"/>
     /// (the vector's arithmetic on one lane), the others through the exact scalar step. The receptor struct and the
-    /// width are generic arguments, so the JIT emits one loop per count and width.
+    /// width are generic arguments, so the JIT emits one loop per count and width. In exact timing with the linear response
+    /// (<paramref name="buffer"/> given) the neurons that are not quiet walk their own events one by one, their sums dropped.
     /// </summary>
     private void AdvanceVectorised<TLanes, TVector, TReceptors>(TReceptors syn, double t, double dt, int start, int end, double vInf,
-        SpikeList spikes, bool vectors)
+        SpikeList spikes, bool vectors, TimedEventBuffer? buffer = null, TimedScratch? scratch = null)
         where TLanes : struct, IDoubleLanes<TVector>
         where TVector : struct
         where TReceptors : struct, IReceptorKernel<TVector>, allows ref struct
@@ -219,7 +220,7 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
             {
                 if (AdvanceQuietOne<TVector, TReceptors>(syn, t, dt, j, vInf)) continue;
                 syn.AddInputOne(j);
-                AdvanceOne(j, t, dt, vInf, spikes);
+                AdvanceOneTimed(j, t, dt, vInf, buffer is null ? [] : buffer.EventsOf(j, ref scratch!.Events), spikes);
             }
             i = stop;
         }
