@@ -349,7 +349,8 @@ public sealed class ComparisonReader(Catalogue catalogue)
             if (el.ValueKind == JsonValueKind.Object && el.TryGetProperty("options", out var opts))
             {
                 f.Object(opts, $"{path}.options");
-                var type = catalogue.CreateRule(name).GetType();
+                var probe = catalogue.CreateRule(name); // options are tried on it, so that a setter's refusal names the field
+                var type = probe.GetType();
                 var settable = type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is { IsPublic: true }).ToArray();
                 string allowed = settable.Length == 0 ? "none (this rule takes no options)" : string.Join(", ", settable.Select(p => JsonFields.SnakeCase(p.Name)));
                 foreach (var o in opts.EnumerateObject())
@@ -357,7 +358,13 @@ public sealed class ComparisonReader(Catalogue catalogue)
                     string op = $"{path}.options.{o.Name}";
                     var property = settable.FirstOrDefault(p => JsonFields.Normalise(p.Name) == JsonFields.Normalise(o.Name))
                         ?? throw f.Error(op, $"unknown option of {name}; allowed: {allowed}");
-                    options.Add((property, f.Value(o.Value, op, property.PropertyType)));
+                    object? value = f.Value(o.Value, op, property.PropertyType);
+                    try { property.SetValue(probe, value); }
+                    catch (TargetInvocationException e) when (e.InnerException is ArgumentException bad)
+                    {
+                        throw f.Error(op, bad.ParamName is { } p ? bad.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal).Split('\n')[0] : bad.Message);
+                    }
+                    options.Add((property, value));
                 }
             }
             var init = el.ValueKind == JsonValueKind.Object && el.TryGetProperty("init", out var ri)

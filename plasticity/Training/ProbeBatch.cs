@@ -49,6 +49,11 @@ internal sealed class ProbeBatch
         var saved = new StateSnapshot();
         rule.SaveState(saved, "");
         Forward();
+        if (rule is IStochasticForwardRule stochastic)
+        {
+            stochastic.Sample(_network, Tape, _loss, Targets);
+            _loss.Evaluate(_network, Tape, Targets);
+        }
         if (markErrors) for (int l = 1; l < _network.Layers.Count; l++) Tape.Delta[l].AsSpan().Fill(double.NaN);
         if (rule is IInferenceRule settling) settling.SetTargets(Targets, Rows);
         rule.ComputeUpdates(_network, Tape, updates);

@@ -75,6 +75,7 @@ public sealed class Trainer
     public double Step(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int batch)
     {
         Network.Forward(inputs, batch, _tape);
+        if (Rule is IStochasticForwardRule stochastic) stochastic.Sample(Network, _tape, Loss, targets);
         double loss = Loss.Evaluate(Network, _tape, targets);
         if (Rule is IInferenceRule settling) settling.SetTargets(targets, batch);
         Rule.ComputeUpdates(Network, _tape, _gradients);

@@ -434,9 +434,12 @@ public sealed class NeurosynapticCoreTests
     [TestCase("\"threshold\": [0]", "cores[0].threshold[0]", "thresholds lie in [1, ", 0)]
     [TestCase("\"routes\": [[3, 0, 1, 16]]", "cores[0].routes[0]", "delays are 1-15 ticks", 0)]
     [TestCase("\"crossbar\": [\"0G\"]", "cores[0].crossbar[0]", "not a hexadecimal digit", 0)]
+    [TestCase("\"crossbar\": [\"00000000000000000000000000000000000000000000000000000000000000001\"]", "cores[0].crossbar[0]", "65 hex digits (260 neurons); a core has 256 neurons", 0)]
+    [TestCase("LEAK257", "cores[0].leak", "257 neurons; a core has 256", 0)]
     public void BadCoresGetOneClearLine(string field, string path, string problem, int repeatTypes)
     {
         if (repeatTypes > 0) field = "\"axon_types\": [" + string.Join(",", Enumerable.Repeat("0", repeatTypes)) + "]";
+        if (field == "LEAK257") field = "\"leak\": [" + string.Join(",", Enumerable.Repeat("0", 257)) + "]";   // more than 256 neurons
         string json = $$"""
             { "name": "x", "seed": 1, "dt": 1, "duration": 5,
               "populations": [{"name": "c", "size": 256, "model": "neurosynaptic-cores", "parameters": {"cores": [{ {{field}} }]} }] }

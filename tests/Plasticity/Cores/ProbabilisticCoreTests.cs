@@ -28,6 +28,33 @@ public sealed class ProbabilisticCoreTests
         return (net, x, [0, 2, 1, 2]);
     }
 
+    /// <summary>
+    /// "Clip after each update" (item 2): SGD steps at a learning rate of 50 on the tiny network push many connection
+    /// probabilities past 0 and 1 and leaks past ±255 in a single update; after every step each c lies in [0, 1] and each leak
+    /// in [−255, 255], and some sit exactly on a bound (the clip acted, rather than the step being too small to matter).
+    /// </summary>
+    [Test]
+    public void EveryUpdateIsClippedIntoTheAllowedRange()
+    {
+        var (net, x, labels) = Tiny();
+        var data = new BioSim.Plasticity.Data.Dataset("tiny", 12, [.. x.Select(v => (float)v)], labels, 3);
+        var problem = new CoreTrainingProblem(net, data, null, new BioSim.Plasticity.Optimisers.SgdMomentum(learningRate: 50));
+        int onBound = 0;
+        for (int step = 0; step < 5; step++)
+        {
+            problem.Step([0, 1, 2, 3]);
+            for (int k = 0; k < net.Parameters.Length; k++)
+            {
+                bool leak = net.Layers.SelectMany(l => l).Any(c => k >= c.Offset + c.Axons * c.Neurons && k < c.Offset + c.Axons * c.Neurons + c.Neurons);
+                double lo = leak ? -255 : 0, hi = leak ? 255 : 1;
+                Assert.That(net.Parameters[k], Is.InRange(lo, hi), $"step {step}, parameter {k} ({(leak ? "leak" : "c")})");
+                if (!leak && net.Parameters[k] is 0.0 or 1.0) onBound++;
+            }
+        }
+        TestContext.Out.WriteLine($"{onBound} connection probabilities on a bound over 5 steps");
+        Assert.That(onBound, Is.GreaterThan(10), "the steps reached past the bounds");
+    }
+
     [Test]
     public void TheGradientEqualsCentralFiniteDifferences()
     {
