@@ -9,7 +9,8 @@ namespace BioSim.Benchmarks.Kernels;
 /// Question: what do more threads buy the managed kernel at the products of training a 784-256-256-10 network (forward
 /// H·Wᵀ = NT, backprop δ·W = NN, weight gradient δᵀ·H = TN; batch 64 and the tests' 32), float64 and float32? The thread
 /// counts alternate round by round on the same data and each one's time is the minimum over the rounds (load from other
-/// processes inflates all alike; the load average is printed before and after). GFLOP/s = 2mnk / time. Every product is
+/// processes inflates all alike; the load average is printed before and after, and the process's CPU seconds per wall second
+/// at each thread count, which is near the thread count only when the threads had cores). GFLOP/s = 2mnk / time. Every product is
 /// also checked to give the one-thread bits. <c>dotnet run -c Release --project benchmarks -- gemm-threads [rounds] [max threads]</c>.
 /// </summary>
 internal static class GemmThreads
@@ -48,14 +49,23 @@ internal static class GemmThreads
         double flops = 2.0 * m * n * k;
         int repeats = Math.Max(1, (int)(2e8 / flops));   // ~0.2 GFLOP per timing
         var best = Enumerable.Repeat(double.MaxValue, kernels.Length).ToArray();
+        var wall = new double[kernels.Length];
+        var cpu = new double[kernels.Length];
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
         for (int r = 0; r < rounds; r++)
         {
             for (int t = 0; t < kernels.Length; t++)
             {
                 c[t] ??= new T[m * n];
+                self.Refresh();
+                var cpu0 = self.TotalProcessorTime;
                 var clock = Stopwatch.StartNew();
                 for (int i = 0; i < repeats; i++) Multiply(kernels[t], ta, tb, m, n, k, one, a, b, c[t]);
-                best[t] = Math.Min(best[t], clock.Elapsed.TotalSeconds / repeats);
+                double seconds = clock.Elapsed.TotalSeconds;
+                self.Refresh();
+                best[t] = Math.Min(best[t], seconds / repeats);
+                wall[t] += seconds;
+                cpu[t] += (self.TotalProcessorTime - cpu0).TotalSeconds;
             }
         }
         for (int t = 1; t < kernels.Length; t++)
@@ -63,7 +73,8 @@ internal static class GemmThreads
         string precision = typeof(T) == typeof(double) ? "float64" : "float32";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{op} {m,4} {n,4} {k,4}   {precision}  ")
             + string.Join("", best.Select(s => string.Create(CultureInfo.InvariantCulture, $" {flops / s / 1e9,14:F1}")))
-            + string.Create(CultureInfo.InvariantCulture, $"  {best[0] / best[^1],8:F2}"));
+            + string.Create(CultureInfo.InvariantCulture, $"  {best[0] / best[^1],8:F2}   ")
+            + string.Join(" ", cpu.Zip(wall, (u, w) => string.Create(CultureInfo.InvariantCulture, $"{u / w:F2}"))));
     }
 
     private static void Multiply<T>(ManagedMatrixProduct kernel, bool ta, bool tb, int m, int n, int k, T one, T[] a, T[] b, T[] c)
