@@ -16,18 +16,18 @@ namespace BioSim.Engine.Numerics;
 /// allocates nothing once they have reached the largest size used.
 /// <para>
 /// On <see cref="Threads"/> &gt; 1 a product of at least <see cref="MinParallelWork"/> multiply-adds runs on a
-/// <see cref="StepTeam"/>: per k-block, the threads first pack op(B)'s panels and op(A)'s row blocks together, then
-/// share the tiles (one MC-row block × one NR-column panel each, claimed from a counter). Every element of C is still
+/// <see cref="StepTeam"/> in one round: the caller packs op(A), then the threads share tasks (an MC-row block × a group of
+/// NR-column panels, fixed by the shape, claimed from a counter) that each run all k-blocks of their tiles. Every element of C is still
 /// summed by one micro-kernel lane over the same k-blocks in the same order as on one thread (the tile an element
 /// falls in, the thread and the zero padding never enter its arithmetic), so the result is the same bits at any
-/// thread count (tests/Plasticity/MatrixProductTests). The pack buffers of the threaded path belong to the instance;
-/// a second call on the same instance while one is running takes the one-thread path.
+/// thread count (tests/Plasticity/MatrixProductTests). The A pack of the threaded path belongs to the instance; a
+/// second call on the same instance while one is running takes the one-thread path.
 /// </para>
 /// </summary>
 public sealed class ManagedMatrixProduct : IMatrixProduct
 {
-    /// <summary>Multiply-adds (m·n·k) below which a product runs on the calling thread alone: 64³, about 20 µs at
-    /// 25 GFLOP/s, where waking the team (µs per round, two rounds per k-block) would cost a noticeable share.</summary>
+    /// <summary>Multiply-adds (m·n·k) below which a product runs on the calling thread alone: 64³, about 10-20 µs at
+    /// 25-50 GFLOP/s, where waking the team (µs, more when a worker has blocked) would cost a noticeable share.</summary>
     public const long MinParallelWork = 64 * 64 * 64;
 
     private const int MR = 4;
@@ -157,9 +157,11 @@ public sealed class ManagedMatrixProduct : IMatrixProduct
     }
 
     /// <summary>
-    /// The threaded product (see the class summary): per k-block one round packs (op(B)'s panels, then op(A)'s MC-row
-    /// blocks, as tasks), and one round runs the tiles (row block × panel). The k-blocks, and with them each element's
-    /// summation order, are those of the one-thread loop in <see cref="Gemm{T}"/>.
+    /// The threaded product (see the class summary): the caller packs all of op(A) (m·k values, a 1/n share of the work),
+    /// then one round of tasks, each a row block × a group of column panels, runs every k-block of its tiles in order,
+    /// packing its own B panels per k-block. The k-blocks, and with them each element's summation order, are those of the
+    /// one-thread loop in <see cref="Gemm{T}"/>. One round per product: waking the team per k-block cost more than it
+    /// won at the shapes of a training step (batch 32, 784-256-256-10).
     /// </summary>
     private unsafe void GemmThreaded<T>(bool transA, bool transB, int m, int n, int k, T alpha,
         ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c) where T : unmanaged, IFloatingPointIeee754<T>
@@ -169,55 +171,60 @@ public sealed class ManagedMatrixProduct : IMatrixProduct
             : (ParallelGemm<T>)(object)(_f32 ??= new ParallelGemm<float>(VectorBits));
         _team ??= new StepTeam(_threads - 1, _threads, slot => _work!(slot));
         _work = g.Work;
-        fixed (T* pa = a, pb = b, pc = c)
+        fixed (T* pb = b, pc = c)
         {
-            g.Set(transA, transB, m, n, k, alpha, pa, pb, pc);
-            for (int p0 = 0; p0 < k; p0 += KC)
-            {
-                g.Block(p0, Math.Min(KC, k - p0), p0 == 0 ? beta : T.One, packing: true);
-                _team.Run();
-                g.Block(p0, Math.Min(KC, k - p0), p0 == 0 ? beta : T.One, packing: false);
-                _team.Run();
-            }
-            g.Set(transA, transB, 0, 0, 0, alpha, null, null, null);   // no pointer into the caller's memory outlives the call
+            g.Set(transA, transB, m, n, k, alpha, beta, a, pb, pc);
+            _team.Run();
+            g.Clear();   // no pointer into the caller's memory outlives the call
         }
     }
 
-    /// <summary>The state of one threaded product in <typeparamref name="T"/>: the caller's matrices (pinned for the call),
-    /// the current k-block and round, the task counter, and the shared pack buffers, which only grow.</summary>
+    /// <summary>The state of one threaded product in <typeparamref name="T"/>: op(A) packed whole, the caller's B and C
+    /// (pinned for the call), the task grid and its counter. The A pack belongs to the instance and only grows; B panels
+    /// are packed into each thread's own scratch.</summary>
     private sealed unsafe class ParallelGemm<T>(int vectorBits) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private readonly int _nr = 2 * (vectorBits / 8 / Unsafe.SizeOf<T>());
-        private bool _transA, _transB, _packing;
-        private int _m, _n, _k, _p0, _kc, _panels, _rowBlocks, _tasks, _next;
-        private T _alpha, _beta;
-        private T* _a, _b, _c;
-        private T[] _packA = [], _packB = [];
+        /// <summary>Tasks per row block at most: enough for 2-4 threads to balance, few enough that each task's B panels
+        /// are reused over a whole MC-row block. A function of the shape only, never of the thread count.</summary>
+        private const int PanelGroups = 8;
 
-        /// <summary>Runs tasks of the current round until none is left; the team calls it once per thread slot.</summary>
+        private readonly int _nr = 2 * (vectorBits / 8 / Unsafe.SizeOf<T>());
+        private bool _transB;
+        private int _m, _n, _k, _rows, _panels, _panelsPerTask, _groups, _tasks, _next;
+        private T _alpha, _beta;
+        private T* _b, _c;
+        private T[] _packA = [];
+
+        /// <summary>Runs tasks until none is left; the team calls it once per thread slot.</summary>
         public Action<int> Work => _workDelegate ??= _ => Drain();
         private Action<int>? _workDelegate;
 
-        public void Set(bool transA, bool transB, int m, int n, int k, T alpha, T* a, T* b, T* c)
+        /// <summary>Takes the product's arguments, packs op(A) for every k-block (k-block kb at kb·KC·rows, its row block
+        /// at i0·kc within, rows = whole MC blocks) and lays out the tasks.</summary>
+        public void Set(bool transA, bool transB, int m, int n, int k, T alpha, T beta, ReadOnlySpan<T> a, T* b, T* c)
         {
-            (_transA, _transB, _m, _n, _k, _alpha) = (transA, transB, m, n, k, alpha);
-            _a = a;
+            (_transB, _m, _n, _k, _alpha, _beta) = (transB, m, n, k, alpha, beta);
             _b = b;
             _c = c;
+            int rowBlocks = (m + MC - 1) / MC;
+            _rows = rowBlocks * MC;
+            if (_packA.Length < _rows * k) _packA = new T[_rows * k];
+            for (int p0 = 0; p0 < k; p0 += KC)
+            {
+                int kc = Math.Min(KC, k - p0);
+                for (int i0 = 0; i0 < m; i0 += MC) PackA(transA, a, m, k, i0, Math.Min(MC, m - i0), p0, kc, _packA.AsSpan(p0 * _rows + i0 * kc));
+            }
             _panels = (n + _nr - 1) / _nr;
-            _rowBlocks = (m + MC - 1) / MC;
-            int kc = Math.Min(k, KC);
-            int rows = _rowBlocks * MC;   // whole MC blocks, so row block i starts at i·MC·kc whatever its own height
-            if (_packA.Length < rows * kc) _packA = new T[rows * kc];
-            if (_packB.Length < _panels * _nr * kc) _packB = new T[_panels * _nr * kc];
+            _panelsPerTask = (_panels + PanelGroups - 1) / PanelGroups;
+            _groups = (_panels + _panelsPerTask - 1) / _panelsPerTask;
+            _tasks = rowBlocks * _groups;
+            Volatile.Write(ref _next, 0);
         }
 
-        /// <summary>Prepares the packing round (op(B)'s panels and op(A)'s row blocks) or the tile round of k-block p0.</summary>
-        public void Block(int p0, int kc, T beta, bool packing)
+        public void Clear()
         {
-            (_p0, _kc, _beta, _packing) = (p0, kc, beta, packing);
-            _tasks = packing ? _panels + _rowBlocks : _rowBlocks * _panels;
-            Volatile.Write(ref _next, 0);
+            _b = null;
+            _c = null;
         }
 
         private void Drain()
@@ -226,37 +233,36 @@ public sealed class ManagedMatrixProduct : IMatrixProduct
             {
                 int t = Interlocked.Increment(ref _next) - 1;
                 if (t >= _tasks) return;
-                if (_packing) Pack(t);
-                else Tile(t / _panels, t % _panels);
+                RunTask(t / _groups, t % _groups);
             }
         }
 
-        private void Pack(int t)
+        /// <summary>Row block <paramref name="rowBlock"/> × panels of group <paramref name="group"/>, every k-block in order.</summary>
+        private void RunTask(int rowBlock, int group)
         {
-            var a = new ReadOnlySpan<T>(_a, _m * _k);
             var b = new ReadOnlySpan<T>(_b, _k * _n);
-            if (t < _panels)
-            {
-                PackBPanel(_transB, b, _n, _k, _p0, _kc, _nr, t, _packB.AsSpan(t * _nr * _kc, _nr * _kc));
-                return;
-            }
-            int i0 = (t - _panels) * MC;
-            PackA(_transA, a, _m, _k, i0, Math.Min(MC, _m - i0), _p0, _kc, _packA.AsSpan(i0 * _kc));
-        }
-
-        private void Tile(int rowBlock, int panel)
-        {
             var c = new Span<T>(_c, _m * _n);
             int i0 = rowBlock * MC, mc = Math.Min(MC, _m - i0);
-            int j = panel * _nr, cols = Math.Min(_nr, _n - j);
-            ref T bPanel = ref _packB[panel * _nr * _kc];
-            for (int ir = 0; ir < mc; ir += MR)
+            int q0 = group * _panelsPerTask, q1 = Math.Min(_panels, q0 + _panelsPerTask);
+            T[] packB = Scratch<T>.B(_panelsPerTask * _nr * Math.Min(_k, KC));
+            for (int p0 = 0; p0 < _k; p0 += KC)
             {
-                int rows = Math.Min(MR, mc - ir);
-                ref T aPanel = ref _packA[(i0 + ir) * _kc];
-                int offset = (i0 + ir) * _n + j;
-                if (vectorBits == 512) Kernel<Width512<T>, Vector512<T>, T>(_kc, ref aPanel, ref bPanel, c, offset, _n, rows, cols, _alpha, _beta);
-                else Kernel<Width256<T>, Vector256<T>, T>(_kc, ref aPanel, ref bPanel, c, offset, _n, rows, cols, _alpha, _beta);
+                int kc = Math.Min(KC, _k - p0);
+                T beta = p0 == 0 ? _beta : T.One;
+                for (int q = q0; q < q1; q++) PackBPanel(_transB, b, _n, _k, p0, kc, _nr, q, packB.AsSpan((q - q0) * _nr * kc, _nr * kc));
+                for (int q = q0; q < q1; q++)
+                {
+                    int j = q * _nr, cols = Math.Min(_nr, _n - j);
+                    ref T bPanel = ref packB[(q - q0) * _nr * kc];
+                    for (int ir = 0; ir < mc; ir += MR)
+                    {
+                        int rows = Math.Min(MR, mc - ir);
+                        ref T aPanel = ref _packA[p0 * _rows + (i0 + ir) * kc];
+                        int offset = (i0 + ir) * _n + j;
+                        if (vectorBits == 512) Kernel<Width512<T>, Vector512<T>, T>(kc, ref aPanel, ref bPanel, c, offset, _n, rows, cols, _alpha, beta);
+                        else Kernel<Width256<T>, Vector256<T>, T>(kc, ref aPanel, ref bPanel, c, offset, _n, rows, cols, _alpha, beta);
+                    }
+                }
             }
         }
     }
