@@ -13,6 +13,7 @@ internal static class Program
     /// <c>corinfomax-fashion [epochs] [seed] [training samples] [test samples]</c> correlative infomax on Fashion-MNIST (see <see cref="Plasticity.CorInfoMaxFashion"/>),
     /// <c>microcircuit-speed</c> the dendritic microcircuit's cost per compartment-step (see <see cref="Microcircuit.MicrocircuitSpeed"/>),
     /// <c>lif-widths [N] [rounds] [grid|exact]</c> the CUBA step at each vector width of the LIF kernel (see <see cref="Kernels.LifVectorWidths"/>),
+    /// <c>gemm-threads [rounds] [max threads]</c> the managed matrix kernel's speed-up with threads at training shapes (see <see cref="Kernels.GemmThreads"/>),
     /// and <c>microcircuit-regression [samples]</c> its teacher-student credit assignment (see <see cref="Microcircuit.MicrocircuitRegression"/>).
     /// </summary>
     private static void Main(string[] args)
@@ -36,6 +37,9 @@ internal static class Program
                 break;
             case ["lif-widths", ..]:
                 Kernels.LifVectorWidths.Run(Argument(args, 1, 4000), Argument(args, 2, 7), args.Length > 3 ? args[3] : "grid");
+                break;
+            case ["gemm-threads", ..]:
+                Kernels.GemmThreads.Run(Argument(args, 1, 7), Argument(args, 2, 2));
                 break;
             case ["cable-compare", ..]:
                 Cable.CableCompare.Run(Argument(args, 1, 1));

@@ -48,7 +48,7 @@ internal static class CompareCommand
         if (epochs is { } budget) experiment = experiment with { Epochs = budget };
         using var session = CommandSession.Start(threads, quiet);
         var product = services.GetRequiredService<IMatrixProduct>();
-        if (session.Threads is { } t && product is OpenBlasMatrixProduct openBlas) openBlas.Threads = t;
+        if (session.Threads is { } t) MatrixProducts.SetThreads(product, t);
 
         int runs = experiment.Rules.Count * experiment.Seeds.Count;
         Console.Error.WriteLine($"biosim: {experiment.Name}: {experiment.Rules.Count} rules × {experiment.Seeds.Count} seeds, {experiment.Epochs} epochs of " +

@@ -62,6 +62,19 @@ public static class MatrixProducts
         return openBlas;
     }
 
+    /// <summary>
+    /// Gives <paramref name="product"/> <paramref name="threads"/> threads: OpenBLAS's (process-wide) thread count, or the
+    /// managed kernel's <see cref="ManagedMatrixProduct.Threads"/>. Both give the same bits at any thread count. Another
+    /// kind of product is left as it is.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is below 1.</exception>
+    public static void SetThreads(IMatrixProduct product, int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        if (product is OpenBlasMatrixProduct openBlas) openBlas.Threads = threads;
+        else if (product is ManagedMatrixProduct managed) managed.Threads = threads;
+    }
+
     /// <summary>Whether the managed kernel beats OpenBLAS running <paramref name="core"/> on a CPU that has AVX2 and FMA
     /// (<paramref name="avx2Fma"/>): true exactly when the core's kernels predate AVX2.</summary>
     public static bool PrefersManaged(string core, bool avx2Fma) =>

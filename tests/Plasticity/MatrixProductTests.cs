@@ -85,6 +85,76 @@ public sealed class MatrixProductTests
         }
     }
 
+    /// <summary>
+    /// Issue 18: the managed kernel on 2 and 3 threads gives the same bits as on one, in double and float, for every
+    /// combination of transposes, at sizes that are not multiples of the tile (4 rows, 2 vectors of columns), of the
+    /// 96-row block or of the 256-deep k-block, with β = 0 and β ≠ 0 (the k-blocks after the first add to C). Exact
+    /// equality is the claim (each element is summed by one lane in the same order whatever the thread count); the
+    /// one-thread result is also checked against the naive triple loop (tolerance as in <see cref="MatchesNaiveTripleLoop"/>),
+    /// and <see cref="ManagedMatrixProduct.ThreadedProducts"/> shows that the threaded path ran for every product.
+    /// </summary>
+    [TestCase(512), TestCase(256)]
+    public void ManagedKernelGivesTheSameBitsOnOneTwoAndThreeThreads(int vectorBits)
+    {
+        (int M, int N, int K)[] sizes = [(64, 64, 64), (97, 130, 513), (200, 67, 300), (33, 257, 65), (32, 256, 784), (257, 33, 31)];
+        var one = new ManagedMatrixProduct(vectorBits);
+        var teams = new[] { new ManagedMatrixProduct(vectorBits) { Threads = 2 }, new ManagedMatrixProduct(vectorBits) { Threads = 3 } };
+        int products = 0;
+        foreach (var (m, n, k) in sizes)
+        {
+            foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false), (true, true) })
+            {
+                var a = Random(m * k, "a"); var b = Random(k * n, "b"); var c0 = Random(m * n, "c");
+                float[] af = Array.ConvertAll(a, x => (float)x), bf = Array.ConvertAll(b, x => (float)x), c0f = Array.ConvertAll(c0, x => (float)x);
+                foreach (var (alpha, beta) in new[] { (1.0, 0.0), (-1.5, 0.25) })
+                {
+                    string shape = $"{m}×{n}×{k}, transA {ta}, transB {tb}, α {alpha}, β {beta}, Vector{vectorBits}";
+                    var expected = (double[])c0.Clone();
+                    one.Multiply(ta, tb, m, n, k, alpha, a, b, beta, expected);
+                    var expectedF = (float[])c0f.Clone();
+                    one.Multiply(ta, tb, m, n, k, (float)alpha, af, bf, (float)beta, expectedF);
+                    var naive = Naive(ta, tb, m, n, k, alpha, a, b, beta, c0);
+                    for (int i = 0; i < m * n; i++) Assert.That(expected[i], Is.EqualTo(naive[i]).Within(1e-13 * k), shape);
+                    foreach (var team in teams)
+                    {
+                        var c = (double[])c0.Clone();
+                        team.Multiply(ta, tb, m, n, k, alpha, a, b, beta, c);
+                        var cf = (float[])c0f.Clone();
+                        team.Multiply(ta, tb, m, n, k, (float)alpha, af, bf, (float)beta, cf);
+                        products += 2;
+                        Assert.That(c, Is.EqualTo(expected), $"float64 on {team.Threads} threads: {shape}");
+                        Assert.That(cf, Is.EqualTo(expectedF), $"float32 on {team.Threads} threads: {shape}");
+                    }
+                }
+            }
+        }
+        Assert.That(teams.Sum(t => t.ThreadedProducts), Is.EqualTo(products), "every product of the 2- and 3-thread instances ran on its team");
+        Assert.That(one.ThreadedProducts, Is.Zero);
+        Assert.That(teams[1].Name, Does.Contain("3 threads"));
+    }
+
+    /// <summary>Calls on one threaded instance from several threads at once (as rules trained side by side could make):
+    /// one of them runs on the team, the others on their own thread (the team's pack buffers are the instance's), and
+    /// every result is the one-thread result bit for bit.</summary>
+    [Test]
+    public void ConcurrentCallsOnOneThreadedInstanceGiveTheOneThreadResult()
+    {
+        const int m = 96, n = 100, k = 300;
+        var a = Random(m * k, "a"); var b = Random(k * n, "b");
+        var expected = new double[m * n];
+        new ManagedMatrixProduct().Multiply(false, true, m, n, k, 1.0, a, b, 0.0, expected);
+        var shared = new ManagedMatrixProduct { Threads = 2 };
+        var results = new double[8][];
+        Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, r =>
+        {
+            var c = new double[m * n];
+            for (int repeat = 0; repeat < 20; repeat++) shared.Multiply(false, true, m, n, k, 1.0, a, b, 0.0, c);
+            results[r] = c;
+        });
+        foreach (var c in results) Assert.That(c, Is.EqualTo(expected));
+        Assert.That(shared.ThreadedProducts, Is.GreaterThan(0));
+    }
+
     /// <summary>BLAS semantics: β = 0 overwrites C, so NaN left in an output buffer does not leak into the result.</summary>
     [TestCaseSource(nameof(Kernels))]
     public void BetaZeroOverwritesNaN(string kernel)

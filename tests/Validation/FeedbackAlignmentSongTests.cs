@@ -38,8 +38,10 @@ public sealed class FeedbackAlignmentSongTests
 
     private static (TrainingHistory History, double Cosine) Run(int p, double lambda, int steps, double eta = 0.1)
     {
+        var product = MatrixProducts.CreateDefault();
+        MatrixProducts.SetThreads(product, Environment.ProcessorCount);   // the same bits at any thread count (MatrixProductTests)
         var net = new Network(D, [new LayerSpec(p, new Tanh(), Bias: false), new LayerSpec(1, new Identity(), Bias: false, Scale: 1 / Math.Sqrt(p), L2: lambda / N)],
-            MatrixProducts.CreateDefault());
+            product);
         foreach (var layer in net.Layers) net.Initialise(layer, new NormalDistribution(0, 1), 1);
         var fa = new FeedbackAlignment { Feedback = new NormalDistribution(0, 1) };
         fa.Prepare(net, 1);

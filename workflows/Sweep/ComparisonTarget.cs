@@ -63,7 +63,7 @@ internal sealed class ComparisonTarget(ComparisonReader reader, RuleComparison c
     {
         string file = Path.Combine(taskFolder, FileName), output = Path.Combine(taskFolder, OutputName);
         var experiment = reader.ReadFile(file) with { File = file, CheckpointSeconds = context.CheckpointEvery?.TotalSeconds ?? 30 };
-        if (product is OpenBlasMatrixProduct openBlas) openBlas.Threads = context.Threads;
+        MatrixProducts.SetThreads(product, context.Threads);
         bool resume = Inspect(taskFolder).State == TaskOutputState.Resumable;
         if (resume) context.Log.WriteLine($"continuing the comparison in {output} from its run checkpoints");
         var result = comparison.Run(experiment, output, resume, overwrite: !resume, new LogComparisonProgress(context.Log), context.Cancellation);

@@ -106,8 +106,8 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU_Memory
 DefMemPerCPU=$(( mem / cpus ))
 SchedulerType=sched/backfill
-# schedule at submit time, and look at pending jobs every 2 s so a requeued job starts soon after its BeginTime
-SchedulerParameters=batch_sched_delay=0,sched_interval=2,bf_interval=2
+# schedule at submit time, and look at pending jobs every second (the least) so a requeued job starts soon after its BeginTime
+SchedulerParameters=batch_sched_delay=0,sched_interval=1,bf_interval=1
 ReturnToService=2
 # SIGTERM, then SIGKILL after KillWait seconds (scancel, time limit, requeue)
 KillWait=$KILLWAIT
