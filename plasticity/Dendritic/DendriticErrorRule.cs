@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using BioSim.Circuits.Microcircuit;
 using BioSim.Engine.Simulation;
@@ -196,10 +197,7 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
                 m.PendingStep = step;
                 m.Pending = true;
                 double q = TensorPrimitives.Dot(pre, pre);
-                var y = m.Product;
-                var z = m.FilteredProduct;
-                var bf = m.PendingFilter;
-                for (int i = 0; i < y.Length; i++) y[i] = Math.FusedMultiplyAdd(step, Math.FusedMultiplyAdd(_decay, z[i], bf[i] * q), y[i]);
+                MicrocircuitKernels.AfterChange(m.Product, m.FilteredProduct, m.PendingFilter, _decay, step, q);
             }
             // The dendrites the changes touched, from the products of the changed matrices (the rest kept their inputs).
             bool[]? apical = null;
@@ -255,6 +253,11 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
             }
         }
 
+        public void Synchronise()
+        {
+            foreach (var m in _matrices) m.Synchronise();
+        }
+
         private ReadOnlySpan<double> Pre(Plastic m) => m.Kind switch
         {
             Kind.Basal => _circuit.Rates(m.Layer - 1),
@@ -267,7 +270,7 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
         {
             foreach (var m in _matrices)
             {
-                snapshot.Put(prefix + "filtered/" + m.Name, m.Filtered);
+                snapshot.Put(prefix + "filtered/" + m.Name, m.FilteredRowMajor());
                 if (m == _input) continue;
                 // The last step's change as it waits for the next pass: saving does not fold it, so saving changes no bit.
                 snapshot.Put(prefix + "pending/" + m.Name + "/scalars", [m.Pending ? 1.0 : 0.0, m.PendingDecay, m.PendingStep]);
@@ -282,7 +285,7 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
             Span<double> scalars = stackalloc double[3];
             foreach (var m in _matrices)
             {
-                snapshot.Get(prefix + "filtered/" + m.Name, m.Filtered);
+                m.LoadFiltered(snapshot, prefix + "filtered/" + m.Name);
                 if (m == _input) continue;
                 snapshot.Get(prefix + "pending/" + m.Name + "/scalars", scalars);
                 (m.Pending, m.PendingDecay, m.PendingStep) = (scalars[0] != 0, scalars[1], scalars[2]);
@@ -320,6 +323,31 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
                 double one = 1 - a, q = _q;
                 var basal = rule._circuit.Basal(1);
                 int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    // The scalar loop's operations lane by lane (no fused multiply-add), so the bits do not depend on the width.
+                    ref double b0 = ref MemoryMarshal.GetArrayDataReference(_b);
+                    ref double c0 = ref MemoryMarshal.GetArrayDataReference(_c);
+                    ref double y0 = ref MemoryMarshal.GetArrayDataReference(_y0);
+                    ref double f0 = ref MemoryMarshal.GetArrayDataReference(_f0);
+                    ref double e0 = ref MemoryMarshal.GetArrayDataReference(error);
+                    ref double v0 = ref MemoryMarshal.GetArrayDataReference(basal);
+                    var va = Vector512.Create(a);
+                    var vone = Vector512.Create(one);
+                    var vs = Vector512.Create(s);
+                    var valpha = Vector512.Create(_alpha);
+                    var vq = Vector512.Create(q);
+                    int n = Math.Min(Math.Min(_b.Length, error.Length), basal.Length);
+                    for (; i + 8 <= n; i += 8)
+                    {
+                        nuint k = (nuint)i;
+                        var bi = va * Vector512.LoadUnsafe(ref b0, k) + vone * Vector512.LoadUnsafe(ref e0, k);
+                        bi.StoreUnsafe(ref b0, k);
+                        var ci = Vector512.LoadUnsafe(ref c0, k) + vs * bi;
+                        ci.StoreUnsafe(ref c0, k);
+                        (Vector512.LoadUnsafe(ref y0, k) + valpha * Vector512.LoadUnsafe(ref f0, k) + vq * ci).StoreUnsafe(ref v0, k);
+                    }
+                }
                 if (Vector256.IsHardwareAccelerated)
                 {
                     var va = Vector256.Create(a);
@@ -415,7 +443,12 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
         TopDown,
     }
 
-    /// <summary>One plastic matrix: its live weights (rows = receiving cells), filter state and error scratch.</summary>
+    /// <summary>One plastic matrix: its live weights (rows = receiving cells), filter state and error scratch. A tall matrix
+    /// of short rows (fewer than 16 columns, at least 16 rows: W^PI and the top-down W^PP_{l,l+1} of a 784-500-10 circuit,
+    /// 500 × 10) is <see cref="Transposed"/>: the rule keeps it column by column (<see cref="WeightsT"/>, the filter state
+    /// likewise) and changes it there, and the circuit's row-major array is brought up to date by a copy when it is asked
+    /// for (<see cref="Running.Materialise"/>) or saved (<see cref="Running.Synchronise"/>); after that the rule copies it back
+    /// in before its next pass, so changes made by hand take effect. Copies change no bit.</summary>
     private sealed class Plastic(Kind kind, int layer, double eta, double[] weights, int rows, int columns, string name)
     {
         public Kind Kind { get; } = kind;
@@ -424,6 +457,7 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
 
         public double Eta { get; } = eta;
 
+        /// <summary>The circuit's array, row-major.</summary>
         public double[] Weights { get; } = weights;
 
         public int Rows { get; } = rows;
@@ -432,7 +466,22 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
 
         public string Name { get; } = name;
 
+        /// <summary>Whether the rule keeps the matrix transposed (see the class summary).</summary>
+        public bool Transposed { get; } = columns < 16 && rows >= 16;
+
+        /// <summary>Wᵀ, row-major Columns × Rows, the live weights while <see cref="Loaded"/> (transposed matrices only).</summary>
+        public double[] WeightsT { get; } = columns < 16 && rows >= 16 ? new double[rows * columns] : [];
+
+        /// <summary>Whether <see cref="WeightsT"/> holds the weights (false: copy them in from the circuit's array first).</summary>
+        private bool Loaded { get; set; }
+
+        /// <summary>Whether <see cref="WeightsT"/> changed since the circuit's array was last brought up to date.</summary>
+        private bool Changed { get; set; }
+
+        /// <summary>The low-pass state Δ, in the rule's layout (transposed when <see cref="Transposed"/>).</summary>
         public double[] Filtered { get; } = new double[rows * columns];
+
+        private double[]? _scratch;
 
         public double[] Error { get; } = new double[rows];
 
@@ -457,15 +506,62 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
         /// <summary>Folds the pending change into the arrays and takes y = W x and z = Δ x in the same pass.</summary>
         public void Fold(ReadOnlySpan<double> x, Span<double> y, Span<double> z)
         {
-            MicrocircuitKernels.PendingUpdate(Weights, Filtered, Pending, PendingRates, PendingFilter, PendingDecay, PendingStep, x, y, z);
+            if (Transposed)
+            {
+                if (!Loaded)
+                {
+                    MicrocircuitKernels.Transpose(Weights, Rows, Columns, WeightsT);
+                    Loaded = true;
+                }
+                MicrocircuitKernels.PendingUpdateTransposed(WeightsT, Filtered, Pending, PendingRates, PendingFilter, PendingDecay, PendingStep, x, y, z);
+                Changed |= Pending;
+            }
+            else
+            {
+                MicrocircuitKernels.PendingUpdate(Weights, Filtered, Pending, PendingRates, PendingFilter, PendingDecay, PendingStep, x, y, z);
+            }
             Pending = false;
         }
 
-        /// <summary>Folds the pending change into the arrays (the products are taken into scratch).</summary>
+        /// <summary>Folds the pending change into the arrays (the products are taken into scratch) and brings the circuit's
+        /// array up to date; a transposed matrix is copied back in before the next pass (the array may be changed by hand).</summary>
         public void Fold()
         {
-            if (!Pending) return;
-            Fold(PendingRates, Product, FilteredProduct);
+            if (Pending) Fold(PendingRates, Product, FilteredProduct);
+            Synchronise();
+            Loaded = false;
+        }
+
+        /// <summary>Brings the circuit's array up to date with <see cref="WeightsT"/> (a copy).</summary>
+        public void Synchronise()
+        {
+            if (!Transposed || !Loaded || !Changed) return;
+            MicrocircuitKernels.Transpose(WeightsT, Columns, Rows, Weights);
+            Changed = false;
+        }
+
+        /// <summary>Δ row-major (for checkpoints).</summary>
+        public double[] FilteredRowMajor()
+        {
+            if (!Transposed) return Filtered;
+            _scratch ??= new double[Rows * Columns];
+            MicrocircuitKernels.Transpose(Filtered, Columns, Rows, _scratch);
+            return _scratch;
+        }
+
+        /// <summary>Δ from a row-major checkpoint; the weights are copied in from the circuit's (loaded) array at the next pass.</summary>
+        public void LoadFiltered(StateSnapshot snapshot, string key)
+        {
+            if (!Transposed)
+            {
+                snapshot.Get(key, Filtered);
+                return;
+            }
+            _scratch ??= new double[Rows * Columns];
+            snapshot.Get(key, _scratch);
+            MicrocircuitKernels.Transpose(_scratch, Rows, Columns, Filtered);
+            Loaded = false;
+            Changed = false;
         }
     }
 }
