@@ -172,4 +172,33 @@ public sealed class MicrocircuitSpeedEquivalenceTests
         c.Refresh();
         Check("after writing r_0 and Refresh");
     }
+
+    /// <summary>A tall matrix of short rows (W^PP_{1,2}, 24 × 10 here) is kept transposed by the rule: scaled by hand in the
+    /// middle of a sample through the array the circuit hands out, the change must take effect at the next step. Reference:
+    /// after that step, the top-down part of v_A,1 is the product, by loops, of the weights the circuit then hands out (the
+    /// step's change included) with r₂, to 1e-12 relative; and those weights are about half the ones before the edit (the
+    /// rule's change over one step is below 1e-3 of them).</summary>
+    [Test]
+    public void TopDownWeightsChangedByHandTakeEffect()
+    {
+        var (c, _, _) = Build();
+        c.Attach(new DendriticErrorRule().Create(Rule));
+        using var sim = new Simulator([c], [], Dt);
+        sim.Run(1500);
+        var w = c.TopDown(1);
+        var before = (double[])w.Clone();
+        for (int k = 0; k < w.Length; k++) w[k] *= 0.5;
+        sim.Step();
+        var after = c.TopDown(1);
+        var r2 = c.Rates(2);
+        int n1 = Layers[1], n2 = Layers[2];
+        var expected = new double[n1];
+        for (int i = 0; i < n1; i++)
+        {
+            for (int j = 0; j < n2; j++) expected[i] += after[i * n2 + j] * r2[j];
+        }
+        Assert.That(RelativeDifference(c.ApicalTopDown(1), expected), Is.LessThan(1e-12), "v_A,1's top-down part");
+        double largest = before.Max(Math.Abs);
+        for (int k = 0; k < w.Length; k++) Assert.That(after[k], Is.EqualTo(0.5 * before[k]).Within(1e-3 * largest), $"W_PP_1_2[{k}]");
+    }
 }
