@@ -516,6 +516,32 @@ public static class MicrocircuitKernels
         for (; i < n; i++) y[i] = Math.FusedMultiplyAdd(s, Math.FusedMultiplyAdd(a, z[i], b[i] * q), y[i]);
     }
 
+    /// <summary>y ← W x for W stored transposed (row-major Wᵀ, x.Length rows of y.Length values): eight rows of W at a time,
+    /// y_i = Σ_j W_ij x_j summed over j in order by fused multiply-adds; the last rows (fewer than eight) scalar alike.</summary>
+    public static void MatVecTransposed(ReadOnlySpan<double> wT, ReadOnlySpan<double> x, Span<double> y)
+    {
+        int m = x.Length, n = y.Length;
+        if (wT.Length != n * m) throw new ArgumentException($"The transposed matrix has {wT.Length} entries, not {m} × {n}.", nameof(wT));
+        ref double w0 = ref MemoryMarshal.GetReference(wT);
+        ref double x0 = ref MemoryMarshal.GetReference(x);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                var acc = Vector512<double>.Zero;
+                for (int j = 0; j < m; j++) acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)(j * n + i)), Vector512.Create(Unsafe.Add(ref x0, j)), acc);
+                acc.StoreUnsafe(ref MemoryMarshal.GetReference(y), (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            double sum = 0;
+            for (int j = 0; j < m; j++) sum = Math.FusedMultiplyAdd(Unsafe.Add(ref w0, j * n + i), Unsafe.Add(ref x0, j), sum);
+            y[i] = sum;
+        }
+    }
+
     /// <summary>Transposes a row-major rows × columns matrix into <paramref name="destination"/> (row-major columns × rows).</summary>
     public static void Transpose(ReadOnlySpan<double> source, int rows, int columns, Span<double> destination)
     {

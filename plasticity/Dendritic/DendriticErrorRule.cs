@@ -61,7 +61,9 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
         private Plastic? _input;
         private DeferredInput? _deferred;
         private double[][] _lateral = [];
-        private double[][] _topDown = [], _interToApical = [];   // the circuit's arrays (read without folding: the rule folds them itself)
+        private double[][] _topDown = [], _interToApical = [];
+        private double[]?[] _fixedTopDownT = [];   // a fixed tall top-down matrix transposed (null: used as it is)
+        private bool[] _fixedTopDownCurrent = [];   // the circuit's arrays (read without folding: the rule folds them itself)
         private bool[] _apicalChanged = [], _apicalTaken = [];
         private double _decayDt = double.NaN, _decay;
 
@@ -98,6 +100,8 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
             _apicalChanged = new bool[_top];
             _apicalTaken = new bool[_top];
             _topDown = new double[_top][];
+            _fixedTopDownT = new double[_top][];
+            _fixedTopDownCurrent = new bool[_top];
             _interToApical = new double[_top][];
             for (int l = 1; l < _top; l++)
             {
@@ -109,6 +113,7 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
                 if (down > 0) list.Add(new Plastic(Kind.TopDown, l, down, circuit.TopDown(l), n[l], n[l + 1], $"W_PP_{l}_{l + 1}"));
                 _lateral[l] = new double[n[l]];
                 _topDown[l] = circuit.TopDown(l);
+                if (down <= 0 && n[l + 1] < 16 && n[l] >= 16) _fixedTopDownT[l] = new double[n[l] * n[l + 1]];
                 _interToApical[l] = circuit.InterneuronToApical(l);
                 _apicalTaken[l] = pi > 0 || down > 0;
             }
@@ -155,7 +160,7 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
                 if (!_apicalTaken[l]) continue;
                 var top = _circuit.ApicalTopDown(l);
                 if (Find(Kind.TopDown, l) is { } down) down.Product.CopyTo(top, 0);
-                else MicrocircuitKernels.MatVec(_topDown[l], _circuit.Rates(l + 1), top);
+                else FixedTopDown(l, top);
                 var lateral = Find(Kind.InterneuronToApical, l)?.Product ?? _lateral[l];
                 if (Find(Kind.InterneuronToApical, l) is null) MicrocircuitKernels.MatVec(_interToApical[l], _circuit.InterneuronRates(l), lateral);
                 TensorPrimitives.Add(top, lateral, _circuit.Apical(l));
@@ -257,6 +262,7 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
 
         public void Materialise()
         {
+            Array.Clear(_fixedTopDownCurrent);   // the fixed top-down weights may be changed by hand now: copied in again at their next use
             _deferred?.Fold(this);
             foreach (var m in _matrices)
             {
@@ -267,6 +273,24 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
         public void Synchronise()
         {
             foreach (var m in _matrices) m.Synchronise();
+        }
+
+        /// <summary>W^PP_{l,l+1} r_{l+1} with fixed top-down weights: from a transposed copy when the matrix is tall with short
+        /// rows (500 × 10: eight rows at a time instead of 500 short rows), copied in again after the weights were handed out.</summary>
+        private void FixedTopDown(int l, double[] top)
+        {
+            var transposed = _fixedTopDownT[l];
+            if (transposed is null)
+            {
+                MicrocircuitKernels.MatVec(_topDown[l], _circuit.Rates(l + 1), top);
+                return;
+            }
+            if (!_fixedTopDownCurrent[l])
+            {
+                MicrocircuitKernels.Transpose(_topDown[l], top.Length, _circuit.Rates(l + 1).Length, transposed);
+                _fixedTopDownCurrent[l] = true;
+            }
+            MicrocircuitKernels.MatVecTransposed(transposed, _circuit.Rates(l + 1), top);
         }
 
         private ReadOnlySpan<double> Pre(Plastic m) => m.Kind switch
@@ -293,6 +317,7 @@ public sealed class DendriticErrorRule : MicrocircuitRule<DendriticErrorParamete
 
         public void LoadState(StateSnapshot snapshot, string prefix)
         {
+            Array.Clear(_fixedTopDownCurrent);
             Span<double> scalars = stackalloc double[3];
             foreach (var m in _matrices)
             {
