@@ -11,6 +11,7 @@ internal static class Program
     /// <c>cellstep-compare</c> hh with per-cell adaptive steps against its fixed step (see <see cref="CellStepping.HhStepCompare"/>),
     /// <c>neuralode-sweep</c> the neural-ODE gradient sweep (see <see cref="NeuralOde.GradientSweep"/>), and
     /// <c>corinfomax-fashion [epochs] [seed] [training samples] [test samples]</c> correlative infomax on Fashion-MNIST (see <see cref="Plasticity.CorInfoMaxFashion"/>),
+    /// <c>microcircuit-profile</c> where a 784-500-10 step's time goes (see <see cref="Microcircuit.MicrocircuitProfile"/>),
     /// <c>microcircuit-speed</c> the dendritic microcircuit's cost per compartment-step (see <see cref="Microcircuit.MicrocircuitSpeed"/>),
     /// <c>lif-widths [N] [rounds] [grid|exact]</c> the CUBA step at each vector width of the LIF kernel (see <see cref="Kernels.LifVectorWidths"/>),
     /// <c>gemm-threads [rounds] [max threads]</c> the managed matrix kernel's speed-up with threads at training shapes (see <see cref="Kernels.GemmThreads"/>),
@@ -32,8 +33,11 @@ internal static class Program
             case ["microcircuit-regression", ..]:
                 Microcircuit.MicrocircuitRegression.Run(Argument(args, 1, 2000));
                 break;
+            case ["microcircuit-profile", ..]:
+                Microcircuit.MicrocircuitProfile.Run(args.Length > 1 && args[1] == "steps");
+                break;
             case ["microcircuit-speed", ..]:
-                Microcircuit.MicrocircuitSpeed.Run();
+                Microcircuit.MicrocircuitSpeed.Run(args.Length > 1 ? args[1] : null);
                 break;
             case ["lif-widths", ..]:
                 Kernels.LifVectorWidths.Run(Argument(args, 1, 4000), Argument(args, 2, 7), args.Length > 3 ? args[3] : "grid");

@@ -23,16 +23,18 @@ namespace BioSim.Benchmarks.Microcircuit;
 /// (clock_gettime(CLOCK_THREAD_CPUTIME_ID) on Linux; on a machine shared with other jobs wall time includes waiting for
 /// a core, so the thread's CPU time is the figure to compare), the fastest sample's thread CPU time, and bytes allocated
 /// per step on the stepping thread (0 expected).
-/// Run: <c>dotnet run -c Release --project benchmarks -- microcircuit-speed</c>.
+/// Run: <c>dotnet run -c Release --project benchmarks -- microcircuit-speed [784-500-10]</c> (one size only with the argument).
 /// </summary>
 internal static class MicrocircuitSpeed
 {
-    public static void Run()
+    /// <param name="only">Only this size ("784-500-10"), or null for all three.</param>
+    public static void Run(string? only = null)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"# {Environment.ProcessorCount} logical CPUs, .NET {Environment.Version}, Vector512 {Vector512.IsHardwareAccelerated}, Vector256 {Vector256.IsHardwareAccelerated}, 1 thread, dt 0.1 ms, 1000 steps per sample; products by MicrocircuitKernels (TensorPrimitives.Dot for rows ≥ 16)"));
         foreach (int[] layers in new[] { new[] { 30, 20, 10 }, new[] { 784, 100, 10 }, new[] { 784, 500, 10 } })
         {
+            if (only is not null && only != string.Join('-', layers)) continue;
             int samples = layers[0] > 100 ? 20 : 200;
             foreach (string rule in new[] { "off", "all", "no-down" }) Measure(layers, rule, samples);
         }

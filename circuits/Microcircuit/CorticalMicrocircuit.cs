@@ -243,6 +243,11 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
     /// <summary>W^IP_l, pyramidal-to-interneuron weights of hidden layer <paramref name="layer"/>, row-major n_{l+1} × n_l (live, current as <see cref="TopDown"/>).</summary>
     public double[] PyramidalToInterneuron(int layer) => Current(Layer(_pyrToInter, layer, 1, _top - 1, "pyramidal-to-interneuron weights"));
 
+    /// <summary>Brings the weight arrays handed out earlier up to date with the weights an attached rule keeps in a layout of
+    /// its own (<see cref="IMicrocircuitDendriticPlasticity.Synchronise"/>): a copy, nothing folded, so the run's bits do not
+    /// change. For readers that keep a live array and read it repeatedly (the recorder); the accessors above fold as well.</summary>
+    public void SynchroniseWeights() => _dendriticRule?.Synchronise();
+
     private double[] Current(double[] weights)
     {
         _dendriticRule?.Materialise();
@@ -449,6 +454,7 @@ public sealed class CorticalMicrocircuit : IPopulation, IPopulationFactory<Micro
     public void SaveState(StateSnapshot snapshot, string prefix)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        _dendriticRule?.Synchronise();   // weights the rule keeps in its own layout, copied (not folded) into the arrays saved below
         if (!_inputBasalCurrent)
         {
             // What the next step would compute first (the weights were asked for or the rule changed): the saved v_B,1 is current.

@@ -40,4 +40,9 @@ public interface IMicrocircuitDendriticPlasticity : IMicrocircuitPlasticity
     /// sample changes later values by round-off (the sum is taken in another order), so the circuit does it only when
     /// the weights are asked for, never on its own.</summary>
     void Materialise();
+
+    /// <summary>Copy any weights the rule keeps in a layout of its own (a tall matrix of short rows, kept transposed) into
+    /// the circuit's arrays, folding nothing (a copy: no bit of the run changes); the circuit calls it before it saves
+    /// its weights.</summary>
+    void Synchronise();
 }

@@ -286,6 +286,38 @@ public static class MicrocircuitKernels
             var accW = Vector512<double>.Zero;
             var accF = Vector512<double>.Zero;
             int j = 0;
+            if (end8 >= 32)
+            {
+                // Long rows: a second pair of sums, so that the additions of a row do not wait on each other.
+                var accW1 = Vector512<double>.Zero;
+                var accF1 = Vector512<double>.Zero;
+                for (; j + 16 <= end8; j += 16)
+                {
+                    var f = Vector512.LoadUnsafe(ref fr, (nuint)j);
+                    var wv = Vector512.LoadUnsafe(ref wr, (nuint)j);
+                    var f1 = Vector512.LoadUnsafe(ref fr, (nuint)(j + 8));
+                    var wv1 = Vector512.LoadUnsafe(ref wr, (nuint)(j + 8));
+                    if (pending)
+                    {
+                        f = Vector512.FusedMultiplyAdd(va, f, vb * Vector512.LoadUnsafe(ref p0, (nuint)j));
+                        wv = Vector512.FusedMultiplyAdd(vs, f, wv);
+                        f.StoreUnsafe(ref fr, (nuint)j);
+                        wv.StoreUnsafe(ref wr, (nuint)j);
+                        f1 = Vector512.FusedMultiplyAdd(va, f1, vb * Vector512.LoadUnsafe(ref p0, (nuint)(j + 8)));
+                        wv1 = Vector512.FusedMultiplyAdd(vs, f1, wv1);
+                        f1.StoreUnsafe(ref fr, (nuint)(j + 8));
+                        wv1.StoreUnsafe(ref wr, (nuint)(j + 8));
+                    }
+                    var xv = Vector512.LoadUnsafe(ref x0, (nuint)j);
+                    var xv1 = Vector512.LoadUnsafe(ref x0, (nuint)(j + 8));
+                    accW = Vector512.FusedMultiplyAdd(wv, xv, accW);
+                    accF = Vector512.FusedMultiplyAdd(f, xv, accF);
+                    accW1 = Vector512.FusedMultiplyAdd(wv1, xv1, accW1);
+                    accF1 = Vector512.FusedMultiplyAdd(f1, xv1, accF1);
+                }
+                accW += accW1;
+                accF += accF1;
+            }
             for (; j < end8; j += 8)
             {
                 var f = Vector512.LoadUnsafe(ref fr, (nuint)j);
@@ -344,6 +376,179 @@ public static class MicrocircuitKernels
             }
             y[i] = sumW;
             z[i] = sumF;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="PendingUpdate"/> on a matrix stored transposed (column-major W, i.e. row-major Wᵀ of x.Length rows of
+    /// y.Length values): the form for a tall matrix of short rows (a 500 × 10 matrix is 10 rows of 500 here), where a
+    /// row-by-row pass would spend its time on short rows and horizontal sums. Eight receiving cells at a time (one
+    /// Vector512 of rows, their sums in registers), the columns in order: Δ_ij ← a Δ_ij + b_i p'_j, W_ij ← W_ij + s Δ_ij with
+    /// the row-major kernel's operations (the same bits), y_i = Σ_j W_ij x_j and z_i = Σ_j Δ_ij x_j summed over j in order
+    /// by fused multiply-adds (as a plain loop with FMA does); the last rows (fewer than eight) scalar with the same operations.
+    /// </summary>
+    /// <param name="wT">Weights transposed, row-major x.Length × y.Length (column j of W is row j); changed in place when pending.</param>
+    /// <param name="filteredT">The low-pass state Δ, transposed like <paramref name="wT"/>.</param>
+    /// <param name="pending">Whether the last step's update is still to be applied.</param>
+    /// <param name="previous">p', the presynaptic rates of the held-back step (one per column of W).</param>
+    /// <param name="b">Per row of W, the held-back induction's factor.</param>
+    /// <param name="a">The filter's decay over that step.</param>
+    /// <param name="s">Its learning step η dt.</param>
+    /// <param name="x">This step's presynaptic rates.</param>
+    /// <param name="y">W x (after the update), one per row of W.</param>
+    /// <param name="z">Δ x (after the update), one per row of W.</param>
+    public static void PendingUpdateTransposed(Span<double> wT, Span<double> filteredT, bool pending, ReadOnlySpan<double> previous,
+        ReadOnlySpan<double> b, double a, double s, ReadOnlySpan<double> x, Span<double> y, Span<double> z)
+    {
+        int m = x.Length, n = y.Length;
+        if (wT.Length != n * m || filteredT.Length != n * m || z.Length != n || b.Length != n || previous.Length != m)
+            throw new ArgumentException($"The transposed matrices must be {m} × {n} with one factor and one product per row of W.", nameof(wT));
+        ref double w0 = ref MemoryMarshal.GetReference(wT);
+        ref double f0 = ref MemoryMarshal.GetReference(filteredT);
+        ref double p0 = ref MemoryMarshal.GetReference(previous);
+        ref double x0 = ref MemoryMarshal.GetReference(x);
+        ref double b0 = ref MemoryMarshal.GetReference(b);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var va = Vector512.Create(a);
+            var vs = Vector512.Create(s);
+            for (; i + 8 <= n; i += 8)
+            {
+                var vb = Vector512.LoadUnsafe(ref b0, (nuint)i);
+                var accW = Vector512<double>.Zero;
+                var accF = Vector512<double>.Zero;
+                for (int j = 0; j < m; j++)
+                {
+                    nuint k = (nuint)(j * n + i);
+                    var f = Vector512.LoadUnsafe(ref f0, k);
+                    var wv = Vector512.LoadUnsafe(ref w0, k);
+                    if (pending)
+                    {
+                        f = Vector512.FusedMultiplyAdd(va, f, vb * Vector512.Create(Unsafe.Add(ref p0, j)));
+                        wv = Vector512.FusedMultiplyAdd(vs, f, wv);
+                        f.StoreUnsafe(ref f0, k);
+                        wv.StoreUnsafe(ref w0, k);
+                    }
+                    var xv = Vector512.Create(Unsafe.Add(ref x0, j));
+                    accW = Vector512.FusedMultiplyAdd(wv, xv, accW);
+                    accF = Vector512.FusedMultiplyAdd(f, xv, accF);
+                }
+                accW.StoreUnsafe(ref MemoryMarshal.GetReference(y), (nuint)i);
+                accF.StoreUnsafe(ref MemoryMarshal.GetReference(z), (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var va = Vector256.Create(a);
+            var vs = Vector256.Create(s);
+            for (; i + 4 <= n; i += 4)
+            {
+                var vb = Vector256.LoadUnsafe(ref b0, (nuint)i);
+                var accW = Vector256<double>.Zero;
+                var accF = Vector256<double>.Zero;
+                for (int j = 0; j < m; j++)
+                {
+                    nuint k = (nuint)(j * n + i);
+                    var f = Vector256.LoadUnsafe(ref f0, k);
+                    var wv = Vector256.LoadUnsafe(ref w0, k);
+                    if (pending)
+                    {
+                        f = Vector256.FusedMultiplyAdd(va, f, vb * Vector256.Create(Unsafe.Add(ref p0, j)));
+                        wv = Vector256.FusedMultiplyAdd(vs, f, wv);
+                        f.StoreUnsafe(ref f0, k);
+                        wv.StoreUnsafe(ref w0, k);
+                    }
+                    var xv = Vector256.Create(Unsafe.Add(ref x0, j));
+                    accW = Vector256.FusedMultiplyAdd(wv, xv, accW);
+                    accF = Vector256.FusedMultiplyAdd(f, xv, accF);
+                }
+                accW.StoreUnsafe(ref MemoryMarshal.GetReference(y), (nuint)i);
+                accF.StoreUnsafe(ref MemoryMarshal.GetReference(z), (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            double bi = b[i], sumW = 0, sumF = 0;
+            for (int j = 0; j < m; j++)
+            {
+                ref double f = ref Unsafe.Add(ref f0, j * n + i);
+                ref double wv = ref Unsafe.Add(ref w0, j * n + i);
+                double fv = f, wvv = wv;
+                if (pending)
+                {
+                    fv = Math.FusedMultiplyAdd(a, fv, bi * Unsafe.Add(ref p0, j));
+                    wvv = Math.FusedMultiplyAdd(s, fv, wvv);
+                    f = fv;
+                    wv = wvv;
+                }
+                double xj = Unsafe.Add(ref x0, j);
+                sumW = Math.FusedMultiplyAdd(wvv, xj, sumW);
+                sumF = Math.FusedMultiplyAdd(fv, xj, sumF);
+            }
+            y[i] = sumW;
+            z[i] = sumF;
+        }
+    }
+
+    /// <summary>y_i ← y_i + s (a z_i + b_i q) with fused multiply-adds, FMA(s, FMA(a, z_i, b_i q), y_i), lane by lane (the same
+    /// bits as the scalar expression): the product of a matrix with its presynaptic rates x after the change Δ ← a Δ + b xᵀ,
+    /// W ← W + s Δ, from y = W x and z = Δ x before it and q = x · x.</summary>
+    public static void AfterChange(Span<double> y, ReadOnlySpan<double> z, ReadOnlySpan<double> b, double a, double s, double q)
+    {
+        int n = y.Length;
+        if (z.Length != n || b.Length != n) throw new ArgumentException($"y, z and b must have {n} values each.", nameof(z));
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ref double y0 = ref MemoryMarshal.GetReference(y);
+            ref double z0 = ref MemoryMarshal.GetReference(z);
+            ref double b0 = ref MemoryMarshal.GetReference(b);
+            var va = Vector512.Create(a);
+            var vs = Vector512.Create(s);
+            var vq = Vector512.Create(q);
+            for (; i + 8 <= n; i += 8)
+            {
+                var inner = Vector512.FusedMultiplyAdd(va, Vector512.LoadUnsafe(ref z0, (nuint)i), Vector512.LoadUnsafe(ref b0, (nuint)i) * vq);
+                Vector512.FusedMultiplyAdd(vs, inner, Vector512.LoadUnsafe(ref y0, (nuint)i)).StoreUnsafe(ref y0, (nuint)i);
+            }
+        }
+        for (; i < n; i++) y[i] = Math.FusedMultiplyAdd(s, Math.FusedMultiplyAdd(a, z[i], b[i] * q), y[i]);
+    }
+
+    /// <summary>y ← W x for W stored transposed (row-major Wᵀ, x.Length rows of y.Length values): eight rows of W at a time,
+    /// y_i = Σ_j W_ij x_j summed over j in order by fused multiply-adds; the last rows (fewer than eight) scalar alike.</summary>
+    public static void MatVecTransposed(ReadOnlySpan<double> wT, ReadOnlySpan<double> x, Span<double> y)
+    {
+        int m = x.Length, n = y.Length;
+        if (wT.Length != n * m) throw new ArgumentException($"The transposed matrix has {wT.Length} entries, not {m} × {n}.", nameof(wT));
+        ref double w0 = ref MemoryMarshal.GetReference(wT);
+        ref double x0 = ref MemoryMarshal.GetReference(x);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                var acc = Vector512<double>.Zero;
+                for (int j = 0; j < m; j++) acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)(j * n + i)), Vector512.Create(Unsafe.Add(ref x0, j)), acc);
+                acc.StoreUnsafe(ref MemoryMarshal.GetReference(y), (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            double sum = 0;
+            for (int j = 0; j < m; j++) sum = Math.FusedMultiplyAdd(Unsafe.Add(ref w0, j * n + i), Unsafe.Add(ref x0, j), sum);
+            y[i] = sum;
+        }
+    }
+
+    /// <summary>Transposes a row-major rows × columns matrix into <paramref name="destination"/> (row-major columns × rows).</summary>
+    public static void Transpose(ReadOnlySpan<double> source, int rows, int columns, Span<double> destination)
+    {
+        if (source.Length != rows * columns || destination.Length != rows * columns) throw new ArgumentException($"Both matrices must hold {rows} × {columns} values.", nameof(source));
+        for (int i = 0; i < rows; i++)
+        {
+            for (int j = 0; j < columns; j++) destination[j * rows + i] = source[i * columns + j];
         }
     }
 

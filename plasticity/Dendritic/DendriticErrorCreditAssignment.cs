@@ -149,7 +149,14 @@ public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInf
 
     /// <summary>B_l for l = 2 … L at index l − 2: the top-down weights onto hidden layer l − 1 in the network's units
     /// (k_l W^PP_{l−1,l}), n_{l−1} × n_l like W_lᵀ.</summary>
-    public IReadOnlyList<double[]> FeedbackWeights => [.. Enumerable.Range(1, Math.Max(0, _layers - 1)).Select(l => Scaled(_topDown[l], _k[l + 1]))];
+    public IReadOnlyList<double[]> FeedbackWeights
+    {
+        get
+        {
+            _circuit?.SynchroniseWeights();   // the full dynamics' rule may keep a tall matrix transposed: copy it into the arrays first
+            return [.. Enumerable.Range(1, Math.Max(0, _layers - 1)).Select(l => Scaled(_topDown[l], _k[l + 1]))];
+        }
+    }
 
     /// <summary>Why the last minibatch's updates are NaN (the circuit ran away or its fixed point was not reached), or null.</summary>
     public string? LastFailure { get; private set; }
@@ -708,6 +715,7 @@ public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInf
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         snapshot.Put(prefix + "samples", [_samples]);
+        _circuit?.SynchroniseWeights();   // (a copy: no bit of the run changes)
         for (int l = 1; l < _layers; l++)
         {
             snapshot.Put($"{prefix}W_PP_{l}_{l + 1}", _topDown[l]);

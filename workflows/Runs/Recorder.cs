@@ -44,7 +44,7 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
                 var post = new ulong[values.Length];
                 for (int e = 0; e < values.Length; e++) (pre[e], post[e]) = ((ulong)(e % columns), (ulong)(e / columns));
                 var matrixWriter = new WeightReportWriter(file, spec.ReportName, pre, post, entries.Select(e => (ulong)e).ToArray(), "");
-                _weightProbes.Add(new WeightProbe(null, entries, Every(spec), matrixWriter, e => values[e]) { Length = values.Length });
+                _weightProbes.Add(new WeightProbe(null, entries, Every(spec), matrixWriter, MatrixReader(spec, values)) { Length = values.Length });
                 continue;
             }
             var projection = projections.First(p => p.Name == spec.Projection);
@@ -128,7 +128,7 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
                 int[] entries = spec.Synapses?.ToArray() ?? Enumerable.Range(0, values.Length).ToArray();
                 if (!position.WeightFrames.TryGetValue(spec.ReportName, out long matrixFrames))
                     throw new InvalidDataException($"the checkpoint does not say how much of the weight report of '{spec.ReportName}' it covers");
-                _weightProbes.Add(new WeightProbe(null, entries, Every(spec), new WeightReportWriter(file, spec.ReportName, matrixFrames), e => values[e]) { Length = values.Length });
+                _weightProbes.Add(new WeightProbe(null, entries, Every(spec), new WeightReportWriter(file, spec.ReportName, matrixFrames), MatrixReader(spec, values)) { Length = values.Length });
                 continue;
             }
             var projection = projections.First(p => p.Name == spec.Projection);
@@ -160,6 +160,18 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
             throw new ExperimentException(experiment.File, $"record.weights[{k}].population", $"population '{spec.Projection}' keeps no weight matrices of its own (only microcircuits do); record a projection's weights with \"projection\"");
         return Circuits.Microcircuit.MicrocircuitMatrices.Find(circuit, spec.Matrix!)
             ?? throw new ExperimentException(experiment.File, $"record.weights[{k}].matrix", $"microcircuit '{circuit.Name}' has no matrix '{spec.Matrix}'; it has: {string.Join(", ", Circuits.Microcircuit.MicrocircuitMatrices.Names(circuit))}");
+    }
+
+    /// <summary>Entry e of the live matrix <paramref name="values"/> of record.weights' microcircuit, with the weights a running
+    /// rule keeps in a layout of its own copied into the array first (a copy that changes no bit of the run).</summary>
+    private Func<int, double> MatrixReader(WeightProbeSpec spec, double[] values)
+    {
+        var circuit = (Circuits.Microcircuit.CorticalMicrocircuit)sim.Population(spec.Projection)!;
+        return e =>
+        {
+            circuit.SynchroniseWeights();
+            return values[e];
+        };
     }
 
     /// <summary>Writes a checkpoint of the simulation and of how much of each dataset belongs to it (call after <see cref="WriteBlock"/>).</summary>
