@@ -11,6 +11,7 @@ internal static class Program
     /// <c>cellstep-compare</c> hh with per-cell adaptive steps against its fixed step (see <see cref="CellStepping.HhStepCompare"/>),
     /// <c>neuralode-sweep</c> the neural-ODE gradient sweep (see <see cref="NeuralOde.GradientSweep"/>), and
     /// <c>corinfomax-fashion [epochs] [seed] [training samples] [test samples]</c> correlative infomax on Fashion-MNIST (see <see cref="Plasticity.CorInfoMaxFashion"/>),
+    /// <c>sbp-speed [iterations]</c> time and retained activations per iteration of stochastic backprop against backprop (see <see cref="Plasticity.SbpSpeed"/>),
     /// <c>microcircuit-speed</c> the dendritic microcircuit's cost per compartment-step (see <see cref="Microcircuit.MicrocircuitSpeed"/>),
     /// <c>lif-widths [N] [rounds] [grid|exact]</c> the CUBA step at each vector width of the LIF kernel (see <see cref="Kernels.LifVectorWidths"/>),
     /// and <c>microcircuit-regression [samples]</c> its teacher-student credit assignment (see <see cref="Microcircuit.MicrocircuitRegression"/>).
@@ -30,6 +31,9 @@ internal static class Program
                 break;
             case ["microcircuit-regression", ..]:
                 Microcircuit.MicrocircuitRegression.Run(Argument(args, 1, 2000));
+                break;
+            case ["sbp-speed", ..]:
+                Plasticity.SbpSpeed.Run(Argument(args, 1, 100));
                 break;
             case ["microcircuit-speed", ..]:
                 Microcircuit.MicrocircuitSpeed.Run();
