@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace BioSim.Plasticity.Networks.Token;
 
 /// <summary>
@@ -76,24 +78,33 @@ internal static class TokenKernels
         }
     }
 
-    /// <summary>GELU in its tanh form (torch.nn.GELU(approximate="tanh")): 0.5 x (1 + tanh(√(2/π)(x + 0.044715 x³))).</summary>
+    /// <summary>GELU in its tanh form (torch.nn.GELU(approximate="tanh")): 0.5 x (1 + tanh(√(2/π)(x + 0.044715 x³))); the tanh
+    /// over the whole span at once (<see cref="TensorPrimitives.Tanh{T}(ReadOnlySpan{T}, Span{T})"/>, vectorised).</summary>
     public static void GeluForward(ReadOnlySpan<double> z, Span<double> h)
     {
         for (int i = 0; i < z.Length; i++)
         {
             double x = z[i];
-            h[i] = 0.5 * x * (1.0 + Math.Tanh(GeluK0 * (x + GeluK1 * x * x * x)));
+            h[i] = GeluK0 * (x + GeluK1 * x * x * x);
         }
+        TensorPrimitives.Tanh(h, h);
+        for (int i = 0; i < z.Length; i++) h[i] = 0.5 * z[i] * (1.0 + h[i]);
     }
 
-    /// <summary>g ← g ⊙ GELU′(z) for GELU's tanh form.</summary>
-    public static void GeluBackward(ReadOnlySpan<double> z, Span<double> g)
+    /// <summary>g ← g ⊙ GELU′(z) for GELU's tanh form; <paramref name="scratch"/> (as long as z) takes the tanh values.</summary>
+    public static void GeluBackward(ReadOnlySpan<double> z, Span<double> g, Span<double> scratch)
     {
+        Span<double> t = scratch[..z.Length];
         for (int i = 0; i < z.Length; i++)
         {
             double x = z[i];
-            double t = Math.Tanh(GeluK0 * (x + GeluK1 * x * x * x));
-            g[i] *= 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GeluK0 * (1.0 + 3.0 * GeluK1 * x * x);
+            t[i] = GeluK0 * (x + GeluK1 * x * x * x);
+        }
+        TensorPrimitives.Tanh(t, t);
+        for (int i = 0; i < z.Length; i++)
+        {
+            double x = z[i], th = t[i];
+            g[i] *= 0.5 * (1.0 + th) + 0.5 * x * (1.0 - th * th) * GeluK0 * (1.0 + 3.0 * GeluK1 * x * x);
         }
     }
 

@@ -283,7 +283,7 @@ public sealed class TokenModel : IStateful
             Product.Multiply(true, false, c, h, r, 1.0, gm, tape.G[j].AsSpan(0, r * h), 0.0, gradient.Slice(_w2[j], c * h));
             SumRows(gm, r, c, gradient.Slice(_b2[j], c));
             Product.Multiply(false, false, r, h, c, 1.0, gm, theta.Slice(_w2[j], c * h), 0.0, gh);
-            TokenKernels.GeluBackward(tape.Z1[j].AsSpan(0, r * h), gh);
+            TokenKernels.GeluBackward(tape.Z1[j].AsSpan(0, r * h), gh, tape.ScratchG);
             Product.Multiply(true, false, h, c, r, 1.0, gh, tape.U[j].AsSpan(0, r * c), 0.0, gradient.Slice(_w1[j], h * c));
             SumRows(gh, r, h, gradient.Slice(_b1[j], h));
             Product.Multiply(false, false, r, c, h, 1.0, gh, theta.Slice(_w1[j], h * c), 0.0, gu);
