@@ -14,6 +14,13 @@ namespace BioSim.Tests.Plasticity.Token;
 [TestFixture, Category("Unit")]
 public sealed class SbpComparisonTests : TempDirectoryFixture
 {
+    private const string Small = """
+            { "name": "sbp-small", "task": {"type": "fashion-mnist", "train_samples": 512, "test_samples": 256},
+              "architecture": {"type": "token", "patch": 4, "width": 8, "blocks": 2},
+              "optimiser": {"type": "adam"}, "lr": 0.002, "batch": 64, "epochs": 2, "seeds": [1],
+              "rules": ["backprop", {"name": "stochastic-backprop", "label": "sbp", "options": {"keep": 0.5, "blocks": [1]}}] }
+            """;
+
     /// <summary>
     /// A small token model (7 × 7 tokens of 4 × 4 pixels, width 8, 2 blocks) on the first 512 training and 256 test images,
     /// batch 64, 2 epochs, backprop and SBP (keep 0.5, grid, block 1): both runs complete with finite test losses; every
@@ -24,14 +31,8 @@ public sealed class SbpComparisonTests : TempDirectoryFixture
     public void SbpRunsNextToBackpropWithItsLedger()
     {
         ExternalTools.RequireFashionMnist();
-        const string json = """
-            { "name": "sbp-small", "task": {"type": "fashion-mnist", "train_samples": 512, "test_samples": 256},
-              "architecture": {"type": "token", "patch": 4, "width": 8, "blocks": 2},
-              "optimiser": {"type": "adam"}, "lr": 0.002, "batch": 64, "epochs": 2, "seeds": [1],
-              "rules": ["backprop", {"name": "stochastic-backprop", "label": "sbp", "options": {"keep": 0.5, "blocks": [1]}}] }
-            """;
         using var services = BioSimServiceCollectionExtensions.BuildBioSimServices();
-        var experiment = services.GetRequiredService<ComparisonReader>().Read(json, "sbp-small.json");
+        var experiment = services.GetRequiredService<ComparisonReader>().Read(Small, "sbp-small.json");
         var comparison = services.GetRequiredService<RuleComparison>();
         var result = comparison.Run(experiment, Dir, resume: false, progress: null, CancellationToken.None);
         var model = comparison.CreateTokenModel(experiment, 1);
@@ -50,5 +51,41 @@ public sealed class SbpComparisonTests : TempDirectoryFixture
         using var curves = BioSim.IO.Hdf5.Hdf5File.OpenReadOnly(Path.Combine(Dir, RuleComparison.CurvesFileName));
         using var ledger = curves.OpenDataset("runs/sbp/seed_1/retained_activations");
         Assert.That(ledger.Read<double>(), Is.EqualTo(result.Runs[1].RetainedActivations));
+    }
+
+    /// <summary>
+    /// A comparison of the token model stopped in the middle of SBP's first epoch (cancelled after its 3rd minibatch, as SIGTERM
+    /// does) and resumed ends with the batch losses and test losses of an uninterrupted one, bit for bit: the checkpoint holds
+    /// the parameters, Adam's moments, the rule's mask iteration count and the position in the epoch.
+    /// </summary>
+    [Test]
+    public void StoppedTokenRunResumesBitForBit()
+    {
+        ExternalTools.RequireFashionMnist();
+        using var services = BioSimServiceCollectionExtensions.BuildBioSimServices();
+        var experiment = services.GetRequiredService<ComparisonReader>().Read(Small, "sbp-small.json");
+        var comparison = services.GetRequiredService<RuleComparison>();
+        string straight = Path.Combine(Dir, "straight"), stopped = Path.Combine(Dir, "stopped");
+        var expected = comparison.Run(experiment, straight, resume: false, progress: null, CancellationToken.None);
+        using var cancel = new CancellationTokenSource();
+        Assert.Throws<OperationCanceledException>(() => comparison.Run(experiment, stopped, resume: false, new StopAfter("sbp", 3, cancel), cancel.Token));
+        var resumed = comparison.Run(experiment, stopped, resume: true, progress: null, CancellationToken.None);
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.That(resumed.Runs[i].BatchLosses, Is.EqualTo(expected.Runs[i].BatchLosses), expected.Runs[i].Label);
+            Assert.That(resumed.Runs[i].Epochs.Select(e => e.TestLoss), Is.EqualTo(expected.Runs[i].Epochs.Select(e => e.TestLoss)), expected.Runs[i].Label);
+            Assert.That(resumed.Runs[i].RetainedActivations, Is.EqualTo(expected.Runs[i].RetainedActivations), expected.Runs[i].Label);
+        }
+    }
+
+    private sealed class StopAfter(string label, int batches, CancellationTokenSource cancel) : IComparisonProgress
+    {
+        public void RunStarted(RunRecord run, int firstEpoch) { }
+        public void Batch(RunRecord run, int epoch, int batch, double loss)
+        {
+            if (run.Label == label && epoch == 1 && batch == batches) cancel.Cancel();
+        }
+        public void EpochCompleted(RunRecord run) { }
+        public void RunFinished(RunRecord run) { }
     }
 }
