@@ -24,12 +24,33 @@ public sealed class TokenMask
     /// <summary>Every one of <paramref name="tokens"/> tokens kept.</summary>
     public static TokenMask All(int tokens) => new([.. Enumerable.Range(0, tokens)], []);
 
-    /// <summary>A mask from explicit kept tokens (tests); the rest of the <paramref name="tokens"/> are dropped.</summary>
+    /// <summary>A mask from explicit kept tokens; the rest of the <paramref name="tokens"/> are dropped.</summary>
     public static TokenMask FromKept(int tokens, IEnumerable<int> kept)
     {
-        var set = new SortedSet<int>(kept);
-        if (set.Count == 0 || set.Min < 0 || set.Max >= tokens) throw new ArgumentException($"Kept tokens must be a non-empty subset of 0 … {tokens - 1}.", nameof(kept));
-        return new([.. set], [.. Enumerable.Range(0, tokens).Where(t => !set.Contains(t))]);
+        ArgumentNullException.ThrowIfNull(kept);
+        var keep = new bool[tokens];
+        foreach (int t in kept)
+        {
+            if ((uint)t >= (uint)tokens) throw new ArgumentException($"Kept tokens must be a non-empty subset of 0 … {tokens - 1}, got {t}.", nameof(kept));
+            keep[t] = true;
+        }
+        return FromMembership(keep);
+    }
+
+    /// <summary>The mask keeping the tokens t with <paramref name="keep"/>[t] set (two small arrays; no other allocation).</summary>
+    private static TokenMask FromMembership(bool[] keep)
+    {
+        int count = 0;
+        foreach (bool k in keep) if (k) count++;
+        if (count == 0) throw new ArgumentException("A keep mask must keep at least one token.", nameof(keep));
+        int[] kept = new int[count], dropped = new int[keep.Length - count];
+        int a = 0, b = 0;
+        for (int t = 0; t < keep.Length; t++)
+        {
+            if (keep[t]) kept[a++] = t;
+            else dropped[b++] = t;
+        }
+        return new(kept, dropped);
     }
 
     /// <summary>Throws unless <paramref name="keep"/> is a keep ratio a mask can realise: 0 &lt; keep ≤ 1.</summary>
@@ -53,12 +74,13 @@ public sealed class TokenMask
         int stride = (int)Math.Round(1.0 / (low ? keep : 1 - keep), MidpointRounding.ToEven);
         if (stride < 2) stride = 2;
         start = ((start % stride) + stride) % stride;
-        var kept = new List<int>();
+        var member = new bool[n];
+        bool any = false;
         for (int i = 0; i < side; i++)
             for (int j = 0; j < side; j++)
-                if (((i + j) % stride == start) == low) kept.Add(i * side + j);
-        if (kept.Count == 0) throw new ArgumentOutOfRangeException(nameof(keep), keep, $"keep {keep} leaves no position of the {side} × {side} grid kept; raise it.");
-        return FromKept(n, kept);
+                any |= member[i * side + j] = ((i + j) % stride == start) == low;
+        if (!any) throw new ArgumentOutOfRangeException(nameof(keep), keep, $"keep {keep} leaves no position of the {side} × {side} grid kept; raise it.");
+        return FromMembership(member);
     }
 
     /// <summary>Grid stride of <paramref name="keep"/> (the number of start points a grid mask draws from).</summary>
@@ -71,13 +93,16 @@ public sealed class TokenMask
         CheckKeep(keep);
         int drop = (int)Math.Floor((1 - keep) * tokens + 1e-12);
         if (drop >= tokens) drop = tokens - 1;
-        var order = new int[tokens];
+        Span<int> order = tokens <= 1024 ? stackalloc int[tokens] : new int[tokens];
         for (int i = 0; i < tokens; i++) order[i] = i;
+        var member = new bool[tokens];
+        member.AsSpan().Fill(true);
         for (int i = 0; i < drop; i++)
         {
             int j = i + (int)rng.NextUInt32((uint)(tokens - i));
             (order[i], order[j]) = (order[j], order[i]);
+            member[order[i]] = false;
         }
-        return FromKept(tokens, order.AsSpan(drop).ToArray());
+        return FromMembership(member);
     }
 }
