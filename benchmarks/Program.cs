@@ -12,6 +12,7 @@ internal static class Program
     /// <c>neuralode-sweep</c> the neural-ODE gradient sweep (see <see cref="NeuralOde.GradientSweep"/>), and
     /// <c>corinfomax-fashion [epochs] [seed] [training samples] [test samples]</c> correlative infomax on Fashion-MNIST (see <see cref="Plasticity.CorInfoMaxFashion"/>),
     /// <c>microcircuit-profile</c> where a 784-500-10 step's time goes (see <see cref="Microcircuit.MicrocircuitProfile"/>),
+    /// <c>sbp-speed [iterations]</c> time and retained activations per iteration of stochastic backprop against backprop (see <see cref="Plasticity.SbpSpeed"/>),
     /// <c>microcircuit-speed</c> the dendritic microcircuit's cost per compartment-step (see <see cref="Microcircuit.MicrocircuitSpeed"/>),
     /// <c>lif-widths [N] [rounds] [grid|exact]</c> the CUBA step at each vector width of the LIF kernel (see <see cref="Kernels.LifVectorWidths"/>),
     /// <c>gemm-threads [rounds] [max threads]</c> the managed matrix kernel's speed-up with threads at training shapes (see <see cref="Kernels.GemmThreads"/>),
@@ -35,6 +36,9 @@ internal static class Program
                 break;
             case ["microcircuit-profile", ..]:
                 Microcircuit.MicrocircuitProfile.Run(args.Length > 1 && args[1] == "steps");
+                break;
+            case ["sbp-speed", ..]:
+                Plasticity.SbpSpeed.Run(Argument(args, 1, 100));
                 break;
             case ["microcircuit-speed", ..]:
                 Microcircuit.MicrocircuitSpeed.Run(args.Length > 1 ? args[1] : null);

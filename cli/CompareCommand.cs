@@ -52,7 +52,7 @@ internal static class CompareCommand
 
         int runs = experiment.Rules.Count * experiment.Seeds.Count;
         Console.Error.WriteLine($"biosim: {experiment.Name}: {experiment.Rules.Count} rules × {experiment.Seeds.Count} seeds, {experiment.Epochs} epochs of " +
-            $"{experiment.Task.Description}, {experiment.Task.Inputs}-{string.Join("-", experiment.Architecture.Layers)} {experiment.Architecture.Activation}, " +
+            $"{experiment.Task.Description}, {experiment.Architecture.Describe(experiment.Task.Inputs)}, " +
             $"{experiment.Optimiser}, batch {experiment.Batch}; {product.Name} → {output}/");
         ComparisonResult result;
         var runner = services.GetRequiredService<RuleComparison>();

@@ -30,6 +30,7 @@ public static class PlasticityServiceCollectionExtensions
         services.AddPlugin<ICreditAssignmentRule, CorrelativeInfomax>("correlative-infomax", PluginLifetime.PerUse);
         services.AddPlugin<ICreditAssignmentRule, DendriticErrorCreditAssignment>("dendritic-error", PluginLifetime.PerUse);
         services.AddPlugin<ICreditAssignmentRule, StochasticUnits>("stochastic-units", PluginLifetime.PerUse);
+        services.AddPlugin<ICreditAssignmentRule, StochasticBackprop>("stochastic-backprop", PluginLifetime.PerUse);
 
         services.AddPlugin<ISynapticRule, Stdp>("stdp");
         services.AddPlugin<ISynapticRule, TripletStdp>("stdp-triplet");

@@ -20,6 +20,15 @@ namespace BioSim.IO.Compare;
 public sealed record ArchitectureSpec(IReadOnlyList<int> Layers, string Activation, string OutputActivation, bool Bias, InitialisationSpec Init, string Loss,
     int? TaskOutputs = null, double OutputScale = 1.0, double OutputL2 = 0.0)
 {
+    /// <summary>With "type": "token": the image-shaped token model every rule trains instead of the dense layers (then
+    /// <see cref="Layers"/> is the classifier's width only); null for a layered network.</summary>
+    public Plasticity.Networks.Token.TokenModelSpec? Token { get; init; }
+
+    /// <summary>The network in words for logs and summaries: "784-256-10 tanh", or the token model's shape.</summary>
+    public string Describe(int inputs) => Token is { } t
+        ? $"token model ({t.ImageSide}×{t.ImageSide} images in {t.GridSide}×{t.GridSide} tokens of {t.PatchSide}×{t.PatchSide} pixels, width {t.Width}, {t.Blocks} blocks, MLP {t.Hidden}, {t.Classes} classes)"
+        : $"{inputs}-{string.Join("-", Layers)} {Activation}";
+
     /// <summary>The layers above the input with their activations from <paramref name="catalogue"/>.</summary>
     public IReadOnlyList<LayerSpec> LayerSpecs(Catalogue catalogue) =>
         [.. Layers.Select((size, i) => i == Layers.Count - 1

@@ -70,8 +70,9 @@ public sealed class ComparisonReader(Catalogue catalogue)
         }
         if (seeds.Count == 0) throw f.Error("seeds", "give at least one seed, e.g. [1, 2, 3]");
         var rules = ReadRules(f, f.Array(root, "rules", ""), task, architecture, optimiser);
+        if (float32 && architecture.Token is not null) throw f.Error("precision", "the token model trains in float64 only; set \"precision\": \"float64\" or use a layered architecture");
         if (float32) CheckFloat32(f, architecture, optimiser, rules);
-        bool alignment = true;
+        bool alignment = architecture.Token is null;
         int probe = 256;
         if (root.TryGetProperty("alignment", out var al))
         {
@@ -83,6 +84,8 @@ public sealed class ComparisonReader(Catalogue catalogue)
                 if (al.TryGetProperty("probe", out _)) probe = f.Integer(al, "probe", "alignment", 1, 1 << 20);
             }
             else throw f.Error("alignment", $"must be true, false or {{\"enabled\": true, \"probe\": 256}}, got {JsonFields.Kind(al)}");
+            if (alignment && architecture.Token is not null)
+                throw f.Error("alignment", "the alignment probes measure layered networks against backprop; the token model has none: set \"alignment\": false or leave it out");
         }
         return new ComparisonExperiment
         {
@@ -188,7 +191,13 @@ public sealed class ComparisonReader(Catalogue catalogue)
     {
         const string path = "architecture";
         f.Object(el, path);
-        f.NoUnknown(el, path, ["input", "layers", "activation", "output_activation", "bias", "init", "loss", "output_scale", "output_l2"]);
+        if (el.TryGetProperty("type", out _))
+        {
+            string type = f.String(el, "type", path);
+            if (type == "token") return ReadTokenArchitecture(f, el, task);
+            if (type != "layered") throw f.Error($"{path}.type", $"unknown architecture '{type}'; allowed: layered (dense layers, the default), token (the image-shaped token model)");
+        }
+        f.NoUnknown(el, path, ["type", "input", "layers", "activation", "output_activation", "bias", "init", "loss", "output_scale", "output_l2"]);
         if (el.TryGetProperty("input", out _))
         {
             int input = f.Integer(el, "input", path, 1, 1 << 24);
@@ -320,6 +329,39 @@ public sealed class ComparisonReader(Catalogue catalogue)
         }
     }
 
+    /// <summary>The rule with its options set; an option its setter refuses is an error at that option's path.</summary>
+    private Plasticity.Rules.ICreditAssignmentRule CreateRule(JsonFields f, RuleSpec spec, string path)
+    {
+        try
+        {
+            return spec.Create(catalogue);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is ArgumentException inner)
+        {
+            string option = JsonFields.SnakeCase(inner.ParamName ?? "");
+            throw f.Error(option.Length > 0 ? $"{path}.options.{option}" : $"{path}.options", inner.Message.Split(" (Parameter")[0].Split(Environment.NewLine)[0]);
+        }
+    }
+
+    /// <summary>"architecture": {"type": "token", "patch": 4, "width": 48, "blocks": 4, "expansion": 4}: the token model on
+    /// square images (the task's inputs must be a square number of pixels, its outputs the classes).</summary>
+    private static ArchitectureSpec ReadTokenArchitecture(JsonFields f, JsonElement el, TaskSpec task)
+    {
+        const string path = "architecture";
+        f.NoUnknown(el, path, ["type", "patch", "width", "blocks", "expansion"]);
+        int side = (int)Math.Round(Math.Sqrt(task.Inputs));
+        if (side * side != task.Inputs) throw f.Error($"{path}.type", $"the token model takes square images, but {task.Description} gives {task.Inputs} inputs per sample; use a layered architecture");
+        if (!task.Classification) throw f.Error($"{path}.type", $"the token model is a classifier; {task.Description} is a regression task");
+        int patch = el.TryGetProperty("patch", out _) ? f.Integer(el, "patch", path, 1, side) : 4;
+        if (side % patch != 0) throw f.Error($"{path}.patch", $"{patch} does not divide the image side {side}; use a divisor (4 for 28 × 28: 7 × 7 tokens)");
+        var spec = new Plasticity.Networks.Token.TokenModelSpec(side, patch,
+            el.TryGetProperty("width", out _) ? f.Integer(el, "width", path, 1, 1 << 14) : 48,
+            el.TryGetProperty("blocks", out _) ? f.Integer(el, "blocks", path, 1, 1000) : 4,
+            task.Outputs,
+            el.TryGetProperty("expansion", out _) ? f.Integer(el, "expansion", path, 1, 64) : 4);
+        return new ArchitectureSpec([task.Outputs], "gelu", "identity", true, InitialisationSpec.Default, "softmax-cross-entropy") { Token = spec };
+    }
+
     private List<RuleSpec> ReadRules(JsonFields f, JsonElement array, TaskSpec task, ArchitectureSpec architecture, OptimiserSpec optimiser)
     {
         var list = new List<RuleSpec>();
@@ -381,7 +423,22 @@ public sealed class ComparisonReader(Catalogue catalogue)
                 own = own with { Description = own.Create(catalogue).Description };
             }
             var spec = new RuleSpec(name, label, options, init, l2, own);
-            if (spec.Create(catalogue) is Plasticity.Rules.INetworkConstraint constraint
+            var created = CreateRule(f, spec, path);
+            if (architecture.Token is { } tokens)
+            {
+                if (created is Plasticity.Rules.ITokenModelRule tokenRule)
+                {
+                    if (tokenRule.Check(tokens) is { } misfit) throw f.Error($"{path}.options", misfit);
+                }
+                else if (created is not Plasticity.Rules.Backpropagation)
+                    throw f.Error(path, $"the token model trains with backprop and stochastic-backprop only, not '{name}'; remove the rule or use a layered architecture");
+                if (init is not null || l2 is not null) throw f.Error(path, "\"init\" and \"output_l2\" belong to layered networks; the token model starts from PyTorch's default initialisation");
+                list.Add(spec);
+                continue;
+            }
+            if (created is Plasticity.Rules.ITokenModelRule)
+                throw f.Error(el.ValueKind == JsonValueKind.String ? path : $"{path}.name", $"{Plasticity.Rules.StochasticBackprop.NeedsTokens}. Set \"architecture\": {{\"type\": \"token\", …}} or remove the rule");
+            if (created is Plasticity.Rules.INetworkConstraint constraint
                 && constraint.Check(task.Inputs, architecture.LayerSpecs(catalogue)) is { } problem)
                 throw f.Error(path, $"{problem} (the architecture is {task.Inputs}-{string.Join("-", architecture.Layers)} {architecture.Activation}, output {architecture.OutputActivation}{(architecture.Bias ? ", with biases" : "")})");
             list.Add(spec);

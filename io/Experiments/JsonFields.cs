@@ -201,6 +201,13 @@ internal sealed class JsonFields(string file)
                 throw Error(path, $"must be an array of finite numbers, got {Kind(v)}");
             return v.EnumerateArray().Select(x => x.GetDouble()).ToArray();
         }
+        if (target == typeof(int[]))
+        {
+            // A list of integers (e.g. the blocks stochastic-backprop masks).
+            if (v.ValueKind != JsonValueKind.Array || v.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number || !x.TryGetInt32(out _)))
+                throw Error(path, $"must be an array of integers, got {Kind(v)}");
+            return v.EnumerateArray().Select(x => x.GetInt32()).ToArray();
+        }
         if (target == typeof(double) && v.ValueKind == JsonValueKind.Number && double.IsFinite(v.GetDouble())) return v.GetDouble();
         if (target == typeof(int) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i)) return i;
         if (target == typeof(long) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long l)) return l;

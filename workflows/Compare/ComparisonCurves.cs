@@ -26,6 +26,11 @@ internal static class ComparisonCurves
         group.WriteDataset<double>("epoch_test_loss", run.Epochs.Select(e => e.TestLoss).ToArray());
         group.WriteDataset<double>("epoch_test_accuracy", run.Epochs.Select(e => e.TestAccuracy).ToArray());
         group.WriteDataset<double>("epoch_seconds", run.EpochSeconds.ToArray());
+        if (run.RetainedActivations.Count > 0)
+        {
+            group.WriteDataset<double>("retained_activations", run.RetainedActivations.ToArray());
+            group.SetAttribute("retained_activations", "values retained for the backward pass per training iteration (token model ledger), one per batch_loss entry");
+        }
         if (run.HiddenLayers > 0)
         {
             using var angles = group.CreateAppendable<double>("alignment_deg", run.HiddenLayers);

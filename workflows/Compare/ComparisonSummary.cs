@@ -19,7 +19,7 @@ public static class ComparisonSummary
         int hidden = result.Runs.Count == 0 ? 0 : result.Runs.Max(r => r.HiddenLayers);
         int layers = result.Runs.Count == 0 ? 0 : result.Runs.Max(r => r.Layers);
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"## {e.Name}: {e.Task.Description}, {e.Task.Inputs}-{string.Join("-", e.Architecture.Layers)} {e.Architecture.Activation}, {e.Architecture.Loss}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"## {e.Name}: {e.Task.Description}, {e.Architecture.Describe(e.Task.Inputs)}, {e.Architecture.Loss}");
         sb.AppendLine();
         string schedule = e.Schedule is { } sc ? $"; every rate × f^(epoch − 1), f = {string.Join(", ", sc.Segments.Select(x => $"{x.FactorPerEpoch.ToString("G4", CultureInfo.InvariantCulture)} from epoch {x.FromEpoch}"))}" : "";
         sb.AppendLine(CultureInfo.InvariantCulture, $"{e.Optimiser}{schedule}, batch {e.Batch}, {e.Epochs} epochs{(e.SinglePrecision ? ", float32" : "")}, seeds {string.Join(", ", e.Seeds)}; {result.MatrixProduct}. Mean ± sd over seeds.");
@@ -27,6 +27,8 @@ public static class ComparisonSummary
         var header = new List<string> { "rule", "runs" };
         if (classification) header.Add("test accuracy");
         header.AddRange(["test loss", "train loss (last epoch)", "s / epoch"]);
+        bool ledger = result.Runs.Any(r => r.RetainedActivations.Count > 0);
+        if (ledger) header.AddRange(["retained values / iteration", "ms / iteration"]);
         for (int l = 1; l <= hidden; l++) header.Add($"∠ layer {l} vs BP (°)");
         for (int l = 1; l <= layers; l++) header.Add($"cos ΔW{l} vs BP");
         bool feedback = result.Runs.Any(r => r.FeedbackCosine.Count > 0);
@@ -47,6 +49,11 @@ public static class ComparisonSummary
             row.Add(MeanSd(ok.Select(r => r.Epochs[^1].TestLoss), "G4"));
             row.Add(MeanSd(ok.Select(r => r.Epochs[^1].TrainLoss), "G4"));
             row.Add(MeanSd(all.SelectMany(r => r.EpochSeconds), "F2"));
+            if (ledger)
+            {
+                row.Add(MeanSd(all.Where(r => r.RetainedActivations.Count > 0).Select(r => r.RetainedActivations.Average()), "F0"));
+                row.Add(MeanSd(all.Where(r => r.BatchesPerEpoch > 0).SelectMany(r => r.EpochSeconds.Select(t => 1000 * t / r.BatchesPerEpoch)), "F1"));
+            }
             for (int l = 0; l < hidden; l++) row.Add(MeanSd(ok.Where(r => r.Alignment.Count > 0 && l < r.HiddenLayers).Select(r => r.Alignment[^1][l]), "F1"));
             for (int l = 0; l < layers; l++) row.Add(MeanSd(ok.Where(r => r.UpdateCosine.Count > 0 && l < r.Layers).Select(r => r.UpdateCosine[^1][l]), "F4"));
             for (int l = 0; feedback && l < hidden; l++) row.Add(MeanSd(ok.Where(r => r.FeedbackCosine.Count > 0 && l < r.FeedbackCosine[^1].Length).Select(r => r.FeedbackCosine[^1][l]), "F4"));

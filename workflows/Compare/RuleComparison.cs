@@ -25,7 +25,7 @@ namespace BioSim.Workflows.Compare;
 /// with @status.
 /// A diverged run keeps its curves up to the failing batch and the comparison goes on with the next run.
 /// </summary>
-public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
+public sealed partial class RuleComparison(Catalogue catalogue, IMatrixProduct product)
 {
     /// <summary>The file in the output directory that holds every finished run's curves.</summary>
     public const string CurvesFileName = "curves.h5";
@@ -110,6 +110,7 @@ public sealed class RuleComparison(Catalogue catalogue, IMatrixProduct product)
     private RunRecord RunOne(ComparisonExperiment experiment, RuleSpec spec, ulong seed, Dataset train, Dataset test,
         string outputDirectory, bool resume, IComparisonProgress? progress, CancellationToken cancel)
     {
+        if (experiment.Architecture.Token is not null) return RunToken(experiment, spec, seed, train, test, outputDirectory, resume, progress, cancel);
         var network = CreateNetwork(experiment, seed, spec);
         var rule = spec.Create(catalogue);
         rule.Prepare(network, seed);

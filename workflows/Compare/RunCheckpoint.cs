@@ -15,7 +15,7 @@ namespace BioSim.Workflows.Compare;
 /// </summary>
 internal static class RunCheckpoint
 {
-    public static void Save(string path, ComparisonExperiment experiment, Network network, ICreditAssignmentRule rule,
+    public static void Save(string path, ComparisonExperiment experiment, IStateful network, ICreditAssignmentRule rule,
         IOptimiser optimiser, RunRecord run, int epochsDone, int batchesDone = 0, double batchLossSum = 0)
     {
         var snapshot = new StateSnapshot { Step = epochsDone };
@@ -33,12 +33,13 @@ internal static class RunCheckpoint
         snapshot.Put("history/update_cosine", run.UpdateCosine.SelectMany(a => a).ToArray());
         snapshot.Put("history/update_relative_error", run.UpdateRelativeError.SelectMany(a => a).ToArray());
         snapshot.Put("history/feedback_cosine", run.FeedbackCosine.SelectMany(a => a).ToArray());
+        if (run.RetainedActivations.Count > 0) snapshot.Put("history/retained", run.RetainedActivations.ToArray());
         ComparisonCheckpoint.Save(path, experiment, new CheckpointHeader(run.Status.ToString(), run.Rule, run.Label, run.Seed), snapshot);
     }
 
     /// <summary>Restores network, rule, optimiser, curves and status; returns the epochs completed and, for a run stopped
     /// mid-epoch, the minibatches of the next epoch done and their loss sum (0, 0 otherwise and in older checkpoints).</summary>
-    public static (int EpochsDone, int BatchesDone, double BatchLossSum) Load(string path, ComparisonExperiment experiment, Network network, ICreditAssignmentRule rule,
+    public static (int EpochsDone, int BatchesDone, double BatchLossSum) Load(string path, ComparisonExperiment experiment, IStateful network, ICreditAssignmentRule rule,
         IOptimiser optimiser, RunRecord run)
     {
         var (snapshot, status) = ComparisonCheckpoint.Load(path, experiment);
@@ -56,7 +57,8 @@ internal static class RunCheckpoint
             AddRows(run.UpdateCosine, cosine, run.Layers);
             AddRows(run.UpdateRelativeError, relative, run.Layers);
         }
-        if (snapshot.Reals.TryGetValue("history/feedback_cosine", out var feedback)) AddRows(run.FeedbackCosine, feedback, network.Layers.Count - 1);
+        if (snapshot.Reals.TryGetValue("history/feedback_cosine", out var feedback)) AddRows(run.FeedbackCosine, feedback, network is Network layered ? layered.Layers.Count - 1 : 0);
+        if (snapshot.Reals.TryGetValue("history/retained", out var retained)) run.RetainedActivations.AddRange(retained);
         run.Status = RunStatus.Parse(status);
         return snapshot.Integers.TryGetValue("position", out var position)
             ? ((int)snapshot.Step, (int)position[0], snapshot.Reals["position/loss_sum"][0])

@@ -42,6 +42,10 @@ public sealed class RunRecord(string label, string rule, ulong seed, int hiddenL
     /// <summary>cos∠(B_{l+1}, W_{l+1}ᵀ) per hidden layer l, rows as <see cref="Alignment"/>; empty unless the rule has feedback matrices (<see cref="IFeedbackMatrixRule"/>).</summary>
     public List<double[]> FeedbackCosine { get; } = [];
 
+    /// <summary>Token model: the activation values each training iteration retained for its backward pass (the ledger of
+    /// <see cref="Plasticity.Networks.Token.TokenTape.Retained"/>); empty for layered networks.</summary>
+    public List<double> RetainedActivations { get; } = [];
+
     /// <summary>Running, completed, or diverged with the message (its text is what curves.h5 and checkpoints hold).</summary>
     public RunStatus Status { get; set; } = RunStatus.Running;
 
