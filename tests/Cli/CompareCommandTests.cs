@@ -604,7 +604,7 @@ public sealed class CompareCommandTests
         var (code, _, stderr) = Compare(unknown, "-o", Path.Combine(_dir, "o1"));
         Assert.That(code, Is.EqualTo(2));
         // The known rules are the catalogue's, whatever has been registered since this test was written.
-        Assert.That(stderr, Does.Contain($"rules[1]: unknown learning rule 'gradient-free-magic'; known: {string.Join(", ", Plasticity.CreditAssignmentTests.RuleNames())}"));
+        Assert.That(stderr, Does.Contain($"rules[1]: unknown learning rule 'gradient-free-magic'; known: {string.Join(", ", Plasticity.CreditAssignmentTests.AllRuleNames())}"));
 
         string mismatch = Variant("compare-fashion.json", j => j["architecture"]!["layers"] = new JsonArray(256, 256, 12), "mismatch.json");
         (code, _, stderr) = Compare(mismatch, "-o", Path.Combine(_dir, "o2"));
