@@ -32,6 +32,19 @@ public sealed class MpiRunTests : TempDirectoryFixture
         else json["record"]!.AsObject().Remove("state");
     }, name);
 
+    /// <summary>The spikes in <paramref name="actualPath"/> equal those in <paramref name="expectedPath"/> bit for bit, population by population.</summary>
+    private static void AssertSameSpikes(string expectedPath, string actualPath)
+    {
+        var expected = Spikes(expectedPath);
+        var actual = Spikes(actualPath);
+        Assert.That(actual, Has.Count.EqualTo(expected.Count));
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.That(actual[i].NodeIds, Is.EqualTo(expected[i].NodeIds), expected[i].Population);
+            Assert.That(actual[i].TimestampsMs, Is.EqualTo(expected[i].TimestampsMs), expected[i].Population);
+        }
+    }
+
     private static IReadOnlyList<SpikeTrains> Spikes(string path)
     {
         using var file = Hdf5File.OpenReadOnly(path);
@@ -55,11 +68,7 @@ public sealed class MpiRunTests : TempDirectoryFixture
         var actual = Spikes(split);
         Assert.That(expected.Sum(s => s.NodeIds.Length), Is.GreaterThan(durationMs >= 100 ? 1000 : 10), "CUBA fires");
         Assert.That(actual.Select(s => s.Population), Is.EqualTo(expected.Select(s => s.Population)));
-        for (int i = 0; i < expected.Count; i++)
-        {
-            Assert.That(actual[i].NodeIds, Is.EqualTo(expected[i].NodeIds), expected[i].Population);
-            Assert.That(actual[i].TimestampsMs, Is.EqualTo(expected[i].TimestampsMs), expected[i].Population);
-        }
+        AssertSameSpikes(one, split);
         using (var a = Hdf5File.OpenReadOnly(one))
         using (var b = Hdf5File.OpenReadOnly(split))
         {
@@ -114,13 +123,7 @@ public sealed class MpiRunTests : TempDirectoryFixture
         Assert.That(wrong.Stderr, Does.Contain("split over 2 processes; resume it with the same number"));
         var (resumed, _, resumeErr) = MpiExec(2, "resume", split, "-q");
         Assert.That(resumed, Is.EqualTo(0), resumeErr);
-        var expected = Spikes(one);
-        var actual = Spikes(split);
-        for (int i = 0; i < expected.Count; i++)
-        {
-            Assert.That(actual[i].NodeIds, Is.EqualTo(expected[i].NodeIds), expected[i].Population);
-            Assert.That(actual[i].TimestampsMs, Is.EqualTo(expected[i].TimestampsMs), expected[i].Population);
-        }
+        AssertSameSpikes(one, split);
     }
 
     /// <summary>
@@ -148,14 +151,7 @@ public sealed class MpiRunTests : TempDirectoryFixture
         Assert.That(resumed, Is.EqualTo(0), resumeErr);
         var done = BiosimProcess.Run("inspect", split, "--status");
         Assert.That((done.ExitCode, done.StandardOutput.Trim()), Is.EqualTo((0, "completed")));
-        var expected = Spikes(one);
-        var actual = Spikes(split);
-        Assert.That(actual, Has.Count.EqualTo(expected.Count));
-        for (int i = 0; i < expected.Count; i++)
-        {
-            Assert.That(actual[i].NodeIds, Is.EqualTo(expected[i].NodeIds), expected[i].Population);
-            Assert.That(actual[i].TimestampsMs, Is.EqualTo(expected[i].TimestampsMs), expected[i].Population);
-        }
+        AssertSameSpikes(one, split);
     }
 
     /// <summary>
@@ -185,14 +181,7 @@ public sealed class MpiRunTests : TempDirectoryFixture
         }
         var (resumed, _, resumeErr) = MpiExec(2, "resume", split, "-q");
         Assert.That(resumed, Is.EqualTo(0), resumeErr);
-        var expected = Spikes(one);
-        var actual = Spikes(split);
-        Assert.That(actual, Has.Count.EqualTo(expected.Count));
-        for (int i = 0; i < expected.Count; i++)
-        {
-            Assert.That(actual[i].NodeIds, Is.EqualTo(expected[i].NodeIds), expected[i].Population);
-            Assert.That(actual[i].TimestampsMs, Is.EqualTo(expected[i].TimestampsMs), expected[i].Population);
-        }
+        AssertSameSpikes(one, split);
     }
 
     /// <summary>mpiexec -n <paramref name="processes"/> biosim run, its output redirected (for <see cref="BiosimProcess.StopAfterProgress(System.Diagnostics.ProcessStartInfo, Action{Process}, int, string)"/>).</summary>
