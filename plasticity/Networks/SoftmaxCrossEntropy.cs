@@ -18,12 +18,21 @@ public sealed class SoftmaxCrossEntropy : ILoss
         var layer = network.Layers[^1];
         if (layer.Activation is not Identity)
             throw new InvalidOperationException($"softmax-cross-entropy applies the softmax itself: {layer.Name} must have activation 'identity', not '{layer.Activation.Name}'.");
-        int L = network.Layers.Count, k = layer.Outputs;
-        double loss = 0, inv = 1.0 / tape.Batch;
-        for (int r = 0; r < tape.Batch; r++)
+        int L = network.Layers.Count;
+        return Rows(tape.Z[L], targets, tape.Delta[L], layer.Outputs, tape.Batch);
+    }
+
+    /// <summary>The loss of <paramref name="batch"/> rows of <paramref name="classes"/> logits each against <paramref name="targets"/>,
+    /// mean over the rows, and ∂loss/∂z = (softmax(z) − y)/B into <paramref name="gradient"/> (every model with a softmax output
+    /// uses this one definition).</summary>
+    public static double Rows(ReadOnlySpan<double> logits, ReadOnlySpan<double> targets, Span<double> gradient, int classes, int batch)
+    {
+        int k = classes;
+        double loss = 0, inv = 1.0 / batch;
+        for (int r = 0; r < batch; r++)
         {
-            ReadOnlySpan<double> z = tape.Z[L].AsSpan(r * k, k), y = targets.Slice(r * k, k);
-            Span<double> delta = tape.Delta[L].AsSpan(r * k, k);
+            ReadOnlySpan<double> z = logits.Slice(r * k, k), y = targets.Slice(r * k, k);
+            Span<double> delta = gradient.Slice(r * k, k);
             double max = double.NegativeInfinity;
             for (int j = 0; j < k; j++) max = Math.Max(max, z[j]);
             double s = 0;

@@ -216,28 +216,8 @@ public sealed class TokenModel : IStateful
 
     /// <summary>Softmax cross-entropy of the tape's logits against <paramref name="targets"/> (Batch × Classes, one-hot or any
     /// distribution), mean over the batch (torch.nn.functional.cross_entropy); writes ∂loss/∂logits = (p − y)/B.</summary>
-    public double Loss(TokenTape tape, ReadOnlySpan<double> targets)
-    {
-        int k = Spec.Classes, batch = tape.Batch;
-        double loss = 0, inv = 1.0 / batch;
-        for (int r = 0; r < batch; r++)
-        {
-            ReadOnlySpan<double> z = tape.Logits.AsSpan(r * k, k), y = targets.Slice(r * k, k);
-            Span<double> d = tape.GradLogits.AsSpan(r * k, k);
-            double max = double.NegativeInfinity;
-            for (int i = 0; i < k; i++) max = Math.Max(max, z[i]);
-            double sum = 0;
-            for (int i = 0; i < k; i++) sum += Math.Exp(z[i] - max);
-            double log = Math.Log(sum) + max;
-            for (int i = 0; i < k; i++)
-            {
-                double lp = z[i] - log;
-                if (y[i] != 0) loss -= y[i] * lp;
-                d[i] = (Math.Exp(lp) - y[i]) * inv;
-            }
-        }
-        return loss * inv;
-    }
+    public double Loss(TokenTape tape, ReadOnlySpan<double> targets) =>
+        SoftmaxCrossEntropy.Rows(tape.Logits, targets, tape.GradLogits, Spec.Classes, tape.Batch);
 
     /// <summary>
     /// Backward pass from the tape's ∂loss/∂logits (<see cref="Loss"/>) to every parameter, written (overwriting) into
