@@ -150,9 +150,19 @@ def run_biosim(dll, n, seed, duration_ms, workdir, record_state, threads=1):
     }
 
 
-def run_brian2(ns, seed, duration_ms):
+def best_of(repeat, run):
+    """The run with the smallest sim_s of `repeat` runs (all must give the same spikes: same seed, same bits)."""
+    rows = [run() for _ in range(max(1, repeat))]
+    if len({r["spikes"] for r in rows}) != 1:
+        raise RuntimeError(f"repeated runs gave different spike counts: {[r['spikes'] for r in rows]}")
+    best = min(rows, key=lambda r: r["sim_s"] if r["sim_s"] is not None else float("inf"))
+    best["sim_runs"] = [r["sim_s"] for r in rows]
+    return best
+
+
+def run_brian2(ns, seed, duration_ms, repeat=3):
     cmd = ["/usr/bin/python3", BRIAN2_SCRIPT, "--seed", str(seed), "--duration", str(duration_ms),
-           "--n"] + [str(n) for n in ns]
+           "--repeat", str(max(3, repeat)), "--n"] + [str(n) for n in ns]
     log("brian2: " + " ".join(cmd))
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
     if proc.returncode != 0:
@@ -187,6 +197,10 @@ def main():
     ap.add_argument("--record-state", action="store_true", help="keep the V probe of examples/cuba.json")
     ap.add_argument("--keep", action="store_true", help="keep experiment and output files")
     ap.add_argument("--json", help="also write all rows as JSON here")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="runs of each BioSim case and of Brian2's compiled binary; the sim columns then give the "
+                         "minimum over them on both sides (the 4000-neuron runs take ~0.1 s, where a few ms of "
+                         "the machine's noise move one run's ratio by 0.3)")
     ap.add_argument("--two-threads", action="store_true",
                     help="also run BioSim with -t 2 (same spikes bit for bit) and print its simulation time and speed-up")
     args = ap.parse_args()
@@ -203,11 +217,11 @@ def main():
         try:
             for n in args.n:
                 try:
-                    biosim_rows[n] = run_biosim(args.biosim, n, args.seed, args.duration, workdir,
-                                                args.record_state)
+                    biosim_rows[n] = best_of(args.repeat, lambda: run_biosim(
+                        args.biosim, n, args.seed, args.duration, workdir, args.record_state))
                     if args.two_threads:
-                        biosim_two[n] = run_biosim(args.biosim, n, args.seed, args.duration, workdir,
-                                                   args.record_state, threads=2)
+                        biosim_two[n] = best_of(args.repeat, lambda: run_biosim(
+                            args.biosim, n, args.seed, args.duration, workdir, args.record_state, threads=2))
                         if biosim_two[n]["spikes"] != biosim_rows[n]["spikes"]:
                             raise RuntimeError(f"N={n}: {biosim_two[n]['spikes']} spikes on two threads, "
                                                f"{biosim_rows[n]['spikes']} on one")
@@ -228,7 +242,9 @@ def main():
                     r = json.loads(l)
                     brian[r["n"]] = r
     elif not args.skip_brian2:
-        for r in run_brian2(args.n, args.seed, args.duration):
+        for r in run_brian2(args.n, args.seed, args.duration, args.repeat):
+            if args.repeat > 1 and r.get("sim_min_s") is not None:
+                r["sim_s"] = r["sim_min_s"]
             brian[r["n"]] = r
 
     print()
@@ -247,6 +263,9 @@ def main():
               f"| {fmt(ratio(b.get('rss_mb'), r.get('rss_binary_mb')), '.2f')} "
               f"| {fmt(b.get('rate_hz'), '.3f')} / {fmt(r.get('rate_hz'), '.3f')} |")
     print()
+    if args.repeat > 1:
+        print(f"sim s: the minimum of {args.repeat} runs on both sides (Brian2: its first run and "
+              f"{max(3, args.repeat)} reruns of the compiled binary, each loop's own time).")
     print("Brian2: sim = device._last_run_time (compiled loop); total = code generation + compilation + "
           "run + loading; RSS = the compiled binary alone. BioSim: sim = from its summary line if "
           "printed; total and RSS = whole `dotnet biosim.dll run` process under /usr/bin/time -v.")

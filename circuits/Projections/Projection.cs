@@ -203,6 +203,12 @@ public sealed partial class Projection : ITransmitter
         PreparePlasticity(dt);
     }
 
+    /// <summary>Compiles the delivery methods a step calls (see <see cref="IPreparesCode"/>).</summary>
+    public static void PrepareCode(SpikeTiming timing) =>
+        CodePreparation.Prepare(typeof(Projection), timing == SpikeTiming.Exact
+            ? [nameof(Transmit), nameof(TransmitExact)]
+            : [nameof(Transmit), nameof(TransmitRange), nameof(Deliveries), nameof(LowerBound)]);
+
     /// <summary>For each spike of the source in this step, adds the weight of every synapse of its row to the target's input slot
     /// that arrives after the synapse's delay; with zero delay, straight into the target's state where the model allows it
     /// (<see cref="Populations.NeuronPopulation.DirectInput"/>).</summary>

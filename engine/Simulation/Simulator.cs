@@ -348,6 +348,24 @@ public sealed class Simulator : IStateful, IDisposable
         _populations.FirstOrDefault(p => p.Name == name)
         ?? throw new KeyNotFoundException($"No population named '{name}'. Known: {string.Join(", ", _populations.Select(p => p.Name))}.");
 
+    /// <summary>Compiles the step methods of the simulator and of the event containers a step uses (see
+    /// <see cref="IPreparesCode"/>; the split path's compile at their first call).</summary>
+    public static void PrepareCode(SpikeTiming timing)
+    {
+        CodePreparation.Prepare(typeof(Simulator), nameof(Run), nameof(Step), nameof(AdvanceChunk), nameof(Deliver), nameof(AdvanceInParallel),
+            nameof(DeliverRange));
+        CodePreparation.Prepare(typeof(ThreadChoice), nameof(ThreadChoice.UseTeam), nameof(ThreadChoice.Record));
+        CodePreparation.Prepare(typeof(StepTeam), nameof(StepTeam.Run));
+        CodePreparation.Prepare(typeof(SpikeList), nameof(SpikeList.Add), nameof(SpikeList.AddRange), nameof(SpikeList.SortByTime));
+        CodePreparation.Prepare(typeof(DelayRing), nameof(DelayRing.Advance));
+        if (timing == SpikeTiming.Exact)
+        {
+            CodePreparation.Prepare(typeof(TimedEventBuffer), nameof(TimedEventBuffer.Add), nameof(TimedEventBuffer.AddRow),
+                nameof(TimedEventBuffer.Advance), nameof(TimedEventBuffer.EventsOf), nameof(TimedEventBuffer.TargetsWithEvents),
+                nameof(TimedEventBuffer.FirstOf), "ChainCurrent", "SortCurrent", "Arrange", "SlotOf");
+        }
+    }
+
     /// <summary>Runs <paramref name="steps"/> steps. In a split run the last of them ends a communication interval (shortened
     /// when needed), so that every spike of these steps has been exchanged and delivered when it returns.</summary>
     public void Run(long steps)

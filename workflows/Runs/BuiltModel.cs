@@ -8,4 +8,8 @@ public sealed record BuiltModel(Simulator Simulator, IReadOnlyList<IDynamics> Po
 {
     /// <summary>Synapses in all projections.</summary>
     public long SynapseCount => Projections.Sum(p => (long)p.SynapseCount);
+
+    /// <summary>The compilation of the step's methods started while the model was built (<see cref="IPreparesCode"/>); it may
+    /// still be running, and its failure would only mean the methods compile at their first call.</summary>
+    public Task CodePreparation { get; init; } = Task.CompletedTask;
 }

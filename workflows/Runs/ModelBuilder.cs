@@ -82,6 +82,15 @@ public sealed class ModelBuilder(Catalogue catalogue)
             }
             populations.Add(population);
         }
+        // The step's methods compile on a worker thread while the projections are built (see IPreparesCode).
+        var timing = experiment.Timing;
+        var preparation = CodePreparation.Start(() =>
+        {
+            foreach (var population in populations) (population as IPreparesCode)?.PrepareCode(timing);
+            Simulator.PrepareCode(timing);
+            Projection.PrepareCode(timing);
+            Recorder.PrepareCode();
+        });
 
         var projections = new List<Projection>();
         for (int index = 0; index < experiment.Projections.Count; index++)
@@ -126,7 +135,7 @@ public sealed class ModelBuilder(Catalogue catalogue)
         }
         var simulation = new Simulator(populations, projections, experiment.Dt, threads ?? experiment.Threads, minElementsForThreads, experiment.Timing,
             minDeliveriesForThreads, processes);
-        return new BuiltModel(simulation, populations, projections);
+        return new BuiltModel(simulation, populations, projections) { CodePreparation = preparation };
     }
 
     /// <summary>Attaches the synaptic rule that projection <paramref name="index"/> names; a rule that needs the target's spikes

@@ -208,6 +208,17 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
         }
     }
 
+    /// <summary>Compiles the methods a step and a block end call, down to the HDF5 appends (see <see cref="IPreparesCode"/>).</summary>
+    public static void PrepareCode()
+    {
+        CodePreparation.Prepare(typeof(Recorder), nameof(AfterStep), nameof(WriteBlock));
+        CodePreparation.Prepare(typeof(SonataSpikeWriter), nameof(SonataSpikeWriter.Append), nameof(SonataSpikeWriter.Flush));
+        CodePreparation.Prepare(typeof(SpikePopulationWriter), nameof(SpikePopulationWriter.Append));
+        CodePreparation.Prepare(typeof(SonataReportWriter), nameof(SonataReportWriter.Flush));
+        foreach (var dataset in new[] { typeof(AppendableDataset<double>), typeof(AppendableDataset<ulong>) })
+            CodePreparation.Prepare(dataset, nameof(AppendableDataset<double>.Append), "WriteRows");
+    }
+
     public void AfterStep(double t, IReadOnlyList<Engine.Events.SpikeList> spikes)
     {
         for (int p = 0; p < spikes.Count; p++) _counts[p] += spikes[p].Count;

@@ -23,7 +23,8 @@ namespace BioSim.Circuits.Neurons.Lif;
 /// start (grid timing), or at its exact time inside the step (exact timing, see LifPopulation.Timed.cs). Neurons
 /// that neither spike nor leave refractoriness in a step take a SIMD fast path.
 /// </summary>
-public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulationFactory<LifParameters, LifPopulation>, IExactInput, ICurrentTarget
+public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulationFactory<LifParameters, LifPopulation>, IExactInput, ICurrentTarget,
+    IPreparesCode
 {
     private readonly LifParameters _p;
     private readonly double[][] _s;
@@ -188,6 +189,38 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
                     new(_s[0], rings[0], _qs[0], _ps[0], _s[1], rings[1], _qs[1], _ps[1]), t, dt, start, end, vInf, spikes, vectors);
                 break;
         }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>The instantiations the steps of this population take on this machine: its lane width, its receptor count, and
+    /// in exact timing the linear-response path (one or two receptors) or the event-by-event one.</remarks>
+    public void PrepareCode(SpikeTiming timing)
+    {
+        var (lanes, vector) = LaneBits == 512 ? (typeof(Lanes512), typeof(Vector512<double>)) : (typeof(Lanes256), typeof(Vector256<double>));
+        var self = typeof(LifPopulation);
+        CodePreparation.Prepare(self, nameof(Advance), nameof(AdvanceRange), nameof(AdvanceOneTimed), nameof(IntegratePiece),
+            nameof(LocateCrossing), nameof(HermiteStart), nameof(FreeWithSlope), nameof(Decay));
+        CodePreparation.Prepare(typeof(HermiteCrossing), nameof(HermiteCrossing.Estimate));
+        CodePreparation.Prepare(typeof(IntegrateAndFirePopulation), nameof(Fire));
+        CodePreparation.Prepare(typeof(NeuronPopulation), nameof(EndStep));
+        bool linear = timing == SpikeTiming.Exact;
+        Type? receptors = _s.Length switch
+        {
+            0 => linear ? null : typeof(NoReceptor<,>),
+            1 => linear ? typeof(LinearOneReceptor<,>) : typeof(OneReceptor<,>),
+            2 => linear ? typeof(LinearTwoReceptors<,>) : typeof(TwoReceptors<,>),
+            _ => null,
+        };
+        if (linear)
+        {
+            CodePreparation.Prepare(self, nameof(AdvanceTimed), nameof(AdvanceLinear), nameof(AddEventSums), nameof(EndTimedStep));
+            if (receptors is not null) CodePreparation.PrepareGeneric(self, nameof(AdvanceLinearReceptors), lanes, vector);
+        }
+        else if (receptors is not null) CodePreparation.PrepareGeneric(self, nameof(AdvanceReceptors), lanes, vector);
+        if (receptors is null) return;
+        var kernel = receptors.MakeGenericType(lanes, vector);
+        CodePreparation.PrepareGeneric(self, nameof(AdvanceVectorised), lanes, vector, kernel);
+        CodePreparation.PrepareGeneric(self, nameof(AdvanceQuietVectors), lanes, vector, kernel);
     }
 
     /// <summary>V_∞ (mV) of neuron <paramref name="i"/>: <paramref name="vInf"/> = E_L + R_m I_e, plus R_m I_stim (I_stim in pA, R_m in MΩ)
