@@ -75,7 +75,7 @@ public sealed class TimedEventBuffer
     /// (<see cref="UseLinearResponse"/>) in the order added.</summary>
     public ReadOnlySpan<TimedEvent> Current => _slots[_head].AsSpan(0, _counts[_head]);
 
-    /// <summary>The slot holding the current step (what <see cref="ILinearTimedInput.Accumulate"/> was told for its events).</summary>
+    /// <summary>The slot holding the current step.</summary>
     public int CurrentSlot => _head;
 
     /// <summary>
@@ -191,10 +191,6 @@ public sealed class TimedEventBuffer
         return _distinct.AsSpan(_blockStart[block], _blockStart[block + 1] - _blockStart[block]);
     }
 
-    /// <summary>The time left in its step (ms, in [0, dt]) of an event at <paramref name="time"/> queued <paramref name="ahead"/>
-    /// steps after the current one: one that rounds into an earlier step is taken at its step's start (all of it left).</summary>
-    private double Remaining(double time, long ahead) => Dt - Math.Clamp(time - (_step + ahead) * Dt, 0, Dt);
-
     /// <summary>Pending events in every slot.</summary>
     public int PendingCount
     {
@@ -226,8 +222,7 @@ public sealed class TimedEventBuffer
     /// </summary>
     public void Add(int target, int port, double time, double weight)
     {
-        int s = SlotOf(time, out long ahead);
-        _linear?.Accumulate(s, new ReadOnlySpan<int>(in target), port, Remaining(time, ahead), weight);
+        int s = SlotOf(time, out _);
         ref var slot = ref _slots[s];
         int count = _counts[s];
         if (count == slot.Length) Array.Resize(ref slot, count * 2);
@@ -240,8 +235,7 @@ public sealed class TimedEventBuffer
     public void AddRow(ReadOnlySpan<int> targets, int port, double time, double weight)
     {
         if (targets.IsEmpty) return;
-        int s = SlotOf(time, out long ahead);
-        _linear?.Accumulate(s, targets, port, Remaining(time, ahead), weight);
+        int s = SlotOf(time, out _);
         ref var slot = ref _slots[s];
         int count = _counts[s];
         if (count + targets.Length > slot.Length) Array.Resize(ref slot, Math.Max(2 * slot.Length, count + targets.Length));
@@ -266,10 +260,9 @@ public sealed class TimedEventBuffer
         {
             var e = events[k];
             slot[count + k] = e with { Sequence = count + k };
-            int target = e.Target;
-            _linear?.Accumulate(_head, new ReadOnlySpan<int>(in target), e.Port, Remaining(e.Time, 0), e.Weight);
         }
         _counts[_head] = count + events.Count;
+        _linear?.ClearAccumulated(); // the current step is handed over again, whole
         Arrange();
     }
 
@@ -298,8 +291,13 @@ public sealed class TimedEventBuffer
     /// <summary>Makes the current step's events ready to be taken: sorted, or chained by target in linear mode.</summary>
     private void Arrange()
     {
-        if (_linear is not null) ChainCurrent();
-        else SortCurrent();
+        if (_linear is null)
+        {
+            SortCurrent();
+            return;
+        }
+        ChainCurrent();
+        _linear.AccumulateStep(Current, _step * Dt, Dt);
     }
 
     private void SortCurrent()
@@ -411,17 +409,9 @@ public sealed class TimedEventBuffer
             r += 5;
         }
         if (_linear is null) return;
-        // Linear mode: the target's accumulated effects are those of the pending events, summed in the order they were
-        // added (which Save kept, as the current step is not sorted in this mode): replaying them gives the same bits.
+        // Linear mode: the target's accumulated effects are those of the current step's events, summed in the order they were
+        // added (which Save kept, as the current step is not sorted in this mode): handing them over again gives the same bits.
         _linear.ClearAccumulated();
-        for (int k = 0; k < SlotCount; k++)
-        {
-            foreach (var e in _slots[k].AsSpan(0, _counts[k]))
-            {
-                int target = e.Target;
-                _linear.Accumulate(k, new ReadOnlySpan<int>(in target), e.Port, Remaining(e.Time, k), e.Weight);
-            }
-        }
-        ChainCurrent();
+        Arrange();
     }
 }

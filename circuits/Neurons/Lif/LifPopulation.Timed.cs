@@ -48,7 +48,7 @@ public sealed partial class LifPopulation
         _linear = null;
         if (InjectedCurrent is null && _s.Length is 1 or 2)
         {
-            _linear = new LinearInput(this, slotCount);
+            _linear = new LinearInput(this);
             TimedInput!.UseLinearResponse(_linear);
         }
     }
@@ -64,67 +64,69 @@ public sealed partial class LifPopulation
     /// stays below threshold and is not leaving refractoriness then takes the grid step's free evolution plus these sums,
     /// in the vectorised loop; only the others are integrated event by event.
     /// </summary>
-    private sealed class LinearInput(LifPopulation owner, int slots) : ILinearTimedInput
+    private sealed class LinearInput(LifPopulation owner) : ILinearTimedInput
     {
         /// <summary>Doubles per neuron in <see cref="Sums"/>: ΣV and one Σs_k per receptor, rounded up to a power of two so that
         /// no record straddles a cache line.</summary>
         public readonly int Stride = owner._s.Length == 1 ? 2 : 4;
-        /// <summary>Per slot, per neuron i at i·<see cref="Stride"/>: ΣV, then Σs_k of each receptor.</summary>
-        public readonly double[][] Sums = Enumerable.Range(0, slots).Select(_ => new double[owner.Size * (owner._s.Length == 1 ? 2 : 4)]).ToArray();
-        public readonly bool[] Written = new bool[slots];
+        /// <summary>The current step's sums, per neuron i at i·<see cref="Stride"/>: ΣV, then Σs_k of each receptor. One array for
+        /// every step (the buffer hands a step's events over when it becomes current), so the events' scattered additions
+        /// stay within one population-sized array.</summary>
+        public readonly double[] Sums = new double[owner.Size * (owner._s.Length == 1 ? 2 : 4)];
+        /// <summary>Whether the current step has events (else <see cref="Sums"/> and <see cref="Rise"/> are zero throughout).</summary>
+        public bool Written;
         // Σ over the step's excitatory events of w·max_u G_k(u): how far they can lift V at any moment of the step. Its own
         // array, as the vectorised loop reads it for every neuron.
-        public readonly double[][] Rise = Enumerable.Range(0, slots).Select(_ => new double[owner.Size]).ToArray();
+        public readonly double[] Rise = new double[owner.Size];
         private double _lastRemaining = double.NaN;
         private int _lastPort = -1;
         private double _lastV, _lastS;
 
-        public void Accumulate(int slot, ReadOnlySpan<int> targets, int port, double remaining, double weight)
+        public void AccumulateStep(ReadOnlySpan<TimedEvent> events, double stepStart, double dt)
         {
-            if (port >= owner._s.Length) throw new InvalidOperationException($"Population '{owner.Name}': a current change reached the linear exact step, which takes synaptic events only.");
-            if (remaining != _lastRemaining || port != _lastPort)
-            {
-                // Events of one spike share their time: the kernels are computed once per row (or run of equal times).
-                double tm = owner._p.tau_m, em = Math.Exp(-remaining / tm), ek = Math.Exp(-remaining / owner._tauSyn[port]);
-                double c = owner._gainCoefficient[port];
-                _lastV = double.IsNaN(c) ? remaining / tm * em : c * (ek - em);
-                _lastS = ek;
-                _lastRemaining = remaining;
-                _lastPort = port;
-            }
-            double wv = weight * _lastV, ws = weight * _lastS;
-            var sums = Sums[slot];
-            ref double first = ref MemoryMarshal.GetArrayDataReference(sums);
-            int stride = Stride, offset = 1 + port;
+            if (events.IsEmpty) return;
+            Written = true;
+            ref double first = ref MemoryMarshal.GetArrayDataReference(Sums);
+            ref double rise = ref MemoryMarshal.GetArrayDataReference(Rise);
+            int stride = Stride, receptors = owner._s.Length;
             uint size = (uint)owner.Size;
-            foreach (int i in targets)
+            foreach (ref readonly var e in events)
             {
-                if ((uint)i >= size) throw new ArgumentOutOfRangeException(nameof(targets), $"Target {i} is outside population '{owner.Name}' ({size} neurons).");
+                int port = e.Port;
+                if ((uint)port >= (uint)receptors) throw new InvalidOperationException($"Population '{owner.Name}': a current change reached the linear exact step, which takes synaptic events only.");
+                double remaining = dt - Math.Clamp(e.Time - stepStart, 0, dt);
+                if (remaining != _lastRemaining || port != _lastPort)
+                {
+                    // Events of one spike share their time: the kernels are computed once per run of equal times.
+                    double tm = owner._p.tau_m, em = Math.Exp(-remaining / tm), ek = Math.Exp(-remaining / owner._tauSyn[port]);
+                    double c = owner._gainCoefficient[port];
+                    _lastV = double.IsNaN(c) ? remaining / tm * em : c * (ek - em);
+                    _lastS = ek;
+                    _lastRemaining = remaining;
+                    _lastPort = port;
+                }
+                int i = e.Target;
+                if ((uint)i >= size) throw new ArgumentOutOfRangeException(nameof(events), $"Target {i} is outside population '{owner.Name}' ({size} neurons).");
+                double weight = e.Weight;
                 ref double record = ref Unsafe.Add(ref first, (nint)i * stride);
-                record += wv;
-                Unsafe.Add(ref record, offset) += ws;
+                record += weight * _lastV;
+                Unsafe.Add(ref record, 1 + port) += weight * _lastS;
+                if (weight > 0) Unsafe.Add(ref rise, i) += weight * owner._riseMax[port];
             }
-            if (weight > 0)
-            {
-                double lift = weight * owner._riseMax[port];
-                var rise = Rise[slot];
-                foreach (int i in targets) rise[i] += lift;
-            }
-            Written[slot] = true;
         }
 
         public void ClearAccumulated()
         {
-            foreach (var sums in Sums) Array.Clear(sums);
-            foreach (var r in Rise) Array.Clear(r);
-            Array.Clear(Written);
+            Array.Clear(Sums);
+            Array.Clear(Rise);
+            Written = false;
         }
     }
 
     /// <summary>The slot just consumed was zeroed while it was read.</summary>
     protected override void EndTimedStep()
     {
-        if (_linear is not null) _linear.Written[TimedInput!.CurrentSlot] = false;
+        if (_linear is not null) _linear.Written = false;
     }
 
     /// <summary>
@@ -136,12 +138,11 @@ public sealed partial class LifPopulation
     private void AdvanceLinear(TimedEventBuffer buffer, double t, double dt, int start, int end, SpikeList spikes)
     {
         var linear = _linear!;
-        int slot = buffer.CurrentSlot;
-        bool written = linear.Written[slot];
-        var sums = linear.Sums[slot];
+        bool written = linear.Written;
+        var sums = linear.Sums;
         var scratch = _scratch[Math.Min(start / Simulator.ChunkSize, _scratch.Length - 1)];
         double vInf = _p.E_L + _p.R_m * _p.I_e;
-        var rise = linear.Rise[slot];
+        var rise = linear.Rise;
         switch (LaneBits)
         {
             case 512:
@@ -154,7 +155,7 @@ public sealed partial class LifPopulation
                 AdvanceLinearReceptors<Lanes256, Vector256<double>>(linear, written, sums, rise, buffer, scratch, t, dt, start, end, vInf, spikes, false);
                 break;
         }
-        if (written) AddEventSums(linear, slot, buffer, t + dt, start, end);
+        if (written) AddEventSums(linear, buffer, t + dt, start, end);
     }
 
     /// <summary>
@@ -164,10 +165,10 @@ public sealed partial class LifPopulation
     /// them by block), so the vectorised loop streams no event array but the bound's, which it only reads. The quiet step's
     /// bound (V below threshold throughout, events included) also bounds V after the sums are added, so no crossing is missed here.
     /// </summary>
-    private void AddEventSums(LinearInput linear, int slot, TimedEventBuffer buffer, double stepEnd, int start, int end)
+    private void AddEventSums(LinearInput linear, TimedEventBuffer buffer, double stepEnd, int start, int end)
     {
-        var sums = linear.Sums[slot].AsSpan();
-        var rise = linear.Rise[slot];
+        var sums = linear.Sums.AsSpan();
+        var rise = linear.Rise;
         int stride = linear.Stride, receptors = _s.Length;
         int last = (end - 1) >> TimedEventBuffer.TargetBlockShift;
         for (int b = start >> TimedEventBuffer.TargetBlockShift; b <= last; b++)
