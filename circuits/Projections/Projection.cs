@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using BioSim.Circuits.Connectivity;
 using BioSim.Engine.Events;
 using BioSim.Engine.Simulation;
@@ -227,13 +228,15 @@ public sealed partial class Projection : ITransmitter
             // Zero delay: add straight into the target's state where the model allows it (saves a pass over the ring).
             _direct ??= _uniformDelaySteps == 0 && Target is Populations.NeuronPopulation population ? population.DirectInput(Receptor) : null;
             var slot = _direct is not null ? _direct.AsSpan() : _ring.Slot(_uniformDelaySteps);
+            double uniform = _uniformWeight;
             for (int n = 0; n < ids.Length; n++)
             {
                 int i = ids[n];
                 var row = _targets.AsSpan(_rowStart[i], _rowStart[i + 1] - _rowStart[i]);
+                if (n + 1 < ids.Length) PrefetchRow(ids[n + 1]);
                 if (_weights is null)
                 {
-                    foreach (int target in row) slot[target] += _uniformWeight;
+                    foreach (int target in row) slot[target] += uniform;
                 }
                 else
                 {
@@ -247,6 +250,29 @@ public sealed partial class Projection : ITransmitter
         {
             int i = ids[n];
             for (int k = _rowStart[i]; k < _rowStart[i + 1]; k++) _ring.Slot(_delaySteps[k])[_targets[k]] += Weight(k);
+        }
+    }
+
+    /// <summary>Asks for the lines of row <paramref name="i"/>'s targets (and weights) while the current row is delivered: a spike's
+    /// row is rarely in cache, and the next spike is known.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private unsafe void PrefetchRow(int i)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
+        int k = _rowStart[i], end = _rowStart[i + 1];
+        if (k >= end) return;
+        fixed (int* targets = &_targets[0])
+        {
+            // Every line of the row (16 targets a line), the last one included.
+            for (int j = k; j < end; j += 16) System.Runtime.Intrinsics.X86.Sse.Prefetch0(targets + j);
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(targets + end - 1);
+        }
+        if (_weights is not null)
+        {
+            fixed (double* weights = &_weights[0])
+            {
+                for (int j = k; j < end; j += 8) System.Runtime.Intrinsics.X86.Sse.Prefetch0(weights + j);
+            }
         }
     }
 
@@ -284,6 +310,7 @@ public sealed partial class Projection : ITransmitter
             int i = ids[n];
             int rowStart = _rowStart[i];
             var row = _targets.AsSpan(rowStart, _rowStart[i + 1] - rowStart);
+            if (n + 1 < ids.Length) PrefetchRow(ids[n + 1]);
             // A range that starts at 0 or ends at the last target needs one search (two threads: one each), none for both.
             int a = start <= 0 ? 0 : LowerBound(row, start), b = end >= Target.Size ? row.Length : LowerBound(row, end);
             if (a == b) continue;
