@@ -392,6 +392,7 @@ public sealed partial class Projection : ITransmitter
         {
             int i = ids[n];
             double t = times[n];
+            if (n + 1 < ids.Length) PrefetchRow(ids[n + 1]);
             if (_delaysMs is null && _weights is null)
             {
                 _queue.AddRow(_targets.AsSpan(_rowStart[i], _rowStart[i + 1] - _rowStart[i]), _port, t + _delay, _uniformWeight);

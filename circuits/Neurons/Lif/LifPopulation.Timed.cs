@@ -90,8 +90,16 @@ public sealed partial class LifPopulation
             ref double rise = ref MemoryMarshal.GetArrayDataReference(Rise);
             int stride = Stride, receptors = owner._s.Length;
             uint size = (uint)owner.Size;
-            foreach (ref readonly var e in events)
+            for (int n = 0; n < events.Length; n++)
             {
+                ref readonly var e = ref events[n];
+                if (n + 8 < events.Length)
+                {
+                    // The records are scattered over the population: ask for the one eight events ahead.
+                    int ahead = events[n + 8].Target;
+                    TimedEventBuffer.Prefetch(Sums, ahead * stride);
+                    if (events[n + 8].Weight > 0) TimedEventBuffer.Prefetch(Rise, ahead);
+                }
                 int port = e.Port;
                 if ((uint)port >= (uint)receptors) throw new InvalidOperationException($"Population '{owner.Name}': a current change reached the linear exact step, which takes synaptic events only.");
                 double remaining = dt - Math.Clamp(e.Time - stepStart, 0, dt);
