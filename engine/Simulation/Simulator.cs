@@ -218,7 +218,7 @@ public sealed class Simulator : IStateful, IDisposable
         if (_useThreads && minElementsForThreads > 0 && processCount == 1) _threadChoice = new ThreadChoice();
         if (_useThreads)
         {
-            _team = new StepTeam(Math.Min(threads, _ownedChunks.Length) - 1, _ownedChunks.Length, k => AdvanceChunk(_ownedChunks[k], _stepStart));
+            _team = new StepTeam(Math.Min(threads, _ownedChunks.Length) - 1, _ownedChunks.Length, AdvanceOwnedChunk);
             // Only when every transmitter names a target among the populations: one that does not could write anywhere.
             if (timing == SpikeTiming.Grid && _transmitters.All(t => t.TargetName is { } name && byName.ContainsKey(name)))
             {
@@ -234,9 +234,10 @@ public sealed class Simulator : IStateful, IDisposable
                 if (_deliveryGroups.Length > 0)
                 {
                     int groups = _deliveryGroups.Length;
-                    _deliveryJob = _team.AddJob(ranges * groups, c => DeliverRange(c / groups, c % groups));
+                    _deliveryJob = _team.AddJob(ranges * groups, DeliverRangeChunk);
                 }
             }
+            _team.StartWorkers();
         }
     }
 
@@ -273,6 +274,12 @@ public sealed class Simulator : IStateful, IDisposable
         alone.Sort();
         return (groups.ToArray(), alone.ToArray());
     }
+
+    /// <summary>Job 0 of the team: owned chunk <paramref name="k"/> of the step that starts at <see cref="_stepStart"/>.</summary>
+    private void AdvanceOwnedChunk(int k) => AdvanceChunk(_ownedChunks[k], _stepStart);
+
+    /// <summary>The delivery job's chunk <paramref name="c"/>: range c / G of group c mod G (G groups).</summary>
+    private void DeliverRangeChunk(int c) => DeliverRange(c / _deliveryGroups.Length, c % _deliveryGroups.Length);
 
     private void DeliverRange(int range, int group)
     {
@@ -353,9 +360,9 @@ public sealed class Simulator : IStateful, IDisposable
     public static void PrepareCode(SpikeTiming timing)
     {
         CodePreparation.Prepare(typeof(Simulator), nameof(Run), nameof(Step), nameof(AdvanceChunk), nameof(Deliver), nameof(AdvanceInParallel),
-            nameof(DeliverRange));
+            nameof(AdvanceOwnedChunk), nameof(DeliverRangeChunk), nameof(DeliverRange));
         CodePreparation.Prepare(typeof(ThreadChoice), nameof(ThreadChoice.UseTeam), nameof(ThreadChoice.Record));
-        CodePreparation.Prepare(typeof(StepTeam), nameof(StepTeam.Run));
+        CodePreparation.Prepare(typeof(StepTeam), nameof(StepTeam.Run), "Claim");
         CodePreparation.Prepare(typeof(SpikeList), nameof(SpikeList.Add), nameof(SpikeList.AddRange), nameof(SpikeList.SortByTime));
         CodePreparation.Prepare(typeof(DelayRing), nameof(DelayRing.Advance));
         if (timing == SpikeTiming.Exact)
@@ -422,8 +429,8 @@ public sealed class Simulator : IStateful, IDisposable
 
     /// <summary>
     /// Chooses between one thread and the team by measuring both: <see cref="Rounds"/> blocks of <see cref="Block"/> steps on
-    /// the team, then as many on one thread; the faster by its quickest block is kept until the next probe, <see cref="Every"/>
-    /// steps later (activity changes, and so does the machine's load). The team's blocks come first and the minimum is taken,
+    /// the team, then as many on one thread; the faster by its quickest block is kept until the next probe, <see cref="First"/>
+    /// steps after the first probe and <see cref="Every"/> after each later one (activity changes, and so does the machine's load). The team's blocks come first and the minimum is taken,
     /// so the workers' spinning after the team's last round (which slows the caller where the two vCPUs share a core) touches
     /// one single-thread block only. On 2 cores two threads cost more than they save on small networks (CUBA 4000: 0.8–0.9×
     /// one thread), and where that size lies depends on the processor; measuring finds it on any machine. The results are
@@ -431,8 +438,8 @@ public sealed class Simulator : IStateful, IDisposable
     /// </summary>
     private sealed class ThreadChoice
     {
-        public const int Block = 64, Rounds = 4, Every = 32768;
-        private long _step;
+        public const int Block = 32, Rounds = 4, Every = 16384, First = 2048;
+        private long _step, _probeStart;
         private long _blockTicks, _bestTeam = long.MaxValue, _bestOne = long.MaxValue;
         private bool _team = true;
 
@@ -442,17 +449,19 @@ public sealed class Simulator : IStateful, IDisposable
         /// <summary>The mode of the next step (and advances the schedule).</summary>
         public bool UseTeam()
         {
-            long phase = _step++ % Every;
-            Probing = phase < 2 * Block * Rounds;
+            long phase = _step++ - _probeStart;
+            Probing = phase >= 0 && phase < 2 * Block * Rounds;
             if (!Probing) return _team;
             return phase < Block * Rounds;
         }
 
-        /// <summary>Adds a probed step's time; at the end of a block keeps its total, at the end of the probe decides.</summary>
+        /// <summary>Adds a probed step's time; at the end of a block keeps its total, at the end of the probe decides and
+        /// schedules the next: <see cref="First"/> steps after the first (a run's first steps, its onset transient, can favour the
+        /// other mode than its steady state does), then every <see cref="Every"/>.</summary>
         public void Record(long ticks)
         {
             _blockTicks += ticks;
-            long phase = (_step - 1) % Every;
+            long phase = _step - 1 - _probeStart;
             if ((phase + 1) % Block != 0) return;
             if (phase < Block * Rounds) _bestTeam = Math.Min(_bestTeam, _blockTicks);
             else _bestOne = Math.Min(_bestOne, _blockTicks);
@@ -460,6 +469,7 @@ public sealed class Simulator : IStateful, IDisposable
             if (phase + 1 < 2 * Block * Rounds) return;
             _team = _bestTeam < _bestOne;
             _bestTeam = _bestOne = long.MaxValue;
+            _probeStart += _probeStart == 0 ? First : Every;
         }
     }
 

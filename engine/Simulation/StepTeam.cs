@@ -79,6 +79,15 @@ public sealed class StepTeam : IDisposable
         return _jobs.Count - 1;
     }
 
+    /// <summary>Starts the worker threads that are not running (each then waits for a round, and ends after
+    /// <see cref="IdleExit"/> without one, as always): a simulation calls it while it is being set up, so that the first step
+    /// that uses the team does not wait for threads to start and compile their loop.</summary>
+    public void StartWorkers()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        foreach (var worker in _workers) worker.Wake(joinCurrentRound: false);
+    }
+
     /// <summary>Runs every chunk of job <paramref name="job"/> (0: the constructor's) once, on the workers and the calling
     /// thread; returns when all are done. An exception thrown by a chunk is rethrown here (the first one) after the round
     /// has finished.</summary>
@@ -150,8 +159,9 @@ public sealed class StepTeam : IDisposable
         private long _seen;
         private int _blocked;
 
-        /// <summary>Starts the thread if it ended, or releases it if it is blocked.</summary>
-        public void Wake()
+        /// <summary>Starts the thread if it ended, or releases it if it is blocked. A thread started here takes part in the
+        /// round just published (<paramref name="joinCurrentRound"/>), or waits for the next one.</summary>
+        public void Wake(bool joinCurrentRound = true)
         {
             if (Volatile.Read(ref _thread) is null)
             {
@@ -159,7 +169,7 @@ public sealed class StepTeam : IDisposable
                 {
                     if (_thread is null && !team._disposed)
                     {
-                        _seen = (Volatile.Read(ref team._state) >> 32) - 1;
+                        _seen = (Volatile.Read(ref team._state) >> 32) - (joinCurrentRound ? 1 : 0);
                         _thread = new Thread(Loop) { IsBackground = true, Name = $"BioSim step worker {index}" };
                         _thread.Start();
                     }
