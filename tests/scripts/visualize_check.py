@@ -50,7 +50,8 @@ with h5py.File(source, "r") as c:
 assert experiment["architecture"]["activation"] == "tanh", "this check rebuilds tanh networks only"
 n = len(labels)
 with gzip.open(f"{mnist}/t10k-images-idx3-ubyte.gz", "rb") as g:
-    images = np.frombuffer(g.read(), dtype=np.uint8, offset=16).reshape(-1, 784)[:n].astype(np.float64) / 255.0
+    # BioSim keeps data sets in float32 (x/255 rounded to float) and computes in float64: the same here.
+    images = (np.frombuffer(g.read(), dtype=np.uint8, offset=16).reshape(-1, 784)[:n].astype(np.float32) / np.float32(255)).astype(np.float64)
 with gzip.open(f"{mnist}/t10k-labels-idx1-ubyte.gz", "rb") as g:
     true_labels = np.frombuffer(g.read(), dtype=np.uint8, offset=8)[:n].astype(np.int64)
 
