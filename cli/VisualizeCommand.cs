@@ -121,11 +121,12 @@ internal static class VisualizeCommand
             var label = plot.Add.Text(title, left, side + 1.5);
             label.LabelFontSize = 11;
         }
-        plot.Title(string.Create(CultureInfo.InvariantCulture,
-            $"Shared features: layer {result.Layer} readout for category {result.Category} ({result.Label}); similarity {pair.Similarity:F3}, shared score {pair.SharedScore:G4}"));
-        plot.HideGrid();
-        plot.Axes.SetLimits(-1, 4 * side + 3 * gap + 1, -1, side + 4);
+        // Frameless hides the axes and the title; the title is set after it to show again.
         plot.Layout.Frameless();
-        plot.SavePng(path, 1400, 420);
+        plot.HideGrid();
+        plot.Title(string.Create(CultureInfo.InvariantCulture,
+            $"Shared features: layer {result.Layer} readout for category {result.Category} ({result.Label}, seed {result.Seed}); similarity {pair.Similarity:F3}, shared score {pair.SharedScore:G4}"));
+        plot.Axes.SetLimits(-1, 4 * side + 3 * gap + 1, -2, side + 4);
+        plot.SavePng(path, 1400, 460);
     }
 }

@@ -48,11 +48,10 @@ public sealed class SharedFeatureWorkflow(Catalogue catalogue, ComparisonReader 
         if (side * side != experiment.Task.Inputs)
             throw new VisualisationInputException($"{checkpoint}: the task's {experiment.Task.Inputs} inputs are not a square image; visualize draws square images (fashion-mnist: 28 × 28)");
         var network = new RuleComparison(catalogue, product).CreateNetwork(experiment, seed, spec);
-        var (snapshot, status) = ComparisonCheckpoint.Load(checkpoint, experiment);
-        if (status.StartsWith("diverged", StringComparison.Ordinal))
+        var (status, epochsDone) = LoadWeights(checkpoint, experiment, network);
+        if (RunStatus.Parse(status).Diverged)
             throw new VisualisationInputException($"{checkpoint}: the run {status}; its weights are not a trained network. Visualise another rule or seed");
-        if (status != "completed") notes.Add($"{checkpoint}: the run's status is '{status}' (after {snapshot.Step} of {experiment.Epochs} epochs): visualising the weights it holds");
-        network.LoadState(snapshot, "network/");
+        if (status != "completed") notes.Add($"{checkpoint}: the run's status is '{status}' (after {epochsDone} of {experiment.Epochs} epochs): visualising the weights it holds");
         int hidden = network.Layers.Count - 1;
         if (hidden < 1)
             throw new VisualisationInputException($"{checkpoint}: the network {experiment.Architecture.Describe(experiment.Task.Inputs)} has no hidden layer to read a model neuron from");
@@ -222,6 +221,34 @@ public sealed class SharedFeatureWorkflow(Catalogue catalogue, ComparisonReader 
                 ?? throw new VisualisationInputException($"{source}: its label '{label}' is not a rule of the comparison it holds");
             return (experiment, rule, seed, source);
         }
+    }
+
+    /// <summary>
+    /// Reads the network's weights (/reals/network/W&lt;l&gt; and b&lt;l&gt;, <see cref="ComparisonCheckpoint"/>'s layout) into
+    /// <paramref name="network"/>; returns the run's @status and @epoch. Unlike resuming, a checkpoint written by another BioSim
+    /// build is accepted: visualising reads trained weights, it does not continue a run bit for bit. The checkpoint must
+    /// come from the same comparison (its fingerprint).
+    /// </summary>
+    private static (string Status, long Epochs) LoadWeights(string checkpoint, ComparisonExperiment experiment, Plasticity.Networks.Network network)
+    {
+        using var file = Hdf5File.OpenReadOnly(checkpoint);
+        if (!file.HasAttribute("experiment") || file.GetStringAttribute("experiment") != ComparisonCheckpoint.Fingerprint(experiment.Json))
+            throw new VisualisationInputException($"{checkpoint}: written by a different comparison than {experiment.File}; give the comparison's own output folder");
+        foreach (var layer in network.Layers)
+        {
+            Read(file, $"reals/network/W{layer.Index}", layer.Weights, checkpoint);
+            if (layer.Bias is { } b) Read(file, $"reals/network/b{layer.Index}", b, checkpoint);
+        }
+        return (file.GetStringAttribute("status"), file.GetLongAttribute("epoch"));
+    }
+
+    private static void Read(Hdf5File file, string path, double[] destination, string checkpoint)
+    {
+        if (!file.Exists(path)) throw new VisualisationInputException($"{checkpoint}: no /{path}: not a checkpoint of a layered network of this comparison");
+        double[] values = file.ReadDataset<double>(path);
+        if (values.Length != destination.Length)
+            throw new VisualisationInputException($"{checkpoint}: /{path} holds {values.Length} values but the comparison's network needs {destination.Length}");
+        values.CopyTo(destination, 0);
     }
 
     private static RuleSpec ChooseRule(ComparisonExperiment experiment, string? wanted, string curves)
