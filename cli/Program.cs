@@ -21,6 +21,7 @@ internal static class Program
             PlotCommand.Create(),
             FitCommand.Create(services),
             CompareCommand.Create(services),
+            VisualizeCommand.Create(services),
             SweepCommand.Create(services),
             CoresCommand.Create(services),
         };
