@@ -59,7 +59,7 @@ internal static class VisualizeCommand
         VisualisationResult result;
         try
         {
-            result = ActivatorUtilities.CreateInstance<SharedFeatureWorkflow>(services).Run(request);
+            result = services.GetRequiredService<SharedFeatureWorkflow>().Run(request);
         }
         catch (VisualisationInputException e)
         {

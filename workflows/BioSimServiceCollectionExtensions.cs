@@ -17,6 +17,7 @@ public static class BioSimServiceCollectionExtensions
         services.AddSingleton<Runs.ModelBuilder>();
         services.AddSingleton<Runs.ExperimentRunner>();
         services.AddSingleton<Compare.RuleComparison>();
+        services.AddSingleton<Visualise.SharedFeatureWorkflow>();
         Fit.FitServiceCollectionExtensions.AddFit(services);
         services.AddSingleton(provider => new Cores.CoresWorkflow(provider.GetRequiredService<Engine.Numerics.IMatrixProduct>()));
         return services;
