@@ -73,8 +73,10 @@ public sealed class Simulator : IStateful, IDisposable
     private readonly int[] _deliveryAlone = [];
     private readonly int _minDeliveriesForThreads;
 
-    /// <summary>Fewest elements for which a step is spread over threads (unless a population asks for smaller chunks, as costly cells do).</summary>
-    public const int MinElementsForThreads = 2048;
+    /// <summary>Fewest elements for which a step is spread over threads (unless a population asks for smaller chunks, as costly cells do).
+    /// Below it two threads never paid on either machine kind measured (CUBA 4000: 0.8–0.95× one thread), and even measuring
+    /// whether they would (<see cref="ThreadChoice"/>'s probes) cost such a network 5–9 % of a 1 s run.</summary>
+    public const int MinElementsForThreads = 8192;
 
     /// <param name="populations">The populations to advance, each with a name of its own.</param>
     /// <param name="transmitters">The projections; each one's source must be one of <paramref name="populations"/>.</param>
@@ -429,18 +431,19 @@ public sealed class Simulator : IStateful, IDisposable
 
     /// <summary>
     /// Chooses between one thread and the team by measuring both: <see cref="Rounds"/> blocks of <see cref="Block"/> steps on
-    /// the team, then as many on one thread; the faster by its quickest block is kept until the next probe, <see cref="First"/>
-    /// steps after the first probe and <see cref="Every"/> after each later one (activity changes, and so does the machine's load). The team's blocks come first and the minimum is taken,
-    /// so the workers' spinning after the team's last round (which slows the caller where the two vCPUs share a core) touches
-    /// one single-thread block only. On 2 cores two threads cost more than they save on small networks (CUBA 4000: 0.8–0.9×
-    /// one thread), and where that size lies depends on the processor; measuring finds it on any machine. The results are
-    /// the same bits either way.
+    /// the team, then as many on one thread; the mode with the smaller total over its blocks but the first is kept until the
+    /// next probe, <see cref="First"/> steps after the first probe and <see cref="Every"/> after each later one (activity
+    /// changes, and so does the machine's load). Each mode's first block is left out: the team's pays for waking its workers,
+    /// the single thread's for their spinning after the team's last round (which slows the caller where the two vCPUs share a
+    /// core). Totals, not each mode's quickest block: the team's rounds vary more than the single thread's steps, so its best
+    /// block promised more than its typical one gave (CUBA 16 000 chose the team on such a promise and ran 15 % slower than on one
+    /// thread). The results are the same bits either way.
     /// </summary>
     private sealed class ThreadChoice
     {
         public const int Block = 32, Rounds = 4, Every = 16384, First = 2048;
         private long _step, _probeStart;
-        private long _blockTicks, _bestTeam = long.MaxValue, _bestOne = long.MaxValue;
+        private long _blockTicks, _teamTicks, _oneTicks;
         private bool _team = true;
 
         /// <summary>Whether the current step is part of a probe.</summary>
@@ -455,20 +458,24 @@ public sealed class Simulator : IStateful, IDisposable
             return phase < Block * Rounds;
         }
 
-        /// <summary>Adds a probed step's time; at the end of a block keeps its total, at the end of the probe decides and
-        /// schedules the next: <see cref="First"/> steps after the first (a run's first steps, its onset transient, can favour the
-        /// other mode than its steady state does), then every <see cref="Every"/>.</summary>
+        /// <summary>Adds a probed step's time; at the end of a block adds its total to its mode's (unless it is the mode's first),
+        /// at the end of the probe decides and schedules the next: <see cref="First"/> steps after the first (a run's onset
+        /// transient can favour the other mode than its steady state), then every <see cref="Every"/>.</summary>
         public void Record(long ticks)
         {
             _blockTicks += ticks;
             long phase = _step - 1 - _probeStart;
             if ((phase + 1) % Block != 0) return;
-            if (phase < Block * Rounds) _bestTeam = Math.Min(_bestTeam, _blockTicks);
-            else _bestOne = Math.Min(_bestOne, _blockTicks);
+            long block = phase / Block;
+            if (block is not (0 or Rounds))
+            {
+                if (block < Rounds) _teamTicks += _blockTicks;
+                else _oneTicks += _blockTicks;
+            }
             _blockTicks = 0;
             if (phase + 1 < 2 * Block * Rounds) return;
-            _team = _bestTeam < _bestOne;
-            _bestTeam = _bestOne = long.MaxValue;
+            _team = _teamTicks < _oneTicks;
+            _teamTicks = _oneTicks = 0;
             _probeStart += _probeStart == 0 ? First : Every;
         }
     }
