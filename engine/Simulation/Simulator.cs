@@ -453,7 +453,7 @@ public sealed class Simulator : IStateful, IDisposable
     /// interval's end (its <see cref="CommunicationInterval"/>-th step, or <paramref name="endInterval"/>) the rows are
     /// exchanged and delivered step after step, each into the slots of its own step, before the last step's rings advance;
     /// after each step's delivery the learning transmitters learn over it and the observers see it (so a weight read there
-    /// is that step's; <see cref="StepIndex"/> is still the interval's last step). Observers that implement <see cref="ILocalStepObserver"/>
+    /// is that step's, while <see cref="StepIndex"/> does not follow it: the time passed to them does). Observers that implement <see cref="ILocalStepObserver"/>
     /// also see every step as soon as this process has advanced it (its own neurons' state is then that step's).</summary>
     private void StepSplit(bool endInterval)
     {
