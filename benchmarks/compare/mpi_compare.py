@@ -14,7 +14,8 @@ The spikes of the two are checked to be equal bit for bit (they must be, at any 
 --delay sets every projection's delay (ms; dt = 0.1 ms): 0.1 exchanges every step, 0.5 every 5 steps (examples/cuba.json
 has 0, also every step). Prints one markdown table: wall time of the simulation loop (biosim's sim_s) for both, the
 ratio, the exchange count and time per exchange (process 0; the slowest process's total too), the bytes each process
-received per interval (8-byte values: per chunk and step a count, per spike an id and a time), and the machine's load
+received per interval (per chunk and step a 4-byte count, per spike a 4-byte id and an 8-byte time; before 2026-12-07 evening
+counts and ids travelled as doubles, 8 bytes each), and the machine's load
 average before each run: the machine is shared, so read the times against the load. CPU s is the CPU time of every process
 of each run, build and start-up included (MPICH polls while it waits in a collective, so a split run's waits cost CPU too).
 """

@@ -26,4 +26,9 @@ public interface ISynapticPlasticity : IStateful
     /// <summary>Called at the end of every step (time <paramref name="t"/>, ms), after its events: continuous-time rules
     /// read the populations' state here.</summary>
     void AfterStep(double t);
+
+    /// <summary>Whether <see cref="AfterStep"/> reads the populations' state (continuous-time rules do; spike-timing rules
+    /// see only events). A run split over processes learns at the end of each communication interval, when the populations
+    /// are further on, so it runs such a rule only when the interval is one step.</summary>
+    bool ReadsStateAfterStep => false;
 }

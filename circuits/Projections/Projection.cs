@@ -191,7 +191,8 @@ public sealed partial class Projection : ITransmitter
     public void PrepareExact(double dt)
     {
         Prepare(dt);
-        if (MinDelayMs < dt)
+        // A projection without synapses (a process of a split run may keep none) has no delay to check.
+        if (_targets.Length > 0 && MinDelayMs < dt)
         {
             throw new ArgumentException($"Projection '{Name}': with exact spike timing every delay must be at least one step (dt = {dt} ms); the shortest is {MinDelayMs} ms.");
         }
@@ -332,26 +333,60 @@ public sealed partial class Projection : ITransmitter
     }
 
     /// <inheritdoc/>
-    /// <remarks>Rows keep their order; the synapses onto other targets (and their weights and delays) are dropped. A
-    /// plastic projection cannot be restricted (its rule indexes every synapse).</remarks>
+    /// <remarks>Rows keep their order; the synapses onto other targets (and their weights and delays) are dropped. A plastic
+    /// projection's rule is bound again to the kept synapses by the <see cref="Prepare"/> that follows. Where each kept synapse
+    /// was in the whole projection stays known (<see cref="WholeSynapseIds"/>): with rows in ascending target order (as the
+    /// connectivity rules build them) a row's kept synapses are one piece of it, and one offset per row says where it starts;
+    /// otherwise every kept synapse's index is kept.</remarks>
     public void KeepOnlyTargets(int start, int end)
     {
-        if (Plasticity is not null) throw new InvalidOperationException($"Projection '{Name}' is plastic: its synapses cannot be split over processes.");
+        if (_wholeRowStart is not null) throw new InvalidOperationException($"Projection '{Name}' was already restricted to the synapses onto some targets.");
         var rowStart = new int[_rowStart.Length];
         var keep = new List<int>();
+        var firstKept = new int[_rowStart.Length - 1];
+        bool pieces = true;
         for (int i = 0; i + 1 < _rowStart.Length; i++)
         {
             rowStart[i] = keep.Count;
+            firstKept[i] = _rowStart[i];
             for (int k = _rowStart[i]; k < _rowStart[i + 1]; k++)
             {
-                if (_targets[k] >= start && _targets[k] < end) keep.Add(k);
+                if (_targets[k] < start || _targets[k] >= end) continue;
+                if (keep.Count == rowStart[i]) firstKept[i] = k;
+                else if (keep[^1] != k - 1) pieces = false;
+                keep.Add(k);
             }
         }
         rowStart[^1] = keep.Count;
+        _wholeRowStart = _rowStart;
+        _wholeCount = _targets.Length;
+        if (pieces) _rowFirstKept = firstKept;
+        else _kept = keep.ToArray();
         _targets = keep.Select(k => _targets[k]).ToArray();
         if (_weights is not null) _weights = keep.Select(k => _weights[k]).ToArray();
         if (_delaysMs is not null) _delaysMs = keep.Select(k => _delaysMs[k]).ToArray();
         _rowStart = rowStart;
+    }
+
+    private int[]? _wholeRowStart, _rowFirstKept, _kept;
+    private int _wholeCount = -1;
+
+    /// <summary>Synapses of the whole projection: <see cref="SynapseCount"/> unless a split run keeps only those onto its own
+    /// targets (<see cref="KeepOnlyTargets"/>).</summary>
+    public int WholeSynapseCount => _wholeCount >= 0 ? _wholeCount : _targets.Length;
+
+    /// <summary>The index in the whole projection (CSR order) of each synapse this projection keeps, ascending: 0, 1, 2, … unless
+    /// <see cref="KeepOnlyTargets"/> dropped some.</summary>
+    public int[] WholeSynapseIds()
+    {
+        if (_kept is not null) return (int[])_kept.Clone();
+        var ids = new int[_targets.Length];
+        for (int i = 0; i + 1 < _rowStart.Length; i++)
+        {
+            int first = _rowFirstKept is null ? _rowStart[i] : _rowFirstKept[i];
+            for (int k = _rowStart[i]; k < _rowStart[i + 1]; k++) ids[k] = first + k - _rowStart[i];
+        }
+        return ids;
     }
 
     /// <summary>The first position in the ascending <paramref name="row"/> whose target is at least <paramref name="value"/>.</summary>

@@ -9,9 +9,14 @@ public sealed class InProcessGroup : IProcessGroup, IDisposable
 {
     private sealed class Shared(int size) : IDisposable
     {
-        public void Dispose() => Barrier.Dispose();
+        public void Dispose()
+        {
+            Barrier.Dispose();
+            Abandoned.Dispose();
+        }
 
         public readonly Barrier Barrier = new(size);
+        public readonly CancellationTokenSource Abandoned = new();
         public readonly double[][] Slots = new double[size][];
         public readonly int[] Lengths = new int[size];
         public readonly long[] Longs = new long[size];
@@ -38,6 +43,11 @@ public sealed class InProcessGroup : IProcessGroup, IDisposable
     /// <summary>Releases the group's barrier (shared by every member): call once all members are done.</summary>
     public void Dispose() => _shared.Dispose();
 
+    /// <summary>Ends the group for every member, as MPI_Abort ends a job: a member that failed calls it, and every member
+    /// waiting in (or later entering) a collective call gets an <see cref="OperationCanceledException"/> instead of waiting for
+    /// it for ever.</summary>
+    public void Abandon() => _shared.Abandoned.Cancel();
+
     /// <inheritdoc/>
     public int Rank { get; }
 
@@ -51,7 +61,7 @@ public sealed class InProcessGroup : IProcessGroup, IDisposable
         if (slot.Length < mine.Length) slot = new double[Math.Max(mine.Length, 2 * slot.Length)];
         mine.CopyTo(slot);
         _shared.Lengths[Rank] = mine.Length;
-        _shared.Barrier.SignalAndWait();
+        _shared.Barrier.SignalAndWait(_shared.Abandoned.Token);
         int total = 0;
         for (int r = 0; r < Size; r++) total += counts[r] = _shared.Lengths[r];
         if (all.Length < total) all = new double[Math.Max(total, 2 * all.Length)];
@@ -61,7 +71,7 @@ public sealed class InProcessGroup : IProcessGroup, IDisposable
             _shared.Slots[r].AsSpan(0, counts[r]).CopyTo(all.AsSpan(at));
             at += counts[r];
         }
-        _shared.Barrier.SignalAndWait(); // no member writes its slot again before all have read
+        _shared.Barrier.SignalAndWait(_shared.Abandoned.Token); // no member writes its slot again before all have read
         return total;
     }
 
@@ -69,10 +79,10 @@ public sealed class InProcessGroup : IProcessGroup, IDisposable
     public long Sum(long value)
     {
         _shared.Longs[Rank] = value;
-        _shared.Barrier.SignalAndWait();
+        _shared.Barrier.SignalAndWait(_shared.Abandoned.Token);
         long sum = 0;
         foreach (long v in _shared.Longs) sum += v;
-        _shared.Barrier.SignalAndWait();
+        _shared.Barrier.SignalAndWait(_shared.Abandoned.Token);
         return sum;
     }
 
@@ -80,10 +90,10 @@ public sealed class InProcessGroup : IProcessGroup, IDisposable
     public double Max(double value)
     {
         _shared.Doubles[Rank] = value;
-        _shared.Barrier.SignalAndWait();
+        _shared.Barrier.SignalAndWait(_shared.Abandoned.Token);
         double max = double.NegativeInfinity;
         foreach (double v in _shared.Doubles) max = Math.Max(max, v);
-        _shared.Barrier.SignalAndWait();
+        _shared.Barrier.SignalAndWait(_shared.Abandoned.Token);
         return max;
     }
 }

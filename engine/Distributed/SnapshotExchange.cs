@@ -3,9 +3,11 @@ using BioSim.Engine.Simulation;
 namespace BioSim.Engine.Distributed;
 
 /// <summary>
-/// Moves <see cref="StateSnapshot"/>s between the processes of a split run as flat arrays: the step, the real arrays in key
-/// order, then the integer arrays' bits (so 64-bit random stream positions survive exactly). Every process of a split run
-/// builds the same simulation, so a snapshot's keys and lengths (its layout) are the same everywhere; only the values differ.
+/// Moves <see cref="StateSnapshot"/>s between the processes of a split run as flat arrays: the step, then each real array
+/// (its length, then its values) in key order, then each integer array (its length, then its values' bits, so 64-bit random
+/// stream positions survive exactly). Every process of a split run builds the same simulation, so its snapshot has the same
+/// keys everywhere; the lengths may differ (a plastic projection's weights and pending arrivals are those of the synapses
+/// the process keeps), which is why each array carries its own.
 /// </summary>
 public static class SnapshotExchange
 {
@@ -18,44 +20,64 @@ public static class SnapshotExchange
         int at = 1;
         foreach (var array in snapshot.Reals.Values)
         {
+            values[at++] = array.Length;
             array.CopyTo(values, at);
             at += array.Length;
         }
         foreach (var array in snapshot.Integers.Values)
         {
+            values[at++] = array.Length;
             foreach (long v in array) values[at++] = BitConverter.Int64BitsToDouble(v);
         }
         return values;
     }
 
-    /// <summary>Values in <see cref="Flatten"/>'s layout: 1 + every array's length.</summary>
-    public static int Length(StateSnapshot layout)
+    /// <summary>Values in <see cref="Flatten"/>'s layout: 1 + every array's length + one length per array.</summary>
+    public static int Length(StateSnapshot snapshot)
     {
-        ArgumentNullException.ThrowIfNull(layout);
-        return 1 + layout.Reals.Values.Sum(a => a.Length) + layout.Integers.Values.Sum(a => a.Length);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return 1 + snapshot.Reals.Count + snapshot.Reals.Values.Sum(a => a.Length) + snapshot.Integers.Count + snapshot.Integers.Values.Sum(a => a.Length);
     }
 
-    /// <summary>A snapshot with <paramref name="layout"/>'s keys and lengths and the values in <paramref name="values"/>.</summary>
+    /// <summary>A snapshot with <paramref name="layout"/>'s keys and the arrays in <paramref name="values"/> (each with the length
+    /// it carries).</summary>
     public static StateSnapshot Unflatten(ReadOnlySpan<double> values, StateSnapshot layout)
     {
+        var snapshot = Read(values, layout, out int used);
+        if (used != values.Length)
+            throw new InvalidOperationException($"A snapshot of {values.Length} values holds {used} for this simulation's arrays: the processes did not build the same simulation.");
+        return snapshot;
+    }
+
+    /// <summary>Reads one snapshot from the start of <paramref name="values"/>; <paramref name="used"/> says how many values it took.</summary>
+    private static StateSnapshot Read(ReadOnlySpan<double> values, StateSnapshot layout, out int used)
+    {
         ArgumentNullException.ThrowIfNull(layout);
-        if (values.Length != Length(layout))
-            throw new InvalidOperationException($"A snapshot of {values.Length} values does not fit this simulation's {Length(layout)}: the processes did not build the same simulation.");
         var snapshot = new StateSnapshot { Step = BitConverter.DoubleToInt64Bits(values[0]) };
         int at = 1;
-        foreach (var (key, array) in layout.Reals)
+        foreach (string key in layout.Reals.Keys)
         {
-            snapshot.Put(key, values.Slice(at, array.Length));
-            at += array.Length;
+            int n = LengthAt(values, at++, key);
+            snapshot.Put(key, values.Slice(at, n));
+            at += n;
         }
-        foreach (var (key, array) in layout.Integers)
+        foreach (string key in layout.Integers.Keys)
         {
-            var bits = new long[array.Length];
-            for (int k = 0; k < bits.Length; k++) bits[k] = BitConverter.DoubleToInt64Bits(values[at + k]);
+            int n = LengthAt(values, at++, key);
+            var bits = new long[n];
+            for (int k = 0; k < n; k++) bits[k] = BitConverter.DoubleToInt64Bits(values[at + k]);
             snapshot.Put(key, bits);
-            at += array.Length;
+            at += n;
         }
+        used = at;
         return snapshot;
+    }
+
+    private static int LengthAt(ReadOnlySpan<double> values, int at, string key)
+    {
+        if (at >= values.Length || !(values[at] >= 0) || values[at] > values.Length - at - 1 || values[at] != Math.Floor(values[at]))
+            throw new InvalidOperationException($"A snapshot's array '{key}' does not fit the values sent: the processes did not build the same simulation.");
+        return (int)values[at];
     }
 
     /// <summary>Every process's snapshot, by rank (collective: each process passes its own).</summary>
@@ -80,14 +102,20 @@ public static class SnapshotExchange
     public static StateSnapshot Scatter(IProcessGroup processes, StateSnapshot[]? parts, StateSnapshot layout)
     {
         ArgumentNullException.ThrowIfNull(processes);
+        if (processes.Rank == 0 && parts!.Length != processes.Size)
+            throw new InvalidOperationException($"Process 0 handed out {parts.Length} parts for {processes.Size} processes.");
         double[] mine = processes.Rank == 0 ? parts!.SelectMany(Flatten).ToArray() : [];
         double[] all = [];
         var counts = new int[processes.Size];
         processes.AllGather(mine, ref all, counts);
-        int length = Length(layout);
-        if (counts[0] != length * processes.Size)
-            throw new InvalidOperationException($"Process 0 handed out {counts[0]} values for {processes.Size} processes of {length} each.");
-        return Unflatten(all.AsSpan(processes.Rank * length, length), layout);
+        int at = 0;
+        for (int r = 0; r < processes.Rank; r++)
+        {
+            Read(all.AsSpan(at, counts[0] - at), layout, out int used);
+            at += used;
+        }
+        var own = Read(all.AsSpan(at, counts[0] - at), layout, out _);
+        return own;
     }
 
     /// <summary>The keys under which process r's part of a split run's checkpoint is kept beside process 0's own keys.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using BioSim.Engine.Distributed;
 using BioSim.Engine.Events;
 
@@ -24,7 +25,10 @@ namespace BioSim.Engine.Simulation;
 /// A spike's delay is at least the interval, so none of them is due before the interval's end, and every target
 /// receives its inputs in the order one process gives them: spikes are the same bits at any number of processes and
 /// threads. (Every process keeps the whole network's arrays; it steps and feeds only its own neurons and keeps only
-/// the synapses onto them.) <see cref="Run"/> always ends at an interval's end (it shortens the last interval), so a
+/// the synapses onto them.) Plastic transmitters learn on their kept synapses after each step's delivery, as in one
+/// process: a synapse's rule sees the arrivals at it (every process has every spike) and its target's spikes, so its
+/// weight takes the same bits; a rule that reads the target's state after the step needs an interval of one step (the
+/// caller checks). <see cref="Run"/> always ends at an interval's end (it shortens the last interval), so a
 /// checkpoint or stop between two calls of <see cref="Run"/> never has spikes in flight.
 /// </para>
 /// </summary>
@@ -483,7 +487,8 @@ public sealed class Simulator : IStateful, IDisposable
     /// <summary>One step of a split run: this process advances its chunks into the interval's row of chunk spikes; at the
     /// interval's end (its <see cref="CommunicationInterval"/>-th step, or <paramref name="endInterval"/>) the rows are
     /// exchanged and delivered step after step, each into the slots of its own step, before the last step's rings advance;
-    /// observers then see each step of the interval in order. Observers that implement <see cref="ILocalStepObserver"/>
+    /// after each step's delivery the learning transmitters learn over it and the observers see it (so a weight read there
+    /// is that step's, while <see cref="StepIndex"/> does not follow it: the time passed to them does). Observers that implement <see cref="ILocalStepObserver"/>
     /// also see every step as soon as this process has advanced it (its own neurons' state is then that step's).</summary>
     private void StepSplit(bool endInterval)
     {
@@ -514,6 +519,12 @@ public sealed class Simulator : IStateful, IDisposable
                 _spikes = spikes;
                 Deliver();
                 RewindRings(i - row);
+                // Plasticity of step i after its delivery, as in one process: the next step's spikes carry the weights it
+                // leaves. Each process learns on the synapses it keeps (onto its own neurons) from every spike of the network.
+                Learn(_intervalStart + i);
+                // Observers see step i with the weights of step i (a weight report samples them here).
+                double tEnd = (_intervalStart + i + 1) * Dt;
+                for (int o = 0; o < _observers.Count; o++) _observers[o].AfterStep(tEnd, _spikes);
             }
         }
         for (int p = 0; p < _populations.Length; p++) _populations[p].EndStep();
@@ -522,14 +533,16 @@ public sealed class Simulator : IStateful, IDisposable
         {
             if (_observers[o] is ILocalStepObserver local) local.AfterLocalStep(StepIndex);
         }
-        if (!last) return;
-        for (int i = 0; i <= row; i++)
+        if (last) _intervalStart = StepIndex;
+    }
+
+    /// <summary>Runs every learning transmitter's plasticity over step <paramref name="step"/>, whose spikes are in <see cref="_spikes"/>.</summary>
+    private void Learn(long step)
+    {
+        for (int k = 0; k < _transmitters.Length; k++)
         {
-            _spikes = _intervalSpikes[i];
-            double tEnd = (_intervalStart + i + 1) * Dt;
-            for (int o = 0; o < _observers.Count; o++) _observers[o].AfterStep(tEnd, _spikes);
+            if (_transmitterLearnsFrom[k] >= 0) _transmitters[k].Learn(_spikes[_transmitterSource[k]], _spikes[_transmitterLearnsFrom[k]], step);
         }
-        _intervalStart = StepIndex;
     }
 
     private void RewindRings(int steps)
@@ -545,8 +558,8 @@ public sealed class Simulator : IStateful, IDisposable
     /// (at least 1); 1 with one process.</summary>
     public int CommunicationInterval => _interval;
 
-    /// <summary>Spike exchanges (all-gathers) this simulation made, and the wall time they took (the wait for the slowest
-    /// process included).</summary>
+    /// <summary>Spike exchanges (all-gathers) this simulation made, the wall time they took (the wait for the slowest
+    /// process included), and the 8-byte values this process received (<see cref="ExchangeSpikes"/> says what they hold).</summary>
     public (long Count, TimeSpan Time, long Values) Exchanges => (_exchanges, _exchangeClock.Elapsed, _exchangedValues);
 
     private long _exchanges, _exchangedValues;
@@ -560,53 +573,75 @@ public sealed class Simulator : IStateful, IDisposable
     /// <summary>Elements of each population (in order) this process advances: all of them with one process.</summary>
     public IReadOnlyList<(int Start, int End)> OwnedElements => _ownedElements;
 
-    /// <summary>Gives every process the spikes of every chunk in the interval's first <paramref name="steps"/> steps: each
-    /// sends, step after step, its own chunks' (count, ids, times) in chunk order and reads the others' in theirs.</summary>
+    /// <summary>Gives every process the spikes of every chunk in the interval's first <paramref name="steps"/> steps. Each process
+    /// sends one flat array of doubles: first, as 32-bit integers packed two to a double (their bits reinterpreted, never
+    /// converted), the spike count of each of its chunks in each step (step after step, chunks in order), then every spike's
+    /// id in the same order (a last odd integer is padded); then every spike's time. That is 4 bytes per chunk and step and
+    /// 12 per spike (ids as doubles took 8 and 16). Each process reads the others' in theirs.</summary>
     private void ExchangeSpikes(int steps)
     {
         _exchangeClock.Start();
-        int length = 0;
+        int entries = steps * _ownedChunks.Length, spikes = 0;
         for (int i = 0; i < steps; i++)
         {
-            foreach (int c in _ownedChunks) length += 1 + 2 * _intervalChunkSpikes[i][c].Count;
+            foreach (int c in _ownedChunks) spikes += _intervalChunkSpikes[i][c].Count;
         }
+        int packed = (entries + spikes + 1) / 2;
+        int length = packed + spikes;
         if (_send.Length < length) _send = new double[Math.Max(length, 2 * _send.Length)];
-        int w = 0;
+        var ints = MemoryMarshal.Cast<double, int>(_send.AsSpan(0, packed));
+        int w = 0, t = packed;
+        for (int i = 0; i < steps; i++)
+        {
+            foreach (int c in _ownedChunks) ints[w++] = _intervalChunkSpikes[i][c].Count;
+        }
         for (int i = 0; i < steps; i++)
         {
             foreach (int c in _ownedChunks)
             {
                 var list = _intervalChunkSpikes[i][c];
-                _send[w++] = list.Count;
-                foreach (int id in list.Ids) _send[w++] = id;
-                list.Times.CopyTo(_send.AsSpan(w));
+                list.Ids.CopyTo(ints[w..]);
                 w += list.Count;
+                list.Times.CopyTo(_send.AsSpan(t));
+                t += list.Count;
             }
         }
-        int total = _processes.AllGather(_send.AsSpan(0, w), ref _gathered, _gatheredCounts);
+        if (w < ints.Length) ints[w] = 0;
+        int total = _processes.AllGather(_send.AsSpan(0, length), ref _gathered, _gatheredCounts);
         _exchanges++;
         _exchangedValues += total;
         int at = 0;
         for (int r = 0; r < _chunksOfRank.Length; r++)
         {
-            int end = at + _gatheredCounts[r];
+            int sent = _gatheredCounts[r];
             if (r == _processes.Rank)
             {
-                at = end;
+                at += sent;
                 continue;
             }
+            var chunks = _chunksOfRank[r];
+            int theirEntries = steps * chunks.Length;
+            if (2 * sent < theirEntries) throw new InvalidOperationException($"Process {r} sent {sent} values, too few for the spike counts of its {chunks.Length} chunks over {steps} steps.");
+            var counts = MemoryMarshal.Cast<double, int>(_gathered.AsSpan(at, sent))[..theirEntries];
+            long theirSpikes = 0;
+            foreach (int n in counts) theirSpikes += n;
+            int theirPacked = (int)((theirEntries + theirSpikes + 1) / 2);
+            if (theirPacked + theirSpikes != sent) throw new InvalidOperationException($"The spikes process {r} sent do not match its chunks ({sent} values for {theirSpikes} spikes).");
+            var theirInts = MemoryMarshal.Cast<double, int>(_gathered.AsSpan(at, theirPacked));
+            int id = theirEntries, time = at + theirPacked, e = 0;
             for (int i = 0; i < steps; i++)
             {
-                foreach (int c in _chunksOfRank[r])
+                foreach (int c in chunks)
                 {
                     var list = _intervalChunkSpikes[i][c];
                     list.Clear();
-                    int n = (int)_gathered[at++];
-                    for (int k = 0; k < n; k++) list.Add((int)_gathered[at + k], _gathered[at + n + k]);
-                    at += 2 * n;
+                    int n = theirInts[e++];
+                    for (int k = 0; k < n; k++) list.Add(theirInts[id + k], _gathered[time + k]);
+                    id += n;
+                    time += n;
                 }
             }
-            if (at != end) throw new InvalidOperationException($"The spikes process {r} sent do not match its chunks ({_gatheredCounts[r]} values).");
+            at += sent;
         }
         _exchangeClock.Stop();
     }

@@ -81,6 +81,8 @@ public sealed class UrbanczikSenn : SynapticRule<UrbanczikSennParameters>
             _u = _target.Variable("U");
         }
 
+        public bool ReadsStateAfterStep => true;
+
         public void OnPresynaptic(int synapse, double t) => _arrivals.Add(synapse, t);
 
         public void OnPostsynaptic(int target, double t) => _spikeCount[target]++;

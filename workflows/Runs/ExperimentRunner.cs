@@ -100,8 +100,11 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
     /// one-process run's.
     /// Checkpoints hold every process's state (gathered to process 0, written into the output's checkpoint slots, process
     /// r's arrays under <c>process/r/</c>), at the same block ends on every process, so <see cref="ResumeDistributed"/>
-    /// continues with the same number of processes bit for bit. What this slice does not do is refused up front, on every
-    /// process alike: weight reports, plastic projections, event-counting populations.
+    /// continues with the same number of processes bit for bit. Plastic projections learn on each process's synapses (onto its
+    /// own neurons), and weight reports and final weights are gathered to process 0 in the whole projection's order, as one
+    /// process writes them. What this slice does not do is refused up front, on every process alike: reports of a
+    /// microcircuit's weight matrices, rules that read the target's state (urbanczik-senn) unless spikes are exchanged every
+    /// step, and event-counting populations (neurosynaptic cores, which also route spikes between their cores internally).
     /// </summary>
     public RunSummary RunDistributed(Experiment experiment, string output, IProcessGroup processes, IProgress<RunProgress>? progress = null,
         int? threads = null, bool overwrite = false, TimeSpan? checkpointEvery = null, CheckpointRequest? checkpointNow = null,
@@ -119,6 +122,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         using var sim = built.Simulator;
         using var recorder = new Recorder(experiment, sim, built.Projections);
         sim.AddObserver(recorder);
+        recorder.PrepareSplit(processes);
         var parts = SnapshotExchange.GatherAll(processes, sim.Snapshot());
         if (processes.Rank != 0)
         {
@@ -140,6 +144,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
             WriteRunAttributes(file, experiment);
             file.SetAttribute("processes", (long)processes.Size);
             recorder.Open(file, spikes, reports);
+            recorder.CreateEndObjects(file);
             checkpoints = new RunCheckpoints(file);
             recorder.Checkpoint(checkpoints, SnapshotExchange.Merge(parts));
             file.StartSwmrWrite();
@@ -189,6 +194,7 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
         var buildTime = total.Elapsed;
         using var sim = built.Simulator;
         using var recorder = new Recorder(experiment, sim, built.Projections);
+        recorder.PrepareSplit(processes);
         if (processes.Rank != 0)
         {
             sim.Restore(SnapshotExchange.Scatter(processes, null, sim.Snapshot()));
@@ -217,22 +223,34 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
     private static void RequireSplittable(Experiment experiment, IProcessGroup processes)
     {
         string split = $"is not supported when a run is split over processes (mpiexec -n {processes.Size}) yet; run it in one process";
-        if (experiment.Record.Weights.Count > 0) throw new ExperimentException(experiment.File, "record.weights", $"a weight report {split}");
+        for (int k = 0; k < experiment.Record.Weights.Count; k++)
+        {
+            if (experiment.Record.Weights[k].Matrix is not null)
+                throw new ExperimentException(experiment.File, $"record.weights[{k}].matrix", $"a report of a microcircuit's weight matrix {split}");
+        }
     }
 
     private BuiltModel BuildSplit(Experiment experiment, int? threads, IProcessGroup processes)
     {
         string split = $"is not supported when a run is split over processes (mpiexec -n {processes.Size}) yet; run it in one process";
         var built = builder.Build(experiment, threads, processes: processes);
-        foreach (var projection in built.Projections)
+        for (int k = 0; k < built.Projections.Count; k++)
         {
-            if (projection.Plasticity is not null)
-                throw new ExperimentException(experiment.File, "projections", $"projection '{projection.Name}' is plastic: plasticity {split}");
+            var projection = built.Projections[k];
+            if (projection.Plasticity is { ReadsStateAfterStep: true } && built.Simulator.CommunicationInterval > 1)
+            {
+                built.Simulator.Dispose();
+                throw new ExperimentException(experiment.File, $"projections[{experiment.Projections.ToList().FindIndex(p => p.Name == projection.Name)}].plasticity",
+                    $"projection '{projection.Name}' learns from its target's state after every step, which a run split over processes has only when it exchanges spikes every step; the shortest delay is {built.Simulator.CommunicationInterval} steps: {split}");
+            }
         }
         foreach (var population in built.Simulator.Populations)
         {
             if (population is IEventCounters)
-                throw new ExperimentException(experiment.File, "populations", $"population '{population.Name}' counts its events, which each process would count for its own share only: {split}");
+            {
+                built.Simulator.Dispose();
+                throw new ExperimentException(experiment.File, "populations", $"population '{population.Name}' counts its events and routes its spikes between its cores inside itself, which each process would do for its own cores only: {split}");
+            }
         }
         return built;
     }
@@ -278,8 +296,10 @@ public sealed class ExperimentRunner(ModelBuilder builder, ExperimentReader read
             }
             progress?.Report(new RunProgress(sim.Time, experiment.Duration, recorder.TotalSpikes, simulation.Elapsed));
         }
+        if (status.State == RunState.Completed) recorder.GatherFinalWeights();
         if (file is not null)
         {
+            if (status.State == RunState.Completed) recorder.WriteFinalWeights(file);
             file.SetAttribute("status", status.ToString());
             file.SetAttribute("simulated", sim.Time);
             file.Flush();

@@ -45,21 +45,14 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
                 for (int e = 0; e < values.Length; e++) (pre[e], post[e]) = ((ulong)(e % columns), (ulong)(e / columns));
                 var matrixWriter = new WeightReportWriter(file, spec.ReportName, pre, post, entries.Select(e => (ulong)e).ToArray(), "");
                 _weightProbes.Add(new WeightProbe(null, entries, Every(spec), matrixWriter, MatrixReader(spec, values)) { Length = values.Length });
+                _weightOwners.Add(null);
                 continue;
             }
-            var projection = projections.First(p => p.Name == spec.Projection);
-            int[] synapses = spec.Synapses?.ToArray() ?? Enumerable.Range(0, projection.SynapseCount).ToArray();
-            foreach (int s in synapses)
+            AddProjectionProbe(k, spec, (projection, synapses) =>
             {
-                if (s >= projection.SynapseCount)
-                {
-                    throw new ExperimentException(experiment.File, $"record.weights[{k}].synapses",
-                        $"synapse {s} does not exist; projection '{projection.Name}' has {projection.SynapseCount} synapses (0 to {projection.SynapseCount - 1})");
-                }
-            }
-            var (sources, targets) = Endpoints(projection);
-            var writer = new WeightReportWriter(file, projection.Name, sources, targets, synapses.Select(s => (ulong)s).ToArray(), "");
-            _weightProbes.Add(new WeightProbe(projection, synapses, Every(spec), writer));
+                var (sources, targets) = Endpoints(projection);
+                return new WeightReportWriter(file, projection.Name, sources, targets, synapses.Select(s => (ulong)s).ToArray(), "");
+            });
         }
         _spikeWriters = spikes;
         foreach (string name in experiment.Record.Spikes) spikes.Population(name);
@@ -82,10 +75,61 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
         }
     }
 
-    /// <summary>A process of a split run other than process 0: the state probes, sampling for <see cref="GatherBlock"/>, with
-    /// no file (process 0 opens the writers with <see cref="Open"/> or <see cref="Reopen"/>).</summary>
+    /// <summary>Adds the weight probe of record.weights[<paramref name="k"/>] on a projection (validating its synapses against the
+    /// whole projection), with the writer <paramref name="writer"/> makes (null: a process of a split run that does not write).</summary>
+    private void AddProjectionProbe(int k, WeightProbeSpec spec, Func<Projection, int[], WeightReportWriter>? writer)
+    {
+        var projection = projections.First(p => p.Name == spec.Projection);
+        int count = projection.WholeSynapseCount;
+        int[] synapses = spec.Synapses?.ToArray() ?? Enumerable.Range(0, count).ToArray();
+        foreach (int s in synapses)
+        {
+            if (s >= count)
+            {
+                throw new ExperimentException(experiment.File, $"record.weights[{k}].synapses",
+                    $"synapse {s} does not exist; projection '{projection.Name}' has {count} synapses (0 to {count - 1})");
+            }
+        }
+        int[] columns = synapses;
+        int[]? owner = null;
+        if (_split is not null)
+        {
+            var split = _split[projection];
+            columns = synapses.Select(split.LocalIndex).ToArray();
+            owner = _processes!.Rank == 0 ? synapses.Select(s => split.Owner[s]).ToArray() : columns.Select(c => c >= 0 ? _processes.Rank : -1).ToArray();
+        }
+        _weightProbes.Add(new WeightProbe(projection, columns, Every(spec), writer?.Invoke(projection, synapses)));
+        _weightOwners.Add(owner);
+    }
+
+    /// <summary>A split run, on every process before <see cref="Open"/>, <see cref="OpenProbesOnly"/> or <see cref="Reopen"/>
+    /// (collective): learns where the synapses of every recorded or plastic projection are.</summary>
+    public void PrepareSplit(Engine.Distributed.IProcessGroup processes)
+    {
+        if (processes.Size == 1) return;
+        _processes = processes;
+        _split = [];
+        foreach (var projection in projections)
+        {
+            if (projection.Plasticity is null && !experiment.Record.Weights.Any(w => w.Matrix is null && w.Projection == projection.Name)) continue;
+            _split[projection] = SplitSynapses.Gather(projection, processes);
+        }
+    }
+
+    private Engine.Distributed.IProcessGroup? _processes;
+    private Dictionary<Projection, SplitSynapses>? _split;
+    private readonly List<int[]?> _weightOwners = [];
+    private readonly Dictionary<Projection, double[]> _finalWeights = [];
+
+    /// <summary>A process of a split run other than process 0: the state and weight probes, sampling for <see cref="GatherBlock"/>,
+    /// with no file (process 0 opens the writers with <see cref="Open"/> or <see cref="Reopen"/>).</summary>
     public void OpenProbesOnly()
     {
+        for (int k = 0; k < experiment.Record.Weights.Count; k++)
+        {
+            // Reports of a microcircuit's matrices are refused in split runs (ExperimentRunner.RequireSplittable).
+            if (experiment.Record.Weights[k].Matrix is null) AddProjectionProbe(k, experiment.Record.Weights[k], null);
+        }
         for (int k = 0; k < experiment.Record.State.Count; k++)
         {
             var spec = experiment.Record.State[k];
@@ -114,6 +158,21 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
     public void GatherBlock(Engine.Distributed.IProcessGroup processes)
     {
         for (int k = 0; k < _probes.Count; k++) _probes[k].Gather(processes, _columnOwners[k]);
+        for (int k = 0; k < _weightProbes.Count; k++)
+        {
+            if (_weightOwners[k] is { } owner) _weightProbes[k].Gather(processes, owner);
+        }
+    }
+
+    /// <summary>Split runs, on every process when the run completes (collective): process 0 gets the final weights of every
+    /// recorded or plastic projection from the processes that keep its synapses, for <see cref="WriteFinalWeights(Hdf5File)"/>.</summary>
+    public void GatherFinalWeights()
+    {
+        if (_split is null) return;
+        foreach (var (projection, split) in _split)
+        {
+            if (split.GatherWeights(projection, _processes!) is { } whole) _finalWeights[projection] = whole;
+        }
     }
 
     /// <summary>Reopens the writers of a run being resumed at <paramref name="timeMs"/>, cutting them back to the checkpoint.</summary>
@@ -129,13 +188,12 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
                 if (!position.WeightFrames.TryGetValue(spec.ReportName, out long matrixFrames))
                     throw new InvalidDataException($"the checkpoint does not say how much of the weight report of '{spec.ReportName}' it covers");
                 _weightProbes.Add(new WeightProbe(null, entries, Every(spec), new WeightReportWriter(file, spec.ReportName, matrixFrames), MatrixReader(spec, values)) { Length = values.Length });
+                _weightOwners.Add(null);
                 continue;
             }
-            var projection = projections.First(p => p.Name == spec.Projection);
-            int[] synapses = spec.Synapses?.ToArray() ?? Enumerable.Range(0, projection.SynapseCount).ToArray();
             if (!position.WeightFrames.TryGetValue(spec.Projection, out long frames))
                 throw new InvalidDataException($"the checkpoint does not say how much of the weight report of '{spec.Projection}' it covers");
-            _weightProbes.Add(new WeightProbe(projection, synapses, Every(spec), new WeightReportWriter(file, projection.Name, frames)));
+            AddProjectionProbe(k, spec, (projection, _) => new WeightReportWriter(file, projection.Name, frames));
         }
         if (position.SpikeCounts.Length != _counts.Length)
             throw new InvalidDataException($"the checkpoint counts spikes of {position.SpikeCounts.Length} populations, the experiment has {_counts.Length}");
@@ -235,7 +293,9 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
         {
             foreach (var probe in _probes) probe.Sample(sim.StepIndex);
         }
-        foreach (var probe in _weightProbes) probe.Sample(sim.StepIndex, t);
+        // The step from the time: in a split run the simulator shows a whole interval's steps at its end.
+        long step = (long)Math.Round(t / sim.Dt);
+        foreach (var probe in _weightProbes) probe.Sample(step, t);
     }
 
     public void AfterLocalStep(long stepIndex)
@@ -289,9 +349,14 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
         {
             var probe = _weightProbes.FirstOrDefault(p => p.Projection == projection);
             if (probe is null && projection.Plasticity is null) continue;
-            var weights = new double[projection.SynapseCount];
-            if (placeholder) Array.Fill(weights, double.NaN);
-            else for (int k = 0; k < weights.Length; k++) weights[k] = projection.Weight(k);
+            double[] weights;
+            if (placeholder) Array.Fill(weights = new double[projection.WholeSynapseCount], double.NaN);
+            else if (_split is not null) weights = _finalWeights[projection];
+            else
+            {
+                weights = new double[projection.SynapseCount];
+                for (int k = 0; k < weights.Length; k++) weights[k] = projection.Weight(k);
+            }
             if (probe is not null)
             {
                 probe.Writer.WriteFinal(weights);
@@ -310,9 +375,10 @@ internal sealed class Recorder(Experiment experiment, Simulator sim, IReadOnlyLi
         file.Flush();
     }
 
-    /// <summary>Source and target neuron of every synapse, in CSR order.</summary>
-    private static (ulong[] Sources, ulong[] Targets) Endpoints(Projection projection)
+    /// <summary>Source and target neuron of every synapse of the whole projection, in CSR order.</summary>
+    private (ulong[] Sources, ulong[] Targets) Endpoints(Projection projection)
     {
+        if (_split is not null) return (_split[projection].Sources, _split[projection].Targets);
         var sources = new ulong[projection.SynapseCount];
         var targets = new ulong[projection.SynapseCount];
         var rows = projection.RowStart;

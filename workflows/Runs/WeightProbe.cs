@@ -1,15 +1,19 @@
 using BioSim.Circuits.Projections;
+using BioSim.Engine.Distributed;
 using BioSim.IO.Runs;
 
 namespace BioSim.Workflows.Runs;
 
 /// <summary>Copies the recorded weights of one projection (or of one dense matrix of a population that keeps its own, such as a
-/// microcircuit: <paramref name="weight"/> reads entry k) into a frame buffer every <c>every</c> steps; drained once per block.</summary>
-internal sealed class WeightProbe(Projection? projection, int[] synapses, int every, WeightReportWriter writer, Func<int, double>? weight = null) : IDisposable
+/// microcircuit: <paramref name="weight"/> reads entry k) into a frame buffer every <c>every</c> steps; drained once per block.
+/// <paramref name="columns"/> gives, for each recorded synapse, the index to read (this process's own index of it in a split run,
+/// where −1 marks a synapse another process keeps: <see cref="Gather"/> brings its values to process 0, the one with a
+/// <paramref name="writer"/>).</summary>
+internal sealed class WeightProbe(Projection? projection, int[] columns, int every, WeightReportWriter? writer, Func<int, double>? weight = null) : IDisposable
 {
     private readonly Func<int, double> _weight = weight ?? projection!.Weight;
 
-    private double[] _buffer = new double[synapses.Length * 16];
+    private double[] _buffer = new double[columns.Length * 16];
     private double[] _times = new double[16];
     private int _frames;
 
@@ -22,24 +26,59 @@ internal sealed class WeightProbe(Projection? projection, int[] synapses, int ev
     /// <summary>Entry k of the recorded weights (all of them, not only the sampled ones).</summary>
     public double Weight(int k) => _weight(k);
 
-    public WeightReportWriter Writer => writer;
+    public WeightReportWriter Writer => writer ?? throw new InvalidOperationException("This process of a split run writes no weight report.");
 
     public void Sample(long step, double t)
     {
         if (step % every != 0) return;
-        int offset = _frames * synapses.Length;
-        if (offset + synapses.Length > _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
+        int offset = _frames * columns.Length;
+        if (offset + columns.Length > _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
         if (_frames == _times.Length) Array.Resize(ref _times, _times.Length * 2);
-        for (int k = 0; k < synapses.Length; k++) _buffer[offset + k] = _weight(synapses[k]);
+        for (int k = 0; k < columns.Length; k++) _buffer[offset + k] = columns[k] >= 0 ? _weight(columns[k]) : 0;
         _times[_frames++] = t;
+    }
+
+    /// <summary>Split runs, on every process at each block end: each sends its own columns (<paramref name="owner"/>[j] is the
+    /// process that keeps recorded synapse j) of every frame sampled since the last block; process 0 puts each column's values
+    /// from its owner into its frames, the others drop theirs. Every process samples the same steps, so frames agree.</summary>
+    public void Gather(IProcessGroup processes, int[] owner)
+    {
+        int n = columns.Length, rank = processes.Rank;
+        var send = new double[_frames * owner.Count(o => o == rank)];
+        int w = 0;
+        for (int f = 0; f < _frames; f++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                if (owner[j] == rank) send[w++] = _buffer[f * n + j];
+            }
+        }
+        double[] all = [];
+        processes.AllGather(send, ref all, new int[processes.Size]);
+        if (rank != 0)
+        {
+            _frames = 0;
+            return;
+        }
+        int at = 0;
+        for (int r = 0; r < processes.Size; r++)
+        {
+            for (int f = 0; f < _frames; f++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    if (owner[j] == r) _buffer[f * n + j] = all[at++];
+                }
+            }
+        }
     }
 
     public void Drain()
     {
         if (_frames == 0) return;
-        writer.Append(_buffer.AsSpan(0, _frames * synapses.Length), _times, _frames);
+        Writer.Append(_buffer.AsSpan(0, _frames * columns.Length), _times, _frames);
         _frames = 0;
     }
 
-    public void Dispose() => writer.Dispose();
+    public void Dispose() => writer?.Dispose();
 }
