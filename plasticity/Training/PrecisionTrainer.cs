@@ -31,7 +31,7 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private enum Signal { Backprop, Feedback, Direct, Target }
-    private enum Kind { Identity, Tanh, Relu, Logistic, LeakyRelu }
+    private enum Kind { Identity, Tanh, Relu, Logistic, LeakyRelu, Softplus, HardSigmoid, UnitClip }
 
     private readonly int _layers, _maxBatch;
     private readonly int[] _width;             // width[0] = input, width[l] = layer l
@@ -62,6 +62,12 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
     /// <summary>Names of the rules this trainer runs; every other rule is refused.</summary>
     public static readonly string[] Rules = ["backprop", "feedback-alignment", "direct-feedback-alignment", "gait-prop", "itp"];
 
+    /// <summary>Names of the activations this trainer runs.</summary>
+    public static readonly string[] Activations = ["identity", "tanh", "relu", "logistic", "leaky-relu", "softplus", "hard-sigmoid", "unit-clip"];
+
+    /// <summary>Names of the optimisers this trainer runs.</summary>
+    public static readonly string[] Optimisers = ["sgd", "adam", "rmsprop"];
+
     /// <summary>The float64 trainer whose network (initialised), rule and optimiser (prepared), loss and batch size this one runs in <typeparamref name="T"/>.</summary>
     public Trainer Trainer { get; }
 
@@ -80,8 +86,8 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
             GaitProp => Signal.Target,
             _ => throw new NotSupportedException($"{typeof(T).Name} training runs the rules {string.Join(", ", Rules)}; not {trainer.Rule.GetType().Name}."),
         };
-        if (trainer.Optimiser is not (Adam or SgdMomentum))
-            throw new NotSupportedException($"{typeof(T).Name} training runs the optimisers adam and sgd; not {trainer.Optimiser.Description}.");
+        if (trainer.Optimiser is not (Adam or SgdMomentum or RmsProp))
+            throw new NotSupportedException($"{typeof(T).Name} training runs the optimisers adam, sgd and rmsprop; not {trainer.Optimiser.Description}.");
         _softmax = trainer.Loss switch
         {
             SoftmaxCrossEntropy => true,
@@ -110,7 +116,10 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
                 Relu => (Kind.Relu, T.Zero),
                 Logistic => (Kind.Logistic, T.Zero),
                 LeakyRelu leaky => (Kind.LeakyRelu, T.CreateChecked(leaky.Slope)),
-                _ => throw new NotSupportedException($"{typeof(T).Name} training takes the activations identity, tanh, relu, logistic and leaky-relu; {layer.Name} has {layer.Activation.Name}."),
+                Softplus => (Kind.Softplus, T.Zero),
+                HardSigmoid => (Kind.HardSigmoid, T.Zero),
+                UnitClip => (Kind.UnitClip, T.Zero),
+                _ => throw new NotSupportedException($"{typeof(T).Name} training takes the activations {string.Join(", ", Activations)}; {layer.Name} has {layer.Activation.Name}."),
             };
             _scale[l] = T.CreateChecked(layer.Scale);
             _l2[l] = T.CreateChecked(layer.L2);
@@ -285,8 +294,18 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
             case Kind.Tanh: TensorPrimitives.Tanh(z, h); break;
             case Kind.Relu: TensorPrimitives.Max(z, T.Zero, h); break;
             case Kind.Logistic: TensorPrimitives.Sigmoid(z, h); break;
-            default:
+            case Kind.LeakyRelu:
                 for (int i = 0; i < z.Length; i++) h[i] = z[i] > T.Zero ? z[i] : slope * z[i];
+                break;
+            case Kind.Softplus:
+                for (int i = 0; i < z.Length; i++) h[i] = T.Max(z[i], T.Zero) + T.LogP1(T.Exp(-T.Abs(z[i])));
+                break;
+            case Kind.HardSigmoid:
+                T six = T.CreateChecked(6.0), half = T.CreateChecked(0.5);
+                for (int i = 0; i < z.Length; i++) h[i] = T.Clamp(z[i] / six + half, T.Zero, T.One);
+                break;
+            default:
+                for (int i = 0; i < z.Length; i++) h[i] = T.Clamp(z[i], T.Zero, T.One);
                 break;
         }
     }
@@ -319,8 +338,13 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
             case Kind.Relu:
                 for (; i < count; i++) if (!(z[i] > T.Zero)) delta[i] = T.Zero;
                 return;
-            default:
+            case Kind.LeakyRelu:
                 for (; i < count; i++) if (!(z[i] > T.Zero)) delta[i] *= _slope[l];
+                return;
+            default:
+                Span<T> d = _derivative.AsSpan(0, count);
+                Derivative(l, d);
+                TensorPrimitives.Multiply(delta, d, delta);
                 return;
         }
     }
@@ -335,10 +359,16 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
             case Kind.Tanh: for (int i = 0; i < d.Length; i++) d[i] = T.One - h[i] * h[i]; break;
             case Kind.Logistic: for (int i = 0; i < d.Length; i++) d[i] = h[i] * (T.One - h[i]); break;
             case Kind.Relu: for (int i = 0; i < d.Length; i++) d[i] = z[i] > T.Zero ? T.One : T.Zero; break;
-            default:
+            case Kind.LeakyRelu:
                 T slope = _slope[l];
                 for (int i = 0; i < d.Length; i++) d[i] = z[i] > T.Zero ? T.One : slope;
                 break;
+            case Kind.Softplus: for (int i = 0; i < d.Length; i++) d[i] = T.One / (T.One + T.Exp(-z[i])); break;
+            case Kind.HardSigmoid:
+                T sixth = T.CreateChecked(1.0 / 6.0), three = T.CreateChecked(3.0);
+                for (int i = 0; i < d.Length; i++) d[i] = z[i] > -three && z[i] < three ? sixth : T.Zero;
+                break;
+            default: for (int i = 0; i < d.Length; i++) d[i] = z[i] > T.Zero && z[i] < T.One ? T.One : T.Zero; break;
         }
     }
 
@@ -532,6 +562,18 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
                 m[i] = b1 * m[i] + b1c * gi;
                 v[i] = b2 * v[i] + b2c * gi * gi;
                 p[i] -= eta * (m[i] * c1) / (T.Sqrt(v[i] * c2) + eps);
+            }
+        }
+        else if (optimiser is RmsProp rms)
+        {
+            // v ← αv + (1−α)g², θ ← θ − η g/(√v + ε), in RmsProp's order of operations.
+            Span<T> v = _moments[0][tensor];
+            T alpha = T.CreateChecked(rms.Alpha), alphac = T.CreateChecked(1 - rms.Alpha), eps = T.CreateChecked(rms.Epsilon);
+            for (; i < n; i++)
+            {
+                T gi = g[i];
+                v[i] = alpha * v[i] + alphac * gi * gi;
+                p[i] -= eta * gi / (T.Sqrt(v[i]) + eps);
             }
         }
         else
