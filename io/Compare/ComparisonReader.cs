@@ -112,10 +112,10 @@ public sealed class ComparisonReader(Catalogue catalogue)
     private static void CheckFloat32(JsonFields f, ArchitectureSpec architecture, OptimiserSpec optimiser, List<RuleSpec> rules)
     {
         const string fix = "or set \"precision\": \"float64\"";
-        string[] activations = ["identity", "tanh", "relu", "logistic", "leaky-relu"];
-        string[] optimisers = ["sgd", "adam"];
-        if (architecture.Loss is not ("softmax-cross-entropy" or "mse") || architecture.TaskOutputs is not null)
-            throw f.Error("architecture.loss", $"'{architecture.Loss}'{(architecture.TaskOutputs is null ? "" : " with auxiliary output units")} has no float32 implementation; float32 takes softmax-cross-entropy and mse (without task_outputs), {fix}");
+        string[] activations = Plasticity.Training.PrecisionTrainer<float>.Activations;
+        string[] optimisers = Plasticity.Training.PrecisionTrainer<float>.Optimisers;
+        if (architecture.Loss is not ("softmax-cross-entropy" or "mse"))
+            throw f.Error("architecture.loss", $"'{architecture.Loss}' has no float32 implementation; float32 takes softmax-cross-entropy and mse (with or without auxiliary output units), {fix}");
         foreach (var (name, field) in new[] { (architecture.Activation, "architecture.activation"), (architecture.OutputActivation, "architecture.output_activation") })
         {
             if (Array.IndexOf(activations, name.Split(':')[0]) < 0)

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
 using System.Numerics.Tensors;
 using BioSim.Engine.Numerics;
 using BioSim.Engine.Random;
@@ -27,13 +28,16 @@ namespace BioSim.Plasticity.Rules;
 /// crosses the kink). The trainer refreshes the inverses W_l⁻¹ (l = 2 … L; layer 1 is never inverted)
 /// after every optimiser step through <see cref="IUpdateListener"/>, as the official code recomputes them
 /// with a full inverse after every update; they are the rule's checkpointed state ("Winv{l}").
-/// <see cref="IncrementalTargetPropagation"/> ("itp") is this rule with k_l = γ.
+/// <see cref="IncrementalTargetPropagation"/> ("itp") is this rule with k_l = γ. Both also train in float32
+/// (<see cref="Training.PrecisionTrainer{T}"/>, the same operations in float with the inverses from double).
 /// <para>
 /// Numerics: e_{l−1} is computed as s_l⁻¹ W_l⁻¹ (f⁻¹(y_l) − f⁻¹(u_l)) with u_l = y_l − k_l ⊙ e_l. That is
 /// y_{l−1} − g_l⁻¹(u_l) with y_{l−1} replaced by g_l⁻¹(y_l), equal when the inverse is exact, but it never
-/// subtracts two O(1) activities to get an O(γ^{L−l}) difference, so the rescaled errors keep their
-/// digits, and a zero output error gives exactly zero updates. The tests compare it with the literal
-/// form written as loops.
+/// subtracts two O(1) activities to get an O(γ^{L−l}) difference: f⁻¹(y_l) − f⁻¹(u_l) is k_l e_l itself
+/// (÷ the slope on the negative side) where y_l and u_l lie on one side of the kink, and a sum of two terms
+/// of one sign across it. So the rescaled errors keep their digits (in float32 too, where y − u would leave
+/// nothing of an O(γ³) step), and a zero output error gives exactly zero updates. The tests compare it with
+/// the literal form written as loops.
 /// </para>
 /// <para>
 /// The soft orthogonality penalty of the published runs (λ = 0.1) adds ∂/∂W λ Σ_{i≠j} G_ij² = 4λ W O to
@@ -66,6 +70,9 @@ public class GaitProp : ICreditAssignmentRule, IUpdateListener
         _gradientAdjusted = gradientAdjusted;
         _name = name;
     }
+
+    /// <summary>True for GAIT-prop (k_l = γ f′(a_l)²), false for ITP (k_l = γ).</summary>
+    public bool GradientAdjusted => _gradientAdjusted;
 
     /// <summary>γ, the size of the target increment (0 &lt; γ ≤ 1; the published runs use 1e-3).</summary>
     public double Gamma { get; init; } = 1e-3;
@@ -139,8 +146,8 @@ public class GaitProp : ICreditAssignmentRule, IUpdateListener
             for (int i = 0; i < count; i++)
             {
                 double k = _gradientAdjusted ? Gamma * d[i] * d[i] : Gamma;
-                double u = h[i] - k * e[i];                      // (1 − k) y_l + k t_l
-                diff[i] = InverseActivation(h[i], slope) - InverseActivation(u, slope); // f⁻¹(y_l) − f⁻¹(u)
+                double step = k * e[i];
+                diff[i] = InverseDifference(h[i], h[i] - step, step, slope); // f⁻¹(y_l) − f⁻¹(u), u = (1 − k) y_l + k t_l
             }
             // e_{l−1} = s⁻¹ W⁻¹ diff per row: E = s⁻¹ · Diff · W⁻ᵀ.
             network.Product.Multiply(false, true, batch, layer.Inputs, n, 1.0 / layer.Scale, diff, _inverse[l - 1], 0.0, _error.AsSpan(0, batch * layer.Inputs));
@@ -170,7 +177,10 @@ public class GaitProp : ICreditAssignmentRule, IUpdateListener
 
     private static double SlopeOf(Activation activation) => activation is LeakyRelu lr ? lr.Slope : 1.0;
 
-    private static double InverseActivation(double y, double slope) => y > 0 ? y : y / slope;
+    /// <summary>f⁻¹(y) − f⁻¹(u) for u = y − step without subtracting two O(1) numbers where both lie on one side of the
+    /// kink: step there (÷ slope on the negative side); across the kink the two terms have one sign and add.</summary>
+    internal static T InverseDifference<T>(T y, T u, T step, T slope) where T : IFloatingPointIeee754<T> =>
+        y > T.Zero ? (u > T.Zero ? step : y - u / slope) : (u > T.Zero ? y / slope - u : step / slope);
 
     /// <summary>
     /// Sets every layer's W to a Haar-random orthogonal matrix (Gram-Schmidt, done twice, on rows of

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using BioSim.Engine.Numerics;
 using BioSim.Plasticity.Data;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
@@ -14,7 +15,11 @@ namespace BioSim.Plasticity.Training;
 /// or direct feedback alignment, the weight updates and the optimiser step all run on flat <typeparamref name="T"/> arrays,
 /// the products through the network's one <see cref="Engine.Numerics.IMatrixProduct"/> (its float overload), the
 /// element-wise work (activation, f′ ⊙ δ fused, bias sums, Adam/SGD) vectorised with <see cref="Vector{T}"/> and
-/// <see cref="TensorPrimitives"/>. One generic implementation serves every <typeparamref name="T"/>; with T = double it
+/// <see cref="TensorPrimitives"/>. GAIT-prop and ITP (<see cref="GaitProp"/>, <see cref="IncrementalTargetPropagation"/>)
+/// run their target errors, updates and orthogonality penalty in <typeparamref name="T"/> too; only their layer inverses,
+/// refreshed after every step as the float64 rule does, are computed in double by <see cref="MatrixInverse"/> (LAPACK
+/// dgetrf/dgetri has no float path here) from the <typeparamref name="T"/> weights (exact) and rounded once to
+/// <typeparamref name="T"/>. One generic implementation serves every <typeparamref name="T"/>; with T = double it
 /// follows the float64 <see cref="Trainer"/> operation for operation (tests compare them).
 /// <para>The float64 <see cref="Network"/>, rule and optimiser stay the record of the run: the initial weights and feedback
 /// matrices are drawn in float64 and rounded once to <typeparamref name="T"/> (<see cref="Pull"/>), and <see cref="Push"/>
@@ -25,8 +30,8 @@ namespace BioSim.Plasticity.Training;
 public sealed class PrecisionTrainer<T> : ITrainingProblem
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private enum Signal { Backprop, Feedback, Direct }
-    private enum Kind { Identity, Tanh, Relu, Logistic, LeakyRelu }
+    private enum Signal { Backprop, Feedback, Direct, Target }
+    private enum Kind { Identity, Tanh, Relu, Logistic, LeakyRelu, Softplus, HardSigmoid, UnitClip }
 
     private readonly int _layers, _maxBatch;
     private readonly int[] _width;             // width[0] = input, width[l] = layer l
@@ -40,13 +45,28 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
     private readonly T[][][] _moments;         // [moment][tensor]: W1, b1, W2, …
     private readonly T[] _targets;
     private readonly bool _softmax;
+    private readonly int _taskOutputs;         // targets per row: the first units of the output layer (mse with auxiliary units) or all
     private readonly Signal _signal;
+    private readonly T[] _derivative;          // f′ of one layer (GAIT-prop, ITP, mse)
+    // GAIT-prop / ITP: the rule, T copies of its inverses W_l⁻¹ at index l (l ≥ 2), its error and f⁻¹ difference buffers, the
+    // Gram matrix of the orthogonality penalty, and the double buffers of the inversion.
+    private readonly GaitProp? _gait;
+    private readonly T[][] _inverse = [];
+    private readonly T[] _error = [], _difference = [], _gram = [];
+    private readonly double[] _invertIn = [], _invertOut = [], _invertWork = [];
+    private readonly int[] _pivots = [];
     private Dataset? _train, _test;
     private int _evaluationBatch = 1000;
     private int _batch;
 
     /// <summary>Names of the rules this trainer runs; every other rule is refused.</summary>
-    public static readonly string[] Rules = ["backprop", "feedback-alignment", "direct-feedback-alignment"];
+    public static readonly string[] Rules = ["backprop", "feedback-alignment", "direct-feedback-alignment", "gait-prop", "itp"];
+
+    /// <summary>Names of the activations this trainer runs.</summary>
+    public static readonly string[] Activations = ["identity", "tanh", "relu", "logistic", "leaky-relu", "softplus", "hard-sigmoid", "unit-clip"];
+
+    /// <summary>Names of the optimisers this trainer runs.</summary>
+    public static readonly string[] Optimisers = ["sgd", "adam", "rmsprop"];
 
     /// <summary>The float64 trainer whose network (initialised), rule and optimiser (prepared), loss and batch size this one runs in <typeparamref name="T"/>.</summary>
     public Trainer Trainer { get; }
@@ -63,16 +83,18 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
             Backpropagation => Signal.Backprop,
             FeedbackAlignment => Signal.Feedback,
             DirectFeedbackAlignment => Signal.Direct,
+            GaitProp => Signal.Target,
             _ => throw new NotSupportedException($"{typeof(T).Name} training runs the rules {string.Join(", ", Rules)}; not {trainer.Rule.GetType().Name}."),
         };
-        if (trainer.Optimiser is not (Adam or SgdMomentum))
-            throw new NotSupportedException($"{typeof(T).Name} training runs the optimisers adam and sgd; not {trainer.Optimiser.Description}.");
+        if (trainer.Optimiser is not (Adam or SgdMomentum or RmsProp))
+            throw new NotSupportedException($"{typeof(T).Name} training runs the optimisers adam, sgd and rmsprop; not {trainer.Optimiser.Description}.");
         _softmax = trainer.Loss switch
         {
             SoftmaxCrossEntropy => true,
-            MeanSquaredError { TaskOutputs: null } => false,
-            _ => throw new NotSupportedException($"{typeof(T).Name} training takes the losses softmax-cross-entropy and mse (without auxiliary units); not {trainer.Loss.Name}."),
+            MeanSquaredError => false,
+            _ => throw new NotSupportedException($"{typeof(T).Name} training takes the losses softmax-cross-entropy and mse; not {trainer.Loss.Name}."),
         };
+        _taskOutputs = trainer.Loss.TargetWidth(network);
         _layers = network.Layers.Count;
         _maxBatch = trainer.Tape.MaxBatch;
         _width = new int[_layers + 1];
@@ -94,7 +116,10 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
                 Relu => (Kind.Relu, T.Zero),
                 Logistic => (Kind.Logistic, T.Zero),
                 LeakyRelu leaky => (Kind.LeakyRelu, T.CreateChecked(leaky.Slope)),
-                _ => throw new NotSupportedException($"{typeof(T).Name} training takes the activations identity, tanh, relu, logistic and leaky-relu; {layer.Name} has {layer.Activation.Name}."),
+                Softplus => (Kind.Softplus, T.Zero),
+                HardSigmoid => (Kind.HardSigmoid, T.Zero),
+                UnitClip => (Kind.UnitClip, T.Zero),
+                _ => throw new NotSupportedException($"{typeof(T).Name} training takes the activations {string.Join(", ", Activations)}; {layer.Name} has {layer.Activation.Name}."),
             };
             _scale[l] = T.CreateChecked(layer.Scale);
             _l2[l] = T.CreateChecked(layer.L2);
@@ -118,7 +143,25 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
         _moments = [.. Enumerable.Range(0, elementwise.MomentArrays.Length).Select(i => elementwise.MomentArrays[i].Select(m => new T[m.Length]).ToArray())];
         if (_moments.Length > 0 && _moments[0].Length != tensors)
             throw new InvalidOperationException("Call optimiser.Prepare(network) before creating the trainer.");
-        _targets = new T[_maxBatch * network.OutputSize];
+        _targets = new T[_maxBatch * _taskOutputs];
+        int widest = network.Layers.Max(l => Math.Max(l.Inputs, l.Outputs));
+        _derivative = new T[_maxBatch * widest];
+        if (trainer.Rule is GaitProp gait)
+        {
+            _gait = gait;
+            if (gait.Inverses.Count != _layers)
+                throw new InvalidOperationException("Call rule.Prepare(network) before creating the trainer.");
+            _inverse = new T[_layers + 1][];
+            _inverse[0] = []; _inverse[1] = [];
+            for (int l = 2; l <= _layers; l++) _inverse[l] = new T[_width[l] * _width[l]];
+            _error = new T[_maxBatch * widest];
+            _difference = new T[_maxBatch * widest];
+            _gram = new T[widest * widest];
+            _invertIn = new double[widest * widest];
+            _invertOut = new double[widest * widest];
+            _invertWork = new double[MatrixInverse.WorkspaceLength(widest)];
+            _pivots = new int[widest];
+        }
         Pull();
     }
 
@@ -138,6 +181,7 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
         var moments = ((ElementwiseOptimiser)Trainer.Optimiser).MomentArrays;
         for (int i = 0; i < _moments.Length; i++)
             for (int t = 0; t < _moments[i].Length; t++) Convert(moments[i][t], _moments[i][t]);
+        if (_gait is not null) Invert();
     }
 
     /// <summary>Writes the <typeparamref name="T"/> weights and optimiser moments into the float64 network and optimiser (exact),
@@ -154,6 +198,22 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
         var moments = ((ElementwiseOptimiser)Trainer.Optimiser).MomentArrays;
         for (int i = 0; i < _moments.Length; i++)
             for (int t = 0; t < _moments[i].Length; t++) Convert(_moments[i][t], moments[i][t]);
+        if (_gait is not null)
+            for (int l = 2; l <= _layers; l++) Convert<T, double>(_inverse[l], (double[])_gait.Inverses[l - 1]);
+    }
+
+    /// <summary>GAIT-prop, ITP: W_l⁻¹ (l ≥ 2) of the <typeparamref name="T"/> weights, inverted in double as the float64 rule's
+    /// <see cref="GaitProp.AfterUpdate"/> does (so with T = double the same bits) and rounded once to <typeparamref name="T"/>.</summary>
+    private void Invert()
+    {
+        for (int l = 2; l <= _layers; l++)
+        {
+            int n = _width[l], nn = n * n;
+            Convert<T, double>(_w[l], _invertIn.AsSpan(0, nn));
+            if (!MatrixInverse.TryInvert(_invertIn.AsSpan(0, nn), n, _invertOut.AsSpan(0, nn), _pivots, _invertWork))
+                throw new InvalidOperationException($"{Trainer.Network.Layers[l - 1].Name}: its {typeof(T).Name} weights are singular (or not finite), so its inverse does not exist; lower the learning rate or raise the orthogonality penalty λ.");
+            Convert<double, T>(_invertOut.AsSpan(0, nn), _inverse[l]);
+        }
     }
 
     private IReadOnlyList<double[]> Feedback() => Trainer.Rule switch
@@ -186,8 +246,10 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
         inputs[..(batch * _width[0])].CopyTo(_h[0]);
         Forward(batch);
         double loss = OutputError(targets, batch);
-        PropagateErrors(batch);
+        if (_signal == Signal.Target) TargetErrors(batch);
+        else PropagateErrors(batch);
         Updates(batch);
+        if (_gait is { Orthogonality: > 0 }) AddOrthogonalityGradients();
         return loss;
     }
 
@@ -196,6 +258,7 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
     {
         double loss = ComputeUpdates(inputs, targets, batch);
         OptimiserStep();
+        if (_gait is not null) Invert();
         return loss;
     }
 
@@ -231,8 +294,18 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
             case Kind.Tanh: TensorPrimitives.Tanh(z, h); break;
             case Kind.Relu: TensorPrimitives.Max(z, T.Zero, h); break;
             case Kind.Logistic: TensorPrimitives.Sigmoid(z, h); break;
-            default:
+            case Kind.LeakyRelu:
                 for (int i = 0; i < z.Length; i++) h[i] = z[i] > T.Zero ? z[i] : slope * z[i];
+                break;
+            case Kind.Softplus:
+                for (int i = 0; i < z.Length; i++) h[i] = T.Max(z[i], T.Zero) + T.LogP1(T.Exp(-T.Abs(z[i])));
+                break;
+            case Kind.HardSigmoid:
+                T six = T.CreateChecked(6.0), half = T.CreateChecked(0.5);
+                for (int i = 0; i < z.Length; i++) h[i] = T.Clamp(z[i] / six + half, T.Zero, T.One);
+                break;
+            default:
+                for (int i = 0; i < z.Length; i++) h[i] = T.Clamp(z[i], T.Zero, T.One);
                 break;
         }
     }
@@ -265,9 +338,97 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
             case Kind.Relu:
                 for (; i < count; i++) if (!(z[i] > T.Zero)) delta[i] = T.Zero;
                 return;
-            default:
+            case Kind.LeakyRelu:
                 for (; i < count; i++) if (!(z[i] > T.Zero)) delta[i] *= _slope[l];
                 return;
+            default:
+                Span<T> d = _derivative.AsSpan(0, count);
+                Derivative(l, d);
+                TensorPrimitives.Multiply(delta, d, delta);
+                return;
+        }
+    }
+
+    /// <summary>d ← f′(z) of layer <paramref name="l"/> over d.Length values, as the float64 activations' Derivative.</summary>
+    private void Derivative(int l, Span<T> d)
+    {
+        ReadOnlySpan<T> z = _z[l].AsSpan(0, d.Length), h = _h[l].AsSpan(0, d.Length);
+        switch (_kind[l])
+        {
+            case Kind.Identity: d.Fill(T.One); break;
+            case Kind.Tanh: for (int i = 0; i < d.Length; i++) d[i] = T.One - h[i] * h[i]; break;
+            case Kind.Logistic: for (int i = 0; i < d.Length; i++) d[i] = h[i] * (T.One - h[i]); break;
+            case Kind.Relu: for (int i = 0; i < d.Length; i++) d[i] = z[i] > T.Zero ? T.One : T.Zero; break;
+            case Kind.LeakyRelu:
+                T slope = _slope[l];
+                for (int i = 0; i < d.Length; i++) d[i] = z[i] > T.Zero ? T.One : slope;
+                break;
+            case Kind.Softplus: for (int i = 0; i < d.Length; i++) d[i] = T.One / (T.One + T.Exp(-z[i])); break;
+            case Kind.HardSigmoid:
+                T sixth = T.CreateChecked(1.0 / 6.0), three = T.CreateChecked(3.0);
+                for (int i = 0; i < d.Length; i++) d[i] = z[i] > -three && z[i] < three ? sixth : T.Zero;
+                break;
+            default: for (int i = 0; i < d.Length; i++) d[i] = z[i] > T.Zero && z[i] < T.One ? T.One : T.Zero; break;
+        }
+    }
+
+    /// <summary>
+    /// GAIT-prop and ITP's errors δ_1 … δ_{L−1} (<see cref="GaitProp.ComputeUpdates"/>, operation for operation): e_L = B δ_L ⊘ f′(a_L);
+    /// for l = L … 2, k = γ f′(a_l)² (ITP: γ), u = y_l − k ⊙ e_l, e_{l−1} = s_l⁻¹ W_l⁻¹ (f⁻¹(y_l) − f⁻¹(u)), δ_{l−1} = e_{l−1} ⊙ f′(a_{l−1}) / (B γ^{L−l+1}).
+/// f⁻¹(y_l) − f⁻¹(u) is taken without cancellation (<see cref="GaitProp.InverseDifference"/>): in float32 y − u would lose
+/// every digit of an O(γ³) step.
+    /// </summary>
+    private void TargetErrors(int batch)
+    {
+        var product = Trainer.Network.Product;
+        var gait = _gait!;
+        bool adjusted = gait.GradientAdjusted;
+        T gamma = T.CreateChecked(gait.Gamma), rows = T.CreateChecked(batch);
+        int count = batch * _width[_layers];
+        Span<T> d = _derivative.AsSpan(0, count), e = _error.AsSpan(0, count);
+        Derivative(_layers, d);
+        ReadOnlySpan<T> deltaTop = _delta[_layers].AsSpan(0, count);
+        for (int i = 0; i < count; i++) e[i] = rows * deltaTop[i] / d[i]; // per-sample ∂ℓ/∂y_L; f′ ≥ slope > 0
+        double scale = 1.0 / batch;
+        for (int l = _layers; l >= 2; l--)
+        {
+            int n = _width[l], below = _width[l - 1];
+            count = batch * n;
+            d = _derivative.AsSpan(0, count);
+            e = _error.AsSpan(0, count);
+            Derivative(l, d);
+            ReadOnlySpan<T> h = _h[l].AsSpan(0, count);
+            T slope = _kind[l] == Kind.LeakyRelu ? _slope[l] : T.One;
+            Span<T> diff = _difference.AsSpan(0, count);
+            for (int i = 0; i < count; i++)
+            {
+                T k = adjusted ? gamma * d[i] * d[i] : gamma;
+                T step = k * e[i];
+                diff[i] = GaitProp.InverseDifference(h[i], h[i] - step, step, slope); // f⁻¹(y_l) − f⁻¹(u), u = (1 − k) y_l + k t_l
+            }
+            Multiply(product, false, true, batch, below, n, T.One / _scale[l], diff, _inverse[l], T.Zero, _error.AsSpan(0, batch * below));
+            scale /= gait.Gamma;
+            int countBelow = batch * below;
+            Span<T> db = _derivative.AsSpan(0, countBelow), delta = _delta[l - 1].AsSpan(0, countBelow);
+            Derivative(l - 1, db);
+            ReadOnlySpan<T> eb = _error.AsSpan(0, countBelow);
+            T s = T.CreateChecked(scale);
+            for (int i = 0; i < countBelow; i++) delta[i] = eb[i] * db[i] * s;
+        }
+    }
+
+    /// <summary>GAIT-prop's soft orthogonality penalty: ΔW_l += 4λ W_l O, O = W_lᵀW_l with its diagonal set to zero.</summary>
+    private void AddOrthogonalityGradients()
+    {
+        var product = Trainer.Network.Product;
+        T alpha = T.CreateChecked(4 * _gait!.Orthogonality);
+        for (int l = 1; l <= _layers; l++)
+        {
+            int n = _width[l - 1];
+            Span<T> gram = _gram.AsSpan(0, n * n);
+            Multiply(product, true, false, n, n, _width[l], T.One, _w[l], _w[l], T.Zero, gram);
+            for (int i = 0; i < n; i++) gram[i * n + i] = T.Zero;
+            Multiply(product, false, false, _width[l], n, n, alpha, _w[l], gram, T.One, _gw[l]);
         }
     }
 
@@ -299,15 +460,24 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
             }
             return loss / batch;
         }
-        // mse: L = 1/(2B) Σ (h − y)², δ = (h − y) f′(z) / B
-        for (int i = 0; i < batch * k; i++)
+        // mse: L = 1/(2B) Σ (h − y)² over the task units, δ = (h − y) f′(z) / B there and 0 on auxiliary units (their target
+        // is their own activity), in the float64 loss's order of operations.
+        int task = _taskOutputs;
+        Span<T> d = _derivative.AsSpan(0, batch * k);
+        Derivative(_layers, d);
+        ReadOnlySpan<T> h = _h[_layers];
+        for (int r = 0; r < batch; r++)
         {
-            T e = _h[_layers][i] - targets[i];
-            loss += double.CreateTruncating(e * e);
-            deltaAll[i] = e * inv;
+            for (int j = 0; j < task; j++)
+            {
+                int i = r * k + j;
+                T e = h[i] - targets[r * task + j];
+                loss += double.CreateTruncating(e * e);
+                deltaAll[i] = e * d[i] * inv;
+            }
+            deltaAll.Slice(r * k + task, k - task).Clear();
         }
-        MultiplyByDerivative(_layers, batch);
-        return 0.5 * loss / batch;
+        return 0.5 * loss * (1.0 / batch);
     }
 
     private void PropagateErrors(int batch)
@@ -394,6 +564,18 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
                 p[i] -= eta * (m[i] * c1) / (T.Sqrt(v[i] * c2) + eps);
             }
         }
+        else if (optimiser is RmsProp rms)
+        {
+            // v ← αv + (1−α)g², θ ← θ − η g/(√v + ε), in RmsProp's order of operations.
+            Span<T> v = _moments[0][tensor];
+            T alpha = T.CreateChecked(rms.Alpha), alphac = T.CreateChecked(1 - rms.Alpha), eps = T.CreateChecked(rms.Epsilon);
+            for (; i < n; i++)
+            {
+                T gi = g[i];
+                v[i] = alpha * v[i] + alphac * gi * gi;
+                p[i] -= eta * gi / (T.Sqrt(v[i]) + eps);
+            }
+        }
         else
         {
             Span<T> v = _moments[0][tensor];
@@ -426,8 +608,8 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
         ArgumentNullException.ThrowIfNull(options);
         if (options.BatchSize > _maxBatch)
             throw new ArgumentException($"BatchSize {options.BatchSize} exceeds the trainer's maximum batch {_maxBatch}.", nameof(options));
-        if (train.InputSize != _width[0] || train.OutputSize != _width[_layers])
-            throw new ArgumentException($"Data set '{train.Name}' has {train.InputSize} inputs and {train.OutputSize} targets per sample; the network takes {_width[0]} and gives {_width[_layers]}.");
+        if (train.InputSize != _width[0] || train.OutputSize != _taskOutputs)
+            throw new ArgumentException($"Data set '{train.Name}' has {train.InputSize} inputs and {train.OutputSize} targets per sample; the network takes {_width[0]} and the loss expects {_taskOutputs}.");
         (_train, _test, _evaluationBatch) = (train, test, options.EvaluationBatch);
         try
         {
@@ -495,7 +677,7 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
         batchSize = Math.Min(batchSize, _maxBatch);
         var rows = new int[batchSize];
         double loss = 0;
-        int correct = 0, n = _width[_layers];
+        int correct = 0, n = _width[_layers], task = _taskOutputs;   // argmax over the task units, not auxiliary ones
         for (int start = 0; start < data.Count; start += batchSize)
         {
             int b = Math.Min(batchSize, data.Count - start);
@@ -509,7 +691,7 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
                 for (int r = 0; r < b; r++)
                 {
                     int best = 0;
-                    for (int j = 1; j < n; j++) if (z[r * n + j] > z[r * n + best]) best = j;
+                    for (int j = 1; j < task; j++) if (z[r * n + j] > z[r * n + best]) best = j;
                     if (best == labels[start + r]) correct++;
                 }
             }
