@@ -38,39 +38,11 @@ internal sealed class WeightProbe(Projection? projection, int[] columns, int eve
         _times[_frames++] = t;
     }
 
-    /// <summary>Split runs, on every process at each block end: each sends its own columns (<paramref name="owner"/>[j] is the
-    /// process that keeps recorded synapse j) of every frame sampled since the last block; process 0 puts each column's values
-    /// from its owner into its frames, the others drop theirs. Every process samples the same steps, so frames agree.</summary>
+    /// <summary>Split runs, on every process at each block end: process 0 gets each column from its owner (<paramref name="owner"/>[j]
+    /// is the process that keeps recorded synapse j; <see cref="ColumnGather.ToProcessZero"/>), the others drop their frames.</summary>
     public void Gather(IProcessGroup processes, int[] owner)
     {
-        int n = columns.Length, rank = processes.Rank;
-        var send = new double[_frames * owner.Count(o => o == rank)];
-        int w = 0;
-        for (int f = 0; f < _frames; f++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                if (owner[j] == rank) send[w++] = _buffer[f * n + j];
-            }
-        }
-        double[] all = [];
-        processes.AllGather(send, ref all, new int[processes.Size]);
-        if (rank != 0)
-        {
-            _frames = 0;
-            return;
-        }
-        int at = 0;
-        for (int r = 0; r < processes.Size; r++)
-        {
-            for (int f = 0; f < _frames; f++)
-            {
-                for (int j = 0; j < n; j++)
-                {
-                    if (owner[j] == r) _buffer[f * n + j] = all[at++];
-                }
-            }
-        }
+        if (!ColumnGather.ToProcessZero(processes, owner, _buffer, _frames, columns.Length)) _frames = 0;
     }
 
     public void Drain()
