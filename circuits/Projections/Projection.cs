@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using BioSim.Circuits.Connectivity;
 using BioSim.Engine.Events;
+using BioSim.Engine.Numerics;
 using BioSim.Engine.Simulation;
 
 namespace BioSim.Circuits.Projections;
@@ -257,24 +258,11 @@ public sealed partial class Projection : ITransmitter
     /// <summary>Asks for the lines of row <paramref name="i"/>'s targets (and weights) while the current row is delivered: a spike's
     /// row is rarely in cache, and the next spike is known.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private unsafe void PrefetchRow(int i)
+    private void PrefetchRow(int i)
     {
-        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
         int k = _rowStart[i], end = _rowStart[i + 1];
-        if (k >= end) return;
-        fixed (int* targets = &_targets[0])
-        {
-            // Every line of the row (16 targets a line), the last one included.
-            for (int j = k; j < end; j += 16) System.Runtime.Intrinsics.X86.Sse.Prefetch0(targets + j);
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(targets + end - 1);
-        }
-        if (_weights is not null)
-        {
-            fixed (double* weights = &_weights[0])
-            {
-                for (int j = k; j < end; j += 8) System.Runtime.Intrinsics.X86.Sse.Prefetch0(weights + j);
-            }
-        }
+        CacheHints.Range(_targets, k, end);
+        if (_weights is not null) CacheHints.Range(_weights, k, end);
     }
 
     /// <inheritdoc/>

@@ -151,7 +151,7 @@ public sealed class TimedEventBuffer
         for (int e = 0; e < count; e++)
         {
             int target = events[e].Target;
-            if (e + Lookahead < count) Prefetch(chains, events[e + Lookahead].Target);
+            if (e + Lookahead < count) Numerics.CacheHints.Line(chains, events[e + Lookahead].Target);
             ulong chain = chains[target];
             int head = (int)(uint)chain;
             if ((chain & 0xFFFF_FFFF_0000_0000UL) != stamp)
@@ -177,14 +177,6 @@ public sealed class TimedEventBuffer
     /// <summary>Events ahead whose chain word <see cref="ChainCurrent"/> asks for while it chains the current one: the words are
     /// scattered over a population-sized array.</summary>
     private const int Lookahead = 8;
-
-    /// <summary>Asks for the cache line of <paramref name="array"/>[<paramref name="index"/>] (no effect without SSE).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    public static unsafe void Prefetch<T>(T[] array, int index) where T : unmanaged
-    {
-        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported || (uint)index >= (uint)array.Length) return;
-        fixed (T* p = &array[index]) System.Runtime.Intrinsics.X86.Sse.Prefetch0(p);
-    }
 
     /// <summary>log₂ of the block size by which <see cref="TargetsWithEvents"/> groups targets (1024, the simulation's chunk).</summary>
     public const int TargetBlockShift = 10;

@@ -1,3 +1,4 @@
+using BioSim.Engine.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using BioSim.Engine.Events;
@@ -15,12 +16,9 @@ public sealed partial class LifPopulation
     /// loads of a population's arrays (six or seven streams) to overlap instead of waiting for the hardware prefetcher.</summary>
     private const int Ahead = 512;
 
-    /// <summary>Asks for the line <see cref="Ahead"/> bytes past <paramref name="first"/>[<paramref name="i"/>], an element the caller
-    /// is about to read (so the reference is in bounds; the address ahead is only a raw pointer, which a prefetch may take past the
-    /// array's end).</summary>
+    /// <summary>The line <see cref="Ahead"/> bytes past <paramref name="first"/>[<paramref name="i"/>] (<see cref="CacheHints.Ahead"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void PrefetchAhead(ref double first, nuint i) =>
-        System.Runtime.Intrinsics.X86.Sse.Prefetch0((byte*)Unsafe.AsPointer(ref Unsafe.Add(ref first, i)) + Ahead);
+    private static void PrefetchAhead(ref double first, nuint i) => CacheHints.Ahead(ref first, i, Ahead);
 
     private interface IReceptorKernel<TVector>
         where TVector : struct

@@ -1,3 +1,4 @@
+using BioSim.Engine.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -97,8 +98,8 @@ public sealed partial class LifPopulation
                 {
                     // The records are scattered over the population: ask for the one eight events ahead.
                     int ahead = events[n + 8].Target;
-                    TimedEventBuffer.Prefetch(Sums, ahead * stride);
-                    if (events[n + 8].Weight > 0) TimedEventBuffer.Prefetch(Rise, ahead);
+                    CacheHints.Line(Sums, ahead * stride);
+                    if (events[n + 8].Weight > 0) CacheHints.Line(Rise, ahead);
                 }
                 int port = e.Port;
                 if ((uint)port >= (uint)receptors) throw new InvalidOperationException($"Population '{owner.Name}': a current change reached the linear exact step, which takes synaptic events only.");
