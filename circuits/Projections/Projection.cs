@@ -418,7 +418,7 @@ public sealed partial class Projection : ITransmitter
             if (n + 1 < ids.Length) PrefetchRow(ids[n + 1]);
             if (_delaysMs is null && _weights is null)
             {
-                _queue.AddRow(_targets.AsSpan(_rowStart[i], _rowStart[i + 1] - _rowStart[i]), _port, t + _delay, _uniformWeight);
+                _queue.AddRow(_targets, _rowStart[i], _rowStart[i + 1] - _rowStart[i], _port, t + _delay, _uniformWeight);
                 continue;
             }
             for (int k = _rowStart[i]; k < _rowStart[i + 1]; k++)

@@ -13,8 +13,10 @@ public interface ILinearTimedInput
 {
     /// <summary>Adds the end-of-step effects of the current step's <paramref name="events"/>, in their order, to an accumulator
     /// the target has cleared after its previous step: an event at time t has dt − clamp(t − <paramref name="stepStart"/>, 0, dt)
-    /// ms of the step left (one queued into a step it rounds before is taken at the step's start).</summary>
-    void AccumulateStep(ReadOnlySpan<TimedEvent> events, double stepStart, double dt);
+    /// ms of the step left (one queued into a step it rounds before is taken at the step's start). An event whose target is
+    /// negative stands for every target of <paramref name="rows"/>[~target], in the row's order, with the event's port, time
+    /// and weight.</summary>
+    void AccumulateStep(ReadOnlySpan<TimedEvent> events, ReadOnlySpan<TimedRow> rows, double stepStart, double dt);
 
     /// <summary>Forgets every accumulated effect (the buffer is about to hand over its current step again, after a restore).</summary>
     void ClearAccumulated();

@@ -8,6 +8,15 @@ namespace BioSim.Engine.Events;
 /// <param name="Sequence">Position among the events of its step in the order they were added (ties of time keep it).</param>
 public readonly record struct TimedEvent(int Target, int Port, double Time, double Weight, int Sequence);
 
+/// <summary>The targets of one queued row (a spike's synapses with one weight and one delay): <paramref name="Count"/> entries of
+/// <paramref name="Targets"/> from <paramref name="Start"/>, which the buffer reads when the row's step comes (the array is the
+/// projection's own and does not change while the network runs).</summary>
+public readonly record struct TimedRow(int[] Targets, int Start, int Count)
+{
+    /// <summary>The row's targets.</summary>
+    public ReadOnlySpan<int> Span => Targets.AsSpan(Start, Count);
+}
+
 /// <summary>
 /// Synaptic input waiting to arrive at a group of targets at exact (off-grid) times: the exact-timing counterpart of
 /// <see cref="DelayRing"/> (NEST's precise-spike buffers, Morrison et al. 2007). One slot per step holds the events
@@ -19,6 +28,11 @@ public sealed class TimedEventBuffer
 {
     private readonly TimedEvent[][] _slots;
     private readonly int[] _counts;
+    // Linear mode: a row (AddRow) is queued as one entry whose Target is ~(its index in the slot's row table), not one event per
+    // synapse; _expanded counts the events a slot stands for (rows counted by their length).
+    private readonly TimedRow[][] _rows;
+    private readonly int[] _rowCounts;
+    private readonly int[] _expanded;
     private int[]? _chainHead;
     private ulong[]? _bits;
     private int[] _next = new int[64];
@@ -26,10 +40,6 @@ public sealed class TimedEventBuffer
     private int _head;
     private long _step;
     private ILinearTimedInput? _linear;
-    // Linear mode: per target, the chain's stamp (high 32 bits: the ChainCurrent call that wrote it, 0 never) and the chain's
-    // newest event (low 32 bits): one 8-byte word, so chaining an event touches one random location, not two.
-    private ulong[]? _chain;
-    private uint _chainStamp;
 
     /// <param name="targets">Number of target elements.</param>
     /// <param name="ports">Number of input ports (receptors) of each target.</param>
@@ -49,8 +59,15 @@ public sealed class TimedEventBuffer
         SlotCount = slotCount;
         SnapshotCapacity = snapshotCapacity;
         _slots = new TimedEvent[slotCount][];
-        for (int k = 0; k < slotCount; k++) _slots[k] = new TimedEvent[16];
+        _rows = new TimedRow[slotCount][];
+        for (int k = 0; k < slotCount; k++)
+        {
+            _slots[k] = new TimedEvent[16];
+            _rows[k] = new TimedRow[16];
+        }
         _counts = new int[slotCount];
+        _rowCounts = new int[slotCount];
+        _expanded = new int[slotCount];
     }
 
     /// <summary>Number of target elements.</summary>
@@ -72,8 +89,13 @@ public sealed class TimedEventBuffer
     public long Step => _step;
 
     /// <summary>The events arriving during the current step, sorted by (target, time, order added); in linear mode
-    /// (<see cref="UseLinearResponse"/>) in the order added.</summary>
+    /// (<see cref="UseLinearResponse"/>) the entries in the order added, where an entry whose <see cref="TimedEvent.Target"/> is
+    /// negative stands for the row ~Target of <see cref="CurrentRows"/> (every target of the row, with the entry's port, time
+    /// and weight).</summary>
     public ReadOnlySpan<TimedEvent> Current => _slots[_head].AsSpan(0, _counts[_head]);
+
+    /// <summary>Linear mode: the rows the current step's row entries refer to.</summary>
+    public ReadOnlySpan<TimedRow> CurrentRows => _rows[_head].AsSpan(0, _rowCounts[_head]);
 
     /// <summary>The slot holding the current step.</summary>
     public int CurrentSlot => _head;
@@ -88,11 +110,6 @@ public sealed class TimedEventBuffer
         ArgumentNullException.ThrowIfNull(target);
         if (PendingCount > 0) throw new InvalidOperationException("Linear mode must be chosen before any event is queued.");
         _linear = target;
-        _chain = new ulong[Targets];
-        _chainStamp = 1; // no word holds it (they start at stamp 0), so nothing is chained before the first ChainCurrent
-        int blocks = (Targets >> TargetBlockShift) + 1;
-        _blockStart = new int[blocks + 1];
-        _blockFill = new int[blocks];
     }
 
     /// <summary>Whether the buffer is in linear mode (<see cref="UseLinearResponse"/>).</summary>
@@ -100,101 +117,52 @@ public sealed class TimedEventBuffer
 
     /// <summary>
     /// Linear mode: the events of the current step for <paramref name="target"/>, sorted by (time, order added), in
-    /// <paramref name="scratch"/> (grown when needed). Safe to call from several threads for different targets with
-    /// their own scratch arrays.
+    /// <paramref name="scratch"/> (grown when needed). The entries are scanned (a row by a vectorised search of its targets):
+    /// only the few neurons that fire or leave refractoriness in a step ask, so a per-step index of every event by target
+    /// would cost more than the searches. Safe to call from several threads with their own scratch arrays.
     /// </summary>
     public ReadOnlySpan<TimedEvent> EventsOf(int target, ref TimedEvent[] scratch)
     {
         if (_linear is null) throw new InvalidOperationException("EventsOf needs linear mode.");
-        ulong chain = _chain![target];
-        if ((uint)(chain >> 32) != _chainStamp) return [];
-        var events = Current;
+        var entries = Current;
+        var rows = CurrentRows;
         int n = 0;
-        for (int e = (int)(uint)chain; e >= 0; e = _next[e])
+        for (int e = 0; e < entries.Length; e++)
         {
-            if (n == scratch.Length) Array.Resize(ref scratch, Math.Max(8, 2 * n));
-            // Insertion by (time, order added): the chain runs newest first, so most events go to the front.
-            var x = events[e];
-            int b = n - 1;
-            while (b >= 0 && (scratch[b].Time > x.Time || (scratch[b].Time == x.Time && scratch[b].Sequence > x.Sequence)))
+            ref readonly var x = ref entries[e];
+            if (x.Target >= 0)
             {
-                scratch[b + 1] = scratch[b];
-                b--;
+                if (x.Target == target) Insert(ref scratch, ref n, x with { Sequence = e });
+                continue;
             }
-            scratch[b + 1] = x;
-            n++;
+            var row = rows[~x.Target].Span;
+            for (int k = row.IndexOf(target); k >= 0; )
+            {
+                Insert(ref scratch, ref n, new TimedEvent(target, x.Port, x.Time, x.Weight, e));
+                int next = row[(k + 1)..].IndexOf(target); // a target twice in one row (a multapse): rare
+                k = next < 0 ? -1 : k + 1 + next;
+            }
         }
         return scratch.AsSpan(0, n);
     }
 
-    /// <summary>Linear mode: chains the current step's events by target (O(events), no sort), for <see cref="EventsOf"/>, and
-    /// lists the distinct targets by block of 2^<see cref="TargetBlockShift"/> (<see cref="TargetsWithEvents"/>).</summary>
-    private void ChainCurrent()
+    /// <summary>Inserts <paramref name="x"/> into the first <paramref name="n"/> events of <paramref name="sorted"/>, kept in order of
+    /// (time, order added); entries arrive in the order added, so most go to the end.</summary>
+    private static void Insert(ref TimedEvent[] sorted, ref int n, TimedEvent x)
     {
-        int count = _counts[_head];
-        if (_next.Length < count) _next = new int[Math.Max(count, 2 * _next.Length)];
-        if (_distinct.Length < count) _distinct = new int[Math.Max(count, 2 * _distinct.Length)];
-        if (_unordered.Length < count) _unordered = new int[_distinct.Length];
-        var blockStart = _blockStart;
-        Array.Clear(blockStart);
-        var events = _slots[_head].AsSpan(0, count);
-        var chains = _chain!;
-        // A new stamp per call (never 0, the stamp of a word never written); when the count wraps the words are cleared, so an
-        // old stamp never matches.
-        if (++_chainStamp == 0)
+        if (n == sorted.Length) Array.Resize(ref sorted, Math.Max(8, 2 * n));
+        int b = n - 1;
+        while (b >= 0 && sorted[b].Time > x.Time)
         {
-            Array.Clear(chains);
-            _chainStamp = 1;
+            sorted[b + 1] = sorted[b];
+            b--;
         }
-        ulong stamp = (ulong)_chainStamp << 32;
-        int distinct = 0;
-        for (int e = 0; e < count; e++)
-        {
-            int target = events[e].Target;
-            if (e + Lookahead < count) Numerics.CacheHints.Line(chains, events[e + Lookahead].Target);
-            ulong chain = chains[target];
-            int head = (int)(uint)chain;
-            if ((chain & 0xFFFF_FFFF_0000_0000UL) != stamp)
-            {
-                head = -1;
-                _unordered[distinct++] = target;
-                blockStart[(target >> TargetBlockShift) + 1]++;
-            }
-            _next[e] = head;
-            chains[target] = stamp | (uint)e;
-        }
-        // Counting sort of the distinct targets by block (first appearance within a block).
-        for (int b = 1; b < blockStart.Length; b++) blockStart[b] += blockStart[b - 1];
-        var fill = _blockFill;
-        Array.Copy(blockStart, fill, fill.Length);
-        for (int k = 0; k < distinct; k++)
-        {
-            int target = _unordered[k];
-            _distinct[fill[target >> TargetBlockShift]++] = target;
-        }
+        sorted[b + 1] = x;
+        n++;
     }
 
-    /// <summary>Events ahead whose chain word <see cref="ChainCurrent"/> asks for while it chains the current one: the words are
-    /// scattered over a population-sized array.</summary>
-    private const int Lookahead = 8;
-
-    /// <summary>log₂ of the block size by which <see cref="TargetsWithEvents"/> groups targets (1024, the simulation's chunk).</summary>
+    /// <summary>log₂ of the block size by which linear targets group the targets with events (1024, the simulation's chunk).</summary>
     public const int TargetBlockShift = 10;
-
-    private int[] _distinct = new int[64];
-    private int[] _unordered = new int[64];
-    private int[] _blockStart = [];
-    private int[] _blockFill = [];
-
-    /// <summary>
-    /// Linear mode: the distinct targets with events in the current step whose block (target &gt;&gt; <see cref="TargetBlockShift"/>)
-    /// is <paramref name="block"/>, in no particular order (each once); a caller keeps those of its own range.
-    /// </summary>
-    public ReadOnlySpan<int> TargetsWithEvents(int block)
-    {
-        if (_linear is null) throw new InvalidOperationException("TargetsWithEvents needs linear mode.");
-        return _distinct.AsSpan(_blockStart[block], _blockStart[block + 1] - _blockStart[block]);
-    }
 
     /// <summary>Pending events in every slot.</summary>
     public int PendingCount
@@ -202,7 +170,7 @@ public sealed class TimedEventBuffer
         get
         {
             int n = 0;
-            foreach (int c in _counts) n += c;
+            foreach (int c in _expanded) n += c;
             return n;
         }
     }
@@ -233,20 +201,37 @@ public sealed class TimedEventBuffer
         if (count == slot.Length) Array.Resize(ref slot, count * 2);
         slot[count] = new TimedEvent(target, port, time, weight, count);
         _counts[s] = count + 1;
+        _expanded[s]++;
     }
 
-    /// <summary>Queues one event of weight <paramref name="weight"/> at <paramref name="time"/> for each of <paramref name="targets"/>
-    /// (a spike's row with a uniform weight and delay), as <see cref="Add"/> does one by one.</summary>
-    public void AddRow(ReadOnlySpan<int> targets, int port, double time, double weight)
+    /// <summary>Queues one event of weight <paramref name="weight"/> at <paramref name="time"/> for each of the <paramref name="count"/>
+    /// targets of <paramref name="targets"/> from <paramref name="start"/> (a spike's row with a uniform weight and delay), as
+    /// <see cref="Add"/> does one by one. In linear mode the row is queued as one entry that refers to the array, which must not
+    /// change while the row is pending.</summary>
+    public void AddRow(int[] targets, int start, int count, int port, double time, double weight)
     {
-        if (targets.IsEmpty) return;
+        ArgumentNullException.ThrowIfNull(targets);
+        if (count == 0) return;
         int s = SlotOf(time, out _);
         ref var slot = ref _slots[s];
-        int count = _counts[s];
-        if (count + targets.Length > slot.Length) Array.Resize(ref slot, Math.Max(2 * slot.Length, count + targets.Length));
-        var events = slot.AsSpan(count, targets.Length);
-        for (int k = 0; k < targets.Length; k++) events[k] = new TimedEvent(targets[k], port, time, weight, count + k);
-        _counts[s] = count + targets.Length;
+        int n = _counts[s];
+        _expanded[s] += count;
+        if (_linear is not null)
+        {
+            ref var rows = ref _rows[s];
+            int r = _rowCounts[s];
+            if (r == rows.Length) Array.Resize(ref rows, 2 * r);
+            rows[r] = new TimedRow(targets, start, count);
+            _rowCounts[s] = r + 1;
+            if (n == slot.Length) Array.Resize(ref slot, 2 * n);
+            slot[n] = new TimedEvent(~r, port, time, weight, n);
+            _counts[s] = n + 1;
+            return;
+        }
+        if (n + count > slot.Length) Array.Resize(ref slot, Math.Max(2 * slot.Length, n + count));
+        var events = slot.AsSpan(n, count);
+        for (int k = 0; k < count; k++) events[k] = new TimedEvent(targets[start + k], port, time, weight, n + k);
+        _counts[s] = n + count;
     }
 
     /// <summary>
@@ -267,6 +252,7 @@ public sealed class TimedEventBuffer
             slot[count + k] = e with { Sequence = count + k };
         }
         _counts[_head] = count + events.Count;
+        _expanded[_head] += events.Count;
         _linear?.ClearAccumulated(); // the current step is handed over again, whole
         Arrange();
     }
@@ -288,12 +274,14 @@ public sealed class TimedEventBuffer
     public void Advance()
     {
         _counts[_head] = 0;
+        _rowCounts[_head] = 0;
+        _expanded[_head] = 0;
         _head = _head + 1 == SlotCount ? 0 : _head + 1;
         _step++;
         Arrange();
     }
 
-    /// <summary>Makes the current step's events ready to be taken: sorted, or chained by target in linear mode.</summary>
+    /// <summary>Makes the current step's events ready to be taken: sorted, or handed to the linear target in linear mode.</summary>
     private void Arrange()
     {
         if (_linear is null)
@@ -301,8 +289,7 @@ public sealed class TimedEventBuffer
             SortCurrent();
             return;
         }
-        ChainCurrent();
-        _linear.AccumulateStep(Current, _step * Dt, Dt);
+        _linear.AccumulateStep(Current, CurrentRows, _step * Dt, Dt);
     }
 
     private void SortCurrent()
@@ -386,19 +373,31 @@ public sealed class TimedEventBuffer
             for (int e = 0; e < _counts[s]; e++)
             {
                 var ev = _slots[s][e];
-                destination[w++] = k;
-                destination[w++] = ev.Target;
-                destination[w++] = ev.Port;
-                destination[w++] = ev.Time;
-                destination[w++] = ev.Weight;
+                if (ev.Target >= 0)
+                {
+                    Write(destination, ref w, k, ev.Target, ev);
+                    continue;
+                }
+                foreach (int target in _rows[s][~ev.Target].Span) Write(destination, ref w, k, target, ev);
             }
         }
+    }
+
+    private static void Write(Span<double> destination, ref int w, int slotOffset, int target, in TimedEvent ev)
+    {
+        destination[w++] = slotOffset;
+        destination[w++] = target;
+        destination[w++] = ev.Port;
+        destination[w++] = ev.Time;
+        destination[w++] = ev.Weight;
     }
 
     /// <summary>Restores what <see cref="Save"/> wrote (the current slot in its sorted order, the others in the order added).</summary>
     public void Load(ReadOnlySpan<double> source)
     {
         Array.Clear(_counts);
+        Array.Clear(_rowCounts);
+        Array.Clear(_expanded);
         _head = 0;
         _step = (long)source[0];
         int pending = (int)source[1];
@@ -411,6 +410,7 @@ public sealed class TimedEventBuffer
             if (count == slot.Length) Array.Resize(ref slot, count * 2);
             slot[count] = new TimedEvent((int)source[r + 1], (int)source[r + 2], source[r + 3], source[r + 4], count);
             _counts[s] = count + 1;
+            _expanded[s]++;
             r += 5;
         }
         if (_linear is null) return;

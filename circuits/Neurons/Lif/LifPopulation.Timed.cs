@@ -60,47 +60,47 @@ public sealed partial class LifPopulation
     /// <summary>
     /// The linear response of exact timing (one or two receptors, no current device): each event's effect on V and s_k at
     /// the end of its step, w·τ_k/(τ_k − τ_m)(e^{−h/τ_k} − e^{−h/τ_m}) and w·e^{−h/τ_k} (h the time left in the step), summed
-    /// per neuron in delivery order as the event is queued, one array per slot of the timed-event queue, a neuron's sums side
-    /// by side in one record (ΣV, Σs_1[, Σs_2, unused]: an event touches one cache line of them, not one per array). A neuron that
-    /// stays below threshold and is not leaving refractoriness then takes the grid step's free evolution plus these sums,
-    /// in the vectorised loop; only the others are integrated event by event.
+    /// per neuron in delivery order when the step becomes current, a neuron's sums side by side in one record (ΣV, Σs_1, Σs_2 or
+    /// unused, and a mark that the neuron has events this step: an event touches one cache line of them, not one per array). The
+    /// neurons with events are listed by block of 2^<see cref="TimedEventBuffer.TargetBlockShift"/> as they are first marked. A
+    /// neuron that stays below threshold and is not leaving refractoriness then takes the grid step's free evolution plus these
+    /// sums, in the vectorised loop; only the others are integrated event by event.
     /// </summary>
     private sealed class LinearInput(LifPopulation owner) : ILinearTimedInput
     {
-        /// <summary>Doubles per neuron in <see cref="Sums"/>: ΣV and one Σs_k per receptor, rounded up to a power of two so that
-        /// no record straddles a cache line.</summary>
-        public readonly int Stride = owner._s.Length == 1 ? 2 : 4;
-        /// <summary>The current step's sums, per neuron i at i·<see cref="Stride"/>: ΣV, then Σs_k of each receptor. One array for
-        /// every step (the buffer hands a step's events over when it becomes current), so the events' scattered additions
-        /// stay within one population-sized array.</summary>
-        public readonly double[] Sums = new double[owner.Size * (owner._s.Length == 1 ? 2 : 4)];
+        /// <summary>Doubles per neuron in <see cref="Sums"/>: ΣV, Σs_1, Σs_2 (or unused), the mark; a power of two, so that no record
+        /// straddles a cache line.</summary>
+        public const int Stride = 4;
+        private const int Mark = 3;
+        /// <summary>The current step's sums, per neuron i at i·<see cref="Stride"/>. One array for every step (the buffer hands a
+        /// step's events over when it becomes current), so the events' scattered additions stay within one population-sized array.</summary>
+        public readonly double[] Sums = new double[owner.Size * Stride];
         /// <summary>Whether the current step has events (else <see cref="Sums"/> and <see cref="Rise"/> are zero throughout).</summary>
         public bool Written;
         // Σ over the step's excitatory events of w·max_u G_k(u): how far they can lift V at any moment of the step. Its own
         // array, as the vectorised loop reads it for every neuron.
         public readonly double[] Rise = new double[owner.Size];
+        // The neurons with events in the current step: block b's at [b·2^shift, b·2^shift + _withEvents[b]).
+        private readonly int[] _listed = new int[owner.Size];
+        private readonly int[] _withEvents = new int[(owner.Size >> TimedEventBuffer.TargetBlockShift) + 1];
         private double _lastRemaining = double.NaN;
         private int _lastPort = -1;
         private double _lastV, _lastS;
 
-        public void AccumulateStep(ReadOnlySpan<TimedEvent> events, double stepStart, double dt)
+        /// <summary>The neurons with events in the current step whose block (i &gt;&gt; <see cref="TimedEventBuffer.TargetBlockShift"/>)
+        /// is <paramref name="block"/>, each once, in the order their first event was summed.</summary>
+        public ReadOnlySpan<int> TargetsWithEvents(int block) =>
+            _listed.AsSpan(block << TimedEventBuffer.TargetBlockShift, _withEvents[block]);
+
+        public void AccumulateStep(ReadOnlySpan<TimedEvent> events, ReadOnlySpan<TimedRow> rows, double stepStart, double dt)
         {
+            Array.Clear(_withEvents);
             if (events.IsEmpty) return;
             Written = true;
-            ref double first = ref MemoryMarshal.GetArrayDataReference(Sums);
-            ref double rise = ref MemoryMarshal.GetArrayDataReference(Rise);
-            int stride = Stride, receptors = owner._s.Length;
-            uint size = (uint)owner.Size;
+            int receptors = owner._s.Length;
             for (int n = 0; n < events.Length; n++)
             {
                 ref readonly var e = ref events[n];
-                if (n + 8 < events.Length)
-                {
-                    // The records are scattered over the population: ask for the one eight events ahead.
-                    int ahead = events[n + 8].Target;
-                    CacheHints.Line(Sums, ahead * stride);
-                    if (events[n + 8].Weight > 0) CacheHints.Line(Rise, ahead);
-                }
                 int port = e.Port;
                 if ((uint)port >= (uint)receptors) throw new InvalidOperationException($"Population '{owner.Name}': a current change reached the linear exact step, which takes synaptic events only.");
                 double remaining = dt - Math.Clamp(e.Time - stepStart, 0, dt);
@@ -114,13 +114,40 @@ public sealed partial class LifPopulation
                     _lastRemaining = remaining;
                     _lastPort = port;
                 }
-                int i = e.Target;
-                if ((uint)i >= size) throw new ArgumentOutOfRangeException(nameof(events), $"Target {i} is outside population '{owner.Name}' ({size} neurons).");
-                double weight = e.Weight;
-                ref double record = ref Unsafe.Add(ref first, (nint)i * stride);
-                record += weight * _lastV;
-                Unsafe.Add(ref record, 1 + port) += weight * _lastS;
-                if (weight > 0) Unsafe.Add(ref rise, i) += weight * owner._riseMax[port];
+                double w = e.Weight;
+                double dv = w * _lastV, ds = w * _lastS;
+                double lift = w > 0 ? w * owner._riseMax[port] : 0;
+                if (e.Target >= 0) SumRow([e.Target], 1 + port, dv, ds, lift);
+                else SumRow(rows[~e.Target].Span, 1 + port, dv, ds, lift);
+            }
+        }
+
+        /// <summary>Adds (dv, ds, lift) to the records of <paramref name="targets"/> (ds at <paramref name="slot"/>), marking and listing
+        /// each neuron at its first event of the step.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void SumRow(ReadOnlySpan<int> targets, int slot, double dv, double ds, double lift)
+        {
+            ref double first = ref MemoryMarshal.GetArrayDataReference(Sums);
+            ref double rise = ref MemoryMarshal.GetArrayDataReference(Rise);
+            ref int listed = ref MemoryMarshal.GetArrayDataReference(_listed);
+            var withEvents = _withEvents;
+            uint size = (uint)owner.Size;
+            for (int k = 0; k < targets.Length; k++)
+            {
+                // The records are scattered over the population: ask for the one eight events ahead.
+                if (k + 8 < targets.Length) CacheHints.Line(Sums, targets[k + 8] * Stride);
+                int i = targets[k];
+                if ((uint)i >= size) throw new ArgumentOutOfRangeException(nameof(targets), $"Target {i} is outside population '{owner.Name}' ({size} neurons).");
+                ref double record = ref Unsafe.Add(ref first, (nint)i * Stride);
+                record += dv;
+                Unsafe.Add(ref record, slot) += ds;
+                if (lift != 0) Unsafe.Add(ref rise, i) += lift;
+                if (Unsafe.Add(ref record, Mark) == 0)
+                {
+                    Unsafe.Add(ref record, Mark) = 1;
+                    int b = i >> TimedEventBuffer.TargetBlockShift;
+                    Unsafe.Add(ref listed, (b << TimedEventBuffer.TargetBlockShift) + withEvents[b]++) = i;
+                }
             }
         }
 
@@ -128,6 +155,7 @@ public sealed partial class LifPopulation
         {
             Array.Clear(Sums);
             Array.Clear(Rise);
+            Array.Clear(_withEvents);
             Written = false;
         }
     }
@@ -178,11 +206,12 @@ public sealed partial class LifPopulation
     {
         var sums = linear.Sums.AsSpan();
         var rise = linear.Rise;
-        int stride = linear.Stride, receptors = _s.Length;
+        const int stride = LinearInput.Stride;
+        int receptors = _s.Length;
         int last = (end - 1) >> TimedEventBuffer.TargetBlockShift;
         for (int b = start >> TimedEventBuffer.TargetBlockShift; b <= last; b++)
         {
-            foreach (int j in buffer.TargetsWithEvents(b))
+            foreach (int j in linear.TargetsWithEvents(b))
             {
                 if (j < start || j >= end) continue;
                 var record = sums.Slice(j * stride, stride);
@@ -196,12 +225,8 @@ public sealed partial class LifPopulation
                     }
                     Membrane[j] = v;
                 }
-                for (int k = 0; k < receptors; k++)
-                {
-                    _s[k][j] += record[1 + k];
-                    record[1 + k] = 0;
-                }
-                record[0] = 0;
+                for (int k = 0; k < receptors; k++) _s[k][j] += record[1 + k];
+                record.Clear();
                 rise[j] = 0;
             }
         }
@@ -216,12 +241,12 @@ public sealed partial class LifPopulation
         if (_s.Length == 1)
         {
             AdvanceVectorised<TLanes, TVector, LinearOneReceptor<TLanes, TVector>>(
-                new(_s[0], _qs[0], _ps[0], sums, linear.Stride, rise, _riseMax[0], written), t, dt, start, end, vInf, spikes, vectors, buffer, scratch);
+                new(_s[0], _qs[0], _ps[0], sums, LinearInput.Stride, rise, _riseMax[0], written), t, dt, start, end, vInf, spikes, vectors, buffer, scratch);
         }
         else
         {
             AdvanceVectorised<TLanes, TVector, LinearTwoReceptors<TLanes, TVector>>(
-                new(_s[0], _qs[0], _ps[0], _s[1], _qs[1], _ps[1], sums, linear.Stride, rise, _riseMax[0], _riseMax[1], written),
+                new(_s[0], _qs[0], _ps[0], _s[1], _qs[1], _ps[1], sums, LinearInput.Stride, rise, _riseMax[0], _riseMax[1], written),
                 t, dt, start, end, vInf, spikes, vectors, buffer, scratch);
         }
     }

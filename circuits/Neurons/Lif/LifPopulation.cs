@@ -214,6 +214,7 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
         if (linear)
         {
             CodePreparation.Prepare(self, nameof(AdvanceTimed), nameof(AdvanceLinear), nameof(AddEventSums), nameof(EndTimedStep));
+            CodePreparation.Prepare(typeof(LinearInput), nameof(LinearInput.AccumulateStep), "SumRow");
             if (receptors is not null) CodePreparation.PrepareGeneric(self, nameof(AdvanceLinearReceptors), lanes, vector);
         }
         else if (receptors is not null) CodePreparation.PrepareGeneric(self, nameof(AdvanceReceptors), lanes, vector);
