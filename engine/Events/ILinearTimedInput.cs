@@ -6,7 +6,7 @@ namespace BioSim.Engine.Events;
 /// A <see cref="TimedEventBuffer"/> in linear mode hands each step's events to it when the step becomes current, in the
 /// order they were queued, so the target sums their effects in delivery order (thread-independent) into one accumulator (not
 /// one per pending step: the accumulator stays small enough to stay in cache), and needs the events one by one, in time
-/// order, only for the few neurons that fire or leave refractoriness in the step (<see cref="TimedEventBuffer.EventsOf"/>).
+/// order, only for the few neurons that fire or leave refractoriness in the step (it indexes them as it sums them).
 /// This is NEST's iaf_psc_exp_ps idea taken one step further: no per-step sort of all events.
 /// </summary>
 public interface ILinearTimedInput

@@ -22,7 +22,8 @@ public readonly record struct TimedRow(int[] Targets, int Start, int Count)
 /// <see cref="DelayRing"/> (NEST's precise-spike buffers, Morrison et al. 2007). One slot per step holds the events
 /// that arrive inside that step; when the queue moves to a step, its events are sorted by (target, time, order added),
 /// so each target finds its own events contiguous and in time order. The order added is the delivery order, which
-/// the simulation keeps independent of the thread count; so is the sort.
+/// the simulation keeps independent of the thread count; so is the sort. In linear mode (<see cref="UseLinearResponse"/>)
+/// a step is not sorted but handed to the target whole, a spike's row as one entry.
 /// </summary>
 public sealed class TimedEventBuffer
 {
@@ -101,9 +102,8 @@ public sealed class TimedEventBuffer
     public int CurrentSlot => _head;
 
     /// <summary>
-    /// Linear mode: from now on every queued event is also handed to <paramref name="target"/> as it arrives, and the
-    /// current step is no longer sorted; a target's events are found with <see cref="EventsOf"/>. Call before any event
-    /// is queued.
+    /// Linear mode: from now on each step's entries are handed to <paramref name="target"/> when the step becomes current,
+    /// unsorted, a row (<see cref="AddRow"/>) as one entry; the target indexes them as it needs. Call before any event is queued.
     /// </summary>
     public void UseLinearResponse(ILinearTimedInput target)
     {
@@ -115,53 +115,7 @@ public sealed class TimedEventBuffer
     /// <summary>Whether the buffer is in linear mode (<see cref="UseLinearResponse"/>).</summary>
     public bool IsLinear => _linear is not null;
 
-    /// <summary>
-    /// Linear mode: the events of the current step for <paramref name="target"/>, sorted by (time, order added), in
-    /// <paramref name="scratch"/> (grown when needed). The entries are scanned (a row by a vectorised search of its targets):
-    /// only the few neurons that fire or leave refractoriness in a step ask, so a per-step index of every event by target
-    /// would cost more than the searches. Safe to call from several threads with their own scratch arrays.
-    /// </summary>
-    public ReadOnlySpan<TimedEvent> EventsOf(int target, ref TimedEvent[] scratch)
-    {
-        if (_linear is null) throw new InvalidOperationException("EventsOf needs linear mode.");
-        var entries = Current;
-        var rows = CurrentRows;
-        int n = 0;
-        for (int e = 0; e < entries.Length; e++)
-        {
-            ref readonly var x = ref entries[e];
-            if (x.Target >= 0)
-            {
-                if (x.Target == target) Insert(ref scratch, ref n, x with { Sequence = e });
-                continue;
-            }
-            var row = rows[~x.Target].Span;
-            for (int k = row.IndexOf(target); k >= 0; )
-            {
-                Insert(ref scratch, ref n, new TimedEvent(target, x.Port, x.Time, x.Weight, e));
-                int next = row[(k + 1)..].IndexOf(target); // a target twice in one row (a multapse): rare
-                k = next < 0 ? -1 : k + 1 + next;
-            }
-        }
-        return scratch.AsSpan(0, n);
-    }
-
-    /// <summary>Inserts <paramref name="x"/> into the first <paramref name="n"/> events of <paramref name="sorted"/>, kept in order of
-    /// (time, order added); entries arrive in the order added, so most go to the end.</summary>
-    private static void Insert(ref TimedEvent[] sorted, ref int n, TimedEvent x)
-    {
-        if (n == sorted.Length) Array.Resize(ref sorted, Math.Max(8, 2 * n));
-        int b = n - 1;
-        while (b >= 0 && sorted[b].Time > x.Time)
-        {
-            sorted[b + 1] = sorted[b];
-            b--;
-        }
-        sorted[b + 1] = x;
-        n++;
-    }
-
-    /// <summary>log₂ of the block size by which linear targets group the targets with events (1024, the simulation's chunk).</summary>
+    /// <summary>log₂ of the block size by which linear targets group their elements with events (1024, the simulation's chunk).</summary>
     public const int TargetBlockShift = 10;
 
     /// <summary>Pending events in every slot.</summary>

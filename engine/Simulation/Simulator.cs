@@ -374,8 +374,8 @@ public sealed class Simulator : IStateful, IDisposable
         if (timing == SpikeTiming.Exact)
         {
             CodePreparation.Prepare(typeof(TimedEventBuffer), nameof(TimedEventBuffer.Add), nameof(TimedEventBuffer.AddRow),
-                nameof(TimedEventBuffer.Advance), nameof(TimedEventBuffer.EventsOf),
-                nameof(TimedEventBuffer.FirstOf), "Insert", "SortCurrent", "Arrange", "SlotOf");
+                nameof(TimedEventBuffer.Advance),
+                nameof(TimedEventBuffer.FirstOf), "SortCurrent", "Arrange", "SlotOf");
         }
     }
 

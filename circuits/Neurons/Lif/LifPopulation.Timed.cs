@@ -61,17 +61,18 @@ public sealed partial class LifPopulation
     /// The linear response of exact timing (one or two receptors, no current device): each event's effect on V and s_k at
     /// the end of its step, w·τ_k/(τ_k − τ_m)(e^{−h/τ_k} − e^{−h/τ_m}) and w·e^{−h/τ_k} (h the time left in the step), summed
     /// per neuron in delivery order when the step becomes current, a neuron's sums side by side in one record (ΣV, Σs_1, Σs_2 or
-    /// unused, and a mark that the neuron has events this step: an event touches one cache line of them, not one per array). The
-    /// neurons with events are listed by block of 2^<see cref="TimedEventBuffer.TargetBlockShift"/> as they are first marked. A
-    /// neuron that stays below threshold and is not leaving refractoriness then takes the grid step's free evolution plus these
-    /// sums, in the vectorised loop; only the others are integrated event by event.
+    /// unused, and the head of the neuron's list of this step's events: an event touches one cache line of them, not one per
+    /// array). The neurons with events are listed by block of 2^<see cref="TimedEventBuffer.TargetBlockShift"/> as they get their
+    /// first. A neuron that stays below threshold and is not leaving refractoriness then takes the grid step's free evolution plus
+    /// these sums, in the vectorised loop; only the others walk their events one by one (<see cref="EventsOf"/>).
     /// </summary>
     private sealed class LinearInput(LifPopulation owner) : ILinearTimedInput
     {
-        /// <summary>Doubles per neuron in <see cref="Sums"/>: ΣV, Σs_1, Σs_2 (or unused), the mark; a power of two, so that no record
-        /// straddles a cache line.</summary>
+        /// <summary>Doubles per neuron in <see cref="Sums"/>: ΣV, Σs_1, Σs_2 (or unused), the list head; a power of two, so that no
+        /// record straddles a cache line.</summary>
         public const int Stride = 4;
-        private const int Mark = 3;
+        // The neuron's newest event of the step, as its ordinal + 1 (0: none yet); exact in a double.
+        private const int Head = 3;
         /// <summary>The current step's sums, per neuron i at i·<see cref="Stride"/>. One array for every step (the buffer hands a
         /// step's events over when it becomes current), so the events' scattered additions stay within one population-sized array.</summary>
         public readonly double[] Sums = new double[owner.Size * Stride];
@@ -86,6 +87,10 @@ public sealed partial class LifPopulation
         private double _lastRemaining = double.NaN;
         private int _lastPort = -1;
         private double _lastV, _lastS;
+        // Per event of the step, by ordinal (the order summed): the neuron's previous event (−1: none) and the entry it came from.
+        private int[] _previous = new int[64];
+        private int[] _entryOf = new int[64];
+        private int _ordinal;
 
         /// <summary>The neurons with events in the current step whose block (i &gt;&gt; <see cref="TimedEventBuffer.TargetBlockShift"/>)
         /// is <paramref name="block"/>, each once, in the order their first event was summed.</summary>
@@ -95,8 +100,16 @@ public sealed partial class LifPopulation
         public void AccumulateStep(ReadOnlySpan<TimedEvent> events, ReadOnlySpan<TimedRow> rows, double stepStart, double dt)
         {
             Array.Clear(_withEvents);
+            _ordinal = 0;
             if (events.IsEmpty) return;
             Written = true;
+            int total = 0;
+            foreach (ref readonly var e in events) total += e.Target >= 0 ? 1 : rows[~e.Target].Count;
+            if (_previous.Length < total)
+            {
+                _previous = new int[Math.Max(total, 2 * _previous.Length)];
+                _entryOf = new int[_previous.Length];
+            }
             int receptors = owner._s.Length;
             for (int n = 0; n < events.Length; n++)
             {
@@ -117,20 +130,23 @@ public sealed partial class LifPopulation
                 double w = e.Weight;
                 double dv = w * _lastV, ds = w * _lastS;
                 double lift = w > 0 ? w * owner._riseMax[port] : 0;
-                if (e.Target >= 0) SumRow([e.Target], 1 + port, dv, ds, lift);
-                else SumRow(rows[~e.Target].Span, 1 + port, dv, ds, lift);
+                if (e.Target >= 0) SumRow([e.Target], n, 1 + port, dv, ds, lift);
+                else SumRow(rows[~e.Target].Span, n, 1 + port, dv, ds, lift);
             }
         }
 
-        /// <summary>Adds (dv, ds, lift) to the records of <paramref name="targets"/> (ds at <paramref name="slot"/>), marking and listing
-        /// each neuron at its first event of the step.</summary>
+        /// <summary>Adds (dv, ds, lift) to the records of <paramref name="targets"/> (ds at <paramref name="slot"/>) and puts the events
+        /// (of entry <paramref name="entry"/>) at the head of their neurons' lists, listing each neuron at its first event of the step.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void SumRow(ReadOnlySpan<int> targets, int slot, double dv, double ds, double lift)
+        private void SumRow(ReadOnlySpan<int> targets, int entry, int slot, double dv, double ds, double lift)
         {
             ref double first = ref MemoryMarshal.GetArrayDataReference(Sums);
             ref double rise = ref MemoryMarshal.GetArrayDataReference(Rise);
             ref int listed = ref MemoryMarshal.GetArrayDataReference(_listed);
             var withEvents = _withEvents;
+            var previous = _previous.AsSpan(_ordinal, targets.Length);
+            _entryOf.AsSpan(_ordinal, targets.Length).Fill(entry);
+            int ordinal = _ordinal;
             uint size = (uint)owner.Size;
             for (int k = 0; k < targets.Length; k++)
             {
@@ -142,13 +158,43 @@ public sealed partial class LifPopulation
                 record += dv;
                 Unsafe.Add(ref record, slot) += ds;
                 if (lift != 0) Unsafe.Add(ref rise, i) += lift;
-                if (Unsafe.Add(ref record, Mark) == 0)
+                ref double head = ref Unsafe.Add(ref record, Head);
+                if (head == 0)
                 {
-                    Unsafe.Add(ref record, Mark) = 1;
                     int b = i >> TimedEventBuffer.TargetBlockShift;
                     Unsafe.Add(ref listed, (b << TimedEventBuffer.TargetBlockShift) + withEvents[b]++) = i;
                 }
+                previous[k] = (int)head - 1;
+                head = ordinal + k + 1;
             }
+            _ordinal = ordinal + targets.Length;
+        }
+
+        /// <summary>
+        /// The current step's events of neuron <paramref name="i"/>, sorted by (time, order added), in <paramref name="scratch"/> (grown
+        /// when needed), from its list; <paramref name="events"/> are the buffer's current entries. Call before the neuron's record is
+        /// cleared. Safe from several threads for different neurons with their own scratch arrays.
+        /// </summary>
+        public ReadOnlySpan<TimedEvent> EventsOf(int i, ReadOnlySpan<TimedEvent> events, ref TimedEvent[] scratch)
+        {
+            int n = 0;
+            for (int o = (int)Sums[i * Stride + Head] - 1; o >= 0; o = _previous[o])
+            {
+                if (n == scratch.Length) Array.Resize(ref scratch, Math.Max(8, 2 * n));
+                int entry = _entryOf[o];
+                ref readonly var e = ref events[entry];
+                var x = new TimedEvent(i, e.Port, e.Time, e.Weight, entry);
+                // Insertion by (time, order added): the list runs newest first, so most events go to the front.
+                int b = n - 1;
+                while (b >= 0 && (scratch[b].Time > x.Time || (scratch[b].Time == x.Time && scratch[b].Sequence > x.Sequence)))
+                {
+                    scratch[b + 1] = scratch[b];
+                    b--;
+                }
+                scratch[b + 1] = x;
+                n++;
+            }
+            return scratch.AsSpan(0, n);
         }
 
         public void ClearAccumulated()
@@ -156,6 +202,7 @@ public sealed partial class LifPopulation
             Array.Clear(Sums);
             Array.Clear(Rise);
             Array.Clear(_withEvents);
+            _ordinal = 0;
             Written = false;
         }
     }
@@ -169,7 +216,7 @@ public sealed partial class LifPopulation
     /// <summary>
     /// Neurons [start, end) in exact timing with the linear response: the vectorised grid loop with each step's summed
     /// event effects added at its end; a neuron that fires or leaves refractoriness in the step (or whose V could touch
-    /// threshold inside it) takes the event-by-event step, with its own events in time order (<see cref="TimedEventBuffer.EventsOf"/>).
+    /// threshold inside it) takes the event-by-event step, with its own events in time order (<see cref="LinearInput.EventsOf"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AdvanceLinear(TimedEventBuffer buffer, double t, double dt, int start, int end, SpikeList spikes)
@@ -192,7 +239,7 @@ public sealed partial class LifPopulation
                 AdvanceLinearReceptors<Lanes256, Vector256<double>>(linear, written, sums, rise, buffer, scratch, t, dt, start, end, vInf, spikes, false);
                 break;
         }
-        if (written) AddEventSums(linear, buffer, t + dt, start, end);
+        if (written) AddEventSums(linear, t + dt, start, end);
     }
 
     /// <summary>
@@ -202,7 +249,7 @@ public sealed partial class LifPopulation
     /// them by block), so the vectorised loop streams no event array but the bound's, which it only reads. The quiet step's
     /// bound (V below threshold throughout, events included) also bounds V after the sums are added, so no crossing is missed here.
     /// </summary>
-    private void AddEventSums(LinearInput linear, TimedEventBuffer buffer, double stepEnd, int start, int end)
+    private void AddEventSums(LinearInput linear, double stepEnd, int start, int end)
     {
         var sums = linear.Sums.AsSpan();
         var rise = linear.Rise;
@@ -241,13 +288,13 @@ public sealed partial class LifPopulation
         if (_s.Length == 1)
         {
             AdvanceVectorised<TLanes, TVector, LinearOneReceptor<TLanes, TVector>>(
-                new(_s[0], _qs[0], _ps[0], sums, LinearInput.Stride, rise, _riseMax[0], written), t, dt, start, end, vInf, spikes, vectors, buffer, scratch);
+                new(_s[0], _qs[0], _ps[0], sums, LinearInput.Stride, rise, _riseMax[0], written), t, dt, start, end, vInf, spikes, vectors, (linear, buffer), scratch);
         }
         else
         {
             AdvanceVectorised<TLanes, TVector, LinearTwoReceptors<TLanes, TVector>>(
                 new(_s[0], _qs[0], _ps[0], _s[1], _qs[1], _ps[1], sums, LinearInput.Stride, rise, _riseMax[0], _riseMax[1], written),
-                t, dt, start, end, vInf, spikes, vectors, buffer, scratch);
+                t, dt, start, end, vInf, spikes, vectors, (linear, buffer), scratch);
         }
     }
 

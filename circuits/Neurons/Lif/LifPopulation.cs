@@ -214,7 +214,7 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
         if (linear)
         {
             CodePreparation.Prepare(self, nameof(AdvanceTimed), nameof(AdvanceLinear), nameof(AddEventSums), nameof(EndTimedStep));
-            CodePreparation.Prepare(typeof(LinearInput), nameof(LinearInput.AccumulateStep), "SumRow");
+            CodePreparation.Prepare(typeof(LinearInput), nameof(LinearInput.AccumulateStep), "SumRow", nameof(LinearInput.EventsOf));
             if (receptors is not null) CodePreparation.PrepareGeneric(self, nameof(AdvanceLinearReceptors), lanes, vector);
         }
         else if (receptors is not null) CodePreparation.PrepareGeneric(self, nameof(AdvanceReceptors), lanes, vector);
@@ -237,10 +237,10 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
     /// or an end of refractoriness, and the tail, go neuron by neuron: the quiet ones through <see cref="AdvanceQuietOne"/>
     /// (the vector's arithmetic on one lane), the others through the exact scalar step. The receptor struct and the
     /// width are generic arguments, so the JIT emits one loop per count and width. In exact timing with the linear response
-    /// (<paramref name="buffer"/> given) the neurons that are not quiet walk their own events one by one, their sums dropped.
+    /// (<paramref name="linear"/> given) the neurons that are not quiet walk their own events one by one, their sums dropped.
     /// </summary>
     private void AdvanceVectorised<TLanes, TVector, TReceptors>(TReceptors syn, double t, double dt, int start, int end, double vInf,
-        SpikeList spikes, bool vectors, TimedEventBuffer? buffer = null, TimedScratch? scratch = null)
+        SpikeList spikes, bool vectors, (LinearInput Sums, TimedEventBuffer Buffer)? linear = null, TimedScratch? scratch = null)
         where TLanes : struct, IDoubleLanes<TVector>
         where TVector : struct
         where TReceptors : struct, IReceptorKernel<TVector>, allows ref struct
@@ -253,8 +253,9 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
             for (int j = i; j < stop; j++)
             {
                 if (AdvanceQuietOne<TVector, TReceptors>(syn, t, dt, j, vInf)) continue;
+                var events = linear is { } l ? l.Sums.EventsOf(j, l.Buffer.Current, ref scratch!.Events) : [];
                 syn.AddInputOne(j);
-                AdvanceOneTimed(j, t, dt, vInf, buffer is null ? [] : buffer.EventsOf(j, ref scratch!.Events), spikes);
+                AdvanceOneTimed(j, t, dt, vInf, events, spikes);
             }
             i = stop;
         }
