@@ -35,7 +35,9 @@ internal interface IDoubleLanes<TVector>
     /// <summary>a · b per lane (no fused multiply-add: the scalar path must round the same way).</summary>
     static abstract TVector Multiply(TVector a, TVector b);
 
-    /// <summary>max(a, b) per lane.</summary>
+    /// <summary>max(a, b) per lane, the processor's own instruction (one vmaxpd; the IEEE maximum costs three on AVX-512): where
+    /// a lane is NaN, or the two are zeros of opposite sign, it may give either operand, so use it only in bounds whose NaN the
+    /// caller catches otherwise (the exact step's threshold bound: a NaN state makes V NaN, which the threshold test catches).</summary>
     static abstract TVector Max(TVector a, TVector b);
 
     /// <summary>Mask of a ≥ b.</summary>
@@ -87,7 +89,7 @@ internal readonly struct Lanes512 : IDoubleLanes<Vector512<double>>
     public static Vector512<double> Multiply(Vector512<double> a, Vector512<double> b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<double> Max(Vector512<double> a, Vector512<double> b) => Vector512.Max(a, b);
+    public static Vector512<double> Max(Vector512<double> a, Vector512<double> b) => Vector512.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> GreaterThanOrEqual(Vector512<double> a, Vector512<double> b) => Vector512.GreaterThanOrEqual(a, b);
@@ -139,7 +141,7 @@ internal readonly struct Lanes256 : IDoubleLanes<Vector256<double>>
     public static Vector256<double> Multiply(Vector256<double> a, Vector256<double> b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<double> Max(Vector256<double> a, Vector256<double> b) => Vector256.Max(a, b);
+    public static Vector256<double> Max(Vector256<double> a, Vector256<double> b) => Vector256.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<double> GreaterThanOrEqual(Vector256<double> a, Vector256<double> b) => Vector256.GreaterThanOrEqual(a, b);

@@ -91,6 +91,7 @@ public sealed partial class LifPopulation
         private int[] _previous = new int[64];
         private int[] _entryOf = new int[64];
         private int _ordinal;
+        private readonly bool _prefetch = owner.Size >= 16384;
 
         /// <summary>The neurons with events in the current step whose block (i &gt;&gt; <see cref="TimedEventBuffer.TargetBlockShift"/>)
         /// is <paramref name="block"/>, each once, in the order their first event was summed.</summary>
@@ -150,8 +151,8 @@ public sealed partial class LifPopulation
             uint size = (uint)owner.Size;
             for (int k = 0; k < targets.Length; k++)
             {
-                // The records are scattered over the population: ask for the one eight events ahead.
-                if (k + 8 < targets.Length) CacheHints.Line(Sums, targets[k + 8] * Stride);
+                // The records are scattered over the population: ask for the one eight events ahead, once they outgrow L1/L2.
+                if (_prefetch && k + 8 < targets.Length) CacheHints.Line(Sums, targets[k + 8] * Stride);
                 int i = targets[k];
                 if ((uint)i >= size) throw new ArgumentOutOfRangeException(nameof(targets), $"Target {i} is outside population '{owner.Name}' ({size} neurons).");
                 ref double record = ref Unsafe.Add(ref first, (nint)i * Stride);
@@ -249,32 +250,37 @@ public sealed partial class LifPopulation
     /// them by block), so the vectorised loop streams no event array but the bound's, which it only reads. The quiet step's
     /// bound (V below threshold throughout, events included) also bounds V after the sums are added, so no crossing is missed here.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddEventSums(LinearInput linear, double stepEnd, int start, int end)
     {
-        var sums = linear.Sums.AsSpan();
-        var rise = linear.Rise;
-        const int stride = LinearInput.Stride;
-        int receptors = _s.Length;
+        ref double sums = ref MemoryMarshal.GetArrayDataReference(linear.Sums);
+        ref double rise = ref MemoryMarshal.GetArrayDataReference(linear.Rise);
+        ref double membrane = ref MemoryMarshal.GetArrayDataReference(Membrane);
+        ref double refractoryEnd = ref MemoryMarshal.GetArrayDataReference(RefractoryEnd);
+        ref double s1 = ref MemoryMarshal.GetArrayDataReference(_s[0]);
+        bool two = _s.Length == 2;
+        ref double s2 = ref two ? ref MemoryMarshal.GetArrayDataReference(_s[1]) : ref s1;
         int last = (end - 1) >> TimedEventBuffer.TargetBlockShift;
         for (int b = start >> TimedEventBuffer.TargetBlockShift; b <= last; b++)
         {
             foreach (int j in linear.TargetsWithEvents(b))
             {
                 if (j < start || j >= end) continue;
-                var record = sums.Slice(j * stride, stride);
-                if (RefractoryEnd[j] < stepEnd)
+                ref double record = ref Unsafe.Add(ref sums, (nint)j * LinearInput.Stride);
+                if (Unsafe.Add(ref refractoryEnd, j) < stepEnd)
                 {
-                    double v = Membrane[j] + record[0];
+                    double v = Unsafe.Add(ref membrane, j) + record;
                     if (!(v >= PlausibleFloor))
                     {
                         throw new SimulationDivergedException(Name, "V", j, stepEnd, v, $"[{PlausibleFloor}, V_th] mV",
                             "an inhibitory input drives V far below every reversal potential: check the sign and size of the weights (mV) and I_e");
                     }
-                    Membrane[j] = v;
+                    Unsafe.Add(ref membrane, j) = v;
                 }
-                for (int k = 0; k < receptors; k++) _s[k][j] += record[1 + k];
-                record.Clear();
-                rise[j] = 0;
+                Unsafe.Add(ref s1, j) += Unsafe.Add(ref record, 1);
+                if (two) Unsafe.Add(ref s2, j) += Unsafe.Add(ref record, 2);
+                Vector256.StoreUnsafe(Vector256<double>.Zero, ref record);
+                Unsafe.Add(ref rise, j) = 0;
             }
         }
     }
