@@ -71,7 +71,7 @@ public sealed partial class LifPopulation
         /// <summary>Doubles per neuron in <see cref="Sums"/>: ΣV, Σs_1, Σs_2 (or unused), the list head; a power of two, so that no
         /// record straddles a cache line.</summary>
         public const int Stride = 4;
-        // The neuron's newest event of the step, as its ordinal + 1 (0: none yet); exact in a double.
+        // The neuron's newest event of the step, as its ordinal + 1 (0: none yet), a long in the double's bits (all-zero bits when none).
         private const int Head = 3;
         /// <summary>The current step's sums, per neuron i at i·<see cref="Stride"/>. One array for every step (the buffer hands a
         /// step's events over when it becomes current), so the events' scattered additions stay within one population-sized array.</summary>
@@ -159,7 +159,7 @@ public sealed partial class LifPopulation
                 record += dv;
                 Unsafe.Add(ref record, slot) += ds;
                 if (lift != 0) Unsafe.Add(ref rise, i) += lift;
-                ref double head = ref Unsafe.Add(ref record, Head);
+                ref long head = ref Unsafe.As<double, long>(ref Unsafe.Add(ref record, Head));
                 if (head == 0)
                 {
                     int b = i >> TimedEventBuffer.TargetBlockShift;
@@ -179,7 +179,7 @@ public sealed partial class LifPopulation
         public ReadOnlySpan<TimedEvent> EventsOf(int i, ReadOnlySpan<TimedEvent> events, ref TimedEvent[] scratch)
         {
             int n = 0;
-            for (int o = (int)Sums[i * Stride + Head] - 1; o >= 0; o = _previous[o])
+            for (int o = (int)BitConverter.DoubleToInt64Bits(Sums[i * Stride + Head]) - 1; o >= 0; o = _previous[o])
             {
                 if (n == scratch.Length) Array.Resize(ref scratch, Math.Max(8, 2 * n));
                 int entry = _entryOf[o];

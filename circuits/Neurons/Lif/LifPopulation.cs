@@ -304,18 +304,18 @@ public sealed partial class LifPopulation : IntegrateAndFirePopulation, IPopulat
             var vNew = TLanes.Add(free, syn.Peek(n));
             // Refractory for the whole step: V stays at V_reset, synapses decay as usual.
             var whole = TLanes.GreaterThanOrEqual(refractoryEnd, stepEnd);
-            // Refractoriness ends inside the step, or V reaches threshold (~(vNew < V_th) also catches NaN) or falls below
-            // the plausible floor: these neurons take the exact scalar path (which fires, or stops the run).
-            var partial = TLanes.AndNot(TLanes.GreaterThan(refractoryEnd, stepStart), whole);
-            var crossing = TLanes.AndNot(TLanes.Or(TLanes.Not(TLanes.LessThan(vNew, vth)), TLanes.LessThan(vNew, floor)), whole);
+            // Unless refractory throughout: refractoriness ends inside the step, or V reaches threshold (~(vNew < V_th) also
+            // catches NaN) or falls below the plausible floor: these neurons take the exact scalar path (which fires, or stops
+            // the run).
+            var alarm = TLanes.Or(TLanes.GreaterThan(refractoryEnd, stepStart), TLanes.Or(TLanes.Not(TLanes.LessThan(vNew, vth)), TLanes.LessThan(vNew, floor)));
             if (TReceptors.BoundsCrossings)
             {
                 // Exact timing: V must stay below threshold throughout the step, not only at its end. Its free course is
                 // monotone between v and its end value, and the synapses and events lift it by at most Rise.
                 var high = TLanes.Add(TLanes.Max(v, free), syn.Rise(n));
-                crossing = TLanes.Or(crossing, TLanes.AndNot(TLanes.Not(TLanes.LessThan(high, vth)), whole));
+                alarm = TLanes.Or(alarm, TLanes.Not(TLanes.LessThan(high, vth)));
             }
-            if (TLanes.Any(TLanes.Or(partial, crossing))) return i;
+            if (TLanes.Any(TLanes.AndNot(alarm, whole))) return i;
             TLanes.Store(TLanes.Select(whole, vReset, vNew), ref v0, n);
             syn.ApplyAndDecay(n);
         }

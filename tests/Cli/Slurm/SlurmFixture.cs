@@ -179,6 +179,31 @@ public abstract class SlurmFixture
         }
     }
 
+    /// <summary>
+    /// Sends a signal with scancel (<paramref name="arguments"/>, e.g. --signal=USR1 --batch JOB) and asserts that Slurm took it. A
+    /// controller busy enough to time out a request (a loaded machine) is asked again until <see cref="WaitLimit"/>; any other
+    /// refusal fails at once, with scancel's message and the job's state.
+    /// </summary>
+    protected void Signal(params string[] arguments)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var (code, output, errors) = Slurm("scancel", arguments);
+            if (code == 0) return;
+            bool transient = errors.Contains("timed out", StringComparison.OrdinalIgnoreCase)
+                || errors.Contains("try again", StringComparison.OrdinalIgnoreCase)
+                || errors.Contains("temporarily", StringComparison.OrdinalIgnoreCase);
+            if (!transient || clock.Elapsed > WaitLimit)
+            {
+                string job = arguments[^1];
+                Assert.Fail($"scancel {string.Join(' ', arguments)} exited with {code}: {output}{errors}\n" +
+                    $"scontrol show job {job}:\n{Slurm("scontrol", "show", "job", job).Output}");
+            }
+            Thread.Sleep(500);
+        }
+    }
+
     /// <summary>Runs a Slurm client (sbatch, scontrol, …) against this fixture's controller, with <see cref="Bin"/> first on PATH.</summary>
     protected (int Code, string Output, string Errors) Slurm(string program, params string[] arguments)
     {

@@ -72,7 +72,7 @@ public sealed class SlurmRunJobTests : SlurmFixture
         string job = Submit(RunJobScript(_experiment), "--array=0-1", $"--output={Dir}/job-%a.log");
         WaitForProgress(Path.Combine(Dir, "job-0.log"));
         WaitForProgress(Path.Combine(Dir, "job-1.log"));
-        Assert.That(Slurm("scancel", "--signal=TERM", "--batch", $"{job}_0").Code, Is.EqualTo(0));
+        Signal("--signal=TERM", "--batch", $"{job}_0");
         Assert.That(Slurm("scancel", $"{job}_1").Code, Is.EqualTo(0));
 
         var terminated = WaitUntilFinished($"{job}_0", Path.Combine(Dir, "job-0.log"));
@@ -110,7 +110,7 @@ public sealed class SlurmRunJobTests : SlurmFixture
         string log = Path.Combine(Dir, "job.log");
         string job = Submit(RunJobScript(_experiment), $"--output={log}");
         WaitForProgress(log);
-        Assert.That(Slurm("scancel", "--signal=USR1", "--batch", job).Code, Is.EqualTo(0));
+        Signal("--signal=USR1", "--batch", job);
 
         var fields = WaitUntilFinished(job, log);
         string text = File.ReadAllText(log);

@@ -61,7 +61,7 @@ public sealed class SlurmSweepTests : SlurmFixture
         (code, _, stderr) = Slurm("scontrol", "requeue", $"{job}_0");
         Assert.That(code, Is.EqualTo(0), stderr);
         WaitForTaskProgress(slurmDir, 1);
-        Assert.That(Slurm("scancel", "--signal=USR1", "--batch", $"{job}_1").Code, Is.EqualTo(0));
+        Signal("--signal=USR1", "--batch", $"{job}_1");
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var fields = new Dictionary<string, string>[3];
