@@ -144,32 +144,47 @@ public sealed partial class LifPopulation
             ref double first = ref MemoryMarshal.GetArrayDataReference(Sums);
             ref double rise = ref MemoryMarshal.GetArrayDataReference(Rise);
             ref int listed = ref MemoryMarshal.GetArrayDataReference(_listed);
-            var withEvents = _withEvents;
-            var previous = _previous.AsSpan(_ordinal, targets.Length);
-            _entryOf.AsSpan(_ordinal, targets.Length).Fill(entry);
-            int ordinal = _ordinal;
+            ref int withEvents = ref MemoryMarshal.GetArrayDataReference(_withEvents);
+            int ordinal = _ordinal, count = targets.Length;
+            if (_previous.Length - ordinal < count) throw new InvalidOperationException("The step's events outgrew the space counted for them.");
+            ref int previous = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_previous), ordinal);
+            _entryOf.AsSpan(ordinal, count).Fill(entry);
             uint size = (uint)owner.Size;
-            for (int k = 0; k < targets.Length; k++)
+            bool prefetch = _prefetch && System.Runtime.Intrinsics.X86.Sse.IsSupported;
+            bool excitatory = lift != 0;
+            // Locals, not fields, in the loop, and the failure in a method of its own: the loop keeps its values in registers.
+            for (int k = 0; k < count; k++)
             {
-                // The records are scattered over the population: ask for the one eight events ahead, once they outgrow L1/L2.
-                if (_prefetch && k + 8 < targets.Length) CacheHints.Line(Sums, targets[k + 8] * Stride);
+                if (prefetch && k + 8 < count)
+                {
+                    // The records are scattered over the population: ask for the one eight events ahead, once they outgrow the caches.
+                    uint ahead = (uint)targets[k + 8];
+                    if (ahead < size) CacheHints.Ahead(ref first, (nuint)ahead * Stride, 0);
+                }
                 int i = targets[k];
-                if ((uint)i >= size) throw new ArgumentOutOfRangeException(nameof(targets), $"Target {i} is outside population '{owner.Name}' ({size} neurons).");
+                if ((uint)i >= size) ThrowOutside(i);
                 ref double record = ref Unsafe.Add(ref first, (nint)i * Stride);
                 record += dv;
                 Unsafe.Add(ref record, slot) += ds;
-                if (lift != 0) Unsafe.Add(ref rise, i) += lift;
+                if (excitatory) Unsafe.Add(ref rise, i) += lift;
                 ref long head = ref Unsafe.As<double, long>(ref Unsafe.Add(ref record, Head));
-                if (head == 0)
+                long h = head;
+                if (h == 0)
                 {
                     int b = i >> TimedEventBuffer.TargetBlockShift;
-                    Unsafe.Add(ref listed, (b << TimedEventBuffer.TargetBlockShift) + withEvents[b]++) = i;
+                    ref int filled = ref Unsafe.Add(ref withEvents, b);
+                    Unsafe.Add(ref listed, (b << TimedEventBuffer.TargetBlockShift) + filled) = i;
+                    filled++;
                 }
-                previous[k] = (int)head - 1;
+                Unsafe.Add(ref previous, k) = (int)h - 1;
                 head = ordinal + k + 1;
             }
-            _ordinal = ordinal + targets.Length;
+            _ordinal = ordinal + count;
         }
+
+        [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+        private void ThrowOutside(int i) =>
+            throw new InvalidOperationException($"A synapse targets neuron {i}, outside population '{owner.Name}' ({owner.Size} neurons).");
 
         /// <summary>
         /// The current step's events of neuron <paramref name="i"/>, sorted by (time, order added), in <paramref name="scratch"/> (grown
@@ -270,11 +285,7 @@ public sealed partial class LifPopulation
                 if (Unsafe.Add(ref refractoryEnd, j) < stepEnd)
                 {
                     double v = Unsafe.Add(ref membrane, j) + record;
-                    if (!(v >= PlausibleFloor))
-                    {
-                        throw new SimulationDivergedException(Name, "V", j, stepEnd, v, $"[{PlausibleFloor}, V_th] mV",
-                            "an inhibitory input drives V far below every reversal potential: check the sign and size of the weights (mV) and I_e");
-                    }
+                    if (!(v >= PlausibleFloor)) ThrowBelowFloor(j, stepEnd, v);
                     Unsafe.Add(ref membrane, j) = v;
                 }
                 Unsafe.Add(ref s1, j) += Unsafe.Add(ref record, 1);
@@ -284,6 +295,11 @@ public sealed partial class LifPopulation
             }
         }
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowBelowFloor(int j, double t, double v) =>
+        throw new SimulationDivergedException(Name, "V", j, t, v, $"[{PlausibleFloor}, V_th] mV",
+            "an inhibitory input drives V far below every reversal potential: check the sign and size of the weights (mV) and I_e");
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AdvanceLinearReceptors<TLanes, TVector>(LinearInput linear, bool written, double[] sums, double[] rise, TimedEventBuffer buffer,
