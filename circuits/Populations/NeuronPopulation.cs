@@ -71,6 +71,7 @@ public abstract class NeuronPopulation : IPopulation
     protected double PreparedDt { get; private set; } = double.NaN;
 
     /// <summary>Throws unless the population was prepared for step <paramref name="dt"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected void RequirePrepared(double dt)
     {
         if (dt != PreparedDt) throw new InvalidOperationException($"Population '{Name}' was prepared for dt = {PreparedDt} ms, not {dt} ms.");

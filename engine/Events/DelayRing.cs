@@ -52,6 +52,7 @@ public sealed class DelayRing
     public bool CurrentHasInput => _written[_head];
 
     /// <summary>The slot that arrives <paramref name="delaySteps"/> steps after the next one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Span<double> Slot(int delaySteps)
     {
         if ((uint)delaySteps > (uint)(SlotCount - 2))

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace BioSim.Engine.Events;
 
 /// <summary>
@@ -28,6 +29,7 @@ public sealed class SpikeList
 
     /// <summary>Appends a spike of element <paramref name="id"/> at <paramref name="time"/> (ms); the storage
     /// doubles when it is full.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(int id, double time)
     {
         if (Count == _ids.Length)

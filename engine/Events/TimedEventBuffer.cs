@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace BioSim.Engine.Events;
 
 /// <summary>One synaptic event with its exact arrival time: target element, input port (receptor), time (ms) and weight.</summary>
@@ -147,6 +148,7 @@ public sealed class TimedEventBuffer
     /// ⌊time/dt⌋ (a time that rounds into the current step or earlier goes to the next step, where the target takes
     /// it at the step's start). Throws when the time lies beyond the steps the queue holds.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(int target, int port, double time, double weight)
     {
         int s = SlotOf(time, out _);
@@ -162,6 +164,7 @@ public sealed class TimedEventBuffer
     /// targets of <paramref name="targets"/> from <paramref name="start"/> (a spike's row with a uniform weight and delay), as
     /// <see cref="Add"/> does one by one. In linear mode the row is queued as one entry that refers to the array, which must not
     /// change while the row is pending.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddRow(int[] targets, int start, int count, int port, double time, double weight)
     {
         ArgumentNullException.ThrowIfNull(targets);
@@ -211,6 +214,7 @@ public sealed class TimedEventBuffer
         Arrange();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int SlotOf(double time, out long ahead)
     {
         long n = (long)Math.Floor(time / Dt);
@@ -225,6 +229,7 @@ public sealed class TimedEventBuffer
     }
 
     /// <summary>Drops the current step's events, moves to the next step and sorts its events.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Advance()
     {
         _counts[_head] = 0;
@@ -236,6 +241,7 @@ public sealed class TimedEventBuffer
     }
 
     /// <summary>Makes the current step's events ready to be taken: sorted, or handed to the linear target in linear mode.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Arrange()
     {
         if (_linear is null)

@@ -82,6 +82,8 @@ public sealed partial class LifPopulation
         }
     }
 
+    // Constructed once per chunk and step: optimised from the first call (tier-0 code ran through short runs, as in Advance).
+    [method: MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private readonly ref struct OneReceptor<TLanes, TVector>(double[] s, DelayRing ring, double q, double p) : IReceptorKernel<TVector>
         where TLanes : struct, IDoubleLanes<TVector>
         where TVector : struct
@@ -148,6 +150,8 @@ public sealed partial class LifPopulation
         }
     }
 
+    // Constructed once per chunk and step: optimised from the first call (tier-0 code ran through short runs, as in Advance).
+    [method: MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private readonly ref struct TwoReceptors<TLanes, TVector>(double[] s1, DelayRing in1, double q1, double p1, double[] s2, DelayRing in2, double q2,
         double p2) : IReceptorKernel<TVector>
         where TLanes : struct, IDoubleLanes<TVector>
@@ -197,6 +201,8 @@ public sealed partial class LifPopulation
     /// <summary>One receptor in exact timing with the linear response: the grid step's s_k q_k and decay, and the bound of the
     /// step's events' rise (read only; <see cref="AddEventSums"/> zeroes it). The events' summed effects on V and s_k are added
     /// afterwards, only for the neurons that had events, so the loop does not stream those sums.</summary>
+    // Constructed once per chunk and step: optimised from the first call (tier-0 code ran through short runs, as in Advance).
+    [method: MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private readonly ref struct LinearOneReceptor<TLanes, TVector>(double[] s, double q, double p, double[] sums, int stride, double[] rise,
         double riseMax, bool hasInput) : IReceptorKernel<TVector>
         where TLanes : struct, IDoubleLanes<TVector>
@@ -254,6 +260,8 @@ public sealed partial class LifPopulation
     }
 
     /// <summary>Two receptors in exact timing with the linear response, as <see cref="LinearOneReceptor{TLanes, TVector}"/>.</summary>
+    // Constructed once per chunk and step: optimised from the first call (tier-0 code ran through short runs, as in Advance).
+    [method: MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private readonly ref struct LinearTwoReceptors<TLanes, TVector>(double[] s1, double q1, double p1, double[] s2, double q2, double p2,
         double[] sums, int stride, double[] rise, double riseMax1, double riseMax2, bool hasInput) : IReceptorKernel<TVector>
         where TLanes : struct, IDoubleLanes<TVector>

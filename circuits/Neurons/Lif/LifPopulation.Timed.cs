@@ -224,6 +224,7 @@ public sealed partial class LifPopulation
     }
 
     /// <summary>The slot just consumed was zeroed while it was read.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void EndTimedStep()
     {
         if (_linear is not null) _linear.Written = false;
