@@ -25,7 +25,11 @@ namespace BioSim.Plasticity.Dendritic;
 ///   basal   dW^PP_{l,l−1} = η^PP_l (φ(u_l) − φ(k_l v_B,l)) r_{l−1}ᵀ       interneuron  dW^IP_l = η^IP_l (φ(u^I_l) − φ(g_D/(g_lk+g_D) v_D,l)) r_lᵀ
 ///   apical  dW^PI_l       = η^PI_l (−v_A,l) r^I_lᵀ                        top-down     dW^PP_{l,l+1} = η^down_l (φ(u_l) − φ(W^PP_{l,l+1} r_{l+1})) r_{l+1}ᵀ
 /// </code>
-/// each induction (the bracket times the presynaptic rate) low-pass filtered with τ_w before it changes the weight.
+/// each induction (the bracket times the presynaptic rate) low-pass filtered with τ_w before it changes the weight. At the
+/// output (and in the interneurons paired with it) φ is the output cells' rate ρ (<see cref="OutputRate"/>): φ as in the paper,
+/// or the identity, so that the circuit learns the network's own mse (the steady state's update is then feedback alignment's
+/// or backprop's with per-layer rates; with φ it learns the mse of soft-rectified rates, and its compensated fixed-random
+/// variant diverged on all of Fashion-MNIST: see <see cref="OutputRate"/>).
 /// The forward weights' change over the minibatch, in the network's units (k_l times the circuit's), is handed to the
 /// optimiser as ΔW_l = −k_l ΔW^PP_l (+ λ W_l with an output penalty): with SGD, lr 1 and no momentum the network's weights
 /// change exactly as the circuit's rule changes them (give the rule <c>"lr": 1</c> and <c>"optimiser": {"type": "sgd"}</c> in
@@ -62,6 +66,7 @@ public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInf
     private int[] _n = [];                  // n_0 … n_L
     private double[] _k = [];               // k_l, l = 1 … L
     private Activation _phi = new Softplus();
+    private Activation _outputRate = new Softplus();   // ρ of the output cells: φ, or the identity (OutputRate)
     private double _apical, _nudge, _nudgeInter, _dendrite;
     private double[] _etaForward = [], _etaIP = [], _etaPI = [], _etaDown = [];
 
@@ -138,6 +143,21 @@ public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInf
     /// alignment's default; the circuit's W^PP_{l,l+1} is this over k_{l+1}).</summary>
     public Distribution? Feedback { get; init; }
 
+    /// <summary>
+    /// "phi" (default) or "identity": the output cells' rate ρ(u_L) (see <see cref="Dendritic.OutputRate"/>). With "phi" the
+    /// output error is φ(u_L) − φ(k_L v_B,L) ≈ φ′(û_L) λ (u^trgt − û_L): the circuit descends the mse of soft-rectified rates,
+    /// not the mse of the network's identity output that backprop and feedback alignment descend, and every output's error,
+    /// at the output and through the top-down weights in the hidden layers, is weighted by φ′(û_L) (for the soft rectifier
+    /// σ(û_L): more for an output above its target than for one below it). With "phi" the compensated fixed-random circuit
+    /// diverged on Fashion-MNIST (examples/compare-dendritic-fashion-full.json); on 10 000 of its images its hidden rates grew
+    /// (mean |r_1|² 283 after 10 000 samples, 372 after 50 000, where the loss turned up), while with "identity" at the same η
+    /// (~1.9 times the effective rates) |r_1|² stayed at 285-289. "identity" gives linear output cells (the interneurons
+    /// paired with them are linear too, so the self-predicting state still cancels): the circuit learns the network's mse,
+    /// and its steady-state update is feedback alignment's (or backprop's, with symmetric top-down weights) with per-layer
+    /// rates in closed form (tests/Microcircuit/MicrocircuitOutputRateTests). Steady-state dynamics only.
+    /// </summary>
+    public OutputRate OutputRate { get; init; } = OutputRate.Phi;
+
     /// <summary>"analytic" (default), "analytic-then-learned" or "learned": see <see cref="LateralWeights"/>.</summary>
     public LateralWeights SelfPredicting { get; init; } = LateralWeights.Analytic;
 
@@ -187,6 +207,7 @@ public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInf
         if (Check(network.InputSize, [.. network.Layers.Select(x => new LayerSpec(x.Outputs, x.Activation, x.Bias is not null, x.Scale))]) is { } problem)
             throw new ArgumentException(problem, nameof(network));
         _phi = L > 1 ? network.Layers[0].Activation : new Softplus();
+        _outputRate = OutputRate == OutputRate.Identity ? new Identity() : _phi;
         _k = new double[L + 1];
         for (int l = 1; l <= L; l++) _k[l] = l == L ? GB / (GLk + GB) : GB / (GLk + GB + GA);
         _apical = GA / (GLk + GB + GA);
@@ -277,6 +298,7 @@ public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInf
         Check(Tolerance > 0, "tolerance", Tolerance, "> 0 (mV)");
         Check(MaxSweeps >= 1, "max_sweeps", MaxSweeps, "≥ 1");
         if (Noise > 0 && Dynamics != MicrocircuitDynamics.Full) Check(false, "noise", Noise, "0 in steady-state dynamics (the fixed point has no noise; use \"dynamics\": \"full\")");
+        if (OutputRate != OutputRate.Phi && Dynamics == MicrocircuitDynamics.Full) Check(false, "output_rate", "identity", "\"phi\" with \"dynamics\": \"full\" (the continuous-time circuit has one rate function; linear output cells are offered in \"dynamics\": \"steady-state\")");
     }
 
     private static double[] Rates(IReadOnlyList<double> values, int layers, string name)
@@ -511,7 +533,7 @@ public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInf
                     for (int i = 0; i < count; i++) u[i] = (1 - _nudge) * basal[i] + _nudge * _targets[i];
                 }
                 else basal.CopyTo(u);
-                _phi.Forward(u, _r[l].AsSpan(0, count));
+                Rate(l).Forward(u, _r[l].AsSpan(0, count));
                 if (sweep > 1) moved = Math.Max(moved, MaxDifference(u, old));
             }
             for (int l = 1; l < L; l++)
@@ -522,7 +544,7 @@ public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInf
                 uI.CopyTo(oldI);
                 product.Multiply(false, true, batch, _n[l + 1], _n[l], _dendrite, _r[l], _pyrToInter[l], 0.0, _vD[l]);
                 for (int i = 0; i < up; i++) uI[i] = (1 - _nudgeInter) * vD[i] + _nudgeInter * uAbove[i];
-                _phi.Forward(uI, _rI[l].AsSpan(0, up));
+                Rate(l + 1).Forward(uI, _rI[l].AsSpan(0, up));   // an interneuron copies its partner in layer l + 1, rate function too
                 product.Multiply(false, true, batch, _n[l], _n[l + 1], 1.0, _r[l + 1], _topDown[l], 0.0, _vA[l]);
                 product.Multiply(false, true, batch, _n[l], _n[l + 1], 1.0, _rI[l], _interToApical[l], 1.0, _vA[l]);
                 if (sweep > 1) moved = Math.Max(moved, MaxDifference(uI, oldI));
@@ -548,6 +570,9 @@ public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInf
         MeanAbsoluteApical = cells == 0 ? 0 : sum / cells;
     }
 
+    /// <summary>ρ_l, the rate function of layer l's pyramidal cells (and of the interneurons paired with them).</summary>
+    private Activation Rate(int l) => l == _layers ? _outputRate : _phi;
+
     private static double MaxDifference(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
     {
         double m = 0;
@@ -566,11 +591,11 @@ public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInf
         var product = network.Product;
         for (int l = 1; l <= L; l++)
         {
-            // Basal error e = φ(u_l) − φ(k_l v_B,l), presynaptic r_{l−1}.
+            // Basal error e = ρ_l(u_l) − ρ_l(k_l v_B,l) (ρ_l = φ, or the output rate at l = L), presynaptic r_{l−1}.
             int count = batch * _n[l];
             Span<double> e = _error.AsSpan(0, count), s = _scratch.AsSpan(0, count);
-            _phi.Forward(_basal[l].AsSpan(0, count), s);
-            _phi.Forward(_u[l].AsSpan(0, count), e);
+            Rate(l).Forward(_basal[l].AsSpan(0, count), s);
+            Rate(l).Forward(_u[l].AsSpan(0, count), e);
             for (int i = 0; i < count; i++) e[i] -= s[i];
             if (l < L) for (int i = 0; i < count; i++) tape.Delta[l][i] = -e[i];
             var layer = network.Layers[l - 1];
@@ -600,10 +625,10 @@ public sealed class DendriticErrorCreditAssignment : ICreditAssignmentRule, IInf
             }
             if (_etaIP[l] > 0)
             {
-                // e = φ(u^I_l) − φ(g_D/(g_lk + g_D) v_D,l), presynaptic r_l.
+                // e = ρ_{l+1}(u^I_l) − ρ_{l+1}(g_D/(g_lk + g_D) v_D,l), presynaptic r_l.
                 Span<double> e = _error.AsSpan(0, up), s = _scratch.AsSpan(0, up);
-                _phi.Forward(_vD[l].AsSpan(0, up), s);
-                _phi.Forward(_uI[l].AsSpan(0, up), e);
+                Rate(l + 1).Forward(_vD[l].AsSpan(0, up), s);
+                Rate(l + 1).Forward(_uI[l].AsSpan(0, up), e);
                 for (int i = 0; i < up; i++) e[i] -= s[i];
                 Integrate(product, batch, _n[l + 1], _n[l], e, _r[l], _filterIP[l], _etaIP[l], _pyrToInter[l], overwrite: false);
             }

@@ -38,3 +38,15 @@ public enum LateralWeights
     /// <summary>Random at the start (uniform ±1/√fan-in) and learned with η^IP and η^PI (the learned route to the self-predicting state).</summary>
     Learned,
 }
+
+/// <summary>The rate r_L = ρ(u_L) of the output pyramidal cells: what they send top-down (and what the interneurons paired with
+/// them copy) and what their basal rule compares, ρ(u_L) − ρ(k_L v_B,L).</summary>
+public enum OutputRate
+{
+    /// <summary>The hidden layers' rate function φ (the paper's circuit, whose backprop reference shares the output nonlinearity).</summary>
+    Phi,
+
+    /// <summary>Linear output cells, ρ(u) = u: the network's identity output, so that the circuit's output error is the one of the
+    /// network's mse loss, λ (u^trgt − k_L v_B,L), with no φ′(u_L) weighting.</summary>
+    Identity,
+}
