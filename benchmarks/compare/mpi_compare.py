@@ -41,7 +41,7 @@ DEFAULT_DLL = os.path.join(REPO, "cli", "bin", "Release", "net10.0", "biosim.dll
 TEMPLATE = os.path.join(REPO, "examples", "cuba.json")
 
 
-def experiment(n, duration_ms, delay_ms):
+def experiment(n, duration_ms, delay_ms, synapses=80):
     with open(TEMPLATE) as f:
         exp = copy.deepcopy(json.load(f))
     sizes = {"exc": int(0.8 * n), "inh": n - int(0.8 * n)}
@@ -50,7 +50,7 @@ def experiment(n, duration_ms, delay_ms):
     for pop in exp["populations"]:
         pop["size"] = sizes[pop["name"]]
     for proj in exp["projections"]:
-        proj["connectivity"]["p"] = 80.0 / n
+        proj["connectivity"]["p"] = synapses / n
         proj["delay"] = delay_ms
     exp["record"].pop("state", None)
     return exp
@@ -88,6 +88,8 @@ def main():
     ap.add_argument("--delay", type=float, nargs="+", default=[0.1, 0.5])
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--synapses", type=float, default=80.0,
+                    help="synapses per neuron (CUBA: 80; more makes the synapses a larger part of each process's memory)")
     args = ap.parse_args()
     if not os.path.exists(args.dll):
         sys.exit(f"{args.dll} is missing: dotnet build -c Release cli")
@@ -103,7 +105,7 @@ def main():
             for delay in args.delay:
                 path = os.path.join(tmp, f"cuba-{n}-{delay}.json")
                 with open(path, "w") as f:
-                    json.dump(experiment(n, args.duration, delay), f)
+                    json.dump(experiment(n, args.duration, delay, args.synapses), f)
                 for r in range(args.repeat):
                     one_out, split_out = os.path.join(tmp, "one.h5"), os.path.join(tmp, "split.h5")
                     one, load_one, cpu_one, peak_one = run([TIME, "-v", "dotnet", args.dll, "run", path, "-o", one_out, "-q", "--json", "--force",
