@@ -26,9 +26,11 @@ public sealed class FixedIndegree : ConnectivityRule<FixedIndegreeParameters>
     /// <summary>
     /// Target j draws its K sources uniformly from element stream j, drawing again on i = j when autapses are excluded and
     /// on a repeated source when multapses are not allowed; with both excluded, fewer than K sources other than the target
-    /// throws an <see cref="ArgumentException"/>. The columns are then turned into rows (<see cref="ConnectivityPattern.FromColumns"/>).
+    /// throws an <see cref="ArgumentException"/>. The columns are then turned into rows (<see cref="ConnectivityPattern.FromColumns(int[], int, int, int, int, int, int[])"/>).
+    /// A piece (targets [start, end)) draws only its own targets' columns: each column's draws are its own stream's.
     /// </summary>
-    protected override ConnectivityPattern Build(FixedIndegreeParameters parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random)
+    protected override ConnectivityPattern Build(FixedIndegreeParameters parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random,
+        int targetStart, int targetEnd)
     {
         int k = parameters.indegree;
         bool excludeSelf = samePopulation && !parameters.allow_autapses;
@@ -36,12 +38,14 @@ public sealed class FixedIndegree : ConnectivityRule<FixedIndegreeParameters>
         {
             throw new ArgumentException($"indegree: {k} distinct sources other than the target itself are needed but only {sourceCount - 1} exist");
         }
-        var columns = new int[targetCount][];
+        long total = (long)k * (targetEnd - targetStart);
+        if (total > Array.MaxLength) throw new ArgumentException($"indegree: {k} × {targetEnd - targetStart} targets is more than {Array.MaxLength} synapses in one projection");
+        var sources = new int[total];
         var chosen = new HashSet<int>();
-        for (int j = 0; j < targetCount; j++)
+        int at = 0;
+        for (int j = targetStart; j < targetEnd; j++)
         {
             var stream = random.ForElement((uint)j);
-            var column = new int[k];
             chosen.Clear();
             for (int n = 0; n < k; n++)
             {
@@ -51,10 +55,9 @@ public sealed class FixedIndegree : ConnectivityRule<FixedIndegreeParameters>
                     src = (int)stream.NextUInt32((uint)sourceCount);
                 }
                 while ((excludeSelf && src == j) || (!parameters.allow_multapses && !chosen.Add(src)));
-                column[n] = src;
+                sources[at++] = src;
             }
-            columns[j] = column;
         }
-        return ConnectivityPattern.FromColumns(columns, sourceCount);
+        return ConnectivityPattern.FromColumns(sources, k, sourceCount, targetCount, targetStart, targetEnd);
     }
 }

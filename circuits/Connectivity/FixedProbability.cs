@@ -17,19 +17,22 @@ public sealed class FixedProbability : ConnectivityRule<FixedProbabilityParamete
     /// Row i draws from element stream i: the gap to the next target is 1 + ⌊ln u / ln(1 − p)⌋ with u uniform in (0, 1];
     /// p = 1 takes every target and p = 0 none, without drawing. Without autapses in a population connected to itself,
     /// i is removed from row i after the row is drawn, so the other targets of the row do not depend on allow_autapses.
+    /// A piece (targets [start, end)) draws each row's gaps up to the first target at or past its end and keeps those from
+    /// its start on: the draws are the whole row's, so the targets are the whole pattern's.
     /// </summary>
-    protected override ConnectivityPattern Build(FixedProbabilityParameters parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random)
+    protected override ConnectivityPattern Build(FixedProbabilityParameters parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random,
+        int targetStart, int targetEnd)
     {
         double p = parameters.p;
-        double pairs = (double)sourceCount * targetCount;
+        double pairs = (double)sourceCount * (targetEnd - targetStart);
         // Mean plus six standard deviations of the binomial count: the buffer almost never has to grow.
-        var rows = new ConnectivityPattern.RowBuilder(sourceCount, targetCount, (long)(p * pairs + 6 * Math.Sqrt(pairs * p * (1 - p)) + 64));
+        var rows = new ConnectivityPattern.RowBuilder(sourceCount, targetCount, (long)(p * pairs + 6 * Math.Sqrt(pairs * p * (1 - p)) + 64), targetStart, targetEnd);
         double logQ = Math.Log(1 - p);
         for (int i = 0; i < sourceCount; i++)
         {
             if (p >= 1)
             {
-                for (int j = 0; j < targetCount; j++) rows.Add(j);
+                for (int j = targetStart; j < targetEnd; j++) rows.Add(j);
             }
             else if (p > 0)
             {
@@ -39,8 +42,8 @@ public sealed class FixedProbability : ConnectivityRule<FixedProbabilityParamete
                 {
                     double u = 1.0 - stream.NextDouble(); // in (0, 1]
                     j += 1 + (long)Math.Floor(Math.Log(u) / logQ);
-                    if (j >= targetCount) break;
-                    rows.Add((int)j);
+                    if (j >= targetEnd) break;
+                    if (j >= targetStart) rows.Add((int)j);
                 }
             }
             if (samePopulation && !parameters.allow_autapses) rows.RemoveFromRow(i);

@@ -17,4 +17,9 @@ public interface IConnectivityRule
 
     /// <summary>Builds the pattern. <paramref name="samePopulation"/> tells whether i → i is an autapse.</summary>
     ConnectivityPattern Build(object parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random);
+
+    /// <summary>Builds only the synapses onto targets [<paramref name="targetStart"/>, <paramref name="targetEnd"/>) (a process's own
+    /// neurons in a split run): the same synapses, in the same row order, as the whole pattern has onto those targets, without
+    /// building the whole pattern at any point.</summary>
+    ConnectivityPattern Build(object parameters, int sourceCount, int targetCount, bool samePopulation, RandomStream random, int targetStart, int targetEnd);
 }

@@ -126,6 +126,7 @@ public sealed partial class Projection : ITransmitter
     /// <summary>The longest delay in steps of <paramref name="dt"/> (ms), each delay rounded to the nearest step, halves away from zero.</summary>
     public int MaxDelaySteps(double dt)
     {
+        if (_wholeDelayMs is { } whole) return Steps(whole.Max, dt);
         if (_delaysMs is null) return Steps(_delay, dt);
         double max = 0;
         foreach (double d in _delaysMs) max = Math.Max(max, d);
@@ -160,11 +161,12 @@ public sealed partial class Projection : ITransmitter
         PreparePlasticity(dt);
     }
 
-    /// <summary>The longest delay, ms.</summary>
+    /// <summary>The longest delay, ms (of the whole projection when a split run's process holds a piece of it).</summary>
     public double MaxDelayMs
     {
         get
         {
+            if (_wholeDelayMs is { } whole) return whole.Max;
             if (_delaysMs is null) return _delay;
             double max = 0;
             foreach (double d in _delaysMs) max = Math.Max(max, d);
@@ -172,11 +174,12 @@ public sealed partial class Projection : ITransmitter
         }
     }
 
-    /// <summary>The shortest delay, ms.</summary>
+    /// <summary>The shortest delay, ms (of the whole projection when a split run's process holds a piece of it).</summary>
     public double MinDelayMs
     {
         get
         {
+            if (_wholeDelayMs is { } whole) return whole.Min;
             if (_delaysMs is null) return _delay;
             double min = double.PositiveInfinity;
             foreach (double d in _delaysMs) min = Math.Min(min, d);
@@ -192,8 +195,8 @@ public sealed partial class Projection : ITransmitter
     public void PrepareExact(double dt)
     {
         Prepare(dt);
-        // A projection without synapses (a process of a split run may keep none) has no delay to check.
-        if (_targets.Length > 0 && MinDelayMs < dt)
+        // A projection without synapses has no delay to check; a split run's process checks the whole projection's delays.
+        if (WholeSynapseCount > 0 && MinDelayMs < dt)
         {
             throw new ArgumentException($"Projection '{Name}': with exact spike timing every delay must be at least one step (dt = {dt} ms); the shortest is {MinDelayMs} ms.");
         }
@@ -328,6 +331,8 @@ public sealed partial class Projection : ITransmitter
     /// otherwise every kept synapse's index is kept.</remarks>
     public void KeepOnlyTargets(int start, int end)
     {
+        if (IsPieceFor(start, end)) return;
+        RememberWholeDelays();
         if (_wholeRowStart is not null) throw new InvalidOperationException($"Projection '{Name}' was already restricted to the synapses onto some targets.");
         var rowStart = new int[_rowStart.Length];
         var keep = new List<int>();

@@ -24,6 +24,12 @@ public interface IProcessGroup
 
     /// <summary>The largest <paramref name="value"/> of the processes.</summary>
     double Max(double value);
+
+    /// <summary>Element-wise sums of every process's <paramref name="mine"/> (all of the same length): over the processes of
+    /// lower rank into <paramref name="below"/> (zeros on process 0; MPI_Exscan) and over all of them into
+    /// <paramref name="all"/> (MPI_Allreduce). A process of a split run learns so where its piece of each row of a projection
+    /// starts in the whole row.</summary>
+    void PrefixSums(ReadOnlySpan<int> mine, Span<int> below, Span<int> all);
 }
 
 /// <summary>One process alone: gathering returns its own values.</summary>
@@ -56,4 +62,11 @@ public sealed class SingleProcess : IProcessGroup
 
     /// <inheritdoc/>
     public double Max(double value) => value;
+
+    /// <inheritdoc/>
+    public void PrefixSums(ReadOnlySpan<int> mine, Span<int> below, Span<int> all)
+    {
+        below[..mine.Length].Clear();
+        mine.CopyTo(all);
+    }
 }

@@ -21,6 +21,7 @@ public sealed class InProcessGroup : IProcessGroup, IDisposable
         public readonly int[] Lengths = new int[size];
         public readonly long[] Longs = new long[size];
         public readonly double[] Doubles = new double[size];
+        public readonly int[][] Ints = new int[size][];
     }
 
     private readonly Shared _shared;
@@ -95,5 +96,25 @@ public sealed class InProcessGroup : IProcessGroup, IDisposable
         foreach (double v in _shared.Doubles) max = Math.Max(max, v);
         _shared.Barrier.SignalAndWait(_shared.Abandoned.Token);
         return max;
+    }
+
+    /// <inheritdoc/>
+    public void PrefixSums(ReadOnlySpan<int> mine, Span<int> below, Span<int> all)
+    {
+        _shared.Ints[Rank] = mine.ToArray();
+        _shared.Barrier.SignalAndWait(_shared.Abandoned.Token);
+        below[..mine.Length].Clear();
+        all[..mine.Length].Clear();
+        for (int r = 0; r < Size; r++)
+        {
+            var theirs = _shared.Ints[r];
+            if (theirs.Length != mine.Length) throw new InvalidOperationException($"PrefixSums: process {r} gave {theirs.Length} values, process {Rank} {mine.Length}.");
+            for (int i = 0; i < theirs.Length; i++)
+            {
+                if (r < Rank) below[i] += theirs[i];
+                all[i] += theirs[i];
+            }
+        }
+        _shared.Barrier.SignalAndWait(_shared.Abandoned.Token); // no member replaces its array before all have read
     }
 }

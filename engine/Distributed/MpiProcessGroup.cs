@@ -6,7 +6,7 @@ namespace BioSim.Engine.Distributed;
 /// MPI's world communicator through a thin P/Invoke layer over MPICH's C library (Debian's <c>libmpich.so.12</c>, package
 /// <c>libmpich12</c>; <c>mpich</c> brings mpiexec). Why not the MPI.NET package: it binds MS-MPI's <c>msmpi.dll</c> (a
 /// resolver would have to map it to MPICH, whose handle ABI it shares) and serialises objects with BinaryFormatter, which
-/// .NET 10 removed; BioSim needs six collective calls on flat arrays, which this file makes directly. The handles below are
+/// .NET 10 removed; BioSim needs seven collective calls on flat arrays, which this file makes directly. The handles below are
 /// MPICH's (its <c>mpi.h</c>): Open MPI's differ, so this layer runs with MPICH only.
 /// Only the thread that called <see cref="Initialize"/> calls MPI (MPI_THREAD_FUNNELED): step workers never do.
 /// </summary>
@@ -112,6 +112,19 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup, IDisposable
         return result;
     }
 
+    /// <inheritdoc/>
+    public void PrefixSums(ReadOnlySpan<int> mine, Span<int> below, Span<int> all)
+    {
+        fixed (int* send = mine)
+        fixed (int* b = below)
+        fixed (int* a = all)
+        {
+            Check(MPI_Exscan(send, b, mine.Length, TypeInt, OpSum, CommWorld), "MPI_Exscan");
+            Check(MPI_Allreduce(send, a, mine.Length, TypeInt, OpSum, CommWorld), "MPI_Allreduce");
+        }
+        if (Rank == 0) below[..mine.Length].Clear(); // MPI leaves process 0's result undefined
+    }
+
     /// <summary>Ends MPI (MPI_Finalize), once.</summary>
     public void Dispose()
     {
@@ -135,6 +148,7 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup, IDisposable
     [LibraryImport(Lib)] private static partial int MPI_Allgather(void* send, int sendCount, int sendType, void* receive, int receiveCount, int receiveType, int comm);
     [LibraryImport(Lib)] private static partial int MPI_Allgatherv(void* send, int sendCount, int sendType, void* receive, int* receiveCounts, int* displacements, int receiveType, int comm);
     [LibraryImport(Lib)] private static partial int MPI_Allreduce(void* send, void* receive, int count, int type, int op, int comm);
+    [LibraryImport(Lib)] private static partial int MPI_Exscan(void* send, void* receive, int count, int type, int op, int comm);
     [LibraryImport(Lib)] private static partial int MPI_Finalize();
     [LibraryImport(Lib)] private static partial int MPI_Abort(int comm, int code);
 }

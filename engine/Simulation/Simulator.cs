@@ -151,27 +151,18 @@ public sealed class Simulator : IStateful, IDisposable
         }
 
         _spikes = _populations.Select(_ => new SpikeList(256)).ToArray();
-        var chunks = new List<(int, int, int)>();
-        for (int p = 0; p < _populations.Length; p++)
-        {
-            int chunk = Math.Max(1, _populations[p].ParallelChunk);
-            for (int s = 0; s < _populations[p].Size; s += chunk) chunks.Add((p, s, Math.Min(s + chunk, _populations[p].Size)));
-        }
-        _chunks = chunks.ToArray();
+        _chunks = ElementBlocks.Chunks(_populations);
         _chunkSpikes = _chunks.Select(_ => new SpikeList(64)).ToArray();
-        // The chunk list (population after population) is cut into P contiguous blocks of about equal element counts
-        // (a chunk goes to the process whose share holds its middle element), so a process's elements of each population
-        // are one contiguous range; the cut depends only on P.
+        // The chunk list (population after population) is cut into P contiguous blocks of about equal element counts, so a
+        // process's elements of each population are one contiguous range; the cut depends only on P (ElementBlocks).
         int processCount = _processes.Size, rank = _processes.Rank;
         var ranks = new List<int>[processCount];
         for (int r = 0; r < processCount; r++) ranks[r] = [];
         _ownedElements = new (int, int)[_populations.Length];
-        long allElements = _chunks.Sum(c => (long)(c.End - c.Start)), before = 0;
+        int[] owners = ElementBlocks.Owners(_chunks, processCount);
         for (int c = 0; c < _chunks.Length; c++)
         {
-            long size = _chunks[c].End - _chunks[c].Start;
-            int owner = (int)Math.Min(processCount - 1, (2 * before + size) * processCount / Math.Max(1, 2 * allElements));
-            before += size;
+            int owner = owners[c];
             ranks[owner].Add(c);
             if (owner != rank) continue;
             var (p, start, end) = _chunks[c];

@@ -4,6 +4,7 @@ using BioSim.Circuits.Plasticity;
 using BioSim.Circuits.Populations;
 using BioSim.Circuits.Projections;
 using BioSim.Circuits.Stimuli;
+using BioSim.Engine.Distributed;
 using BioSim.Engine.Plugins;
 using BioSim.Engine.Random;
 using BioSim.Engine.Simulation;
@@ -25,7 +26,7 @@ public sealed class ModelBuilder(Catalogue catalogue)
     /// <param name="minDeliveriesForThreads">See <see cref="Simulator"/>: steps with fewer synaptic deliveries deliver on one thread.</param>
     /// <param name="processes">See <see cref="Simulator"/>: the processes the network is split over (MPI), or null.</param>
     public BuiltModel Build(Experiment experiment, int? threads = null, int minElementsForThreads = Simulator.MinElementsForThreads,
-        int minDeliveriesForThreads = Simulator.MinDeliveriesForThreads, BioSim.Engine.Distributed.IProcessGroup? processes = null)
+        int minDeliveriesForThreads = Simulator.MinDeliveriesForThreads, IProcessGroup? processes = null)
     {
         var populations = new List<IDynamics>();
         foreach (var spec in experiment.Populations)
@@ -93,14 +94,19 @@ public sealed class ModelBuilder(Catalogue catalogue)
         });
 
         var projections = new List<Projection>();
+        // A split run: each process generates only the synapses onto the neurons it steps (the simulator's cut, ElementBlocks).
+        var owned = processes is { Size: > 1 } ? ElementBlocks.Owned(populations, processes.Size, processes.Rank) : null;
         for (int index = 0; index < experiment.Projections.Count; index++)
         {
             var spec = experiment.Projections[index];
             var source = populations.First(p => p.Name == spec.Source);
             var target = populations.First(p => p.Name == spec.Target);
             var rule = catalogue.Find<IConnectivityRule>(spec.Rule)!;
+            // A current device's projection stays whole on every process (the target computes the device's current itself).
+            var (start, end) = owned is not null && source is not ICurrentSource ? owned[populations.IndexOf(target)] : (0, target.Size);
             var pattern = rule.Build(spec.RuleParameters, source.Size, target.Size, ReferenceEquals(source, target),
-                new RandomStream(experiment.Seed, spec.Name, "connectivity"));
+                new RandomStream(experiment.Seed, spec.Name, "connectivity"), start, end);
+            var layout = owned is not null && source is not ICurrentSource ? PieceLayout.Gather(pattern, processes!, spec.Name) : null;
             if (source is ICurrentSource device)
             {
                 // A current device's projection: the target computes the current it injects (see CurrentProjection).
@@ -114,12 +120,13 @@ public sealed class ModelBuilder(Catalogue catalogue)
                 currentTarget.AttachCurrent(new CurrentProjection(spec.Name, device, target.Name, target.Size, pattern, currentWeights, uniform, delay));
                 continue;
             }
-            double[]? delays = spec.Delay.IsConstant ? null : Draw(spec.Delay, pattern, new RandomStream(experiment.Seed, spec.Name, "delay"));
+            double[]? delays = spec.Delay.IsConstant ? null : Draw(spec.Delay, pattern, new RandomStream(experiment.Seed, spec.Name, "delay"), layout?.Before);
             double uniformDelay = spec.Delay is ConstantDistribution c ? c.Value : 0;
             projections.Add(spec.Weight is ConstantDistribution w
                 ? new Projection(spec.Name, spec.Source, target, spec.Receptor, pattern, w.Value, uniformDelay, delays)
                 : new Projection(spec.Name, spec.Source, target, spec.Receptor, pattern,
-                    Draw(spec.Weight, pattern, new RandomStream(experiment.Seed, spec.Name, "weight")), uniformDelay, delays));
+                    Draw(spec.Weight, pattern, new RandomStream(experiment.Seed, spec.Name, "weight"), layout?.Before), uniformDelay, delays));
+            if (layout is not null) HoldPiece(projections[^1], layout, start, end, delays, uniformDelay, processes!);
             if (spec.Plasticity is not null) AttachPlasticity(experiment, index, projections[^1], source);
         }
 
@@ -153,8 +160,34 @@ public sealed class ModelBuilder(Catalogue catalogue)
         projection.AttachPlasticity(rule.Create(spec.PlasticityParameters!), source);
     }
 
-    /// <summary>One value per synapse, each source row drawing from its own element stream.</summary>
-    private static double[] Draw(Distribution distribution, ConnectivityPattern pattern, RandomStream stream)
+    /// <summary>A split run's process: tells <paramref name="projection"/>, built from the piece onto targets [<paramref name="start"/>,
+    /// <paramref name="end"/>), where its synapses lie in the whole projection and the whole projection's shortest and longest
+    /// delay (collective when the delays differ between synapses: the same on every process, as the rings and the communication
+    /// interval need). The delays of a projection without synapses are its uniform one, as in one process.</summary>
+    private static void HoldPiece(Projection projection, PieceLayout layout, int start, int end, double[]? delays, double uniformDelay,
+        IProcessGroup processes)
+    {
+        double min = uniformDelay, max = uniformDelay;
+        if (delays is not null)
+        {
+            // As Projection.MinDelayMs and MaxDelayMs of the whole: the largest of 0 and the delays, the smallest delay.
+            min = double.PositiveInfinity;
+            max = 0;
+            foreach (double d in delays)
+            {
+                min = Math.Min(min, d);
+                max = Math.Max(max, d);
+            }
+            min = -processes.Max(-min);
+            max = processes.Max(max);
+            if (layout.WholeCount == 0) min = uniformDelay;
+        }
+        projection.HoldPiece(start, end, layout.WholeCount, layout.FirstInWhole, min, max);
+    }
+
+    /// <summary>One value per synapse, each source row drawing from its own element stream; in a split run's piece, row i's
+    /// first <paramref name="before"/>[i] draws belong to the synapses of other processes and are skipped.</summary>
+    private static double[] Draw(Distribution distribution, ConnectivityPattern pattern, RandomStream stream, int[]? before = null)
     {
         var values = new double[pattern.SynapseCount];
         if (distribution is ConstantDistribution constant)
@@ -165,6 +198,10 @@ public sealed class ModelBuilder(Catalogue catalogue)
         for (int i = 0; i < pattern.SourceCount; i++)
         {
             var row = stream.ForElement((uint)i);
+            if (before is not null && pattern.RowStart[i + 1] > pattern.RowStart[i])
+            {
+                for (int n = 0; n < before[i]; n++) distribution.Sample(ref row);
+            }
             for (int k = pattern.RowStart[i]; k < pattern.RowStart[i + 1]; k++) values[k] = distribution.Sample(ref row);
         }
         return values;

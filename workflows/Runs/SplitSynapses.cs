@@ -4,8 +4,9 @@ using BioSim.Engine.Distributed;
 namespace BioSim.Workflows.Runs;
 
 /// <summary>
-/// The synapses of one projection in a run split over processes, where each process keeps those onto its own neurons
-/// (<see cref="Projection.KeepOnlyTargets"/>): process 0, which writes, learns once which process keeps which synapse of the
+/// The synapses of one projection in a run split over processes, where each process holds only those onto its own neurons
+/// (generated so, <see cref="Projection.HoldPiece"/>, or dropped from the whole, <see cref="Projection.KeepOnlyTargets"/>), each
+/// knowing its synapses' indices in the whole projection (<see cref="Projection.WholeSynapseIds"/>): process 0, which writes, learns once which process keeps which synapse of the
 /// whole projection and every synapse's source and target, so that it writes weight reports and final weights in the whole
 /// projection's order (CSR), as one process writes them.
 /// </summary>
