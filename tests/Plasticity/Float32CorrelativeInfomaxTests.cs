@@ -1,5 +1,6 @@
 using BioSim.Engine.Numerics;
 using BioSim.Engine.Random;
+using BioSim.Engine.Simulation;
 using BioSim.Plasticity.Data;
 using BioSim.Plasticity.Networks;
 using BioSim.Plasticity.Optimisers;
@@ -164,6 +165,46 @@ public sealed class Float32CorrelativeInfomaxTests
         Assert.That(lossGeneric, Is.EqualTo(loss64), "generic double settled loss bit for bit");
         Assert.That(accuracyGeneric, Is.EqualTo(accuracy64), "generic double accuracy");
         Assert.That(loss32, Is.EqualTo(loss64).Within(1e-3).Percent, "float32 settled loss");
+    }
+
+    /// <summary>Checkpoint and resume in float32: 2 epochs straight equal, bit for bit, 1 epoch, a snapshot of the float64 network,
+    /// rule (W^b, B, β-sign step count, rate scale) and optimiser (the float32 state written back exactly), fresh objects with
+    /// other initial weights loaded from it, and epoch 2 — weights, W^b and B.</summary>
+    [Test]
+    public void ResumeIsBitIdentical()
+    {
+        var rng = new RandomStream(3, "test", "float32-infomax-resume");
+        var inputs = new float[64 * Inputs];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)rng.NextDouble();
+        var labels = new int[64];
+        for (int i = 0; i < labels.Length; i++) labels[i] = (int)rng.NextUInt32(Outputs);
+        var train = new Dataset("synthetic", Inputs, inputs, labels, Outputs);
+        var options = new TrainingOptions { Epochs = 2, BatchSize = Batch, Seed = 5, Evaluate = false };
+        var (straight, _, _) = Setup("managed");
+        new PrecisionTrainer<float>(straight).Train(train, null, options);
+
+        var (first, _, _) = Setup("managed");
+        new PrecisionTrainer<float>(first).Train(train, null, options with { Epochs = 1 });
+        var snapshot = new StateSnapshot();
+        first.Network.SaveState(snapshot, "net/");
+        first.Rule.SaveState(snapshot, "rule/");
+        first.Optimiser.SaveState(snapshot, "opt/");
+        var (resumed, _, _) = Setup("managed");
+        foreach (var layer in resumed.Network.Layers) layer.Weights.AsSpan().Clear();   // everything must come from the snapshot
+        resumed.Rule.Prepare(resumed.Network, 99);
+        resumed.Network.LoadState(snapshot, "net/");
+        resumed.Rule.LoadState(snapshot, "rule/");
+        resumed.Optimiser.LoadState(snapshot, "opt/");
+        new PrecisionTrainer<float>(resumed).Train(train, null, options with { FirstEpoch = 2 });
+        var (a, b) = ((CorrelativeInfomax)resumed.Rule, (CorrelativeInfomax)straight.Rule);
+        for (int l = 0; l < 2; l++)
+        {
+            Assert.That(resumed.Network.Layers[l].Weights, Is.EqualTo(straight.Network.Layers[l].Weights), $"W{l + 1}");
+            Assert.That(resumed.Network.Layers[l].Bias, Is.EqualTo(straight.Network.Layers[l].Bias), $"b{l + 1}");
+            Assert.That(a.LateralWeights[l], Is.EqualTo(b.LateralWeights[l]), $"B{l + 1}");
+        }
+        Assert.That(a.FeedbackWeights[0], Is.EqualTo(b.FeedbackWeights[0]), "W^b2");
+        Assert.That(a.Steps, Is.EqualTo(2 * 64 / Batch), "β draws");
     }
 
     /// <summary>
