@@ -221,10 +221,7 @@ public sealed partial class CorrelativeInfomax : ICreditAssignmentRule, IInferen
         ReadOnlySpan<double> x = tape.H[0].AsSpan(0, batch * network.InputSize);
         ReadOnlySpan<double> y = _targets.AsSpan(0, batch * k);
 
-        double beta = Beta;
-        if (RandomSignBeta && (_signs.ForElement((uint)_steps).NextUInt64() & 1) == 1) beta = -beta;
-        LastBeta = beta;
-        _steps++;
+        double beta = NextBeta();
 
         for (int l = 0; l < L; l++)
         {
@@ -297,6 +294,23 @@ public sealed partial class CorrelativeInfomax : ICreditAssignmentRule, IInferen
             product.Multiply(true, false, n, n, batch, -gamma / (lambda * batch), z, z, 1.0 / lambda, b);
         }
     }
+
+    /// <summary>The signed β of the next minibatch (its sign from the stream (seed, "correlative-infomax", "beta-sign") at element
+    /// <see cref="Steps"/>), counting the step: the one draw that the float64 rule and <see cref="Training.PrecisionTrainer{T}"/> share.</summary>
+    internal double NextBeta()
+    {
+        double beta = Beta;
+        if (RandomSignBeta && (_signs.ForElement((uint)_steps).NextUInt64() & 1) == 1) beta = -beta;
+        LastBeta = beta;
+        _steps++;
+        return beta;
+    }
+
+    /// <summary>ρ_l of layer <paramref name="l"/> (1-based) as prepared, before <see cref="RateScale"/>.</summary>
+    internal double ForwardRate(int l) => _forwardRates[l - 1];
+
+    /// <summary>ρ^b_l of W^b_l (l ≥ 2) as prepared, before <see cref="RateScale"/>.</summary>
+    internal double FeedbackRate(int l) => _feedbackRates[l - 2];
 
     /// <inheritdoc/>
     public void Infer(Network network, NetworkTape tape)

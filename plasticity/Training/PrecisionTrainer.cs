@@ -19,7 +19,8 @@ namespace BioSim.Plasticity.Training;
 /// run their target errors, updates and orthogonality penalty in <typeparamref name="T"/> too; only their layer inverses,
 /// refreshed after every step as the float64 rule does, are computed in double by <see cref="MatrixInverse"/> (LAPACK
 /// dgetrf/dgetri has no float path here) from the <typeparamref name="T"/> weights (exact) and rounded once to
-/// <typeparamref name="T"/>. One generic implementation serves every <typeparamref name="T"/>; with T = double it
+/// <typeparamref name="T"/>. Correlative infomax (<see cref="CorrelativeInfomax"/>) settles, updates and predicts in
+/// <typeparamref name="T"/> (PrecisionTrainer.Infomax.cs). One generic implementation serves every <typeparamref name="T"/>; with T = double it
 /// follows the float64 <see cref="Trainer"/> operation for operation (tests compare them).
 /// <para>The float64 <see cref="Network"/>, rule and optimiser stay the record of the run: the initial weights and feedback
 /// matrices are drawn in float64 and rounded once to <typeparamref name="T"/> (<see cref="Pull"/>), and <see cref="Push"/>
@@ -27,10 +28,10 @@ namespace BioSim.Plasticity.Training;
 /// on the float64 objects see the float32 run, and a resumed run continues bit for bit.</para>
 /// </summary>
 /// <typeparam name="T">float or double.</typeparam>
-public sealed class PrecisionTrainer<T> : ITrainingProblem
+public sealed partial class PrecisionTrainer<T> : ITrainingProblem
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private enum Signal { Backprop, Feedback, Direct, Target }
+    private enum Signal { Backprop, Feedback, Direct, Target, Infomax }
     private enum Kind { Identity, Tanh, Relu, Logistic, LeakyRelu, Softplus, HardSigmoid, UnitClip }
 
     private readonly int _layers, _maxBatch;
@@ -60,7 +61,7 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
     private int _batch;
 
     /// <summary>Names of the rules this trainer runs; every other rule is refused.</summary>
-    public static readonly string[] Rules = ["backprop", "feedback-alignment", "direct-feedback-alignment", "gait-prop", "itp"];
+    public static readonly string[] Rules = ["backprop", "feedback-alignment", "direct-feedback-alignment", "gait-prop", "itp", "correlative-infomax"];
 
     /// <summary>Names of the activations this trainer runs.</summary>
     public static readonly string[] Activations = ["identity", "tanh", "relu", "logistic", "leaky-relu", "softplus", "hard-sigmoid", "unit-clip"];
@@ -84,6 +85,7 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
             FeedbackAlignment => Signal.Feedback,
             DirectFeedbackAlignment => Signal.Direct,
             GaitProp => Signal.Target,
+            CorrelativeInfomax => Signal.Infomax,
             _ => throw new NotSupportedException($"{typeof(T).Name} training runs the rules {string.Join(", ", Rules)}; not {trainer.Rule.GetType().Name}."),
         };
         if (trainer.Optimiser is not (Adam or SgdMomentum or RmsProp))
@@ -162,6 +164,7 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
             _invertWork = new double[MatrixInverse.WorkspaceLength(widest)];
             _pivots = new int[widest];
         }
+        if (trainer.Rule is CorrelativeInfomax infomax) _infomax = CreateInfomax(infomax, network, _maxBatch);
         Pull();
     }
 
@@ -182,6 +185,7 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
         for (int i = 0; i < _moments.Length; i++)
             for (int t = 0; t < _moments[i].Length; t++) Convert(moments[i][t], _moments[i][t]);
         if (_gait is not null) Invert();
+        if (_infomax is not null) PullInfomax(_infomax);
     }
 
     /// <summary>Writes the <typeparamref name="T"/> weights and optimiser moments into the float64 network and optimiser (exact),
@@ -200,6 +204,7 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
             for (int t = 0; t < _moments[i].Length; t++) Convert(_moments[i][t], moments[i][t]);
         if (_gait is not null)
             for (int l = 2; l <= _layers; l++) Convert<T, double>(_inverse[l], (double[])_gait.Inverses[l - 1]);
+        if (_infomax is not null) PushInfomax(_infomax);
     }
 
     /// <summary>GAIT-prop, ITP: W_l⁻¹ (l ≥ 2) of the <typeparamref name="T"/> weights, inverted in double as the float64 rule's
@@ -246,6 +251,11 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
         inputs[..(batch * _width[0])].CopyTo(_h[0]);
         Forward(batch);
         double loss = OutputError(targets, batch);
+        if (_infomax is not null)
+        {
+            InfomaxUpdates(_infomax, targets, batch);   // the loss is that of the plain forward pass, as the float64 Trainer reports
+            return loss;
+        }
         if (_signal == Signal.Target) TargetErrors(batch);
         else PropagateErrors(batch);
         Updates(batch);
@@ -684,6 +694,7 @@ public sealed class PrecisionTrainer<T> : ITrainingProblem
             for (int i = 0; i < b; i++) rows[i] = start + i;
             Gather(data, rows.AsSpan(0, b));
             Forward(b);
+            if (_infomax is not null) InfomaxInfer(_infomax, b);   // prediction is the settled free phase
             loss += OutputError(_targets, b) * b;
             if (data.Labels is { } labels)
             {

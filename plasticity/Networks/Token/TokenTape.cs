@@ -5,7 +5,12 @@ namespace BioSim.Plasticity.Networks.Token;
 /// Per block j the tape retains its input X[j] (all tokens: the depthwise convolution's weight gradient reads it) and
 /// the per-token MLP's activations x̂, 1/σ, LN output U, pre-activation Z₁ and GELU output G at the rows of the
 /// block's token list only (compact rows b·K + k): all tokens for an unmasked block, the kept ones for a masked block.
-/// <see cref="Retained"/> counts the values the backward pass reads, as the forward pass writes them.
+/// <see cref="Retained"/> counts the values the backward pass reads, as the forward pass writes them. That is what autograd
+/// saves for the official SBP code (amazon-science/stochastic-backpropagation, BlockSBP.forward_mlp_sbp) on the same model,
+/// less one value per token and LayerNorm (autograd keeps a LayerNorm's input, mean and 1/σ; this tape keeps x̂ and 1/σ):
+/// tests/reference/torch_sbp_saved_tensors.py counts autograd's, StochasticBackpropTests checks the difference. The buffers
+/// themselves are allocated for every token of every block, so the ledger is what an implementation that sizes them to the
+/// kept tokens would hold, not this process's allocation.
 /// </summary>
 public sealed class TokenTape
 {
