@@ -262,7 +262,7 @@ public sealed partial class LifPopulation
     /// <summary>
     /// After the step of [start, end): adds the step's summed event effects to the neurons that had events, V += Σ w G(h) (unless
     /// refractory for the whole step) and s_k += Σ w e^{−h/τ_k}, and zeroes the sums and the bound's rise. A neuron that walked
-    /// its events one by one had its sums zeroed then, so it gets zeros. Only neurons with events are touched (the buffer lists
+    /// its events one by one had its sums zeroed then, so it gets zeros. Only neurons with events are touched (the linear input lists
     /// them by block), so the vectorised loop streams no event array but the bound's, which it only reads. The quiet step's
     /// bound (V below threshold throughout, events included) also bounds V after the sums are added, so no crossing is missed here.
     /// </summary>
